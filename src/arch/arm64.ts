@@ -1,0 +1,130 @@
+/**
+ * arm64: 4K, 16K and 64K granules with their VA sizes.
+ * Constants: arch/arm64/include/asm/{pgtable-hwdef,memory,sparsemem,kernel-pgtable}.h @ v6.18.
+ * Policy: arch/arm64/mm/mmu.c @ v6.18 (vmemmap_populate, vmemmap_check_pmd, vmemmap_free ->
+ * unmap_hotplug_range + free_empty_tables, arch_get_mappable_range).
+ */
+import { GiB, MiB } from '../util/bits.js';
+import type { KernelProfile } from '../kernels/types.js';
+import type { ArchConfig, ArchPolicy, PtLevel, VmemmapOps, VmemmapRange } from './types.js';
+
+export type Arm64PageSize = '4K' | '16K' | '64K';
+export interface Arm64Options {
+  pageSize: Arm64PageSize;
+  vaBits: number;
+}
+
+/** VA sizes offered per granule (arch/arm64/Kconfig, v6.9+ LPA2 allows 52 on every granule). */
+export const ARM64_VA_BITS: Record<Arm64PageSize, number[]> = {
+  '4K': [39, 48, 52],
+  '16K': [36, 47, 48, 52],
+  '64K': [42, 48, 52],
+};
+export const ARM64_DEFAULT_VA_BITS: Record<Arm64PageSize, number> = { '4K': 48, '16K': 48, '64K': 48 };
+
+const PAGE_SHIFT: Record<Arm64PageSize, number> = { '4K': 12, '16K': 14, '64K': 16 };
+
+/** CONFIG_PGTABLE_LEVELS (arch/arm64/Kconfig). */
+function pgtableLevels(ps: Arm64PageSize, va: number): number {
+  const t: Record<Arm64PageSize, Record<number, number>> = {
+    '4K': { 39: 3, 48: 4, 52: 5 },
+    '16K': { 36: 2, 47: 3, 48: 4, 52: 4 },
+    '64K': { 42: 2, 48: 3, 52: 3 },
+  };
+  return t[ps][va]!;
+}
+
+export function arm64Config(o: Arm64Options, p: KernelProfile): ArchConfig {
+  const ps = PAGE_SHIFT[o.pageSize];
+  const levels = pgtableLevels(o.pageSize, o.vaBits);
+  // ARM64_HW_PGTABLE_LEVEL_SHIFT(n) = (PAGE_SHIFT - 3) * (4 - n) + 3
+  const hwShift = (n: number) => (ps - 3) * (4 - n) + 3;
+  // Linux level names top-down; the top (pgd) sits at hardware level 4 - levels.
+  const names: PtLevel[] = levels === 5 ? ['pgd', 'p4d', 'pud', 'pmd', 'pte']
+    : levels === 4 ? ['pgd', 'pud', 'pmd', 'pte']
+    : levels === 3 ? ['pgd', 'pmd', 'pte'] : ['pgd', 'pte'];
+  const shift: Record<PtLevel, number | null> = { pgd: null, p4d: null, pud: null, pmd: null, pte: null };
+  names.forEach((n, i) => { shift[n] = hwShift(4 - levels + i); });
+  const PMD_SHIFT = hwShift(2);
+  const PUD_SHIFT = hwShift(1);
+  // SECTION_SIZE_BITS: 27 for 4K/16K, 29 for 64K since v5.12; 30 before.
+  const SECTION_SIZE_BITS = p.arm64SmallSections ? (o.pageSize === '64K' ? 29 : 27) : 30;
+  const STRUCT_PAGE_SIZE = 64;
+  // v6.9+ layout: VMEMMAP_RANGE = _PAGE_END(VA_BITS_MIN) - PAGE_OFFSET,
+  // VMEMMAP_SIZE = (VMEMMAP_RANGE >> PAGE_SHIFT) * sizeof(struct page), VMEMMAP_END = -1 GiB.
+  const vaMin = o.vaBits > 48 ? (o.pageSize === '16K' ? 47 : 48) : o.vaBits;
+  const two64 = 1n << 64n;
+  const pageOffset = two64 - (1n << BigInt(o.vaBits));
+  const pageEnd = two64 - (1n << BigInt(vaMin - 1));
+  const range = pageEnd - pageOffset;
+  const vmemmapSize = (range >> BigInt(ps)) * BigInt(STRUCT_PAGE_SIZE);
+  const VMEMMAP_END = two64 - (1n << 30n);
+  // ARM64_MEMSTART_ALIGN = 1 << max(ARM64_MEMSTART_SHIFT, SECTION_SIZE_BITS);
+  // MEMSTART_SHIFT: PUD_SHIFT (4K), CONT_PMD_SHIFT (16K: 25 + 5), PMD_SHIFT (64K)
+  const memstartShift = o.pageSize === '4K' ? 30 : o.pageSize === '16K' ? 30 : 29;
+  return {
+    arch: 'arm64',
+    label: `arm64 ${o.pageSize}/${o.vaBits}`,
+    config: { pageSize: o.pageSize, vaBits: o.vaBits, levels },
+    PAGE_SHIFT: ps,
+    PAGE_SIZE: 2 ** ps,
+    PMD_SHIFT,
+    PUD_SHIFT,
+    SECTION_SIZE_BITS,
+    MAX_PHYSMEM_BITS: o.vaBits === 52 || o.pageSize === '64K' ? 52 : 48,
+    STRUCT_PAGE_SIZE,
+    pt: { levels, shift, allocLevels: names.slice(1) },
+    VMEMMAP_START: VMEMMAP_END - vmemmapSize,
+    VMEMMAP_END,
+    PAGE_OFFSET: pageOffset,
+    // pageblock_order = min(HPAGE_PMD_ORDER, MAX_PAGE_ORDER); 64K: MAX_PAGE_ORDER 13
+    pageblockOrder: o.pageSize === '4K' ? 9 : o.pageSize === '16K' ? 11 : 13,
+    thpPmd: true,
+    thpPud: false, // arm64 has no HAVE_ARCH_TRANSPARENT_HUGEPAGE_PUD
+    pse: o.pageSize === '4K',
+    hypervisor: false,
+    memblockGoal: 0, // __pa(MAX_DMA_ADDRESS) is below all DRAM
+    memstartAlign: 2 ** Math.max(memstartShift, SECTION_SIZE_BITS),
+    keepMemblock: true, // arm64 selects ARCH_KEEP_MEMBLOCK
+    ptdump: 'arm64',
+  };
+}
+
+export function arm64Policy(a: ArchConfig, _p: KernelProfile): ArchPolicy {
+  const sectionMemmap = 2 ** (a.SECTION_SIZE_BITS - a.PAGE_SHIFT) * a.STRUCT_PAGE_SIZE;
+  const is4k = a.PAGE_SHIFT === 12;
+  const levels = a.pt.levels;
+  // linear map size: PAGE_END - PAGE_OFFSET
+  const two64 = 1n << 64n;
+  const vaBits = Number(a.config.vaBits);
+  const vaMin = vaBits > 48 ? (a.PAGE_SHIFT === 14 ? 47 : 48) : vaBits;
+  const linear = Number((two64 - (1n << BigInt(vaMin - 1))) - a.PAGE_OFFSET);
+  return {
+    /**
+     * arch/arm64/mm/mmu.c vmemmap_populate() @ v6.14..v6.18: WARN_ON_ONCE if the range is
+     * larger than one section's memmap; base pages (with the altmap) for 16K/64K or for a
+     * range smaller than a section's memmap; hugepages otherwise.
+     */
+    vmemmap_populate<A>(ops: VmemmapOps<A>, r: VmemmapRange, node: number, altmap: A | null): number {
+      ops.warn_on_once('vmemmap_populate', r.callBytes > sectionMemmap, 'end - start > PAGES_PER_SECTION * sizeof(struct page)');
+      if (!is4k || r.callBytes < sectionMemmap) return ops.basepages(r.start, r.end, node, altmap);
+      return ops.hugepages(r.start, r.end, node, altmap);
+    },
+    checkPmd: 'leaf', // v6.14+: pmd_sect()
+    pmdPrintTracker: false,
+    free: {
+      // free_empty_tables(): PTE tables; PMD tables if CONFIG_PGTABLE_LEVELS > 2; PUD tables if
+      // pgtable_l4_enabled() (> 3 levels); P4D tables if pgtable_l5_enabled().
+      freeTables: { pte: true, pmd: levels > 2, pud: levels > 3, p4d: levels > 4 },
+      floorCeiling: true,
+      partialPmd: 'always',
+      site: 'arch/arm64/mm/mmu.c:vmemmap_free',
+    },
+    memoryBlockSize: () => ({ size: 2 ** a.SECTION_SIZE_BITS, messages: [] }),
+    // arch_get_mappable_range(): [__pa(_PAGE_OFFSET(vabits_actual)), __pa(PAGE_END - 1)]
+    mappableRange: (memstart: number) => ({ start: memstart, end: Math.min(memstart + linear - 1, 2 ** a.MAX_PHYSMEM_BITS - 1) }),
+    populateSite: 'arch/arm64/mm/mmu.c:vmemmap_populate',
+  };
+}
+
+export { GiB, MiB };

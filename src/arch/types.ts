@@ -1,0 +1,113 @@
+/**
+ * Architecture configuration: the constants of one arch + page size + paging mode, and the
+ * arch's own vmemmap_populate / vmemmap_free policy. Pure data plus policy functions; the
+ * policies receive the generic mm helpers they call through `VmemmapOps`, so this layer
+ * imports nothing from src/kernel.
+ */
+
+export type ArchName = 'x86_64' | 'arm64';
+export const ARCH_NAMES: readonly ArchName[] = ['x86_64', 'arm64'];
+
+/** Page-table levels, kernel names. pgd is always the top (pre-existing) table. */
+export type PtLevel = 'pgd' | 'p4d' | 'pud' | 'pmd' | 'pte';
+export const PT_LEVELS: readonly PtLevel[] = ['pgd', 'p4d', 'pud', 'pmd', 'pte'];
+/** Leaf levels a vmemmap mapping can have. */
+export type LeafLevel = 'pmd' | 'pte';
+
+export interface PtGeometry {
+  /** CONFIG_PGTABLE_LEVELS (x86: 4 or 5 at run time). */
+  levels: number;
+  /** Entry shift (address bits mapped by one entry) of each level; null when folded. */
+  shift: Record<PtLevel, number | null>;
+  /** Levels whose tables are allocated on demand, top-down (the top-level table pre-exists). */
+  allocLevels: PtLevel[];
+}
+
+export interface ArchConfig {
+  arch: ArchName;
+  /** Short human label, e.g. "x86_64 4-level 4K" or "arm64 64K/48". */
+  label: string;
+  /** Normalised config as it appears in reports. */
+  config: Record<string, string | number | boolean>;
+  PAGE_SHIFT: number;
+  PAGE_SIZE: number;
+  PMD_SHIFT: number;
+  PUD_SHIFT: number;
+  SECTION_SIZE_BITS: number;
+  MAX_PHYSMEM_BITS: number;
+  /** sizeof(struct page). */
+  STRUCT_PAGE_SIZE: number;
+  pt: PtGeometry;
+  /** Absolute VMEMMAP_START and the end of the vmemmap region (exclusive). */
+  VMEMMAP_START: bigint;
+  VMEMMAP_END: bigint;
+  /** Base of the linear (direct) map: __va(0) (x86 with nokaslr; arm64 uses memstart). */
+  PAGE_OFFSET: bigint;
+  /** pageblock_order. */
+  pageblockOrder: number;
+  /** THP at PMD / PUD level (feeds the nvdimm alignments). */
+  thpPmd: boolean;
+  thpPud: boolean;
+  /** x86 X86_FEATURE_PSE. */
+  pse: boolean;
+  /** x86 X86_FEATURE_HYPERVISOR (affects the memory block size probe). */
+  hypervisor: boolean;
+  /** __pa(MAX_DMA_ADDRESS): the memblock goal for vmemmap allocations. */
+  memblockGoal: number;
+  /** ARM64_MEMSTART_ALIGN (arm64 only; 0 elsewhere). */
+  memstartAlign: number;
+  /** Whether memblock keeps hot-added memory (CONFIG_ARCH_KEEP_MEMBLOCK). */
+  keepMemblock: boolean;
+  /** ptdump flavour. */
+  ptdump: 'x86' | 'arm64';
+}
+
+/** A vmemmap range handed to the arch: [start, end) in vmemmap offsets, standing for a run of
+ *  identical per-section calls, each `callBytes` long (the kernel calls vmemmap_populate once
+ *  per section; the model calls it once per run of identical sections). */
+export interface VmemmapRange {
+  start: number;
+  end: number;
+  callBytes: number;
+}
+
+/** Generic mm helpers an arch policy may call (mm/sparse-vmemmap.c), passed in by the kernel layer. */
+export interface VmemmapOps<Altmap> {
+  /** vmemmap_populate_basepages(start, end, node, altmap): 0 or -ENOMEM. */
+  basepages(start: number, end: number, node: number, altmap: Altmap | null): number;
+  /** vmemmap_populate_hugepages(start, end, node, altmap): 0 or -ENOMEM. */
+  hugepages(start: number, end: number, node: number, altmap: Altmap | null): number;
+  pr_err_once(site: string, text: string): void;
+  warn_on_once(site: string, cond: boolean, what: string): boolean;
+}
+
+/** The arch's vmemmap_populate() policy. */
+export type VmemmapPopulate = <A>(ops: VmemmapOps<A>, r: VmemmapRange, node: number, altmap: A | null) => number;
+
+/** How the arch's vmemmap_free() treats leaves and page-table pages. */
+export interface VmemmapFreePolicy {
+  /** Which table kinds are freed once all their entries are none. */
+  freeTables: Partial<Record<PtLevel, boolean>>;
+  /** arm64 free_empty_tables(): only tables whose span lies inside [floor, ceiling) (pgtable_range_aligned). */
+  floorCeiling: boolean;
+  /** A PMD leaf partly covered by the range: x86 frees it only if the whole block is unused
+   *  (sub-PMD 0xFD marking); arm64 <= v6.13 frees it anyway. */
+  partialPmd: 'if-unused' | 'always';
+  /** Where the kernel source for this lives, for messages and docs. */
+  site: string;
+}
+
+export interface ArchPolicy {
+  vmemmap_populate: VmemmapPopulate;
+  /** vmemmap_check_pmd(): 'leaf' = return pmd_leaf/pmd_sect; 'any' = return 1 for any non-empty PMD. */
+  checkPmd: 'leaf' | 'any';
+  /** x86's " [%lx-%lx] PMD -> [%p-%p] on node %d" run-length tracker in vmemmap_set_pmd(). */
+  pmdPrintTracker: boolean;
+  free: VmemmapFreePolicy;
+  /** Memory block size (memory_block_size_bytes()) given the boot memory end. */
+  memoryBlockSize(bootMemEnd: number, advisedMax: number): { size: number; messages: string[] };
+  /** arch_get_mappable_range(): physical range hot-plug may use [start, end] inclusive. */
+  mappableRange(memstart: number): { start: number; end: number };
+  /** Where vmemmap_populate lives, for citations. */
+  populateSite: string;
+}

@@ -1,0 +1,56 @@
+/**
+ * The range engine: how the model runs a kernel loop over many identical iterations without
+ * paying per iteration.
+ *
+ * The kernel walks vmemmap one page or one PMD at a time and adds memory one section at a
+ * time. The model instead runs the loop body over a whole run [start, end) at once, in
+ * "optimistic" mode: every allocation must then be served by its first choice (the altmap,
+ * the sparse buffer, the requested node) and nothing may fail. If anything else would happen
+ * (an allocator runs short, a fallback node is needed, an errno), the body throws BatchAbort,
+ * the state is restored from a snapshot, and the run is split in two at a step boundary and
+ * retried. Single iterations always run for real, exactly as the kernel's loop body. The
+ * result equals the kernel's step-by-step walk while costing O(log n) bodies per place where
+ * behaviour changes, instead of O(n).
+ */
+import { alignDown, alignUp } from '../util/bits.js';
+import type { Kernel } from './state.js';
+
+export class BatchAbort extends Error {
+  constructor(readonly why: string) {
+    super(why);
+  }
+}
+
+/** Called by allocators and error paths: in optimistic mode anything unusual aborts the run. */
+export function unusual(k: Kernel, why: string): void {
+  if (k.optimistic > 0) throw new BatchAbort(why);
+}
+
+/**
+ * Run `body` over [start, end) as the kernel's loop with iterations of `step` units (aligned
+ * to `step`, the first and last possibly partial). body(a, b) handles a run of iterations; it
+ * returns 0 or a negative errno (only outside optimistic mode).
+ */
+export function runSteps(k: Kernel, start: number, end: number, step: number, body: (a: number, b: number) => number): number {
+  if (end <= start) return 0;
+  if (k.optimistic > 0) return body(start, end);
+  if (alignDown(start, step) === alignDown(end - 1, step)) return body(start, end);
+  const snap = k.s.clone();
+  k.optimistic++;
+  try {
+    const r = body(start, end);
+    k.optimistic--;
+    if (r === 0) return 0;
+    k.s = snap;
+  } catch (e) {
+    k.optimistic--;
+    if (!(e instanceof BatchAbort)) throw e;
+    k.s = snap;
+  }
+  let mid = alignDown(start + (end - start) / 2, step);
+  if (mid <= start) mid = alignUp(start + 1, step);
+  if (mid >= end) mid = alignDown(end - 1, step);
+  const r = runSteps(k, start, mid, step, body);
+  if (r !== 0) return r;
+  return runSteps(k, mid, end, step, body);
+}

@@ -1,0 +1,97 @@
+/**
+ * memblock-lite: the boot-time allocator (mm/memblock.c @ v6.18), enough of it to decide
+ * where boot-time vmemmap allocations can go: memory and reserved regions, top-down
+ * placement, node preference with the try_nid / exact_nid rules, and the retry without the
+ * lower limit. Physical addresses it picks are internal: real kernels reserve more at boot
+ * (kernel image, initrd, firmware tables), so reports never show them.
+ */
+import { alignDown, alignUp } from '../util/bits.js';
+import { unusual } from './engine.js';
+import type { Kernel } from './state.js';
+
+/** Free ranges of node `nid` (all nodes if -1) inside [min, max), highest first. */
+function freeRangesDesc(k: Kernel, nid: number, min: number, max: number): { start: number; end: number; nid: number }[] {
+  const out: { start: number; end: number; nid: number }[] = [];
+  for (const m of k.s.memblockMemory.overlaps(min, max)) {
+    if (nid !== -1 && m.v !== nid) continue;
+    for (const g of k.s.memblockReserved.gaps(m.start, m.end)) out.push({ start: g.start, end: g.end, nid: m.v });
+  }
+  return out.reverse();
+}
+
+/** memblock_find_in_range_node(): top-down. */
+function findTopDown(k: Kernel, size: number, align: number, min: number, max: number, nid: number): { addr: number; nid: number } | null {
+  for (const r of freeRangesDesc(k, nid, min, max)) {
+    const cand = alignDown(r.end - size, align);
+    if (cand >= r.start && cand + size <= r.end) return { addr: cand, nid: r.nid };
+  }
+  return null;
+}
+
+function accessibleMax(k: Kernel): number {
+  // MEMBLOCK_ALLOC_ACCESSIBLE: memblock.current_limit; the whole of RAM is mapped by sparse_init().
+  let max = 0;
+  for (const m of k.s.memblockMemory) max = Math.max(max, m.end);
+  return max;
+}
+
+/**
+ * memblock_alloc_range_nid(): exact node first; unless exact_nid, then any node; the caller
+ * (memblock_alloc_internal) retries with min = 0. Returns the address and its node.
+ */
+export function memblock_alloc(k: Kernel, size: number, align: number, min: number, nid: number, exact: boolean): { addr: number; nid: number } | null {
+  const max = accessibleMax(k);
+  for (const lo of min > 0 ? [min, 0] : [0]) {
+    let f = findTopDown(k, size, align, lo, max, nid);
+    if (!f && !exact) {
+      f = findTopDown(k, size, align, lo, max, -1);
+      if (f) unusual(k, 'memblock: allocation fell back to another node');
+    }
+    if (f) {
+      if (lo !== min) unusual(k, 'memblock: allocation below the goal');
+      k.s.memblockReserved.add(f.addr, f.addr + size);
+      return f;
+    }
+  }
+  unusual(k, 'memblock: allocation failed');
+  return null;
+}
+
+/**
+ * `count` allocations of `size` (== align) on node `nid`, as consecutive top-down calls would
+ * place them, for optimistic runs; aborts the run unless all fit on `nid` above `min`.
+ */
+export function memblock_alloc_many(k: Kernel, size: number, count: number, min: number, nid: number): void {
+  let left = count;
+  for (const r of freeRangesDesc(k, nid, min, accessibleMax(k))) {
+    const top = alignDown(r.end, size);
+    const bottom = alignUp(r.start, size);
+    if (top <= bottom) continue;
+    const t = Math.min(left, (top - bottom) / size);
+    k.s.memblockReserved.add(top - t * size, top);
+    left -= t;
+    if (left === 0) return;
+  }
+  unusual(k, 'memblock: run does not fit on its node');
+}
+
+export function memblock_free(k: Kernel, base: number, size: number): void {
+  if (size > 0) k.s.memblockReserved.remove(base, base + size);
+}
+
+/** early_pfn_to_nid(): the memblock node of a pfn, or first_online_node when memblock has none. */
+export function early_pfn_to_nid(k: Kernel, pfn: number): number {
+  const nid = k.s.memblockMemory.get(pfn * k.c.PAGE_SIZE);
+  if (nid !== undefined) return nid;
+  return k.s.nodes.findIndex((n) => n.online);
+}
+
+/** Bytes of free (unreserved) memblock memory on a node. */
+export function memblock_free_bytes(k: Kernel, nid: number): number {
+  let t = 0;
+  for (const m of k.s.memblockMemory) {
+    if (m.v !== nid) continue;
+    t += m.end - m.start - k.s.memblockReserved.coverage(m.start, m.end);
+  }
+  return t;
+}

@@ -1,0 +1,89 @@
+/**
+ * mm/memremap.c @ v6.18: memremap_pages() / pagemap_range() and memunmap_pages() for a
+ * single-range ZONE_DEVICE pgmap (what pmem fsdax and device-dax use).
+ */
+import { arch_add_memory, arch_remove_memory, mhp_range_allowed } from './memory_hotplug.js';
+import { KERN_DEBUG, printk, WARN } from './printk.js';
+import { EINVAL, ENOMEM, ENXIO, type Kernel } from './state.js';
+
+const FILE = 'mm/memremap.c';
+
+export interface DevPagemap {
+  id: string;
+  /** Physical range, inclusive end (struct range). */
+  start: number;
+  end: number;
+  /** Altmap id when PGMAP_ALTMAP_VALID. */
+  altmap: string | null;
+  type: 'MEMORY_DEVICE_FS_DAX' | 'MEMORY_DEVICE_GENERIC';
+  /** pgmap->vmemmap_shift (device-dax compound pages). */
+  vmemmap_shift: number;
+  /** Device name for messages (dev_name). */
+  dev: string;
+}
+
+/**
+ * memremap_pages(pgmap, nid) with one range -> pagemap_range(): a live pgmap at the first
+ * or last pfn -> "Conflicting mapping in same section" -ENOMEM; overlap with System RAM ->
+ * "attempted on %s region" -ENXIO (WARN_ONCE); mhp_range_allowed -> -EINVAL;
+ * arch_add_memory() with the altmap (its failure leaves the sections it added); on failure
+ * memunmap_pages() of the completed ranges (none) and its "failed to free all reserved pages"
+ * check of altmap->alloc.
+ */
+export function memremap_pages(k: Kernel, pgmap: DevPagemap, nid: number): number {
+  const P = k.c.PAGE_SIZE;
+  const spfn = Math.floor(pgmap.start / P);
+  const epfn = Math.floor(pgmap.end / P);
+  const len = pgmap.end + 1 - pgmap.start;
+  const err = pagemap_range(k, pgmap, nid, spfn, epfn, len);
+  if (err !== 0) {
+    const a = pgmap.altmap ? k.s.altmaps.get(pgmap.altmap) : undefined;
+    WARN(k, !!a && a.alloc !== 0, FILE + ':memunmap_pages', 'failed to free all reserved pages\n', [], true);
+    return err;
+  }
+  return 0;
+}
+
+function pagemap_range(k: Kernel, pgmap: DevPagemap, nid: number, spfn: number, epfn: number, len: number): number {
+  if (k.s.pgmaps.get(spfn) !== undefined || k.s.pgmaps.get(epfn) !== undefined) {
+    WARN(k, true, FILE + ':pagemap_range', 'Conflicting mapping in same section\n');
+    return ENOMEM;
+  }
+  const ram = k.s.iomem.overlaps(pgmap.start, pgmap.end + 1).filter((r) => r.v.kind === 'System RAM');
+  if (ram.length > 0) {
+    // region_intersects(): REGION_INTERSECTS ("ram") when only System RAM is there, else REGION_MIXED
+    const covered = ram.reduce((t, r) => t + r.end - r.start, 0);
+    const others = k.s.iomem.overlaps(pgmap.start, pgmap.end + 1).some((r) => r.v.kind !== 'System RAM' && r.v.kind !== 'namespace');
+    const kind = covered === len || !others ? 'ram' : 'mixed';
+    WARN(k, true, FILE + ':pagemap_range', 'attempted on %s region %#llx-%#llx\n', [kind, BigInt(pgmap.start), BigInt(pgmap.end)], true);
+    return ENXIO;
+  }
+  k.s.pgmaps.set(spfn, epfn + 1, pgmap.id); // xa_store_range()
+  if (!mhp_range_allowed(k, pgmap.start, len)) {
+    k.s.pgmaps.clear(spfn, epfn + 1); // pgmap_array_delete()
+    return EINVAL;
+  }
+  const err = arch_add_memory(k, nid, pgmap.start, len, pgmap.altmap);
+  if (err !== 0) {
+    k.s.pgmaps.clear(spfn, epfn + 1);
+    return err;
+  }
+  // move_pfn_range_to_zone(ZONE_DEVICE, ...) and memmap_init_zone_device(): no model state.
+  const a = pgmap.altmap ? k.s.altmaps.get(pgmap.altmap)! : null;
+  const first = spfn + (a ? a.reserve + a.free : 0);
+  const nrPages = (epfn + 1 - first) / 2 ** pgmap.vmemmap_shift;
+  printk(k, KERN_DEBUG, FILE + ':memmap_init_zone_device', '%s initialised %lu pages in %ums\n', [pgmap.dev, nrPages, '?'], { approx: true });
+  return 0;
+}
+
+/** memunmap_pages(pgmap): arch_remove_memory() with the altmap, then the altmap->alloc check. */
+export function memunmap_pages(k: Kernel, pgmap: DevPagemap): void {
+  const P = k.c.PAGE_SIZE;
+  const len = pgmap.end + 1 - pgmap.start;
+  arch_remove_memory(k, pgmap.start, len, pgmap.altmap);
+  k.s.pgmaps.clear(Math.floor(pgmap.start / P), Math.floor(pgmap.end / P) + 1);
+  const a = pgmap.altmap ? k.s.altmaps.get(pgmap.altmap) : undefined;
+  WARN(k, !!a && a.alloc !== 0, FILE + ':memunmap_pages', 'failed to free all reserved pages\n', [], true);
+}
+
+export { EINVAL };

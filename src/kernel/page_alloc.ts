@@ -1,0 +1,39 @@
+/**
+ * page_alloc-lite: after boot, vmemmap and page-table pages come from the buddy allocator via
+ * alloc_pages_node(node, GFP_KERNEL | __GFP_RETRY_MAYFAIL | __GFP_NOWARN, order).
+ *
+ * Modelled: free pages per node in the kernel zones (GFP_KERNEL cannot use ZONE_MOVABLE), and
+ * the zonelist fallback to other nodes in order of node_distance() (ties by node id).
+ * Not modelled: fragmentation (an order-9 request succeeds whenever 512 pages are free),
+ * watermarks and reclaim, and which physical page is picked; reports say "node N RAM".
+ */
+import { unusual } from './engine.js';
+import type { Kernel } from './state.js';
+
+/** The zonelist order for allocations preferring `node`. */
+export function zonelist(k: Kernel, node: number): number[] {
+  const ids = k.s.nodes.map((n, i) => ({ n, i })).filter((x) => x.n.online).map((x) => x.i);
+  return ids.sort((a, b) => (k.distance[node]![a]! - k.distance[node]![b]!) || (a === node ? -1 : b === node ? 1 : a - b));
+}
+
+/** Take `count` blocks of `pages` pages, preferring `node`. Returns the serving node or null. */
+export function buddy_alloc(k: Kernel, pages: number, node: number, count: number): number | null {
+  const want = pages * count;
+  const order = zonelist(k, node);
+  for (const nid of order) {
+    const n = k.s.nodes[nid]!;
+    if (n.free >= want) {
+      if (nid !== order[0]) unusual(k, `buddy: node ${node} short, fell back to node ${nid}`);
+      n.free -= want;
+      return nid;
+    }
+    if (count > 1) unusual(k, `buddy: node ${nid} cannot serve the whole run`);
+  }
+  unusual(k, 'buddy: allocation failed');
+  return null;
+}
+
+export function buddy_free(k: Kernel, node: number, pages: number): void {
+  const n = k.s.nodes[node];
+  if (n) n.free += pages;
+}

@@ -1,0 +1,81 @@
+/**
+ * printk for the model: messages keep the kernel's format strings (filled by kfmt) and the
+ * kernel function that printed them. *_once sites use a per-site flag, as the kernel's
+ * static bools do.
+ */
+import { kfmt } from '../util/kfmt.js';
+import type { Kernel, Message } from './state.js';
+
+export const KERN_ERR = 3;
+export const KERN_WARNING = 4;
+export const KERN_INFO = 6;
+export const KERN_DEBUG = 7;
+
+export interface PrintOpts {
+  /** Print only the first time this key is seen (pr_*_once, WARN_ONCE). */
+  once?: string;
+  /** The text contains a value the model cannot know (shown as such). */
+  approx?: boolean;
+  /** The same line repeated for a run of iterations: count and the i-th text (i >= 1). */
+  run?: { count: number; nth: (i: number) => string };
+}
+
+export function printk(k: Kernel, level: number, site: string, fmt: string, args: unknown[], o: PrintOpts = {}): void {
+  if (o.once) {
+    if (k.s.once.has(o.once)) return;
+    k.s.once.add(o.once);
+  }
+  const text = kfmt(fmt, ...args);
+  const m: Message = { level, text, site, step: k.step };
+  if (o.approx) m.approx = true;
+  if (o.run && o.run.count > 1) m.run = o.run;
+  k.s.log.push(m);
+}
+
+export const pr_err = (k: Kernel, site: string, fmt: string, ...args: unknown[]) => printk(k, KERN_ERR, site, fmt, args);
+export const pr_warn = (k: Kernel, site: string, fmt: string, ...args: unknown[]) => printk(k, KERN_WARNING, site, fmt, args);
+export const pr_info = (k: Kernel, site: string, fmt: string, ...args: unknown[]) => printk(k, KERN_INFO, site, fmt, args);
+export const pr_debug = (k: Kernel, site: string, fmt: string, ...args: unknown[]) => printk(k, KERN_DEBUG, site, fmt, args);
+
+export function pr_warn_once(k: Kernel, site: string, fmt: string, ...args: unknown[]): void {
+  printk(k, KERN_WARNING, site, fmt, args, { once: site + ':' + fmt });
+}
+
+export function pr_err_once(k: Kernel, site: string, fmt: string, ...args: unknown[]): void {
+  printk(k, KERN_ERR, site, fmt, args, { once: site + ':' + fmt });
+}
+
+/**
+ * WARN(cond, fmt, ...) / WARN_ONCE: the message, then the splat's "WARNING:" line. The
+ * splat's CPU, PID, line number and offsets are not modelled, so that line is marked approx.
+ * Returns cond, as WARN() does.
+ */
+export function WARN(k: Kernel, cond: boolean, site: string, fmt: string | null, args: unknown[] = [], once = false): boolean {
+  if (!cond) return false;
+  const key = 'WARN:' + site + ':' + (fmt ?? '');
+  if (once) {
+    if (k.s.once.has(key)) return true;
+    k.s.once.add(key);
+  }
+  k.s.log.push({ level: KERN_WARNING, text: '------------[ cut here ]------------\n', site, step: k.step });
+  if (fmt) printk(k, KERN_WARNING, site, fmt, args);
+  const [file, fn] = site.split(':');
+  k.s.log.push({ level: KERN_WARNING, text: `WARNING: at ${file} ${fn}\n`, site, step: k.step, approx: true });
+  return true;
+}
+
+/** Render one message (expanding a run up to `cap` lines). */
+export function renderMessage(m: Message, cap = 100000): string[] {
+  const run = m.run;
+  if (!run) return [m.text.replace(/\n$/, '')];
+  const out = [m.text.replace(/\n$/, '')];
+  const n = Math.min(run.count, cap);
+  for (let i = 1; i < n; i++) out.push(run.nth(i).replace(/\n$/, ''));
+  if (run.count > n) out.push(`[vmemlab: ${run.count - n} more lines of the same form omitted]`);
+  return out;
+}
+
+export function messageLineCount(m: Message): number {
+  const run = m.run;
+  return run ? run.count : 1;
+}

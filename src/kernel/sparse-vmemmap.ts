@@ -1,0 +1,336 @@
+/**
+ * mm/sparse-vmemmap.c @ v6.18: the vmem_altmap bump allocator, vmemmap_alloc_block*, the
+ * per-level populate helpers (as range operations), vmemmap_populate_basepages /
+ * vmemmap_populate_hugepages, vmemmap_verify and __populate_section_memmap.
+ *
+ * Every function takes the Kernel first (the kernel's globals) and works on a run of
+ * identical iterations [start, end) of vmemmap offsets; see engine.ts for how runs are made
+ * exact. Altmaps are passed by id (string) because a run may be rolled back and retried.
+ */
+import type { LeafLevel, PtLevel, VmemmapOps } from '../arch/types.js';
+import { alignDown, alignUp, lowestSetBit, lx, orderBase2 } from '../util/bits.js';
+import { runSteps, unusual } from './engine.js';
+import { early_pfn_to_nid, memblock_alloc, memblock_alloc_many } from './memblock.js';
+import { buddy_alloc } from './page_alloc.js';
+import { addTables, leafSegments, mapLeaves, missingTables, pmdRuns, tableKindsFor } from './pgtable.js';
+import { KERN_DEBUG, KERN_WARNING, printk, pr_err_once, pr_warn_once, WARN } from './printk.js';
+import { sparse_buffer_alloc } from './sparse.js';
+import { ENOMEM, offToPfn, offToVa, pfnToOff, type Backing, type Kernel, type TableOwner, type VmemAltmap } from './state.js';
+
+const FILE = 'mm/sparse-vmemmap.c';
+const LOCAL_DISTANCE = 10;
+
+// ---------------------------------------------------------------------------------------
+// struct vmem_altmap helpers (include/linux/mm.h, mm/sparse-vmemmap.c @ v6.18)
+
+/** vmem_altmap_offset(): pfns from base_pfn to the first pfn of real device memory. */
+export function vmem_altmap_offset(a: VmemAltmap | null | undefined): number {
+  return a ? a.reserve + a.free : 0;
+}
+
+/** vmem_altmap_free(): alloc -= nr_pfns; align is never given back, nothing is checked. */
+export function vmem_altmap_free(k: Kernel, id: string, nr_pfns: number): void {
+  const a = k.s.altmaps.get(id)!;
+  a.alloc -= nr_pfns;
+  k.s.trace.push({ t: 'altmap-free', id, nr: nr_pfns });
+}
+
+export function vmem_altmap_next_pfn(a: VmemAltmap): number {
+  return a.base_pfn + a.reserve + a.alloc + a.align;
+}
+
+export function vmem_altmap_nr_free(a: VmemAltmap): number {
+  const allocated = a.alloc + a.align;
+  return a.free > allocated ? a.free - allocated : 0;
+}
+
+/**
+ * altmap_alloc_block_buf() for `count` consecutive requests of `size` bytes. Each request
+ * is aligned to the largest power of two dividing its page count; only the first of a run
+ * can need padding (the rest follow aligned). Returns the first pfn handed out, or null.
+ */
+export function altmap_alloc_block_buf(k: Kernel, size: number, id: string, count = 1): number | null {
+  const a = k.s.altmaps.get(id)!;
+  const { PAGE_SIZE } = k.c;
+  if (size % PAGE_SIZE !== 0) {
+    unusual(k, 'altmap: size not a multiple of PAGE_SIZE');
+    pr_warn_once(k, FILE + ':altmap_alloc_block_buf', '%s: allocations must be multiple of PAGE_SIZE (%ld)\n', 'altmap_alloc_block_buf', size);
+    return null;
+  }
+  const pfn0 = vmem_altmap_next_pfn(a);
+  const nr_pfns = size / PAGE_SIZE;
+  const unit = lowestSetBit(nr_pfns);
+  const nr_align = alignUp(pfn0, unit) - pfn0;
+  if (nr_pfns * count + nr_align > vmem_altmap_nr_free(a)) {
+    unusual(k, 'altmap exhausted');
+    return null;
+  }
+  const alloc0 = a.alloc;
+  a.alloc += nr_pfns * count;
+  a.align += nr_align;
+  const pfn = pfn0 + nr_align;
+  const align = a.align;
+  const fmt = '%s: pfn: %#lx alloc: %ld align: %ld nr: %#lx\n';
+  printk(k, KERN_DEBUG, FILE + ':altmap_alloc_block_buf', fmt,
+    ['altmap_alloc_block_buf', pfn, alloc0 + nr_pfns, align, nr_pfns], {
+      run: {
+        count,
+        nth: (i) => `altmap_alloc_block_buf: pfn: 0x${lx(pfn + i * nr_pfns)} alloc: ${alloc0 + (i + 1) * nr_pfns} align: ${align} nr: 0x${lx(nr_pfns)}\n`,
+      },
+    });
+  k.s.trace.push({ t: 'altmap-alloc', id, pfn, nr: nr_pfns, count, align: nr_align });
+  return pfn;
+}
+
+// ---------------------------------------------------------------------------------------
+// Where memmap pages and page-table pages come from
+
+/** Source of RAM for one run of allocations. */
+export interface RamBlock {
+  node: number;
+  src: 'sparsebuf' | 'memblock' | 'buddy';
+  /** Contiguity key: allocations of one run with the same key are physically consecutive. */
+  key: number;
+  /** Physical address when the model knows consecutive placement (sparse buffer), else -1. */
+  phys: number;
+}
+
+/**
+ * vmemmap_alloc_block(size, node) x count. Before the page allocator is up: memblock, raw,
+ * aligned to size, above __pa(MAX_DMA_ADDRESS), preferring `node` (memblock_alloc_try_nid_raw
+ * / memmap_alloc). After: alloc_pages_node(node, GFP_KERNEL|__GFP_RETRY_MAYFAIL|__GFP_NOWARN),
+ * with warn_alloc() on the first failure ever (static `warned`).
+ */
+export function vmemmap_alloc_block(k: Kernel, size: number, node: number, count = 1): RamBlock | null {
+  const key = k.s.nextKey++;
+  if (!k.boot.done) {
+    if (count > 1) {
+      memblock_alloc_many(k, size, count, k.arch.cfg.memblockGoal, node);
+      return { node, src: 'memblock', key, phys: -1 };
+    }
+    const f = memblock_alloc(k, size, size, k.arch.cfg.memblockGoal, node, false);
+    return f ? { node: f.nid, src: 'memblock', key, phys: -1 } : null;
+  }
+  const order = orderBase2(Math.ceil(size / k.c.PAGE_SIZE));
+  const nid = buddy_alloc(k, 2 ** order, node, count);
+  if (nid === null) {
+    if (!k.s.allocWarned) {
+      k.s.allocWarned = true;
+      // warn_alloc(gfp_mask & ~__GFP_NOWARN, NULL, "vmemmap alloc failure: order:%u", order):
+      // "<comm>: vmemmap alloc failure: order:%u, mode:%#x(%pGg), nodemask=(null)" + dump_stack + show_mem
+      printk(k, KERN_WARNING, FILE + ':vmemmap_alloc_block',
+        '%s: vmemmap alloc failure: order:%u, mode:%#x(%pGg), nodemask=(null)\n',
+        ['<comm>', order, 0x4cc0, 'GFP_KERNEL|__GFP_RETRY_MAYFAIL'], { approx: true });
+    }
+    return null;
+  }
+  return { node: nid, src: 'buddy', key, phys: -1 };
+}
+
+/** vmemmap_alloc_block_zero(): page-table pages; always RAM, never the sparse buffer or an altmap. */
+function vmemmap_alloc_block_zero(k: Kernel, node: number, count: number): TableOwner | null {
+  const r = vmemmap_alloc_block(k, k.c.PAGE_SIZE, node, count);
+  if (!r) return null;
+  k.s.tablePages[r.node] = (k.s.tablePages[r.node] ?? 0) + count;
+  return { node: r.node, src: r.src === 'buddy' ? 'buddy' : 'memblock' };
+}
+
+/**
+ * vmemmap_alloc_block_buf(size, node, altmap) x count (v5.9+, 56993b4e147e): an altmap is
+ * the only source when given (no fallback to RAM); otherwise the boot sparse buffer, then
+ * vmemmap_alloc_block().
+ */
+export function vmemmap_alloc_block_buf(k: Kernel, size: number, node: number, altmap: string | null, count = 1): Backing | null {
+  if (altmap) {
+    const pfn = altmap_alloc_block_buf(k, size, altmap, count);
+    return pfn === null ? null : { kind: 'altmap', id: altmap, pfn };
+  }
+  const sb = sparse_buffer_alloc(k, size, count);
+  const r = sb ?? vmemmap_alloc_block(k, size, node, count);
+  if (!r) return null;
+  k.s.memmapRamPages[r.node] = (k.s.memmapRamPages[r.node] ?? 0) + (size / k.c.PAGE_SIZE) * count;
+  return { kind: 'ram', node: r.node, src: r.src, key: r.key };
+}
+
+// ---------------------------------------------------------------------------------------
+// vmemmap_verify
+
+/** The node early_pfn_to_nid() reports for a backing page. */
+function backingNode(k: Kernel, b: Backing): number {
+  return b.kind === 'ram' ? b.node : early_pfn_to_nid(k, b.pfn);
+}
+
+/**
+ * vmemmap_verify() over [a, b) in units of `unit` bytes (PAGE_SIZE after each PTE; the
+ * PMD step for an existing huge PMD): "[%lx-%lx] potential offnode page_structs" when the
+ * backing page's node is farther than LOCAL_DISTANCE (pr_warn_once since v6.0).
+ */
+function vmemmap_verify(k: Kernel, node: number, a: number, b: number, unit: number): void {
+  const site = FILE + ':vmemmap_verify';
+  if (k.profile.vmemmapVerifyOnce && k.s.once.has(site)) return;
+  for (const s of leafSegments(k, a, b)) {
+    const actual = backingNode(k, s.v.b);
+    if (actual < 0 || k.distance[actual]![node]! <= LOCAL_DISTANCE) continue;
+    const u0 = alignDown(s.start, unit);
+    const start = Math.max(u0, a);
+    const end = Math.min(u0 + unit, b);
+    const fmt = '[%lx-%lx] potential offnode page_structs\n';
+    if (k.profile.vmemmapVerifyOnce) {
+      pr_warn_once(k, site, fmt, offToVa(k, start), offToVa(k, end) - 1n);
+      k.s.once.add(site);
+      return;
+    }
+    const n = Math.ceil((s.end - u0) / unit);
+    printk(k, KERN_WARNING, site, fmt, [offToVa(k, start), offToVa(k, end) - 1n], {
+      run: { count: n, nth: (i) => `[${lx(offToVa(k, u0 + i * unit))}-${lx(offToVa(k, u0 + (i + 1) * unit) - 1n)}] potential offnode page_structs\n` },
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Page-table population
+
+/**
+ * vmemmap_pgd_populate .. vmemmap_pmd_populate for a run: allocate, top-down, every missing
+ * table on the way to entries of `entryLevel` over [a, b). Tables never come from an altmap.
+ */
+function populate_tables(k: Kernel, a: number, b: number, node: number, entryLevel: LeafLevel): number {
+  for (const kind of tableKindsFor(k, entryLevel)) {
+    const spans = missingTables(k, kind, a, b);
+    if (spans.length === 0) continue;
+    const n = spans.reduce((t, r) => t + (r.end - r.start), 0) / k.c.tableSpan[kind];
+    const owner = vmemmap_alloc_block_zero(k, node, n);
+    if (!owner) return ENOMEM;
+    addTables(k, kind, spans, owner);
+  }
+  return 0;
+}
+
+/**
+ * vmemmap_populate_basepages(start, end, node, altmap) (v5.9+: altmap honoured,
+ * 1d9cfee7535c): per PAGE_SIZE step, populate the tables, then the PTE
+ * (vmemmap_pte_populate: an existing PTE is left alone) from vmemmap_alloc_block_buf(), then
+ * vmemmap_verify(). The first failure returns -ENOMEM; nothing already done is undone here.
+ */
+export function vmemmap_populate_basepages(k: Kernel, start: number, end: number, node: number, altmap: string | null): number {
+  const P = k.c.PAGE_SIZE;
+  return runSteps(k, alignDown(start, P), alignUp(end, P), P, (a, b) => {
+    const huge = leafSegments(k, a, b, 'pmd');
+    if (huge.length > 0) {
+      // pte_offset_kernel() on a huge PMD would treat the memmap block as a PTE table.
+      k.s.trace.push({ t: 'note', text: `vmemmap_populate_basepages over a PMD leaf at ${lx(offToVa(k, huge[0]!.start))}: the kernel would corrupt memory; skipped` });
+      unusual(k, 'basepages over a PMD leaf');
+      return 0;
+    }
+    if (populate_tables(k, a, b, node, 'pte') !== 0) return ENOMEM;
+    for (const g of k.s.leaves.gaps(a, b)) {
+      const n = (g.end - g.start) / P;
+      const bk = vmemmap_alloc_block_buf(k, P, node, altmap, n);
+      if (!bk) return ENOMEM;
+      mapLeaves(k, g.start, g.end, 'pte', bk);
+    }
+    vmemmap_verify(k, node, a, b, P);
+    return 0;
+  });
+}
+
+/** x86 vmemmap_set_pmd() print tracker: " [%lx-%lx] PMD -> [%p-%p] on node %d". */
+function pmdTrack(k: Kernel, a: number, b: number, bk: Backing, node: number): void {
+  if (!k.arch.policy.pmdPrintTracker) return;
+  const known = bk.kind === 'altmap';
+  const key = bk.kind === 'altmap' ? 'altmap:' + bk.id : bk.src === 'sparsebuf' ? 'sb:' + bk.key : 'ram:' + bk.key;
+  const phys = bk.kind === 'altmap' ? bk.pfn * k.c.PAGE_SIZE : 0;
+  const run = k.s.pmdRun;
+  const contiguous = run && run.node === node && run.key === key && run.va1 === a && (!known || run.p1 === phys);
+  if (!contiguous) {
+    vmemmap_populate_print_last(k);
+    k.s.pmdRun = { va0: a, va1: b, key, p0: phys, p1: phys + (b - a), node, known };
+  } else {
+    run!.va1 = b;
+    run!.p1 = phys + (b - a);
+  }
+}
+
+/** vmemmap_populate_print_last(): flush the pending PMD run (x86; a no-op elsewhere). */
+export function vmemmap_populate_print_last(k: Kernel): void {
+  const r = k.s.pmdRun;
+  if (!r) return;
+  k.s.pmdRun = null;
+  const dm = (p: number) => (r.known ? lx(k.arch.cfg.PAGE_OFFSET + BigInt(p)) : '(unknown)');
+  printk(k, KERN_DEBUG, 'arch/x86/mm/init_64.c:vmemmap_populate_print_last', ' [%lx-%lx] PMD -> [%p-%p] on node %d\n',
+    [offToVa(k, r.va0), offToVa(k, r.va1) - 1n, dm(r.p0), r.known ? lx(k.arch.cfg.PAGE_OFFSET + BigInt(r.p1) - 1n) : '(unknown)', r.node],
+    { approx: !r.known });
+}
+
+/**
+ * vmemmap_populate_hugepages(start, end, node, altmap) (generic since v6.2, 2045a3b8911b):
+ * per PMD step: tables; an empty PMD gets a PMD_SIZE block from vmemmap_alloc_block_buf()
+ * (vmemmap_set_pmd), and if that fails: -ENOMEM with an altmap ("no fallback"), base pages
+ * without one; an existing PMD goes to vmemmap_check_pmd() (a leaf: verified, done); anything
+ * else falls back to vmemmap_populate_basepages(addr, next, node, altmap).
+ */
+export function vmemmap_populate_hugepages(k: Kernel, start: number, end: number, node: number, altmap: string | null): number {
+  const PMD = k.c.PMD_SIZE;
+  return runSteps(k, start, end, PMD, (a, b) => {
+    for (const r of pmdRuns(k, a, b)) {
+      const A = alignDown(r.start, PMD);
+      const B = alignUp(r.end, PMD);
+      if (r.state === 'none') {
+        if (populate_tables(k, r.start, r.end, node, 'pmd') !== 0) return ENOMEM;
+        const n = (B - A) / PMD;
+        const bk = vmemmap_alloc_block_buf(k, PMD, node, altmap, n);
+        if (bk) {
+          mapLeaves(k, A, B, 'pmd', bk);
+          pmdTrack(k, A, B, bk, node);
+          if (r.start !== A || r.end !== B) k.s.trace.push({ t: 'note', text: 'vmemmap_use_new_sub_pmd: partial PMD' });
+          continue;
+        }
+        if (altmap) return ENOMEM;
+        if (vmemmap_populate_basepages(k, r.start, r.end, node, altmap) !== 0) return ENOMEM;
+        continue;
+      }
+      if (r.state === 'leaf' || k.arch.policy.checkPmd === 'any') {
+        // vmemmap_check_pmd(): verify; a leaf (or, with 'any', anything) counts as populated.
+        vmemmap_verify(k, node, r.start, r.end, PMD);
+        if (r.state === 'leaf') continue;
+        continue;
+      }
+      if (vmemmap_populate_basepages(k, r.start, r.end, node, altmap) !== 0) return ENOMEM;
+    }
+    return 0;
+  });
+}
+
+/** The generic helpers handed to an arch's vmemmap_populate() policy. */
+export function vmemmapOps(k: Kernel): VmemmapOps<string> {
+  return {
+    basepages: (s, e, n, a) => vmemmap_populate_basepages(k, s, e, n, a),
+    hugepages: (s, e, n, a) => vmemmap_populate_hugepages(k, s, e, n, a),
+    pr_err_once: (site, text) => {
+      unusual(k, 'pr_err_once');
+      pr_err_once(k, site, '%s', text);
+    },
+    warn_on_once: (site, cond) => WARN(k, cond, k.arch.policy.populateSite, null, [], true) && !!site,
+  };
+}
+
+/**
+ * __populate_section_memmap(pfn, nr_pages, nid, altmap, pgmap) for a run of `nsec`
+ * identical section calls: v5.9+ returns NULL (after WARN_ON_ONCE) unless pfn and nr_pages
+ * are sub-section aligned; then the arch's vmemmap_populate() over the struct pages of
+ * [pfn, pfn + nr_pages). Returns 0 or -ENOMEM (the kernel returns the memmap or NULL).
+ */
+export function __populate_section_memmap(k: Kernel, pfn: number, nr_pages: number, nid: number, altmap: string | null, nsec = 1): number {
+  const { PAGES_PER_SUBSECTION, STRUCT_PAGE } = k.c;
+  if (k.profile.populateSectionAlignCheck && (pfn % PAGES_PER_SUBSECTION !== 0 || nr_pages % PAGES_PER_SUBSECTION !== 0)) {
+    unusual(k, 'misaligned populate');
+    WARN(k, true, FILE + ':__populate_section_memmap', null, [], true);
+    return ENOMEM;
+  }
+  const start = pfnToOff(k, pfn);
+  const end = start + nr_pages * STRUCT_PAGE;
+  return k.arch.policy.vmemmap_populate(vmemmapOps(k), { start, end, callBytes: (end - start) / nsec }, nid, altmap);
+}
+
+export { offToPfn };
+export type { PtLevel };

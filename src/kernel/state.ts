@@ -1,0 +1,329 @@
+/**
+ * The kernel's global state for the parts the model covers, held in one explicit object
+ * (what the kernel keeps in init_mm, mem_section[], memblock, the buddy free lists, the
+ * pgmap xarray, iomem_resource and the memory block devices). No module-level mutable state:
+ * every kernel-layer function takes the Kernel as its first argument.
+ *
+ * All mutable parts live in `KState`, which can be snapshotted and restored; the range
+ * engine (see engine.ts) relies on that to run a run of identical kernel iterations at once
+ * and fall back to single iterations exactly where an allocator runs short.
+ */
+import type { Arch } from '../arch/index.js';
+import type { LeafLevel, PtLevel } from '../arch/types.js';
+import type { KernelProfile } from '../kernels/types.js';
+import { IntervalMap, IntervalSet, plainPayload, type Payload } from '../util/interval.js';
+
+export const ENOMEM = -12;
+export const EINVAL = -22;
+export const EEXIST = -17;
+export const ENXIO = -6;
+export const EBUSY = -16;
+export const ERANGE = -34;
+export const ENODEV = -19;
+export const EOPNOTSUPP = -95;
+export const ENOSPC = -28;
+
+export const ERRNO_NAMES: Record<number, string> = {
+  [-12]: 'ENOMEM', [-22]: 'EINVAL', [-17]: 'EEXIST', [-6]: 'ENXIO', [-16]: 'EBUSY',
+  [-34]: 'ERANGE', [-19]: 'ENODEV', [-95]: 'EOPNOTSUPP', [-28]: 'ENOSPC',
+};
+
+/** Where the page backing a piece of memmap came from. */
+export type Backing =
+  | { kind: 'ram'; node: number; src: 'sparsebuf' | 'memblock' | 'buddy'; key: number }
+  | { kind: 'altmap'; id: string; pfn: number };
+
+export interface Leaf {
+  level: LeafLevel;
+  b: Backing;
+}
+
+/** The page holding a page table: always RAM, never an altmap (mm/sparse-vmemmap.c vmemmap_alloc_block_zero). */
+export interface TableOwner {
+  node: number;
+  src: 'memblock' | 'buddy';
+}
+
+/** struct vmem_altmap (include/linux/memremap.h @ v6.18), plus who owns it. */
+export interface VmemAltmap {
+  id: string;
+  base_pfn: number;
+  end_pfn: number;
+  reserve: number;
+  free: number;
+  align: number;
+  alloc: number;
+  /** Device / namespace label for reports. */
+  owner: string;
+  device: string;
+}
+
+/** What the model keeps of a struct mem_section (include/linux/mmzone.h). */
+export interface SectionInfo {
+  nid: number;
+  /** SECTION_IS_EARLY */
+  early: boolean;
+  /** SECTION_HAS_MEM_MAP */
+  memmap: boolean;
+}
+
+export type OnlineState = 'offline' | 'online';
+export type Zone = 'Normal' | 'Movable' | 'Device';
+
+export interface MemoryBlock {
+  nid: number;
+  state: OnlineState;
+  zone: Zone | null;
+  early: boolean;
+}
+
+export interface Resource {
+  name: string;
+  kind: 'System RAM' | 'Persistent Memory' | 'namespace' | 'Soft Reserved';
+  owner: string;
+}
+
+export interface Message {
+  /** printk level: 0 emerg .. 3 err, 4 warn, 6 info, 7 debug. */
+  level: number;
+  text: string;
+  /** Kernel function that printed it, "file:function". */
+  site: string;
+  /** Scenario step index (filled by the simulator). */
+  step: number;
+  /** True when the model had to leave a value unknown in the text. */
+  approx?: boolean;
+  /** The same line repeated for a run of iterations: how many, and the text of the i-th (i >= 1). */
+  run?: { count: number; nth: (i: number) => string };
+}
+
+export type TraceEvent =
+  | { t: 'table'; level: PtLevel; va: number; count: number; node: number; src: TableOwner['src'] }
+  | { t: 'table-free'; level: PtLevel; va: number; count: number }
+  | { t: 'map'; level: LeafLevel; va: number; size: number; b: Backing }
+  | { t: 'unmap'; level: LeafLevel; va: number; size: number; b: Backing }
+  | { t: 'altmap-alloc'; id: string; pfn: number; nr: number; count: number; align: number }
+  | { t: 'altmap-free'; id: string; nr: number }
+  | { t: 'section'; op: 'activate' | 'deactivate' | 'early'; pfn: number; nr: number; nid: number }
+  | { t: 'errno'; site: string; errno: number }
+  | { t: 'note'; text: string };
+
+export const leafPayload = (pageSize: number): Payload<Leaf> => ({
+  shift(v, delta) {
+    if (v.b.kind === 'altmap') return { level: v.level, b: { ...v.b, pfn: v.b.pfn + delta / pageSize } };
+    return v;
+  },
+  continues(a, b, aLen) {
+    if (a.level !== b.level || a.b.kind !== b.b.kind) return false;
+    if (a.b.kind === 'altmap' && b.b.kind === 'altmap') return a.b.id === b.b.id && a.b.pfn + aLen / pageSize === b.b.pfn;
+    if (a.b.kind === 'ram' && b.b.kind === 'ram') return a.b.node === b.b.node && a.b.src === b.b.src && a.b.key === b.b.key;
+    return false;
+  },
+});
+
+/** Per-node page allocator state after boot (page_alloc-lite): free pages in kernel zones. */
+export interface NodeAlloc {
+  /** Present in this model run (node id declared in the scenario). */
+  online: boolean;
+  /** Free pages usable for GFP_KERNEL allocations. */
+  free: number;
+  /** Pages this node manages in kernel zones (boot RAM + hot-added memory onlined to Normal). */
+  managed: number;
+}
+
+export interface SparseBuffer {
+  nid: number;
+  base: number; // phys
+  ptr: number; // phys cursor
+  end: number; // phys
+  key: number;
+}
+
+/** Everything mutable. */
+export class KState {
+  /** Tables by the kind of entry they hold, keyed by vmemmap offset, one segment per run of spans. */
+  tables: Record<PtLevel, IntervalMap<TableOwner>>;
+  /** Leaf mappings of the vmemmap, keyed by vmemmap offset. */
+  leaves: IntervalMap<Leaf>;
+  /** x86 sub-PMD marking: vmemmap ranges memset to PAGE_UNUSED (0xFD). */
+  pmdUnused = new IntervalSet();
+  /** mem_section: present sections keyed by section number. */
+  sections = new IntervalMap<SectionInfo>(plainPayload((a, b) => a.nid === b.nid && a.early === b.early && a.memmap === b.memmap));
+  /** subsection_map bits, keyed by pfn (always whole sub-sections). */
+  subsections = new IntervalSet();
+  /** memblock.memory keyed by physical address, payload nid. */
+  memblockMemory = new IntervalMap<number>(plainPayload());
+  /** memblock.reserved. */
+  memblockReserved = new IntervalSet();
+  /** Buddy state per node. */
+  nodes: NodeAlloc[] = [];
+  /** vmem_altmaps by id. */
+  altmaps = new Map<string, VmemAltmap>();
+  /** pgmap xarray: pfn -> pgmap id. */
+  pgmaps = new IntervalMap<string>(plainPayload());
+  /** iomem_resource children, keyed by physical address. */
+  iomem = new IntervalMap<Resource>(plainPayload((a, b) => a.name === b.name && a.owner === b.owner && a.kind === b.kind));
+  /** Memory block devices keyed by block id. */
+  blocks = new IntervalMap<MemoryBlock>(plainPayload((a, b) => a.nid === b.nid && a.state === b.state && a.zone === b.zone && a.early === b.early));
+  /** Memmap pages backed by RAM, per node, as allocated (accounting side, for invariants). */
+  memmapRamPages: number[] = [];
+  /** Table pages per node as allocated (accounting side). */
+  tablePages: number[] = [];
+  sparseBuffer: SparseBuffer | null = null;
+  /** printk ring. */
+  log: Message[] = [];
+  /** Keys of *_once sites that already fired. */
+  once = new Set<string>();
+  trace: TraceEvent[] = [];
+  /** x86 vmemmap_populate_print_last() state (static p_start, p_end, addr_start, addr_end, node_start). */
+  pmdRun: { va0: number; va1: number; key: string; p0: number; p1: number; node: number; known: boolean } | null = null;
+  /** Monotonic id source for RAM allocation runs ("contiguity keys"). */
+  nextKey = 1;
+  /** vmemmap_alloc_block()'s static `warned`. */
+  allocWarned = false;
+  /** Things the kernel itself gets wrong on this path (frees a page to the wrong place, leaks one). */
+  anomalies: { step: number; site: string; text: string }[] = [];
+
+  constructor(pageSize: number) {
+    const mk = () => new IntervalMap<TableOwner>(plainPayload((a, b) => a.node === b.node && a.src === b.src));
+    this.tables = { pgd: mk(), p4d: mk(), pud: mk(), pmd: mk(), pte: mk() };
+    this.leaves = new IntervalMap<Leaf>(leafPayload(pageSize));
+  }
+
+  clone(): KState {
+    const c = Object.create(KState.prototype) as KState;
+    c.tables = {
+      pgd: this.tables.pgd.clone(), p4d: this.tables.p4d.clone(), pud: this.tables.pud.clone(),
+      pmd: this.tables.pmd.clone(), pte: this.tables.pte.clone(),
+    };
+    c.leaves = this.leaves.clone();
+    c.pmdUnused = this.pmdUnused.clone();
+    c.sections = this.sections.clone();
+    c.subsections = this.subsections.clone();
+    c.memblockMemory = this.memblockMemory.clone();
+    c.memblockReserved = this.memblockReserved.clone();
+    c.nodes = this.nodes.map((n) => ({ ...n }));
+    c.altmaps = new Map([...this.altmaps].map(([k, v]) => [k, { ...v }]));
+    c.pgmaps = this.pgmaps.clone();
+    c.iomem = this.iomem.clone();
+    c.blocks = this.blocks.clone();
+    c.memmapRamPages = [...this.memmapRamPages];
+    c.tablePages = [...this.tablePages];
+    c.sparseBuffer = this.sparseBuffer ? { ...this.sparseBuffer } : null;
+    c.log = [...this.log];
+    c.once = new Set(this.once);
+    c.trace = [...this.trace];
+    c.pmdRun = this.pmdRun ? { ...this.pmdRun } : null;
+    c.nextKey = this.nextKey;
+    c.allocWarned = this.allocWarned;
+    c.anomalies = [...this.anomalies];
+    return c;
+  }
+}
+
+/** Constants derived from the arch (include/linux/mmzone.h names). */
+export interface Consts {
+  PAGE_SHIFT: number;
+  PAGE_SIZE: number;
+  PFN_SECTION_SHIFT: number;
+  PAGES_PER_SECTION: number;
+  PAGES_PER_SUBSECTION: number;
+  SUBSECTIONS_PER_SECTION: number;
+  PMD_SIZE: number;
+  PUD_SIZE: number;
+  STRUCT_PAGE: number;
+  /** Bytes of memmap per section. */
+  SECTION_MEMMAP: number;
+  /** section_map_size() = ALIGN(memmap per section, PMD_SIZE). */
+  SECTION_MAP_SIZE: number;
+  /** Table span per allocatable level: address range one table of that kind covers. */
+  tableSpan: Record<PtLevel, number>;
+  /** Entry span per level (what one entry maps). */
+  entrySpan: Record<PtLevel, number>;
+  /** The page-table-aligned origin that vmemmap offsets count from. */
+  origin: bigint;
+  /** VMEMMAP_START - origin. */
+  startOff: number;
+  /** VMEMMAP_END - origin. */
+  endOff: number;
+}
+
+export function deriveConsts(a: Arch): Consts {
+  const c = a.cfg;
+  const PAGE_SIZE = c.PAGE_SIZE;
+  const PFN_SECTION_SHIFT = c.SECTION_SIZE_BITS - c.PAGE_SHIFT;
+  const PAGES_PER_SECTION = 2 ** PFN_SECTION_SHIFT;
+  const PAGES_PER_SUBSECTION = 2 ** (21 - c.PAGE_SHIFT);
+  const PMD_SIZE = 2 ** c.PMD_SHIFT;
+  const SECTION_MEMMAP = PAGES_PER_SECTION * c.STRUCT_PAGE_SIZE;
+  const tableSpan = { pgd: 0, p4d: 0, pud: 0, pmd: 0, pte: 0 } as Record<PtLevel, number>;
+  const entrySpan = { pgd: 0, p4d: 0, pud: 0, pmd: 0, pte: 0 } as Record<PtLevel, number>;
+  for (const l of ['pgd', 'p4d', 'pud', 'pmd', 'pte'] as PtLevel[]) {
+    const s = c.pt.shift[l];
+    if (s === null) continue;
+    entrySpan[l] = 2 ** s;
+    tableSpan[l] = 2 ** (s + c.PAGE_SHIFT - 3);
+  }
+  const topShift = BigInt(c.pt.shift.pgd!);
+  const origin = (c.VMEMMAP_START >> topShift) << topShift;
+  return {
+    PAGE_SHIFT: c.PAGE_SHIFT,
+    PAGE_SIZE,
+    PFN_SECTION_SHIFT,
+    PAGES_PER_SECTION,
+    PAGES_PER_SUBSECTION,
+    SUBSECTIONS_PER_SECTION: 2 ** (c.SECTION_SIZE_BITS - 21),
+    PMD_SIZE,
+    PUD_SIZE: 2 ** c.PUD_SHIFT,
+    STRUCT_PAGE: c.STRUCT_PAGE_SIZE,
+    SECTION_MEMMAP,
+    SECTION_MAP_SIZE: Math.ceil(SECTION_MEMMAP / PMD_SIZE) * PMD_SIZE,
+    tableSpan,
+    entrySpan,
+    origin,
+    startOff: Number(c.VMEMMAP_START - origin),
+    endOff: Number(c.VMEMMAP_END - origin),
+  };
+}
+
+export interface Kernel {
+  arch: Arch;
+  profile: KernelProfile;
+  c: Consts;
+  s: KState;
+  /** Node distances (node_distance()). */
+  distance: number[][];
+  /** The pfn whose struct page sits at VMEMMAP_START (arm64: memstart_addr >> PAGE_SHIFT). */
+  vmemmapPfnBase: number;
+  /** Optimistic depth: > 0 while running a run of iterations at once (see engine.ts). */
+  optimistic: number;
+  /** Boot facts. */
+  boot: { done: boolean; maxPfn: number; memoryBlockSize: number; memstart: number };
+  /** Kernel command line switches the model understands. */
+  cmdline: { onlineType: 'offline' | 'online' | 'online_kernel' | 'online_movable' };
+  /** Current scenario step (stamped on messages). */
+  step: number;
+}
+
+/** pfn -> vmemmap offset of its struct page. */
+export function pfnToOff(k: Kernel, pfn: number): number {
+  return k.c.startOff + (pfn - k.vmemmapPfnBase) * k.c.STRUCT_PAGE;
+}
+
+/** vmemmap offset -> the pfn whose struct page starts there (may be fractional mid-page). */
+export function offToPfn(k: Kernel, off: number): number {
+  return (off - k.c.startOff) / k.c.STRUCT_PAGE + k.vmemmapPfnBase;
+}
+
+/** Absolute virtual address of a vmemmap offset. */
+export function offToVa(k: Kernel, off: number): bigint {
+  return k.c.origin + BigInt(off);
+}
+
+export function section_nr(k: Kernel, pfn: number): number {
+  return Math.floor(pfn / k.c.PAGES_PER_SECTION);
+}
+
+export function section_nr_to_pfn(k: Kernel, nr: number): number {
+  return nr * k.c.PAGES_PER_SECTION;
+}

@@ -1,0 +1,128 @@
+/**
+ * The arch's vmemmap_free(start, end, altmap), driven by the arch's VmemmapFreePolicy:
+ *  - x86: arch/x86/mm/init_64.c remove_pagetable(start, end, false, altmap) @ v6.18:
+ *    PTE leaves are freed as RAM (free_pagetable; no vmem_altmap_free at PTE level); a PMD
+ *    leaf fully covered goes to free_hugepage_table() (vmem_altmap_free(altmap, 512) when an
+ *    altmap is passed, without checking where the block came from); a partly covered PMD
+ *    leaf is freed only once vmemmap_pmd_is_unused() sees the whole block marked 0xFD;
+ *    free_pte_table / free_pmd_table free empty tables; free_pud_table only with 5 levels.
+ *  - arm64: arch/arm64/mm/mmu.c vmemmap_free() @ v6.18: unmap_hotplug_range(free_mapped)
+ *    frees every leaf (a block even when only partly covered) through
+ *    free_hotplug_page_range() (vmem_altmap_free(altmap, size >> PAGE_SHIFT) with an altmap),
+ *    then free_empty_tables() with floor VMEMMAP_START and ceiling VMEMMAP_END.
+ * Page-table pages are always freed to the page allocator (never to an altmap).
+ */
+import { alignDown, alignUp, lx } from '../util/bits.js';
+import { IntervalSet } from '../util/interval.js';
+import { buddy_free } from './page_alloc.js';
+import { vmem_altmap_free } from './sparse-vmemmap.js';
+import { offToVa, type Backing, type Kernel } from './state.js';
+
+function anomaly(k: Kernel, site: string, text: string): void {
+  k.s.anomalies.push({ step: k.step, site, text });
+  k.s.trace.push({ t: 'note', text: `${site}: ${text}` });
+}
+
+/** Give back `pages` pages of memmap backing, the way the arch's free path does. */
+function freeBacking(k: Kernel, b: Backing, pages: number, altmap: string | null, level: 'pte' | 'pmd', va: number): void {
+  const site = k.arch.policy.free.site;
+  const x86 = k.arch.cfg.arch === 'x86_64';
+  const viaAltmap = altmap !== null && !(x86 && level === 'pte');
+  if (viaAltmap) {
+    vmem_altmap_free(k, altmap!, pages);
+    if (b.kind === 'ram') {
+      anomaly(k, site, `a RAM-backed ${level} block at ${lx(offToVa(k, va))} was charged to altmap ${altmap} (vmem_altmap_free) and its ${pages} RAM pages were never freed`);
+      k.s.memmapRamPages[b.node] = (k.s.memmapRamPages[b.node] ?? 0) - pages;
+    } else if (b.id !== altmap) {
+      anomaly(k, site, `a block of altmap ${b.id} at ${lx(offToVa(k, va))} was charged to altmap ${altmap}`);
+    }
+    return;
+  }
+  if (b.kind === 'altmap') {
+    anomaly(k, site, `${pages} page(s) of altmap ${b.id} backing ${lx(offToVa(k, va))} were freed to the page allocator as RAM`);
+    return;
+  }
+  k.s.memmapRamPages[b.node] = (k.s.memmapRamPages[b.node] ?? 0) - pages;
+  buddy_free(k, b.node, pages);
+}
+
+export function vmemmap_free(k: Kernel, start: number, end: number, altmap: string | null): void {
+  const P = k.c.PAGE_SIZE;
+  const PMD = k.c.PMD_SIZE;
+  const pol = k.arch.policy.free;
+  for (const s of k.s.leaves.overlaps(start, end)) {
+    if (s.v.level === 'pte') {
+      k.s.leaves.clear(s.start, s.end);
+      k.s.trace.push({ t: 'unmap', level: 'pte', va: s.start, size: s.end - s.start, b: s.v.b });
+      freeBacking(k, s.v.b, (s.end - s.start) / P, altmap, 'pte', s.start);
+      continue;
+    }
+    // PMD leaves: per block
+    const b0 = alignDown(s.start, PMD);
+    const b1 = alignUp(s.end, PMD);
+    // fully covered blocks as one run
+    const f0 = alignUp(Math.max(start, b0), PMD);
+    const f1 = alignDown(Math.min(end, b1), PMD);
+    const freeBlocks = (x0: number, x1: number) => {
+      if (x1 <= x0) return;
+      const seg = k.s.leaves.overlaps(x0, x1);
+      k.s.leaves.clear(x0, x1);
+      k.s.pmdUnused.remove(x0, x1);
+      for (const q of seg) {
+        k.s.trace.push({ t: 'unmap', level: 'pmd', va: q.start, size: q.end - q.start, b: q.v.b });
+        freeBacking(k, q.v.b, (q.end - q.start) / P, altmap, 'pmd', q.start);
+      }
+    };
+    if (f1 > f0) freeBlocks(f0, f1);
+    // partly covered blocks at either end
+    for (const blk of new Set([alignDown(Math.max(start, b0), PMD), alignDown(Math.min(end, b1) - 1, PMD)])) {
+      if (blk >= f0 && blk < f1) continue;
+      if (!k.s.leaves.get(blk)) continue;
+      const lo = Math.max(start, blk);
+      const hi = Math.min(end, blk + PMD);
+      if (pol.partialPmd === 'always') freeBlocks(blk, blk + PMD);
+      else {
+        k.s.pmdUnused.add(lo, hi); // vmemmap_pmd_is_unused(): memset(PAGE_UNUSED)
+        if (k.s.pmdUnused.coverage(blk, blk + PMD) === PMD) freeBlocks(blk, blk + PMD);
+      }
+    }
+  }
+  freeEmptyTables(k, start, end);
+}
+
+/**
+ * Free every table of each freeable kind, bottom-up, whose span meets [start, end) and whose
+ * entries are all none; as interval arithmetic: the occupied spans are those holding a leaf
+ * of that level or a table of the level below.
+ */
+function freeEmptyTables(k: Kernel, start: number, end: number): void {
+  const pol = k.arch.policy.free;
+  const lv = k.arch.cfg.pt.allocLevels;
+  for (const kind of [...lv].reverse()) {
+    if (!pol.freeTables[kind]) continue;
+    const span = k.c.tableSpan[kind];
+    let A = alignDown(start, span);
+    let B = alignUp(end, span);
+    if (pol.floorCeiling) {
+      // pgtable_range_aligned(..., floor = VMEMMAP_START, ceiling = VMEMMAP_END, mask)
+      A = Math.max(A, alignUp(k.c.startOff, span));
+      B = Math.min(B, alignDown(k.c.endOff, span));
+    }
+    if (A >= B) continue;
+    const occupied = new IntervalSet();
+    if (kind === 'pte' || kind === 'pmd') {
+      for (const q of k.s.leaves.overlaps(A, B)) if (q.v.level === kind) occupied.add(alignDown(q.start, span), alignUp(q.end, span));
+    }
+    const below = lv[lv.indexOf(kind) + 1];
+    if (below) for (const q of k.s.tables[below].overlaps(A, B)) occupied.add(alignDown(q.start, span), alignUp(q.end, span));
+    for (const t of k.s.tables[kind].overlaps(A, B)) {
+      for (const g of occupied.gaps(t.start, t.end)) {
+        const n = (g.end - g.start) / span;
+        k.s.tables[kind].clear(g.start, g.end);
+        k.s.tablePages[t.v.node] = (k.s.tablePages[t.v.node] ?? 0) - n;
+        buddy_free(k, t.v.node, n);
+        k.s.trace.push({ t: 'table-free', level: kind, va: g.start, count: n });
+      }
+    }
+  }
+}

@@ -1,0 +1,202 @@
+/**
+ * Interval maps: the model's only way of holding per-page or per-pfn state.
+ *
+ * The kernel walks one entry at a time; the model keeps sorted, non-overlapping half-open
+ * segments [start, end) with a payload, merged where the payload continues. Every operation
+ * costs O(log n + segments touched), never O(length).
+ */
+
+export interface Seg<V> {
+  start: number;
+  end: number;
+  v: V;
+}
+
+/** How a payload behaves when a segment is split or two segments meet. */
+export interface Payload<V> {
+  /** Payload of the part of a segment that begins `delta` units after its start. */
+  shift(v: V, delta: number): V;
+  /** True if segment b (right after a, which has length `aLen`) continues a exactly. */
+  continues(a: V, b: V, aLen: number): boolean;
+}
+
+/** Payloads that do not depend on the position (node ids, flags, owners). */
+export function plainPayload<V>(eq: (a: V, b: V) => boolean = (a, b) => a === b): Payload<V> {
+  return { shift: (v) => v, continues: (a, b) => eq(a, b) };
+}
+
+export class IntervalMap<V> {
+  private segs: Seg<V>[] = [];
+
+  constructor(private readonly p: Payload<V>) {}
+
+  clone(copy: (v: V) => V = (v) => v): IntervalMap<V> {
+    const m = new IntervalMap<V>(this.p);
+    m.segs = this.segs.map((s) => ({ start: s.start, end: s.end, v: copy(s.v) }));
+    return m;
+  }
+
+  get size(): number {
+    return this.segs.length;
+  }
+
+  /** Sum of segment lengths. */
+  total(filter?: (v: V) => boolean): number {
+    let t = 0;
+    for (const s of this.segs) if (!filter || filter(s.v)) t += s.end - s.start;
+    return t;
+  }
+
+  *[Symbol.iterator](): IterableIterator<Seg<V>> {
+    yield* this.segs;
+  }
+
+  /** Index of the first segment whose end is > x. */
+  private lowerBound(x: number): number {
+    let lo = 0;
+    let hi = this.segs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.segs[mid]!.end <= x) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  get(x: number): V | undefined {
+    const i = this.lowerBound(x);
+    const s = this.segs[i];
+    if (s && s.start <= x) return this.p.shift(s.v, x - s.start);
+    return undefined;
+  }
+
+  /** Segments overlapping [start, end), clipped to it, payloads shifted accordingly. */
+  overlaps(start: number, end: number): Seg<V>[] {
+    const out: Seg<V>[] = [];
+    for (let i = this.lowerBound(start); i < this.segs.length; i++) {
+      const s = this.segs[i]!;
+      if (s.start >= end) break;
+      const a = Math.max(s.start, start);
+      const b = Math.min(s.end, end);
+      out.push({ start: a, end: b, v: a === s.start ? s.v : this.p.shift(s.v, a - s.start) });
+    }
+    return out;
+  }
+
+  /** Covered length within [start, end). */
+  coverage(start: number, end: number, filter?: (v: V) => boolean): number {
+    let t = 0;
+    for (const s of this.overlaps(start, end)) if (!filter || filter(s.v)) t += s.end - s.start;
+    return t;
+  }
+
+  /** Sub-ranges of [start, end) not covered by any segment. */
+  gaps(start: number, end: number): { start: number; end: number }[] {
+    const out: { start: number; end: number }[] = [];
+    let cur = start;
+    for (const s of this.overlaps(start, end)) {
+      if (s.start > cur) out.push({ start: cur, end: s.start });
+      cur = s.end;
+    }
+    if (cur < end) out.push({ start: cur, end });
+    return out;
+  }
+
+  /** Remove coverage of [start, end); returns what was removed (clipped). */
+  clear(start: number, end: number): Seg<V>[] {
+    if (start >= end) return [];
+    const i = this.lowerBound(start);
+    const removed: Seg<V>[] = [];
+    const keep: Seg<V>[] = [];
+    let j = i;
+    for (; j < this.segs.length; j++) {
+      const s = this.segs[j]!;
+      if (s.start >= end) break;
+      if (s.start < start) keep.push({ start: s.start, end: start, v: s.v });
+      const a = Math.max(s.start, start);
+      const b = Math.min(s.end, end);
+      removed.push({ start: a, end: b, v: a === s.start ? s.v : this.p.shift(s.v, a - s.start) });
+      if (s.end > end) keep.push({ start: end, end: s.end, v: this.p.shift(s.v, end - s.start) });
+    }
+    this.segs.splice(i, j - i, ...keep);
+    return removed;
+  }
+
+  /** Set [start, end) to v (overwriting), merging with neighbours whose payload continues. */
+  set(start: number, end: number, v: V): void {
+    if (start >= end) return;
+    this.clear(start, end);
+    let i = this.lowerBound(start);
+    let seg: Seg<V> = { start, end, v };
+    const prev = this.segs[i - 1];
+    if (prev && prev.end === start && this.p.continues(prev.v, v, prev.end - prev.start)) {
+      seg = { start: prev.start, end, v: prev.v };
+      this.segs.splice(i - 1, 1);
+      i--;
+    }
+    const next = this.segs[i];
+    if (next && next.start === end && this.p.continues(seg.v, next.v, seg.end - seg.start)) {
+      seg = { start: seg.start, end: next.end, v: seg.v };
+      this.segs.splice(i, 1);
+    }
+    this.segs.splice(i, 0, seg);
+  }
+
+  /** Fill only the gaps of [start, end) with v. Returns the ranges that were filled. */
+  fill(start: number, end: number, v: (gapStart: number) => V): { start: number; end: number }[] {
+    const g = this.gaps(start, end);
+    for (const r of g) this.set(r.start, r.end, v(r.start));
+    return g;
+  }
+
+  toArray(): Seg<V>[] {
+    return this.segs.map((s) => ({ ...s }));
+  }
+}
+
+/** An interval set is an interval map whose payload is always `true`. */
+export class IntervalSet {
+  private m = new IntervalMap<true>(plainPayload());
+
+  clone(): IntervalSet {
+    const s = new IntervalSet();
+    s.m = this.m.clone();
+    return s;
+  }
+
+  add(start: number, end: number): void {
+    this.m.set(start, end, true);
+  }
+
+  remove(start: number, end: number): void {
+    this.m.clear(start, end);
+  }
+
+  has(x: number): boolean {
+    return this.m.get(x) !== undefined;
+  }
+
+  coverage(start: number, end: number): number {
+    return this.m.coverage(start, end);
+  }
+
+  gaps(start: number, end: number): { start: number; end: number }[] {
+    return this.m.gaps(start, end);
+  }
+
+  overlaps(start: number, end: number): { start: number; end: number }[] {
+    return this.m.overlaps(start, end).map(({ start, end }) => ({ start, end }));
+  }
+
+  total(): number {
+    return this.m.total();
+  }
+
+  get size(): number {
+    return this.m.size;
+  }
+
+  ranges(): { start: number; end: number }[] {
+    return this.m.toArray().map(({ start, end }) => ({ start, end }));
+  }
+}
