@@ -18,6 +18,7 @@ export function kfmt(fmt: string, ...args: unknown[]): string {
     const body = spec.replace(/^#/, '').replace(/(hh|h|ll|l|z)?[sdiuxX]$/, '');
     const zero = body.startsWith('0');
     const width = body ? parseInt(body, 10) : 0;
+    if (typeof a === 'string' && !/^-?\d+$/.test(a)) return a; // a value the model does not know
     const v = typeof a === 'bigint' ? a : BigInt(Math.trunc(Number(a)));
     let s: string;
     if (conv === 'x' || conv === 'X') {

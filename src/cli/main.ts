@@ -1,0 +1,125 @@
+/**
+ * The `vmemlab` command line. A thin shell over the library API (src/index.ts).
+ *
+ * Exit codes: 0 success; 1 the scenario ran but an expect step failed or an invariant was
+ * violated; 2 bad input (scenario file, flags); 3 internal error (a bug in vmemmap-lab).
+ */
+import { Command, CommanderError } from 'commander';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  DEFAULT_SCENARIO, DEFAULT_SCENARIO_NAME, PROFILES, ScenarioError, parseScenario, renderDmesg, renderJson,
+  renderPtdump, renderText, runPassed, runScenario, scenarioJsonSchema, ARCH_NAMES,
+} from '../index.js';
+
+class UsageError extends Error {}
+
+function readScenarioFile(path: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(`${path}: cannot read scenario (${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code ?? (e as Error).message})`);
+  }
+}
+
+/** Write all of it or nothing: a temporary file renamed into place. */
+function writeOut(path: string | undefined, text: string): void {
+  if (!path || path === '-') {
+    process.stdout.write(text);
+    return;
+  }
+  const tmp = `${path}.vmemlab-tmp-${process.pid}`;
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, path);
+  } catch (e) {
+    throw new UsageError(`--output ${path}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
+
+export function main(argv: string[]): number {
+  let exitCode = 0;
+  const program = new Command();
+  program
+    .name('vmemlab')
+    .description('An executable model of the Linux kernel\'s SPARSEMEM_VMEMMAP: memmap population, vmem_altmap, pmem namespaces, memory hot(un)plug')
+    .version('0.1.0')
+    .exitOverride()
+    .showSuggestionAfterError(true)
+    .configureOutput({
+      writeErr: (s) => process.stderr.write(s),
+      outputError: (s, write) => write(`vmemlab: ${s.replace(/^error: /, '').trim().replace(/\s*\n\(Did you mean (.*)\?\)/, ' (did you mean $1?)').replace(/\n/g, ' ')}\n`),
+    });
+
+  program
+    .command('run')
+    .description('run a scenario (default: the built-in one) and print a report')
+    .argument('[scenario]', 'scenario file (YAML or JSON); omit for the built-in default')
+    .option('--json', 'print the JSON report (schema 1)')
+    .option('--dmesg', 'print the kernel messages of each step')
+    .option('--no-debug', 'with --dmesg: leave out pr_debug messages')
+    .option('--ptdump', 'print the vmemmap part of the kernel page-table dump')
+    .option('-o, --output <file>', 'write to a file instead of standard output (all or nothing)')
+    .action((file: string | undefined, o: { json?: boolean; dmesg?: boolean; debug: boolean; ptdump?: boolean; output?: string }) => {
+      const sc = file ? parseScenario(file, readScenarioFile(file)) : parseScenario(DEFAULT_SCENARIO_NAME, DEFAULT_SCENARIO);
+      const r = runScenario(sc);
+      const parts: string[] = [];
+      if (o.json) parts.push(renderJson(r));
+      if (o.dmesg) parts.push(renderDmesg(r, { debug: o.debug }));
+      if (o.ptdump) parts.push(renderPtdump(r));
+      if (!o.json && !o.dmesg && !o.ptdump) parts.push(renderText(r));
+      writeOut(o.output, parts.join(o.json ? '' : '\n'));
+      exitCode = runPassed(r) ? 0 : 1;
+    });
+
+  program
+    .command('check')
+    .description('validate scenario files without running them')
+    .argument('<scenario...>', 'scenario files')
+    .action((files: string[]) => {
+      for (const f of files) parseScenario(f, readScenarioFile(f));
+      process.stdout.write(`${files.length} scenario(s) valid\n`);
+    });
+
+  program
+    .command('schema')
+    .description('print the JSON Schema of the scenario format')
+    .action(() => {
+      process.stdout.write(JSON.stringify(scenarioJsonSchema(), null, 2) + '\n');
+    });
+
+  program
+    .command('kernels')
+    .description('list the kernel profiles with their provenance')
+    .action(() => {
+      for (const p of PROFILES) process.stdout.write(`${p.id.padEnd(8)} ${p.title}\n         ${p.provenance}\n`);
+    });
+
+  program
+    .command('arches')
+    .description('list the modelled architectures and their config keys')
+    .action(() => {
+      const info: Record<string, string> = {
+        x86_64: 'config: { levels: 4|5, pse: true|false, hypervisor: true|false }  (4K pages)',
+        arm64: 'config: { pageSize: 4K|16K|64K, vaBits: 4K 39/48/52, 16K 36/47/48/52, 64K 42/48/52 }',
+      };
+      for (const a of ARCH_NAMES) process.stdout.write(`${a.padEnd(8)} ${info[a]}\n`);
+    });
+
+  try {
+    program.parse(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      return 2;
+    }
+    if (e instanceof ScenarioError || e instanceof UsageError) {
+      process.stderr.write(`vmemlab: ${e.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`vmemlab: internal error (a bug in vmemmap-lab, please report it with the scenario): ${(e as Error).message}\n`);
+    if (process.env.VMEMLAB_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
+    return 3;
+  }
+  return exitCode;
+}

@@ -1,0 +1,71 @@
+/**
+ * vmemmap-lab library API. The CLI uses only what is exported here. Nothing below this file
+ * imports from Node, so the same code runs in a browser.
+ */
+import { parseScenario, ScenarioError, type Scenario } from './scenario/parse.js';
+import { DEFAULT_SCENARIO, DEFAULT_SCENARIO_NAME } from './scenario/default.js';
+import { createMachine, runStep, type Machine, type StepResult } from './sim/machine.js';
+import { buildReport, stepDelta, totals, type Report, type ReportStep } from './report/json.js';
+import { textReport } from './report/text.js';
+import { dmesgLines } from './report/dmesg.js';
+import { ptdump } from './report/ptdump.js';
+import { PROFILES } from './kernels/index.js';
+
+export { parseScenario, ScenarioError, DEFAULT_SCENARIO, DEFAULT_SCENARIO_NAME, PROFILES };
+export { scenarioJsonSchema } from './scenario/schema.js';
+export { parseSize, fmtSize, SizeError } from './util/units.js';
+export type { Scenario, Machine, StepResult, Report };
+export { ARCH_NAMES } from './arch/index.js';
+
+export interface RunResult {
+  machine: Machine;
+  results: StepResult[];
+  report: Report;
+}
+
+/** Run every step of a parsed scenario. Kernel-level failures are results, never exceptions. */
+export function runScenario(sc: Scenario): RunResult {
+  const m = createMachine(sc);
+  const results: StepResult[] = [];
+  const deltas: ReportStep['delta'][] = [];
+  const steps = sc.steps[0]?.kind === 'boot' ? sc.steps : [{ kind: 'boot' as const, args: {}, index: 0, line: 0 }, ...sc.steps];
+  for (const st of steps) {
+    const before = totals(m);
+    results.push(runStep(m, st, results));
+    deltas.push(stepDelta(before, totals(m)));
+  }
+  const warnings = m.ignoredParams.map((p) => `kernel parameter "${p}" is not modelled and was ignored`);
+  for (const r of m.regions.values()) for (const ns of r.namespaces) {
+    if (ns.pgmap && ns.pgmap.vmemmap_shift > 0 && !ns.altmap && m.k.arch.cfg.arch === 'x86_64') {
+      warnings.push(`${ns.name}: device-dax compound pages (vmemmap_shift ${ns.pgmap.vmemmap_shift}) without an altmap: the kernel deduplicates this memmap (vmemmap_populate_compound_pages); the model does not yet and shows it fully populated`);
+    }
+  }
+  return { machine: m, results, report: buildReport(m, results, deltas, warnings) };
+}
+
+/** Parse and run scenario text (YAML or JSON). Throws ScenarioError for bad input. */
+export function runScenarioText(file: string, text: string | Uint8Array): RunResult {
+  return runScenario(parseScenario(file, text));
+}
+
+export function renderText(r: RunResult): string {
+  return textReport(r.machine, r.report);
+}
+
+export function renderDmesg(r: RunResult, opts: { debug?: boolean } = {}): string {
+  return dmesgLines(r.results, opts).join('\n') + '\n';
+}
+
+export function renderPtdump(r: RunResult): string {
+  return ptdump(r.machine.k).join('\n') + '\n';
+}
+
+/** Deterministic JSON text of a report (stable key order as built). */
+export function renderJson(r: RunResult): string {
+  return JSON.stringify(r.report, null, 2) + '\n';
+}
+
+/** True when every expect step passed and no invariant was violated. */
+export function runPassed(r: RunResult): boolean {
+  return r.results.every((x) => x.kind !== 'expect' || x.ok) && r.report.invariants.violations.length === 0;
+}

@@ -1,0 +1,57 @@
+/**
+ * Boot, as far as the memmap is concerned (init/main.c start_kernel -> setup_arch ->
+ * sparse_init; mm/mm_init.c free_area_init -> subsection_map_init; memblock_free_all;
+ * drivers/base/memory.c memory_dev_init), for the firmware memory map of a scenario.
+ */
+import { KERN_INFO, printk } from './printk.js';
+import { memblock_free_bytes } from './memblock.js';
+import { sparse_init, subsection_map_init } from './sparse.js';
+import type { Kernel } from './state.js';
+
+export interface FirmwareMap {
+  nodes: { id: number; memory: { start: number; size: number }[] }[];
+  devices: { name: string; start: number; size: number }[];
+}
+
+export function boot(k: Kernel, fw: FirmwareMap): void {
+  const P = k.c.PAGE_SIZE;
+  let lo = Infinity;
+  let hi = 0;
+  for (const n of fw.nodes) {
+    k.s.nodes[n.id]!.online = true;
+    for (const m of n.memory) {
+      k.s.memblockMemory.set(m.start, m.start + m.size, n.id);
+      lo = Math.min(lo, m.start);
+      hi = Math.max(hi, m.start + m.size);
+    }
+  }
+  k.boot.maxPfn = Math.floor(hi / P);
+  if (k.arch.cfg.arch === 'arm64') {
+    // arm64_memblock_init(): memstart_addr = round_down(memblock_start_of_DRAM(), ARM64_MEMSTART_ALIGN)
+    const a = k.arch.cfg.memstartAlign;
+    k.boot.memstart = Math.floor(lo / a) * a;
+    k.vmemmapPfnBase = k.boot.memstart / P;
+  }
+  sparse_init(k);
+  subsection_map_init(k);
+  // memblock_free_all(): whatever memblock did not reserve goes to the buddy allocator
+  for (let nid = 0; nid < k.s.nodes.length; nid++) {
+    const n = k.s.nodes[nid]!;
+    if (!n.online) continue;
+    n.free = memblock_free_bytes(k, nid) / P;
+    n.managed = n.free;
+  }
+  k.boot.done = true;
+  for (const n of fw.nodes) for (const m of n.memory) k.s.iomem.set(m.start, m.start + m.size, { name: 'System RAM', kind: 'System RAM', owner: 'boot' });
+  for (const d of fw.devices) k.s.iomem.set(d.start, d.start + d.size, { name: 'Persistent Memory', kind: 'Persistent Memory', owner: d.name });
+  // memory_dev_init(): memory_block_size_bytes(), then a block device per block with present sections
+  const mb = k.arch.policy.memoryBlockSize(k.boot.maxPfn * P, 0);
+  k.boot.memoryBlockSize = mb.size;
+  for (const m of mb.messages) printk(k, KERN_INFO, 'arch/x86/mm/init_64.c:probe_memory_block_size', '%s', [m]);
+  const bytesPerSection = 2 ** k.arch.cfg.SECTION_SIZE_BITS;
+  for (const s of k.s.sections) {
+    const b0 = Math.floor((s.start * bytesPerSection) / mb.size);
+    const b1 = Math.ceil((s.end * bytesPerSection) / mb.size);
+    k.s.blocks.fill(b0, b1, () => ({ nid: s.v.nid, state: 'online', zone: 'Normal', early: true }));
+  }
+}

@@ -1,0 +1,115 @@
+/** The `--json` report, schema 1 (design.md section 5). */
+import { renderMessage } from '../kernel/printk.js';
+import type { Machine, StepResult } from '../sim/machine.js';
+import { INVARIANTS, type Violation } from '../check/invariants.js';
+import { leafCounts, memmapBacking, pageTablePages, sectionCounts, vmemmapRanges, type PageTablePages, type VmemmapRange } from './summary.js';
+
+export interface ReportStep {
+  step: string;
+  index: number;
+  ok: boolean;
+  errno: string | null;
+  messages: string[];
+  dmesg: string[];
+  delta: {
+    memmapBacking: { ram: Record<string, number>; altmap: Record<string, number> };
+    pageTablePages: Record<string, number>;
+  };
+  violations: Violation[];
+  failedExpectations?: string[];
+}
+
+export interface Report {
+  schema: 1;
+  scenario: string;
+  arch: string;
+  config: Record<string, string | number | boolean>;
+  kernel: string;
+  steps: ReportStep[];
+  vmemmap: {
+    start: string;
+    end: string;
+    mappedBytes: number;
+    mappings: { pte: number; pmd: number; pud: number };
+    ranges: VmemmapRange[];
+  };
+  pageTablePages: PageTablePages;
+  memmapBacking: { ram: Record<string, number>; altmap: Record<string, number> };
+  altmaps: { id: string; device: string; namespace: string; base_pfn: number; end_pfn: number; reserve: number; free: number; alloc: number; align: number }[];
+  namespaces: { device: string; name: string; dev: string; mode: string; map: string | null; align: number; start: number; rawSize: number; size: number; dataOffset: number; npfns: number }[];
+  sections: { present: number; early: number; hotplugged: number; subsectionsActive: number };
+  memory: { blockSize: number; nodes: Record<string, { managedPages: number; freePages: number }> };
+  invariants: { checked: number; names: readonly string[]; violations: Violation[] };
+  warnings: string[];
+  dmesg: string[];
+}
+
+/** Snapshot of the per-step delta sources. */
+export interface Totals {
+  ram: Record<string, number>;
+  altmap: Record<string, number>;
+  tables: Record<string, number>;
+}
+
+export function totals(m: Machine): Totals {
+  const mb = memmapBacking(m.k);
+  const pt = pageTablePages(m.k);
+  const tables: Record<string, number> = {};
+  for (const l of m.k.arch.cfg.pt.allocLevels) tables[l] = (pt as unknown as Record<string, number>)[l] ?? 0;
+  return { ram: mb.ram, altmap: mb.altmap, tables };
+}
+
+function diff(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
+    const d = (b[key] ?? 0) - (a[key] ?? 0);
+    if (d !== 0) out[key] = d;
+  }
+  return out;
+}
+
+export function stepDelta(before: Totals, after: Totals): ReportStep['delta'] {
+  return { memmapBacking: { ram: diff(before.ram, after.ram), altmap: diff(before.altmap, after.altmap) }, pageTablePages: diff(before.tables, after.tables) };
+}
+
+export function buildReport(m: Machine, results: StepResult[], deltas: ReportStep['delta'][], warnings: string[]): Report {
+  const k = m.k;
+  const steps: ReportStep[] = results.map((r, i) => ({
+    step: r.label,
+    index: r.index,
+    ok: r.ok,
+    errno: r.errno,
+    messages: r.messages,
+    dmesg: r.dmesg.flatMap((x) => renderMessage(x)),
+    delta: deltas[i]!,
+    violations: r.violations,
+    ...(r.failedExpectations ? { failedExpectations: r.failedExpectations } : {}),
+  }));
+  const lc = leafCounts(k);
+  const nodes: Record<string, { managedPages: number; freePages: number }> = {};
+  k.s.nodes.forEach((n, i) => { if (n.online) nodes[i] = { managedPages: n.managed, freePages: n.free }; });
+  return {
+    schema: 1,
+    scenario: m.scenario.file,
+    arch: k.arch.cfg.arch,
+    config: k.arch.cfg.config,
+    kernel: k.profile.id,
+    steps,
+    vmemmap: {
+      start: '0x' + k.arch.cfg.VMEMMAP_START.toString(16),
+      end: '0x' + k.arch.cfg.VMEMMAP_END.toString(16),
+      mappedBytes: k.s.leaves.total(),
+      mappings: lc,
+      ranges: vmemmapRanges(k),
+    },
+    pageTablePages: pageTablePages(k),
+    memmapBacking: memmapBacking(k),
+    altmaps: [...k.s.altmaps.values()].map((a) => ({ id: a.id, device: a.device, namespace: a.owner, base_pfn: a.base_pfn, end_pfn: a.end_pfn, reserve: a.reserve, free: a.free, alloc: a.alloc, align: a.align })),
+    namespaces: [...m.regions.values()].flatMap((r) => r.namespaces).map((n) => ({ device: n.device, name: n.name, dev: n.dev, mode: n.mode, map: n.map, align: n.align, start: n.start, rawSize: n.rawSize, size: n.usable, dataOffset: n.dataOffset, npfns: n.npfns })),
+    sections: sectionCounts(k),
+    memory: { blockSize: k.boot.memoryBlockSize, nodes },
+    invariants: { checked: results.filter((r) => r.kind !== 'expect').length * INVARIANTS.length, names: INVARIANTS, violations: results.flatMap((r) => r.violations) },
+    warnings,
+    dmesg: steps.flatMap((s) => s.dmesg),
+  };
+}

@@ -1,0 +1,98 @@
+/**
+ * The vmemmap part of the kernel's page-table dump (debugfs), in the arch's own format:
+ *  - x86: arch/x86/mm/dump_pagetables.c note_page()/printk_prot() @ v6.12..v6.18:
+ *    "0x%016lx-0x%016lx   " "%9lu%c " + 30 flag columns + level name ("pgd".."pte"); header
+ *    "---[ Vmemmap ]---". Assumes no PTI (GLB shown), NX, no KASLR.
+ *  - arm64: arch/arm64/mm/ptdump.c note_page() @ v6.18: "0x%016lx-0x%016lx   " "%9lu%c %s"
+ *    then " %s" per attribute; headers "vmalloc() end", "vmemmap start", "vmemmap end".
+ *    Assumes no nG (no KPTI) and LPA2 hardware for 52-bit 4K/16K (SHD blank).
+ * Lines merge when level and attributes match (never on the physical address), as the
+ * kernel's do. The dump covers [VMEMMAP_START, VMEMMAP_END).
+ */
+import type { PtLevel } from '../arch/types.js';
+import type { Kernel } from '../kernel/state.js';
+import { offToVa } from '../kernel/state.js';
+
+interface Item {
+  start: number;
+  end: number;
+  level: PtLevel;
+  leaf: 'pte' | 'pmd' | null;
+}
+
+/** Walk [a, b) at `idx` in the level list, emitting leaf runs and holes in address order. */
+function walk(k: Kernel, levels: PtLevel[], idx: number, a: number, b: number, out: Item[]): void {
+  const L = levels[idx]!;
+  const child = levels[idx + 1];
+  const marks: { start: number; end: number; t: 'leaf' | 'table'; leaf?: 'pte' | 'pmd' }[] = [];
+  if (L === 'pmd' || L === 'pte') for (const s of k.s.leaves.overlaps(a, b)) if (s.v.level === L) marks.push({ start: s.start, end: s.end, t: 'leaf', leaf: L });
+  if (child) for (const s of k.s.tables[child].overlaps(a, b)) marks.push({ start: s.start, end: s.end, t: 'table' });
+  marks.sort((x, y) => x.start - y.start);
+  let cur = a;
+  const hole = (s: number, e: number) => { if (e > s) out.push({ start: s, end: e, level: L, leaf: null }); };
+  for (const m of marks) {
+    hole(cur, m.start);
+    if (m.t === 'leaf') out.push({ start: m.start, end: m.end, level: L, leaf: m.leaf! });
+    else walk(k, levels, idx + 1, m.start, m.end, out);
+    cur = m.end;
+  }
+  hole(cur, b);
+}
+
+function merge(items: Item[]): Item[] {
+  const out: Item[] = [];
+  for (const it of items) {
+    const last = out[out.length - 1];
+    if (last && last.end === it.start && last.level === it.level && last.leaf === it.leaf) last.end = it.end;
+    else out.push({ ...it });
+  }
+  return out;
+}
+
+function sizeUnit(delta: bigint, units: string): string {
+  let u = 0;
+  while ((delta & 1023n) === 0n && u < units.length - 1) {
+    delta >>= 10n;
+    u++;
+  }
+  return delta.toString().padStart(9, ' ') + units[u];
+}
+
+const hex16 = (v: bigint) => '0x' + v.toString(16).padStart(16, '0');
+
+function x86Line(k: Kernel, it: Item): string {
+  const s = offToVa(k, it.start);
+  const e = offToVa(k, it.end);
+  let flags = ' '.repeat(30);
+  if (it.leaf === 'pmd') flags = '    RW         PSE     GLB NX ';
+  if (it.leaf === 'pte') flags = '    RW                 GLB NX ';
+  return `${hex16(s)}-${hex16(e)}   ${sizeUnit(e - s, 'BKMGTPE')} ${flags}${it.level}`;
+}
+
+function arm64Line(k: Kernel, it: Item): string {
+  const s = offToVa(k, it.start);
+  const e = offToVa(k, it.end);
+  const head = `${hex16(s)}-${hex16(e)}   ${sizeUnit((e - s) >> 10n, 'KMGTPE')} ${it.level.toUpperCase()}`;
+  if (!it.leaf) return head;
+  const va = Number(k.arch.cfg.config.vaBits);
+  const lpa2 = va === 52 && k.arch.cfg.PAGE_SHIFT !== 16; // PTE_MAYBE_SHARED is 0 with LPA2
+  // pte_bits[] in order, each printed as " %s": valid, USR, RDONLY, PXN, SHARED, AF, NG, CONT,
+  // BLK (PMD_TYPE_SECT), UXN, GP, then the memory type
+  const attrs = [' ', '   ', 'RW', 'NX', lpa2 ? '   ' : 'SHD', 'AF', '  ', '   ', it.leaf === 'pmd' ? 'BLK' : '   ', 'UXN', '  ', 'MEM/NORMAL'];
+  return head + attrs.map((x) => ' ' + x).join('');
+}
+
+export function ptdump(k: Kernel): string[] {
+  const levels: PtLevel[] = ['pgd', ...k.arch.cfg.pt.allocLevels];
+  const items: Item[] = [];
+  walk(k, levels, 0, k.c.startOff, k.c.endOff, items);
+  const lines = merge(items);
+  const x86 = k.arch.cfg.ptdump === 'x86';
+  const out: string[] = [];
+  if (x86) out.push('---[ Vmemmap ]---');
+  else out.push('---[ vmalloc() end ]---', '---[ vmemmap start ]---');
+  for (const it of lines) out.push(x86 ? x86Line(k, it) : arm64Line(k, it));
+  if (x86) out.push(`# vmemlab: the dump stops at the end of the vmemmap region (0x${k.arch.cfg.VMEMMAP_END.toString(16)}); the kernel continues the last hole to the next marker`);
+  else out.push('---[ vmemmap end ]---');
+  return out;
+}

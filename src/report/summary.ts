@@ -1,0 +1,90 @@
+/**
+ * Derived views of the kernel state for reports: where memmap bytes live, page-table pages,
+ * leaf mappings by level, merged vmemmap ranges, section counts.
+ */
+import type { PtLevel } from '../arch/types.js';
+import { offToVa, type Backing, type Kernel } from '../kernel/state.js';
+
+export function backingLabel(b: Backing): string {
+  return b.kind === 'ram' ? `ram:node${b.node}` : `altmap:${b.id}`;
+}
+
+/** Bytes of distinct pages backing struct pages, by node (RAM) and by altmap owner. */
+export function memmapBacking(k: Kernel): { ram: Record<string, number>; altmap: Record<string, number> } {
+  const ram: Record<string, number> = {};
+  const altmap: Record<string, number> = {};
+  for (const s of k.s.leaves) {
+    const n = s.end - s.start;
+    if (s.v.b.kind === 'ram') ram[s.v.b.node] = (ram[s.v.b.node] ?? 0) + n;
+    else altmap[s.v.b.id] = (altmap[s.v.b.id] ?? 0) + n;
+  }
+  return { ram, altmap };
+}
+
+export interface PageTablePages {
+  p4d?: number;
+  pud?: number;
+  pmd?: number;
+  pte?: number;
+  byNode: Record<string, number>;
+}
+
+export function pageTablePages(k: Kernel): PageTablePages {
+  const out: PageTablePages = { byNode: {} };
+  for (const lvl of k.arch.cfg.pt.allocLevels) {
+    const span = k.c.tableSpan[lvl];
+    let n = 0;
+    for (const s of k.s.tables[lvl]) {
+      const c = (s.end - s.start) / span;
+      n += c;
+      out.byNode[s.v.node] = (out.byNode[s.v.node] ?? 0) + c;
+    }
+    (out as unknown as Record<PtLevel, number>)[lvl] = n;
+  }
+  return out;
+}
+
+export function leafCounts(k: Kernel): { pte: number; pmd: number; pud: number } {
+  let pte = 0;
+  let pmd = 0;
+  for (const s of k.s.leaves) {
+    if (s.v.level === 'pte') pte += (s.end - s.start) / k.c.PAGE_SIZE;
+    else pmd += (s.end - s.start) / k.c.PMD_SIZE;
+  }
+  return { pte, pmd, pud: 0 };
+}
+
+export interface VmemmapRange {
+  va: string;
+  size: number;
+  level: 'pte' | 'pmd';
+  backing: string;
+}
+
+export function vmemmapRanges(k: Kernel): VmemmapRange[] {
+  const out: VmemmapRange[] = [];
+  let cur: { start: number; end: number; level: 'pte' | 'pmd'; backing: string } | null = null;
+  const flush = () => {
+    if (cur) out.push({ va: '0x' + offToVa(k, cur.start).toString(16), size: cur.end - cur.start, level: cur.level, backing: cur.backing });
+  };
+  for (const s of k.s.leaves) {
+    const backing = backingLabel(s.v.b);
+    if (cur && cur.end === s.start && cur.level === s.v.level && cur.backing === backing) cur.end = s.end;
+    else {
+      flush();
+      cur = { start: s.start, end: s.end, level: s.v.level, backing };
+    }
+  }
+  flush();
+  return out;
+}
+
+export function sectionCounts(k: Kernel): { present: number; early: number; hotplugged: number; subsectionsActive: number } {
+  let present = 0;
+  let early = 0;
+  for (const s of k.s.sections) {
+    present += s.end - s.start;
+    if (s.v.early) early += s.end - s.start;
+  }
+  return { present, early, hotplugged: present - early, subsectionsActive: k.s.subsections.total() / k.c.PAGES_PER_SUBSECTION };
+}

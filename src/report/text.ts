@@ -1,0 +1,75 @@
+/** The readable report of `vmemlab run`. */
+import { commas, fmtSize } from '../util/units.js';
+import { lx } from '../util/bits.js';
+import type { Report } from './json.js';
+import type { Machine } from '../sim/machine.js';
+
+function table(rows: string[][], indent = '  '): string[] {
+  const w: number[] = [];
+  for (const r of rows) r.forEach((c, i) => { w[i] = Math.max(w[i] ?? 0, c.length); });
+  return rows.map((r) => indent + r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(w[i]!))).join('  ').trimEnd());
+}
+
+export function textReport(m: Machine, rep: Report): string {
+  const k = m.k;
+  const out: string[] = [];
+  const title = m.scenario.description || m.scenario.file;
+  out.push(`vmemmap-lab - ${k.arch.cfg.label}, kernel ${k.profile.id} (${k.profile.title})`);
+  out.push(`scenario: ${title}`);
+  out.push('');
+  out.push('Steps');
+  out.push(...table(rep.steps.map((s) => [String(s.index), s.step, s.ok ? 'ok' : `FAILED ${s.errno ?? ''}`.trim(), s.violations.length ? `${s.violations.length} invariant violation(s)` : ''])));
+  for (const s of rep.steps) {
+    for (const msg of s.messages) out.push(`    step ${s.index}: ${msg}`);
+    for (const f of s.failedExpectations ?? []) out.push(`    step ${s.index}: expectation failed: ${f}`);
+  }
+  out.push('');
+  const mb = rep.memmapBacking;
+  const total = Object.values(mb.ram).reduce((a, b) => a + b, 0) + Object.values(mb.altmap).reduce((a, b) => a + b, 0);
+  out.push(`Memmap: ${fmtSize(total)} of struct pages (${k.arch.cfg.STRUCT_PAGE_SIZE} B per ${fmtSize(k.c.PAGE_SIZE)} page) mapped at 0x${lx(k.arch.cfg.VMEMMAP_START)}`);
+  const rows: string[][] = [];
+  for (const [n, b] of Object.entries(mb.ram)) rows.push([`node ${n} RAM`, fmtSize(b), `${commas(b)} B`]);
+  for (const [n, b] of Object.entries(mb.altmap)) {
+    const ns = rep.namespaces.find((x) => x.name === n);
+    rows.push([`altmap ${n}${ns ? ` (${ns.device}, on the device)` : ''}`, fmtSize(b), `${commas(b)} B`]);
+  }
+  if (rows.length) out.push(...table(rows));
+  const mp = rep.vmemmap.mappings;
+  out.push(`  leaf entries: ${commas(mp.pmd)} PMD (${fmtSize(k.c.PMD_SIZE)} each), ${commas(mp.pte)} PTE (${fmtSize(k.c.PAGE_SIZE)} each)`);
+  const pt = rep.pageTablePages;
+  const lv = k.arch.cfg.pt.allocLevels.map((l) => `${l} ${(pt as unknown as Record<string, number>)[l] ?? 0}`).join(', ');
+  out.push(`  page-table pages (RAM): ${lv}; by node: ${Object.entries(pt.byNode).map(([n, c]) => `node ${n}: ${c}`).join(', ') || 'none'}`);
+  const shown = rep.vmemmap.ranges.slice(0, 12);
+  if (shown.length) {
+    out.push('  vmemmap ranges:');
+    out.push(...table(shown.map((r) => [r.va, fmtSize(r.size), r.level.toUpperCase(), r.backing]), '    '));
+    if (rep.vmemmap.ranges.length > shown.length) out.push(`    ... ${rep.vmemmap.ranges.length - shown.length} more (see --json)`);
+  }
+  if (rep.altmaps.length) {
+    out.push('');
+    out.push('Altmaps (pfns; reserve | memmap alloc | alignment waste | unused)');
+    out.push(...table(rep.altmaps.map((a) => [a.id, `base_pfn 0x${lx(a.base_pfn)}`, `reserve ${commas(a.reserve)}`, `free ${commas(a.free)}`, `alloc ${commas(a.alloc)}`, `align ${commas(a.align)}`, `unused ${commas(a.free - a.alloc - a.align)}`])));
+  }
+  if (rep.namespaces.length) {
+    out.push('');
+    out.push('Namespaces');
+    out.push(...table(rep.namespaces.map((n) => [n.name, n.dev, n.mode + (n.map ? ` map=${n.map}` : ''), `align ${fmtSize(n.align)}`, `raw ${fmtSize(n.rawSize)}`, `size ${commas(n.size)} B (${fmtSize(n.size)})`, `dataoff ${commas(n.dataOffset)}`, `npfns ${commas(n.npfns)}`])));
+  }
+  out.push('');
+  const sc = rep.sections;
+  out.push(`Sections (${fmtSize(2 ** k.arch.cfg.SECTION_SIZE_BITS)}): ${commas(sc.present)} present (${commas(sc.early)} boot, ${commas(sc.hotplugged)} hot-added), ${commas(sc.subsectionsActive)} sub-sections active; memory block ${fmtSize(rep.memory.blockSize)}`);
+  out.push(`Free RAM after the last step: ${Object.entries(rep.memory.nodes).map(([n, v]) => `node ${n} ${fmtSize(v.freePages * k.c.PAGE_SIZE)}`).join(', ')} (the model counts only its own allocations)`);
+  const warns = rep.dmesg.filter((l) => /potential offnode|WARNING|fail|Misaligned|unaligned|exceeds|refuse|cannot/i.test(l));
+  if (warns.length || rep.warnings.length) {
+    out.push('');
+    out.push('Warnings');
+    for (const w of rep.warnings) out.push(`  ${w}`);
+    for (const w of warns.slice(0, 10)) out.push(`  dmesg: ${w}`);
+    if (warns.length > 10) out.push(`  ... ${warns.length - 10} more (see --dmesg)`);
+  }
+  out.push('');
+  const v = rep.invariants.violations;
+  out.push(v.length === 0 ? `Invariants: ${rep.invariants.checked} checks after ${rep.steps.length} step(s), no violations` : `Invariants: ${v.length} violation(s)`);
+  for (const x of v.slice(0, 20)) out.push(`  step ${x.step} ${x.invariant}: ${x.range}: ${x.detail} [${x.fn}]`);
+  return out.join('\n') + '\n';
+}

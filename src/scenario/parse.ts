@@ -1,0 +1,363 @@
+/**
+ * Scenario loading: UTF-8 check, YAML/JSON parsing with positions, schema validation (zod),
+ * sizes, and the cross-field rules. Every problem is a ScenarioError that names
+ * file:line:column, the path in the scenario and the rule broken.
+ */
+import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
+import type { z } from 'zod';
+import { ArchConfigError, resolveArch, type ArchOptionsInput } from '../arch/index.js';
+import type { ArchName } from '../arch/types.js';
+import { DEFAULT_KERNEL, findProfile, PROFILES } from '../kernels/index.js';
+import { parseSize, SizeError } from '../util/units.js';
+import { ScenarioSchema, STEP_KINDS, STEP_SCHEMAS, type StepKind } from './schema.js';
+
+export class ScenarioError extends Error {
+  constructor(readonly file: string, readonly line: number, readonly col: number, readonly where: string, readonly rule: string) {
+    super(`${file}:${line}:${col}: ${where ? where + ': ' : ''}${rule}`);
+    this.name = 'ScenarioError';
+  }
+}
+
+export interface MemRange {
+  start: number;
+  size: number;
+}
+
+export interface ScenarioStep {
+  kind: StepKind;
+  args: Record<string, unknown>;
+  /** 1-based index in `steps`. */
+  index: number;
+  line: number;
+}
+
+export interface Scenario {
+  file: string;
+  description: string;
+  arch: ArchName;
+  config: ArchOptionsInput;
+  kernel: string;
+  cmdline: string;
+  nodes: { id: number; memory: MemRange[] }[];
+  /** node_distance() indexed by node id (size: highest id + 1). */
+  distances: number[][];
+  devices: { name: string; node: number; start: number; size: number; labels: boolean }[];
+  steps: ScenarioStep[];
+}
+
+const MAX_BYTES = 8 * 1024 * 1024;
+const MAX_DEPTH = 32;
+
+type Path = (string | number)[];
+
+function levenshtein(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++)
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+  return d[a.length]![b.length]!;
+}
+
+/** "did you mean" for a misspelt key or value. */
+export function didYouMean(word: string, options: readonly string[]): string {
+  let best = '';
+  let bestD = Infinity;
+  for (const o of options) {
+    const dd = levenshtein(word.toLowerCase(), o.toLowerCase());
+    if (dd < bestD) { bestD = dd; best = o; }
+  }
+  return best && bestD <= Math.max(2, Math.floor(best.length / 3)) ? ` (did you mean "${best}"?)` : '';
+}
+
+export function pathString(p: Path): string {
+  let s = '';
+  for (const x of p) s += typeof x === 'number' ? `[${x}]` : s ? `.${x}` : x;
+  return s;
+}
+
+class Locator {
+  constructor(readonly file: string, readonly doc: Document, readonly lc: LineCounter) {}
+
+  pos(offset: number): { line: number; col: number } {
+    const p = this.lc.linePos(offset);
+    return { line: p.line, col: p.col };
+  }
+
+  /** Position of the node at `path`, or of its nearest existing ancestor; `key` picks a map key. */
+  at(path: Path, key?: string): { line: number; col: number } {
+    for (let n = path.length; n >= 0; n--) {
+      const node = n === 0 ? this.doc.contents : this.doc.getIn(path.slice(0, n), true);
+      if (!node || typeof node !== 'object') continue;
+      if (key !== undefined && n === path.length && isMap(node)) {
+        const pair = node.items.find((it) => isPair(it) && isScalar(it.key) && String(it.key.value) === key);
+        if (pair && isScalar(pair.key) && pair.key.range) return this.pos(pair.key.range[0]);
+      }
+      const r = (node as { range?: [number, number, number] }).range;
+      if (r) return this.pos(r[0]);
+    }
+    return { line: 1, col: 1 };
+  }
+
+  fail(path: Path, rule: string, key?: string): never {
+    const { line, col } = this.at(path, key);
+    throw new ScenarioError(this.file, line, col, pathString(key !== undefined ? [...path, key] : path), rule);
+  }
+}
+
+function describeType(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  return typeof v === 'object' ? 'a map' : typeof v === 'string' ? `"${v}"` : String(v);
+}
+
+function zodRule(issue: z.core.$ZodIssue, input: unknown): string {
+  switch (issue.code) {
+    case 'invalid_type':
+      return `expected ${issue.expected === 'object' ? 'a map' : issue.expected === 'array' ? 'a list' : issue.expected}, got ${describeType(input)}`;
+    case 'invalid_value':
+      return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, not ${describeType(input)}` +
+        (typeof input === 'string' ? didYouMean(input, issue.values.map(String)) : '');
+    case 'too_small':
+      return issue.origin === 'array' ? `needs at least ${String(issue.minimum)} entr${issue.minimum === 1 ? 'y' : 'ies'}` : `must be >= ${String(issue.minimum)}`;
+    case 'too_big':
+      return `must be <= ${String(issue.maximum)}`;
+    default:
+      return issue.message;
+  }
+}
+
+function valueAt(root: unknown, path: Path): unknown {
+  let v: unknown = root;
+  for (const p of path) v = v && typeof v === 'object' ? (v as Record<string | number, unknown>)[p] : undefined;
+  return v;
+}
+
+function depth(v: unknown, d = 0): number {
+  if (d > MAX_DEPTH) return d;
+  if (v && typeof v === 'object') {
+    let m = d;
+    for (const x of Object.values(v)) m = Math.max(m, depth(x, d + 1));
+    return m;
+  }
+  return d;
+}
+
+/** Parse and validate a scenario from bytes (YAML or JSON; JSON is parsed as YAML 1.2). */
+export function parseScenario(file: string, bytes: Uint8Array | string): Scenario {
+  if (typeof bytes !== 'string' && bytes.length > MAX_BYTES) throw new ScenarioError(file, 1, 1, '', `file is larger than ${MAX_BYTES / 1024 / 1024} MiB`);
+  let text: string;
+  if (typeof bytes === 'string') text = bytes;
+  else {
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    } catch {
+      let i = 0;
+      const dec = new TextDecoder('utf-8', { fatal: true });
+      // find the first bad byte for the position
+      for (let n = 1; n <= bytes.length; n++) {
+        try { dec.decode(bytes.subarray(0, n)); i = n; } catch { if (n - i > 4) break; }
+      }
+      const before = new TextDecoder().decode(bytes.subarray(0, i));
+      const line = before.split('\n').length;
+      const col = before.length - before.lastIndexOf('\n');
+      throw new ScenarioError(file, line, col, '', 'file is not valid UTF-8');
+    }
+  }
+  if (text.length > MAX_BYTES) throw new ScenarioError(file, 1, 1, '', `file is larger than ${MAX_BYTES / 1024 / 1024} MiB`);
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    const p = e.linePos?.[0] ?? lc.linePos(e.pos[0]);
+    const msg = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    throw new ScenarioError(file, p.line, p.col, '', `YAML syntax: ${msg}`);
+  }
+  const L = new Locator(file, doc, lc);
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    L.fail([], `cannot be read: ${(e as Error).message}`);
+  }
+  if (raw === null || raw === undefined) L.fail([], 'the scenario is empty (expected a map with arch, nodes and steps)');
+  if (typeof raw !== 'object' || Array.isArray(raw)) L.fail([], `expected a map with arch, nodes and steps, got ${describeType(raw)}`);
+  if (depth(raw) > MAX_DEPTH) L.fail([], `nested more than ${MAX_DEPTH} levels deep`);
+
+  // Steps are validated one by one so that errors name the step kind.
+  const rawSteps = (raw as Record<string, unknown>).steps;
+  const top = ScenarioSchema.safeParse({ ...(raw as object), steps: [] });
+  if (!top.success) reportZod(L, top.error.issues, raw, []);
+  const data = top.data!;
+  const steps: ScenarioStep[] = [];
+  if (rawSteps !== undefined) {
+    if (!Array.isArray(rawSteps)) L.fail(['steps'], `expected a list, got ${describeType(rawSteps)}`);
+    (rawSteps as unknown[]).forEach((st, i) => {
+      const path: Path = ['steps', i];
+      const line = L.at(path).line;
+      if (st === 'boot') { steps.push({ kind: 'boot', args: {}, index: i + 1, line }); return; }
+      if (typeof st === 'string') L.fail(path, `unknown step "${st}"${didYouMean(st, STEP_KINDS)}; steps are ${STEP_KINDS.join(', ')}`);
+      if (!st || typeof st !== 'object' || Array.isArray(st)) L.fail(path, `expected "boot" or a map with one step kind, got ${describeType(st)}`);
+      const keys = Object.keys(st as object);
+      if (keys.length !== 1) L.fail(path, `a step has exactly one kind (${STEP_KINDS.join(', ')}), got ${keys.length === 0 ? 'none' : keys.join(' and ')}`);
+      const kind = keys[0]!;
+      if (!(STEP_KINDS as string[]).includes(kind)) L.fail(path, `unknown step kind "${kind}"${didYouMean(kind, STEP_KINDS)}`, kind);
+      const inner = (st as Record<string, unknown>)[kind] ?? {};
+      const r = STEP_SCHEMAS[kind as StepKind].safeParse(inner);
+      if (!r.success) reportZod(L, r.error.issues, inner, [...path, kind]);
+      steps.push({ kind: kind as StepKind, args: r.data as Record<string, unknown>, index: i + 1, line });
+    });
+  }
+  if (steps.length === 0) steps.push({ kind: 'boot', args: {}, index: 1, line: 1 });
+  return check(L, data, steps);
+}
+
+function reportZod(L: Locator, issues: z.core.$ZodIssue[], input: unknown, base: Path): never {
+  const issue = issues[0]!;
+  const path: Path = [...base, ...(issue.path as Path)];
+  if (issue.code === 'unrecognized_keys') {
+    const key = issue.keys[0]!;
+    const parent = valueAt(input, issue.path as Path);
+    const allowed = knownKeys(path);
+    void parent;
+    L.fail(path, `unknown key "${key}"${didYouMean(key, allowed)}${allowed.length ? `; allowed: ${allowed.join(', ')}` : ''}`, key);
+  }
+  L.fail(path, zodRule(issue, valueAt(input, issue.path as Path)));
+}
+
+/** Allowed keys of the map at a scenario path (for messages). */
+function knownKeys(path: Path): string[] {
+  const shape = (s: unknown): string[] => {
+    const def = (s as { def?: { shape?: Record<string, unknown>; innerType?: unknown } })?.def;
+    if (def?.shape) return Object.keys(def.shape);
+    if (def?.innerType) return shape(def.innerType);
+    return [];
+  };
+  const names = path.filter((p) => typeof p === 'string') as string[];
+  if (names.length === 0) return shape(ScenarioSchema);
+  if (names[0] === 'steps' && names[1] && names[1] in STEP_SCHEMAS) {
+    let s: unknown = STEP_SCHEMAS[names[1] as StepKind];
+    for (const n of names.slice(2)) s = (s as { def: { shape: Record<string, unknown> } }).def.shape?.[n];
+    return shape(s);
+  }
+  let s: unknown = ScenarioSchema;
+  for (const n of names) {
+    let d = (s as { def?: { shape?: Record<string, unknown>; innerType?: unknown; element?: unknown } }).def;
+    while (d && !d.shape && d.innerType) d = (d.innerType as { def?: typeof d }).def;
+    s = d?.shape?.[n];
+    let e = (s as { def?: { element?: unknown; innerType?: unknown } })?.def;
+    while (e && !e.element && e.innerType) { s = e.innerType; e = (s as { def?: typeof e }).def; }
+    if (e?.element) s = e.element;
+  }
+  return shape(s);
+}
+
+function size(L: Locator, path: Path, v: unknown, what: string, opts: { nonzero?: boolean; maxBits?: number; align?: number } = {}): number {
+  let n: number;
+  try {
+    n = parseSize(v);
+  } catch (e) {
+    if (e instanceof SizeError) L.fail(path, e.message);
+    throw e;
+  }
+  if (opts.nonzero && n === 0) L.fail(path, `${what} must not be zero`);
+  if (opts.maxBits !== undefined && n > 2 ** opts.maxBits) L.fail(path, `${what} 0x${n.toString(16)} is above the arch's physical address limit (MAX_PHYSMEM_BITS = ${opts.maxBits})`);
+  if (opts.align && n % opts.align !== 0) L.fail(path, `${what} must be a multiple of the page size (${opts.align} bytes)`);
+  return n;
+}
+
+function check(L: Locator, d: z.output<typeof ScenarioSchema>, steps: ScenarioStep[]): Scenario {
+  const kernel = d.kernel ?? DEFAULT_KERNEL;
+  const profile = findProfile(kernel);
+  if (!profile) L.fail(['kernel'], `unknown kernel profile "${kernel}"${didYouMean(kernel, PROFILES.map((p) => p.id))}; \`vmemlab kernels\` lists them`);
+  let arch;
+  try {
+    arch = resolveArch(d.arch, d.config, profile!);
+  } catch (e) {
+    if (e instanceof ArchConfigError) L.fail(['config'], e.message, e.key);
+    throw e;
+  }
+  const bits = arch.cfg.MAX_PHYSMEM_BITS;
+  const P = arch.cfg.PAGE_SIZE;
+  const ids = new Set<number>();
+  const ram: { start: number; end: number; path: Path }[] = [];
+  const nodes = d.nodes.map((n, i) => {
+    if (ids.has(n.id)) L.fail(['nodes', i, 'id'], `node ${n.id} is listed twice`);
+    ids.add(n.id);
+    const memory = n.memory.map((m, j) => {
+      const path: Path = ['nodes', i, 'memory', j];
+      const start = size(L, [...path, 'start'], m.start, 'start', { maxBits: bits, align: P });
+      const sz = size(L, [...path, 'size'], m.size, 'size', { nonzero: true, maxBits: bits, align: P });
+      if (start + sz > 2 ** bits) L.fail([...path, 'size'], `range ends above the arch's physical address limit (MAX_PHYSMEM_BITS = ${bits})`);
+      for (const r of ram) if (start < r.end && r.start < start + sz) L.fail(path, `overlaps ${pathString(r.path)}: boot memory ranges must not overlap`);
+      ram.push({ start, end: start + sz, path });
+      return { start, size: sz };
+    });
+    return { id: n.id, memory };
+  });
+  if (ram.length === 0) L.fail(['nodes'], 'no boot memory: at least one node needs a memory range');
+  const maxId = Math.max(...ids);
+  const distances: number[][] = Array.from({ length: maxId + 1 }, (_, i) => Array.from({ length: maxId + 1 }, (_, j) => (i === j ? 10 : 20)));
+  if (d.distances) {
+    const m = d.distances;
+    if (m.length !== nodes.length) L.fail(['distances'], `needs ${nodes.length} rows (one per node, in the order of nodes), got ${m.length}`);
+    m.forEach((row, i) => {
+      if (row.length !== nodes.length) L.fail(['distances', i], `needs ${nodes.length} columns, got ${row.length}`);
+      row.forEach((v, j) => {
+        if (i === j && v !== 10) L.fail(['distances', i, j], `a node's distance to itself must be 10 (LOCAL_DISTANCE), not ${v}`);
+        if (i !== j && (v <= 10 || v > 255)) L.fail(['distances', i, j], `distance between different nodes must be 11..255 (numa_set_distance), not ${v}`);
+        distances[nodes[i]!.id]![nodes[j]!.id] = v;
+      });
+    });
+  }
+  const names = new Set<string>();
+  const devs: { start: number; end: number; path: Path }[] = [];
+  const devices = d.devices.map((dv, i) => {
+    const path: Path = ['devices', i];
+    if (names.has(dv.name)) L.fail([...path, 'name'], `device "${dv.name}" is listed twice`);
+    names.add(dv.name);
+    if (!ids.has(dv.node)) L.fail([...path, 'node'], `node ${dv.node} does not exist (nodes: ${[...ids].join(', ')})`);
+    const start = size(L, [...path, 'start'], dv.start, 'start', { maxBits: bits, align: P });
+    const sz = size(L, [...path, 'size'], dv.size, 'size', { nonzero: true, maxBits: bits, align: P });
+    if (start + sz > 2 ** bits) L.fail([...path, 'size'], `device ends above the arch's physical address limit (MAX_PHYSMEM_BITS = ${bits})`);
+    for (const r of devs) if (start < r.end && r.start < start + sz) L.fail(path, `overlaps ${pathString(r.path)}: devices must not overlap each other`);
+    devs.push({ start, end: start + sz, path });
+    return { name: dv.name, node: dv.node, start, size: sz, labels: dv.labels ?? true };
+  });
+  steps.forEach((st, i) => {
+    const path: Path = ['steps', st.index - 1, st.kind];
+    const a = st.args;
+    if (st.kind === 'boot' && i !== 0) L.fail(['steps', st.index - 1], 'boot can only be the first step (it is implied when absent)');
+    if ((st.kind === 'create-namespace' || st.kind === 'destroy-namespace') && !names.has(a.device as string)) {
+      L.fail([...path, 'device'], `no device "${String(a.device)}"${didYouMean(String(a.device), [...names])}${names.size ? `; devices: ${[...names].join(', ')}` : '; the scenario has no devices'}`);
+    }
+    if (st.kind === 'create-namespace') {
+      if (a.map !== undefined && a.mode === 'raw') L.fail([...path, 'map'], 'map applies to fsdax and devdax namespaces only (ndctl: --map only valid for an devdax mode pmem namespace)');
+      if (a.size !== undefined) a.size = size(L, [...path, 'size'], a.size, 'size', { nonzero: true });
+      if (a.align !== undefined) a.align = size(L, [...path, 'align'], a.align, 'align', { nonzero: true });
+    }
+    if (st.kind === 'hot-add' && !ids.has(a.node as number)) L.fail([...path, 'node'], `node ${String(a.node)} does not exist (node_possible_map: ${[...ids].join(', ')})`);
+    if (st.kind === 'hot-add' || st.kind === 'hot-remove' || st.kind === 'online' || st.kind === 'offline') {
+      a.start = size(L, [...path, 'start'], a.start, 'start', { maxBits: 53 });
+      a.size = size(L, [...path, 'size'], a.size, 'size', { maxBits: 53 });
+    }
+    if (st.kind === 'expect') {
+      const target = a.step as number;
+      if (target >= st.index) L.fail([...path, 'step'], `expect can only check an earlier step (this is step ${st.index})`);
+      if (steps[target - 1]?.kind === 'expect') L.fail([...path, 'step'], `step ${target} is itself an expect`);
+    }
+  });
+  return {
+    file: L.file,
+    description: d.description ?? '',
+    arch: d.arch,
+    config: d.config,
+    kernel,
+    cmdline: d.cmdline,
+    nodes,
+    distances,
+    devices,
+    steps,
+  };
+}

@@ -1,0 +1,113 @@
+/**
+ * The scenario format (design.md section 4) as zod schemas. The same schemas validate
+ * scenarios and generate the shipped JSON Schema (schema/scenario.schema.json).
+ */
+import { z } from 'zod';
+
+/** Sizes: 16G, 512M, 0x1000, 4096 (parsed and range-checked later, with positions). */
+export const Size = z.union([z.number(), z.string()]).describe('A size or address: 16G, 512M, 1.5T, 0x100000000 or a plain number of bytes (binary units)');
+
+const Range = z.strictObject({ start: Size, size: Size });
+
+export const NodeSchema = z.strictObject({
+  id: z.number().int().min(0).max(63).describe('NUMA node id'),
+  memory: z.array(Range).describe('Boot memory (memblock.memory) of this node').default([]),
+});
+
+export const DeviceSchema = z.strictObject({
+  name: z.string().min(1).regex(/^[A-Za-z0-9_.-]+$/, 'use letters, digits, _ . -').describe('Your name for the device; steps refer to it'),
+  type: z.literal('nvdimm').describe('nvdimm: an NFIT persistent-memory region (one region per device)'),
+  node: z.number().int().min(0).describe('NUMA node the region belongs to (nd_region numa_node / target_node)'),
+  start: Size,
+  size: Size,
+  labels: z.boolean().optional().describe('Label-backed region (default true): several namespaces possible. false: one namespace spanning the region, as QEMU without label-size'),
+});
+
+const NamespaceStep = z.strictObject({
+  device: z.string(),
+  mode: z.enum(['fsdax', 'devdax', 'raw']).default('fsdax'),
+  map: z.enum(['dev', 'mem']).optional().describe('Where the memmap goes: dev = on the device (altmap), mem = system RAM. Default dev'),
+  align: Size.optional().describe('ndctl --align; default: the kernel default for the arch (nd_pfn_default_alignment)'),
+  size: Size.optional().describe('ndctl --size; default: the largest free extent of the region'),
+});
+
+const DestroyStep = z.strictObject({
+  device: z.string(),
+  namespace: z.string().optional().describe('namespaceR.N; default: the last one created on the device'),
+});
+
+const HotAddStep = z.strictObject({
+  node: z.number().int().min(0),
+  start: Size,
+  size: Size,
+});
+const HotRemoveStep = z.strictObject({ start: Size, size: Size });
+const OnlineStep = z.strictObject({
+  start: Size,
+  size: Size,
+  type: z.enum(['online', 'online_kernel', 'online_movable']).default('online'),
+});
+const OfflineStep = z.strictObject({ start: Size, size: Size });
+
+const ExpectStep = z.strictObject({
+  step: z.number().int().min(1).describe('1-based index of the step checked'),
+  ok: z.boolean().optional(),
+  errno: z.string().nullable().optional().describe('e.g. ENOMEM, or null for success'),
+  altmap: z.strictObject({
+    namespace: z.string().optional(),
+    alloc: z.number().int().optional(),
+    align: z.number().int().optional(),
+    free: z.number().int().optional(),
+    reserve: z.number().int().optional(),
+  }).optional(),
+  namespace: z.strictObject({ name: z.string().optional(), size: z.number().int().optional(), dataOffset: z.number().int().optional() }).optional(),
+  memmapBacking: z.strictObject({ ram: z.record(z.string(), z.number()).optional(), altmap: z.record(z.string(), z.number()).optional() }).optional(),
+  violations: z.number().int().min(0).optional(),
+});
+
+export const STEP_SCHEMAS = {
+  boot: z.strictObject({}),
+  'create-namespace': NamespaceStep,
+  'destroy-namespace': DestroyStep,
+  'hot-add': HotAddStep,
+  'hot-remove': HotRemoveStep,
+  online: OnlineStep,
+  offline: OfflineStep,
+  expect: ExpectStep,
+} as const;
+export type StepKind = keyof typeof STEP_SCHEMAS;
+export const STEP_KINDS = Object.keys(STEP_SCHEMAS) as StepKind[];
+
+const StepSchema = z.union([
+  z.literal('boot'),
+  ...STEP_KINDS.map((k) => z.strictObject({ [k]: STEP_SCHEMAS[k] })),
+]).describe('One step: "boot" or an object with exactly one of ' + STEP_KINDS.join(', '));
+
+export const ConfigSchema = z.strictObject({
+  pageSize: z.enum(['4K', '16K', '64K']).optional().describe('arm64: 4K, 16K or 64K; x86_64: 4K only'),
+  vaBits: z.number().int().optional().describe('arm64 VA_BITS: 4K 39/48/52, 16K 36/47/48/52, 64K 42/48/52 (default 48)'),
+  levels: z.number().int().optional().describe('x86_64 paging levels: 4 (default) or 5 (LA57)'),
+  pse: z.boolean().optional().describe('x86_64 X86_FEATURE_PSE (default true)'),
+  hypervisor: z.boolean().optional().describe('x86_64 X86_FEATURE_HYPERVISOR (default false); changes the memory block size probe'),
+});
+
+export const ScenarioSchema = z.strictObject({
+  $schema: z.string().optional(),
+  description: z.string().optional(),
+  arch: z.enum(['x86_64', 'arm64']),
+  config: ConfigSchema.default({}),
+  kernel: z.string().optional().describe('Kernel profile id; `vmemlab kernels` lists them (default v6.18)'),
+  cmdline: z.string().default('').describe('Kernel parameters the model understands: memhp_default_state='),
+  nodes: z.array(NodeSchema).min(1),
+  distances: z.array(z.array(z.number().int())).optional().describe('node_distance() matrix; default 10 on the diagonal, 20 elsewhere'),
+  devices: z.array(DeviceSchema).default([]),
+  steps: z.array(StepSchema).default(['boot']),
+});
+
+export type ScenarioInput = z.input<typeof ScenarioSchema>;
+
+/** The JSON Schema shipped with the package (input shape). */
+export function scenarioJsonSchema(): unknown {
+  const s = z.toJSONSchema(ScenarioSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  return { $id: 'https://vmemmap-lab/scenario.schema.json', title: 'vmemmap-lab scenario', ...s };
+}

@@ -1,0 +1,51 @@
+/** `expect` steps: assertions on an earlier step's outcome and on the machine now. */
+import type { ScenarioStep } from '../scenario/parse.js';
+import type { Machine, StepResult } from './machine.js';
+import { memmapBacking } from '../report/summary.js';
+
+export function checkExpect(m: Machine, st: ScenarioStep, results: StepResult[]): string[] {
+  const a = st.args as {
+    step: number; ok?: boolean; errno?: string | null;
+    altmap?: { namespace?: string; alloc?: number; align?: number; free?: number; reserve?: number };
+    namespace?: { name?: string; size?: number; dataOffset?: number };
+    memmapBacking?: { ram?: Record<string, number>; altmap?: Record<string, number> };
+    violations?: number;
+  };
+  const out: string[] = [];
+  const target = results.find((r) => r.index === a.step);
+  if (!target) return [`step ${a.step} did not run`];
+  if (a.ok !== undefined && target.ok !== a.ok) out.push(`step ${a.step}: ok is ${target.ok}, expected ${a.ok}`);
+  if (a.errno !== undefined && target.errno !== a.errno) out.push(`step ${a.step}: errno is ${target.errno}, expected ${a.errno}`);
+  if (a.altmap) {
+    const alts = [...m.k.s.altmaps.values()];
+    const alt = a.altmap.namespace ? alts.find((x) => x.id === a.altmap!.namespace) : alts[alts.length - 1];
+    if (!alt) out.push('altmap: none exists');
+    else for (const f of ['alloc', 'align', 'free', 'reserve'] as const) {
+      const want = a.altmap[f];
+      if (want !== undefined && alt[f] !== want) out.push(`altmap ${alt.id}: ${f} is ${alt[f]}, expected ${want}`);
+    }
+  }
+  if (a.namespace) {
+    const all = [...m.regions.values()].flatMap((r) => r.namespaces);
+    const ns = a.namespace.name ? all.find((n) => n.name === a.namespace!.name) : all[all.length - 1];
+    if (!ns) out.push('namespace: none exists');
+    else {
+      if (a.namespace.size !== undefined && ns.usable !== a.namespace.size) out.push(`${ns.name}: size is ${ns.usable}, expected ${a.namespace.size}`);
+      if (a.namespace.dataOffset !== undefined && ns.dataOffset !== a.namespace.dataOffset) out.push(`${ns.name}: dataOffset is ${ns.dataOffset}, expected ${a.namespace.dataOffset}`);
+    }
+  }
+  if (a.memmapBacking) {
+    const mb = memmapBacking(m.k);
+    for (const [kind, want] of Object.entries(a.memmapBacking) as ['ram' | 'altmap', Record<string, number>][]) {
+      for (const [key, v] of Object.entries(want)) {
+        const got = mb[kind][key] ?? 0;
+        if (got !== v) out.push(`memmapBacking.${kind}.${key} is ${got}, expected ${v}`);
+      }
+    }
+  }
+  if (a.violations !== undefined) {
+    const n = results.filter((r) => r.index <= a.step).reduce((t, r) => t + r.violations.length, 0);
+    if (n !== a.violations) out.push(`invariant violations up to step ${a.step}: ${n}, expected ${a.violations}`);
+  }
+  return out;
+}

@@ -1,0 +1,151 @@
+/**
+ * The simulator: builds the Kernel for a scenario, boots it, dispatches steps, and checks
+ * the invariants after every step. Everything the kernel keeps in globals lives in the
+ * Kernel object; the simulator adds what userspace and firmware own (regions, namespaces).
+ */
+import { resolveArch } from '../arch/index.js';
+import { findProfile } from '../kernels/index.js';
+import { boot } from '../kernel/init.js';
+import { add_memory, offline_blocks, online_blocks, remove_memory } from '../kernel/memory_hotplug.js';
+import { deriveConsts, ERRNO_NAMES, KState, type Kernel, type Message } from '../kernel/state.js';
+import type { Scenario, ScenarioStep } from '../scenario/parse.js';
+import { checkInvariants, type Violation } from '../check/invariants.js';
+import { createNamespace, destroyNamespace, makeRegion, type Region } from './ndctl.js';
+import { fmtSize } from '../util/units.js';
+
+export interface Machine {
+  k: Kernel;
+  scenario: Scenario;
+  regions: Map<string, Region>;
+  /** Kernel parameters from the command line that the model does not use. */
+  ignoredParams: string[];
+}
+
+export interface StepResult {
+  index: number;
+  kind: string;
+  label: string;
+  ok: boolean;
+  errno: string | null;
+  /** What the user-space tool printed (ndctl), and model notes. */
+  messages: string[];
+  dmesg: Message[];
+  violations: Violation[];
+  /** expect steps: the failed expectations. */
+  failedExpectations?: string[];
+}
+
+export function createMachine(sc: Scenario): Machine {
+  const profile = findProfile(sc.kernel)!;
+  const arch = resolveArch(sc.arch, sc.config, profile);
+  const c = deriveConsts(arch);
+  const s = new KState(c.PAGE_SIZE);
+  const nNodes = sc.distances.length;
+  s.nodes = Array.from({ length: nNodes }, () => ({ online: false, free: 0, managed: 0 }));
+  s.memmapRamPages = Array(nNodes).fill(0);
+  s.tablePages = Array(nNodes).fill(0);
+  const k: Kernel = {
+    arch,
+    profile,
+    c,
+    s,
+    distance: sc.distances,
+    vmemmapPfnBase: 0,
+    optimistic: 0,
+    boot: { done: false, maxPfn: 0, memoryBlockSize: 0, memstart: 0 },
+    cmdline: { onlineType: profile.defaultOnlineType },
+    step: 0,
+  };
+  const ignored: string[] = [];
+  for (const tok of sc.cmdline.split(/\s+/).filter(Boolean)) {
+    const [key, val] = tok.split('=', 2) as [string, string | undefined];
+    if (key === 'memhp_default_state') {
+      // mm/memory_hotplug.c setup_memhp_default_state(): unknown values are ignored
+      if (val === 'offline' || val === 'online' || val === 'online_kernel' || val === 'online_movable') k.cmdline.onlineType = val;
+      else ignored.push(tok);
+    } else ignored.push(tok);
+  }
+  const regions = new Map<string, Region>();
+  sc.devices.forEach((d, i) => regions.set(d.name, makeRegion(k, d, i)));
+  return { k, scenario: sc, regions, ignoredParams: ignored };
+}
+
+function label(st: ScenarioStep): string {
+  const a = st.args;
+  const sz = (v: unknown) => fmtSize(v as number);
+  switch (st.kind) {
+    case 'boot': return 'boot';
+    case 'create-namespace': return `create-namespace ${a.device} ${a.mode}${a.map ? ' map=' + a.map : ''}${a.align ? ' align=' + sz(a.align) : ''}${a.size ? ' size=' + sz(a.size) : ''}`;
+    case 'destroy-namespace': return `destroy-namespace ${a.device}${a.namespace ? ' ' + a.namespace : ''}`;
+    case 'hot-add': return `hot-add node ${a.node} 0x${(a.start as number).toString(16)} ${sz(a.size)}`;
+    case 'hot-remove': return `hot-remove 0x${(a.start as number).toString(16)} ${sz(a.size)}`;
+    case 'online': return `online 0x${(a.start as number).toString(16)} ${sz(a.size)} ${a.type}`;
+    case 'offline': return `offline 0x${(a.start as number).toString(16)} ${sz(a.size)}`;
+    case 'expect': return `expect step ${a.step}`;
+  }
+}
+
+/** Run one step; returns its result (never throws for kernel-level failures). */
+export function runStep(m: Machine, st: ScenarioStep, results: StepResult[]): StepResult {
+  const k = m.k;
+  k.step = st.index;
+  const logStart = k.s.log.length;
+  const r: StepResult = { index: st.index, kind: st.kind, label: label(st), ok: true, errno: null, messages: [], dmesg: [], violations: [] };
+  let errno = 0;
+  const a = st.args;
+  switch (st.kind) {
+    case 'boot':
+      boot(k, { nodes: m.scenario.nodes, devices: m.scenario.devices });
+      break;
+    case 'create-namespace': {
+      const res = createNamespace(k, m.regions.get(a.device as string)!, { mode: a.mode as 'fsdax', map: a.map as 'dev' | undefined, align: a.align as number | undefined, size: a.size as number | undefined });
+      errno = res.errno;
+      r.messages.push(...res.messages);
+      if (res.namespace) r.messages.push(`${res.namespace.name}: ${res.namespace.mode}${res.namespace.map ? ' map=' + res.namespace.map : ''} size ${res.namespace.usable} (${fmtSize(res.namespace.usable)}), dev ${res.namespace.dev}`);
+      break;
+    }
+    case 'destroy-namespace': {
+      const res = destroyNamespace(k, m.regions.get(a.device as string)!, a.namespace as string | undefined);
+      errno = res.errno;
+      r.messages.push(...res.messages);
+      break;
+    }
+    case 'hot-add':
+      errno = add_memory(k, a.node as number, a.start as number, a.size as number);
+      break;
+    case 'hot-remove': {
+      // ACPI eject: offline the blocks (acpi_scan_try_to_offline), then __remove_memory()
+      const bs = k.boot.memoryBlockSize;
+      const s0 = a.start as number;
+      const sz = a.size as number;
+      const online = [...k.s.blocks.overlaps(Math.floor(s0 / bs), Math.ceil((s0 + sz) / bs))].filter((b) => b.v.state === 'online');
+      for (const b of online) {
+        errno = offline_blocks(k, b.start * bs, (b.end - b.start) * bs);
+        if (errno) break;
+      }
+      if (!errno) errno = remove_memory(k, s0, sz);
+      break;
+    }
+    case 'online':
+      errno = online_blocks(k, a.start as number, a.size as number, a.type as string);
+      break;
+    case 'offline':
+      errno = offline_blocks(k, a.start as number, a.size as number);
+      break;
+    case 'expect':
+      r.failedExpectations = checkExpect(m, st, results);
+      r.ok = r.failedExpectations.length === 0;
+      break;
+  }
+  if (errno !== 0) {
+    r.ok = false;
+    r.errno = ERRNO_NAMES[errno] ?? String(errno);
+    k.s.trace.push({ t: 'errno', site: st.kind, errno });
+  }
+  r.dmesg = k.s.log.slice(logStart);
+  if (st.kind !== 'expect') r.violations = checkInvariants(m);
+  return r;
+}
+
+export { checkExpect } from './expect.js';
+import { checkExpect } from './expect.js';
