@@ -79,9 +79,9 @@ export function arm64Config(o: Arm64Options, p: KernelProfile): ArchConfig {
     PAGE_OFFSET: pageOffset,
     // pageblock_order = min(HPAGE_PMD_ORDER, MAX_PAGE_ORDER); 64K: MAX_PAGE_ORDER 13
     pageblockOrder: o.pageSize === '4K' ? 9 : o.pageSize === '16K' ? 11 : 13,
-    thpPmd: true,
+    thpPmd: true, // has_transparent_hugepage() = IS_BUILTIN(CONFIG_TRANSPARENT_HUGEPAGE)
     thpPud: false, // arm64 has no HAVE_ARCH_TRANSPARENT_HUGEPAGE_PUD
-    pse: o.pageSize === '4K',
+    pse: false, // x86 only
     hypervisor: false,
     memblockGoal: 0, // __pa(MAX_DMA_ADDRESS) is below all DRAM
     memstartAlign: 2 ** Math.max(memstartShift, SECTION_SIZE_BITS),

@@ -45,7 +45,7 @@ export interface ArchConfig {
   PAGE_OFFSET: bigint;
   /** pageblock_order. */
   pageblockOrder: number;
-  /** THP at PMD / PUD level (feeds the nvdimm alignments). */
+  /** has_transparent_hugepage() / has_transparent_pud_hugepage() (feed the nvdimm alignments). */
   thpPmd: boolean;
   thpPud: boolean;
   /** x86 X86_FEATURE_PSE. */

@@ -51,8 +51,8 @@ export function x86Config(o: X86Options): ArchConfig {
     VMEMMAP_END: start + size,
     PAGE_OFFSET: PAGE_OFFSET_BASE[o.levels],
     pageblockOrder: 9, // HPAGE_PMD_ORDER
-    thpPmd: true,
-    thpPud: true, // HAVE_ARCH_TRANSPARENT_HUGEPAGE_PUD
+    thpPmd: o.pse, // has_transparent_hugepage() = boot_cpu_has(X86_FEATURE_PSE)
+    thpPud: true, // has_transparent_pud_hugepage(): HAVE_ARCH_TRANSPARENT_HUGEPAGE_PUD, not a CPU check
     pse: o.pse,
     hypervisor: o.hypervisor,
     memblockGoal: 16 * MiB, // __pa(MAX_DMA_ADDRESS)

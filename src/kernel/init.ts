@@ -9,8 +9,23 @@ import { sparse_init, subsection_map_init } from './sparse.js';
 import type { Kernel } from './state.js';
 
 export interface FirmwareMap {
-  nodes: { id: number; memory: { start: number; size: number }[] }[];
+  nodes: { id: number; memory: { start: number; size: number }[]; used?: number }[];
   devices: { name: string; start: number; size: number }[];
+  /** memblock.reserved before sparse_init(); null = defaultReserved(). */
+  reserved: { start: number; size: number }[] | null;
+}
+
+const MiB = 1024 * 1024;
+
+/**
+ * What the model assumes memblock has reserved before sparse_init() when the scenario does
+ * not say: the kernel image and early allocations (64 MiB) - at 16 MiB on x86_64
+ * (CONFIG_PHYSICAL_START) after the first 1 MiB (BIOS / real-mode area), at the start of
+ * DRAM on arm64. Real kernels differ (initrd, firmware tables, crashkernel).
+ */
+export function defaultReserved(k: Kernel, lowestRam: number): { start: number; size: number }[] {
+  if (k.arch.cfg.arch === 'x86_64') return [{ start: 0, size: MiB }, { start: 16 * MiB, size: 64 * MiB }];
+  return [{ start: lowestRam, size: 64 * MiB }];
 }
 
 export function boot(k: Kernel, fw: FirmwareMap): void {
@@ -26,6 +41,9 @@ export function boot(k: Kernel, fw: FirmwareMap): void {
     }
   }
   k.boot.maxPfn = Math.floor(hi / P);
+  for (const r of fw.reserved ?? defaultReserved(k, lo)) {
+    for (const m of k.s.memblockMemory.overlaps(r.start, r.start + r.size)) k.s.memblockReserved.add(m.start, m.end);
+  }
   if (k.arch.cfg.arch === 'arm64') {
     // arm64_memblock_init(): memstart_addr = round_down(memblock_start_of_DRAM(), ARM64_MEMSTART_ALIGN)
     const a = k.arch.cfg.memstartAlign;
@@ -40,6 +58,11 @@ export function boot(k: Kernel, fw: FirmwareMap): void {
     if (!n.online) continue;
     n.free = memblock_free_bytes(k, nid) / P;
     n.managed = n.free;
+  }
+  // What the scenario says the rest of the system uses once booted.
+  for (const n of fw.nodes) {
+    const st = k.s.nodes[n.id]!;
+    st.free = Math.max(0, st.free - Math.floor((n.used ?? 0) / P));
   }
   k.boot.done = true;
   for (const n of fw.nodes) for (const m of n.memory) k.s.iomem.set(m.start, m.start + m.size, { name: 'System RAM', kind: 'System RAM', owner: 'boot' });

@@ -10,7 +10,7 @@
 import { alignDown, alignUp } from '../util/bits.js';
 import { runSteps, unusual } from './engine.js';
 import { memblock_alloc, memblock_free } from './memblock.js';
-import { pr_err, pr_debug, WARN } from './printk.js';
+import { pr_err, pr_debug, printk, WARN } from './printk.js';
 import { __populate_section_memmap, vmemmap_populate_print_last } from './sparse-vmemmap.js';
 import { EEXIST, EINVAL, ENOMEM, pfnToOff, section_nr_to_pfn, type Kernel, type SectionInfo } from './state.js';
 import type { RamBlock } from './sparse-vmemmap.js';
@@ -114,21 +114,43 @@ function sparse_init_nid(k: Kernel, nid: number, segs: { start: number; end: num
   sparse_buffer_fini(k);
 }
 
-/** subsection_map_init(pfn, nr): set the sub-sections that contain boot memory. */
+/**
+ * subsection_map_init(pfn, nr) per memblock range (free_area_init): per section, set the
+ * sub-sections that contain boot memory, with pr_debug("%s: sec: %lu pfns: %lu set(%d, %d)").
+ */
 export function subsection_map_init(k: Kernel): void {
   const PPSS = k.c.PAGES_PER_SUBSECTION;
+  const PPS = k.c.PAGES_PER_SECTION;
+  const site = FILE + ':subsection_map_init';
+  const fmt = '%s: sec: %lu pfns: %lu set(%d, %d)\n';
+  const idx = (pfn: number) => Math.floor((pfn % PPS) / PPSS);
   for (const m of k.s.memblockMemory) {
-    const p0 = alignDown(m.start / k.c.PAGE_SIZE, PPSS);
-    const p1 = alignUp(m.end / k.c.PAGE_SIZE, PPSS);
-    // only where the section is present (sections that failed in sparse_init are not)
-    for (const s of k.s.sections.overlaps(Math.floor(p0 / k.c.PAGES_PER_SECTION), Math.ceil(p1 / k.c.PAGES_PER_SECTION))) {
-      const a = Math.max(p0, section_nr_to_pfn(k, s.start));
-      const b = Math.min(p1, section_nr_to_pfn(k, s.end));
-      if (a < b) {
-        k.s.subsections.add(a, b);
-        pr_debug(k, FILE + ':subsection_map_init', '%s: sec: %lu pfns: %lu set(%d, %d)\n', 'subsection_map_init',
-          s.start, b - a, (a % k.c.PAGES_PER_SECTION) / PPSS, ((b - 1) % k.c.PAGES_PER_SECTION) / PPSS);
+    const pfn0 = Math.floor(m.start / k.c.PAGE_SIZE);
+    const pfn1 = Math.floor(m.end / k.c.PAGE_SIZE);
+    // sections that failed in sparse_init() are skipped (their usage is gone)
+    for (const s of k.s.sections.overlaps(Math.floor(pfn0 / PPS), Math.ceil(pfn1 / PPS))) {
+      const a = Math.max(pfn0, s.start * PPS);
+      const b = Math.min(pfn1, s.end * PPS);
+      if (a >= b) continue;
+      k.s.subsections.add(alignDown(a, PPSS), alignUp(b, PPSS));
+      // one line per section: a partial head, a run of whole sections, a partial tail
+      let p = a;
+      const line = (q0: number, q1: number) => pr_debug(k, site, fmt, 'subsection_map_init', Math.floor(q0 / PPS), q1 - q0, idx(q0), idx(q1 - 1));
+      if (p % PPS !== 0 || b - p < PPS) {
+        const e = Math.min(b, alignUp(p + 1, PPS));
+        line(p, e);
+        p = e;
       }
+      const whole = Math.floor((b - p) / PPS);
+      if (whole > 0) {
+        const sec0 = p / PPS;
+        const last = PPS / PPSS - 1;
+        printk(k, 7, site, fmt, ['subsection_map_init', sec0, PPS, 0, last], {
+          run: { count: whole, nth: (i) => `subsection_map_init: sec: ${sec0 + i} pfns: ${PPS} set(0, ${last})\n` },
+        });
+        p += whole * PPS;
+      }
+      if (p < b) line(p, b);
     }
   }
 }

@@ -38,10 +38,12 @@ export interface Scenario {
   config: ArchOptionsInput;
   kernel: string;
   cmdline: string;
-  nodes: { id: number; memory: MemRange[] }[];
+  nodes: { id: number; memory: MemRange[]; used: number }[];
   /** node_distance() indexed by node id (size: highest id + 1). */
   distances: number[][];
   devices: { name: string; node: number; start: number; size: number; labels: boolean }[];
+  /** memblock.reserved at sparse_init(); null = the arch default (see defaultReserved). */
+  reserved: MemRange[] | null;
   steps: ScenarioStep[];
 }
 
@@ -294,7 +296,8 @@ function check(L: Locator, d: z.output<typeof ScenarioSchema>, steps: ScenarioSt
       ram.push({ start, end: start + sz, path });
       return { start, size: sz };
     });
-    return { id: n.id, memory };
+    const used = n.used === undefined ? 0 : size(L, ['nodes', i, 'used'], n.used, 'used');
+    return { id: n.id, memory, used };
   });
   if (ram.length === 0) L.fail(['nodes'], 'no boot memory: at least one node needs a memory range');
   const maxId = Math.max(...ids);
@@ -325,6 +328,10 @@ function check(L: Locator, d: z.output<typeof ScenarioSchema>, steps: ScenarioSt
     devs.push({ start, end: start + sz, path });
     return { name: dv.name, node: dv.node, start, size: sz, labels: dv.labels ?? true };
   });
+  const reserved = d.reserved === undefined ? null : d.reserved.map((r, i) => ({
+    start: size(L, ['reserved', i, 'start'], r.start, 'start', { maxBits: bits }),
+    size: size(L, ['reserved', i, 'size'], r.size, 'size', { maxBits: bits }),
+  }));
   steps.forEach((st, i) => {
     const path: Path = ['steps', st.index - 1, st.kind];
     const a = st.args;
@@ -358,6 +365,7 @@ function check(L: Locator, d: z.output<typeof ScenarioSchema>, steps: ScenarioSt
     nodes,
     distances,
     devices,
+    reserved,
     steps,
   };
 }

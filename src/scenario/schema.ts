@@ -12,6 +12,7 @@ const Range = z.strictObject({ start: Size, size: Size });
 export const NodeSchema = z.strictObject({
   id: z.number().int().min(0).max(63).describe('NUMA node id'),
   memory: z.array(Range).describe('Boot memory (memblock.memory) of this node').default([]),
+  used: Size.optional().describe('RAM of this node in use by everything the model does not track (kernel image, page cache, applications) once booted; default 0'),
 });
 
 export const DeviceSchema = z.strictObject({
@@ -101,6 +102,7 @@ export const ScenarioSchema = z.strictObject({
   nodes: z.array(NodeSchema).min(1),
   distances: z.array(z.array(z.number().int())).optional().describe('node_distance() matrix; default 10 on the diagonal, 20 elsewhere'),
   devices: z.array(DeviceSchema).default([]),
+  reserved: z.array(Range).optional().describe('memblock.reserved at sparse_init() time (kernel image, initrd, firmware tables). Default: 1 MiB at 0 and 64 MiB at 16 MiB on x86_64; 64 MiB at the start of DRAM on arm64'),
   steps: z.array(StepSchema).default(['boot']),
 });
 

@@ -95,7 +95,7 @@ export function runStep(m: Machine, st: ScenarioStep, results: StepResult[]): St
   const a = st.args;
   switch (st.kind) {
     case 'boot':
-      boot(k, { nodes: m.scenario.nodes, devices: m.scenario.devices });
+      boot(k, { nodes: m.scenario.nodes, devices: m.scenario.devices, reserved: m.scenario.reserved });
       break;
     case 'create-namespace': {
       const res = createNamespace(k, m.regions.get(a.device as string)!, { mode: a.mode as 'fsdax', map: a.map as 'dev' | undefined, align: a.align as number | undefined, size: a.size as number | undefined });

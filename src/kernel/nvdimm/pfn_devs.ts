@@ -20,14 +20,14 @@ export function memremap_compat_align(_a: ArchConfig): number {
 /** nd_pfn_supported_alignments(): PAGE_SIZE, HPAGE_PMD_SIZE with THP, HPAGE_PUD_SIZE with PUD THP. */
 export function nd_pfn_supported_alignments(a: ArchConfig): number[] {
   const out = [a.PAGE_SIZE];
-  if (a.thpPmd && a.pse) out.push(2 ** a.PMD_SHIFT);
-  if (a.thpPmd && a.pse && a.thpPud) out.push(2 ** a.PUD_SHIFT);
+  if (a.thpPmd) out.push(2 ** a.PMD_SHIFT);
+  if (a.thpPmd && a.thpPud) out.push(2 ** a.PUD_SHIFT);
   return out;
 }
 
 /** nd_pfn_default_alignment(): HPAGE_PMD_SIZE when THP is available (x86: with PSE), else PAGE_SIZE. */
 export function nd_pfn_default_alignment(a: ArchConfig): number {
-  return a.thpPmd && a.pse ? 2 ** a.PMD_SHIFT : a.PAGE_SIZE;
+  return a.thpPmd ? 2 ** a.PMD_SHIFT : a.PAGE_SIZE;
 }
 
 /** nd_info_block_reserve() = ALIGN(SZ_8K, PAGE_SIZE). */
