@@ -98,6 +98,17 @@ export function __remove_pages(k: Kernel, pfn: number, nr: number, altmap: strin
   if (p < end) sparse_remove_section(k, p, end - p, altmap);
 }
 
+/** After a failed arch_add_memory(): sections it added stay populated, with nothing that owns them. */
+export function leftBehind(k: Kernel, site: string, start: number, size: number): void {
+  const PPS = k.c.PAGES_PER_SECTION;
+  const P = k.c.PAGE_SIZE;
+  const n = k.s.subsections.coverage(start / P, (start + size) / P);
+  if (n === 0) return;
+  const secs = k.s.sections.coverage(Math.floor(start / P / PPS), Math.ceil((start + size) / P / PPS), (v) => !v.early);
+  const text = `arch_add_memory() failed and nothing undoes it: ${n / k.c.PAGES_PER_SUBSECTION} sub-sections (${secs} sections) of [0x${start.toString(16)}, 0x${(start + size).toString(16)}) stay populated with their memmap, owned by nothing`;
+  k.s.anomalies.push({ step: k.step, site, text });
+}
+
 /** DIRECT_MAP_PHYSMEM_END (x86) / __pa(PAGE_END - 1) (arm64), with memory KASLR off. */
 function physmemEnd(k: Kernel): number {
   return k.arch.policy.mappableRange(k.boot.memstart).end;
@@ -183,6 +194,7 @@ export function add_memory(k: Kernel, nid: number, start: number, size: number):
   const ret = arch_add_memory(k, nid, start, size, null);
   if (ret !== 0) {
     if (k.arch.cfg.keepMemblock) k.s.memblockMemory.clear(start, start + size);
+    leftBehind(k, 'mm/memory_hotplug.c:add_memory_resource', start, size);
     return ret;
   }
   k.s.iomem.set(start, start + size, { name: 'System RAM', kind: 'System RAM', owner: 'hotplug' });

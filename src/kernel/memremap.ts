@@ -2,7 +2,7 @@
  * mm/memremap.c @ v6.18: memremap_pages() / pagemap_range() and memunmap_pages() for a
  * single-range ZONE_DEVICE pgmap (what pmem fsdax and device-dax use).
  */
-import { arch_add_memory, arch_remove_memory, mhp_range_allowed } from './memory_hotplug.js';
+import { arch_add_memory, arch_remove_memory, leftBehind, mhp_range_allowed } from './memory_hotplug.js';
 import { KERN_DEBUG, printk, WARN } from './printk.js';
 import { EINVAL, ENOMEM, ENXIO, type Kernel } from './state.js';
 
@@ -66,6 +66,7 @@ function pagemap_range(k: Kernel, pgmap: DevPagemap, nid: number, spfn: number, 
   const err = arch_add_memory(k, nid, pgmap.start, len, pgmap.altmap);
   if (err !== 0) {
     k.s.pgmaps.clear(spfn, epfn + 1);
+    leftBehind(k, FILE + ':pagemap_range', pgmap.start, len);
     return err;
   }
   // move_pfn_range_to_zone(ZONE_DEVICE, ...) and memmap_init_zone_device(): no model state.

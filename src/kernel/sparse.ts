@@ -221,8 +221,10 @@ export function sparse_add_section(k: Kernel, nid: number, pfn: number, nr: numb
 export function section_deactivate(k: Kernel, pfn: number, nr: number, altmap: string | null): void {
   const [p0, p1] = subsectionSpan(k, pfn, nr);
   const nrSec = Math.floor(pfn / k.c.PAGES_PER_SECTION);
-  const ms = sectionAt(k, nrSec);
-  if (!ms || k.s.subsections.coverage(p0, p1) !== p1 - p0) {
+  // The mem_section and its usage exist from section_activate() on, before the section is
+  // marked present, so a failed populate can be rolled back here.
+  const ms = sectionAt(k, nrSec) ?? { nid: -1, early: false, memmap: false };
+  if (k.s.subsections.coverage(p0, p1) !== p1 - p0) {
     unusual(k, 'section already deactivated');
     WARN(k, true, FILE + ':clear_subsection_map', 'section already deactivated (%#lx + %ld)\n', [pfn, nr]);
     return;

@@ -1,0 +1,38 @@
+/** Fixtures shared by the test files (the model's setup_memblock()/reset equivalents). */
+import { parseScenario } from '../src/scenario/parse.js';
+import { createMachine, runStep, type Machine, type StepResult } from '../src/sim/machine.js';
+import { runScenario, type RunResult } from '../src/index.js';
+
+/** Parse a scenario given as YAML text. */
+export function scenario(yaml: string) {
+  return parseScenario('test.yaml', yaml);
+}
+
+/** Build and boot a machine from YAML (its steps are not run). */
+export function setup_machine(yaml: string): Machine {
+  const sc = scenario(yaml);
+  const m = createMachine(sc);
+  runStep(m, { kind: 'boot', args: {}, index: 1, line: 1 }, []);
+  return m;
+}
+
+/** Run a whole scenario. */
+export function run(yaml: string): RunResult {
+  return runScenario(scenario(yaml));
+}
+
+export function stepOf(r: RunResult, index: number): StepResult {
+  return r.results.find((x) => x.index === index)!;
+}
+
+export function dmesgText(r: RunResult): string[] {
+  return r.report.dmesg;
+}
+
+export const x86 = (extra = '') => `
+arch: x86_64
+${extra}
+nodes:
+  - id: 0
+    memory: [ { start: 0, size: 4G } ]
+`;
