@@ -14,11 +14,9 @@ import { buddy_free } from './page_alloc.js';
 import { KERN_DEBUG, pr_err, pr_warn, pr_warn_once, printk, WARN } from './printk.js';
 import { sparse_add_section, sparse_remove_section } from './sparse.js';
 import { vmem_altmap_offset, vmemmap_populate_print_last } from './sparse-vmemmap.js';
-import { EBUSY, EEXIST, EINVAL, section_nr_to_pfn, type Kernel, type MemoryBlock, type Zone } from './state.js';
+import { E2BIG, EBUSY, EEXIST, EINVAL, EPERM, section_nr_to_pfn, type Kernel, type MemoryBlock, type Zone } from './state.js';
 
 const FILE = 'mm/memory_hotplug.c';
-export const E2BIG = -7;
-export const EPERM = -1;
 
 /** check_pfn_span(): with SPARSEMEM_VMEMMAP, sub-section granularity for everyone. */
 function check_pfn_span(k: Kernel, pfn: number, nr: number): boolean {

@@ -42,7 +42,11 @@ const HotAddStep = z.strictObject({
   start: Size,
   size: Size,
 });
-const HotRemoveStep = z.strictObject({ start: Size, size: Size });
+const HotRemoveStep = z.strictObject({
+  start: Size,
+  size: Size,
+  offline: z.boolean().default(true).describe('Offline online blocks first, as an ACPI eject does (default true); false calls remove_memory() directly'),
+});
 const OnlineStep = z.strictObject({
   start: Size,
   size: Size,

@@ -119,7 +119,7 @@ export function runStep(m: Machine, st: ScenarioStep, results: StepResult[]): St
       const s0 = a.start as number;
       const sz = a.size as number;
       const online = [...k.s.blocks.overlaps(Math.floor(s0 / bs), Math.ceil((s0 + sz) / bs))].filter((b) => b.v.state === 'online');
-      for (const b of online) {
+      for (const b of a.offline === false ? [] : online) {
         errno = offline_blocks(k, b.start * bs, (b.end - b.start) * bs);
         if (errno) break;
       }

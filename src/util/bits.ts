@@ -62,11 +62,6 @@ export function lx(x: number | bigint): string {
   return x.toString(16);
 }
 
-/** Kernel "%#lx": 0x-prefixed hex, but plain "0" for zero. */
-export function hashLx(x: number | bigint): string {
-  return x === 0 || x === 0n ? '0' : '0x' + x.toString(16);
-}
-
 /** Kernel "%016lx" style, zero-padded hex. */
 export function padHex(x: number | bigint, width = 16): string {
   return x.toString(16).padStart(width, '0');

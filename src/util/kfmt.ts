@@ -25,7 +25,7 @@ export function kfmt(fmt: string, ...args: unknown[]): string {
       const u = v < 0n ? v + (1n << 64n) : v;
       s = u.toString(16);
       if (conv === 'X') s = s.toUpperCase();
-      if (alt && u !== 0n) s = '0x' + s;
+      if (alt) s = '0x' + s; // lib/vsprintf.c number(): the kernel prints 0x0 for zero, unlike glibc
     } else s = v.toString(10);
     if (width && s.length < width) s = zero ? s.padStart(width, '0') : s.padStart(width, ' ');
     return s;

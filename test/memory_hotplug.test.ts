@@ -1,0 +1,113 @@
+/**
+ * mm/memory_hotplug.c @ v6.18: add_memory() / remove_memory() checks, errnos and messages,
+ * memory blocks, onlining, and teardown through vmemmap_free().
+ */
+import { describe, expect, it } from 'vitest';
+import { memmapBacking, pageTablePages } from '../src/report/summary.js';
+import { run, stepOf } from './helpers.js';
+
+const M = 2 ** 20;
+
+const box = (steps: string, extra = '') => `
+arch: x86_64
+${extra}
+nodes:
+  - { id: 0, memory: [ { start: 0, size: 4G } ] }
+  - { id: 1, memory: [ { start: 4G, size: 4G } ] }
+steps:
+  - boot
+${steps}
+`;
+
+describe('add_memory', () => {
+  it('block-misaligned range: -EINVAL with the kernel message (no newline)', () => {
+    const r = run(box('  - hot-add: { node: 0, start: 0x400000000, size: 64M }'));
+    expect(stepOf(r, 2)).toMatchObject({ ok: false, errno: 'EINVAL' });
+    expect(r.report.dmesg).toContain('Block size [0x8000000] unaligned hotplug range: start 0x400000000, size 0x4000000');
+  });
+
+  it('beyond MAX_PHYSMEM_BITS: -E2BIG from mhp_range_allowed()', () => {
+    const r = run(box('  - hot-add: { node: 0, start: 0x400000000000, size: 128M }'));
+    expect(stepOf(r, 2)).toMatchObject({ ok: false, errno: 'E2BIG' });
+    expect(r.report.dmesg).toContain('Hotplug memory [0x400000000000-0x400008000000] exceeds maximum addressable range [0x0-0x3fffffffffff]');
+  });
+
+  it('over existing System RAM: -EEXIST, only a pr_debug', () => {
+    const r = run(box('  - hot-add: { node: 0, start: 0, size: 128M }'));
+    expect(stepOf(r, 2)).toMatchObject({ ok: false, errno: 'EEXIST' });
+    expect(r.report.dmesg).toContain('Unable to reserve System RAM region: 0000000000000000->0000000008000000');
+  });
+
+  /*
+   * 1 GiB on node 1: 8 sections, 8 PMDs of memmap from node 1's free RAM. The blocks stay
+   * offline (upstream default MHP_DEFAULT_ONLINE_TYPE_OFFLINE).
+   */
+  it('simple: memmap from the node, blocks offline', () => {
+    const r = run(box('  - hot-add: { node: 1, start: 16G, size: 1G }'));
+    expect(stepOf(r, 2).ok).toBe(true);
+    expect(memmapBacking(r.machine.k).ram).toEqual({ 0: 64 * M, 1: 64 * M + 16 * M });
+    const blocks = [...r.machine.k.s.blocks.overlaps(128, 136)];
+    expect(blocks).toEqual([{ start: 128, end: 136, v: { nid: 1, state: 'offline', zone: null, early: false } }]);
+  });
+
+  it('memhp_default_state=online_movable: blocks come up in ZONE_MOVABLE and do not feed GFP_KERNEL', () => {
+    const r = run(box('  - hot-add: { node: 1, start: 16G, size: 1G }', 'cmdline: memhp_default_state=online_movable'));
+    const k = r.machine.k;
+    expect([...k.s.blocks.overlaps(128, 136)][0]!.v).toMatchObject({ state: 'online', zone: 'Movable' });
+  });
+});
+
+describe('remove_memory', () => {
+  /* An online block: "removing memory fails, because memory [%pa-%pa] is onlined", -EBUSY. */
+  it('online block: -EBUSY', () => {
+    const r = run(box(`  - hot-add: { node: 1, start: 16G, size: 1G }
+  - online: { start: 16G, size: 1G, type: online_movable }
+  - hot-remove: { start: 16G, size: 1G, offline: false }
+  - offline: { start: 16G, size: 1G }
+  - hot-remove: { start: 16G, size: 1G, offline: false }`));
+    expect(stepOf(r, 3).ok).toBe(true);
+    expect(stepOf(r, 4)).toMatchObject({ ok: false, errno: 'EBUSY' });
+    expect(r.report.dmesg).toContain('removing memory fails, because memory [0x0000000400000000-0x0000000407ffffff] is onlined');
+    expect(stepOf(r, 5).ok).toBe(true);
+    expect(stepOf(r, 6).ok).toBe(true);
+  });
+
+  it('online twice: -EINVAL (device_online() returns 1)', () => {
+    const r = run(box(`  - hot-add: { node: 1, start: 16G, size: 1G }
+  - online: { start: 16G, size: 1G }
+  - online: { start: 16G, size: 128M }`));
+    expect(stepOf(r, 4)).toMatchObject({ ok: false, errno: 'EINVAL' });
+  });
+
+  it('round trip: everything the hot-add took is given back', () => {
+    const r = run(box(`  - hot-add: { node: 1, start: 64G, size: 4G }
+  - hot-remove: { start: 64G, size: 4G }`));
+    const k = r.machine.k;
+    expect(stepOf(r, 3).ok).toBe(true);
+    expect(memmapBacking(k).ram).toEqual({ 0: 64 * M, 1: 64 * M });
+    expect(pageTablePages(k)).toEqual({ pud: 1, pmd: 1, pte: 0, byNode: { 0: 2 } });
+    expect(k.s.nodes[1]!.free).toBe(r.machine.k.s.nodes[1]!.managed);
+    expect(r.report.invariants.violations).toEqual([]);
+  });
+
+  it('misaligned remove: the kernel BUG()s', () => {
+    const r = run(box(`  - hot-add: { node: 1, start: 16G, size: 1G }
+  - hot-remove: { start: 16G, size: 64M }`));
+    expect(stepOf(r, 3).ok).toBe(false);
+    expect(r.report.dmesg.some((l) => l.startsWith('kernel BUG at mm/memory_hotplug.c'))).toBe(true);
+  });
+
+  /* Boot memory on arm64 cannot be offlined: prevent_bootmem_remove_notifier, -EPERM. */
+  it('arm64 boot memory: offlining refused', () => {
+    const r = run(`
+arch: arm64
+nodes:
+  - { id: 0, memory: [ { start: 0x40000000, size: 4G } ] }
+steps:
+  - boot
+  - offline: { start: 0x40000000, size: 128M }
+`);
+    expect(stepOf(r, 2)).toMatchObject({ ok: false, errno: 'EPERM' });
+    expect(r.report.dmesg).toContain('Boot memory [40000000 48000000] offlining attempted');
+  });
+});
