@@ -87,6 +87,8 @@ export function arm64Config(o: Arm64Options, p: KernelProfile): ArchConfig {
     memstartAlign: 2 ** Math.max(memstartShift, SECTION_SIZE_BITS),
     keepMemblock: true, // arm64 selects ARCH_KEEP_MEMBLOCK
     ptdump: 'arm64',
+    // FIXADDR_TOP = -8 MiB: bm_pud/bm_pmd/bm_pte (arch/arm64/mm/fixmap.c) exist from early boot
+    staticTablesFor: (1n << 64n) - 8n * 1024n * 1024n - 1n,
   };
 }
 

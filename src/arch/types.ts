@@ -60,6 +60,9 @@ export interface ArchConfig {
   keepMemblock: boolean;
   /** ptdump flavour. */
   ptdump: 'x86' | 'arm64';
+  /** A kernel address whose page tables exist from boot for the kernel's own mappings and may
+   *  reach into the vmemmap region (arm64: the fixmap just below FIXADDR_TOP); null if none. */
+  staticTablesFor: bigint | null;
 }
 
 /** A vmemmap range handed to the arch: [start, end) in vmemmap offsets, standing for a run of

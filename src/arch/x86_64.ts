@@ -59,6 +59,7 @@ export function x86Config(o: X86Options): ArchConfig {
     memstartAlign: 0,
     keepMemblock: false, // x86 does not select ARCH_KEEP_MEMBLOCK
     ptdump: 'x86',
+    staticTablesFor: null, // the vmemmap PGD entries are populated on demand
   };
 }
 

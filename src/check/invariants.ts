@@ -110,7 +110,7 @@ export function checkInvariants(m: Machine): Violation[] {
   const lv = k.arch.cfg.pt.allocLevels;
   for (const lvl of lv) {
     for (const s of k.s.tables[lvl]) {
-      if (s.v.src !== 'memblock' && s.v.src !== 'buddy') v('tables-from-ram', vaRange(k, s.start, s.end), 'mm/sparse-vmemmap.c:vmemmap_alloc_block_zero', `${lvl} table not from RAM`);
+      if (s.v.src !== 'memblock' && s.v.src !== 'buddy' && s.v.src !== 'static') v('tables-from-ram', vaRange(k, s.start, s.end), 'mm/sparse-vmemmap.c:vmemmap_alloc_block_zero', `${lvl} table not from RAM`);
     }
   }
   for (const s of k.s.leaves) {
@@ -132,7 +132,7 @@ export function checkInvariants(m: Machine): Violation[] {
   const ramPages: number[] = [];
   for (const s of k.s.leaves) if (s.v.b.kind === 'ram') ramPages[s.v.b.node] = (ramPages[s.v.b.node] ?? 0) + (s.end - s.start) / P;
   const tables: number[] = [];
-  for (const lvl of lv) for (const s of k.s.tables[lvl]) tables[s.v.node] = (tables[s.v.node] ?? 0) + (s.end - s.start) / k.c.tableSpan[lvl];
+  for (const lvl of lv) for (const s of k.s.tables[lvl]) if (s.v.src !== 'static') tables[s.v.node] = (tables[s.v.node] ?? 0) + (s.end - s.start) / k.c.tableSpan[lvl];
   for (let n = 0; n < k.s.nodes.length; n++) {
     const want = ramPages[n] ?? 0;
     const got = k.s.memmapRamPages[n] ?? 0;

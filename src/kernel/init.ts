@@ -66,7 +66,8 @@ export function boot(k: Kernel, fw: FirmwareMap): void {
   }
   k.boot.done = true;
   for (const n of fw.nodes) for (const m of n.memory) k.s.iomem.set(m.start, m.start + m.size, { name: 'System RAM', kind: 'System RAM', owner: 'boot' });
-  for (const d of fw.devices) k.s.iomem.set(d.start, d.start + d.size, { name: 'Persistent Memory', kind: 'Persistent Memory', owner: d.name });
+  // a device that overlaps RAM (a firmware inconsistency) leaves the RAM resource in place
+  for (const d of fw.devices) k.s.iomem.fill(d.start, d.start + d.size, () => ({ name: 'Persistent Memory', kind: 'Persistent Memory', owner: d.name }));
   // memory_dev_init(): memory_block_size_bytes(), then a block device per block with present sections
   const mb = k.arch.policy.memoryBlockSize(k.boot.maxPfn * P, 0);
   k.boot.memoryBlockSize = mb.size;

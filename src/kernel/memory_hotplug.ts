@@ -169,7 +169,7 @@ function check_hotplug_memory_range(k: Kernel, start: number, size: number): num
 
 /** True if [start, end) overlaps a busy iomem resource (System RAM, a claimed namespace). */
 function busyConflict(k: Kernel, start: number, end: number): boolean {
-  return k.s.iomem.overlaps(start, end).some((r) => r.v.kind === 'System RAM' || r.v.kind === 'namespace');
+  return k.s.iomem.overlaps(start, end).some((r) => r.v.kind === 'System RAM') || k.s.claims.overlaps(start, end).length > 0;
 }
 
 /**

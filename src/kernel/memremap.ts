@@ -53,7 +53,7 @@ function pagemap_range(k: Kernel, pgmap: DevPagemap, nid: number, spfn: number, 
   if (ram.length > 0) {
     // region_intersects(): REGION_INTERSECTS ("ram") when only System RAM is there, else REGION_MIXED
     const covered = ram.reduce((t, r) => t + r.end - r.start, 0);
-    const others = k.s.iomem.overlaps(pgmap.start, pgmap.end + 1).some((r) => r.v.kind !== 'System RAM' && r.v.kind !== 'namespace');
+    const others = k.s.iomem.overlaps(pgmap.start, pgmap.end + 1).some((r) => r.v.kind !== 'System RAM');
     const kind = covered === len || !others ? 'ram' : 'mixed';
     WARN(k, true, FILE + ':pagemap_range', 'attempted on %s region %#llx-%#llx\n', [kind, BigInt(pgmap.start), BigInt(pgmap.end)], true);
     return ENXIO;

@@ -43,7 +43,8 @@ export interface Leaf {
 /** The page holding a page table: always RAM, never an altmap (mm/sparse-vmemmap.c vmemmap_alloc_block_zero). */
 export interface TableOwner {
   node: number;
-  src: 'memblock' | 'buddy';
+  /** 'static': a table the kernel built at boot for its own mappings (arm64 fixmap), not vmemmap's. */
+  src: 'memblock' | 'buddy' | 'static';
 }
 
 /** struct vmem_altmap (include/linux/memremap.h @ v6.18), plus who owns it. */
@@ -165,6 +166,8 @@ export class KState {
   pgmaps = new IntervalMap<string>(plainPayload());
   /** iomem_resource children, keyed by physical address. */
   iomem = new IntervalMap<Resource>(plainPayload((a, b) => a.name === b.name && a.owner === b.owner && a.kind === b.kind));
+  /** Busy children of iomem resources (claimed namespaces), keyed by physical address. */
+  claims = new IntervalMap<Resource>(plainPayload((a, b) => a.name === b.name && a.owner === b.owner && a.kind === b.kind));
   /** Memory block devices keyed by block id. */
   blocks = new IntervalMap<MemoryBlock>(plainPayload((a, b) => a.nid === b.nid && a.state === b.state && a.zone === b.zone && a.early === b.early));
   /** Memmap pages backed by RAM, per node, as allocated (accounting side, for invariants). */
@@ -208,6 +211,7 @@ export class KState {
     c.altmaps = new Map([...this.altmaps].map(([k, v]) => [k, { ...v }]));
     c.pgmaps = this.pgmaps.clone();
     c.iomem = this.iomem.clone();
+    c.claims = this.claims.clone();
     c.blocks = this.blocks.clone();
     c.memmapRamPages = [...this.memmapRamPages];
     c.tablePages = [...this.tablePages];

@@ -116,6 +116,7 @@ function freeEmptyTables(k: Kernel, start: number, end: number): void {
     const below = lv[lv.indexOf(kind) + 1];
     if (below) for (const q of k.s.tables[below].overlaps(A, B)) occupied.add(alignDown(q.start, span), alignUp(q.end, span));
     for (const t of k.s.tables[kind].overlaps(A, B)) {
+      if (t.v.src === 'static') continue; // the kernel's own tables (fixmap) are never freed here
       for (const g of occupied.gaps(t.start, t.end)) {
         const n = (g.end - g.start) / span;
         k.s.tables[kind].clear(g.start, g.end);

@@ -35,6 +35,7 @@ export function pageTablePages(k: Kernel): PageTablePages {
     const span = k.c.tableSpan[lvl];
     let n = 0;
     for (const s of k.s.tables[lvl]) {
+      if (s.v.src === 'static') continue;
       const c = (s.end - s.start) / span;
       n += c;
       out.byNode[s.v.node] = (out.byNode[s.v.node] ?? 0) + c;

@@ -56,6 +56,15 @@ export function createMachine(sc: Scenario): Machine {
     cmdline: { onlineType: profile.defaultOnlineType },
     step: 0,
   };
+  // Tables the kernel's own mappings hold from boot, where they reach into the vmemmap region.
+  if (arch.cfg.staticTablesFor !== null) {
+    const off = Number(arch.cfg.staticTablesFor - c.origin);
+    for (const kind of arch.cfg.pt.allocLevels) {
+      const span = c.tableSpan[kind];
+      const t0 = Math.floor(off / span) * span;
+      if (t0 < c.endOff) s.tables[kind].set(t0, t0 + span, { node: -1, src: 'static' });
+    }
+  }
   const ignored: string[] = [];
   for (const tok of sc.cmdline.split(/\s+/).filter(Boolean)) {
     const [key, val] = tok.split('=', 2) as [string, string | undefined];

@@ -149,7 +149,7 @@ export function createNamespace(k: Kernel, r: Region, a: CreateArgs): NdctlResul
   const ns: Namespace = { name, region: r.name, device: r.device, id, mode, map, align, start, rawSize: size, usable: size, dataOffset: 0, npfns: 0, dev, pgmap: null, altmap: null };
   if (mode === 'raw') {
     r.namespaces.push(ns);
-    k.s.iomem.set(start, start + size, { name, kind: 'namespace', owner: name });
+    k.s.claims.set(start, start + size, { name, kind: 'namespace', owner: name });
     return { errno: 0, messages: [], namespace: ns };
   }
   // The kernel: nd_pfn_init() / __nvdimm_setup_pfn() on the pfn or dax device, then memremap_pages().
@@ -189,11 +189,11 @@ export function createNamespace(k: Kernel, r: Region, a: CreateArgs): NdctlResul
   };
   ns.pgmap = pgmap;
   ns.altmap = altmapId;
-  k.s.iomem.set(start, start + size, { name, kind: 'namespace', owner: name });
+  k.s.claims.set(start, start + size, { name, kind: 'namespace', owner: name });
   const err = memremap_pages(k, pgmap, r.node);
   if (err !== 0) {
     ns.failed = true;
-    k.s.iomem.clear(start, start + size);
+    k.s.claims.clear(start, start + size);
     if (altmapId) k.s.altmaps.get(altmapId)!.owner = name + ' (failed)';
     return enableFail(err);
   }
@@ -216,7 +216,7 @@ export function destroyNamespace(k: Kernel, r: Region, name?: string): NdctlResu
   if (!ns) return fail(ENXIO, `  Error: ${name ?? 'namespace'}: no such namespace on ${r.device}`);
   if (ns.pgmap) memunmap_pages(k, ns.pgmap);
   if (ns.altmap) k.s.altmaps.delete(ns.altmap);
-  k.s.iomem.clear(ns.start, ns.start + ns.rawSize);
+  k.s.claims.clear(ns.start, ns.start + ns.rawSize);
   r.namespaces.splice(r.namespaces.indexOf(ns), 1);
   return { errno: 0, messages: [] };
 }
