@@ -69,6 +69,8 @@ export function didYouMean(word: string, options: readonly string[]): string {
     const dd = levenshtein(word.toLowerCase(), o.toLowerCase());
     if (dd < bestD) { bestD = dd; best = o; }
   }
+  const prefix = options.find((o) => o.toLowerCase().startsWith(word.toLowerCase()) && word.length >= 2);
+  if (prefix) return ` (did you mean "${prefix}"?)`;
   return best && bestD <= Math.max(2, Math.floor(best.length / 3)) ? ` (did you mean "${best}"?)` : '';
 }
 
@@ -216,7 +218,8 @@ export function parseScenario(file: string, bytes: Uint8Array | string): Scenari
 }
 
 function reportZod(L: Locator, issues: z.core.$ZodIssue[], input: unknown, base: Path): never {
-  const issue = issues[0]!;
+  // a misspelt key explains a missing one: report unknown keys first
+  const issue = issues.find((i) => i.code === 'unrecognized_keys') ?? issues[0]!;
   const path: Path = [...base, ...(issue.path as Path)];
   if (issue.code === 'unrecognized_keys') {
     const key = issue.keys[0]!;
@@ -225,7 +228,12 @@ function reportZod(L: Locator, issues: z.core.$ZodIssue[], input: unknown, base:
     void parent;
     L.fail(path, `unknown key "${key}"${didYouMean(key, allowed)}${allowed.length ? `; allowed: ${allowed.join(', ')}` : ''}`, key);
   }
-  L.fail(path, zodRule(issue, valueAt(input, issue.path as Path)));
+  const value = valueAt(input, issue.path as Path);
+  if (value === undefined && issue.path.length > 0) {
+    const key = String(issue.path[issue.path.length - 1]);
+    L.fail(path.slice(0, -1), `missing required key "${key}"`);
+  }
+  L.fail(path, zodRule(issue, value));
 }
 
 /** Allowed keys of the map at a scenario path (for messages). */
@@ -255,8 +263,11 @@ function knownKeys(path: Path): string[] {
   return shape(s);
 }
 
-function size(L: Locator, path: Path, v: unknown, what: string, opts: { nonzero?: boolean; maxBits?: number; align?: number } = {}): number {
+function size(L: Locator, path: Path, v: unknown, what: string, opts: { nonzero?: boolean; maxBits?: number; align?: number; addr?: boolean } = {}): number {
   let n: number;
+  // YAML reads 0x... as a number; use the source text so values beyond 2^53 are reported exactly
+  const node = L.doc.getIn(path, true) as { source?: unknown } | undefined;
+  if (typeof v === 'number' && node && typeof node.source === 'string') v = node.source;
   try {
     n = parseSize(v);
   } catch (e) {
@@ -264,7 +275,7 @@ function size(L: Locator, path: Path, v: unknown, what: string, opts: { nonzero?
     throw e;
   }
   if (opts.nonzero && n === 0) L.fail(path, `${what} must not be zero`);
-  if (opts.maxBits !== undefined && n > 2 ** opts.maxBits) L.fail(path, `${what} 0x${n.toString(16)} is above the arch's physical address limit (MAX_PHYSMEM_BITS = ${opts.maxBits})`);
+  if (opts.maxBits !== undefined && (opts.addr ? n >= 2 ** opts.maxBits : n > 2 ** opts.maxBits)) L.fail(path, `${what} 0x${n.toString(16)} is above the arch's physical address limit (MAX_PHYSMEM_BITS = ${opts.maxBits})`);
   if (opts.align && n % opts.align !== 0) L.fail(path, `${what} must be a multiple of the page size (${opts.align} bytes)`);
   return n;
 }
@@ -289,7 +300,7 @@ function check(L: Locator, d: z.output<typeof ScenarioSchema>, steps: ScenarioSt
     ids.add(n.id);
     const memory = n.memory.map((m, j) => {
       const path: Path = ['nodes', i, 'memory', j];
-      const start = size(L, [...path, 'start'], m.start, 'start', { maxBits: bits, align: P });
+      const start = size(L, [...path, 'start'], m.start, 'start', { maxBits: bits, align: P, addr: true });
       const sz = size(L, [...path, 'size'], m.size, 'size', { nonzero: true, maxBits: bits, align: P });
       if (start + sz > 2 ** bits) L.fail([...path, 'size'], `range ends above the arch's physical address limit (MAX_PHYSMEM_BITS = ${bits})`);
       for (const r of ram) if (start < r.end && r.start < start + sz) L.fail(path, `overlaps ${pathString(r.path)}: boot memory ranges must not overlap`);
@@ -321,7 +332,7 @@ function check(L: Locator, d: z.output<typeof ScenarioSchema>, steps: ScenarioSt
     if (names.has(dv.name)) L.fail([...path, 'name'], `device "${dv.name}" is listed twice`);
     names.add(dv.name);
     if (!ids.has(dv.node)) L.fail([...path, 'node'], `node ${dv.node} does not exist (nodes: ${[...ids].join(', ')})`);
-    const start = size(L, [...path, 'start'], dv.start, 'start', { maxBits: bits, align: P });
+    const start = size(L, [...path, 'start'], dv.start, 'start', { maxBits: bits, align: P, addr: true });
     const sz = size(L, [...path, 'size'], dv.size, 'size', { nonzero: true, maxBits: bits, align: P });
     if (start + sz > 2 ** bits) L.fail([...path, 'size'], `device ends above the arch's physical address limit (MAX_PHYSMEM_BITS = ${bits})`);
     for (const r of devs) if (start < r.end && r.start < start + sz) L.fail(path, `overlaps ${pathString(r.path)}: devices must not overlap each other`);
