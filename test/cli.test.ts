@@ -1,0 +1,85 @@
+/** The vmemlab command line: outputs, exit codes (0 ok, 1 failed expectation/invariant, 2 bad input), atomic output. */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const bin = new URL('../bin/vmemlab.js', import.meta.url).pathname;
+function vmemlab(...args: string[]) {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+const tmp = mkdtempSync(join(tmpdir(), 'vmemlab-'));
+
+describe('vmemlab run', () => {
+  it('the built-in default: a readable report, exit 0', () => {
+    const r = vmemlab('run');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('namespace0.0  pmem0  fsdax map=dev');
+    expect(r.out).toContain('size 16,909,336,576 B');
+    expect(r.out).toContain('alloc 65,536  align 510');
+  });
+
+  it('--json: schema 1, the same numbers', () => {
+    const r = vmemlab('run', '--json');
+    const j = JSON.parse(r.out);
+    expect(j.schema).toBe(1);
+    expect(j.altmaps[0]).toMatchObject({ alloc: 65536, align: 510, free: 66046 });
+  });
+
+  it('--json is byte-identical across runs', () => {
+    expect(vmemlab('run', '--json').out).toBe(vmemlab('run', '--json').out);
+  });
+
+  it('--dmesg and --ptdump', () => {
+    const r = vmemlab('run', '--dmesg', '--ptdump');
+    expect(r.out).toContain('<7>altmap_alloc_block_buf: pfn: 0x1000200 alloc: 512 align: 510 nr: 0x200');
+    expect(r.out).toContain('---[ Vmemmap ]---');
+  });
+
+  it('a bad scenario: one line naming file:line:col, exit 2, no stack trace', () => {
+    const f = join(tmp, 'bad.yaml');
+    writeFileSync(f, 'arch: x86_64\nnodes:\n  - id: 0\n    memory: [ { start: 0, size: 4Q } ]\n');
+    const r = vmemlab('run', f);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(`vmemlab: ${f}:4:33: nodes[0].memory[0].size: "4Q" has an unknown unit "Q" (use K, M, G, T or P)\n`);
+    expect(r.out).toBe('');
+  });
+
+  it('a missing file and an unknown flag: exit 2, one line', () => {
+    const a = vmemlab('run', join(tmp, 'nope.yaml'));
+    expect(a.code).toBe(2);
+    expect(a.err.trim().split('\n')).toHaveLength(1);
+    const b = vmemlab('run', '--jsn');
+    expect(b).toMatchObject({ code: 2, err: "vmemlab: unknown option '--jsn' (did you mean --json?)\n" });
+  });
+
+  it('--output: written whole, and not at all on bad input', () => {
+    const out = join(tmp, 'r.json');
+    expect(vmemlab('run', '--json', '-o', out).code).toBe(0);
+    expect(JSON.parse(readFileSync(out, 'utf8')).schema).toBe(1);
+    const bad = join(tmp, 'bad2.yaml');
+    writeFileSync(bad, 'arch: sparc\n');
+    const out2 = join(tmp, 'r2.json');
+    expect(vmemlab('run', bad, '--json', '-o', out2).code).toBe(2);
+    expect(existsSync(out2)).toBe(false);
+  });
+
+  it('a failed expectation: exit 1', () => {
+    const f = join(tmp, 'exp.yaml');
+    writeFileSync(f, 'arch: x86_64\nnodes:\n  - { id: 0, memory: [ { start: 0, size: 4G } ] }\nsteps:\n  - boot\n  - expect: { step: 1, ok: false }\n');
+    const r = vmemlab('run', f);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('expectation failed: step 1: ok is true, expected false');
+  });
+});
+
+describe('other commands', () => {
+  it('kernels, arches, schema, check', () => {
+    expect(vmemlab('kernels').out).toContain('v6.18');
+    expect(vmemlab('arches').out).toContain('arm64');
+    expect(JSON.parse(vmemlab('schema').out).title).toBe('vmemmap-lab scenario');
+    expect(vmemlab('check', new URL('../examples/pmem-16g-fsdax-dev.yaml', import.meta.url).pathname)).toMatchObject({ code: 0 });
+  });
+});
