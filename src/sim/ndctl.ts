@@ -15,6 +15,8 @@ import { memremap_pages, memunmap_pages, type DevPagemap } from '../kernel/memre
 import { __nvdimm_setup_pfn, nd_pfn_default_alignment, nd_pfn_init, nd_pfn_supported_alignments } from '../kernel/nvdimm/pfn_devs.js';
 import { KERN_ERR, KERN_INFO, printk } from '../kernel/printk.js';
 import { EINVAL, ENOSPC, ENXIO, type Kernel } from '../kernel/state.js';
+import type { ArchConfig } from '../arch/types.js';
+import type { KernelProfile } from '../kernels/types.js';
 import { orderBase2 } from '../util/bits.js';
 
 const SZ_16M = 16 * MiB;
@@ -65,12 +67,8 @@ export interface NdctlResult {
   namespace?: Namespace;
 }
 
-function fail(errno: number, ...lines: string[]): NdctlResult {
-  return { errno, messages: lines };
-}
-
 /** Free extents of a labelled region, in DPA order, trimmed to the region alignment. */
-function freeExtents(r: Region): { start: number; end: number }[] {
+export function freeExtents(r: Region): { start: number; end: number }[] {
   const used = [...r.namespaces].sort((a, b) => a.start - b.start);
   const out: { start: number; end: number }[] = [];
   let cur = r.start;
@@ -84,7 +82,7 @@ function freeExtents(r: Region): { start: number; end: number }[] {
     .filter((g) => g.end > g.start);
 }
 
-function lowestFreeId(r: Region): number {
+export function lowestFreeId(r: Region): number {
   const ids = new Set(r.namespaces.map((n) => n.id));
   let i = 0;
   while (ids.has(i)) i++;
@@ -98,104 +96,138 @@ export interface CreateArgs {
   size?: number;
 }
 
-/** ndctl create-namespace [-f -e namespaceR.0 for a label-less region]. */
-export function createNamespace(k: Kernel, r: Region, a: CreateArgs): NdctlResult {
-  const cmd = 'create namespace';
-  const a0 = k.arch.cfg;
+/** A kernel message to print (format string and arguments), for plans made without a Kernel. */
+export interface KMsg {
+  level: number;
+  site: string;
+  fmt: string;
+  args: unknown[];
+}
+
+/** What creating a namespace will do, decided without touching kernel state. */
+export interface NamespacePlan {
+  errno: number;
+  messages: string[];
+  kmsgs: KMsg[];
+  ns?: Namespace;
+  /** The altmap to build (PMEM mode), without its counters. */
+  altmap?: { base_pfn: number; end_pfn: number; reserve: number; free: number } | null;
+  /** Device prefix and driver for the kernel's probe messages. */
+  devPrefix?: string;
+  driver?: string;
+  pfnDev?: string;
+}
+
+/**
+ * The user-space half and the pure kernel arithmetic of `ndctl create-namespace`: option
+ * defaults and checks, placement, nd_pfn_init() and __nvdimm_setup_pfn(). The region is not
+ * changed.
+ */
+export function planNamespace(a0: ArchConfig, prof: KernelProfile, r: Region, a: CreateArgs): NamespacePlan {
   const mode = a.mode;
   const map = mode === 'raw' ? null : (a.map ?? 'dev');
+  const P = a0.PAGE_SIZE;
+  const no = (errno: number, ...messages: string[]): NamespacePlan => ({ errno, messages, kmsgs: [] });
   // --align
   let align: number;
   if (a.align !== undefined) {
-    if (!isPow2(a.align) || a.align < a0.PAGE_SIZE) return fail(EINVAL, `  Error: align must be a power-of-2 greater than ${a0.PAGE_SIZE}`);
-    if (mode === 'raw') return fail(ENXIO, `  Error: ${mode} mode does not support setting an alignment`);
-    if (!nd_pfn_supported_alignments(a0).includes(a.align)) return fail(ENXIO, `  Error: unsupported align: ${shortSize(a.align)}`, `failed to create namespace: No such device or address`);
+    if (!isPow2(a.align) || a.align < P) return no(EINVAL, `  Error: align must be a power-of-2 greater than ${P}`);
+    if (mode === 'raw') return no(ENXIO, `  Error: ${mode} mode does not support setting an alignment`);
+    if (!nd_pfn_supported_alignments(a0).includes(a.align)) return no(ENXIO, `  Error: unsupported align: ${shortSize(a.align)}`, `failed to create namespace: No such device or address`);
     align = a.align;
   } else {
-    align = mode === 'raw' ? a0.PAGE_SIZE : nd_pfn_default_alignment(a0);
-    if (r.start % align !== 0) align = a0.PAGE_SIZE; // "falling back to a page alignment"
+    align = mode === 'raw' ? P : nd_pfn_default_alignment(a0);
+    if (r.start % align !== 0) align = P; // "falling back to a page alignment"
   }
   // --size and placement
-  let start: number;
+  let start = 0;
   let size: number;
   if (!r.labels) {
-    if (r.namespaces.length > 0) return fail(ENOSPC, `failed to create namespace: No space left on device`);
-    if (a.size !== undefined && a.size !== r.size) return fail(EINVAL, '  Error: Legacy / label-less namespaces do not support sub-dividing a region', '  Error: Retry without -s/--size=');
+    if (r.namespaces.length > 0) return no(ENOSPC, `failed to create namespace: No space left on device`);
+    if (a.size !== undefined && a.size !== r.size) return no(EINVAL, '  Error: Legacy / label-less namespaces do not support sub-dividing a region', '  Error: Retry without -s/--size=');
     start = r.start;
     size = r.size;
   } else {
     const ext = freeExtents(r);
     const avail = ext.reduce((m, g) => Math.max(m, g.end - g.start), 0);
     size = a.size ?? avail;
-    if (avail === 0 || size > avail) return fail(ENOSPC, `failed to create namespace: No space left on device`);
-    start = 0;
+    if (avail === 0 || size > avail) return no(ENOSPC, `failed to create namespace: No space left on device`);
   }
-  if (size % r.align !== 0) return fail(EINVAL, kfmt('  Error: %s: align setting is %#lx size %#llx is misaligned', r.name, r.align, size));
+  if (size % r.align !== 0) return no(EINVAL, kfmt('  Error: %s: align setting is %#lx size %#llx is misaligned', r.name, r.align, size));
   if (size % align !== 0) {
     const unit = a.size !== undefined ? unitOf(a.size) : 1;
     const step = Math.max(unit, align);
     const suggest = (Math.floor(size / step) + 1) * step / unit;
-    return fail(EINVAL, `  Error: '--size=' must align to interleave-width: 1 and alignment: ${align}`, `  Error: did you intend --size=${suggest}${suffixOf(unit)}?`);
+    return no(EINVAL, `  Error: '--size=' must align to interleave-width: 1 and alignment: ${align}`, `  Error: did you intend --size=${suggest}${suffixOf(unit)}?`);
   }
-  if (size < SZ_16M && mode !== 'raw') return fail(EINVAL, `  Error: '--size=' must be >= 16MiB for '${mode}' mode`);
-  if (r.labels) {
-    const g = freeExtents(r).find((e) => e.end - e.start >= size)!;
-    start = g.start;
-  }
+  if (size < SZ_16M && mode !== 'raw') return no(EINVAL, `  Error: '--size=' must be >= 16MiB for '${mode}' mode`);
+  if (r.labels) start = freeExtents(r).find((e) => e.end - e.start >= size)!.start;
   const id = r.labels ? lowestFreeId(r) : 0;
   const name = `namespace${r.index}.${id}`;
-  if (r.labels && mode !== 'raw' && start % SZ_16M !== 0) return fail(EINVAL, `  Error: ${name} misaligned to 16M, adjust region alignment and retry`);
+  if (r.labels && mode !== 'raw' && start % SZ_16M !== 0) return no(EINVAL, `  Error: ${name} misaligned to 16M, adjust region alignment and retry`);
   const dev = mode === 'devdax' ? `dax${r.index}.${id}` : id === 0 ? `pmem${r.index}` : `pmem${r.index}.${id}`;
   const ns: Namespace = { name, region: r.name, device: r.device, id, mode, map, align, start, rawSize: size, usable: size, dataOffset: 0, npfns: 0, dev, pgmap: null, altmap: null };
-  if (mode === 'raw') {
-    r.namespaces.push(ns);
-    k.s.claims.set(start, start + size, { name, kind: 'namespace', owner: name });
-    return { errno: 0, messages: [], namespace: ns };
-  }
-  // The kernel: nd_pfn_init() / __nvdimm_setup_pfn() on the pfn or dax device, then memremap_pages().
+  if (mode === 'raw') return { errno: 0, messages: [], kmsgs: [], ns, altmap: null };
+  // The kernel: nd_pfn_init() / __nvdimm_setup_pfn() on the pfn or dax device.
   const pfnDev = mode === 'devdax' ? `dax${r.index}.${r.pfnSeq}` : `pfn${r.index}.${r.pfnSeq}`;
   const driver = mode === 'devdax' ? 'dax_pmem' : 'nd_pmem';
   const devPrefix = `${driver} ${pfnDev}: `;
-  const enableFail = (errno: number): NdctlResult => {
-    if (errno !== ENXIO) printk(k, KERN_ERR, 'drivers/base/dd.c:really_probe', '%s', [`${devPrefix}probe with driver ${driver} failed with error ${errno}\n`]);
-    return fail(errno, `libndctl: ndctl_${mode === 'devdax' ? 'dax' : 'pfn'}_enable: ${pfnDev}: failed to enable`, `  Error: ${name}: failed to enable`, `failed to create namespace: No such device or address`);
-  };
-  const info = nd_pfn_init(a0, k.profile, start, size, map === 'dev' ? 'pmem' : 'ram', align, name);
+  const pfnMode = map === 'dev' ? 'pmem' : 'ram';
+  const info = nd_pfn_init(a0, prof, start, size, pfnMode, align, name);
   if ('errno' in info) {
-    printk(k, KERN_ERR, 'drivers/nvdimm/pfn_devs.c:nd_pfn_init', info.msg, info.args.map((x, i) => (i === 0 && typeof x === 'string' ? devPrefix + x : x)));
-    return enableFail(info.errno);
+    const args = info.args.map((x, i) => (i === 0 && typeof x === 'string' ? devPrefix + x : x));
+    return { errno: info.errno, messages: [], kmsgs: [{ level: KERN_ERR, site: 'drivers/nvdimm/pfn_devs.c:nd_pfn_init', fmt: info.msg, args }], ns, devPrefix, driver, pfnDev };
   }
-  const setup = __nvdimm_setup_pfn(a0, start, size, map === 'dev' ? 'pmem' : 'ram', info);
-  if ('errno' in setup) return enableFail(setup.errno);
-  if (setup.truncated) printk(k, KERN_INFO, 'drivers/nvdimm/pfn_devs.c:__nvdimm_setup_pfn', '%snumber of pfns truncated from %lld to %ld\n', [devPrefix, info.npfns, setup.npfns]);
-  r.pfnSeq++;
+  const setup = __nvdimm_setup_pfn(a0, start, size, pfnMode, info);
+  if ('errno' in setup) return { errno: setup.errno, messages: [], kmsgs: [], ns, devPrefix, driver, pfnDev };
+  const kmsgs: KMsg[] = [];
+  if (setup.truncated) kmsgs.push({ level: KERN_INFO, site: 'drivers/nvdimm/pfn_devs.c:__nvdimm_setup_pfn', fmt: '%snumber of pfns truncated from %lld to %ld\n', args: [devPrefix, info.npfns, setup.npfns] });
   ns.dataOffset = info.dataoff;
   ns.npfns = map === 'dev' ? setup.npfns : info.npfns;
   ns.usable = size - info.start_pad - info.end_trunc - info.dataoff;
-  let altmapId: string | null = null;
-  if (setup.altmap) {
-    altmapId = name;
-    k.s.altmaps.set(altmapId, { id: altmapId, ...setup.altmap, align: 0, alloc: 0, owner: name, device: r.device });
-  }
-  const pgmap: DevPagemap = {
+  ns.altmap = setup.altmap ? name : null;
+  ns.pgmap = {
     id: name,
     start: setup.rangeStart,
     end: setup.rangeEnd,
-    altmap: altmapId,
+    altmap: ns.altmap,
     type: mode === 'devdax' ? 'MEMORY_DEVICE_GENERIC' : 'MEMORY_DEVICE_FS_DAX',
     // drivers/dax/device.c dev_dax_probe(): vmemmap_shift = order_base_2(align >> PAGE_SHIFT) if align > PAGE_SIZE
-    vmemmap_shift: mode === 'devdax' && align > a0.PAGE_SIZE ? orderBase2(align / a0.PAGE_SIZE) : 0,
+    vmemmap_shift: mode === 'devdax' && align > P ? orderBase2(align / P) : 0,
     dev,
   };
-  ns.pgmap = pgmap;
-  ns.altmap = altmapId;
-  k.s.claims.set(start, start + size, { name, kind: 'namespace', owner: name });
-  const err = memremap_pages(k, pgmap, r.node);
-  if (err !== 0) {
-    ns.failed = true;
-    k.s.claims.clear(start, start + size);
-    if (altmapId) k.s.altmaps.get(altmapId)!.owner = name + ' (failed)';
-    return enableFail(err);
+  return { errno: 0, messages: [], kmsgs, ns, altmap: setup.altmap, devPrefix, driver, pfnDev };
+}
+
+/** The probe-failure messages and ndctl's report of a failed enable. */
+export function enableFailure(plan: NamespacePlan, errno: number): { kmsg: KMsg | null; messages: string[] } {
+  const kmsg = errno !== ENXIO ? { level: KERN_ERR, site: 'drivers/base/dd.c:really_probe', fmt: '%s', args: [`${plan.devPrefix}probe with driver ${plan.driver} failed with error ${errno}\n`] } : null;
+  const mode = plan.ns!.mode;
+  return { kmsg, messages: [`libndctl: ndctl_${mode === 'devdax' ? 'dax' : 'pfn'}_enable: ${plan.pfnDev}: failed to enable`, `  Error: ${plan.ns!.name}: failed to enable`, `failed to create namespace: No such device or address`] };
+}
+
+/** ndctl create-namespace [-f -e namespaceR.0 for a label-less region]. */
+export function createNamespace(k: Kernel, r: Region, a: CreateArgs): NdctlResult {
+  const plan = planNamespace(k.arch.cfg, k.profile, r, a);
+  for (const m of plan.kmsgs) printk(k, m.level, m.site, m.fmt, m.args);
+  const fail = (errno: number): NdctlResult => {
+    const f = enableFailure(plan, errno);
+    if (f.kmsg) printk(k, f.kmsg.level, f.kmsg.site, f.kmsg.fmt, f.kmsg.args);
+    return { errno, messages: f.messages };
+  };
+  if (plan.errno !== 0) return plan.ns ? fail(plan.errno) : { errno: plan.errno, messages: plan.messages };
+  const ns = plan.ns!;
+  if (ns.mode !== 'raw') r.pfnSeq++;
+  if (plan.altmap) k.s.altmaps.set(ns.name, { id: ns.name, ...plan.altmap, align: 0, alloc: 0, owner: ns.name, device: r.device });
+  k.s.claims.set(ns.start, ns.start + ns.rawSize, { name: ns.name, kind: 'namespace', owner: ns.name });
+  if (ns.pgmap) {
+    const err = memremap_pages(k, ns.pgmap, r.node);
+    if (err !== 0) {
+      ns.failed = true;
+      k.s.claims.clear(ns.start, ns.start + ns.rawSize);
+      if (ns.altmap) k.s.altmaps.get(ns.altmap)!.owner = ns.name + ' (failed)';
+      return fail(err);
+    }
   }
   r.namespaces.push(ns);
   return { errno: 0, messages: [], namespace: ns };
@@ -213,7 +245,7 @@ function suffixOf(u: number): string {
 /** ndctl destroy-namespace -f: disable (memunmap_pages for fsdax/devdax), then free the extent. */
 export function destroyNamespace(k: Kernel, r: Region, name?: string): NdctlResult {
   const ns = name ? r.namespaces.find((n) => n.name === name) : r.namespaces[r.namespaces.length - 1];
-  if (!ns) return fail(ENXIO, `  Error: ${name ?? 'namespace'}: no such namespace on ${r.device}`);
+  if (!ns) return { errno: ENXIO, messages: [`  Error: ${name ?? "namespace"}: no such namespace on ${r.device}`] };
   if (ns.pgmap) memunmap_pages(k, ns.pgmap);
   if (ns.altmap) k.s.altmaps.delete(ns.altmap);
   k.s.claims.clear(ns.start, ns.start + ns.rawSize);
