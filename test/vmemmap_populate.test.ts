@@ -152,3 +152,34 @@ describe('vmemmap_populate_hugepages', () => {
     expect(k.s.log.some((m) => m.text.includes('vmemmap alloc failure: order:9'))).toBe(true);
   });
 });
+
+describe('vmemmap_populate_basepages', () => {
+  /*
+   * 512 base pages wanted, the altmap has 509: the first 509 PTEs are installed from it
+   * (each a one-page allocation), the 510th fails: -ENOMEM, the 509 stay.
+   */
+  it('altmap runs out mid-range: what fits is mapped, then -ENOMEM', async () => {
+    const { setup_machine, x86 } = await import('./helpers.js');
+    const { vmemmap_populate_basepages } = await import('../src/kernel/sparse-vmemmap.js');
+    const { pfnToOff } = await import('../src/kernel/state.js');
+    const { k } = setup_machine(x86());
+    k.s.altmaps.set('a', { id: 'a', base_pfn: 0x400000, end_pfn: 0x4fffff, reserve: 3, free: 512, align: 0, alloc: 0, owner: 'a', device: 'd' });
+    k.s.altmaps.get('a')!.alloc = 3; // next_pfn = base + 6, nr_free = 509
+    const start = pfnToOff(k, 0x400000);
+    expect(vmemmap_populate_basepages(k, start, start + 2 * M, 0, 'a')).toBe(-12);
+    expect(k.s.altmaps.get('a')).toMatchObject({ alloc: 512, align: 0 });
+    expect(leafCounts(k).pte).toBe(509);
+  });
+
+  /* An unaligned start (a 64K page holds 32 sub-sections' memmap): the walk steps by
+   * PAGE_SIZE from start, so [48K, 80K) visits only the page at 48K. */
+  it('unaligned start: ceil((end - start) / PAGE_SIZE) pages from the one holding start', async () => {
+    const { setup_machine } = await import('./helpers.js');
+    const { vmemmap_populate_basepages } = await import('../src/kernel/sparse-vmemmap.js');
+    const { k } = setup_machine('arch: arm64\nconfig: { pageSize: 64K }\nnodes:\n  - { id: 0, memory: [ { start: 0x40000000, size: 1G } ] }\n');
+    const before = leafCounts(k).pte;
+    const base = k.c.startOff + 64 * 2 ** 30; // far from boot memmap
+    expect(vmemmap_populate_basepages(k, base + 48 * 1024, base + 80 * 1024, 0, null)).toBe(0);
+    expect(leafCounts(k).pte - before).toBe(1);
+  });
+});

@@ -35,6 +35,15 @@ function vaRange(k: Kernel, a: number, b: number): string {
   return `va 0x${lx(offToVa(k, a))}-0x${lx(offToVa(k, b) - 1n)}`;
 }
 
+/** Bytes of required struct-page ranges that no leaf maps. */
+export function unmappedMemmapBytes(k: Kernel): number {
+  const mapped = new IntervalSet();
+  for (const s of k.s.leaves) mapped.add(s.start, s.end);
+  let t = 0;
+  for (const r of requiredMemmap(k).ranges()) for (const g of mapped.gaps(r.start, r.end)) t += g.end - g.start;
+  return t;
+}
+
 /** Struct-page ranges (vmemmap offsets) that must be mapped: whole early sections, active sub-sections elsewhere. */
 export function requiredMemmap(k: Kernel): IntervalSet {
   const req = new IntervalSet();
@@ -59,7 +68,7 @@ export function checkInvariants(m: Machine): Violation[] {
   for (const s of k.s.leaves) mapped.add(s.start, s.end);
   for (const r of req.ranges()) {
     for (const g of mapped.gaps(r.start, r.end)) {
-      v('memmap-coverage', vaRange(k, g.start, g.end), 'mm/sparse.c:section_activate', 'struct pages of present pfns are not mapped');
+      v('memmap-coverage', vaRange(k, g.start, g.end), 'mm/sparse-vmemmap.c:vmemmap_populate_range / ' + k.arch.policy.free.site, 'struct pages of present pfns are not mapped');
       break;
     }
   }

@@ -161,29 +161,31 @@ function backingNode(k: Kernel, b: Backing): number {
 }
 
 /**
- * vmemmap_verify() over [a, b) in units of `unit` bytes (PAGE_SIZE after each PTE; the
- * PMD step for an existing huge PMD): "[%lx-%lx] potential offnode page_structs" when the
- * backing page's node is farther than LOCAL_DISTANCE (pr_warn_once since v6.0).
+ * vmemmap_verify() for each unit (a page after each PTE; the PMD step for an existing huge
+ * PMD) of [a, b), units aligned to `unit`: "[%lx-%lx] potential offnode page_structs" when the
+ * backing page's node is farther than LOCAL_DISTANCE (pr_warn_once since v6.0). `range(u)`
+ * gives the [start, end) the kernel passed for the unit at u.
  */
-function vmemmap_verify(k: Kernel, node: number, a: number, b: number, unit: number): void {
+function vmemmap_verify(k: Kernel, node: number, a: number, b: number, unit: number, range: (u: number) => [number, number]): void {
   const site = FILE + ':vmemmap_verify';
   if (k.profile.vmemmapVerifyOnce && k.s.once.has(site)) return;
+  const fmt = '[%lx-%lx] potential offnode page_structs\n';
+  const text = (u: number) => {
+    const [x, y] = range(u);
+    return `[${lx(offToVa(k, x))}-${lx(offToVa(k, y) - 1n)}] potential offnode page_structs\n`;
+  };
   for (const s of leafSegments(k, a, b)) {
     const actual = backingNode(k, s.v.b);
     if (actual < 0 || k.distance[actual]![node]! <= LOCAL_DISTANCE) continue;
     const u0 = alignDown(s.start, unit);
-    const start = Math.max(u0, a);
-    const end = Math.min(u0 + unit, b);
-    const fmt = '[%lx-%lx] potential offnode page_structs\n';
+    const [x, y] = range(u0);
     if (k.profile.vmemmapVerifyOnce) {
-      pr_warn_once(k, site, fmt, offToVa(k, start), offToVa(k, end) - 1n);
+      pr_warn_once(k, site, fmt, offToVa(k, x), offToVa(k, y) - 1n);
       k.s.once.add(site);
       return;
     }
     const n = Math.ceil((s.end - u0) / unit);
-    printk(k, KERN_WARNING, site, fmt, [offToVa(k, start), offToVa(k, end) - 1n], {
-      run: { count: n, nth: (i) => `[${lx(offToVa(k, u0 + i * unit))}-${lx(offToVa(k, u0 + (i + 1) * unit) - 1n)}] potential offnode page_structs\n` },
-    });
+    printk(k, KERN_WARNING, site, fmt, [offToVa(k, x), offToVa(k, y) - 1n], { run: { count: n, nth: (i) => text(u0 + i * unit) } });
   }
 }
 
@@ -214,7 +216,13 @@ function populate_tables(k: Kernel, a: number, b: number, node: number, entryLev
  */
 export function vmemmap_populate_basepages(k: Kernel, start: number, end: number, node: number, altmap: string | null): number {
   const P = k.c.PAGE_SIZE;
-  return runSteps(k, alignDown(start, P), alignUp(end, P), P, (a, b) => {
+  // vmemmap_populate_range() steps addr += PAGE_SIZE from `start`, which need not be page
+  // aligned (a sub-section's memmap is 2 KiB on 64K pages): the pages visited are the
+  // ceil((end - start) / PAGE_SIZE) pages from the one holding `start`.
+  const A = alignDown(start, P);
+  const B = A + Math.ceil((end - start) / P) * P;
+  const phase = start - A;
+  return runSteps(k, A, B, P, (a, b) => {
     const huge = leafSegments(k, a, b, 'pmd');
     if (huge.length > 0) {
       // pte_offset_kernel() on a huge PMD would treat the memmap block as a PTE table.
@@ -229,9 +237,16 @@ export function vmemmap_populate_basepages(k: Kernel, start: number, end: number
       if (!bk) return ENOMEM;
       mapLeaves(k, g.start, g.end, 'pte', bk);
     }
-    vmemmap_verify(k, node, a, b, P);
+    vmemmap_verify(k, node, a, b, P, (u) => [u + phase, u + phase + P]);
     return 0;
   });
+}
+
+/** vmemmap_populate_basepages() per PMD step of [a, b), as vmemmap_populate_hugepages() calls it. */
+function basepagesPerPmd(k: Kernel, a: number, b: number, node: number, altmap: string | null): number {
+  const first = Math.min(b, alignDown(a, k.c.PMD_SIZE) + k.c.PMD_SIZE);
+  if (vmemmap_populate_basepages(k, a, first, node, altmap) !== 0) return ENOMEM;
+  return first < b ? vmemmap_populate_basepages(k, first, b, node, altmap) : 0;
 }
 
 /** x86 vmemmap_set_pmd() print tracker: " [%lx-%lx] PMD -> [%p-%p] on node %d". */
@@ -286,16 +301,15 @@ export function vmemmap_populate_hugepages(k: Kernel, start: number, end: number
           continue;
         }
         if (altmap) return ENOMEM;
-        if (vmemmap_populate_basepages(k, r.start, r.end, node, altmap) !== 0) return ENOMEM;
+        if (basepagesPerPmd(k, r.start, r.end, node, altmap) !== 0) return ENOMEM;
         continue;
       }
       if (r.state === 'leaf' || k.arch.policy.checkPmd === 'any') {
-        // vmemmap_check_pmd(): verify; a leaf (or, with 'any', anything) counts as populated.
-        vmemmap_verify(k, node, r.start, r.end, PMD);
-        if (r.state === 'leaf') continue;
+        // vmemmap_check_pmd(): verify [addr, next); a leaf (or, with 'any', anything) counts as populated.
+        vmemmap_verify(k, node, r.start, r.end, PMD, (u) => [Math.max(u, r.start), Math.min(u + PMD, r.end)]);
         continue;
       }
-      if (vmemmap_populate_basepages(k, r.start, r.end, node, altmap) !== 0) return ENOMEM;
+      if (basepagesPerPmd(k, r.start, r.end, node, altmap) !== 0) return ENOMEM;
     }
     return 0;
   });

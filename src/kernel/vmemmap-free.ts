@@ -50,13 +50,26 @@ export function vmemmap_free(k: Kernel, start: number, end: number, altmap: stri
   const P = k.c.PAGE_SIZE;
   const PMD = k.c.PMD_SIZE;
   const pol = k.arch.policy.free;
-  for (const s of k.s.leaves.overlaps(start, end)) {
-    if (s.v.level === 'pte') {
+  // PTE pages the walk visits: x86 remove_pte_table() steps to the next page boundary, so
+  // every page overlapping [start, end); arm64 unmap_hotplug_pte_range() steps by PAGE_SIZE
+  // from the (possibly unaligned) start of each PMD chunk.
+  const visits: [number, number][] = [];
+  if (k.arch.cfg.arch === 'x86_64') visits.push([alignDown(start, P), alignUp(end, P)]);
+  else {
+    const chunkEnd = Math.min(end, alignDown(start, PMD) + PMD);
+    visits.push([alignDown(start, P), alignDown(start, P) + Math.ceil((chunkEnd - start) / P) * P]);
+    if (chunkEnd < end) visits.push([chunkEnd, alignUp(end, P)]);
+  }
+  for (const [va, vb] of visits) {
+    for (const s of k.s.leaves.overlaps(va, vb)) {
+      if (s.v.level !== 'pte') continue;
       k.s.leaves.clear(s.start, s.end);
       k.s.trace.push({ t: 'unmap', level: 'pte', va: s.start, size: s.end - s.start, b: s.v.b });
       freeBacking(k, s.v.b, (s.end - s.start) / P, altmap, 'pte', s.start);
-      continue;
     }
+  }
+  for (const s of k.s.leaves.overlaps(start, end)) {
+    if (s.v.level === 'pte') continue;
     // PMD leaves: per block
     const b0 = alignDown(s.start, PMD);
     const b1 = alignUp(s.end, PMD);

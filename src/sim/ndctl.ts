@@ -225,7 +225,10 @@ export function createNamespace(k: Kernel, r: Region, a: CreateArgs): NdctlResul
     if (err !== 0) {
       ns.failed = true;
       k.s.claims.clear(ns.start, ns.start + ns.rawSize);
-      if (ns.altmap) k.s.altmaps.get(ns.altmap)!.owner = ns.name + ' (failed)';
+      // The pfn device and its pgmap/altmap go away with the failed probe, but what the failed
+      // memremap_pages() left populated still points at the altmap's pages: keep the altmap
+      // under a name of its own so a later namespace of the same name gets a fresh one.
+      if (ns.altmap) renameAltmap(k, ns.altmap, `${ns.altmap}~failed-step${k.step}`);
       return fail(err);
     }
   }
@@ -242,7 +245,18 @@ function suffixOf(u: number): string {
   return u === 2 ** 40 ? 'T' : u === 2 ** 30 ? 'G' : u === 2 ** 20 ? 'M' : u === 2 ** 10 ? 'K' : '';
 }
 
-/** ndctl destroy-namespace -f: disable (memunmap_pages for fsdax/devdax), then free the extent. */
+/** Give an altmap a new id, in the altmap table and in every leaf it backs. */
+export function renameAltmap(k: Kernel, from: string, to: string): void {
+  const a = k.s.altmaps.get(from);
+  if (!a) return;
+  k.s.altmaps.delete(from);
+  k.s.altmaps.set(to, { ...a, id: to, owner: to });
+  for (const seg of [...k.s.leaves]) {
+    if (seg.v.b.kind === 'altmap' && seg.v.b.id === from) k.s.leaves.set(seg.start, seg.end, { level: seg.v.level, b: { ...seg.v.b, id: to } });
+  }
+}
+
+/** ndctl destroy-namespace: disable (memunmap_pages for fsdax/devdax), then free the extent. */
 export function destroyNamespace(k: Kernel, r: Region, name?: string): NdctlResult {
   const ns = name ? r.namespaces.find((n) => n.name === name) : r.namespaces[r.namespaces.length - 1];
   if (!ns) return { errno: ENXIO, messages: [`  Error: ${name ?? "namespace"}: no such namespace on ${r.device}`] };

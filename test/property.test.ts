@@ -1,0 +1,126 @@
+/**
+ * Property tests: on small random machines the fast (range) model and the naive per-entry
+ * reference (test/reference/) must agree on every step's result and on the state after it,
+ * and the fast model must report no invariant violation other than the kernel's own
+ * anomalies. The seed is printed; set VMEMLAB_SEED to replay, VMEMLAB_RUNS for more runs.
+ * A failure prints the scenario: save it under test/regressions/ so it is replayed forever.
+ */
+import fc from 'fast-check';
+import { readdirSync, readFileSync } from 'node:fs';
+import { stringify } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { parseScenario } from '../src/scenario/parse.js';
+import { runFast, runReference } from './reference/compare.js';
+
+const M = 2 ** 20;
+const G = 2 ** 30;
+
+const archArb = fc.oneof(
+  fc.record({ arch: fc.constant('x86_64'), config: fc.record({ levels: fc.constantFrom(4, 5), pse: fc.boolean() }) }),
+  fc.record({ arch: fc.constant('arm64'), config: fc.constantFrom(
+    { pageSize: '4K', vaBits: 48 }, { pageSize: '4K', vaBits: 39 }, { pageSize: '16K', vaBits: 47 },
+    { pageSize: '16K', vaBits: 48 }, { pageSize: '64K', vaBits: 48 }, { pageSize: '64K', vaBits: 42 }) }),
+);
+
+const rangeArb = fc.record({ gap: fc.integer({ min: 0, max: 6 }), size: fc.integer({ min: 1, max: 768 }) });
+const nodeArb = fc.record({ ranges: fc.array(rangeArb, { minLength: 1, maxLength: 2 }), used: fc.constantFrom(0, 0.5, 0.9, 0.97, 0.995) });
+
+const stepArb = fc.oneof(
+  fc.record({ t: fc.constant('hot-add'), node: fc.nat(2), slot: fc.nat(3), blocks: fc.integer({ min: 1, max: 12 }), skew: fc.constantFrom(0, 0, 0, 1) }),
+  fc.record({ t: fc.constant('hot-remove'), slot: fc.nat(3), blocks: fc.integer({ min: 1, max: 12 }), offline: fc.boolean() }),
+  fc.record({ t: fc.constant('online'), slot: fc.nat(3), blocks: fc.integer({ min: 1, max: 4 }), type: fc.constantFrom('online', 'online_movable') }),
+  fc.record({ t: fc.constant('offline'), slot: fc.nat(3), blocks: fc.integer({ min: 1, max: 4 }) }),
+  fc.record({ t: fc.constant('create-namespace'), dev: fc.nat(1), mode: fc.constantFrom('fsdax', 'devdax', 'raw', 'fsdax'), map: fc.constantFrom('dev', 'mem', undefined), size16m: fc.option(fc.integer({ min: 1, max: 40 })), align: fc.constantFrom(undefined, undefined, 'page', 'pmd') }),
+  fc.record({ t: fc.constant('destroy-namespace'), dev: fc.nat(1) }),
+);
+
+export const machineArbForTests = fc.record({
+  arch: archArb,
+  nodes: fc.array(nodeArb, { minLength: 1, maxLength: 3 }),
+  devices: fc.array(fc.record({ node: fc.nat(2), size16m: fc.integer({ min: 4, max: 160 }), skew2m: fc.constantFrom(0, 0, 1, 3) }), { maxLength: 2 }),
+  steps: fc.array(stepArb, { maxLength: 9 }),
+});
+
+const machineArb = machineArbForTests;
+type MachineSpec = fc.ArbitraryValue<typeof machineArb>;
+
+/** Turn a random spec into a scenario object (valid by construction). */
+export function buildScenario(s: MachineSpec): Record<string, unknown> {
+  const arm = s.arch.arch === 'arm64';
+  const base = arm ? 0x40000000 : 0;
+  let cur = base;
+  const nodes = s.nodes.map((n, id) => {
+    const memory = n.ranges.map((r) => {
+      cur += r.gap * 64 * M;
+      const m = { start: cur, size: r.size * 2 * M };
+      cur += m.size;
+      return m;
+    });
+    const total = memory.reduce((t, m) => t + m.size, 0);
+    return { id, memory, used: Math.floor((total * n.used) / (64 * 1024)) * 64 * 1024 };
+  });
+  const nNodes = nodes.length;
+  cur = Math.ceil(cur / G) * G + 4 * G;
+  const devices = s.devices.map((d, i) => {
+    const dev = { name: `pmem${i}`, type: 'nvdimm', node: d.node % nNodes, start: cur + d.skew2m * 2 * M, size: d.size16m * 16 * M };
+    cur = Math.ceil((dev.start + dev.size) / G) * G + G;
+    return dev;
+  });
+  const hp = Math.ceil(cur / (2 * G)) * 2 * G; // hot-plug area
+  const block = 128 * M * (s.arch.arch === 'arm64' && s.arch.config.pageSize === '64K' ? 4 : 1);
+  const page = s.arch.arch === 'arm64' ? (s.arch.config.pageSize === '64K' ? 64 * 1024 : s.arch.config.pageSize === '16K' ? 16384 : 4096) : 4096;
+  const steps: unknown[] = ['boot'];
+  for (const st of s.steps) {
+    if (st.t === 'hot-add') steps.push({ 'hot-add': { node: st.node % nNodes, start: hp + st.slot * 2 * G + st.skew * 64 * M, size: st.blocks * block } });
+    if (st.t === 'hot-remove') steps.push({ 'hot-remove': { start: hp + st.slot * 2 * G, size: st.blocks * block, offline: st.offline } });
+    if (st.t === 'online') steps.push({ online: { start: hp + st.slot * 2 * G, size: st.blocks * block, type: st.type } });
+    if (st.t === 'offline') steps.push({ offline: { start: hp + st.slot * 2 * G, size: st.blocks * block } });
+    if ((st.t === 'create-namespace' || st.t === 'destroy-namespace') && devices.length === 0) continue;
+    if (st.t === 'create-namespace') {
+      const args: Record<string, unknown> = { device: devices[st.dev % devices.length]!.name, mode: st.mode };
+      if (st.mode !== 'raw' && st.map) args.map = st.map;
+      if (st.size16m !== null) args.size = st.size16m * 16 * M;
+      if (st.align === 'page') args.align = page;
+      if (st.align === 'pmd' && st.mode !== 'raw') args.align = arm ? (page === 4096 ? 2 * M : page === 16384 ? 32 * M : 512 * M) : 2 * M;
+      steps.push({ 'create-namespace': args });
+    }
+    if (st.t === 'destroy-namespace') steps.push({ 'destroy-namespace': { device: devices[st.dev % devices.length]!.name } });
+  }
+  return { arch: s.arch.arch, config: s.arch.config, nodes, devices, steps };
+}
+
+function check(obj: Record<string, unknown>): void {
+  const yaml = stringify(obj);
+  const sc = parseScenario('random.yaml', yaml);
+  const fast = runFast(sc);
+  const ref = runReference(sc);
+  const ctx = `scenario (save under test/regressions/ to keep it):\n${yaml}`;
+  expect(fast.violations, ctx).toEqual([]);
+  expect(fast.steps, ctx).toEqual(ref.steps);
+  for (let i = 0; i < ref.states.length; i++) expect(fast.states[i], `state after step ${i + 1}; ${ctx}`).toEqual(ref.states[i]);
+  expect(fast.altmapLines, ctx).toEqual(ref.altmapLines);
+  expect(fast.offnode, ctx).toEqual(ref.offnode);
+}
+
+const seed = process.env.VMEMLAB_SEED ? Number(process.env.VMEMLAB_SEED) : Date.now() % 2 ** 31;
+const runs = process.env.VMEMLAB_RUNS ? Number(process.env.VMEMLAB_RUNS) : 200;
+
+describe('fast model = reference model', () => {
+  it(`random machines (seed ${seed}, ${runs} runs)`, () => {
+    console.log(`property test seed: ${seed} (replay with VMEMLAB_SEED=${seed})`);
+    fc.assert(fc.property(machineArb, (spec) => check(buildScenario(spec))), { seed, numRuns: runs, endOnFailure: true });
+  }, 300_000);
+
+  const dir = new URL('./regressions/', import.meta.url);
+  for (const f of readdirSync(dir).filter((x) => x.endsWith('.yaml'))) {
+    it(`regression ${f}`, () => {
+      const sc = parseScenario(f, readFileSync(new URL(f, dir)));
+      const fast = runFast(sc);
+      const ref = runReference(sc);
+      expect(fast.violations).toEqual([]);
+      expect(fast.steps).toEqual(ref.steps);
+      expect(fast.states).toEqual(ref.states);
+      expect(fast.altmapLines).toEqual(ref.altmapLines);
+    });
+  }
+});

@@ -1,0 +1,49 @@
+/** Run the fast model step by step and the reference, and put both in the same shape. */
+import { renderMessage } from '../../src/kernel/printk.js';
+import type { Scenario } from '../../src/scenario/parse.js';
+import { createMachine, runStep } from '../../src/sim/machine.js';
+import { leafCounts, memmapBacking, pageTablePages, sectionCounts, vmemmapRanges } from '../../src/report/summary.js';
+import type { Kernel } from '../../src/kernel/state.js';
+import { unmappedMemmapBytes } from '../../src/check/invariants.js';
+import { runReference, type RefReport, type RefState } from './model.js';
+
+function fastState(k: Kernel): RefState {
+  const pt = pageTablePages(k);
+  const tables: Record<string, number> = {};
+  for (const l of k.arch.cfg.pt.allocLevels) tables[l] = (pt as unknown as Record<string, number>)[l] ?? 0;
+  const lc = leafCounts(k);
+  const sc = sectionCounts(k);
+  return {
+    unmapped: unmappedMemmapBytes(k),
+    memmapBacking: memmapBacking(k),
+    tables,
+    tablesByNode: pt.byNode,
+    leaves: { pte: lc.pte, pmd: lc.pmd },
+    ranges: vmemmapRanges(k),
+    altmaps: [...k.s.altmaps.values()].map((x) => ({ id: x.id, alloc: x.alloc, align: x.align, free: x.free, reserve: x.reserve })),
+    sections: { present: sc.present, early: sc.early, subsectionsActive: sc.subsectionsActive },
+    nodeFree: k.s.nodes.map((n) => n.free),
+  };
+}
+
+export function runFast(sc: Scenario): RefReport & { violations: string[] } {
+  const m = createMachine(sc);
+  const steps = sc.steps[0]?.kind === 'boot' ? sc.steps : [{ kind: 'boot' as const, args: {}, index: 0, line: 0 }, ...sc.steps];
+  const out: RefReport & { violations: string[] } = { steps: [], states: [], altmapLines: [], offnode: [], violations: [] };
+  const results = [];
+  for (const st of steps) {
+    if (st.kind === 'expect') continue;
+    const r = runStep(m, st, results);
+    results.push(r);
+    out.steps.push({ ok: r.ok, errno: r.errno });
+    out.states.push(fastState(m.k));
+    out.violations.push(...r.violations.filter((v) => v.invariant !== 'kernel-anomaly' && v.invariant !== 'memmap-coverage').map((v) => `step ${v.step} ${v.invariant}: ${v.range}: ${v.detail}`));
+  }
+  for (const msg of m.k.s.log) {
+    if (msg.site.endsWith(':altmap_alloc_block_buf') && msg.level === 7) out.altmapLines.push(...renderMessage(msg));
+    if (msg.text.includes('potential offnode page_structs')) out.offnode.push(...renderMessage(msg));
+  }
+  return out;
+}
+
+export { runReference };

@@ -1,0 +1,740 @@
+/**
+ * The reference model: a deliberately naive, per-entry implementation of the same kernel
+ * paths (boot, hot-add/remove, online/offline, namespaces), written loop for loop like the
+ * kernel: one PTE, one PMD, one section, one memblock allocation at a time, with plain Maps
+ * and Sets. It shares only pure pieces with the fast model (arch constants and the
+ * vmemmap_populate decision, profiles, the nd_pfn arithmetic and ndctl's user-space plan);
+ * every piece of state and every loop is its own. The property tests require both to agree.
+ */
+import { resolveArch, type Arch } from '../../src/arch/index.js';
+import type { LeafLevel, PtLevel } from '../../src/arch/types.js';
+import { findProfile } from '../../src/kernels/index.js';
+import type { KernelProfile } from '../../src/kernels/types.js';
+import { defaultReserved } from '../../src/kernel/init.js';
+import { deriveConsts, type Consts, type Kernel } from '../../src/kernel/state.js';
+import type { Scenario, ScenarioStep } from '../../src/scenario/parse.js';
+import { makeRegion, planNamespace, type Region } from '../../src/sim/ndctl.js';
+
+const ENOMEM = -12, EINVAL = -22, EEXIST = -17, ENXIO = -6, EBUSY = -16, E2BIG = -7, EPERM = -1, ERANGE = -34;
+const NAMES: Record<number, string> = { [-12]: 'ENOMEM', [-22]: 'EINVAL', [-17]: 'EEXIST', [-6]: 'ENXIO', [-16]: 'EBUSY', [-7]: 'E2BIG', [-1]: 'EPERM', [-34]: 'ERANGE', [-28]: 'ENOSPC' };
+
+type B = { kind: 'ram'; node: number } | { kind: 'altmap'; id: string; pfn: number };
+interface Alt { id: string; base_pfn: number; end_pfn: number; reserve: number; free: number; align: number; alloc: number }
+interface Sec { nid: number; early: boolean; memmap: boolean }
+interface Block { nid: number; state: 'online' | 'offline'; zone: 'Normal' | 'Movable' | null; early: boolean }
+
+export interface RefState {
+  memmapBacking: { ram: Record<string, number>; altmap: Record<string, number> };
+  tables: Record<string, number>;
+  tablesByNode: Record<string, number>;
+  leaves: { pte: number; pmd: number };
+  ranges: { va: string; size: number; level: string; backing: string }[];
+  altmaps: { id: string; alloc: number; align: number; free: number; reserve: number }[];
+  sections: { present: number; early: number; subsectionsActive: number };
+  nodeFree: number[];
+  /** Bytes of struct pages of present pfns that no mapping covers. */
+  unmapped: number;
+}
+
+export interface RefReport {
+  steps: { ok: boolean; errno: string | null }[];
+  states: RefState[];
+  altmapLines: string[];
+  offnode: string[];
+}
+
+const hex = (n: number | bigint) => n.toString(16);
+
+export class Reference {
+  a: Arch;
+  c: Consts;
+  p: KernelProfile;
+  P: number;
+  PMD: number;
+  PPS: number;
+  PPSS: number;
+  tables: Record<PtLevel, Map<number, number>> = { pgd: new Map(), p4d: new Map(), pud: new Map(), pmd: new Map(), pte: new Map() };
+  pmd = new Map<number, B>();
+  pte = new Map<number, B>();
+  unusedPages = new Set<number>();
+  sections = new Map<number, Sec>();
+  subs = new Set<number>();
+  altmaps = new Map<string, Alt>();
+  nodes: { online: boolean; free: number; managed: number }[];
+  memmapRam: number[];
+  tablePages: number[];
+  mem: { start: number; end: number; nid: number }[] = [];
+  res: { start: number; end: number }[] = [];
+  sb: { nid: number; ptr: number; end: number } | null = null;
+  booted = false;
+  warned = false;
+  verifyFired = false;
+  blocks = new Map<number, Block>();
+  bs = 0;
+  iomemRam: { start: number; end: number }[] = [];
+  iomemOther: { start: number; end: number }[] = [];
+  claims: { start: number; end: number }[] = [];
+  pgmaps: { spfn: number; epfn: number }[] = [];
+  regions = new Map<string, Region>();
+  memstart = 0;
+  pfnBase = 0;
+  maxPfn = 0;
+  onlineType: string;
+  altmapLines: string[] = [];
+  stepNo = 0;
+  offnode: string[] = [];
+
+  constructor(readonly sc: Scenario) {
+    this.p = findProfile(sc.kernel)!;
+    this.a = resolveArch(sc.arch, sc.config, this.p);
+    this.c = deriveConsts(this.a);
+    this.P = this.c.PAGE_SIZE;
+    this.PMD = this.c.PMD_SIZE;
+    this.PPS = this.c.PAGES_PER_SECTION;
+    this.PPSS = this.c.PAGES_PER_SUBSECTION;
+    const n = sc.distances.length;
+    this.nodes = Array.from({ length: n }, () => ({ online: false, free: 0, managed: 0 }));
+    this.memmapRam = Array(n).fill(0);
+    this.tablePages = Array(n).fill(0);
+    this.onlineType = this.p.defaultOnlineType;
+    for (const tok of sc.cmdline.split(/\s+/).filter(Boolean)) {
+      const [k, v] = tok.split('=');
+      if (k === 'memhp_default_state' && ['offline', 'online', 'online_kernel', 'online_movable'].includes(v!)) this.onlineType = v!;
+    }
+    if (this.a.cfg.staticTablesFor !== null) {
+      const off = Number(this.a.cfg.staticTablesFor - this.c.origin);
+      for (const kind of this.a.cfg.pt.allocLevels) {
+        const idx = Math.floor(off / this.c.tableSpan[kind]);
+        if (idx * this.c.tableSpan[kind] < this.c.endOff) this.tables[kind].set(idx, -1);
+      }
+    }
+    sc.devices.forEach((d, i) => this.regions.set(d.name, makeRegion({ c: this.c } as Kernel, d, i)));
+  }
+
+  off(pfn: number): number {
+    return this.c.startOff + (pfn - this.pfnBase) * this.c.STRUCT_PAGE;
+  }
+
+  // ---------------- memblock, one allocation at a time
+  private resAdd(s: number, e: number) {
+    this.res.push({ start: s, end: e });
+    this.res.sort((x, y) => x.start - y.start);
+    const out: { start: number; end: number }[] = [];
+    for (const r of this.res) {
+      const l = out[out.length - 1];
+      if (l && r.start <= l.end) l.end = Math.max(l.end, r.end);
+      else out.push({ ...r });
+    }
+    this.res = out;
+  }
+  private resRemove(s: number, e: number) {
+    const out: { start: number; end: number }[] = [];
+    for (const r of this.res) {
+      if (r.end <= s || r.start >= e) { out.push(r); continue; }
+      if (r.start < s) out.push({ start: r.start, end: s });
+      if (r.end > e) out.push({ start: e, end: r.end });
+    }
+    this.res = out;
+  }
+  private freeRanges(nid: number, lo: number, hi: number): { start: number; end: number; nid: number }[] {
+    const out: { start: number; end: number; nid: number }[] = [];
+    for (const m of [...this.mem].sort((x, y) => x.start - y.start)) {
+      if (nid !== -1 && m.nid !== nid) continue;
+      let cur = Math.max(m.start, lo);
+      const end = Math.min(m.end, hi);
+      for (const r of this.res) {
+        if (r.end <= cur || r.start >= end) continue;
+        if (r.start > cur) out.push({ start: cur, end: r.start, nid: m.nid });
+        cur = Math.max(cur, r.end);
+      }
+      if (cur < end) out.push({ start: cur, end, nid: m.nid });
+    }
+    return out.sort((x, y) => y.start - x.start);
+  }
+  mbAlloc(size: number, align: number, min: number, nid: number, exact: boolean): { addr: number; nid: number } | null {
+    const max = Math.max(...this.mem.map((m) => m.end));
+    for (const lo of min > 0 ? [min, 0] : [0]) {
+      const find = (n: number) => {
+        for (const r of this.freeRanges(n, lo, max)) {
+          const cand = Math.floor((r.end - size) / align) * align;
+          if (cand >= r.start) return { addr: cand, nid: r.nid };
+        }
+        return null;
+      };
+      let f = find(nid);
+      if (!f && !exact) f = find(-1);
+      if (f) { this.resAdd(f.addr, f.addr + size); return f; }
+    }
+    return null;
+  }
+  earlyPfnToNid(pfn: number): number {
+    const pa = pfn * this.P;
+    const m = this.mem.find((x) => pa >= x.start && pa < x.end);
+    return m ? m.nid : this.nodes.findIndex((n) => n.online);
+  }
+
+  // ---------------- allocators
+  zonelist(node: number): number[] {
+    const ids = this.nodes.map((n, i) => (n.online ? i : -1)).filter((i) => i >= 0);
+    return ids.sort((x, y) => (this.sc.distances[node]![x]! - this.sc.distances[node]![y]!) || (x === node ? -1 : y === node ? 1 : x - y));
+  }
+  allocBlock(size: number, node: number): number | null {
+    if (!this.booted) {
+      const f = this.mbAlloc(size, size, this.a.cfg.memblockGoal, node, false);
+      return f ? f.nid : null;
+    }
+    let pages = 1;
+    while (pages * this.P < size) pages *= 2;
+    for (const nid of this.zonelist(node)) {
+      if (this.nodes[nid]!.free >= pages) { this.nodes[nid]!.free -= pages; return nid; }
+    }
+    this.warned = true;
+    return null;
+  }
+  altmapAlloc(size: number, id: string): number | null {
+    const a = this.altmaps.get(id)!;
+    if (size % this.P) return null;
+    const next = a.base_pfn + a.reserve + a.alloc + a.align;
+    const nr = size / this.P;
+    let unit = 1;
+    while (nr % (unit * 2) === 0) unit *= 2;
+    const nrAlign = Math.ceil(next / unit) * unit - next;
+    const nrFree = a.free > a.alloc + a.align ? a.free - (a.alloc + a.align) : 0;
+    if (nr + nrAlign > nrFree) return null;
+    a.alloc += nr;
+    a.align += nrAlign;
+    const pfn = next + nrAlign;
+    this.altmapLines.push(`altmap_alloc_block_buf: pfn: 0x${hex(pfn)} alloc: ${a.alloc} align: ${a.align} nr: 0x${hex(nr)}`);
+    return pfn;
+  }
+  allocBuf(size: number, node: number, altmap: string | null): B | null {
+    if (altmap) {
+      const pfn = this.altmapAlloc(size, altmap);
+      return pfn === null ? null : { kind: 'altmap', id: altmap, pfn };
+    }
+    let nid: number | null = null;
+    if (this.sb) {
+      const ptr = Math.ceil(this.sb.ptr / size) * size;
+      if (ptr + size <= this.sb.end) {
+        if (ptr > this.sb.ptr) this.resRemove(this.sb.ptr, ptr);
+        this.sb.ptr = ptr + size;
+        nid = this.sb.nid;
+      }
+    }
+    if (nid === null) nid = this.allocBlock(size, node);
+    if (nid === null) return null;
+    this.memmapRam[nid] += size / this.P;
+    return { kind: 'ram', node: nid };
+  }
+
+  // ---------------- populate, entry by entry
+  ensureTables(addr: number, node: number, upto: LeafLevel): boolean {
+    const lv = this.a.cfg.pt.allocLevels;
+    for (const kind of lv.slice(0, lv.indexOf(upto) + 1 || lv.length)) {
+      const idx = Math.floor(addr / this.c.tableSpan[kind]);
+      if (this.tables[kind].has(idx)) continue;
+      const nid = this.allocBlock(this.P, node);
+      if (nid === null) return false;
+      this.tablePages[nid] += 1;
+      this.tables[kind].set(idx, nid);
+    }
+    return true;
+  }
+  verify(b: B, node: number, start: number, end: number) {
+    if (this.p.vmemmapVerifyOnce && this.verifyFired) return;
+    const actual = b.kind === 'ram' ? b.node : this.earlyPfnToNid(b.pfn);
+    if (this.sc.distances[actual]![node]! > 10) {
+      this.verifyFired = true;
+      this.offnode.push(`[${hex(this.c.origin + BigInt(start))}-${hex(this.c.origin + BigInt(end) - 1n)}] potential offnode page_structs`);
+    }
+  }
+  basepages(start: number, end: number, node: number, altmap: string | null): number {
+    for (let addr = start; addr < end; addr += this.P) {
+      if (this.pmd.has(Math.floor(addr / this.PMD))) continue;
+      if (!this.ensureTables(addr, node, 'pte')) return ENOMEM;
+      const idx = Math.floor(addr / this.P);
+      if (!this.pte.has(idx)) {
+        const b = this.allocBuf(this.P, node, altmap);
+        if (!b) return ENOMEM;
+        this.pte.set(idx, b);
+      }
+      this.verify(this.pte.get(idx)!, node, addr, addr + this.P);
+    }
+    return 0;
+  }
+  hugepages(start: number, end: number, node: number, altmap: string | null): number {
+    for (let addr = start, next = 0; addr < end; addr = next) {
+      next = Math.min(Math.floor(addr / this.PMD) * this.PMD + this.PMD, end);
+      if (!this.ensureTables(addr, node, 'pmd')) return ENOMEM;
+      const idx = Math.floor(addr / this.PMD);
+      const hasTable = this.a.cfg.pt.shift.pte !== null && this.tables.pte.has(idx);
+      if (!this.pmd.has(idx) && !hasTable) {
+        const b = this.allocBuf(this.PMD, node, altmap);
+        if (b) { this.pmd.set(idx, b); continue; }
+        if (altmap) return ENOMEM;
+      } else if (this.pmd.has(idx) || this.a.policy.checkPmd === 'any') {
+        if (this.pmd.has(idx)) this.verify(this.pmd.get(idx)!, node, addr, next);
+        continue;
+      }
+      if (this.basepages(addr, next, node, altmap)) return ENOMEM;
+    }
+    return 0;
+  }
+  populateSection(pfn: number, nr: number, nid: number, altmap: string | null): number {
+    if (pfn % this.PPSS || nr % this.PPSS) return ENOMEM;
+    const start = this.off(pfn);
+    const end = start + nr * this.c.STRUCT_PAGE;
+    return this.a.policy.vmemmap_populate({
+      basepages: (s, e, n, a) => this.basepages(s, e, n, a),
+      hugepages: (s, e, n, a) => this.hugepages(s, e, n, a),
+      pr_err_once: () => {},
+      warn_on_once: () => false,
+    }, { start, end, callBytes: end - start }, nid, altmap);
+  }
+
+  // ---------------- teardown, entry by entry
+  freeBacking(b: B, pages: number, altmap: string | null, level: 'pte' | 'pmd') {
+    const x86 = this.a.cfg.arch === 'x86_64';
+    if (altmap !== null && !(x86 && level === 'pte')) {
+      this.altmaps.get(altmap)!.alloc -= pages;
+      if (b.kind === 'ram') this.memmapRam[b.node] -= pages;
+      return;
+    }
+    if (b.kind === 'altmap') return;
+    this.memmapRam[b.node] -= pages;
+    this.nodes[b.node]!.free += pages;
+  }
+  vmemmapFree(start: number, end: number, altmap: string | null) {
+    const perPmd = this.PMD / this.P;
+    for (let addr = start, next = 0; addr < end; addr = next) {
+      next = Math.min(Math.floor(addr / this.PMD) * this.PMD + this.PMD, end);
+      const idx = Math.floor(addr / this.PMD);
+      const b = this.pmd.get(idx);
+      if (b) {
+        const whole = addr % this.PMD === 0 && next % this.PMD === 0;
+        let free = whole || this.a.policy.free.partialPmd === 'always';
+        if (!free) {
+          for (let q = addr; q < next; q += this.P) this.unusedPages.add(q / this.P);
+          free = true;
+          for (let q = idx * perPmd; q < (idx + 1) * perPmd; q++) if (!this.unusedPages.has(q)) free = false;
+        }
+        if (free) {
+          this.pmd.delete(idx);
+          for (let q = idx * perPmd; q < (idx + 1) * perPmd; q++) this.unusedPages.delete(q);
+          this.freeBacking(b, perPmd, altmap, 'pmd');
+        }
+        continue;
+      }
+      const x86 = this.a.cfg.arch === 'x86_64';
+      for (let q = x86 ? Math.floor(addr / this.P) * this.P : addr; q < next; q += this.P) {
+        const pi = Math.floor(q / this.P);
+        const pb = this.pte.get(pi);
+        if (!pb) continue;
+        this.pte.delete(pi);
+        this.freeBacking(pb, 1, altmap, 'pte');
+      }
+    }
+    // empty tables, bottom-up
+    const pol = this.a.policy.free;
+    const lv = this.a.cfg.pt.allocLevels;
+    for (const kind of [...lv].reverse()) {
+      if (!pol.freeTables[kind]) continue;
+      const span = this.c.tableSpan[kind];
+      const below = lv[lv.indexOf(kind) + 1];
+      for (let i = Math.floor(start / span); i * span < end; i++) {
+        const owner = this.tables[kind].get(i);
+        if (owner === undefined || owner === -1) continue;
+        if (pol.floorCeiling && (i * span < this.c.startOff || (i + 1) * span > Math.floor(this.c.endOff / span) * span)) continue;
+        let empty = true;
+        const entry = this.c.entrySpan[kind];
+        for (let e = i * span; e < (i + 1) * span && empty; e += entry) {
+          if (kind === 'pmd' && this.pmd.has(e / this.PMD)) empty = false;
+          if (kind === 'pte' && this.pte.has(e / this.P)) empty = false;
+          if (below && this.tables[below].has(e / this.c.tableSpan[below])) empty = false;
+        }
+        if (!empty) continue;
+        this.tables[kind].delete(i);
+        this.tablePages[owner] -= 1;
+        this.nodes[owner]!.free += 1;
+      }
+    }
+  }
+
+  // ---------------- sections
+  subIdx(pfn: number, nr: number): number[] {
+    const out: number[] = [];
+    for (let s = Math.floor(pfn / this.PPSS); s < Math.ceil((pfn + nr) / this.PPSS); s++) out.push(s);
+    return out;
+  }
+  sectionDeactivate(pfn: number, nr: number, altmap: string | null) {
+    const ids = this.subIdx(pfn, nr);
+    if (!ids.every((i) => this.subs.has(i))) return;
+    for (const i of ids) this.subs.delete(i);
+    const snr = Math.floor(pfn / this.PPS);
+    const ms = this.sections.get(snr) ?? { nid: -1, early: false, memmap: false };
+    const per = this.PPS / this.PPSS;
+    let empty = true;
+    for (let i = snr * per; i < (snr + 1) * per; i++) if (this.subs.has(i)) empty = false;
+    if (!ms.early) this.vmemmapFree(this.off(pfn), this.off(pfn + nr), altmap);
+    else if (empty) this.vmemmapFree(this.off(snr * this.PPS), this.off((snr + 1) * this.PPS), null);
+    if (empty) this.sections.delete(snr);
+  }
+  sparseAddSection(nid: number, pfn: number, nr: number, altmap: string | null): number {
+    const ids = this.subIdx(pfn, nr);
+    if (ids.some((i) => this.subs.has(i))) return EEXIST;
+    for (const i of ids) this.subs.add(i);
+    const snr = Math.floor(pfn / this.PPS);
+    const ms = this.sections.get(snr);
+    if (!(nr < this.PPS && ms?.early)) {
+      if (this.populateSection(pfn, nr, nid, altmap) !== 0) {
+        this.sectionDeactivate(pfn, nr, altmap);
+        return ENOMEM;
+      }
+    }
+    this.sections.set(snr, ms ? { ...ms, memmap: true } : { nid, early: false, memmap: true });
+    return 0;
+  }
+  addPages(nid: number, pfn: number, nr: number, altmap: string | null): number {
+    if (altmap) {
+      const a = this.altmaps.get(altmap)!;
+      if (a.base_pfn !== pfn || a.reserve + a.free > nr) return EINVAL;
+      a.alloc = 0;
+    }
+    if (pfn % this.PPSS || nr % this.PPSS) return EINVAL;
+    for (let p = pfn; p < pfn + nr;) {
+      const cur = Math.min(pfn + nr - p, (Math.floor(p / this.PPS) + 1) * this.PPS - p);
+      const e = this.sparseAddSection(nid, p, cur, altmap);
+      if (e) return e;
+      p += cur;
+    }
+    return 0;
+  }
+  removePages(pfn: number, nr: number, altmap: string | null) {
+    if (pfn % this.PPSS || nr % this.PPSS) return;
+    for (let p = pfn; p < pfn + nr;) {
+      const cur = Math.min(pfn + nr - p, (Math.floor(p / this.PPS) + 1) * this.PPS - p);
+      const ms = this.sections.get(Math.floor(p / this.PPS));
+      if (ms && ms.memmap) this.sectionDeactivate(p, cur, altmap);
+      p += cur;
+    }
+  }
+  physEnd(): number {
+    return this.a.policy.mappableRange(this.memstart).end;
+  }
+  archAddMemory(nid: number, start: number, size: number, altmap: string | null): number {
+    if (this.a.cfg.arch === 'x86_64' && start + size - 1 > this.physEnd()) return ERANGE;
+    return this.addPages(nid, start / this.P, size / this.P, altmap);
+  }
+  rangeAllowed(start: number, size: number): boolean {
+    const r = this.a.policy.mappableRange(this.memstart);
+    return start < start + size && start >= r.start && start + size - 1 <= Math.min(r.end, this.physEnd());
+  }
+
+  // ---------------- boot
+  boot() {
+    const P = this.P;
+    let lo = Infinity;
+    for (const n of this.sc.nodes) {
+      this.nodes[n.id]!.online = true;
+      for (const m of n.memory) { this.mem.push({ start: m.start, end: m.start + m.size, nid: n.id }); lo = Math.min(lo, m.start); }
+    }
+    this.mem.sort((x, y) => x.start - y.start);
+    this.maxPfn = Math.max(...this.mem.map((m) => m.end)) / P;
+    const fakeK = { arch: this.a } as Kernel;
+    for (const r of this.sc.reserved ?? defaultReserved(fakeK, lo)) {
+      for (const m of this.mem) {
+        const s = Math.max(m.start, r.start);
+        const e = Math.min(m.end, r.start + r.size);
+        if (s < e) this.resAdd(s, e);
+      }
+    }
+    if (this.a.cfg.arch === 'arm64') {
+      this.memstart = Math.floor(lo / this.a.cfg.memstartAlign) * this.a.cfg.memstartAlign;
+      this.pfnBase = this.memstart / P;
+    }
+    const secBytes = this.PPS * P;
+    for (const m of this.mem) {
+      for (let s = Math.floor(m.start / secBytes); s < Math.ceil(m.end / secBytes); s++) {
+        if (!this.sections.has(s)) this.sections.set(s, { nid: m.nid, early: false, memmap: false });
+      }
+    }
+    const present = [...this.sections.keys()].sort((x, y) => x - y);
+    const runs: { nid: number; secs: number[] }[] = [];
+    for (const s of present) {
+      const nid = this.sections.get(s)!.nid;
+      const l = runs[runs.length - 1];
+      if (l && l.nid === nid) l.secs.push(s);
+      else runs.push({ nid, secs: [s] });
+    }
+    for (const run of runs) {
+      const size = run.secs.length * this.c.SECTION_MAP_SIZE;
+      const f = this.mbAlloc(size, this.c.SECTION_MAP_SIZE, this.a.cfg.memblockGoal, run.nid, true);
+      this.sb = f ? { nid: run.nid, ptr: f.addr, end: f.addr + size } : null;
+      for (let i = 0; i < run.secs.length; i++) {
+        const s = run.secs[i]!;
+        if (this.populateSection(s * this.PPS, this.PPS, run.nid, null) !== 0) {
+          for (const t of run.secs.slice(i)) this.sections.delete(t);
+          break;
+        }
+        this.sections.set(s, { nid: run.nid, early: true, memmap: true });
+      }
+      if (this.sb && this.sb.end > this.sb.ptr) this.resRemove(this.sb.ptr, this.sb.end);
+      this.sb = null;
+    }
+    for (const m of this.mem) {
+      const p0 = Math.floor(m.start / P);
+      const p1 = Math.floor(m.end / P);
+      for (let p = p0; p < p1; p += this.PPSS - (p % this.PPSS)) {
+        if (this.sections.has(Math.floor(p / this.PPS))) this.subs.add(Math.floor(p / this.PPSS));
+      }
+    }
+    for (let nid = 0; nid < this.nodes.length; nid++) {
+      if (!this.nodes[nid]!.online) continue;
+      let bytes = 0;
+      for (const m of this.mem) if (m.nid === nid) bytes += m.end - m.start;
+      for (const r of this.res) for (const m of this.mem) if (m.nid === nid) bytes -= Math.max(0, Math.min(r.end, m.end) - Math.max(r.start, m.start));
+      this.nodes[nid]!.free = bytes / P;
+      this.nodes[nid]!.managed = bytes / P;
+    }
+    for (const n of this.sc.nodes) this.nodes[n.id]!.free = Math.max(0, this.nodes[n.id]!.free - Math.floor(n.used / P));
+    this.booted = true;
+    for (const m of this.mem) this.iomemRam.push({ start: m.start, end: m.end });
+    for (const d of this.sc.devices) this.iomemOther.push({ start: d.start, end: d.start + d.size });
+    this.bs = this.a.policy.memoryBlockSize(this.maxPfn * P, 0).size;
+    for (const s of this.sections.keys()) {
+      const b0 = Math.floor((s * secBytes) / this.bs);
+      const b1 = Math.ceil(((s + 1) * secBytes) / this.bs);
+      for (let b = b0; b < b1; b++) if (!this.blocks.has(b)) this.blocks.set(b, { nid: this.sections.get(s)!.nid, state: 'online', zone: 'Normal', early: true });
+    }
+  }
+
+  // ---------------- steps
+  overlaps(list: { start: number; end: number }[], s: number, e: number) {
+    return list.some((r) => r.start < e && s < r.end);
+  }
+  addMemory(nid: number, start: number, size: number): number {
+    if (!this.rangeAllowed(start, size)) return E2BIG;
+    if (this.overlaps(this.iomemRam, start, start + size) || this.overlaps(this.claims, start, start + size)) return EEXIST;
+    if (!size || start % this.bs || size % this.bs) return EINVAL;
+    if (this.a.cfg.keepMemblock) this.mem.push({ start, end: start + size, nid });
+    this.nodes[nid]!.online = true;
+    const ret = this.archAddMemory(nid, start, size, null);
+    if (ret) {
+      if (this.a.cfg.keepMemblock) this.mem = this.mem.filter((m) => !(m.start === start && m.end === start + size));
+      return ret;
+    }
+    this.iomemRam.push({ start, end: start + size });
+    for (let b = start / this.bs; b < (start + size) / this.bs; b++) this.blocks.set(b, { nid, state: 'offline', zone: null, early: false });
+    if (this.onlineType !== 'offline') this.online(start, size, this.onlineType);
+    return 0;
+  }
+  blockIds(start: number, size: number): number[] {
+    const out: number[] = [];
+    for (let b = Math.floor(start / this.bs); b < Math.ceil((start + size) / this.bs); b++) out.push(b);
+    return out;
+  }
+  online(start: number, size: number, type: string): number {
+    const ids = this.blockIds(start, size);
+    if (ids.some((b) => !this.blocks.has(b) || this.blocks.get(b)!.state === 'online')) return EINVAL;
+    const pages = this.bs / this.P;
+    for (const b of ids) {
+      const blk = this.blocks.get(b)!;
+      const zone = type === 'online_movable' ? 'Movable' : 'Normal';
+      this.blocks.set(b, { ...blk, state: 'online', zone });
+      if (zone === 'Normal') { this.nodes[blk.nid]!.free += pages; this.nodes[blk.nid]!.managed += pages; }
+    }
+    return 0;
+  }
+  offline(start: number, size: number): number {
+    const ids = this.blockIds(start, size).filter((b) => this.blocks.has(b));
+    const pages = this.bs / this.P;
+    for (const b of ids) {
+      const blk = this.blocks.get(b)!;
+      if (blk.state !== 'online') return EINVAL;
+      if (this.a.cfg.arch === 'arm64' && blk.early) return EPERM;
+    }
+    for (const b of ids) {
+      const blk = this.blocks.get(b)!;
+      if (blk.zone === 'Normal') {
+        if (this.nodes[blk.nid]!.free < pages) return EBUSY;
+        this.nodes[blk.nid]!.free -= pages;
+        this.nodes[blk.nid]!.managed -= pages;
+      }
+      this.blocks.set(b, { ...blk, state: 'offline', zone: null });
+    }
+    return 0;
+  }
+  removeMemory(start: number, size: number): number {
+    if (!size || start % this.bs || size % this.bs) return EINVAL;
+    const ids = this.blockIds(start, size).filter((b) => this.blocks.has(b));
+    if (ids.some((b) => this.blocks.get(b)!.state !== 'offline')) return EBUSY;
+    this.removePages(start / this.P, size / this.P, null);
+    for (const b of ids) this.blocks.delete(b);
+    if (this.a.cfg.keepMemblock) {
+      const out: typeof this.mem = [];
+      for (const m of this.mem) {
+        if (m.end <= start || m.start >= start + size) { out.push(m); continue; }
+        if (m.start < start) out.push({ ...m, end: start });
+        if (m.end > start + size) out.push({ ...m, start: start + size });
+      }
+      this.mem = out;
+    }
+    const cut = (l: { start: number; end: number }[]) => {
+      const out: { start: number; end: number }[] = [];
+      for (const r of l) {
+        if (r.end <= start || r.start >= start + size) { out.push(r); continue; }
+        if (r.start < start) out.push({ start: r.start, end: start });
+        if (r.end > start + size) out.push({ start: start + size, end: r.end });
+      }
+      return out;
+    };
+    this.iomemRam = cut(this.iomemRam);
+    return 0;
+  }
+  createNamespace(a: Record<string, unknown>): number {
+    const r = this.regions.get(a.device as string)!;
+    const plan = planNamespace(this.a.cfg, this.p, r, { mode: a.mode as 'fsdax', map: a.map as 'dev' | undefined, align: a.align as number | undefined, size: a.size as number | undefined });
+    if (plan.errno) return plan.errno;
+    const ns = plan.ns!;
+    if (ns.mode !== 'raw') r.pfnSeq++;
+    if (plan.altmap) this.altmaps.set(ns.name, { id: ns.name, ...plan.altmap, align: 0, alloc: 0 });
+    this.claims.push({ start: ns.start, end: ns.start + ns.rawSize });
+    if (ns.pgmap) {
+      const pg = ns.pgmap;
+      const spfn = Math.floor(pg.start / this.P);
+      const epfn = Math.floor(pg.end / this.P);
+      const len = pg.end + 1 - pg.start;
+      let err = 0;
+      if (this.pgmaps.some((m) => (spfn >= m.spfn && spfn <= m.epfn) || (epfn >= m.spfn && epfn <= m.epfn))) err = ENOMEM;
+      else if (this.overlaps(this.iomemRam, pg.start, pg.end + 1)) err = ENXIO;
+      else if (!this.rangeAllowed(pg.start, len)) err = EINVAL;
+      else {
+        err = this.archAddMemory(r.node, pg.start, len, pg.altmap);
+        if (!err) this.pgmaps.push({ spfn, epfn });
+      }
+      if (err) {
+        this.claims = this.claims.filter((c) => c.start !== ns.start);
+        if (ns.altmap) {
+          const to = `${ns.altmap}~failed-step${this.stepNo}`;
+          const a = this.altmaps.get(ns.altmap)!;
+          this.altmaps.delete(ns.altmap);
+          this.altmaps.set(to, { ...a, id: to });
+          for (const m of [this.pte, this.pmd]) for (const [i, b] of m) if (b.kind === 'altmap' && b.id === ns.altmap) m.set(i, { ...b, id: to });
+        }
+        return err;
+      }
+    }
+    r.namespaces.push(ns);
+    return 0;
+  }
+  destroyNamespace(a: Record<string, unknown>): number {
+    const r = this.regions.get(a.device as string)!;
+    const ns = a.namespace ? r.namespaces.find((n) => n.name === a.namespace) : r.namespaces[r.namespaces.length - 1];
+    if (!ns) return ENXIO;
+    if (ns.pgmap) {
+      const pg = ns.pgmap;
+      this.removePages(pg.start / this.P, (pg.end + 1 - pg.start) / this.P, pg.altmap);
+      const spfn = Math.floor(pg.start / this.P);
+      this.pgmaps = this.pgmaps.filter((m) => m.spfn !== spfn);
+    }
+    if (ns.altmap) this.altmaps.delete(ns.altmap);
+    this.claims = this.claims.filter((c) => c.start !== ns.start);
+    r.namespaces.splice(r.namespaces.indexOf(ns), 1);
+    return 0;
+  }
+  step(st: ScenarioStep): number {
+    const a = st.args;
+    this.stepNo = st.index;
+    switch (st.kind) {
+      case 'boot': this.boot(); return 0;
+      case 'hot-add': return this.addMemory(a.node as number, a.start as number, a.size as number);
+      case 'hot-remove': {
+        if (a.offline !== false) {
+          for (const b of this.blockIds(a.start as number, a.size as number)) {
+            const blk = this.blocks.get(b);
+            if (blk && blk.state === 'online') { const e = this.offline(b * this.bs, this.bs); if (e) return e; }
+          }
+        }
+        return this.removeMemory(a.start as number, a.size as number);
+      }
+      case 'online': return this.online(a.start as number, a.size as number, a.type as string);
+      case 'offline': return this.offline(a.start as number, a.size as number);
+      case 'create-namespace': return this.createNamespace(a);
+      case 'destroy-namespace': return this.destroyNamespace(a);
+      default: return 0;
+    }
+  }
+
+  state(): RefState {
+    const ram: Record<string, number> = {};
+    const alt: Record<string, number> = {};
+    const entries: { va: number; size: number; level: string; backing: string }[] = [];
+    const label = (b: B) => (b.kind === 'ram' ? `ram:node${b.node}` : `altmap:${b.id}`);
+    for (const [i, b] of this.pmd) entries.push({ va: i * this.PMD, size: this.PMD, level: 'pmd', backing: label(b) });
+    for (const [i, b] of this.pte) entries.push({ va: i * this.P, size: this.P, level: 'pte', backing: label(b) });
+    entries.sort((x, y) => x.va - y.va);
+    for (const e of entries) {
+      const key = e.backing.startsWith('ram:') ? e.backing.slice(8) : e.backing.slice(7);
+      if (e.backing.startsWith('ram:')) ram[key] = (ram[key] ?? 0) + e.size;
+      else alt[key] = (alt[key] ?? 0) + e.size;
+    }
+    const ranges: RefState['ranges'] = [];
+    let cur: { va: number; size: number; level: string; backing: string } | null = null;
+    for (const e of entries) {
+      if (cur && cur.va + cur.size === e.va && cur.level === e.level && cur.backing === e.backing) cur.size += e.size;
+      else { if (cur) ranges.push({ ...cur, va: '0x' + hex(this.c.origin + BigInt(cur.va)) } as never); cur = { ...e }; }
+    }
+    if (cur) ranges.push({ ...cur, va: '0x' + hex(this.c.origin + BigInt(cur.va)) } as never);
+    const tables: Record<string, number> = {};
+    const byNode: Record<string, number> = {};
+    for (const l of this.a.cfg.pt.allocLevels) {
+      let n = 0;
+      for (const [, owner] of this.tables[l]) if (owner !== -1) { n++; byNode[owner] = (byNode[owner] ?? 0) + 1; }
+      tables[l] = n;
+    }
+    let early = 0;
+    for (const s of this.sections.values()) if (s.early) early++;
+    // struct pages that must be mapped: whole early sections, active sub-sections elsewhere
+    let unmapped = 0;
+    const SP = this.c.STRUCT_PAGE;
+    const mappedAt = (va: number) => this.pte.has(Math.floor(va / this.P)) || this.pmd.has(Math.floor(va / this.PMD));
+    const perSub = this.PPSS * SP;
+    for (const [snr, sec] of this.sections) {
+      if (!sec.memmap) continue;
+      const per = this.PPS / this.PPSS;
+      for (let i = snr * per; i < (snr + 1) * per; i++) {
+        if (!sec.early && !this.subs.has(i)) continue;
+        const a = this.off(i * this.PPSS);
+        for (let x = a; x < a + perSub;) {
+          const next = Math.min(a + perSub, (Math.floor(x / this.P) + 1) * this.P);
+          if (!mappedAt(x)) unmapped += next - x;
+          x = next;
+        }
+      }
+    }
+    return {
+      unmapped,
+      memmapBacking: { ram, altmap: alt },
+      tables,
+      tablesByNode: byNode,
+      leaves: { pte: this.pte.size, pmd: this.pmd.size },
+      ranges,
+      altmaps: [...this.altmaps.values()].map((x) => ({ id: x.id, alloc: x.alloc, align: x.align, free: x.free, reserve: x.reserve })),
+      sections: { present: this.sections.size, early, subsectionsActive: this.subs.size },
+      nodeFree: this.nodes.map((n) => n.free),
+    };
+  }
+}
+
+export function runReference(sc: Scenario): RefReport {
+  const ref = new Reference(sc);
+  const steps = sc.steps[0]?.kind === 'boot' ? sc.steps : [{ kind: 'boot' as const, args: {}, index: 0, line: 0 }, ...sc.steps];
+  const out: RefReport = { steps: [], states: [], altmapLines: ref.altmapLines, offnode: ref.offnode };
+  for (const st of steps) {
+    if (st.kind === 'expect') continue;
+    const e = ref.step(st);
+    out.steps.push({ ok: e === 0, errno: e === 0 ? null : NAMES[e] ?? String(e) });
+    out.states.push(ref.state());
+  }
+  return out;
+}
