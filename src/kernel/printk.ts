@@ -65,7 +65,7 @@ export function WARN(k: Kernel, cond: boolean, site: string, fmt: string | null,
 }
 
 /** Render one message (expanding a run up to `cap` lines). */
-export function renderMessage(m: Message, cap = 100000): string[] {
+export function renderMessage(m: Message, cap = 4096): string[] {
   const run = m.run;
   if (!run) return [m.text.replace(/\n$/, '')];
   const out = [m.text.replace(/\n$/, '')];

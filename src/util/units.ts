@@ -68,17 +68,19 @@ export function parseSize(v: unknown): number {
   return Number(total);
 }
 
-/** Human-readable binary size: exact when possible ("16 GiB", "258 MiB", "8 KiB"), else bytes. */
+/**
+ * Human-readable binary size: exact in the largest unit that divides it ("16 GiB"), or in a
+ * smaller unit when that stays short ("258 MiB", "2016 KiB"), else two decimals ("15.75 GiB").
+ */
 export function fmtSize(n: number): string {
   if (n === 0) return '0 B';
   const units: [number, string][] = [[PiB, 'PiB'], [TiB, 'TiB'], [GiB, 'GiB'], [MiB, 'MiB'], [KiB, 'KiB']];
+  const largest = units.find(([u]) => n >= u);
+  if (!largest) return `${n} B`;
   for (const [u, name] of units) {
-    if (n >= u && n % u === 0) return `${n / u} ${name}`;
+    if (n >= u && n % u === 0 && (u === largest[0] || n / u < 10000)) return `${n / u} ${name}`;
   }
-  for (const [u, name] of units) {
-    if (n >= u) return `${(n / u).toFixed(2)} ${name}`;
-  }
-  return `${n} B`;
+  return `${(n / largest[0]).toFixed(2)} ${largest[1]}`;
 }
 
 /** Short form used in scenario-like contexts: 16G, 512M, 4K, or bytes. */
