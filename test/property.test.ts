@@ -39,6 +39,7 @@ export const machineArbForTests = fc.record({
   nodes: fc.array(nodeArb, { minLength: 1, maxLength: 3 }),
   devices: fc.array(fc.record({ node: fc.nat(2), size16m: fc.integer({ min: 4, max: 160 }), skew2m: fc.constantFrom(0, 0, 1, 3) }), { maxLength: 2 }),
   steps: fc.array(stepArb, { maxLength: 9 }),
+  faults: fc.array(fc.record({ alloc: fc.constantFrom('memblock', 'buddy', 'altmap'), nth: fc.integer({ min: 1, max: 300 }) }), { maxLength: 2 }),
 });
 
 const machineArb = machineArbForTests;
@@ -86,7 +87,7 @@ export function buildScenario(s: MachineSpec): Record<string, unknown> {
     }
     if (st.t === 'destroy-namespace') steps.push({ 'destroy-namespace': { device: devices[st.dev % devices.length]!.name } });
   }
-  return { arch: s.arch.arch, config: s.arch.config, nodes, devices, steps };
+  return { arch: s.arch.arch, config: s.arch.config, nodes, devices, faults: s.faults, steps };
 }
 
 function check(obj: Record<string, unknown>): void {

@@ -183,3 +183,60 @@ describe('vmemmap_populate_basepages', () => {
     expect(leafCounts(k).pte - before).toBe(1);
   });
 });
+
+describe('fault injection', () => {
+  /*
+   * The 40th PMD of a 4 GiB namespace cannot get its altmap block: hugepages returns -ENOMEM
+   * (no fallback), section_deactivate() rolls that section back, __add_pages() stops; the 39
+   * sections before stay (not undone), and memunmap_pages()'s check fires.
+   */
+  it('altmap: the nth allocation fails exactly there', async () => {
+    const { run } = await import('./helpers.js');
+    const r = run(`
+arch: x86_64
+nodes:
+  - { id: 0, memory: [ { start: 0, size: 4G } ] }
+devices:
+  - { name: pmem0, type: nvdimm, node: 0, start: 64G, size: 8G }
+faults: [ { alloc: altmap, nth: 40 } ]
+steps:
+  - boot
+  - create-namespace: { device: pmem0 }
+`);
+    expect(r.results[1]).toMatchObject({ ok: false, errno: 'ENOMEM' });
+    expect(r.report.memmapBacking.altmap).toEqual({ 'namespace0.0~failed-step2': 39 * 2 * M });
+    expect(r.report.altmaps[0]).toMatchObject({ alloc: 39 * 512, align: 510 });
+    expect(r.report.dmesg).toContain('failed to free all reserved pages');
+  });
+
+  /* The 3rd page-allocator allocation of a hot-add fails: a PMD, so base pages are tried next. */
+  it('buddy: a failed PMD block falls back to base pages', async () => {
+    const { run } = await import('./helpers.js');
+    const r = run(`
+arch: x86_64
+nodes:
+  - { id: 0, memory: [ { start: 0, size: 4G } ] }
+faults: [ { alloc: buddy, nth: 3 } ]
+steps:
+  - boot
+  - hot-add: { node: 0, start: 64G, size: 1G }
+`);
+    // allocation 1: the PMD table, 2: PMD block of section 0, 3: PMD block of section 1 (fails)
+    expect(r.results[1]!.ok).toBe(true);
+    expect(leafCounts(r.machine.k)).toMatchObject({ pte: 512 });
+    expect(r.report.pageTablePages).toMatchObject({ pte: 1 });
+    expect(r.report.dmesg.some((l) => l.includes('vmemmap alloc failure: order:9'))).toBe(true);
+  });
+
+  it('memblock: the sparse buffer allocation fails, boot falls back to single blocks', async () => {
+    const { run } = await import('./helpers.js');
+    const r = run(`
+arch: x86_64
+nodes:
+  - { id: 0, memory: [ { start: 0, size: 4G } ] }
+faults: [ { alloc: memblock, nth: 1 } ]
+`);
+    expect(r.machine.k.s.trace.some((e) => e.t === 'note' && /sparse buffer: .* failed/.test(e.text))).toBe(true);
+    expect(r.report.memmapBacking.ram).toEqual({ 0: 64 * M });
+  });
+});

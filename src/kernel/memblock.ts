@@ -7,7 +7,7 @@
  */
 import { alignDown, alignUp } from '../util/bits.js';
 import { unusual } from './engine.js';
-import type { Kernel } from './state.js';
+import { injectFault, type Kernel } from './state.js';
 
 /** Free ranges of node `nid` (all nodes if -1) inside [min, max), highest first. */
 function freeRangesDesc(k: Kernel, nid: number, min: number, max: number): { start: number; end: number; nid: number }[] {
@@ -40,6 +40,10 @@ function accessibleMax(k: Kernel): number {
  * (memblock_alloc_internal) retries with min = 0. Returns the address and its node.
  */
 export function memblock_alloc(k: Kernel, size: number, align: number, min: number, nid: number, exact: boolean): { addr: number; nid: number } | null {
+  if (injectFault(k, 'memblock', 1)) {
+    unusual(k, 'memblock: injected fault');
+    return null;
+  }
   const max = accessibleMax(k);
   for (const lo of min > 0 ? [min, 0] : [0]) {
     let f = findTopDown(k, size, align, lo, max, nid);
@@ -62,6 +66,7 @@ export function memblock_alloc(k: Kernel, size: number, align: number, min: numb
  * place them, for optimistic runs; aborts the run unless all fit on `nid` above `min`.
  */
 export function memblock_alloc_many(k: Kernel, size: number, count: number, min: number, nid: number): void {
+  if (injectFault(k, 'memblock', count)) unusual(k, 'memblock: injected fault in the run');
   let left = count;
   for (const r of freeRangesDesc(k, nid, min, accessibleMax(k))) {
     const top = alignDown(r.end, size);

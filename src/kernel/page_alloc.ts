@@ -8,7 +8,7 @@
  * watermarks and reclaim, and which physical page is picked; reports say "node N RAM".
  */
 import { unusual } from './engine.js';
-import type { Kernel } from './state.js';
+import { injectFault, type Kernel } from './state.js';
 
 /** The zonelist order for allocations preferring `node`. */
 export function zonelist(k: Kernel, node: number): number[] {
@@ -18,6 +18,10 @@ export function zonelist(k: Kernel, node: number): number[] {
 
 /** Take `count` blocks of `pages` pages, preferring `node`. Returns the serving node or null. */
 export function buddy_alloc(k: Kernel, pages: number, node: number, count: number): number | null {
+  if (injectFault(k, 'buddy', count)) {
+    unusual(k, 'buddy: injected fault');
+    return null;
+  }
   const want = pages * count;
   const order = zonelist(k, node);
   for (const nid of order) {

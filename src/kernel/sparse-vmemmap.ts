@@ -15,7 +15,7 @@ import { buddy_alloc } from './page_alloc.js';
 import { addTables, leafSegments, mapLeaves, missingTables, pmdRuns, tableKindsFor } from './pgtable.js';
 import { KERN_DEBUG, KERN_WARNING, printk, pr_err_once, pr_warn_once, WARN } from './printk.js';
 import { sparse_buffer_alloc } from './sparse.js';
-import { ENOMEM, offToPfn, offToVa, pfnToOff, type Backing, type Kernel, type TableOwner, type VmemAltmap } from './state.js';
+import { ENOMEM, injectFault, offToPfn, offToVa, pfnToOff, type Backing, type Kernel, type TableOwner, type VmemAltmap } from './state.js';
 
 const FILE = 'mm/sparse-vmemmap.c';
 const LOCAL_DISTANCE = 10;
@@ -63,6 +63,10 @@ export function altmap_alloc_block_buf(k: Kernel, size: number, id: string, coun
   const nr_align = alignUp(pfn0, unit) - pfn0;
   if (nr_pfns * count + nr_align > vmem_altmap_nr_free(a)) {
     unusual(k, 'altmap exhausted');
+    return null;
+  }
+  if (injectFault(k, 'altmap', count)) {
+    unusual(k, 'altmap: injected fault');
     return null;
   }
   const alloc0 = a.alloc;

@@ -186,6 +186,8 @@ export class KState {
   nextKey = 1;
   /** vmemmap_alloc_block()'s static `warned`. */
   allocWarned = false;
+  /** Allocations made so far, by kind (1-based numbering for fault injection). */
+  allocCount: Record<FaultKind, number> = { memblock: 0, buddy: 0, altmap: 0 };
   /** Things the kernel itself gets wrong on this path (frees a page to the wrong place, leaks one). */
   anomalies: { step: number; site: string; text: string }[] = [];
 
@@ -222,6 +224,7 @@ export class KState {
     c.pmdRun = this.pmdRun ? { ...this.pmdRun } : null;
     c.nextKey = this.nextKey;
     c.allocWarned = this.allocWarned;
+    c.allocCount = { ...this.allocCount };
     c.anomalies = [...this.anomalies];
     return c;
   }
@@ -292,6 +295,10 @@ export function deriveConsts(a: Arch): Consts {
   };
 }
 
+/** Allocator kinds a scenario can make fail (fault injection). */
+export type FaultKind = 'memblock' | 'buddy' | 'altmap';
+export const FAULT_KINDS: readonly FaultKind[] = ['memblock', 'buddy', 'altmap'];
+
 export interface Kernel {
   arch: Arch;
   profile: KernelProfile;
@@ -309,6 +316,21 @@ export interface Kernel {
   cmdline: { onlineType: 'offline' | 'online' | 'online_kernel' | 'online_movable' };
   /** Current scenario step (stamped on messages). */
   step: number;
+  /** Fault injection: the nth allocation (1-based, whole run) of each listed kind fails. */
+  faults: { kind: FaultKind; nth: number }[];
+}
+
+/**
+ * Count `count` allocations of `kind` and say whether one of them is an injected failure.
+ * In an optimistic run a fault inside the run aborts it, so the fault hits exactly the nth.
+ */
+export function injectFault(k: Kernel, kind: FaultKind, count: number): boolean {
+  const from = k.s.allocCount[kind];
+  const hit = k.faults.some((f) => f.kind === kind && f.nth > from && f.nth <= from + count);
+  if (hit && k.optimistic > 0) return true;
+  k.s.allocCount[kind] = from + count;
+  if (hit) k.s.trace.push({ t: 'note', text: `fault injection: ${kind} allocation #${from + count} fails` });
+  return hit;
 }
 
 /** pfn -> vmemmap offset of its struct page. */

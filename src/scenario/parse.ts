@@ -42,6 +42,8 @@ export interface Scenario {
   /** node_distance() indexed by node id (size: highest id + 1). */
   distances: number[][];
   devices: { name: string; node: number; start: number; size: number; labels: boolean }[];
+  /** Fault injection. */
+  faults: { kind: 'memblock' | 'buddy' | 'altmap'; nth: number }[];
   /** memblock.reserved at sparse_init(); null = the arch default (see defaultReserved). */
   reserved: MemRange[] | null;
   steps: ScenarioStep[];
@@ -376,6 +378,7 @@ function check(L: Locator, d: z.output<typeof ScenarioSchema>, steps: ScenarioSt
     nodes,
     distances,
     devices,
+    faults: d.faults.map((f) => ({ kind: f.alloc, nth: f.nth })),
     reserved,
     steps,
   };

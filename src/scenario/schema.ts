@@ -106,6 +106,10 @@ export const ScenarioSchema = z.strictObject({
   nodes: z.array(NodeSchema).min(1),
   distances: z.array(z.array(z.number().int())).optional().describe('node_distance() matrix; default 10 on the diagonal, 20 elsewhere'),
   devices: z.array(DeviceSchema).default([]),
+  faults: z.array(z.strictObject({
+    alloc: z.enum(['memblock', 'buddy', 'altmap']).describe('allocator: memblock (boot), buddy (page allocator after boot), altmap'),
+    nth: z.number().int().min(1).describe('the nth allocation of that kind in the whole run fails (1-based)'),
+  })).default([]).describe('Fault injection: make chosen allocations fail to exercise the kernel\'s error paths'),
   reserved: z.array(Range).optional().describe('memblock.reserved at sparse_init() time (kernel image, initrd, firmware tables). Default: 1 MiB at 0 and 64 MiB at 16 MiB on x86_64; 64 MiB at the start of DRAM on arm64'),
   steps: z.array(StepSchema).default(['boot']),
 });

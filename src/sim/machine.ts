@@ -55,6 +55,7 @@ export function createMachine(sc: Scenario): Machine {
     boot: { done: false, maxPfn: 0, memoryBlockSize: 0, memstart: 0 },
     cmdline: { onlineType: profile.defaultOnlineType },
     step: 0,
+    faults: sc.faults,
   };
   // Tables the kernel's own mappings hold from boot, where they reach into the vmemmap region.
   if (arch.cfg.staticTablesFor !== null) {

@@ -82,6 +82,11 @@ export class Reference {
   onlineType: string;
   altmapLines: string[] = [];
   stepNo = 0;
+  counts: Record<string, number> = { memblock: 0, buddy: 0, altmap: 0 };
+  fault(kind: string): boolean {
+    this.counts[kind] += 1;
+    return this.sc.faults.some((f) => f.kind === kind && f.nth === this.counts[kind]);
+  }
   offnode: string[] = [];
 
   constructor(readonly sc: Scenario) {
@@ -152,6 +157,7 @@ export class Reference {
     return out.sort((x, y) => y.start - x.start);
   }
   mbAlloc(size: number, align: number, min: number, nid: number, exact: boolean): { addr: number; nid: number } | null {
+    if (this.fault('memblock')) return null;
     const max = Math.max(...this.mem.map((m) => m.end));
     for (const lo of min > 0 ? [min, 0] : [0]) {
       const find = (n: number) => {
@@ -185,6 +191,7 @@ export class Reference {
     }
     let pages = 1;
     while (pages * this.P < size) pages *= 2;
+    if (this.fault('buddy')) { this.warned = true; return null; }
     for (const nid of this.zonelist(node)) {
       if (this.nodes[nid]!.free >= pages) { this.nodes[nid]!.free -= pages; return nid; }
     }
@@ -201,6 +208,7 @@ export class Reference {
     const nrAlign = Math.ceil(next / unit) * unit - next;
     const nrFree = a.free > a.alloc + a.align ? a.free - (a.alloc + a.align) : 0;
     if (nr + nrAlign > nrFree) return null;
+    if (this.fault('altmap')) return null;
     a.alloc += nr;
     a.align += nrAlign;
     const pfn = next + nrAlign;
