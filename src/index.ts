@@ -16,6 +16,8 @@ export { scenarioJsonSchema } from './scenario/schema.js';
 export { parseSize, fmtSize, SizeError } from './util/units.js';
 export type { Scenario, Machine, StepResult, Report };
 export { ARCH_NAMES } from './arch/index.js';
+export { fuzz, type FuzzOptions, type FuzzResult, type FuzzProgress, type FuzzCase } from './sim/fuzz.js';
+export { stringify as toYaml } from 'yaml';
 
 export interface RunResult {
   machine: Machine;

@@ -79,7 +79,7 @@ export function checkInvariants(m: Machine): Violation[] {
       const a = alignUp(g.start, unit);
       const b = alignDown(g.end, unit);
       if (b > a) {
-        v('memmap-coverage', vaRange(k, a, b), k.arch.policy.free.site, `${s.v.level} mapping left behind for pfns that are not present`);
+        v('memmap-coverage', vaRange(k, a, b), `${k.arch.policy.free.site} / mm/sparse.c:sparse_init_nid`, `${s.v.level} mapping left behind for pfns that are not present (not freed on removal, or left by a failed populate that nothing undoes)`);
         break;
       }
     }

@@ -15,15 +15,14 @@
 import { alignDown, alignUp } from '../util/bits.js';
 import type { Kernel } from './state.js';
 
-export class BatchAbort extends Error {
-  constructor(readonly why: string) {
-    super(why);
-  }
-}
+/** Thrown to abandon an optimistic run (a plain object: no stack trace to capture). */
+export const BatchAbort = { batchAbort: true } as const;
 
-/** Called by allocators and error paths: in optimistic mode anything unusual aborts the run. */
+/** Called by allocators and error paths: in optimistic mode anything unusual aborts the run.
+ *  `why` documents the call site. */
 export function unusual(k: Kernel, why: string): void {
-  if (k.optimistic > 0) throw new BatchAbort(why);
+  void why;
+  if (k.optimistic > 0) throw BatchAbort;
 }
 
 /**
@@ -42,10 +41,12 @@ export function runSteps(k: Kernel, start: number, end: number, step: number, bo
     k.optimistic--;
     if (r === 0) return 0;
     k.s = snap;
+    snap.restoreAppendOnly();
   } catch (e) {
     k.optimistic--;
-    if (!(e instanceof BatchAbort)) throw e;
+    if (e !== BatchAbort) throw e;
     k.s = snap;
+    snap.restoreAppendOnly();
   }
   let mid = alignDown(start + (end - start) / 2, step);
   if (mid <= start) mid = alignUp(start + 1, step);

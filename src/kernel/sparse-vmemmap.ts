@@ -106,7 +106,8 @@ export interface RamBlock {
  * with warn_alloc() on the first failure ever (static `warned`).
  */
 export function vmemmap_alloc_block(k: Kernel, size: number, node: number, count = 1): RamBlock | null {
-  const key = k.s.nextKey++;
+  // where memblock or the page allocator put the block is unknown: no contiguity key
+  const key = 0;
   if (!k.boot.done) {
     if (count > 1) {
       memblock_alloc_many(k, size, count, k.arch.cfg.memblockGoal, node);

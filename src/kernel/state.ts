@@ -188,6 +188,14 @@ export class KState {
   allocWarned = false;
   /** Allocations made so far, by kind (1-based numbering for fault injection). */
   allocCount: Record<FaultKind, number> = { memblock: 0, buddy: 0, altmap: 0 };
+  /** Lengths of the shared append-only arrays when this copy was taken (see clone). */
+  lens: [number, number, number] = [0, 0, 0];
+  /** Make this snapshot the live state again: drop what was appended since it was taken. */
+  restoreAppendOnly(): void {
+    this.log.length = this.lens[0];
+    this.trace.length = this.lens[1];
+    this.anomalies.length = this.lens[2];
+  }
   /** Things the kernel itself gets wrong on this path (frees a page to the wrong place, leaks one). */
   anomalies: { step: number; site: string; text: string }[] = [];
 
@@ -218,14 +226,16 @@ export class KState {
     c.memmapRamPages = [...this.memmapRamPages];
     c.tablePages = [...this.tablePages];
     c.sparseBuffer = this.sparseBuffer ? { ...this.sparseBuffer } : null;
-    c.log = [...this.log];
+    // log, trace and anomalies are append-only: share them and remember their lengths
+    c.log = this.log;
     c.once = new Set(this.once);
-    c.trace = [...this.trace];
+    c.trace = this.trace;
+    c.lens = [this.log.length, this.trace.length, this.anomalies.length];
     c.pmdRun = this.pmdRun ? { ...this.pmdRun } : null;
     c.nextKey = this.nextKey;
     c.allocWarned = this.allocWarned;
     c.allocCount = { ...this.allocCount };
-    c.anomalies = [...this.anomalies];
+    c.anomalies = this.anomalies;
     return c;
   }
 }

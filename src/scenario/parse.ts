@@ -349,6 +349,13 @@ function check(L: Locator, d: z.output<typeof ScenarioSchema>, steps: ScenarioSt
     const path: Path = ['steps', st.index - 1, st.kind];
     const a = st.args;
     if (st.kind === 'boot' && i !== 0) L.fail(['steps', st.index - 1], 'boot can only be the first step (it is implied when absent)');
+    if (st.kind === 'destroy-namespace' && names.has(a.device as string)) {
+      const di = devices.findIndex((d) => d.name === a.device);
+      if (!steps.slice(0, i).some((x) => x.kind === 'create-namespace' && x.args.device === a.device)) L.fail(path, `no earlier create-namespace step on device "${String(a.device)}"`);
+      if (a.namespace !== undefined && !new RegExp(`^namespace${di}\\.\\d+$`).test(String(a.namespace))) {
+        L.fail([...path, 'namespace'], `"${String(a.namespace)}" is not a namespace of ${String(a.device)} (its namespaces are namespace${di}.N)`);
+      }
+    }
     if ((st.kind === 'create-namespace' || st.kind === 'destroy-namespace') && !names.has(a.device as string)) {
       L.fail([...path, 'device'], `no device "${String(a.device)}"${didYouMean(String(a.device), [...names])}${names.size ? `; devices: ${[...names].join(', ')}` : '; the scenario has no devices'}`);
     }

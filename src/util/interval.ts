@@ -27,13 +27,25 @@ export function plainPayload<V>(eq: (a: V, b: V) => boolean = (a, b) => a === b)
 
 export class IntervalMap<V> {
   private segs: Seg<V>[] = [];
+  /** Copy-on-write: the segment array is shared with a clone until one of them writes. */
+  private shared = false;
 
   constructor(private readonly p: Payload<V>) {}
 
-  clone(copy: (v: V) => V = (v) => v): IntervalMap<V> {
+  /** O(1) copy; payloads must be treated as immutable (they are replaced, never edited). */
+  clone(): IntervalMap<V> {
     const m = new IntervalMap<V>(this.p);
-    m.segs = this.segs.map((s) => ({ start: s.start, end: s.end, v: copy(s.v) }));
+    m.segs = this.segs;
+    m.shared = true;
+    this.shared = true;
     return m;
+  }
+
+  private own(): void {
+    if (this.shared) {
+      this.segs = this.segs.slice();
+      this.shared = false;
+    }
   }
 
   get size(): number {
@@ -105,6 +117,7 @@ export class IntervalMap<V> {
   /** Remove coverage of [start, end); returns what was removed (clipped). */
   clear(start: number, end: number): Seg<V>[] {
     if (start >= end) return [];
+    this.own();
     const i = this.lowerBound(start);
     const removed: Seg<V>[] = [];
     const keep: Seg<V>[] = [];
@@ -126,6 +139,7 @@ export class IntervalMap<V> {
   set(start: number, end: number, v: V): void {
     if (start >= end) return;
     this.clear(start, end);
+    this.own();
     let i = this.lowerBound(start);
     let seg: Seg<V> = { start, end, v };
     const prev = this.segs[i - 1];

@@ -20,11 +20,11 @@ export const asOff = (n: number): VmemOff => n as VmemOff;
 
 const SUFFIX: Record<string, number> = {
   '': 1, B: 1,
-  K: KiB, KB: KiB, KIB: KiB,
-  M: MiB, MB: MiB, MIB: MiB,
-  G: GiB, GB: GiB, GIB: GiB,
-  T: TiB, TB: TiB, TIB: TiB,
-  P: PiB, PB: PiB, PIB: PiB,
+  K: KiB, KIB: KiB,
+  M: MiB, MIB: MiB,
+  G: GiB, GIB: GiB,
+  T: TiB, TIB: TiB,
+  P: PiB, PIB: PiB,
 };
 
 export class SizeError extends Error {}
@@ -51,6 +51,7 @@ export function parseSize(v: unknown): number {
   }
   const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(s.replace(/_/g, ''));
   if (!m) throw new SizeError(`"${v}" is not a size (use e.g. 16G, 512M, 0x1000, 4096)`);
+  if (/^[kmgtp]b$/i.test(m[2]!)) throw new SizeError(`"${v}": write ${m[1]}${m[2]![0]!.toUpperCase()} or ${m[1]}${m[2]![0]!.toUpperCase()}iB (binary units; "${m[2]}" would be ambiguous)`);
   const mult = SUFFIX[m[2]!.toUpperCase()];
   if (mult === undefined) throw new SizeError(`"${v}" has an unknown unit "${m[2]}" (use K, M, G, T or P)`);
   const [ip, fp = ''] = m[1]!.split('.');

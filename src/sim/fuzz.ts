@@ -1,0 +1,215 @@
+/**
+ * `vmemlab fuzz`: random machines and random boot / hot-add / hot-remove / online / offline /
+ * namespace sequences, every invariant checked after every step, failures shrunk to a small
+ * scenario that reproduces them. Pure (no Node imports): the CLI adds progress and files.
+ *
+ * Two kinds of result are kept apart:
+ *  - violations: the model broke an invariant that holds whatever the kernel does
+ *    (altmap-accounting, tables-from-ram, ram-accounting, counters) - a bug in vmemmap-lab;
+ *  - kernel findings: memmap-coverage and kernel-anomaly, i.e. places where the modelled
+ *    kernel itself leaves struct pages unmapped or leaks (see docs/fidelity.md), and any
+ *    violation first seen in a step where the kernel did such a thing (its bookkeeping is
+ *    then off for real: e.g. a memmap page shared by two namespaces freed to the wrong altmap).
+ */
+import { parseScenario, type Scenario } from '../scenario/parse.js';
+import { createMachine, runStep, type StepResult } from './machine.js';
+import type { Violation } from '../check/invariants.js';
+
+export interface FuzzOptions {
+  seed: number;
+  events: number;
+  arch?: 'x86_64' | 'arm64';
+  kernel?: string;
+  /** Steps after boot per random machine. */
+  stepsPerMachine?: number;
+  onProgress?: (p: FuzzProgress) => void;
+}
+
+export interface FuzzProgress {
+  events: number;
+  total: number;
+  machines: number;
+  violations: number;
+  findings: number;
+}
+
+export interface FuzzCase {
+  /** The invariant and the detail of the first failure. */
+  what: string;
+  invariant: string;
+  /** A scenario object (write it as YAML or JSON) that reproduces it, shrunk. */
+  scenario: Record<string, unknown>;
+  /** Steps in the shrunk scenario. */
+  steps: number;
+}
+
+export interface FuzzResult {
+  seed: number;
+  events: number;
+  machines: number;
+  violations: number;
+  findings: number;
+  /** Shrunk reproducers: every violation, and one per distinct kind of finding. */
+  failures: FuzzCase[];
+  findingCases: FuzzCase[];
+}
+
+export const FINDING_INVARIANTS = new Set(['memmap-coverage', 'kernel-anomaly']);
+
+/** mulberry32: a small deterministic PRNG. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const M = 2 ** 20;
+const G = 2 ** 30;
+
+/** A random, valid scenario object. */
+export function randomScenario(rnd: () => number, o: { arch?: string; kernel?: string; steps: number }): Record<string, unknown> {
+  const int = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
+  const pick = <T>(xs: readonly T[]): T => xs[int(0, xs.length - 1)]!;
+  const arch = o.arch ?? pick(['x86_64', 'arm64']);
+  const config = arch === 'x86_64'
+    ? { levels: pick([4, 4, 5]), pse: rnd() < 0.85, hypervisor: rnd() < 0.3 }
+    : pick([{ pageSize: '4K', vaBits: 48 }, { pageSize: '4K', vaBits: 39 }, { pageSize: '4K', vaBits: 52 }, { pageSize: '16K', vaBits: 47 },
+      { pageSize: '16K', vaBits: 48 }, { pageSize: '64K', vaBits: 48 }, { pageSize: '64K', vaBits: 42 }, { pageSize: '64K', vaBits: 52 }]);
+  const page = arch === 'arm64' ? ({ '4K': 4096, '16K': 16384, '64K': 65536 } as Record<string, number>)[(config as { pageSize: string }).pageSize]! : 4096;
+  const scale = pick([2 * M, 2 * M, 64 * M, G]);
+  let cur = arch === 'arm64' ? G : 0;
+  const nNodes = int(1, 4);
+  const nodes = Array.from({ length: nNodes }, (_, id) => {
+    const memory = Array.from({ length: int(1, 2) }, () => {
+      cur += int(0, 4) * 64 * M;
+      const m = { start: cur, size: int(1, 600) * scale };
+      cur += m.size;
+      return m;
+    });
+    const total = memory.reduce((t, m) => t + m.size, 0);
+    const used = Math.floor((total * pick([0, 0, 0.5, 0.9, 0.98, 0.999])) / page) * page;
+    return { id, memory, used };
+  });
+  cur = Math.ceil(cur / G) * G + 4 * G;
+  const devices = Array.from({ length: int(0, 3) }, (_, i) => {
+    const d = { name: `pmem${i}`, type: 'nvdimm', node: int(0, nNodes - 1), start: cur + pick([0, 0, 0, 2 * M, 16 * M]), size: int(1, 200) * 16 * M, labels: rnd() < 0.9 };
+    cur = Math.ceil((d.start + d.size) / G) * G + G;
+    return d;
+  });
+  const hp = Math.ceil(cur / (2 * G)) * 2 * G;
+  const block = arch === 'arm64' && page === 65536 ? 512 * M : 128 * M;
+  const slot = () => hp + int(0, 5) * 4 * G + pick([0, 0, 0, 0, 64 * M, 2 * M]);
+  const steps: unknown[] = ['boot'];
+  const namespaces: Record<string, string[]> = {};
+  for (let i = 0; i < o.steps; i++) {
+    const r = rnd();
+    if (r < 0.22) steps.push({ 'hot-add': { node: int(0, nNodes - 1), start: slot(), size: int(1, 16) * pick([block, block, block, 64 * M]) } });
+    else if (r < 0.38) steps.push({ 'hot-remove': { start: slot(), size: int(1, 16) * block, offline: rnd() < 0.8 } });
+    else if (r < 0.5) steps.push({ online: { start: slot(), size: int(1, 4) * block, type: pick(['online', 'online_movable', 'online_kernel']) } });
+    else if (r < 0.6) steps.push({ offline: { start: slot(), size: int(1, 4) * block } });
+    else if (devices.length === 0) continue;
+    else if (r < 0.85) {
+      const d = pick(devices);
+      const mode = pick(['fsdax', 'fsdax', 'devdax', 'raw']);
+      const a: Record<string, unknown> = { device: d.name, mode };
+      if (mode !== 'raw' && rnd() < 0.7) a.map = pick(['dev', 'mem']);
+      if (rnd() < 0.6) a.size = int(1, 64) * 16 * M;
+      if (mode !== 'raw' && rnd() < 0.4) a.align = pick([page, 2 * M, 32 * M, 512 * M, G]);
+      steps.push({ 'create-namespace': a });
+      (namespaces[d.name] ??= []).push('x');
+    } else {
+      const names = Object.keys(namespaces);
+      if (names.length === 0) continue;
+      steps.push({ 'destroy-namespace': { device: pick(names) } });
+    }
+  }
+  const sc: Record<string, unknown> = { arch, config, nodes, devices, steps };
+  if (o.kernel) sc.kernel = o.kernel;
+  if (rnd() < 0.15) sc.faults = [{ alloc: pick(['memblock', 'buddy', 'altmap']), nth: int(1, 400) }];
+  return sc;
+}
+
+/** Run a scenario object; the first violation (or finding) and the number of events run. */
+export function runCase(obj: Record<string, unknown>): { events: number; violation: Violation | null; finding: Violation | null } {
+  const sc: Scenario = parseScenario('fuzz.json', JSON.stringify(obj));
+  const m = createMachine(sc);
+  const results: StepResult[] = [];
+  let violation: Violation | null = null;
+  let finding: Violation | null = null;
+  const explained = new Set<string>();
+  for (const st of sc.steps) {
+    const r = runStep(m, st, results);
+    results.push(r);
+    const anomalous = r.violations.some((v) => FINDING_INVARIANTS.has(v.invariant));
+    for (const v of r.violations) {
+      const key = v.invariant + ' ' + v.range;
+      if (FINDING_INVARIANTS.has(v.invariant) || anomalous || explained.has(key)) {
+        explained.add(key);
+        finding ??= v;
+      } else violation ??= v;
+    }
+    if (violation) break;
+  }
+  return { events: results.length, violation, finding };
+}
+
+/** Drop steps (keeping boot) while the same invariant still fails: a small reproducer. */
+export function shrink(obj: Record<string, unknown>, invariant: string, isFinding: boolean): Record<string, unknown> {
+  const fails = (o: Record<string, unknown>) => {
+    try {
+      const r = runCase(o);
+      const v = isFinding ? r.finding : r.violation;
+      return v !== null && v.invariant === invariant;
+    } catch {
+      return false;
+    }
+  };
+  let cur = obj;
+  let steps = [...(cur.steps as unknown[])];
+  for (let i = steps.length - 1; i >= 1; i--) {
+    const cand = steps.filter((_, j) => j !== i);
+    const o = { ...cur, steps: cand };
+    if (fails(o)) { steps = cand; cur = o; }
+  }
+  for (const key of ['faults'] as const) {
+    if (cur[key] === undefined) continue;
+    const o = { ...cur };
+    delete o[key];
+    if (fails(o)) cur = o;
+  }
+  return { ...cur, steps };
+}
+
+export function fuzz(o: FuzzOptions): FuzzResult {
+  const rnd = prng(o.seed);
+  const res: FuzzResult = { seed: o.seed, events: 0, machines: 0, violations: 0, findings: 0, failures: [], findingCases: [] };
+  const seenFindings = new Set<string>();
+  const stepsPer = o.stepsPerMachine ?? 40;
+  while (res.events < o.events) {
+    const obj = randomScenario(rnd, { arch: o.arch, kernel: o.kernel, steps: Math.min(stepsPer, Math.max(1, o.events - res.events - 1)) });
+    const r = runCase(obj);
+    res.events += r.events;
+    res.machines++;
+    if (r.violation) {
+      res.violations++;
+      const s = shrink(obj, r.violation.invariant, false);
+      res.failures.push({ what: `${r.violation.invariant}: ${r.violation.detail}`, invariant: r.violation.invariant, scenario: s, steps: (s.steps as unknown[]).length });
+    }
+    if (r.finding) {
+      res.findings++;
+      const key = r.finding.invariant + ':' + r.finding.detail.replace(/0x[0-9a-f]+|\d+/g, '#');
+      if (!seenFindings.has(key)) {
+        seenFindings.add(key);
+        const s = shrink(obj, r.finding.invariant, true);
+        res.findingCases.push({ what: `${r.finding.invariant}: ${r.finding.detail}`, invariant: r.finding.invariant, scenario: s, steps: (s.steps as unknown[]).length });
+      }
+    }
+    o.onProgress?.({ events: res.events, total: o.events, machines: res.machines, violations: res.violations, findings: res.findings });
+  }
+  return res;
+}

@@ -1,0 +1,118 @@
+/**
+ * Trustworthy under bad input and random workloads: the malformed-scenario corpus, a fuzz of
+ * mutated example scenarios (a valid run or a clean ScenarioError, nothing else), the random
+ * workload fuzzer (no invariant violations), and determinism.
+ */
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseScenario, ScenarioError } from '../src/scenario/parse.js';
+import { fuzz, prng } from '../src/sim/fuzz.js';
+import { DEFAULT_SCENARIO, DEFAULT_SCENARIO_NAME, renderJson, runScenario } from '../src/index.js';
+
+const corpus = new URL('./corpus/', import.meta.url);
+
+describe('malformed scenario corpus', () => {
+  for (const f of readdirSync(corpus).filter((x) => x.endsWith('.yaml')).sort()) {
+    it(f, () => {
+      const text = readFileSync(new URL(f, corpus), 'utf8');
+      const want = /^# error: (.*)$/m.exec(text)![1]!;
+      let msg = '';
+      try {
+        parseScenario(f, text);
+      } catch (e) {
+        if (!(e instanceof ScenarioError)) throw e;
+        msg = e.message;
+      }
+      expect(msg).toContain(want);
+      expect(msg.startsWith(`${f}:`)).toBe(true);
+      expect(msg.split('\n')).toHaveLength(1);
+    });
+  }
+});
+
+describe('mutated scenarios', () => {
+  /*
+   * Each example, mutated many times (characters dropped, duplicated or replaced, lines
+   * swapped, numbers changed): parsing either succeeds and the run completes, or fails with
+   * a ScenarioError. Any other exception is a bug.
+   */
+  const seed = 20261124;
+  it(`never an uncaught exception (seed ${seed})`, () => {
+    const rnd = prng(seed);
+    const dir = new URL('../examples/', import.meta.url);
+    const texts = readdirSync(dir).filter((f) => f.endsWith('.yaml')).map((f) => readFileSync(new URL(f, dir), 'utf8'));
+    const junk = ['{', '}', '[', ']', ':', '-', ' ', '\n', '0x', 'G', '9', '-1', '"', 'null', '~', '&a', '*a', '\t', 'é', '1e400'];
+    let ok = 0;
+    let bad = 0;
+    for (let n = 0; n < 600; n++) {
+      let t = texts[n % texts.length]!;
+      for (let m = 0; m < 1 + Math.floor(rnd() * 4); m++) {
+        const i = Math.floor(rnd() * t.length);
+        const r = rnd();
+        if (r < 0.3) t = t.slice(0, i) + t.slice(i + 1 + Math.floor(rnd() * 8));
+        else if (r < 0.6) t = t.slice(0, i) + junk[Math.floor(rnd() * junk.length)] + t.slice(i);
+        else if (r < 0.8) t = t.replace(/\d+/, String(Math.floor(rnd() * 2 ** 40)));
+        else {
+          const lines = t.split('\n');
+          const a = Math.floor(rnd() * lines.length);
+          const b = Math.floor(rnd() * lines.length);
+          [lines[a], lines[b]] = [lines[b]!, lines[a]!];
+          t = lines.join('\n');
+        }
+      }
+      try {
+        runScenario(parseScenario('m.yaml', t));
+        ok++;
+      } catch (e) {
+        if (!(e instanceof ScenarioError)) throw new Error(`mutation ${n} threw ${(e as Error).stack}\n--- scenario ---\n${t}`);
+        bad++;
+      }
+    }
+    expect(ok + bad).toBe(600);
+    expect(bad).toBeGreaterThan(0);
+  }, 120_000);
+});
+
+describe('vmemlab fuzz', () => {
+  it('random workloads: no invariant violations (bounded run)', () => {
+    const r = fuzz({ seed: 7, events: 4000 });
+    expect(r.events).toBeGreaterThanOrEqual(4000);
+    expect(r.failures.map((f) => f.what)).toEqual([]);
+  }, 120_000);
+
+  it('deterministic: the same seed gives the same result', () => {
+    const a = fuzz({ seed: 99, events: 800 });
+    const b = fuzz({ seed: 99, events: 800 });
+    expect(JSON.stringify(a)).toBe(JSON.stringify(b));
+  }, 120_000);
+
+  it('a shrunk reproducer still shows the finding', () => {
+    const r = fuzz({ seed: 3, events: 3000 });
+    expect(r.findingCases.length).toBeGreaterThan(0);
+    for (const c of r.findingCases) {
+      const rep = runScenario(parseScenario('f.json', JSON.stringify(c.scenario))).report;
+      expect(rep.invariants.violations.some((v) => v.invariant === c.invariant)).toBe(true);
+    }
+  }, 120_000);
+});
+
+describe('determinism', () => {
+  /* The same scenario gives byte-identical --json output in separate processes. */
+  it('--json is byte-identical across processes for every example', () => {
+    const bin = new URL('../bin/vmemlab.js', import.meta.url).pathname;
+    const dir = new URL('../examples/', import.meta.url).pathname;
+    for (const f of readdirSync(dir).filter((x) => x.endsWith('.yaml')).slice(0, 4)) {
+      const a = spawnSync(process.execPath, [bin, 'run', dir + f, '--json'], { encoding: 'utf8' }).stdout;
+      const b = spawnSync(process.execPath, [bin, 'run', dir + f, '--json'], { encoding: 'utf8', env: { ...process.env, TZ: 'Pacific/Kiritimati', LANG: 'de_DE.UTF-8' } }).stdout;
+      expect(a.length).toBeGreaterThan(100);
+      expect(a).toBe(b);
+    }
+  }, 60_000);
+
+  it('the default scenario matches the committed golden report', () => {
+    const golden = readFileSync(new URL('./golden/default.json', import.meta.url), 'utf8');
+    const r = runScenario(parseScenario(DEFAULT_SCENARIO_NAME, DEFAULT_SCENARIO));
+    expect(renderJson(r)).toBe(golden);
+  });
+});
