@@ -85,7 +85,10 @@ export function buildScenario(s: MachineSpec): Record<string, unknown> {
       if (st.align === 'pmd' && st.mode !== 'raw') args.align = arm ? (page === 4096 ? 2 * M : page === 16384 ? 32 * M : 512 * M) : 2 * M;
       steps.push({ 'create-namespace': args });
     }
-    if (st.t === 'destroy-namespace') steps.push({ 'destroy-namespace': { device: devices[st.dev % devices.length]!.name } });
+    if (st.t === 'destroy-namespace') {
+      const dev = devices[st.dev % devices.length]!.name;
+      if (steps.some((x) => typeof x === 'object' && (x as Record<string, { device?: string }>)['create-namespace']?.device === dev)) steps.push({ 'destroy-namespace': { device: dev } });
+    }
   }
   return { arch: s.arch.arch, config: s.arch.config, nodes, devices, faults: s.faults, steps };
 }
