@@ -251,7 +251,8 @@ export function offline_blocks(k: Kernel, start: number, size: number): number {
       const n = k.s.nodes[s.v.nid]!;
       const need = (s.end - s.start) * pages;
       if (n.free < need) {
-        printk(k, KERN_DEBUG, FILE + ':offline_pages', 'memory offlining [mem %#010llx-%#010llx] failed due to %s\n', [BigInt(start), BigInt(start + size - 1), 'unmovable page']);
+        // start_isolate_page_range() -> has_unmovable_pages(): -EBUSY (after a dump_page() of the page)
+        printk(k, KERN_DEBUG, FILE + ':offline_pages', 'memory offlining [mem %#010llx-%#010llx] failed due to %s\n', [BigInt(start), BigInt(start + size - 1), 'failure to isolate range'], { approx: true });
         return EBUSY;
       }
       n.free -= need;

@@ -70,10 +70,11 @@ function pagemap_range(k: Kernel, pgmap: DevPagemap, nid: number, spfn: number, 
     return err;
   }
   // move_pfn_range_to_zone(ZONE_DEVICE, ...) and memmap_init_zone_device(): no model state.
+  // memmap_init_zone_device() (mm/mm_init.c): pr_debug("%s initialised %lu pages in %ums\n",
+  // __func__, nr_pages, ...) where nr_pages counts pfns from pfn_first(); the time is unknown
   const a = pgmap.altmap ? k.s.altmaps.get(pgmap.altmap)! : null;
   const first = spfn + (a ? a.reserve + a.free : 0);
-  const nrPages = (epfn + 1 - first) / 2 ** pgmap.vmemmap_shift;
-  printk(k, KERN_DEBUG, FILE + ':memmap_init_zone_device', '%s initialised %lu pages in %ums\n', [pgmap.dev, nrPages, '?'], { approx: true });
+  printk(k, KERN_DEBUG, 'mm/mm_init.c:memmap_init_zone_device', '%s initialised %lu pages in %ums\n', ['memmap_init_zone_device', epfn + 1 - first, '?'], { approx: true });
   return 0;
 }
 

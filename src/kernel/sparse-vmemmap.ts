@@ -261,12 +261,14 @@ function pmdTrack(k: Kernel, a: number, b: number, bk: Backing, node: number): v
   const key = bk.kind === 'altmap' ? 'altmap:' + bk.id : bk.src === 'sparsebuf' ? 'sb:' + bk.key : 'ram:' + bk.key;
   const phys = bk.kind === 'altmap' ? bk.pfn * k.c.PAGE_SIZE : 0;
   const run = k.s.pmdRun;
-  const contiguous = run && run.node === node && run.key === key && run.va1 === a && (!known || run.p1 === phys);
+  // x86 vmemmap_set_pmd(): a run continues while p_end == p and the node is the same (the
+  // virtual addresses need not be adjacent: addr_end is simply overwritten)
+  const contiguous = run && run.node === node && run.key === key && (!known || run.p1 === phys);
   if (!contiguous) {
     vmemmap_populate_print_last(k);
     k.s.pmdRun = { va0: a, va1: b, key, p0: phys, p1: phys + (b - a), node, known };
   } else {
-    run!.va1 = b;
+    run!.va1 = b; // addr_end = addr + PMD_SIZE
     run!.p1 = phys + (b - a);
   }
 }
