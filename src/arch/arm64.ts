@@ -4,7 +4,6 @@
  * Policy: arch/arm64/mm/mmu.c @ v6.18 (vmemmap_populate, vmemmap_check_pmd, vmemmap_free ->
  * unmap_hotplug_range + free_empty_tables, arch_get_mappable_range).
  */
-import { GiB, MiB } from '../util/bits.js';
 import type { KernelProfile } from '../kernels/types.js';
 import type { ArchConfig, ArchPolicy, PtLevel, VmemmapOps, VmemmapRange } from './types.js';
 
@@ -34,6 +33,11 @@ function pgtableLevels(ps: Arm64PageSize, va: number): number {
   return t[ps][va]!;
 }
 
+/** VA sizes offered by a kernel: 52-bit needs 64K pages before v6.9 (LPA2). */
+export function arm64VaBits(ps: Arm64PageSize, p: KernelProfile): number[] {
+  return ARM64_VA_BITS[ps].filter((v) => v !== 52 || ps === '64K' || p.arm64Va52AllGranules);
+}
+
 export function arm64Config(o: Arm64Options, p: KernelProfile): ArchConfig {
   const ps = PAGE_SHIFT[o.pageSize];
   const levels = pgtableLevels(o.pageSize, o.vaBits);
@@ -50,15 +54,32 @@ export function arm64Config(o: Arm64Options, p: KernelProfile): ArchConfig {
   // SECTION_SIZE_BITS: 27 for 4K/16K, 29 for 64K since v5.12; 30 before.
   const SECTION_SIZE_BITS = p.arm64SmallSections ? (o.pageSize === '64K' ? 29 : 27) : 30;
   const STRUCT_PAGE_SIZE = 64;
-  // v6.9+ layout: VMEMMAP_RANGE = _PAGE_END(VA_BITS_MIN) - PAGE_OFFSET,
-  // VMEMMAP_SIZE = (VMEMMAP_RANGE >> PAGE_SHIFT) * sizeof(struct page), VMEMMAP_END = -1 GiB.
-  const vaMin = o.vaBits > 48 ? (o.pageSize === '16K' ? 47 : 48) : o.vaBits;
+  // VMEMMAP_SIZE = (VMEMMAP_RANGE >> PAGE_SHIFT) * sizeof(struct page) with
+  // VMEMMAP_RANGE = _PAGE_END(VA_BITS_MIN) - PAGE_OFFSET (the same size in every layout);
+  // START/END per layout (arch/arm64/include/asm/memory.h):
+  //   v5.4..v5.10: START = -SIZE - 2M, END = START + SIZE, FIXADDR_TOP = START - 20M
+  //   v5.11..v6.8: START = -(1 << (VA_BITS - (PAGE_SHIFT - 6))), FIXADDR_TOP = START - 32M
+  //   v6.9+:       END = -1G, START = END - SIZE, FIXADDR_TOP = -8M
+  const vaMin = o.vaBits > 48 ? (o.pageSize === '16K' && p.arm64Va52AllGranules ? 47 : 48) : o.vaBits;
   const two64 = 1n << 64n;
+  const M = 1n << 20n;
   const pageOffset = two64 - (1n << BigInt(o.vaBits));
   const pageEnd = two64 - (1n << BigInt(vaMin - 1));
   const range = pageEnd - pageOffset;
   const vmemmapSize = (range >> BigInt(ps)) * BigInt(STRUCT_PAGE_SIZE);
-  const VMEMMAP_END = two64 - (1n << 30n);
+  let VMEMMAP_START: bigint;
+  let fixaddrTop: bigint;
+  if (p.arm64VmemmapLayout === 'v5.4') {
+    VMEMMAP_START = two64 - vmemmapSize - 2n * M;
+    fixaddrTop = VMEMMAP_START - 20n * M;
+  } else if (p.arm64VmemmapLayout === 'v5.11') {
+    VMEMMAP_START = two64 - (1n << BigInt(o.vaBits - (ps - 6)));
+    fixaddrTop = VMEMMAP_START - 32n * M;
+  } else {
+    VMEMMAP_START = two64 - (1n << 30n) - vmemmapSize;
+    fixaddrTop = two64 - 8n * M;
+  }
+  const VMEMMAP_END = VMEMMAP_START + vmemmapSize;
   // ARM64_MEMSTART_ALIGN = 1 << max(ARM64_MEMSTART_SHIFT, SECTION_SIZE_BITS);
   // MEMSTART_SHIFT: PUD_SHIFT (4K), CONT_PMD_SHIFT (16K: 25 + 5), PMD_SHIFT (64K)
   const memstartShift = o.pageSize === '4K' ? 30 : o.pageSize === '16K' ? 30 : 29;
@@ -74,7 +95,7 @@ export function arm64Config(o: Arm64Options, p: KernelProfile): ArchConfig {
     MAX_PHYSMEM_BITS: o.vaBits === 52 || o.pageSize === '64K' ? 52 : 48,
     STRUCT_PAGE_SIZE,
     pt: { levels, shift, allocLevels: names.slice(1) },
-    VMEMMAP_START: VMEMMAP_END - vmemmapSize,
+    VMEMMAP_START,
     VMEMMAP_END,
     PAGE_OFFSET: pageOffset,
     // pageblock_order = min(HPAGE_PMD_ORDER, MAX_PAGE_ORDER); 64K: MAX_PAGE_ORDER 13
@@ -87,12 +108,12 @@ export function arm64Config(o: Arm64Options, p: KernelProfile): ArchConfig {
     memstartAlign: 2 ** Math.max(memstartShift, SECTION_SIZE_BITS),
     keepMemblock: true, // arm64 selects ARCH_KEEP_MEMBLOCK
     ptdump: 'arm64',
-    // FIXADDR_TOP = -8 MiB: bm_pud/bm_pmd/bm_pte (arch/arm64/mm/fixmap.c) exist from early boot
-    staticTablesFor: (1n << 64n) - 8n * 1024n * 1024n - 1n,
+    // the fixmap's bm_pud/bm_pmd/bm_pte (arch/arm64/mm/fixmap.c) exist from early boot
+    staticTablesFor: fixaddrTop - 1n,
   };
 }
 
-export function arm64Policy(a: ArchConfig, _p: KernelProfile): ArchPolicy {
+export function arm64Policy(a: ArchConfig, p: KernelProfile): ArchPolicy {
   const sectionMemmap = 2 ** (a.SECTION_SIZE_BITS - a.PAGE_SHIFT) * a.STRUCT_PAGE_SIZE;
   const is4k = a.PAGE_SHIFT === 12;
   const levels = a.pt.levels;
@@ -101,18 +122,33 @@ export function arm64Policy(a: ArchConfig, _p: KernelProfile): ArchPolicy {
   const vaBits = Number(a.config.vaBits);
   const vaMin = vaBits > 48 ? (a.PAGE_SHIFT === 14 ? 47 : 48) : vaBits;
   const linear = Number((two64 - (1n << BigInt(vaMin - 1))) - a.PAGE_OFFSET);
+  const gen = p.arm64Populate;
   return {
     /**
-     * arch/arm64/mm/mmu.c vmemmap_populate() @ v6.14..v6.18: WARN_ON_ONCE if the range is
-     * larger than one section's memmap; base pages (with the altmap) for 16K/64K or for a
-     * range smaller than a section's memmap; hugepages otherwise.
+     * arch/arm64/mm/mmu.c vmemmap_populate() by generation:
+     *  v5.6   16K/64K: vmemmap_populate_basepages(start, end, node) (no altmap); 4K: own PMD
+     *         loop, blocks from RAM, failure -ENOMEM, any existing PMD only verified;
+     *  v5.9   the same with the altmap (eee07935bb52);
+     *  v5.11  4K: a failed PMD falls back to base pages with the same altmap (9f84f39f5515);
+     *  v6.2   16K/64K base pages; 4K: generic vmemmap_populate_hugepages(), check_pmd returns 1;
+     *  v6.14  base pages (with the altmap) for 16K/64K or a range smaller than a section's
+     *         memmap, WARN_ON_ONCE if larger than one section; check_pmd = pmd_sect();
+     *  robin  seed 387-469: 4K as v5.6; 16K/64K one base page per PMD step.
      */
     vmemmap_populate<A>(ops: VmemmapOps<A>, r: VmemmapRange, node: number, altmap: A | null): number {
-      ops.warn_on_once('vmemmap_populate', r.callBytes > sectionMemmap, 'end - start > PAGES_PER_SECTION * sizeof(struct page)');
-      if (!is4k || r.callBytes < sectionMemmap) return ops.basepages(r.start, r.end, node, altmap);
-      return ops.hugepages(r.start, r.end, node, altmap);
+      if (gen === 'v6.14') {
+        ops.warn_on_once('arch/arm64/mm/mmu.c:vmemmap_populate', r.callBytes > sectionMemmap, 'end - start > PAGES_PER_SECTION * sizeof(struct page)');
+        if (!is4k || r.callBytes < sectionMemmap) return ops.basepages(r.start, r.end, node, altmap);
+        return ops.hugepages(r.start, r.end, node, altmap);
+      }
+      const alt = gen === 'v5.6' || gen === 'robin' ? null : altmap;
+      if (!is4k) return gen === 'robin' ? ops.onePagePerPmd(r.start, r.end, node) : ops.basepages(r.start, r.end, node, alt);
+      return ops.hugepages(r.start, r.end, node, alt);
     },
-    checkPmd: 'leaf', // v6.14+: pmd_sect()
+    hugepages: gen === 'v6.14' ? { onFail: 'generic', tableAltmap: true, checkPmd: 'leaf' }
+      : gen === 'v6.2' ? { onFail: 'generic', tableAltmap: true, checkPmd: 'any' }
+      : gen === 'v5.11' ? { onFail: 'basepages', tableAltmap: true, checkPmd: 'any' }
+      : { onFail: 'enomem', tableAltmap: false, checkPmd: 'any' },
     pmdPrintTracker: false,
     free: {
       // free_empty_tables(): PTE tables; PMD tables if CONFIG_PGTABLE_LEVELS > 2; PUD tables if
@@ -121,6 +157,7 @@ export function arm64Policy(a: ArchConfig, _p: KernelProfile): ArchPolicy {
       floorCeiling: true,
       partialPmd: 'always',
       site: 'arch/arm64/mm/mmu.c:vmemmap_free',
+      empty: !p.arm64HotRemove, // v5.6: vmemmap_free() is empty
     },
     memoryBlockSize: () => ({ size: 2 ** a.SECTION_SIZE_BITS, messages: [] }),
     // arch_get_mappable_range(): [__pa(_PAGE_OFFSET(vabits_actual)), __pa(PAGE_END - 1)]
@@ -128,5 +165,3 @@ export function arm64Policy(a: ArchConfig, _p: KernelProfile): ArchPolicy {
     populateSite: 'arch/arm64/mm/mmu.c:vmemmap_populate',
   };
 }
-
-export { GiB, MiB };

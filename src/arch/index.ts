@@ -1,9 +1,9 @@
 import type { KernelProfile } from '../kernels/types.js';
-import { arm64Config, arm64Policy, ARM64_DEFAULT_VA_BITS, ARM64_VA_BITS, type Arm64PageSize } from './arm64.js';
+import { arm64Config, arm64Policy, arm64VaBits, ARM64_DEFAULT_VA_BITS, ARM64_VA_BITS, type Arm64PageSize } from './arm64.js';
 import type { ArchConfig, ArchName, ArchPolicy } from './types.js';
 import { x86Config, x86Policy, X86_DEFAULTS } from './x86_64.js';
 
-export type { ArchConfig, ArchName, ArchPolicy, PtLevel, LeafLevel, VmemmapRange, VmemmapOps } from './types.js';
+export type { ArchConfig, ArchName, ArchPolicy, PtLevel, LeafLevel, VmemmapRange, VmemmapOps, HugepagesVariant } from './types.js';
 export { ARCH_NAMES, PT_LEVELS } from './types.js';
 export { ARM64_VA_BITS } from './arm64.js';
 
@@ -43,7 +43,8 @@ export function resolveArch(name: ArchName, o: ArchOptionsInput, p: KernelProfil
   if (o.pse !== undefined) throw new ArchConfigError('pse', 'pse is an x86_64 option');
   if (o.hypervisor !== undefined) throw new ArchConfigError('hypervisor', 'hypervisor is an x86_64 option');
   const va = o.vaBits ?? ARM64_DEFAULT_VA_BITS[ps];
-  if (!ARM64_VA_BITS[ps].includes(va)) throw new ArchConfigError('vaBits', `arm64 ${ps} supports vaBits ${ARM64_VA_BITS[ps].join(', ')}, not ${va}`);
+  const offered = arm64VaBits(ps, p);
+  if (!offered.includes(va)) throw new ArchConfigError('vaBits', `arm64 ${ps} supports vaBits ${offered.join(', ')}${offered.length < ARM64_VA_BITS[ps].length ? ` in ${p.id} (52 needs 64K pages before v6.9)` : ''}, not ${va}`);
   const cfg = arm64Config({ pageSize: ps, vaBits: va }, p);
   return { cfg, policy: arm64Policy(cfg, p) };
 }

@@ -78,8 +78,10 @@ export interface VmemmapRange {
 export interface VmemmapOps<Altmap> {
   /** vmemmap_populate_basepages(start, end, node, altmap): 0 or -ENOMEM. */
   basepages(start: number, end: number, node: number, altmap: Altmap | null): number;
-  /** vmemmap_populate_hugepages(start, end, node, altmap): 0 or -ENOMEM. */
+  /** vmemmap_populate_hugepages(start, end, node, altmap) with the arch's PMD loop variant: 0 or -ENOMEM. */
   hugepages(start: number, end: number, node: number, altmap: Altmap | null): number;
+  /** Robin Murphy's sketch (seed 445-457): per PMD step, tables and one base page at the step's address. */
+  onePagePerPmd(start: number, end: number, node: number): number;
   pr_err_once(site: string, text: string): void;
   warn_on_once(site: string, cond: boolean, what: string): boolean;
 }
@@ -98,12 +100,28 @@ export interface VmemmapFreePolicy {
   partialPmd: 'if-unused' | 'always';
   /** Where the kernel source for this lives, for messages and docs. */
   site: string;
+  /** vmemmap_free() is an empty function (arm64 <= v5.6): nothing is unmapped or freed. */
+  empty?: boolean;
+}
+
+/**
+ * The PMD loop a vmemmap_populate_hugepages() call runs: the generic one (v6.2+), x86's private
+ * copy (<= v6.1), or arm64's own loops (<= v6.1).
+ */
+export interface HugepagesVariant {
+  /** A failed PMD_SIZE allocation: 'generic' = -ENOMEM with an altmap, else base pages for the
+   *  step; 'enomem' = -ENOMEM always (arm64 <= v5.10); 'basepages' = base pages for the step
+   *  with the same altmap (arm64 v5.11..v6.1). */
+  onFail: 'generic' | 'enomem' | 'basepages';
+  /** A PMD holding a PTE table falls back to base pages with the altmap (generic) or NULL (x86 <= v6.1). */
+  tableAltmap: boolean;
+  /** vmemmap_check_pmd(): 'leaf' = only a huge mapping counts as populated; 'any' = any non-empty PMD (verified, then skipped). */
+  checkPmd: 'leaf' | 'any';
 }
 
 export interface ArchPolicy {
   vmemmap_populate: VmemmapPopulate;
-  /** vmemmap_check_pmd(): 'leaf' = return pmd_leaf/pmd_sect; 'any' = return 1 for any non-empty PMD. */
-  checkPmd: 'leaf' | 'any';
+  hugepages: HugepagesVariant;
   /** x86's " [%lx-%lx] PMD -> [%p-%p] on node %d" run-length tracker in vmemmap_set_pmd(). */
   pmdPrintTracker: boolean;
   free: VmemmapFreePolicy;

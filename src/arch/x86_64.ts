@@ -84,7 +84,9 @@ export function x86Policy(a: ArchConfig, p: KernelProfile): ArchPolicy {
       }
       return ops.basepages(r.start, r.end, node, null);
     },
-    checkPmd: 'leaf', // x86 vmemmap_check_pmd(): pmd_leaf()
+    // generic vmemmap_populate_hugepages() (v6.2+) or x86's private copy (<= v6.1), whose
+    // fallback for a PMD that holds a PTE table passes NULL: base pages from RAM.
+    hugepages: { onFail: 'generic', tableAltmap: p.genericHugepages, checkPmd: 'leaf' },
     pmdPrintTracker: true,
     free: {
       // remove_pagetable(direct=false): free_pte_table / free_pmd_table when empty;

@@ -30,6 +30,16 @@ function check_pfn_span(k: Kernel, pfn: number, nr: number): boolean {
  * section-bounded chunk, stopping at the first error with no rollback.
  */
 export function __add_pages(k: Kernel, nid: number, pfn: number, nr: number, altmap: string | null): number {
+  if (k.profile.hotplugRangeCheck === 'addressable') {
+    // <= v5.10 check_hotplug_memory_addressable(): the "maximum" printed is one bit too wide
+    const bits = k.arch.cfg.MAX_PHYSMEM_BITS;
+    const endInc = (pfn + nr) * k.c.PAGE_SIZE - 1;
+    if (endInc >= 2 ** bits) {
+      WARN(k, true, FILE + ':check_hotplug_memory_addressable', 'Hotplugged memory exceeds maximum addressable address, range=%#llx-%#llx, maximum=%#llx\n',
+        [BigInt(pfn * k.c.PAGE_SIZE), BigInt(endInc), (1n << BigInt(bits + 1)) - 1n]);
+      return E2BIG;
+    }
+  }
   if (altmap) {
     const a = k.s.altmaps.get(altmap)!;
     if (a.base_pfn !== pfn || vmem_altmap_offset(a) > nr) {
@@ -132,6 +142,14 @@ export function mhp_range_allowed(k: Kernel, start: number, size: number): boole
  */
 export function arch_add_memory(k: Kernel, nid: number, start: number, size: number, altmap: string | null): number {
   const P = k.c.PAGE_SIZE;
+  if (k.arch.cfg.arch === 'arm64' && k.profile.arm64AddMemoryCheck === 'linear-region') {
+    // v5.10 inside_linear_region(): [memstart_addr, memstart_addr + 2^(vabits_actual - 1) - 1]
+    const lin = 2 ** (Number(k.arch.cfg.config.vaBits) - 1);
+    if (start < k.boot.memstart || start + size - 1 > k.boot.memstart + lin - 1) {
+      pr_err(k, 'arch/arm64/mm/mmu.c:arch_add_memory', '[%llx %llx] is outside linear mapping region\n', BigInt(start), BigInt(start + size));
+      return EINVAL;
+    }
+  }
   if (k.arch.cfg.arch === 'x86_64') {
     if (start + size - 1 > physmemEnd(k)) {
       WARN(k, true, 'arch/x86/mm/init_64.c:add_pages', null, [], true);
@@ -180,18 +198,21 @@ function busyConflict(k: Kernel, start: number, end: number): boolean {
  * memhp_default_state (its result is ignored).
  */
 export function add_memory(k: Kernel, nid: number, start: number, size: number): number {
-  if (!mhp_range_allowed(k, start, size)) return E2BIG;
+  // v5.11+: mhp_range_allowed() first; <= v5.10 the range is checked in __add_pages()
+  if (k.profile.hotplugRangeCheck === 'mhp' && !mhp_range_allowed(k, start, size)) return E2BIG;
   if (busyConflict(k, start, start + size)) {
     printk(k, KERN_DEBUG, 'kernel/resource.c:register_memory_resource', 'Unable to reserve System RAM region: %016llx->%016llx\n', [BigInt(start), BigInt(start + size)]);
     return EEXIST;
   }
   const e = check_hotplug_memory_range(k, start, size);
   if (e) return e;
-  if (k.arch.cfg.keepMemblock) k.s.memblockMemory.set(start, start + size, nid);
+  // memblock_add_node(): only with ARCH_KEEP_MEMBLOCK since v5.9 (v5.6: always)
+  const keep = k.arch.cfg.keepMemblock || k.profile.hotAddMemblockAlways;
+  if (keep) k.s.memblockMemory.set(start, start + size, nid);
   k.s.nodes[nid]!.online = true;
   const ret = arch_add_memory(k, nid, start, size, null);
   if (ret !== 0) {
-    if (k.arch.cfg.keepMemblock) k.s.memblockMemory.clear(start, start + size);
+    if (keep) k.s.memblockMemory.clear(start, start + size);
     leftBehind(k, 'mm/memory_hotplug.c:add_memory_resource', start, size);
     return ret;
   }
@@ -239,9 +260,10 @@ export function offline_blocks(k: Kernel, start: number, size: number): number {
   const pages = bs / k.c.PAGE_SIZE;
   for (const s of k.s.blocks.overlaps(b0, b1)) {
     if (s.v.state !== 'online') return EINVAL;
-    if (k.arch.cfg.arch === 'arm64' && s.v.early) {
+    if (k.arch.cfg.arch === 'arm64' && !k.profile.arm64HotRemove) return EINVAL; // offline_pages() stub without MEMORY_HOTREMOVE
+    if (k.arch.cfg.arch === 'arm64' && s.v.early && k.profile.arm64BootmemNotifier !== 'none') {
       const sec = 2 ** k.arch.cfg.SECTION_SIZE_BITS;
-      pr_warn(k, 'arch/arm64/mm/mmu.c:prevent_bootmem_remove_notifier', 'Boot memory [%lx %lx] offlining attempted\n', s.start * bs, s.start * bs + sec);
+      if (k.profile.arm64BootmemNotifier === 'warn') pr_warn(k, 'arch/arm64/mm/mmu.c:prevent_bootmem_remove_notifier', 'Boot memory [%lx %lx] offlining attempted\n', s.start * bs, s.start * bs + sec);
       printk(k, KERN_DEBUG, FILE + ':offline_pages', 'memory offlining [mem %#010llx-%#010llx] failed due to %s\n', [BigInt(start), BigInt(start + size - 1), 'notifier failure']);
       return EPERM;
     }
@@ -259,6 +281,7 @@ export function offline_blocks(k: Kernel, start: number, size: number): number {
       n.managed -= need;
     }
     k.s.blocks.set(s.start, s.end, { ...s.v, state: 'offline', zone: null });
+    printk(k, k.profile.offlinedPagesLevel, FILE + ':offline_pages', 'Offlined Pages %ld\n', [pages], { run: { count: s.end - s.start, nth: () => `Offlined Pages ${pages}\n` } });
   }
   return 0;
 }
@@ -269,6 +292,8 @@ export function offline_blocks(k: Kernel, start: number, size: number): number {
  * the block devices, memblock, the resource.
  */
 export function remove_memory(k: Kernel, start: number, size: number): number {
+  // arm64 <= v5.6: no MEMORY_HOTREMOVE; the remove_memory() stub returns -EBUSY
+  if (k.arch.cfg.arch === 'arm64' && !k.profile.arm64HotRemove) return EBUSY;
   if (check_hotplug_memory_range(k, start, size)) {
     printk(k, 0, FILE + ':try_remove_memory', 'kernel BUG at mm/memory_hotplug.c (try_remove_memory: BUG_ON(check_hotplug_memory_range))\n', [], { approx: true });
     return EINVAL;

@@ -3,7 +3,7 @@
  * single-range ZONE_DEVICE pgmap (what pmem fsdax and device-dax use).
  */
 import { arch_add_memory, arch_remove_memory, leftBehind, mhp_range_allowed } from './memory_hotplug.js';
-import { KERN_DEBUG, printk, WARN } from './printk.js';
+import { printk, WARN } from './printk.js';
 import { EINVAL, ENOMEM, ENXIO, type Kernel } from './state.js';
 
 const FILE = 'mm/memremap.c';
@@ -38,7 +38,8 @@ export function memremap_pages(k: Kernel, pgmap: DevPagemap, nid: number): numbe
   const err = pagemap_range(k, pgmap, nid, spfn, epfn, len);
   if (err !== 0) {
     const a = pgmap.altmap ? k.s.altmaps.get(pgmap.altmap) : undefined;
-    WARN(k, !!a && a.alloc !== 0, FILE + ':memunmap_pages', 'failed to free all reserved pages\n', [], true);
+    // v5.10+ unwinds through memunmap_pages() and its altmap check; v5.6/v5.9 do not
+    if (k.profile.memremapFailCheck) WARN(k, !!a && a.alloc !== 0, FILE + ':memunmap_pages', 'failed to free all reserved pages\n', [], true);
     return err;
   }
   return 0;
@@ -55,11 +56,15 @@ function pagemap_range(k: Kernel, pgmap: DevPagemap, nid: number, spfn: number, 
     const covered = ram.reduce((t, r) => t + r.end - r.start, 0);
     const others = k.s.iomem.overlaps(pgmap.start, pgmap.end + 1).some((r) => r.v.kind !== 'System RAM');
     const kind = covered === len || !others ? 'ram' : 'mixed';
-    WARN(k, true, FILE + ':pagemap_range', 'attempted on %s region %#llx-%#llx\n', [kind, BigInt(pgmap.start), BigInt(pgmap.end)], true);
+    if (k.profile.memremapRamFmt === 'pr') {
+      // v5.6/v5.9: "%s attempted on %s region %pr\n" with __func__ and the resource (%pr; flags assumed IORESOURCE_MEM)
+      const pr = `[mem 0x${pgmap.start.toString(16).padStart(8, '0')}-0x${pgmap.end.toString(16).padStart(8, '0')} flags 0x200]`;
+      WARN(k, true, FILE + ':memremap_pages', '%s attempted on %s region %pr\n', ['memremap_pages', kind, pr], true);
+    } else WARN(k, true, FILE + ':pagemap_range', 'attempted on %s region %#llx-%#llx\n', [kind, BigInt(pgmap.start), BigInt(pgmap.end)], true);
     return ENXIO;
   }
   k.s.pgmaps.set(spfn, epfn + 1, pgmap.id); // xa_store_range()
-  if (!mhp_range_allowed(k, pgmap.start, len)) {
+  if (k.profile.hotplugRangeCheck === 'mhp' && !mhp_range_allowed(k, pgmap.start, len)) {
     k.s.pgmaps.clear(spfn, epfn + 1); // pgmap_array_delete()
     return EINVAL;
   }
@@ -74,7 +79,7 @@ function pagemap_range(k: Kernel, pgmap: DevPagemap, nid: number, spfn: number, 
   // __func__, nr_pages, ...) where nr_pages counts pfns from pfn_first(); the time is unknown
   const a = pgmap.altmap ? k.s.altmaps.get(pgmap.altmap)! : null;
   const first = spfn + (a ? a.reserve + a.free : 0);
-  printk(k, KERN_DEBUG, 'mm/mm_init.c:memmap_init_zone_device', '%s initialised %lu pages in %ums\n', ['memmap_init_zone_device', epfn + 1 - first, '?'], { approx: true });
+  printk(k, k.profile.memmapInitZoneDeviceLevel, 'mm/mm_init.c:memmap_init_zone_device', '%s initialised %lu pages in %ums\n', ['memmap_init_zone_device', epfn + 1 - first, '?'], { approx: true });
   return 0;
 }
 

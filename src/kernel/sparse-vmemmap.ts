@@ -146,7 +146,14 @@ function vmemmap_alloc_block_zero(k: Kernel, node: number, count: number): Table
  * vmemmap_alloc_block().
  */
 export function vmemmap_alloc_block_buf(k: Kernel, size: number, node: number, altmap: string | null, count = 1): Backing | null {
-  if (altmap) {
+  if (altmap && k.profile.allocBlockBuf === 'fallback-as-posted') {
+    // seed 316-342 with fallback=false (every modelled caller): NULL if the altmap fails;
+    // otherwise the pr_debug and - as posted - the RAM allocation below, the altmap pfns unused
+    const pfn = altmap_alloc_block_buf(k, size, altmap, count);
+    if (pfn === null) return null;
+    printk(k, KERN_DEBUG, FILE + ':vmemmap_alloc_block_buf', 'altmap block allocation failed,\t\t\t\tfalling back to system memory', [], { run: { count, nth: () => 'altmap block allocation failed,\t\t\t\tfalling back to system memory' } });
+  } else if (altmap) {
+    // v5.9+ (56993b4e147e): the altmap is the only source; in v5.6 x86 made the same choice itself
     const pfn = altmap_alloc_block_buf(k, size, altmap, count);
     return pfn === null ? null : { kind: 'altmap', id: altmap, pfn };
   }
@@ -219,8 +226,10 @@ function populate_tables(k: Kernel, a: number, b: number, node: number, entryLev
  * (vmemmap_pte_populate: an existing PTE is left alone) from vmemmap_alloc_block_buf(), then
  * vmemmap_verify(). The first failure returns -ENOMEM; nothing already done is undone here.
  */
-export function vmemmap_populate_basepages(k: Kernel, start: number, end: number, node: number, altmap: string | null): number {
+export function vmemmap_populate_basepages(k: Kernel, start: number, end: number, node: number, altmapIn: string | null): number {
   const P = k.c.PAGE_SIZE;
+  // v5.6: vmemmap_populate_basepages(start, end, node) has no altmap (1d9cfee7535c added it)
+  const altmap = k.profile.basepagesAltmap ? altmapIn : null;
   // vmemmap_populate_range() steps addr += PAGE_SIZE from `start`, which need not be page
   // aligned (a sub-section's memmap is 2 KiB on 64K pages): the pages visited are the
   // ceil((end - start) / PAGE_SIZE) pages from the one holding `start`.
@@ -285,14 +294,17 @@ export function vmemmap_populate_print_last(k: Kernel): void {
 }
 
 /**
- * vmemmap_populate_hugepages(start, end, node, altmap) (generic since v6.2, 2045a3b8911b):
- * per PMD step: tables; an empty PMD gets a PMD_SIZE block from vmemmap_alloc_block_buf()
- * (vmemmap_set_pmd), and if that fails: -ENOMEM with an altmap ("no fallback"), base pages
- * without one; an existing PMD goes to vmemmap_check_pmd() (a leaf: verified, done); anything
- * else falls back to vmemmap_populate_basepages(addr, next, node, altmap).
+ * vmemmap_populate_hugepages(start, end, node, altmap), in the variant the arch runs (see
+ * HugepagesVariant): the generic loop (mm/sparse-vmemmap.c since v6.2, 2045a3b8911b), x86's
+ * private copy (arch/x86/mm/init_64.c <= v6.1) or arm64's own loops (<= v6.1). Per PMD step:
+ * tables; an empty PMD gets a PMD_SIZE block from vmemmap_alloc_block_buf(); when that fails
+ * the variant decides (-ENOMEM, or base pages for the step); an existing PMD goes to
+ * vmemmap_check_pmd() (verified; a leaf - or with 'any' anything - counts as populated);
+ * anything else falls back to vmemmap_populate_basepages() for the step.
  */
 export function vmemmap_populate_hugepages(k: Kernel, start: number, end: number, node: number, altmap: string | null): number {
   const PMD = k.c.PMD_SIZE;
+  const v = k.arch.policy.hugepages;
   return runSteps(k, start, end, PMD, (a, b) => {
     for (const r of pmdRuns(k, a, b)) {
       const A = alignDown(r.start, PMD);
@@ -307,19 +319,62 @@ export function vmemmap_populate_hugepages(k: Kernel, start: number, end: number
           if (r.start !== A || r.end !== B) k.s.trace.push({ t: 'note', text: 'vmemmap_use_new_sub_pmd: partial PMD' });
           continue;
         }
-        if (altmap) return ENOMEM;
-        if (basepagesPerPmd(k, r.start, r.end, node, altmap) !== 0) return ENOMEM;
+        if (v.onFail === 'enomem' || (v.onFail === 'generic' && altmap)) return ENOMEM;
+        if (basepagesPerPmd(k, r.start, r.end, node, v.onFail === 'basepages' ? altmap : null) !== 0) return ENOMEM;
         continue;
       }
-      if (r.state === 'leaf' || k.arch.policy.checkPmd === 'any') {
-        // vmemmap_check_pmd(): verify [addr, next); a leaf (or, with 'any', anything) counts as populated.
+      if (r.state === 'leaf') {
         vmemmap_verify(k, node, r.start, r.end, PMD, (u) => [Math.max(u, r.start), Math.min(u + PMD, r.end)]);
         continue;
       }
-      if (basepagesPerPmd(k, r.start, r.end, node, altmap) !== 0) return ENOMEM;
+      if (v.checkPmd === 'any') {
+        // the PMD holds a PTE table: vmemmap_verify() looks at that table page; then skipped
+        verifyTablePage(k, node, r.start, r.end);
+        continue;
+      }
+      if (basepagesPerPmd(k, r.start, r.end, node, v.tableAltmap ? altmap : null) !== 0) return ENOMEM;
     }
     return 0;
   });
+}
+
+/** vmemmap_verify((pte_t *)pmd, ...) on a PMD that points to a PTE table: the table page's node. */
+function verifyTablePage(k: Kernel, node: number, a: number, b: number): void {
+  const site = FILE + ':vmemmap_verify';
+  if (k.profile.vmemmapVerifyOnce && k.s.once.has(site)) return;
+  const PMD = k.c.PMD_SIZE;
+  for (const t of k.s.tables.pte.overlaps(a, b)) {
+    if (t.v.node < 0 || k.distance[t.v.node]![node]! <= LOCAL_DISTANCE) continue;
+    const u = alignDown(t.start, PMD);
+    const x = Math.max(u, a);
+    const y = Math.min(u + PMD, b);
+    if (k.profile.vmemmapVerifyOnce) k.s.once.add(site);
+    printk(k, KERN_WARNING, site, '[%lx-%lx] potential offnode page_structs\n', [offToVa(k, x), offToVa(k, y) - 1n]);
+    if (k.profile.vmemmapVerifyOnce) return;
+  }
+}
+
+/**
+ * Robin Murphy's arm64 sketch for 16K/64K (seed 445-457), read with the intended pudp: per PMD
+ * step [addr, next), the tables down to a PTE table and one base page at addr from RAM, then
+ * vmemmap_verify() of the PTE-table page over the whole step. The rest of each step stays
+ * unmapped, as posted.
+ */
+export function vmemmap_one_page_per_pmd(k: Kernel, start: number, end: number, node: number): number {
+  const PMD = k.c.PMD_SIZE;
+  const P = k.c.PAGE_SIZE;
+  for (let addr = start, next = 0; addr < end; addr = next) {
+    next = Math.min(end, alignDown(addr, PMD) + PMD);
+    if (populate_tables(k, addr, addr + 1, node, 'pte') !== 0) return ENOMEM;
+    const pg = alignDown(addr, P);
+    if (!k.s.leaves.get(pg)) {
+      const bk = vmemmap_alloc_block_buf(k, P, node, null, 1);
+      if (!bk) return ENOMEM;
+      mapLeaves(k, pg, pg + P, 'pte', bk);
+    }
+    verifyTablePage(k, node, addr, next);
+  }
+  return 0;
 }
 
 /** The generic helpers handed to an arch's vmemmap_populate() policy. */
@@ -327,6 +382,7 @@ export function vmemmapOps(k: Kernel): VmemmapOps<string> {
   return {
     basepages: (s, e, n, a) => vmemmap_populate_basepages(k, s, e, n, a),
     hugepages: (s, e, n, a) => vmemmap_populate_hugepages(k, s, e, n, a),
+    onePagePerPmd: (s, e, n) => vmemmap_one_page_per_pmd(k, s, e, n),
     pr_err_once: (site, text) => {
       unusual(k, 'pr_err_once');
       pr_err_once(k, site, '%s', text);
@@ -341,12 +397,20 @@ export function vmemmapOps(k: Kernel): VmemmapOps<string> {
  * are sub-section aligned; then the arch's vmemmap_populate() over the struct pages of
  * [pfn, pfn + nr_pages). Returns 0 or -ENOMEM (the kernel returns the memmap or NULL).
  */
-export function __populate_section_memmap(k: Kernel, pfn: number, nr_pages: number, nid: number, altmap: string | null, nsec = 1): number {
+export function __populate_section_memmap(k: Kernel, pfnIn: number, nrIn: number, nid: number, altmap: string | null, nsec = 1): number {
   const { PAGES_PER_SUBSECTION, STRUCT_PAGE } = k.c;
-  if (k.profile.populateSectionAlignCheck && (pfn % PAGES_PER_SUBSECTION !== 0 || nr_pages % PAGES_PER_SUBSECTION !== 0)) {
-    unusual(k, 'misaligned populate');
-    WARN(k, true, FILE + ':__populate_section_memmap', null, [], true);
-    return ENOMEM;
+  let pfn = pfnIn;
+  let nr_pages = nrIn;
+  if (pfn % PAGES_PER_SUBSECTION !== 0 || nr_pages % PAGES_PER_SUBSECTION !== 0) {
+    if (k.profile.populateSectionAlignCheck) {
+      unusual(k, 'misaligned populate');
+      WARN(k, true, FILE + ':__populate_section_memmap', null, [], true);
+      return ENOMEM;
+    }
+    // v5.6: round the range out to sub-sections
+    const end = alignUp(pfn + nr_pages, PAGES_PER_SUBSECTION);
+    pfn = alignDown(pfn, PAGES_PER_SUBSECTION);
+    nr_pages = end - pfn;
   }
   const start = pfnToOff(k, pfn);
   const end = start + nr_pages * STRUCT_PAGE;

@@ -24,6 +24,7 @@ const FILE = 'mm/sparse.c';
 /** sparse_buffer_init(size, nid): one block on exactly `nid`, aligned to section_map_size(). */
 export function sparse_buffer_init(k: Kernel, size: number, nid: number): void {
   WARN(k, k.s.sparseBuffer !== null, FILE + ':sparse_buffer_init', null);
+  // (a leaked buffer's pointer is simply overwritten)
   // memmap_alloc(size, section_map_size(), __pa(MAX_DMA_ADDRESS), nid, true)
   const f = memblock_alloc(k, size, k.c.SECTION_MAP_SIZE, k.arch.cfg.memblockGoal, nid, true);
   k.s.sparseBuffer = f ? { nid, base: f.addr, ptr: f.addr, end: f.addr + size, key: k.s.nextKey++ } : null;
@@ -110,6 +111,9 @@ function sparse_init_nid(k: Kernel, nid: number, segs: { start: number; end: num
     pr_err(k, FILE + ':sparse_init_nid', '%s: node[%d] memory map backing failed. Some memory will not be available.', 'sparse_init_nid', nid);
     const end = segs[segs.length - 1]!.end;
     k.s.sections.clear(failedAt, end);
+    // <= v5.10.7: the failure path skips sparse_buffer_fini(): the buffer's tail stays reserved,
+    // the next sparse_buffer_init() WARNs, and a buffer left by the last node serves hot-adds
+    if (k.profile.sparseInitFailLeaksBuffer) return;
   }
   sparse_buffer_fini(k);
 }
@@ -135,7 +139,8 @@ export function subsection_map_init(k: Kernel): void {
       k.s.subsections.add(alignDown(a, PPSS), alignUp(b, PPSS));
       // one line per section: a partial head, a run of whole sections, a partial tail
       let p = a;
-      const line = (q0: number, q1: number) => pr_debug(k, site, fmt, 'subsection_map_init', Math.floor(q0 / PPS), q1 - q0, idx(q0), idx(q1 - 1));
+      const fn = k.profile.subsectionDebugFunc;
+      const line = (q0: number, q1: number) => pr_debug(k, site, fmt, fn, Math.floor(q0 / PPS), q1 - q0, idx(q0), idx(q1 - 1));
       if (p % PPS !== 0 || b - p < PPS) {
         const e = Math.min(b, alignUp(p + 1, PPS));
         line(p, e);
@@ -145,8 +150,8 @@ export function subsection_map_init(k: Kernel): void {
       if (whole > 0) {
         const sec0 = p / PPS;
         const last = PPS / PPSS - 1;
-        printk(k, 7, site, fmt, ['subsection_map_init', sec0, PPS, 0, last], {
-          run: { count: whole, nth: (i) => `subsection_map_init: sec: ${sec0 + i} pfns: ${PPS} set(0, ${last})\n` },
+        printk(k, 7, site, fmt, [fn, sec0, PPS, 0, last], {
+          run: { count: whole, nth: (i) => `${fn}: sec: ${sec0 + i} pfns: ${PPS} set(0, ${last})\n` },
         });
         p += whole * PPS;
       }
@@ -234,7 +239,12 @@ export function section_deactivate(k: Kernel, pfn: number, nr: number, altmap: s
   const PPS = k.c.PAGES_PER_SECTION;
   // a run of whole sections is empty everywhere; a partial range checks its own section
   const empty = k.s.subsections.coverage(secStart, alignUp(pfn + nr, PPS)) === 0;
-  if (!ms.early) vmemmap_free(k, pfnToOff(k, pfn), pfnToOff(k, pfn + nr), altmap);
+  if (k.profile.earlySectionPartialDepopulate) {
+    // v5.6: an early section's memmap is freed whole (no altmap) once empty; anything else,
+    // early or not, has the removed range depopulated with the caller's altmap
+    if (ms.early && empty) vmemmap_free(k, pfnToOff(k, secStart), pfnToOff(k, alignUp(pfn + nr, PPS)), null);
+    else vmemmap_free(k, pfnToOff(k, pfn), pfnToOff(k, pfn + nr), altmap);
+  } else if (!ms.early) vmemmap_free(k, pfnToOff(k, pfn), pfnToOff(k, pfn + nr), altmap);
   else if (empty) vmemmap_free(k, pfnToOff(k, secStart), pfnToOff(k, alignUp(pfn + nr, PPS)), null); // free_map_bootmem()
   if (empty) k.s.sections.clear(nrSec, Math.ceil((pfn + nr) / PPS));
   k.s.trace.push({ t: 'section', op: 'deactivate', pfn, nr, nid: ms.nid });

@@ -1,46 +1,100 @@
 /**
  * A kernel profile: one kernel version (or one proposed patch series) as a set of behaviour
- * switches. Code never tests a version number; it tests a switch, and every switch names the
- * commit/version that introduced the behaviour it selects.
+ * switches. Code never tests a version number; it tests a switch. Every switch says where the
+ * behaviour comes from; the per-version evidence is in docs/research/versions-*.md.
  */
 export interface KernelProfile {
   id: string;
   /** What this profile is, in one line. */
   title: string;
-  /** Where its facts come from (snapshot read, commits). */
+  /** Where its facts come from (snapshot read, commits, seed lines). */
   provenance: string;
+  /** A release, or a patch series from the LKML thread (modelled exactly as posted). */
+  kind: 'release' | 'proposal';
 
   // ---- mm/sparse-vmemmap.c ----
-  /** vmemmap_verify(): pr_warn_once (v6.0+, "mm/sparse-vmemmap: ... pr_warn_once") vs pr_warn. */
+  /** vmemmap_verify(): pr_warn_once (v6.1+; "mm/sparse-vmemmap: ... pr_warn_once") vs pr_warn every time. */
   vmemmapVerifyOnce: boolean;
-  /** __populate_section_memmap(): WARN_ON_ONCE + NULL on sub-section misalignment (v5.9+) instead of rounding out. */
+  /** __populate_section_memmap(): WARN_ON_ONCE + NULL on sub-section misalignment (v5.9+, 6cda72047ea4) instead of rounding out (v5.6). */
   populateSectionAlignCheck: boolean;
-  /** vmemmap_populate_hugepages() lives in mm/sparse-vmemmap.c with set_pmd/check_pmd hooks (v6.2, 2045a3b8911b). */
+  /**
+   * vmemmap_alloc_block_buf(): 'v5.6' two-argument (no altmap; x86 calls altmap_alloc_block_buf
+   * itself for PMDs); 'v5.9' altmap is the only source when given (56993b4e147e);
+   * 'fallback-as-posted' the seed's follow-up (seed lines 316-342): the altmap is tried, then
+   * the function falls through to RAM whether or not the altmap succeeded.
+   */
+  allocBlockBuf: 'v5.6' | 'v5.9' | 'fallback-as-posted';
+  /** vmemmap_populate_basepages() takes and uses the altmap (v5.9, 1d9cfee7535c; seed V2 1/2). */
+  basepagesAltmap: boolean;
+  /** vmemmap_populate_hugepages() is the generic one (v6.2, 2045a3b8911b); before, x86 had a private copy. */
   genericHugepages: boolean;
 
+  // ---- mm/sparse.c ----
+  /** v5.6 section_deactivate(): a partial removal from an early section depopulates that range (fixed by ef69bc9f689d, v5.9). */
+  earlySectionPartialDepopulate: boolean;
+  /** sparse_init_nid() failure skips sparse_buffer_fini() (<= 5.10.7; fixed in the v5.13 window). */
+  sparseInitFailLeaksBuffer: boolean;
+  /** __func__ of the sub-section map debug line: subsection_map_init, sparse_init_subsection_map (7.1). */
+  subsectionDebugFunc: string;
+
   // ---- mm/memory_hotplug.c ----
-  /** Format of the check_pfn_span() misalignment WARN (v6.6+ fixed the "#%lx" typo). */
+  /** The misalignment WARN, rendered with the function name ("#%lx" typo until v6.6). */
   misalignedFmt: string;
+  /** Range check: 'addressable' = check_hotplug_memory_addressable() in __add_pages (<= v5.10, E2BIG after the resource and block checks); 'mhp' = mhp_range_allowed() first (v5.11+). */
+  hotplugRangeCheck: 'addressable' | 'mhp';
+  /** add_memory_resource() adds hot-added memory to memblock on every arch (v5.6), not only with ARCH_KEEP_MEMBLOCK. */
+  hotAddMemblockAlways: boolean;
+  /** memhp_default_state= accepts only online/offline (v5.6) or all four names (v5.9+). */
+  memhpDefaultStateNames: 'online-offline' | 'all';
+  /** Upstream default online type for hot-added memory (offline in every version). */
+  defaultOnlineType: 'offline' | 'online' | 'online_kernel' | 'online_movable';
+  /** Level of "Offlined Pages %ld\n": pr_info (<= v5.10) or pr_debug. */
+  offlinedPagesLevel: 6 | 7;
+
+  // ---- mm/memremap.c ----
+  /** The "attempted on ... region" WARN: '%pr' form with __func__ (v5.6, v5.9) or '%#llx-%#llx' (v5.10+). */
+  memremapRamFmt: 'pr' | 'llx';
+  /** A failed memremap_pages() runs memunmap_pages() and its altmap check (v5.10+ pagemap_range). */
+  memremapFailCheck: boolean;
+  /** memmap_init_zone_device()'s message: pr_info (<= v6.1) or pr_debug (v6.6+). */
+  memmapInitZoneDeviceLevel: 6 | 7;
 
   // ---- drivers/nvdimm/pfn_devs.c ----
-  /** MAX_STRUCT_PAGE_SIZE: 64, except 128 in v6.1 (6e9f05dc66f9, reverted by c91d71363084). */
+  /** MAX_STRUCT_PAGE_SIZE: 64, except 128 in 6.1.0-6.1.11 (6e9f05dc66f9, reverted by c91d71363084). */
   MAX_STRUCT_PAGE_SIZE: number;
   /** nd_pfn_init(): "dataoff >= size - end_trunc" (v6.6+) vs "dataoff >= size". */
   ndPfnInitSubtractsEndTrunc: boolean;
-
-  // ---- mm/page_alloc / hotplug defaults ----
-  /** CONFIG_MHP_DEFAULT_ONLINE_TYPE upstream default: how hot-added memory is onlined. */
-  defaultOnlineType: 'offline' | 'online' | 'online_kernel' | 'online_movable';
+  /** memremap_compat_align() and nd_pfn_init()'s start check exist (v5.7+); v5.6 uses a fixed 2 MiB and no check. */
+  memremapCompatAlign: boolean;
 
   // ---- arch/x86 ----
-  /** probe_memory_block_size(): v5.10 (bare metal 2 GiB) or v6.18 (memory_block_advised_max_size). */
+  /** probe_memory_block_size(): v5.6 (halving also on bare metal), v5.10 (bare metal 2 GiB), v6.18 (advice). */
   x86MemoryBlockProbe: 'v5.6' | 'v5.10' | 'v6.18';
 
   // ---- arch/arm64 ----
-  /** arm64 vmemmap_populate() generation (arch/arm64/mm/mmu.c). */
-  arm64Populate: 'v6.14';
-  /** arm64 SECTION_SIZE_BITS: 27/29 since v5.12 ("arm64/sparsemem: reduce SECTION_SIZE_BITS"). */
+  /**
+   * arm64 vmemmap_populate() generation (arch/arm64/mm/mmu.c): 'v5.6' own PMD loop / base
+   * pages, altmap ignored; 'v5.9' altmap honoured, PMD failure -ENOMEM; 'v5.11' PMD failure
+   * falls back to base pages with the same altmap (9f84f39f5515); 'v6.2' generic hugepages,
+   * check_pmd returns 1; 'v6.14' sub-section ranges get base pages, check_pmd = pmd_sect;
+   * 'robin' Robin Murphy's consolidation sketch as posted (seed lines 387-469).
+   */
+  arm64Populate: 'v5.6' | 'v5.9' | 'v5.11' | 'v6.2' | 'v6.14' | 'robin';
+  /** arm64 SECTION_SIZE_BITS 27/29 (v5.12+) instead of 30. */
   arm64SmallSections: boolean;
-  /** arm64 vmemmap layout: VMEMMAP_END = -1 GiB (v6.9+). */
-  arm64VmemmapLayout: 'v6.9';
+  /** arm64 VMEMMAP layout: 'v5.4' (START = -SIZE - 2M), 'v5.11' (projection of the linear map), 'v6.9' (END = -1G). */
+  arm64VmemmapLayout: 'v5.4' | 'v5.11' | 'v6.9';
+  /** 52-bit VA with every granule (LPA2, v6.9+) or only 64K. */
+  arm64Va52AllGranules: boolean;
+  /** arm64 memory hot-remove: none (v5.6: MEMORY_HOTREMOVE not offered, vmemmap_free empty) or yes (v5.7+). */
+  arm64HotRemove: boolean;
+  /** arm64 ZONE_DEVICE (needs MEMORY_HOTREMOVE): absent in v5.6. */
+  arm64ZoneDevice: boolean;
+  /** arm64 arch_add_memory() range check: none (<= v5.9), the v5.10 linear-region pr_err, or the generic mhp_range_allowed (v5.11+). */
+  arm64AddMemoryCheck: 'none' | 'linear-region' | 'mhp';
+  /** prevent_bootmem_remove_notifier: none (v5.6), silent NOTIFY_BAD (v5.7-v5.10), with messages (v5.11+). */
+  arm64BootmemNotifier: 'none' | 'silent' | 'warn';
+  /** arm64 ptdump: markers before v6.9 ("PCI I/O end" precedes "vmemmap start"); GP column from v5.9. */
+  arm64PtdumpLegacyMarkers: boolean;
+  arm64PtdumpGpColumn: boolean;
 }

@@ -78,7 +78,7 @@ function arm64Line(k: Kernel, it: Item): string {
   const lpa2 = va === 52 && k.arch.cfg.PAGE_SHIFT !== 16; // PTE_MAYBE_SHARED is 0 with LPA2
   // pte_bits[] in order, each printed as " %s": valid, USR, RDONLY, PXN, SHARED, AF, NG, CONT,
   // BLK (PMD_TYPE_SECT), UXN, GP, then the memory type
-  const attrs = [' ', '   ', 'RW', 'NX', lpa2 ? '   ' : 'SHD', 'AF', '  ', '   ', it.leaf === 'pmd' ? 'BLK' : '   ', 'UXN', '  ', 'MEM/NORMAL'];
+  const attrs = [' ', '   ', 'RW', 'NX', lpa2 ? '   ' : 'SHD', 'AF', '  ', '   ', it.leaf === 'pmd' ? 'BLK' : '   ', 'UXN', ...(k.profile.arm64PtdumpGpColumn ? ['  '] : []), 'MEM/NORMAL'];
   return head + attrs.map((x) => ' ' + x).join('');
 }
 
@@ -90,7 +90,8 @@ export function ptdump(k: Kernel): string[] {
   const x86 = k.arch.cfg.ptdump === 'x86';
   const out: string[] = [];
   if (x86) out.push('---[ Vmemmap ]---');
-  else out.push('---[ vmalloc() end ]---', '---[ vmemmap start ]---');
+  // <= v6.8 the vmemmap is the top region, after the PCI I/O window; v6.9+ it follows vmalloc
+  else out.push(k.profile.arm64PtdumpLegacyMarkers ? '---[ PCI I/O end ]---' : '---[ vmalloc() end ]---', '---[ vmemmap start ]---');
   for (const it of lines) out.push(x86 ? x86Line(k, it) : arm64Line(k, it));
   if (x86) out.push(`# vmemlab: the dump stops at the end of the vmemmap region (0x${k.arch.cfg.VMEMMAP_END.toString(16)}); the kernel continues the last hole to the next marker`);
   else out.push('---[ vmemmap end ]---');

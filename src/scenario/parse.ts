@@ -67,9 +67,13 @@ function levenshtein(a: string, b: string): number {
 export function didYouMean(word: string, options: readonly string[]): string {
   let best = '';
   let bestD = Infinity;
+  const lcp = (a: string, b: string) => { let i = 0; while (i < a.length && i < b.length && a[i] === b[i]) i++; return i; };
   for (const o of options) {
     const dd = levenshtein(word.toLowerCase(), o.toLowerCase());
-    if (dd < bestD) { bestD = dd; best = o; }
+    // ties: the longer common prefix, then the closer length
+    const better = dd < bestD || (dd === bestD && (lcp(o, word) > lcp(best, word) ||
+      (lcp(o, word) === lcp(best, word) && Math.abs(o.length - word.length) < Math.abs(best.length - word.length))));
+    if (better) { bestD = dd; best = o; }
   }
   const prefix = options.find((o) => o.toLowerCase().startsWith(word.toLowerCase()) && word.length >= 2);
   if (prefix) return ` (did you mean "${prefix}"?)`;

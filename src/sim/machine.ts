@@ -71,7 +71,9 @@ export function createMachine(sc: Scenario): Machine {
     const [key, val] = tok.split('=', 2) as [string, string | undefined];
     if (key === 'memhp_default_state') {
       // mm/memory_hotplug.c setup_memhp_default_state(): unknown values are ignored
-      if (val === 'offline' || val === 'online' || val === 'online_kernel' || val === 'online_movable') k.cmdline.onlineType = val;
+      // v5.6 knows only online/offline; later versions all four names
+      const names = profile.memhpDefaultStateNames === 'all' ? ['offline', 'online', 'online_kernel', 'online_movable'] : ['offline', 'online'];
+      if (val !== undefined && names.includes(val)) k.cmdline.onlineType = val as 'online';
       else ignored.push(tok);
     } else ignored.push(tok);
   }

@@ -14,7 +14,7 @@ import { shortSize } from '../util/units.js';
 import { memremap_pages, memunmap_pages, type DevPagemap } from '../kernel/memremap.js';
 import { __nvdimm_setup_pfn, nd_pfn_default_alignment, nd_pfn_init, nd_pfn_supported_alignments } from '../kernel/nvdimm/pfn_devs.js';
 import { KERN_ERR, KERN_INFO, printk } from '../kernel/printk.js';
-import { EINVAL, ENOSPC, ENXIO, type Kernel } from '../kernel/state.js';
+import { EINVAL, ENODEV, ENOSPC, ENXIO, type Kernel } from '../kernel/state.js';
 import type { ArchConfig } from '../arch/types.js';
 import type { KernelProfile } from '../kernels/types.js';
 import { orderBase2 } from '../util/bits.js';
@@ -128,6 +128,12 @@ export function planNamespace(a0: ArchConfig, prof: KernelProfile, r: Region, a:
   const map = mode === 'raw' ? null : (a.map ?? 'dev');
   const P = a0.PAGE_SIZE;
   const no = (errno: number, ...messages: string[]): NamespacePlan => ({ errno, messages, kmsgs: [] });
+  // No ZONE_DEVICE (arm64 v5.6: no MEMORY_HOTREMOVE): no pfn or dax seed, only raw namespaces
+  if (a0.arch === 'arm64' && !prof.arm64ZoneDevice && mode !== 'raw') {
+    return mode === 'devdax'
+      ? no(ENODEV, '  Error: Kernel does not support devdax mode', 'failed to create namespace: No such device')
+      : no(EINVAL, `  Error: operation failed, ${r.name} cannot support requested mode`, 'failed to create namespace: Invalid argument');
+  }
   // --align
   let align: number;
   if (a.align !== undefined) {

@@ -59,7 +59,8 @@ export function nd_pfn_init(a: ArchConfig, p: KernelProfile, start: number, size
   const compat = memremap_compat_align(a);
   const npfns0 = Math.floor((size - SZ_8K) / a.PAGE_SIZE);
   const A = Math.max(align, compat);
-  if (start % compat !== 0) {
+  // the start check arrived with memremap_compat_align() (v5.7); v5.6 uses a fixed 2 MiB
+  if (p.memremapCompatAlign && start % compat !== 0) {
     return { errno: EINVAL, msg: '%s: start %pa misaligned to %#lx\n', args: [nsName, '0x' + start.toString(16).padStart(16, '0'), compat] };
   }
   const end_trunc = start + size - alignDown(start + size, A);

@@ -1,0 +1,103 @@
+/**
+ * Releases other than v6.18, each written as the differences from its neighbour. Evidence
+ * per switch: docs/research/versions-x86-generic.md and versions-arm64-seed.md (snapshots:
+ * 5.6.4, 5.9.1, 5.10.7, 5.15.100, 6.1.0-rc7/6.1.20, 6.6.9, 6.12.0, 6.18.2, 7.1.5).
+ */
+import type { KernelProfile } from './types.js';
+import { v6_18 } from './v6.18.js';
+
+/** The newest tree the source index holds (danayer/linux-7.1.5). */
+export const v7_1: KernelProfile = {
+  ...v6_18,
+  id: 'v7.1',
+  title: 'Linux 7.1 (newest available)',
+  provenance: 'linux 7.1.5 (danayer/linux-7.1.5 @ 9d1745cf8134): hot-plug section code moved into mm/sparse-vmemmap.c',
+  subsectionDebugFunc: 'sparse_init_subsection_map', // renamed in 7.1
+};
+
+export const v6_12: KernelProfile = {
+  ...v6_18,
+  id: 'v6.12',
+  title: 'Linux 6.12 (Debian 12 backports / Debian 13)',
+  provenance: 'linux 6.12.0 (shilei-massclouds/linux-6.12 @ e02d6450498d)',
+  x86MemoryBlockProbe: 'v5.10', // no memory_block_advised_max_size() yet
+};
+
+export const v6_6: KernelProfile = {
+  ...v6_12,
+  id: 'v6.6',
+  title: 'Linux 6.6',
+  provenance: 'linux 6.6.9 (mihaelbh/adding-new-sched-policy-to-linux-6.6.9 @ b0e4488ba24c)',
+  arm64Populate: 'v6.2', // generic hugepages, vmemmap_check_pmd() returns 1
+  arm64VmemmapLayout: 'v5.11',
+  arm64Va52AllGranules: false, // 52-bit only with 64K before v6.9
+  arm64PtdumpLegacyMarkers: true,
+};
+
+export const v6_1: KernelProfile = {
+  ...v6_6,
+  id: 'v6.1',
+  title: 'Linux 6.1.0 (MAX_STRUCT_PAGE_SIZE 128; 6.1.12+ went back to 64)',
+  provenance: 'linux 6.1-rc7 (krr-io/linux-6.1.0), cross-checked with 6.1.20 (c1336658570/linux-6.1.20), which has MAX_STRUCT_PAGE_SIZE 64 (c91d71363084 in 6.1.12)',
+  genericHugepages: false, // x86 private vmemmap_populate_hugepages()
+  arm64Populate: 'v5.11', // own 4K loop, PMD failure -> base pages with the same altmap
+  misalignedFmt: 'Misaligned %s start: %#lx end: #%lx\n',
+  ndPfnInitSubtractsEndTrunc: false,
+  MAX_STRUCT_PAGE_SIZE: 128, // 6e9f05dc66f9
+  memmapInitZoneDeviceLevel: 6,
+};
+
+export const v5_15: KernelProfile = {
+  ...v6_1,
+  id: 'v5.15',
+  title: 'Linux 5.15',
+  provenance: 'linux 5.15.100 (zcjie1/linux-5.15.100 @ 52bed7a9a5ad)',
+  vmemmapVerifyOnce: false,
+  MAX_STRUCT_PAGE_SIZE: 64,
+  memmapInitZoneDeviceLevel: 6,
+};
+
+export const v5_10: KernelProfile = {
+  ...v5_15,
+  id: 'v5.10',
+  title: 'Linux 5.10',
+  provenance: 'linux 5.10.7 (ejga2001/linux-5.10.7 @ 3791f9c55148)',
+  hotplugRangeCheck: 'addressable',
+  offlinedPagesLevel: 6,
+  sparseInitFailLeaksBuffer: true,
+  arm64Populate: 'v5.9',
+  arm64SmallSections: false,
+  arm64VmemmapLayout: 'v5.4',
+  arm64AddMemoryCheck: 'linear-region',
+  arm64BootmemNotifier: 'silent',
+};
+
+export const v5_9: KernelProfile = {
+  ...v5_10,
+  id: 'v5.9',
+  title: 'Linux 5.9 (the altmap series landed)',
+  provenance: 'linux 5.9.1 (ach84/linux-5.9.1 @ 1722444408da); 1d9cfee7535c, 56993b4e147e, eee07935bb52',
+  memremapRamFmt: 'pr',
+  memremapFailCheck: false,
+  arm64AddMemoryCheck: 'none',
+};
+
+export const v5_6: KernelProfile = {
+  ...v5_9,
+  id: 'v5.6',
+  title: 'Linux 5.6 (before the thread)',
+  provenance: 'linux 5.6.4 (shmily1012/linux-5.6.4 @ 93830a5cf2aa)',
+  populateSectionAlignCheck: false,
+  allocBlockBuf: 'v5.6',
+  basepagesAltmap: false,
+  earlySectionPartialDepopulate: true,
+  hotAddMemblockAlways: true,
+  memhpDefaultStateNames: 'online-offline',
+  memremapCompatAlign: false,
+  x86MemoryBlockProbe: 'v5.6',
+  arm64Populate: 'v5.6',
+  arm64HotRemove: false,
+  arm64ZoneDevice: false,
+  arm64BootmemNotifier: 'none',
+  arm64PtdumpGpColumn: false,
+};
