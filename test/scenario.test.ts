@@ -44,7 +44,7 @@ describe('scenario errors', () => {
     ['expect a later step', ok + 'steps:\n  - boot\n  - expect: { step: 3 }\n', 's.yaml:7:21: steps[1].expect.step: expect can only check an earlier step (this is step 2)'],
     ['arch config', ok.replace('arch: x86_64', 'arch: arm64\nconfig: { pageSize: 64K, vaBits: 39 }'), 's.yaml:2:26: config.vaBits: arm64 64K supports vaBits 42, 48, 52, not 39'],
     ['x86 option on arm64', ok.replace('arch: x86_64', 'arch: arm64\nconfig: { pse: false }'), 's.yaml:2:11: config.pse: pse is an x86_64 option'],
-    ['unknown kernel', ok + 'kernel: v6.19\n', 's.yaml:5:9: kernel: unknown kernel profile "v6.19" (did you mean "v6.18"?); `vmemlab kernels` lists them'],
+    ['unknown kernel', ok + 'kernel: 6.18\n', 's.yaml:5:9: kernel: unknown kernel profile "6.18" (did you mean "v6.18"?); `vmemlab kernels` lists them'],
     ['distances', ok + 'distances: [[12]]\n', "s.yaml:5:14: distances[0][0]: a node's distance to itself must be 10 (LOCAL_DISTANCE), not 12"],
     ['empty file', '', 's.yaml:1:1: the scenario is empty (expected a map with arch, nodes and steps)'],
     ['a list instead of a map', '- a\n- b\n', 's.yaml:1:1: expected a map with arch, nodes and steps, got a list'],
