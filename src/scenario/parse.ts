@@ -287,7 +287,9 @@ function size(L: Locator, path: Path, v: unknown, what: string, opts: { nonzero?
 }
 
 function check(L: Locator, d: z.output<typeof ScenarioSchema>, steps: ScenarioStep[]): Scenario {
-  const kernel = d.kernel ?? DEFAULT_KERNEL;
+  if (typeof d.kernel === 'number') L.fail(['kernel'], `write the profile id as text, e.g. kernel: v${d.kernel} (a bare ${d.kernel} is a number: 6.10 would read as 6.1)`);
+  let kernel = (d.kernel as string | undefined) ?? DEFAULT_KERNEL;
+  if (!findProfile(kernel) && findProfile('v' + kernel)) kernel = 'v' + kernel;
   const profile = findProfile(kernel);
   if (!profile) L.fail(['kernel'], `unknown kernel profile "${kernel}"${didYouMean(kernel, PROFILES.map((p) => p.id))}; \`vmemlab kernels\` lists them`);
   let arch;

@@ -101,7 +101,7 @@ export const ScenarioSchema = z.strictObject({
   description: z.string().optional(),
   arch: z.enum(['x86_64', 'arm64']),
   config: ConfigSchema.default({}),
-  kernel: z.string().optional().describe('Kernel profile id; `vmemlab kernels` lists them (default v6.18)'),
+  kernel: z.union([z.string(), z.number()]).optional().describe('Kernel profile id, e.g. v6.18 or seed-v2; `vmemlab kernels` lists them (default v6.18)'),
   cmdline: z.string().default('').describe('Kernel parameters the model understands: memhp_default_state='),
   nodes: z.array(NodeSchema).min(1),
   distances: z.array(z.array(z.number().int())).optional().describe('node_distance() matrix; default 10 on the diagonal, 20 elsewhere'),
