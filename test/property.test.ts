@@ -10,6 +10,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { parseScenario } from '../src/scenario/parse.js';
+import { findProfile, PROFILES } from '../src/kernels/index.js';
 import { runFast, runReference } from './reference/compare.js';
 
 const M = 2 ** 20;
@@ -40,6 +41,7 @@ export const machineArbForTests = fc.record({
   devices: fc.array(fc.record({ node: fc.nat(2), size16m: fc.integer({ min: 4, max: 160 }), skew2m: fc.constantFrom(0, 0, 1, 3) }), { maxLength: 2 }),
   steps: fc.array(stepArb, { maxLength: 9 }),
   faults: fc.array(fc.record({ alloc: fc.constantFrom('memblock', 'buddy', 'altmap'), nth: fc.integer({ min: 1, max: 300 }) }), { maxLength: 2 }),
+  kernel: fc.constantFrom(...PROFILES.map((p) => p.id)),
 });
 
 const machineArb = machineArbForTests;
@@ -90,7 +92,7 @@ export function buildScenario(s: MachineSpec): Record<string, unknown> {
       if (steps.some((x) => typeof x === 'object' && (x as Record<string, { device?: string }>)['create-namespace']?.device === dev)) steps.push({ 'destroy-namespace': { device: dev } });
     }
   }
-  return { arch: s.arch.arch, config: s.arch.config, nodes, devices, faults: s.faults, steps };
+  return { arch: s.arch.arch, config: s.arch.config, kernel: s.kernel, nodes, devices, faults: s.faults, steps };
 }
 
 function check(obj: Record<string, unknown>): void {
@@ -99,7 +101,8 @@ function check(obj: Record<string, unknown>): void {
   const fast = runFast(sc);
   const ref = runReference(sc);
   const ctx = `scenario (save under test/regressions/ to keep it):\n${yaml}`;
-  expect(fast.violations, ctx).toEqual([]);
+  // releases must keep the invariants; the thread's proposals are modelled with their defects
+  if (findProfile(sc.kernel)!.kind === 'release') expect(fast.violations, ctx).toEqual([]);
   expect(fast.steps, ctx).toEqual(ref.steps);
   for (let i = 0; i < ref.states.length; i++) expect(fast.states[i], `state after step ${i + 1}; ${ctx}`).toEqual(ref.states[i]);
   expect(fast.altmapLines, ctx).toEqual(ref.altmapLines);

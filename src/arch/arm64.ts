@@ -142,7 +142,15 @@ export function arm64Policy(a: ArchConfig, p: KernelProfile): ArchPolicy {
         return ops.hugepages(r.start, r.end, node, altmap);
       }
       const alt = gen === 'v5.6' || gen === 'robin' ? null : altmap;
-      if (!is4k) return gen === 'robin' ? ops.onePagePerPmd(r.start, r.end, node) : ops.basepages(r.start, r.end, node, alt);
+      if (!is4k && gen === 'robin') {
+        // the sketch's loop restarts at every call's start: run it per section call
+        for (let s = r.start; s < r.end; s += r.callBytes) {
+          const e = ops.onePagePerPmd(s, Math.min(r.end, s + r.callBytes), node);
+          if (e !== 0) return e;
+        }
+        return 0;
+      }
+      if (!is4k) return ops.basepages(r.start, r.end, node, alt);
       return ops.hugepages(r.start, r.end, node, alt);
     },
     hugepages: gen === 'v6.14' ? { onFail: 'generic', tableAltmap: true, checkPmd: 'leaf' }

@@ -134,6 +134,24 @@ export function randomScenario(rnd: () => number, o: { arch?: string; kernel?: s
   return sc;
 }
 
+/**
+ * Split a step's violations into model violations and kernel findings: memmap-coverage and
+ * kernel-anomaly are findings, and so is anything first seen in a step with one (the
+ * kernel's own bookkeeping is then off) and its repeats in later steps (`explained`).
+ */
+export function classify(violations: Violation[], explained: Set<string>): { violations: Violation[]; findings: Violation[] } {
+  const out = { violations: [] as Violation[], findings: [] as Violation[] };
+  const anomalous = violations.some((v) => FINDING_INVARIANTS.has(v.invariant));
+  for (const v of violations) {
+    const key = v.invariant + ' ' + v.range;
+    if (FINDING_INVARIANTS.has(v.invariant) || anomalous || explained.has(key)) {
+      explained.add(key);
+      out.findings.push(v);
+    } else out.violations.push(v);
+  }
+  return out;
+}
+
 /** Run a scenario object; the first violation (or finding) and the number of events run. */
 export function runCase(obj: Record<string, unknown>): { events: number; violation: Violation | null; finding: Violation | null } {
   const sc: Scenario = parseScenario('fuzz.json', JSON.stringify(obj));
@@ -145,14 +163,9 @@ export function runCase(obj: Record<string, unknown>): { events: number; violati
   for (const st of sc.steps) {
     const r = runStep(m, st, results);
     results.push(r);
-    const anomalous = r.violations.some((v) => FINDING_INVARIANTS.has(v.invariant));
-    for (const v of r.violations) {
-      const key = v.invariant + ' ' + v.range;
-      if (FINDING_INVARIANTS.has(v.invariant) || anomalous || explained.has(key)) {
-        explained.add(key);
-        finding ??= v;
-      } else violation ??= v;
-    }
+    const c = classify(r.violations, explained);
+    finding ??= c.findings[0] ?? null;
+    violation ??= c.violations[0] ?? null;
     if (violation) break;
   }
   return { events: results.length, violation, finding };

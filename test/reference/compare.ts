@@ -6,6 +6,7 @@ import { leafCounts, memmapBacking, pageTablePages, sectionCounts, vmemmapRanges
 import type { Kernel } from '../../src/kernel/state.js';
 import { unmappedMemmapBytes } from '../../src/check/invariants.js';
 import { runReference, type RefReport, type RefState } from './model.js';
+import { classify } from '../../src/sim/fuzz.js';
 
 function fastState(k: Kernel): RefState {
   const pt = pageTablePages(k);
@@ -31,13 +32,14 @@ export function runFast(sc: Scenario): RefReport & { violations: string[] } {
   const steps = sc.steps[0]?.kind === 'boot' ? sc.steps : [{ kind: 'boot' as const, args: {}, index: 0, line: 0 }, ...sc.steps];
   const out: RefReport & { violations: string[] } = { steps: [], states: [], altmapLines: [], offnode: [], violations: [] };
   const results = [];
+  const explained = new Set<string>();
   for (const st of steps) {
     if (st.kind === 'expect') continue;
     const r = runStep(m, st, results);
     results.push(r);
     out.steps.push({ ok: r.ok, errno: r.errno });
     out.states.push(fastState(m.k));
-    out.violations.push(...r.violations.filter((v) => v.invariant !== 'kernel-anomaly' && v.invariant !== 'memmap-coverage').map((v) => `step ${v.step} ${v.invariant}: ${v.range}: ${v.detail}`));
+    out.violations.push(...classify(r.violations, explained).violations.map((v) => `step ${v.step} ${v.invariant}: ${v.range}: ${v.detail}`));
   }
   for (const msg of m.k.s.log) {
     if (msg.site.endsWith(':altmap_alloc_block_buf') && msg.level === 7) out.altmapLines.push(...renderMessage(msg));

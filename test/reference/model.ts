@@ -16,7 +16,7 @@ import type { Scenario, ScenarioStep } from '../../src/scenario/parse.js';
 import { makeRegion, planNamespace, type Region } from '../../src/sim/ndctl.js';
 
 const ENOMEM = -12, EINVAL = -22, EEXIST = -17, ENXIO = -6, EBUSY = -16, E2BIG = -7, EPERM = -1, ERANGE = -34;
-const NAMES: Record<number, string> = { [-12]: 'ENOMEM', [-22]: 'EINVAL', [-17]: 'EEXIST', [-6]: 'ENXIO', [-16]: 'EBUSY', [-7]: 'E2BIG', [-1]: 'EPERM', [-34]: 'ERANGE', [-28]: 'ENOSPC' };
+const NAMES: Record<number, string> = { [-12]: 'ENOMEM', [-22]: 'EINVAL', [-17]: 'EEXIST', [-6]: 'ENXIO', [-16]: 'EBUSY', [-7]: 'E2BIG', [-1]: 'EPERM', [-34]: 'ERANGE', [-28]: 'ENOSPC', [-19]: 'ENODEV' };
 
 type B = { kind: 'ram'; node: number } | { kind: 'altmap'; id: string; pfn: number };
 interface Alt { id: string; base_pfn: number; end_pfn: number; reserve: number; free: number; align: number; alloc: number }
@@ -104,7 +104,8 @@ export class Reference {
     this.onlineType = this.p.defaultOnlineType;
     for (const tok of sc.cmdline.split(/\s+/).filter(Boolean)) {
       const [k, v] = tok.split('=');
-      if (k === 'memhp_default_state' && ['offline', 'online', 'online_kernel', 'online_movable'].includes(v!)) this.onlineType = v!;
+      const names = this.p.memhpDefaultStateNames === 'all' ? ['offline', 'online', 'online_kernel', 'online_movable'] : ['offline', 'online'];
+      if (k === 'memhp_default_state' && names.includes(v!)) this.onlineType = v!;
     }
     if (this.a.cfg.staticTablesFor !== null) {
       const off = Number(this.a.cfg.staticTablesFor - this.c.origin);
@@ -216,7 +217,9 @@ export class Reference {
     return pfn;
   }
   allocBuf(size: number, node: number, altmap: string | null): B | null {
-    if (altmap) {
+    if (altmap && this.p.allocBlockBuf === 'fallback-as-posted') {
+      if (this.altmapAlloc(size, altmap) === null) return null; // then RAM, as posted
+    } else if (altmap) {
       const pfn = this.altmapAlloc(size, altmap);
       return pfn === null ? null : { kind: 'altmap', id: altmap, pfn };
     }
@@ -256,7 +259,8 @@ export class Reference {
       this.offnode.push(`[${hex(this.c.origin + BigInt(start))}-${hex(this.c.origin + BigInt(end) - 1n)}] potential offnode page_structs`);
     }
   }
-  basepages(start: number, end: number, node: number, altmap: string | null): number {
+  basepages(start: number, end: number, node: number, altmapIn: string | null): number {
+    const altmap = this.p.basepagesAltmap ? altmapIn : null;
     for (let addr = start; addr < end; addr += this.P) {
       if (this.pmd.has(Math.floor(addr / this.PMD))) continue;
       if (!this.ensureTables(addr, node, 'pte')) return ENOMEM;
@@ -270,31 +274,68 @@ export class Reference {
     }
     return 0;
   }
+  verifyTable(node: number, addr: number, next: number) {
+    if (this.p.vmemmapVerifyOnce && this.verifyFired) return;
+    const owner = this.tables.pte.get(Math.floor(addr / this.c.tableSpan.pte));
+    if (owner === undefined || owner < 0) return;
+    if (this.sc.distances[owner]![node]! > 10) {
+      this.verifyFired = true;
+      this.offnode.push(`[${hex(this.c.origin + BigInt(addr))}-${hex(this.c.origin + BigInt(next) - 1n)}] potential offnode page_structs`);
+    }
+  }
   hugepages(start: number, end: number, node: number, altmap: string | null): number {
+    const v = this.a.policy.hugepages;
     for (let addr = start, next = 0; addr < end; addr = next) {
       next = Math.min(Math.floor(addr / this.PMD) * this.PMD + this.PMD, end);
       if (!this.ensureTables(addr, node, 'pmd')) return ENOMEM;
       const idx = Math.floor(addr / this.PMD);
       const hasTable = this.a.cfg.pt.shift.pte !== null && this.tables.pte.has(idx);
+      let fallbackAltmap = v.tableAltmap ? altmap : null;
       if (!this.pmd.has(idx) && !hasTable) {
         const b = this.allocBuf(this.PMD, node, altmap);
         if (b) { this.pmd.set(idx, b); continue; }
-        if (altmap) return ENOMEM;
-      } else if (this.pmd.has(idx) || this.a.policy.checkPmd === 'any') {
-        if (this.pmd.has(idx)) this.verify(this.pmd.get(idx)!, node, addr, next);
+        if (v.onFail === 'enomem' || (v.onFail === 'generic' && altmap)) return ENOMEM;
+        fallbackAltmap = v.onFail === 'basepages' ? altmap : null;
+      } else if (this.pmd.has(idx)) {
+        this.verify(this.pmd.get(idx)!, node, addr, next);
+        continue;
+      } else if (v.checkPmd === 'any') {
+        this.verifyTable(node, addr, next);
         continue;
       }
-      if (this.basepages(addr, next, node, altmap)) return ENOMEM;
+      if (this.basepages(addr, next, node, fallbackAltmap)) return ENOMEM;
     }
     return 0;
   }
-  populateSection(pfn: number, nr: number, nid: number, altmap: string | null): number {
-    if (pfn % this.PPSS || nr % this.PPSS) return ENOMEM;
+  onePagePerPmd(start: number, end: number, node: number): number {
+    for (let addr = start, next = 0; addr < end; addr = next) {
+      next = Math.min(Math.floor(addr / this.PMD) * this.PMD + this.PMD, end);
+      if (!this.ensureTables(addr, node, 'pte')) return ENOMEM;
+      const idx = Math.floor(addr / this.P);
+      if (!this.pte.has(idx)) {
+        const b = this.allocBuf(this.P, node, null);
+        if (!b) return ENOMEM;
+        this.pte.set(idx, b);
+      }
+      this.verifyTable(node, addr, next);
+    }
+    return 0;
+  }
+  populateSection(pfnIn: number, nrIn: number, nid: number, altmap: string | null): number {
+    let pfn = pfnIn;
+    let nr = nrIn;
+    if (pfn % this.PPSS || nr % this.PPSS) {
+      if (this.p.populateSectionAlignCheck) return ENOMEM;
+      const e = Math.ceil((pfn + nr) / this.PPSS) * this.PPSS;
+      pfn = Math.floor(pfn / this.PPSS) * this.PPSS;
+      nr = e - pfn;
+    }
     const start = this.off(pfn);
     const end = start + nr * this.c.STRUCT_PAGE;
     return this.a.policy.vmemmap_populate({
       basepages: (s, e, n, a) => this.basepages(s, e, n, a),
       hugepages: (s, e, n, a) => this.hugepages(s, e, n, a),
+      onePagePerPmd: (s, e, n) => this.onePagePerPmd(s, e, n),
       pr_err_once: () => {},
       warn_on_once: () => false,
     }, { start, end, callBytes: end - start }, nid, altmap);
@@ -313,6 +354,7 @@ export class Reference {
     this.nodes[b.node]!.free += pages;
   }
   vmemmapFree(start: number, end: number, altmap: string | null) {
+    if (this.a.policy.free.empty) return;
     const perPmd = this.PMD / this.P;
     for (let addr = start, next = 0; addr < end; addr = next) {
       next = Math.min(Math.floor(addr / this.PMD) * this.PMD + this.PMD, end);
@@ -383,7 +425,10 @@ export class Reference {
     const per = this.PPS / this.PPSS;
     let empty = true;
     for (let i = snr * per; i < (snr + 1) * per; i++) if (this.subs.has(i)) empty = false;
-    if (!ms.early) this.vmemmapFree(this.off(pfn), this.off(pfn + nr), altmap);
+    if (this.p.earlySectionPartialDepopulate) {
+      if (ms.early && empty) this.vmemmapFree(this.off(snr * this.PPS), this.off((snr + 1) * this.PPS), null);
+      else this.vmemmapFree(this.off(pfn), this.off(pfn + nr), altmap);
+    } else if (!ms.early) this.vmemmapFree(this.off(pfn), this.off(pfn + nr), altmap);
     else if (empty) this.vmemmapFree(this.off(snr * this.PPS), this.off((snr + 1) * this.PPS), null);
     if (empty) this.sections.delete(snr);
   }
@@ -403,6 +448,7 @@ export class Reference {
     return 0;
   }
   addPages(nid: number, pfn: number, nr: number, altmap: string | null): number {
+    if (this.p.hotplugRangeCheck === 'addressable' && (pfn + nr) * this.P - 1 >= 2 ** this.a.cfg.MAX_PHYSMEM_BITS) return E2BIG;
     if (altmap) {
       const a = this.altmaps.get(altmap)!;
       if (a.base_pfn !== pfn || a.reserve + a.free > nr) return EINVAL;
@@ -430,6 +476,10 @@ export class Reference {
     return this.a.policy.mappableRange(this.memstart).end;
   }
   archAddMemory(nid: number, start: number, size: number, altmap: string | null): number {
+    if (this.a.cfg.arch === 'arm64' && this.p.arm64AddMemoryCheck === 'linear-region') {
+      const lin = 2 ** (Number(this.a.cfg.config.vaBits) - 1);
+      if (start < this.memstart || start + size - 1 > this.memstart + lin - 1) return EINVAL;
+    }
     if (this.a.cfg.arch === 'x86_64' && start + size - 1 > this.physEnd()) return ERANGE;
     return this.addPages(nid, start / this.P, size / this.P, altmap);
   }
@@ -478,14 +528,17 @@ export class Reference {
       const size = run.secs.length * this.c.SECTION_MAP_SIZE;
       const f = this.mbAlloc(size, this.c.SECTION_MAP_SIZE, this.a.cfg.memblockGoal, run.nid, true);
       this.sb = f ? { nid: run.nid, ptr: f.addr, end: f.addr + size } : null;
+      let failed = false;
       for (let i = 0; i < run.secs.length; i++) {
         const s = run.secs[i]!;
         if (this.populateSection(s * this.PPS, this.PPS, run.nid, null) !== 0) {
           for (const t of run.secs.slice(i)) this.sections.delete(t);
+          failed = true;
           break;
         }
         this.sections.set(s, { nid: run.nid, early: true, memmap: true });
       }
+      if (failed && this.p.sparseInitFailLeaksBuffer) continue; // the buffer is not finished
       if (this.sb && this.sb.end > this.sb.ptr) this.resRemove(this.sb.ptr, this.sb.end);
       this.sb = null;
     }
@@ -521,14 +574,15 @@ export class Reference {
     return list.some((r) => r.start < e && s < r.end);
   }
   addMemory(nid: number, start: number, size: number): number {
-    if (!this.rangeAllowed(start, size)) return E2BIG;
+    if (this.p.hotplugRangeCheck === 'mhp' && !this.rangeAllowed(start, size)) return E2BIG;
     if (this.overlaps(this.iomemRam, start, start + size) || this.overlaps(this.claims, start, start + size)) return EEXIST;
     if (!size || start % this.bs || size % this.bs) return EINVAL;
-    if (this.a.cfg.keepMemblock) this.mem.push({ start, end: start + size, nid });
+    const keep = this.a.cfg.keepMemblock || this.p.hotAddMemblockAlways;
+    if (keep) this.mem.push({ start, end: start + size, nid });
     this.nodes[nid]!.online = true;
     const ret = this.archAddMemory(nid, start, size, null);
     if (ret) {
-      if (this.a.cfg.keepMemblock) this.mem = this.mem.filter((m) => !(m.start === start && m.end === start + size));
+      if (keep) this.mem = this.mem.filter((m) => !(m.start === start && m.end === start + size));
       return ret;
     }
     this.iomemRam.push({ start, end: start + size });
@@ -559,7 +613,8 @@ export class Reference {
     for (const b of ids) {
       const blk = this.blocks.get(b)!;
       if (blk.state !== 'online') return EINVAL;
-      if (this.a.cfg.arch === 'arm64' && blk.early) return EPERM;
+      if (this.a.cfg.arch === 'arm64' && !this.p.arm64HotRemove) return EINVAL;
+      if (this.a.cfg.arch === 'arm64' && blk.early && this.p.arm64BootmemNotifier !== 'none') return EPERM;
     }
     for (const b of ids) {
       const blk = this.blocks.get(b)!;
@@ -573,6 +628,7 @@ export class Reference {
     return 0;
   }
   removeMemory(start: number, size: number): number {
+    if (this.a.cfg.arch === 'arm64' && !this.p.arm64HotRemove) return EBUSY;
     if (!size || start % this.bs || size % this.bs) return EINVAL;
     const ids = this.blockIds(start, size).filter((b) => this.blocks.has(b));
     if (ids.some((b) => this.blocks.get(b)!.state !== 'offline')) return EBUSY;
@@ -615,7 +671,7 @@ export class Reference {
       let err = 0;
       if (this.pgmaps.some((m) => (spfn >= m.spfn && spfn <= m.epfn) || (epfn >= m.spfn && epfn <= m.epfn))) err = ENOMEM;
       else if (this.overlaps(this.iomemRam, pg.start, pg.end + 1)) err = ENXIO;
-      else if (!this.rangeAllowed(pg.start, len)) err = EINVAL;
+      else if (this.p.hotplugRangeCheck === 'mhp' && !this.rangeAllowed(pg.start, len)) err = EINVAL;
       else {
         err = this.archAddMemory(r.node, pg.start, len, pg.altmap);
         if (!err) this.pgmaps.push({ spfn, epfn });
