@@ -9,6 +9,7 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import {
   DEFAULT_SCENARIO, DEFAULT_SCENARIO_NAME, PROFILES, ScenarioError, parseScenario, renderDmesg, renderJson,
   renderPtdump, renderText, runPassed, runScenario, scenarioJsonSchema, ARCH_NAMES, fuzz, toYaml, type FuzzCase,
+  compare, renderComparison, matrix, matrixForScenario, renderMatrix,
 } from '../index.js';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -125,6 +126,42 @@ export function main(argv: string[]): number {
       exitCode = r.violations === 0 ? 0 : 1;
     });
 
+  const kernelList = (v: string) => {
+    const ks = v.split(',').map((x) => x.trim()).filter(Boolean);
+    for (const k of ks) if (!findProfile(k)) throw new UsageError(`--kernel ${k}: unknown profile; \`vmemlab kernels\` lists them`);
+    if (ks.length === 0) throw new UsageError('--kernel: name at least one profile');
+    return ks;
+  };
+
+  program
+    .command('compare')
+    .description('run one scenario under several kernel profiles and show what differs, step by step')
+    .argument('<scenario>', 'scenario file')
+    .requiredOption('--kernel <list>', 'comma-separated profiles, e.g. v5.6,v6.1,v6.18,seed-v2')
+    .option('--all', 'show every row, not only those that differ')
+    .option('--json', 'print the comparison as JSON')
+    .option('-o, --output <file>', 'write to a file instead of standard output (all or nothing)')
+    .action((file: string, o: { kernel: string; all?: boolean; json?: boolean; output?: string }) => {
+      const ks = kernelList(o.kernel);
+      const sc = parseScenario(file, readScenarioFile(file));
+      const c = compare(sc, ks, { all: o.all });
+      writeOut(o.output, o.json ? JSON.stringify(c, null, 2) + '\n' : renderComparison(c));
+    });
+
+  program
+    .command('matrix')
+    .description('where the memmap of device memory ends up, per arch/page size and kernel profile')
+    .option('--scenario <file>', 'use your scenario: one row per step instead of the standard cases')
+    .option('--kernel <list>', 'comma-separated profiles (default: all)')
+    .option('--json', 'print JSON')
+    .option('--markdown', 'print a Markdown table')
+    .option('-o, --output <file>', 'write to a file instead of standard output (all or nothing)')
+    .action((o: { scenario?: string; kernel?: string; json?: boolean; markdown?: boolean; output?: string }) => {
+      const ks = o.kernel ? kernelList(o.kernel) : undefined;
+      const mx = o.scenario ? matrixForScenario(parseScenario(o.scenario, readScenarioFile(o.scenario)), ks) : matrix(ks);
+      writeOut(o.output, o.json ? JSON.stringify(mx, null, 2) + '\n' : renderMatrix(mx, o.markdown ? 'markdown' : 'text'));
+    });
+
   program
     .command('check')
     .description('validate scenario files without running them')
@@ -145,7 +182,7 @@ export function main(argv: string[]): number {
     .command('kernels')
     .description('list the kernel profiles with their provenance')
     .action(() => {
-      for (const p of PROFILES) process.stdout.write(`${p.id.padEnd(8)} ${p.title}\n         ${p.provenance}\n`);
+      for (const p of PROFILES) process.stdout.write(`${p.id.padEnd(17)} ${p.kind === 'proposal' ? '[proposal] ' : ''}${p.title}\n${''.padEnd(18)}${p.provenance}\n`);
     });
 
   program

@@ -45,14 +45,19 @@ export const seedV2Fallback: KernelProfile = {
 /**
  * Robin Murphy's "arm64/mm: Consolidate vmemmap_populate()" sketch (seed 387-469), against
  * v5.6 arch/arm64/mm/mmu.c: one loop for all granules; 16K/64K map one base page per PMD step
- * and verify the PTE-table page. As posted it passes the uninitialised pmdp to
- * vmemmap_pmd_populate() (a compile error); the model reads it as the intended pudp.
+ * and verify the PTE-table page; the altmap is ignored (two-argument helpers). As posted it
+ * passes the uninitialised pmdp to vmemmap_pmd_populate() (a compile error); the model reads
+ * it as the intended pudp. It was offered as an alternative to the V2 series, so it sits on
+ * the same base (v5.6 + arm64 hot-remove, which makes ZONE_DEVICE available) to be comparable.
  */
 export const robinArm64: KernelProfile = {
   ...v5_6,
   id: 'robin-arm64',
   title: 'Proposal: Robin Murphy\'s arm64 vmemmap_populate() consolidation (sketch)',
-  provenance: 'seed lines 387-469 (against v5.6.4 arch/arm64/mm/mmu.c, blob 128f70852bf3)',
+  provenance: 'seed lines 387-469 (written against v5.6.4 arch/arm64/mm/mmu.c, blob 128f70852bf3); modelled on the V2 series\' base (v5.6 + arm64 hot-remove v14)',
   kind: 'proposal',
   arm64Populate: 'robin',
+  arm64HotRemove: true,
+  arm64ZoneDevice: true,
+  arm64BootmemNotifier: 'silent',
 };

@@ -1,0 +1,299 @@
+/**
+ * `vmemlab compare` and `vmemlab matrix`: the same scenario under several kernel profiles,
+ * reduced to the differences that matter (where the memmap lives and how much, mapping
+ * levels, page-table pages, altmap counters, errors, kernel messages, invariant violations).
+ */
+import { resolveArch, ArchConfigError } from '../arch/index.js';
+import { findProfile, PROFILES } from '../kernels/index.js';
+import { renderMessage } from '../kernel/printk.js';
+import type { Scenario } from '../scenario/parse.js';
+import { createMachine, runStep, type Machine, type StepResult } from '../sim/machine.js';
+import { classify } from '../sim/fuzz.js';
+import { fmtSize } from '../util/units.js';
+import { leafCounts, memmapBacking, pageTablePages } from './summary.js';
+
+export interface CompareRow {
+  what: string;
+  values: Record<string, string>;
+}
+
+export interface CompareStep {
+  index: number;
+  step: string;
+  /** Rows whose values differ between kernels (all rows if `all`). */
+  rows: CompareRow[];
+  identical: boolean;
+}
+
+export interface Comparison {
+  scenario: string;
+  kernels: string[];
+  /** Kernels under which the scenario is not valid, with the reason. */
+  invalid: Record<string, string>;
+  steps: CompareStep[];
+}
+
+/** The facts compared after each step, as label -> text. */
+function facts(m: Machine, r: StepResult, explained: Set<string>): Map<string, string> {
+  const k = m.k;
+  const f = new Map<string, string>();
+  f.set('result', r.ok ? 'ok' : `failed ${r.errno ?? ''}`.trim());
+  const mb = memmapBacking(k);
+  for (const [n, b] of Object.entries(mb.ram)) f.set(`memmap in node ${n} RAM`, fmtSize(b));
+  for (const [n, b] of Object.entries(mb.altmap)) f.set(`memmap in altmap ${n}`, fmtSize(b));
+  const lc = leafCounts(k);
+  f.set('PMD leaves', String(lc.pmd));
+  f.set('PTE leaves', String(lc.pte));
+  const pt = pageTablePages(k) as unknown as Record<string, number>;
+  for (const l of k.arch.cfg.pt.allocLevels) f.set(`${l} table pages`, String(pt[l] ?? 0));
+  for (const a of k.s.altmaps.values()) f.set(`altmap ${a.id} alloc/align/free`, `${a.alloc}/${a.align}/${a.free}`);
+  for (const rg of m.regions.values()) for (const ns of rg.namespaces) f.set(`${ns.name} size / dataoff`, `${ns.usable} / ${ns.dataOffset}`);
+  const msgs = r.dmesg.filter((x) => x.level <= 4).flatMap((x) => renderMessage(x, 3)).filter((t) => !t.startsWith('------------[ cut here'));
+  if (msgs.length) f.set('kernel warnings/errors', msgs.join(' | '));
+  const debug = r.dmesg.filter((x) => x.level === 7).reduce((t, x) => t + (x.run?.count ?? 1), 0);
+  f.set('debug lines', String(debug));
+  const c = classify(r.violations, explained);
+  if (c.violations.length) f.set('invariant violations', c.violations.map((v) => `${v.invariant}: ${v.detail}`).join(' | '));
+  if (c.findings.length) f.set('kernel findings', c.findings.map((v) => `${v.invariant}: ${v.detail}`).join(' | '));
+  for (const msg of r.messages) if (/Error|failed/.test(msg)) f.set('ndctl', (f.get('ndctl') ? f.get('ndctl') + ' | ' : '') + msg.trim());
+  return f;
+}
+
+/** Why a scenario cannot run under a profile (an arch option it does not offer), or null. */
+export function invalidUnder(sc: Scenario, kernel: string): string | null {
+  const p = findProfile(kernel);
+  if (!p) return `unknown kernel profile ${kernel}`;
+  try {
+    resolveArch(sc.arch, sc.config, p);
+  } catch (e) {
+    if (e instanceof ArchConfigError) return `config.${e.key}: ${e.message}`;
+    throw e;
+  }
+  return null;
+}
+
+export function compare(sc: Scenario, kernels: string[], opts: { all?: boolean } = {}): Comparison {
+  const out: Comparison = { scenario: sc.file, kernels, invalid: {}, steps: [] };
+  const runs: { kernel: string; results: { r: StepResult; f: Map<string, string> }[] }[] = [];
+  for (const kernel of kernels) {
+    const why = invalidUnder(sc, kernel);
+    if (why) {
+      out.invalid[kernel] = why;
+      continue;
+    }
+    const s2: Scenario = { ...sc, kernel };
+    const m = createMachine(s2);
+    const results: StepResult[] = [];
+    const explained = new Set<string>();
+    const list: { r: StepResult; f: Map<string, string> }[] = [];
+    const steps = s2.steps[0]?.kind === 'boot' ? s2.steps : [{ kind: 'boot' as const, args: {}, index: 0, line: 0 }, ...s2.steps];
+    for (const st of steps) {
+      const r = runStep(m, st, results);
+      results.push(r);
+      if (st.kind !== 'expect') list.push({ r, f: facts(m, r, explained) });
+    }
+    runs.push({ kernel, results: list });
+  }
+  if (runs.length === 0) return out;
+  const nSteps = runs[0]!.results.length;
+  for (let i = 0; i < nSteps; i++) {
+    const labels: string[] = [];
+    for (const run of runs) for (const key of run.results[i]!.f.keys()) if (!labels.includes(key)) labels.push(key);
+    const rows: CompareRow[] = [];
+    for (const what of labels) {
+      const values: Record<string, string> = {};
+      for (const run of runs) values[run.kernel] = run.results[i]!.f.get(what) ?? '-';
+      const distinct = new Set(Object.values(values));
+      if (opts.all || distinct.size > 1 || what === 'result') rows.push({ what, values });
+    }
+    const first = runs[0]!.results[i]!.r;
+    out.steps.push({ index: first.index, step: first.label, rows, identical: rows.every((r) => new Set(Object.values(r.values)).size === 1) });
+  }
+  return out;
+}
+
+function wrap(s: string, w: number): string[] {
+  if (s.length <= w) return [s];
+  const out: string[] = [];
+  let cur = '';
+  for (const word of s.split(' ')) {
+    if ((cur + ' ' + word).trim().length > w && cur) {
+      out.push(cur);
+      cur = word;
+    } else cur = (cur + ' ' + word).trim();
+  }
+  if (cur) out.push(cur);
+  return out;
+}
+
+export function renderComparison(c: Comparison): string {
+  const out: string[] = [];
+  const ks = c.kernels.filter((k) => !(k in c.invalid));
+  out.push(`vmemlab compare: ${c.scenario} under ${c.kernels.join(', ')}`);
+  for (const [k, why] of Object.entries(c.invalid)) out.push(`  ${k}: not run - ${why}`);
+  const colW = 26;
+  for (const st of c.steps) {
+    out.push('');
+    out.push(`step ${st.index}: ${st.step}${st.identical ? '   (identical under all kernels)' : ''}`);
+    if (st.identical) continue;
+    const labelW = Math.max(12, ...st.rows.map((r) => r.what.length));
+    out.push('  ' + ''.padEnd(labelW) + '  ' + ks.map((k) => k.padEnd(colW)).join(''));
+    for (const r of st.rows) {
+      const cells = ks.map((k) => wrap(r.values[k] ?? '-', colW - 2));
+      const h = Math.max(...cells.map((x) => x.length));
+      for (let line = 0; line < h; line++) {
+        out.push('  ' + (line === 0 ? r.what : '').padEnd(labelW) + '  ' + cells.map((x) => (x[line] ?? '').padEnd(colW)).join('').trimEnd());
+      }
+    }
+  }
+  return out.join('\n') + '\n';
+}
+
+// ---------------------------------------------------------------------------------------
+// The matrix: where does the memmap of device memory end up?
+
+export interface MatrixConfig {
+  label: string;
+  arch: 'x86_64' | 'arm64';
+  config: Record<string, unknown>;
+  base: number;
+  page: number;
+}
+
+export const MATRIX_CONFIGS: MatrixConfig[] = [
+  { label: 'x86_64 4-level', arch: 'x86_64', config: { levels: 4 }, base: 0, page: 4096 },
+  { label: 'x86_64 no PSE', arch: 'x86_64', config: { levels: 4, pse: false }, base: 0, page: 4096 },
+  { label: 'arm64 4K/48', arch: 'arm64', config: { pageSize: '4K', vaBits: 48 }, base: 2 ** 30, page: 4096 },
+  { label: 'arm64 16K/47', arch: 'arm64', config: { pageSize: '16K', vaBits: 47 }, base: 2 ** 30, page: 16384 },
+  { label: 'arm64 64K/48', arch: 'arm64', config: { pageSize: '64K', vaBits: 48 }, base: 2 ** 30, page: 65536 },
+];
+
+/** The standard cases: a 4 GiB namespace (whole sections, default alignment) and a 1040 MiB one (a sub-section tail, --align=PAGE_SIZE). */
+export const MATRIX_CASES = [
+  { label: '4 GiB', size: '4G', align: null as null | 'page' },
+  { label: '1040 MiB', size: '1040M', align: 'page' as const },
+];
+
+export function matrixScenarioText(c: MatrixConfig, size: string, align: null | 'page', kernel: string): string {
+  const cfg = Object.entries(c.config).map(([k, v]) => `${k}: ${v}`).join(', ');
+  return `arch: ${c.arch}
+config: { ${cfg} }
+kernel: ${kernel}
+nodes:
+  - { id: 0, memory: [ { start: ${c.base}, size: 4G } ] }
+devices:
+  - { name: pmem0, type: nvdimm, node: 0, start: 0x1000000000, size: ${size} }
+steps:
+  - boot
+  - create-namespace: { device: pmem0, mode: fsdax, map: dev${align ? `, align: ${c.page}` : ''} }
+`;
+}
+
+export interface MatrixCell {
+  /** 'device' | 'RAM' | 'split' | 'failed ERRNO' | 'n/a: reason' */
+  where: string;
+  altmapBytes: number;
+  ramBytes: number;
+  /** Model invariants broken (the kernel's bookkeeping is inconsistent). */
+  broken: string[];
+  /** Kernel findings (memmap left unmapped, leaks). */
+  findings: string[];
+}
+
+/** Run one cell: where the namespace's memmap went. `parse` turns scenario text into a Scenario. */
+export function matrixCell(parse: (text: string) => Scenario, c: MatrixConfig, cs: (typeof MATRIX_CASES)[number], kernel: string): MatrixCell {
+  const sc = parse(matrixScenarioText(c, cs.size, cs.align, kernel));
+  const why = invalidUnder(sc, kernel);
+  if (why) return { where: 'n/a', altmapBytes: 0, ramBytes: 0, broken: [], findings: [why] };
+  const m = createMachine(sc);
+  const results: StepResult[] = [];
+  const explained = new Set<string>();
+  const boot = runStep(m, sc.steps[0]!, results);
+  results.push(boot);
+  const before = memmapBacking(m.k);
+  const r = runStep(m, sc.steps[1]!, results);
+  const after = memmapBacking(m.k);
+  const ram = Object.values(after.ram).reduce((a, b) => a + b, 0) - Object.values(before.ram).reduce((a, b) => a + b, 0);
+  const alt = Object.values(after.altmap).reduce((a, b) => a + b, 0) - Object.values(before.altmap).reduce((a, b) => a + b, 0);
+  const cl = classify(r.violations, explained);
+  let where: string;
+  if (!r.ok) {
+    const ns = r.messages.find((x) => /Error:/.test(x));
+    where = `failed ${r.errno}` + (ns && /support/.test(ns) ? ' (no ZONE_DEVICE)' : '');
+  } else where = ram > 0 && alt > 0 ? 'split' : alt > 0 ? 'device' : 'RAM';
+  return { where, altmapBytes: alt, ramBytes: ram, broken: cl.violations.map((v) => v.invariant), findings: cl.findings.map((v) => v.invariant) };
+}
+
+export interface Matrix {
+  kernels: string[];
+  rows: { config: string; case: string; cells: Record<string, MatrixCell> }[];
+}
+
+export function matrix(parse: (text: string) => Scenario, kernels: string[] = PROFILES.map((p) => p.id)): Matrix {
+  const rows: Matrix['rows'] = [];
+  for (const c of MATRIX_CONFIGS) {
+    for (const cs of MATRIX_CASES) {
+      const cells: Record<string, MatrixCell> = {};
+      for (const k of kernels) cells[k] = matrixCell(parse, c, cs, k);
+      rows.push({ config: c.label, case: cs.label, cells });
+    }
+  }
+  return { kernels, rows };
+}
+
+function cellText(x: MatrixCell): string {
+  let t = x.where;
+  if (x.where === 'split') t += ` (${fmtSize(x.altmapBytes)} dev + ${fmtSize(x.ramBytes)} RAM)`;
+  const marks = [...new Set(x.broken)].map((b) => `!${b}`).concat([...new Set(x.findings)].filter((f) => !f.startsWith('config')).map((f) => `*${f}`));
+  if (marks.length) t += ' ' + marks.join(' ');
+  return t;
+}
+
+export function renderMatrix(mx: Matrix, format: 'text' | 'markdown'): string {
+  const head = ['config', 'namespace', ...mx.kernels];
+  const body = mx.rows.map((r) => [r.config, r.case, ...mx.kernels.map((k) => cellText(r.cells[k]!))]);
+  if (format === 'markdown') {
+    return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...body.map((r) => `| ${r.join(' | ')} |`)].join('\n') + '\n';
+  }
+  const w = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
+  const line = (r: string[]) => r.map((c, i) => c.padEnd(w[i]!)).join('  ').trimEnd();
+  return [line(head), ...body.map(line)].join('\n') + '\n';
+}
+
+/** The matrix for a user's scenario: each step (after boot) under every profile. */
+export function matrixForScenario(sc: Scenario, kernels: string[] = PROFILES.map((p) => p.id)): Matrix {
+  const rows: Matrix['rows'] = [];
+  const perKernel: Record<string, MatrixCell[]> = {};
+  for (const k of kernels) {
+    const why = invalidUnder(sc, k);
+    const steps = sc.steps.filter((s) => s.kind !== 'boot' && s.kind !== 'expect');
+    if (why) {
+      perKernel[k] = steps.map(() => ({ where: 'n/a', altmapBytes: 0, ramBytes: 0, broken: [], findings: [why] }));
+      continue;
+    }
+    const m = createMachine({ ...sc, kernel: k });
+    const results: StepResult[] = [];
+    const explained = new Set<string>();
+    results.push(runStep(m, sc.steps[0]?.kind === 'boot' ? sc.steps[0] : { kind: 'boot', args: {}, index: 0, line: 0 }, results));
+    perKernel[k] = [];
+    for (const st of steps) {
+      const before = memmapBacking(m.k);
+      const r = runStep(m, st, results);
+      results.push(r);
+      const after = memmapBacking(m.k);
+      const sum = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0);
+      const ram = sum(after.ram) - sum(before.ram);
+      const alt = sum(after.altmap) - sum(before.altmap);
+      const cl = classify(r.violations, explained);
+      const where = !r.ok ? `failed ${r.errno}` : ram === 0 && alt === 0 ? (ram < 0 || alt < 0 ? 'freed' : 'no change') : ram > 0 && alt > 0 ? 'split' : alt > 0 ? 'device' : ram > 0 ? 'RAM' : 'freed';
+      perKernel[k]!.push({ where, altmapBytes: alt, ramBytes: ram, broken: cl.violations.map((v) => v.invariant), findings: cl.findings.map((v) => v.invariant) });
+    }
+  }
+  const steps = sc.steps.filter((s) => s.kind !== 'boot' && s.kind !== 'expect');
+  steps.forEach((st, i) => {
+    const cells: Record<string, MatrixCell> = {};
+    for (const k of kernels) cells[k] = perKernel[k]![i]!;
+    rows.push({ config: sc.arch + ' ' + Object.values(sc.config).join('/'), case: `step ${st.index} ${st.kind}`, cells });
+  });
+  return { kernels, rows };
+}
