@@ -12,6 +12,8 @@
  *    then off for real: e.g. a memmap page shared by two namespaces freed to the wrong altmap).
  */
 import { parseScenario, type Scenario } from '../scenario/parse.js';
+import { arm64VaBits, type Arm64PageSize } from '../arch/arm64.js';
+import { DEFAULT_KERNEL, findProfile } from '../kernels/index.js';
 import { createMachine, runStep, type StepResult } from './machine.js';
 import type { Violation } from '../check/invariants.js';
 
@@ -79,7 +81,8 @@ export function randomScenario(rnd: () => number, o: { arch?: string; kernel?: s
   const config = arch === 'x86_64'
     ? { levels: pick([4, 4, 5]), pse: rnd() < 0.85, hypervisor: rnd() < 0.3 }
     : pick([{ pageSize: '4K', vaBits: 48 }, { pageSize: '4K', vaBits: 39 }, { pageSize: '4K', vaBits: 52 }, { pageSize: '16K', vaBits: 47 },
-      { pageSize: '16K', vaBits: 48 }, { pageSize: '64K', vaBits: 48 }, { pageSize: '64K', vaBits: 42 }, { pageSize: '64K', vaBits: 52 }]);
+      { pageSize: '16K', vaBits: 48 }, { pageSize: '64K', vaBits: 48 }, { pageSize: '64K', vaBits: 42 }, { pageSize: '64K', vaBits: 52 }]
+      .filter((c) => arm64VaBits(c.pageSize as Arm64PageSize, findProfile(o.kernel ?? DEFAULT_KERNEL)!).includes(c.vaBits)));
   const page = arch === 'arm64' ? ({ '4K': 4096, '16K': 16384, '64K': 65536 } as Record<string, number>)[(config as { pageSize: string }).pageSize]! : 4096;
   const scale = pick([2 * M, 2 * M, 64 * M, G]);
   let cur = arch === 'arm64' ? G : 0;
