@@ -137,7 +137,7 @@ export function mhp_range_allowed(k: Kernel, start: number, size: number): boole
 
 /**
  * arch_add_memory(): x86 init_memory_mapping() + add_pages() (-ERANGE past
- * DIRECT_MAP_PHYSMEM_END; WARN_ON_ONCE on any __add_pages error); arm64
+ * DIRECT_MAP_PHYSMEM_END from v6.11/6.12; WARN_ON_ONCE on any __add_pages error); arm64
  * __create_pgd_mapping() + __add_pages() (linear map removed again on failure).
  */
 export function arch_add_memory(k: Kernel, nid: number, start: number, size: number, altmap: string | null): number {
@@ -151,7 +151,7 @@ export function arch_add_memory(k: Kernel, nid: number, start: number, size: num
     }
   }
   if (k.arch.cfg.arch === 'x86_64') {
-    if (start + size - 1 > physmemEnd(k)) {
+    if (k.profile.x86AddPagesRangeCheck && start + size - 1 > physmemEnd(k)) {
       WARN(k, true, 'arch/x86/mm/init_64.c:add_pages', null, [], true);
       return -34; // -ERANGE
     }

@@ -32,6 +32,7 @@ export const v6_6: KernelProfile = {
   arm64VmemmapLayout: 'v5.11',
   arm64Va52AllGranules: false, // 52-bit only with 64K before v6.9
   arm64PtdumpLegacyMarkers: true,
+  x86AddPagesRangeCheck: false, // 6.6.9 add_pages() goes straight to __add_pages()
 };
 
 export const v6_1: KernelProfile = {

@@ -42,6 +42,8 @@ export interface KernelProfile {
   misalignedFmt: string;
   /** Range check: 'addressable' = check_hotplug_memory_addressable() in __add_pages (<= v5.10, E2BIG after the resource and block checks); 'mhp' = mhp_range_allowed() first (v5.11+). */
   hotplugRangeCheck: 'addressable' | 'mhp';
+  /** x86 add_pages() refuses a range past PHYSMEM_END (later DIRECT_MAP_PHYSMEM_END) with WARN + -ERANGE before __add_pages (absent in 6.6.9, present in 6.12.0: the v6.11 KASLR physmem_end work). */
+  x86AddPagesRangeCheck: boolean;
   /** add_memory_resource() adds hot-added memory to memblock on every arch (v5.6), not only with ARCH_KEEP_MEMBLOCK. */
   hotAddMemblockAlways: boolean;
   /** memhp_default_state= accepts only online/offline (v5.6) or all four names (v5.9+). */

@@ -19,6 +19,7 @@ export const v6_18: KernelProfile = {
   subsectionDebugFunc: 'subsection_map_init',
   misalignedFmt: 'Misaligned %s start: %#lx end: %#lx\n', // v6.6+
   hotplugRangeCheck: 'mhp', // mhp_range_allowed(), v5.11
+  x86AddPagesRangeCheck: true, // arch/x86/mm/init_64.c:add_pages(), DIRECT_MAP_PHYSMEM_END
   hotAddMemblockAlways: false, // only CONFIG_ARCH_KEEP_MEMBLOCK since v5.9
   memhpDefaultStateNames: 'all',
   defaultOnlineType: 'offline', // MHP_DEFAULT_ONLINE_TYPE_OFFLINE

@@ -480,7 +480,7 @@ export class Reference {
       const lin = 2 ** (Number(this.a.cfg.config.vaBits) - 1);
       if (start < this.memstart || start + size - 1 > this.memstart + lin - 1) return EINVAL;
     }
-    if (this.a.cfg.arch === 'x86_64' && start + size - 1 > this.physEnd()) return ERANGE;
+    if (this.a.cfg.arch === 'x86_64' && this.p.x86AddPagesRangeCheck && start + size - 1 > this.physEnd()) return ERANGE;
     return this.addPages(nid, start / this.P, size / this.P, altmap);
   }
   rangeAllowed(start: number, size: number): boolean {
