@@ -47,7 +47,7 @@ describe('add_memory', () => {
     expect(stepOf(r, 2).ok).toBe(true);
     expect(memmapBacking(r.machine.k).ram).toEqual({ 0: 64 * M, 1: 64 * M + 16 * M });
     const blocks = [...r.machine.k.s.blocks.overlaps(128, 136)];
-    expect(blocks).toEqual([{ start: 128, end: 136, v: { nid: 1, state: 'offline', zone: null, early: false } }]);
+    expect(blocks).toEqual([{ start: 128, end: 136, v: { nid: 1, state: 'offline', zone: null, early: false, vmemmapPages: 0, altmapAlloc: 0 } }]);
   });
 
   it('memhp_default_state=online_movable: blocks come up in ZONE_MOVABLE and do not feed GFP_KERNEL', () => {

@@ -42,6 +42,8 @@ export const machineArbForTests = fc.record({
   steps: fc.array(stepArb, { maxLength: 9 }),
   faults: fc.array(fc.record({ alloc: fc.constantFrom('memblock', 'buddy', 'altmap'), nth: fc.integer({ min: 1, max: 300 }) }), { maxLength: 2 }),
   kernel: fc.constantFrom(...PROFILES.map((p) => p.id)),
+  cmdline: fc.constantFrom('', '', 'memory_hotplug.memmap_on_memory=1', 'memory_hotplug.memmap_on_memory=force memhp_default_state=online',
+    'memhp_default_state=online_movable memory_hotplug.memmap_on_memory=on', 'memory_hotplug.memmap_on_memory=y hugetlb_free_vmemmap=on'),
 });
 
 const machineArb = machineArbForTests;
@@ -92,7 +94,7 @@ export function buildScenario(s: MachineSpec): Record<string, unknown> {
       if (steps.some((x) => typeof x === 'object' && (x as Record<string, { device?: string }>)['create-namespace']?.device === dev)) steps.push({ 'destroy-namespace': { device: dev } });
     }
   }
-  return { arch: s.arch.arch, config: s.arch.config, kernel: s.kernel, nodes, devices, faults: s.faults, steps };
+  return { arch: s.arch.arch, config: s.arch.config, kernel: s.kernel, cmdline: s.cmdline, nodes, devices, faults: s.faults, steps };
 }
 
 function check(obj: Record<string, unknown>): void {

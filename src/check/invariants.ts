@@ -16,7 +16,7 @@
  */
 import { alignDown, alignUp, lx } from '../util/bits.js';
 import { IntervalSet } from '../util/interval.js';
-import { offToVa, pfnToOff, section_nr_to_pfn, type Kernel } from '../kernel/state.js';
+import { offToPfn, offToVa, pfnToOff, section_nr_to_pfn, type Kernel } from '../kernel/state.js';
 import type { Machine } from '../sim/machine.js';
 
 export interface Violation {
@@ -114,6 +114,21 @@ export function checkInvariants(m: Machine): Violation[] {
     const pages = perAlt.get(a.id)?.pages ?? 0;
     if (a.alloc !== pages) v('altmap-accounting', `altmap ${a.id}`, 'mm/sparse-vmemmap.c:vmem_altmap_free', `alloc is ${a.alloc} but ${pages} live memmap pages come from it`);
   }
+
+  // memmap_on_memory: self-hosted memmap lies in blocks that host it, and adds up to their altmaps
+  let selfPages = 0;
+  const bp = k.boot.memoryBlockSize / P;
+  for (const s of k.s.leaves) {
+    if (s.v.b.kind !== 'self') continue;
+    selfPages += (s.end - s.start) / P;
+    const f0 = Math.floor(offToPfn(k, s.start) / bp);
+    const f1 = Math.ceil(offToPfn(k, s.end) / bp);
+    const hosts = k.s.blocks.overlaps(f0, f1).filter((b) => b.v.vmemmapPages > 0).reduce((t, b) => t + (b.end - b.start), 0);
+    if (hosts !== f1 - f0) v('altmap-accounting', vaRange(k, s.start, s.end), 'mm/memory_hotplug.c:remove_memory_blocks_and_altmaps', 'self-hosted memmap of memory blocks that no longer host it');
+  }
+  let blockAlloc = 0;
+  for (const b of k.s.blocks) blockAlloc += (b.end - b.start) * b.v.altmapAlloc;
+  if (selfPages !== blockAlloc) v('altmap-accounting', 'memmap_on_memory', 'mm/sparse-vmemmap.c:vmem_altmap_free', `the memory blocks' altmaps count ${blockAlloc} pages but ${selfPages} live memmap pages are self-hosted`);
 
   // tables-from-ram and leaf/table consistency
   const lv = k.arch.cfg.pt.allocLevels;

@@ -3,6 +3,7 @@
  * sparse_init; mm/mm_init.c free_area_init -> subsection_map_init; memblock_free_all;
  * drivers/base/memory.c memory_dev_init), for the firmware memory map of a scenario.
  */
+import { printCmdlineMessages } from './params.js';
 import { KERN_INFO, printk } from './printk.js';
 import { memblock_free_bytes } from './memblock.js';
 import { sparse_init, subsection_map_init } from './sparse.js';
@@ -50,6 +51,9 @@ export function boot(k: Kernel, fw: FirmwareMap): void {
     k.boot.memstart = Math.floor(lo / a) * a;
     k.vmemmapPfnBase = k.boot.memstart / P;
   }
+  // parse_args() runs before sparse_init(); set_memmap_mode()'s message needs the block size
+  k.boot.memoryBlockSize = k.arch.policy.memoryBlockSize(k.boot.maxPfn * P, 0).size;
+  printCmdlineMessages(k);
   sparse_init(k);
   subsection_map_init(k);
   // memblock_free_all(): whatever memblock did not reserve goes to the buddy allocator
@@ -76,6 +80,6 @@ export function boot(k: Kernel, fw: FirmwareMap): void {
   for (const s of k.s.sections) {
     const b0 = Math.floor((s.start * bytesPerSection) / mb.size);
     const b1 = Math.ceil((s.end * bytesPerSection) / mb.size);
-    k.s.blocks.fill(b0, b1, () => ({ nid: s.v.nid, state: 'online', zone: 'Normal', early: true }));
+    k.s.blocks.fill(b0, b1, () => ({ nid: s.v.nid, state: 'online', zone: 'Normal', early: true, vmemmapPages: 0, altmapAlloc: 0 }));
   }
 }

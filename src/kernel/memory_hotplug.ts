@@ -6,14 +6,15 @@
  *
  * Not modelled: the direct map built by init_memory_mapping / __create_pgd_mapping (and the
  * RAM its page tables take), memmap initialisation, zone spans, memory notifiers other than
- * arm64's boot-memory guard, memmap_on_memory (a later issue).
+ * arm64's boot-memory guard.
  */
 import { alignUp, isAligned } from '../util/bits.js';
 import { runSteps, unusual } from './engine.js';
 import { buddy_free } from './page_alloc.js';
-import { KERN_DEBUG, pr_err, pr_warn, pr_warn_once, printk, WARN } from './printk.js';
+import { interleaveRuns, KERN_DEBUG, pr_err, pr_warn, pr_warn_once, printk, WARN } from './printk.js';
 import { sparse_add_section, sparse_remove_section } from './sparse.js';
 import { vmem_altmap_offset, vmemmap_populate_print_last } from './sparse-vmemmap.js';
+import { memoryBlockMemmapPages, memoryBlockMemmapSize } from './params.js';
 import { E2BIG, EBUSY, EEXIST, EINVAL, EPERM, section_nr_to_pfn, type Kernel, type MemoryBlock, type Zone } from './state.js';
 
 const FILE = 'mm/memory_hotplug.c';
@@ -167,7 +168,7 @@ export function arch_remove_memory(k: Kernel, start: number, size: number, altma
 }
 
 // ---------------------------------------------------------------------------------------
-// System RAM hot-add / hot-remove (add_memory / remove_memory) and memory blocks
+// Memory blocks and hot-plug ranges
 
 function blockRange(k: Kernel, start: number, size: number): [number, number] {
   const bs = k.boot.memoryBlockSize;
@@ -190,14 +191,149 @@ function busyConflict(k: Kernel, start: number, end: number): boolean {
   return k.s.iomem.overlaps(start, end).some((r) => r.v.kind === 'System RAM') || k.s.claims.overlaps(start, end).length > 0;
 }
 
+// ---------------------------------------------------------------------------------------
+// memmap_on_memory: the memmap of hot-added memory inside the memory itself
+
+const SELF_SITE = FILE + ':create_altmaps_and_memory_blocks';
+
 /**
- * add_memory(nid, start, size, MHP_NONE): register_memory_resource (mhp_range_allowed ->
- * -E2BIG; a busy overlap -> pr_debug + -EEXIST), check_hotplug_memory_range (-EINVAL),
- * memblock_add_node (ARCH_KEEP_MEMBLOCK only), arch_add_memory (a failure is not undone:
+ * mhp_supports_memmap_on_memory(size):
+ *  v5.13: parameter on, size == one memory block, the block's memmap PMD-aligned and the
+ *         rest pageblock-aligned (5.15 also: hugetlb_free_vmemmap off);
+ *  v6.6:  parameter on or force, size == one block, memmap whole pages, memmap pages
+ *         (force: pageblock-aligned) pageblock-aligned and not the whole block,
+ *         arch_supports_memmap_on_memory() (default: memmap PMD-aligned);
+ *  v6.8+: the same without the size test (requests are split per block).
+ */
+export function mhp_supports_memmap_on_memory(k: Kernel, size: number): boolean {
+  const v = k.profile.memmapOnMemory;
+  if (v === 'none' || k.cmdline.memmapOnMemory === 'off') return false;
+  const bs = k.boot.memoryBlockSize;
+  const P = k.c.PAGE_SIZE;
+  const memmap = memoryBlockMemmapSize(k);
+  if (v === 'v5.13') {
+    if (k.profile.memmapOnMemoryExcludesHvo && hugetlbFreeVmemmapEnabled(k)) return false;
+    const vmemmapSize = (size / P) * k.c.STRUCT_PAGE;
+    return size === bs && isAligned(vmemmapSize, k.c.PMD_SIZE) && isAligned(size - vmemmapSize, k.c.PAGEBLOCK_PAGES * P);
+  }
+  if (v === 'v6.6' && size !== bs) return false;
+  const pages = memoryBlockMemmapPages(k);
+  if (!isAligned(memmap, P)) return false;
+  if (!isAligned(pages, k.c.PAGEBLOCK_PAGES)) return false;
+  if (pages === bs / P) return false;
+  return isAligned(memmap, k.c.PMD_SIZE); // arch_supports_memmap_on_memory(): x86_64 and arm64 use the default
+}
+
+/** 5.15 hugetlb_free_vmemmap_enabled: the parameter, on an arch with HugeTLB vmemmap freeing (x86_64 in 5.15). */
+function hugetlbFreeVmemmapEnabled(k: Kernel): boolean {
+  return k.cmdline.hugetlbFreeVmemmap && k.arch.cfg.arch === 'x86_64';
+}
+
+/**
+ * The altmaps of `blocks` consecutive memory blocks from `pfn`, held as one object (see
+ * VmemAltmap.self): base_pfn = the block's first pfn, free = `free`, the rest zero.
+ */
+function selfAltmap(k: Kernel, pfn: number, blocks: number, free: number, node: number): string {
+  const stride = k.boot.memoryBlockSize / k.c.PAGE_SIZE;
+  const id = `memmap_on_memory@0x${pfn.toString(16)}`;
+  k.s.altmaps.set(id, {
+    id, base_pfn: pfn, end_pfn: pfn + stride - 1, reserve: 0, free, align: 0, alloc: 0,
+    owner: 'memmap_on_memory', device: 'hot-added memory',
+    self: { stride, slice: Math.ceil(memoryBlockMemmapSize(k) / k.c.PAGE_SIZE), blocks, node },
+  });
+  return id;
+}
+
+/** The live altmap state of the blocks [b0, b1) as one transient object, for arch_remove_memory(). */
+function blocksAltmap(k: Kernel, b0: number, b1: number, alloc: number, nid: number): string {
+  const stride = k.boot.memoryBlockSize / k.c.PAGE_SIZE;
+  const id = selfAltmap(k, b0 * stride, b1 - b0, stride, nid);
+  k.s.altmaps.get(id)!.alloc = alloc;
+  return id;
+}
+
+/**
+ * v6.8+ create_altmaps_and_memory_blocks(): per memory block an altmap, arch_add_memory()
+ * and the block device. On a failure the blocks done so far are removed again
+ * (remove_memory_blocks_and_altmaps) and the failing block's partial work stays.
+ */
+function create_altmaps_and_memory_blocks(k: Kernel, nid: number, start: number, size: number): number {
+  const bs = k.boot.memoryBlockSize;
+  const P = k.c.PAGE_SIZE;
+  const first = start / bs;
+  const free = memoryBlockMemmapPages(k);
+  const err = runSteps(k, first, first + size / bs, 1, (a, b) => {
+    const id = selfAltmap(k, (a * bs) / P, b - a, free, nid);
+    const logFrom = k.s.log.length;
+    const ret = arch_add_memory(k, nid, a * bs, (b - a) * bs, id);
+    interleaveRuns(k, logFrom, b - a); // the kernel prints block by block
+    const alloc = k.s.altmaps.get(id)!.alloc;
+    k.s.altmaps.delete(id); // kfree on failure; on success the blocks own their altmaps
+    if (ret < 0) return ret;
+    if (alloc % (b - a) !== 0) unusual(k, 'blocks of one run differ');
+    k.s.blocks.set(a, b, { nid, state: 'offline', zone: null, early: false, vmemmapPages: free, altmapAlloc: alloc / (b - a) });
+    return 0;
+  });
+  if (err === 0) return 0;
+  // the blocks already added: remove_memory_blocks_and_altmaps(start, cur_start - start)
+  const done = k.s.blocks.coverage(first, first + size / bs);
+  if (done > 0) remove_memory_blocks_and_altmaps(k, start, done * bs);
+  leftBehind(k, SELF_SITE, start + done * bs, bs);
+  return err;
+}
+
+/**
+ * v6.8+ remove_memory_blocks_and_altmaps(): per block, the block device, then
+ * arch_remove_memory() with the block's altmap, then WARN(altmap->alloc, "Altmap not fully
+ * unmapped") and kfree. Runs of identical blocks go at once.
+ */
+function remove_memory_blocks_and_altmaps(k: Kernel, start: number, size: number): void {
+  const bs = k.boot.memoryBlockSize;
+  const [b0, b1] = blockRange(k, start, size);
+  for (const s of k.s.blocks.overlaps(b0, b1)) {
+    const n = s.end - s.start;
+    const id = blocksAltmap(k, s.start, s.end, s.v.altmapAlloc * n, s.v.nid);
+    k.s.blocks.clear(s.start, s.end);
+    arch_remove_memory(k, s.start * bs, n * bs, id);
+    const left = k.s.altmaps.get(id)!.alloc;
+    k.s.altmaps.delete(id);
+    if (left !== 0) altmapNotFullyUnmapped(k, n);
+  }
+}
+
+function altmapNotFullyUnmapped(k: Kernel, count: number): void {
+  WARN(k, true, FILE + ':try_remove_memory', 'Altmap not fully unmapped', []);
+  if (count > 1) k.s.trace.push({ t: 'note', text: `"Altmap not fully unmapped" for each of ${count} blocks` });
+}
+
+// ---------------------------------------------------------------------------------------
+// System RAM hot-add / hot-remove (add_memory / remove_memory) and memory blocks
+
+export interface MhpFlags {
+  /** MHP_MEMMAP_ON_MEMORY */
+  memmapOnMemory?: boolean;
+}
+
+/**
+ * drivers/acpi/acpi_memhotplug.c acpi_memory_enable_device(): __add_memory() per memory
+ * range of the DIMM, asking for MHP_MEMMAP_ON_MEMORY when mhp_supports_memmap_on_memory()
+ * says yes for its length (v5.13-v6.5) or always (v6.6+: the core decides and falls back).
+ */
+export function acpi_memory_enable_device(k: Kernel, nid: number, start: number, size: number): number {
+  const v = k.profile.memmapOnMemory;
+  const mom = v === 'none' ? false : v === 'v5.13' ? mhp_supports_memmap_on_memory(k, size) : true;
+  return add_memory(k, nid, start, size, { memmapOnMemory: mom });
+}
+
+/**
+ * add_memory(nid, start, size, flags) -> add_memory_resource(): register_memory_resource
+ * (mhp_range_allowed -> -E2BIG; a busy overlap -> pr_debug + -EEXIST),
+ * check_hotplug_memory_range (-EINVAL), memblock_add_node (ARCH_KEEP_MEMBLOCK only), the
+ * memmap_on_memory altmap(s) per version, arch_add_memory (a failure is not undone:
  * sections already added stay), create_memory_block_devices, then auto-online per
  * memhp_default_state (its result is ignored).
  */
-export function add_memory(k: Kernel, nid: number, start: number, size: number): number {
+export function add_memory(k: Kernel, nid: number, start: number, size: number, flags: MhpFlags = {}): number {
   // v5.11+: mhp_range_allowed() first; <= v5.10 the range is checked in __add_pages()
   if (k.profile.hotplugRangeCheck === 'mhp' && !mhp_range_allowed(k, start, size)) return E2BIG;
   if (busyConflict(k, start, start + size)) {
@@ -210,15 +346,36 @@ export function add_memory(k: Kernel, nid: number, start: number, size: number):
   const keep = k.arch.cfg.keepMemblock || k.profile.hotAddMemblockAlways;
   if (keep) k.s.memblockMemory.set(start, start + size, nid);
   k.s.nodes[nid]!.online = true;
-  const ret = arch_add_memory(k, nid, start, size, null);
-  if (ret !== 0) {
-    if (keep) k.s.memblockMemory.clear(start, start + size);
-    leftBehind(k, 'mm/memory_hotplug.c:add_memory_resource', start, size);
-    return ret;
+  const undoMemblock = () => { if (keep) k.s.memblockMemory.clear(start, start + size); };
+  const P = k.c.PAGE_SIZE;
+  const [b0, b1] = blockRange(k, start, size);
+  const v = k.profile.memmapOnMemory;
+  if (flags.memmapOnMemory && v === 'v6.8' && mhp_supports_memmap_on_memory(k, size)) {
+    const ret = create_altmaps_and_memory_blocks(k, nid, start, size);
+    if (ret) { undoMemblock(); return ret; }
+  } else {
+    let altmap: string | null = null;
+    if (flags.memmapOnMemory && v === 'v5.13') {
+      // the whole request (one block): altmap {base_pfn = start, free = all its pages}
+      if (!mhp_supports_memmap_on_memory(k, size)) { undoMemblock(); return EINVAL; }
+      altmap = selfAltmap(k, start / P, 1, size / P, nid);
+    } else if (flags.memmapOnMemory && v === 'v6.6' && mhp_supports_memmap_on_memory(k, size)) {
+      altmap = selfAltmap(k, start / P, 1, memoryBlockMemmapPages(k), nid); // else: fall back to RAM
+    }
+    const ret = arch_add_memory(k, nid, start, size, altmap);
+    const alloc = altmap ? k.s.altmaps.get(altmap)!.alloc : 0;
+    if (altmap) k.s.altmaps.delete(altmap);
+    if (ret !== 0) {
+      undoMemblock();
+      leftBehind(k, 'mm/memory_hotplug.c:add_memory_resource', start, size);
+      return ret;
+    }
+    // create_memory_block_devices(): v5.13 records mhp_altmap.alloc as nr_vmemmap_pages;
+    // v6.6 hands the block the altmap itself (its free is what onlining skips)
+    const vm = altmap === null ? 0 : v === 'v5.13' ? alloc : memoryBlockMemmapPages(k);
+    k.s.blocks.set(b0, b1, { nid, state: 'offline', zone: null, early: false, vmemmapPages: vm, altmapAlloc: alloc });
   }
   k.s.iomem.set(start, start + size, { name: 'System RAM', kind: 'System RAM', owner: 'hotplug' });
-  const [b0, b1] = blockRange(k, start, size);
-  k.s.blocks.set(b0, b1, { nid, state: 'offline', zone: null, early: false });
   const t = k.cmdline.onlineType;
   if (t !== 'offline') online_blocks(k, start, size, t);
   return 0;
@@ -228,7 +385,11 @@ function zoneFor(t: string): Zone {
   return t === 'online_movable' ? 'Movable' : 'Normal';
 }
 
-/** Online every offline block of [start, start + size) (memory_block_online -> online_pages). */
+/**
+ * Online every offline block of [start, start + size) (drivers/base/memory.c
+ * memory_block_online -> online_pages). A self-hosting block's first vmemmapPages pages go
+ * to mhp_init_memmap_on_memory(), never to the buddy: only the rest becomes free memory.
+ */
 export function online_blocks(k: Kernel, start: number, size: number, type: string): number {
   const [b0, b1] = blockRange(k, start, size);
   const pages = k.boot.memoryBlockSize / k.c.PAGE_SIZE;
@@ -241,8 +402,9 @@ export function online_blocks(k: Kernel, start: number, size: number, type: stri
     k.s.blocks.set(s.start, s.end, { ...s.v, state: 'online', zone });
     if (zone === 'Normal') {
       const n = k.s.nodes[s.v.nid]!;
-      n.free += (s.end - s.start) * pages;
-      n.managed += (s.end - s.start) * pages;
+      const got = (s.end - s.start) * (pages - s.v.vmemmapPages);
+      n.free += got;
+      n.managed += got;
     }
   }
   return 0;
@@ -250,9 +412,10 @@ export function online_blocks(k: Kernel, start: number, size: number, type: stri
 
 /**
  * Offline every online block of [start, start + size) (memory_block_offline ->
- * offline_pages). arm64 boot memory is refused by prevent_bootmem_remove_notifier (-EPERM).
- * A kernel-zone block is refused with -EBUSY when the model's kernel allocations on that node
- * no longer fit in the remaining free memory (unmovable pages must have landed there).
+ * offline_pages of the block minus its self-hosted vmemmap pages). arm64 boot memory is
+ * refused by prevent_bootmem_remove_notifier (-EPERM). A kernel-zone block is refused with
+ * -EBUSY when the model's kernel allocations on that node no longer fit in the remaining
+ * free memory (unmovable pages must have landed there).
  */
 export function offline_blocks(k: Kernel, start: number, size: number): number {
   const [b0, b1] = blockRange(k, start, size);
@@ -269,27 +432,29 @@ export function offline_blocks(k: Kernel, start: number, size: number): number {
     }
   }
   for (const s of k.s.blocks.overlaps(b0, b1)) {
+    const nr = pages - s.v.vmemmapPages;
     if (s.v.zone === 'Normal') {
       const n = k.s.nodes[s.v.nid]!;
-      const need = (s.end - s.start) * pages;
+      const need = (s.end - s.start) * nr;
       if (n.free < need) {
         // start_isolate_page_range() -> has_unmovable_pages(): -EBUSY (after a dump_page() of the page)
-        printk(k, KERN_DEBUG, FILE + ':offline_pages', 'memory offlining [mem %#010llx-%#010llx] failed due to %s\n', [BigInt(start), BigInt(start + size - 1), 'failure to isolate range'], { approx: true });
+        const first = s.start * bs + s.v.vmemmapPages * k.c.PAGE_SIZE;
+        printk(k, KERN_DEBUG, FILE + ':offline_pages', 'memory offlining [mem %#010llx-%#010llx] failed due to %s\n', [BigInt(first), BigInt(s.start * bs + bs - 1), 'failure to isolate range'], { approx: true });
         return EBUSY;
       }
       n.free -= need;
       n.managed -= need;
     }
     k.s.blocks.set(s.start, s.end, { ...s.v, state: 'offline', zone: null });
-    printk(k, k.profile.offlinedPagesLevel, FILE + ':offline_pages', 'Offlined Pages %ld\n', [pages], { run: { count: s.end - s.start, nth: () => `Offlined Pages ${pages}\n` } });
+    printk(k, k.profile.offlinedPagesLevel, FILE + ':offline_pages', 'Offlined Pages %ld\n', [nr], { run: { count: s.end - s.start, nth: () => `Offlined Pages ${nr}\n` } });
   }
   return 0;
 }
 
 /**
  * remove_memory(start, size) -> try_remove_memory(): a misaligned range is a BUG (reported
- * as such); any online block -> pr_warn + -EBUSY; then arch_remove_memory(start, size, NULL),
- * the block devices, memblock, the resource.
+ * as such); any online block -> pr_warn + -EBUSY; then, for self-hosting blocks, the
+ * version's altmap rules; arch_remove_memory(), the block devices, memblock, the resource.
  */
 export function remove_memory(k: Kernel, start: number, size: number): number {
   // arm64 <= v5.6: no MEMORY_HOTREMOVE; the remove_memory() stub returns -EBUSY
@@ -308,7 +473,37 @@ export function remove_memory(k: Kernel, start: number, size: number): number {
       return EBUSY;
     }
   }
-  arch_remove_memory(k, start, size, null);
+  const v = k.profile.memmapOnMemory;
+  const on = v !== 'none' && k.cmdline.memmapOnMemory !== 'off';
+  const selfRuns = on ? k.s.blocks.overlaps(b0, b1).filter((s) => s.v.vmemmapPages > 0) : [];
+  let altmap: string | null = null;
+  if (selfRuns.length > 0 && v === 'v6.8') {
+    // memory_blocks_have_altmaps(): all blocks or none
+    const n = selfRuns.reduce((t, s) => t + (s.end - s.start), 0);
+    if (n !== b1 - b0) {
+      WARN(k, true, FILE + ':memory_blocks_have_altmaps', null, [], true);
+      return EINVAL;
+    }
+    remove_memory_blocks_and_altmaps(k, start, size);
+  } else {
+    if (selfRuns.length > 0) {
+      // v5.13 / v6.6: only the single block that was added with it
+      if (size !== bs) {
+        pr_warn(k, FILE + ':try_remove_memory', 'Refuse to remove %#llx - %#llx,wrong granularity\n', BigInt(start), BigInt(start + size));
+        return EINVAL;
+      }
+      const blk = selfRuns[0]!.v;
+      // v5.13 rebuilds {alloc = nr_vmemmap_pages}; v6.6 takes mem->altmap
+      altmap = blocksAltmap(k, b0, b1, v === 'v5.13' ? blk.vmemmapPages : blk.altmapAlloc, blk.nid);
+    }
+    k.s.blocks.clear(b0, b1);
+    arch_remove_memory(k, start, size, altmap);
+    if (altmap) {
+      const left = k.s.altmaps.get(altmap)!.alloc;
+      k.s.altmaps.delete(altmap);
+      if (v === 'v6.6' && left !== 0) altmapNotFullyUnmapped(k, 1);
+    }
+  }
   k.s.blocks.clear(b0, b1);
   if (k.arch.cfg.keepMemblock) k.s.memblockMemory.clear(start, start + size);
   k.s.iomem.clear(start, start + size);

@@ -64,15 +64,34 @@ export function WARN(k: Kernel, cond: boolean, site: string, fmt: string | null,
   return true;
 }
 
-/** Render one message (expanding a run up to `cap` lines). */
+/** Render one message (expanding a run up to `cap` repetitions; a repetition may hold several lines). */
 export function renderMessage(m: Message, cap = 4096): string[] {
+  const lines = (t: string) => t.replace(/\n$/, '').split('\n');
   const run = m.run;
-  if (!run) return [m.text.replace(/\n$/, '')];
-  const out = [m.text.replace(/\n$/, '')];
+  if (!run) return lines(m.text);
+  const out = lines(m.text);
   const n = Math.min(run.count, cap);
-  for (let i = 1; i < n; i++) out.push(run.nth(i).replace(/\n$/, ''));
-  if (run.count > n) out.push(`[vmemlab: ${run.count - n} more lines of the same form omitted]`);
+  for (let i = 1; i < n; i++) out.push(...lines(run.nth(i)));
+  if (run.count > n) out.push(`[vmemlab: ${run.count - n} more repetitions of the same form omitted]`);
   return out;
+}
+
+/**
+ * After a batched run of `iterations` identical kernel loop iterations, the messages it
+ * logged from `from` on are grouped by message; the kernel prints them iteration by
+ * iteration. Rewrite them as one message whose repetition i holds iteration i's lines in
+ * order, when they allow it (same level, each a run whose count divides evenly).
+ */
+export function interleaveRuns(k: Kernel, from: number, iterations: number): void {
+  const ms = k.s.log.slice(from);
+  if (iterations < 2 || ms.length < 2) return;
+  const level = ms[0]!.level;
+  if (ms.some((m) => m.level !== level || m.approx || (m.run?.count ?? 1) % iterations !== 0)) return;
+  const per = ms.map((m) => (m.run?.count ?? 1) / iterations);
+  const line = (m: Message, j: number) => (j === 0 ? m.text : m.run!.nth(j)).replace(/\n$/, '');
+  const rep = (i: number) => ms.map((m, x) => Array.from({ length: per[x]! }, (_, j) => line(m, i * per[x]! + j)).join('\n')).join('\n') + '\n';
+  k.s.log.length = from;
+  k.s.log.push({ level, text: rep(0), site: ms[0]!.site, step: ms[0]!.step, run: { count: iterations, nth: rep } });
 }
 
 export function messageLineCount(m: Message): number {

@@ -8,14 +8,14 @@
  * exact. Altmaps are passed by id (string) because a run may be rolled back and retried.
  */
 import type { LeafLevel, PtLevel, VmemmapOps } from '../arch/types.js';
-import { alignDown, alignUp, lowestSetBit, lx, orderBase2 } from '../util/bits.js';
+import { alignDown, alignUp, isAligned, lowestSetBit, lx, orderBase2 } from '../util/bits.js';
 import { runSteps, unusual } from './engine.js';
 import { early_pfn_to_nid, memblock_alloc, memblock_alloc_many } from './memblock.js';
 import { buddy_alloc } from './page_alloc.js';
 import { addTables, leafSegments, mapLeaves, missingTables, pmdRuns, tableKindsFor } from './pgtable.js';
 import { KERN_DEBUG, KERN_WARNING, printk, pr_err_once, pr_warn_once, WARN } from './printk.js';
 import { sparse_buffer_alloc } from './sparse.js';
-import { ENOMEM, injectFault, offToPfn, offToVa, pfnToOff, type Backing, type Kernel, type TableOwner, type VmemAltmap } from './state.js';
+import { ENOMEM, injectFault, offToPfn, offToVa, pfnToOff, selfHostedPfn, type Backing, type Kernel, type TableOwner, type VmemAltmap } from './state.js';
 
 const FILE = 'mm/sparse-vmemmap.c';
 const LOCAL_DISTANCE = 10;
@@ -57,6 +57,7 @@ export function altmap_alloc_block_buf(k: Kernel, size: number, id: string, coun
     pr_warn_once(k, FILE + ':altmap_alloc_block_buf', '%s: allocations must be multiple of PAGE_SIZE (%ld)\n', 'altmap_alloc_block_buf', size);
     return null;
   }
+  if (a.self) return selfAltmapAlloc(k, a, size / PAGE_SIZE, count);
   const pfn0 = vmem_altmap_next_pfn(a);
   const nr_pfns = size / PAGE_SIZE;
   const unit = lowestSetBit(nr_pfns);
@@ -83,6 +84,39 @@ export function altmap_alloc_block_buf(k: Kernel, size: number, id: string, coun
       },
     });
   k.s.trace.push({ t: 'altmap-alloc', id, pfn, nr: nr_pfns, count, align: nr_align });
+  return pfn;
+}
+
+/**
+ * altmap_alloc_block_buf() on the per-block altmaps of memmap_on_memory blocks (held as one
+ * object, VmemAltmap.self). vmemmap is populated in address order and each block's memmap
+ * is `slice` pages, so the j-th page handed out overall is page j % slice of block
+ * j / slice. Each request is checked against its own block's altmap, as the kernel does.
+ */
+function selfAltmapAlloc(k: Kernel, a: VmemAltmap, nr: number, count: number): number | null {
+  const { stride, slice } = a.self!;
+  const at = (j: number) => ({ blk: Math.floor(j / slice), off: j % slice });
+  const first = at(a.alloc);
+  const pfn = a.base_pfn + first.blk * stride + first.off;
+  // mhp_supports_memmap_on_memory() makes `slice` a multiple of PMD_SIZE pages, so no
+  // request straddles two blocks and none needs alignment padding
+  if (slice % nr !== 0 || !isAligned(pfn, lowestSetBit(nr))) unusual(k, 'irregular memmap_on_memory request');
+  if (first.off + nr > a.free || a.alloc + nr * count > slice * a.self!.blocks) {
+    unusual(k, 'altmap exhausted');
+    return null;
+  }
+  if (injectFault(k, 'altmap', count)) {
+    unusual(k, 'altmap: injected fault');
+    return null;
+  }
+  const j0 = a.alloc;
+  a.alloc += nr * count;
+  const line = (j: number) => {
+    const p = at(j);
+    return `altmap_alloc_block_buf: pfn: 0x${lx(a.base_pfn + p.blk * stride + p.off)} alloc: ${p.off + nr} align: 0 nr: 0x${lx(nr)}\n`;
+  };
+  printk(k, KERN_DEBUG, FILE + ':altmap_alloc_block_buf', '%s', [line(j0)], { run: { count, nth: (i) => line(j0 + i * nr) } });
+  k.s.trace.push({ t: 'altmap-alloc', id: a.id, pfn, nr, count, align: 0 });
   return pfn;
 }
 
@@ -155,7 +189,9 @@ export function vmemmap_alloc_block_buf(k: Kernel, size: number, node: number, a
   } else if (altmap) {
     // v5.9+ (56993b4e147e): the altmap is the only source; in v5.6 x86 made the same choice itself
     const pfn = altmap_alloc_block_buf(k, size, altmap, count);
-    return pfn === null ? null : { kind: 'altmap', id: altmap, pfn };
+    if (pfn === null) return null;
+    const self = k.s.altmaps.get(altmap)!.self;
+    return self ? { kind: 'self', node: self.node } : { kind: 'altmap', id: altmap, pfn };
   }
   const sb = sparse_buffer_alloc(k, size, count);
   const r = sb ?? vmemmap_alloc_block(k, size, node, count);
@@ -168,8 +204,9 @@ export function vmemmap_alloc_block_buf(k: Kernel, size: number, node: number, a
 // vmemmap_verify
 
 /** The node early_pfn_to_nid() reports for a backing page. */
-function backingNode(k: Kernel, b: Backing): number {
-  return b.kind === 'ram' ? b.node : early_pfn_to_nid(k, b.pfn);
+function backingNode(k: Kernel, b: Backing, off: number): number {
+  if (b.kind === 'ram') return b.node;
+  return early_pfn_to_nid(k, b.kind === 'altmap' ? b.pfn : selfHostedPfn(k, off));
 }
 
 /**
@@ -187,7 +224,7 @@ function vmemmap_verify(k: Kernel, node: number, a: number, b: number, unit: num
     return `[${lx(offToVa(k, x))}-${lx(offToVa(k, y) - 1n)}] potential offnode page_structs\n`;
   };
   for (const s of leafSegments(k, a, b)) {
-    const actual = backingNode(k, s.v.b);
+    const actual = backingNode(k, s.v.b, s.start);
     if (actual < 0 || k.distance[actual]![node]! <= LOCAL_DISTANCE) continue;
     const u0 = alignDown(s.start, unit);
     const [x, y] = range(u0);
@@ -266,9 +303,14 @@ function basepagesPerPmd(k: Kernel, a: number, b: number, node: number, altmap: 
 /** x86 vmemmap_set_pmd() print tracker: " [%lx-%lx] PMD -> [%p-%p] on node %d". */
 function pmdTrack(k: Kernel, a: number, b: number, bk: Backing, node: number): void {
   if (!k.arch.policy.pmdPrintTracker) return;
+  if (bk.kind === 'self') return selfPmdTrack(k, a, b, node);
   const known = bk.kind === 'altmap';
   const key = bk.kind === 'altmap' ? 'altmap:' + bk.id : bk.src === 'sparsebuf' ? 'sb:' + bk.key : 'ram:' + bk.key;
   const phys = bk.kind === 'altmap' ? bk.pfn * k.c.PAGE_SIZE : 0;
+  pmdTrackRun(k, a, b, key, phys, known, node);
+}
+
+function pmdTrackRun(k: Kernel, a: number, b: number, key: string, phys: number, known: boolean, node: number): void {
   const run = k.s.pmdRun;
   // x86 vmemmap_set_pmd(): a run continues while p_end == p and the node is the same (the
   // virtual addresses need not be adjacent: addr_end is simply overwritten)
@@ -280,6 +322,33 @@ function pmdTrack(k: Kernel, a: number, b: number, bk: Backing, node: number): v
     run!.va1 = b; // addr_end = addr + PMD_SIZE
     run!.p1 = phys + (b - a);
   }
+}
+
+/**
+ * The tracker over self-hosted PMDs: physically contiguous inside a memory block, a jump
+ * to the next block's start between blocks, so one line per block; the whole blocks in the
+ * middle of [a, b) print as one run of lines.
+ */
+function selfPmdTrack(k: Kernel, a: number, b: number, node: number): void {
+  const bp = k.boot.memoryBlockSize / k.c.PAGE_SIZE;
+  const span = bp * k.c.STRUCT_PAGE; // vmemmap bytes of one block
+  const piece = (x: number, y: number) => { if (y > x) pmdTrackRun(k, x, y, 'self', selfHostedPfn(k, x) * k.c.PAGE_SIZE, true, node); };
+  const blockOf = (off: number) => pfnToOff(k, Math.floor(offToPfn(k, off) / bp) * bp);
+  // [a, w0) the rest of a block begun earlier, [w0, w1) whole blocks, [w1, b) the start of one
+  const w0 = blockOf(a) === a ? a : Math.min(b, blockOf(a) + span);
+  const w1 = Math.max(w0, blockOf(b) === b ? b : blockOf(b));
+  piece(a, w0);
+  const whole = (w1 - w0) / span;
+  if (whole > 0) {
+    vmemmap_populate_print_last(k);
+    const line = (i: number) => {
+      const x = w0 + i * span;
+      const p = selfHostedPfn(k, x) * k.c.PAGE_SIZE;
+      return ` [${lx(offToVa(k, x))}-${lx(offToVa(k, x + span) - 1n)}] PMD -> [${lx(k.arch.cfg.PAGE_OFFSET + BigInt(p))}-${lx(k.arch.cfg.PAGE_OFFSET + BigInt(p + span) - 1n)}] on node ${node}\n`;
+    };
+    printk(k, KERN_DEBUG, 'arch/x86/mm/init_64.c:vmemmap_populate_print_last', '%s', [line(0)], { run: { count: whole, nth: line } });
+  }
+  piece(w1, b);
 }
 
 /** vmemmap_populate_print_last(): flush the pending PMD run (x86; a no-op elsewhere). */

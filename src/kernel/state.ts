@@ -33,7 +33,13 @@ export const ERRNO_NAMES: Record<number, string> = {
 /** Where the page backing a piece of memmap came from. */
 export type Backing =
   | { kind: 'ram'; node: number; src: 'sparsebuf' | 'memblock' | 'buddy'; key: number }
-  | { kind: 'altmap'; id: string; pfn: number };
+  | { kind: 'altmap'; id: string; pfn: number }
+  /**
+   * memmap_on_memory: the page sits at the start of the memory block whose struct pages it
+   * holds (selfHostedPfn() says which); `node` is that block's node. One value for a whole
+   * run of self-hosting blocks, so the cost stays per run, not per block.
+   */
+  | { kind: 'self'; node: number };
 
 export interface Leaf {
   level: LeafLevel;
@@ -59,6 +65,12 @@ export interface VmemAltmap {
   /** Device / namespace label for reports. */
   owner: string;
   device: string;
+  /**
+   * memmap_on_memory: this object stands for `blocks` identical per-block altmaps (block i
+   * has base_pfn + i * stride), each handing out `slice` pages for its own memmap; `alloc`
+   * is their sum. Lives only while memory is added or removed (the blocks keep the state).
+   */
+  self?: { stride: number; slice: number; blocks: number; node: number };
 }
 
 /** What the model keeps of a struct mem_section (include/linux/mmzone.h). */
@@ -78,6 +90,14 @@ export interface MemoryBlock {
   state: OnlineState;
   zone: Zone | null;
   early: boolean;
+  /**
+   * memmap_on_memory: pages at the start of the block that hold its memmap and are never
+   * handed to the buddy (mem->nr_vmemmap_pages <= v6.5, mem->altmap->free v6.6+); 0 when the
+   * memmap lives elsewhere.
+   */
+  vmemmapPages: number;
+  /** The block's own altmap `alloc` (v6.6+ keeps the altmap with the block; v5.13 rebuilds it from vmemmapPages). */
+  altmapAlloc: number;
 }
 
 export interface Resource {
@@ -120,6 +140,7 @@ export const leafPayload = (pageSize: number): Payload<Leaf> => ({
     if (a.level !== b.level || a.b.kind !== b.b.kind) return false;
     if (a.b.kind === 'altmap' && b.b.kind === 'altmap') return a.b.id === b.b.id && a.b.pfn + aLen / pageSize === b.b.pfn;
     if (a.b.kind === 'ram' && b.b.kind === 'ram') return a.b.node === b.b.node && a.b.src === b.b.src && a.b.key === b.b.key;
+    if (a.b.kind === 'self' && b.b.kind === 'self') return a.b.node === b.b.node;
     return false;
   },
 });
@@ -169,7 +190,7 @@ export class KState {
   /** Busy children of iomem resources (claimed namespaces), keyed by physical address. */
   claims = new IntervalMap<Resource>(plainPayload((a, b) => a.name === b.name && a.owner === b.owner && a.kind === b.kind));
   /** Memory block devices keyed by block id. */
-  blocks = new IntervalMap<MemoryBlock>(plainPayload((a, b) => a.nid === b.nid && a.state === b.state && a.zone === b.zone && a.early === b.early));
+  blocks = new IntervalMap<MemoryBlock>(plainPayload((a, b) => a.nid === b.nid && a.state === b.state && a.zone === b.zone && a.early === b.early && a.vmemmapPages === b.vmemmapPages && a.altmapAlloc === b.altmapAlloc));
   /** Memmap pages backed by RAM, per node, as allocated (accounting side, for invariants). */
   memmapRamPages: number[] = [];
   /** Table pages per node as allocated (accounting side). */
@@ -259,6 +280,8 @@ export interface Consts {
   tableSpan: Record<PtLevel, number>;
   /** Entry span per level (what one entry maps). */
   entrySpan: Record<PtLevel, number>;
+  /** pageblock_nr_pages: 1 << min(HPAGE_PMD_ORDER, MAX_PAGE_ORDER) (include/linux/pageblock-flags.h). */
+  PAGEBLOCK_PAGES: number;
   /** The page-table-aligned origin that vmemmap offsets count from. */
   origin: bigint;
   /** VMEMMAP_START - origin. */
@@ -297,12 +320,26 @@ export function deriveConsts(a: Arch): Consts {
     STRUCT_PAGE: c.STRUCT_PAGE_SIZE,
     SECTION_MEMMAP,
     SECTION_MAP_SIZE: Math.ceil(SECTION_MEMMAP / PMD_SIZE) * PMD_SIZE,
+    // MAX_PAGE_ORDER: 10, arm64 16K 11, arm64 64K 13 (ARCH_FORCE_MAX_ORDER defaults)
+    PAGEBLOCK_PAGES: 2 ** Math.min(c.PMD_SHIFT - c.PAGE_SHIFT, c.PAGE_SHIFT === 14 ? 11 : c.PAGE_SHIFT === 16 ? 13 : 10),
     tableSpan,
     entrySpan,
     origin,
     startOff: Number(c.VMEMMAP_START - origin),
     endOff: Number(c.VMEMMAP_END - origin),
   };
+}
+
+/** What the model understands of the kernel command line. */
+export interface KernelCmdline {
+  /** memhp_default_state= */
+  onlineType: 'offline' | 'online' | 'online_kernel' | 'online_movable';
+  /** memory_hotplug.memmap_on_memory= (MEMMAP_ON_MEMORY_DISABLE / ENABLE / FORCE) */
+  memmapOnMemory: 'off' | 'on' | 'force';
+  /** hugetlb_free_vmemmap= (on/off) */
+  hugetlbFreeVmemmap: boolean;
+  /** Messages parse_args() printed, replayed at boot. */
+  messages: { level: number; site: string; text: string }[];
 }
 
 /** Allocator kinds a scenario can make fail (fault injection). */
@@ -323,7 +360,7 @@ export interface Kernel {
   /** Boot facts. */
   boot: { done: boolean; maxPfn: number; memoryBlockSize: number; memstart: number };
   /** Kernel command line switches the model understands. */
-  cmdline: { onlineType: 'offline' | 'online' | 'online_kernel' | 'online_movable' };
+  cmdline: KernelCmdline;
   /** Current scenario step (stamped on messages). */
   step: number;
   /** Fault injection: the nth allocation (1-based, whole run) of each listed kind fails. */
@@ -364,4 +401,15 @@ export function section_nr(k: Kernel, pfn: number): number {
 
 export function section_nr_to_pfn(k: Kernel, nr: number): number {
   return nr * k.c.PAGES_PER_SECTION;
+}
+
+/**
+ * memmap_on_memory: the pfn of the page backing vmemmap offset `off` when the memory block
+ * holding the described pfns hosts its own memmap from its first page on
+ * (mm/memory_hotplug.c create_altmaps_and_memory_blocks(): altmap.base_pfn = block start).
+ */
+export function selfHostedPfn(k: Kernel, off: number): number {
+  const bp = k.boot.memoryBlockSize / k.c.PAGE_SIZE;
+  const blockPfn = Math.floor(offToPfn(k, off) / bp) * bp;
+  return blockPfn + Math.floor((off - pfnToOff(k, blockPfn)) / k.c.PAGE_SIZE);
 }

@@ -33,13 +33,16 @@ function freeBacking(k: Kernel, b: Backing, pages: number, altmap: string | null
     if (b.kind === 'ram') {
       anomaly(k, site, `a RAM-backed ${level} block at ${lx(offToVa(k, va))} was charged to altmap ${altmap} (vmem_altmap_free) and its ${pages} RAM pages were never freed`);
       k.s.memmapRamPages[b.node] = (k.s.memmapRamPages[b.node] ?? 0) - pages;
+    } else if (b.kind === 'self') {
+      if (!k.s.altmaps.get(altmap!)?.self) anomaly(k, site, `self-hosted memmap at ${lx(offToVa(k, va))} was charged to altmap ${altmap}`);
     } else if (b.id !== altmap) {
       anomaly(k, site, `a block of altmap ${b.id} at ${lx(offToVa(k, va))} was charged to altmap ${altmap}`);
     }
     return;
   }
-  if (b.kind === 'altmap') {
-    anomaly(k, site, `${pages} page(s) of altmap ${b.id} backing ${lx(offToVa(k, va))} were freed to the page allocator as RAM`);
+  if (b.kind !== 'ram') {
+    const what = b.kind === 'altmap' ? `altmap ${b.id}` : 'a self-hosting memory block';
+    anomaly(k, site, `${pages} page(s) of ${what} backing ${lx(offToVa(k, va))} were freed to the page allocator as RAM`);
     return;
   }
   k.s.memmapRamPages[b.node] = (k.s.memmapRamPages[b.node] ?? 0) - pages;

@@ -33,6 +33,7 @@ export const v6_6: KernelProfile = {
   arm64Va52AllGranules: false, // 52-bit only with 64K before v6.9
   arm64PtdumpLegacyMarkers: true,
   x86AddPagesRangeCheck: false, // 6.6.9 add_pages() goes straight to __add_pages()
+  memmapOnMemory: 'v6.6', // one altmap for a one-block request, kept with the block
 };
 
 export const v6_1: KernelProfile = {
@@ -46,6 +47,7 @@ export const v6_1: KernelProfile = {
   ndPfnInitSubtractsEndTrunc: false,
   MAX_STRUCT_PAGE_SIZE: 128, // 6e9f05dc66f9
   memmapInitZoneDeviceLevel: 6,
+  memmapOnMemory: 'v5.13', // bool parameter; -EINVAL when unsupported
 };
 
 export const v5_15: KernelProfile = {
@@ -56,6 +58,7 @@ export const v5_15: KernelProfile = {
   vmemmapVerifyOnce: false,
   MAX_STRUCT_PAGE_SIZE: 64,
   memmapInitZoneDeviceLevel: 6,
+  memmapOnMemoryExcludesHvo: true, // mhp_supports_memmap_on_memory(): !hugetlb_free_vmemmap_enabled
 };
 
 export const v5_10: KernelProfile = {
@@ -66,6 +69,8 @@ export const v5_10: KernelProfile = {
   hotplugRangeCheck: 'addressable',
   offlinedPagesLevel: 6,
   sparseInitFailLeaksBuffer: true,
+  memmapOnMemory: 'none', // arrived in v5.13
+  memmapOnMemoryExcludesHvo: false,
   arm64Populate: 'v5.9',
   arm64SmallSections: false,
   arm64VmemmapLayout: 'v5.4',

@@ -50,6 +50,17 @@ export interface KernelProfile {
   memhpDefaultStateNames: 'online-offline' | 'all';
   /** Upstream default online type for hot-added memory (offline in every version). */
   defaultOnlineType: 'offline' | 'online' | 'online_kernel' | 'online_movable';
+  /**
+   * memory_hotplug.memmap_on_memory (self-hosted memmap of hot-added memory):
+   * 'none' (<= v5.12); 'v5.13' bool parameter, whole-request altmap {free = all pages of the
+   * one block}, MHP_MEMMAP_ON_MEMORY unsupported -> -EINVAL (a08a2ae34613; read in 5.15.100,
+   * 6.1.20); 'v6.6' also "force", altmap kept with the block {free = memmap pages}, silent
+   * fallback to RAM (read in 6.6.9); 'v6.8' a request of many blocks is split into one
+   * altmap per block (6b8f0798b85a; read in 6.12.0, 6.18.2).
+   */
+  memmapOnMemory: 'none' | 'v5.13' | 'v6.6' | 'v6.8';
+  /** mhp_supports_memmap_on_memory() refuses while hugetlb_free_vmemmap is on (5.15.100; gone in 6.1.0). */
+  memmapOnMemoryExcludesHvo: boolean;
   /** Level of "Offlined Pages %ld\n": pr_info (<= v5.10) or pr_debug. */
   offlinedPagesLevel: 6 | 7;
 

@@ -24,6 +24,8 @@ export const v6_18: KernelProfile = {
   memhpDefaultStateNames: 'all',
   defaultOnlineType: 'offline', // MHP_DEFAULT_ONLINE_TYPE_OFFLINE
   offlinedPagesLevel: 7,
+  memmapOnMemory: 'v6.8', // 6b8f0798b85a: one altmap per memory block
+  memmapOnMemoryExcludesHvo: false,
   memremapRamFmt: 'llx',
   memremapFailCheck: true,
   memmapInitZoneDeviceLevel: 7,

@@ -2,7 +2,7 @@
 import { renderMessage } from '../kernel/printk.js';
 import type { Machine, StepResult } from '../sim/machine.js';
 import { INVARIANTS, type Violation } from '../check/invariants.js';
-import { leafCounts, memmapBacking, pageTablePages, sectionCounts, vmemmapRanges, type PageTablePages, type VmemmapRange } from './summary.js';
+import { leafCounts, memmapBacking, pageTablePages, sectionCounts, vmemmapRanges, type MemmapBacking, type PageTablePages, type VmemmapRange } from './summary.js';
 
 export interface ReportStep {
   step: string;
@@ -12,7 +12,7 @@ export interface ReportStep {
   messages: string[];
   dmesg: string[];
   delta: {
-    memmapBacking: { ram: Record<string, number>; altmap: Record<string, number> };
+    memmapBacking: MemmapBacking;
     pageTablePages: Record<string, number>;
   };
   violations: Violation[];
@@ -34,20 +34,23 @@ export interface Report {
     ranges: VmemmapRange[];
   };
   pageTablePages: PageTablePages;
-  memmapBacking: { ram: Record<string, number>; altmap: Record<string, number> };
+  memmapBacking: MemmapBacking;
   altmaps: { id: string; device: string; namespace: string; base_pfn: number; end_pfn: number; reserve: number; free: number; alloc: number; align: number }[];
   namespaces: { device: string; name: string; dev: string; mode: string; map: string | null; align: number; start: number; rawSize: number; size: number; dataOffset: number; npfns: number }[];
   sections: { present: number; early: number; hotplugged: number; subsectionsActive: number };
-  memory: { blockSize: number; nodes: Record<string, { managedPages: number; freePages: number }> };
+  memory: {
+    blockSize: number;
+    nodes: Record<string, { managedPages: number; freePages: number }>;
+    /** Memory block devices as runs: first block id, count, node, state, zone, self-hosted vmemmap pages per block. */
+    blocks: { first: number; count: number; nid: number; state: string; zone: string | null; boot: boolean; vmemmapPages: number }[];
+  };
   invariants: { checked: number; names: readonly string[]; violations: Violation[] };
   warnings: string[];
   dmesg: string[];
 }
 
 /** Snapshot of the per-step delta sources. */
-export interface Totals {
-  ram: Record<string, number>;
-  altmap: Record<string, number>;
+export interface Totals extends MemmapBacking {
   tables: Record<string, number>;
 }
 
@@ -56,7 +59,7 @@ export function totals(m: Machine): Totals {
   const pt = pageTablePages(m.k);
   const tables: Record<string, number> = {};
   for (const l of m.k.arch.cfg.pt.allocLevels) tables[l] = (pt as unknown as Record<string, number>)[l] ?? 0;
-  return { ram: mb.ram, altmap: mb.altmap, tables };
+  return { ...mb, tables };
 }
 
 function diff(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
@@ -69,7 +72,7 @@ function diff(a: Record<string, number>, b: Record<string, number>): Record<stri
 }
 
 export function stepDelta(before: Totals, after: Totals): ReportStep['delta'] {
-  return { memmapBacking: { ram: diff(before.ram, after.ram), altmap: diff(before.altmap, after.altmap) }, pageTablePages: diff(before.tables, after.tables) };
+  return { memmapBacking: { ram: diff(before.ram, after.ram), altmap: diff(before.altmap, after.altmap), self: diff(before.self, after.self) }, pageTablePages: diff(before.tables, after.tables) };
 }
 
 export function buildReport(m: Machine, results: StepResult[], deltas: ReportStep['delta'][], warnings: string[]): Report {
@@ -107,7 +110,11 @@ export function buildReport(m: Machine, results: StepResult[], deltas: ReportSte
     altmaps: [...k.s.altmaps.values()].map((a) => ({ id: a.id, device: a.device, namespace: a.owner, base_pfn: a.base_pfn, end_pfn: a.end_pfn, reserve: a.reserve, free: a.free, alloc: a.alloc, align: a.align })),
     namespaces: [...m.regions.values()].flatMap((r) => r.namespaces).map((n) => ({ device: n.device, name: n.name, dev: n.dev, mode: n.mode, map: n.map, align: n.align, start: n.start, rawSize: n.rawSize, size: n.usable, dataOffset: n.dataOffset, npfns: n.npfns })),
     sections: sectionCounts(k),
-    memory: { blockSize: k.boot.memoryBlockSize, nodes },
+    memory: {
+      blockSize: k.boot.memoryBlockSize,
+      nodes,
+      blocks: [...k.s.blocks].map((b) => ({ first: b.start, count: b.end - b.start, nid: b.v.nid, state: b.v.state, zone: b.v.zone, boot: b.v.early, vmemmapPages: b.v.vmemmapPages })),
+    },
     invariants: { checked: results.filter((r) => r.kind !== 'expect').length * INVARIANTS.length, names: INVARIANTS, violations: results.flatMap((r) => r.violations) },
     warnings,
     dmesg: steps.flatMap((s) => s.dmesg),

@@ -6,19 +6,29 @@ import type { PtLevel } from '../arch/types.js';
 import { offToVa, type Backing, type Kernel } from '../kernel/state.js';
 
 export function backingLabel(b: Backing): string {
-  return b.kind === 'ram' ? `ram:node${b.node}` : `altmap:${b.id}`;
+  return b.kind === 'ram' ? `ram:node${b.node}` : b.kind === 'altmap' ? `altmap:${b.id}` : `self:node${b.node}`;
 }
 
-/** Bytes of distinct pages backing struct pages, by node (RAM) and by altmap owner. */
-export function memmapBacking(k: Kernel): { ram: Record<string, number>; altmap: Record<string, number> } {
-  const ram: Record<string, number> = {};
-  const altmap: Record<string, number> = {};
+export interface MemmapBacking {
+  /** RAM by node. */
+  ram: Record<string, number>;
+  /** Device altmaps by id. */
+  altmap: Record<string, number>;
+  /** memmap_on_memory: inside the hot-added memory blocks themselves, by node. */
+  self: Record<string, number>;
+}
+
+/** Bytes of distinct pages backing struct pages, by node (RAM), by altmap, and self-hosted by node. */
+export function memmapBacking(k: Kernel): MemmapBacking {
+  const out: MemmapBacking = { ram: {}, altmap: {}, self: {} };
   for (const s of k.s.leaves) {
     const n = s.end - s.start;
-    if (s.v.b.kind === 'ram') ram[s.v.b.node] = (ram[s.v.b.node] ?? 0) + n;
-    else altmap[s.v.b.id] = (altmap[s.v.b.id] ?? 0) + n;
+    const b = s.v.b;
+    if (b.kind === 'ram') out.ram[b.node] = (out.ram[b.node] ?? 0) + n;
+    else if (b.kind === 'altmap') out.altmap[b.id] = (out.altmap[b.id] ?? 0) + n;
+    else out.self[b.node] = (out.self[b.node] ?? 0) + n;
   }
-  return { ram, altmap };
+  return out;
 }
 
 export interface PageTablePages {

@@ -134,6 +134,8 @@ export function randomScenario(rnd: () => number, o: { arch?: string; kernel?: s
   const sc: Record<string, unknown> = { arch, config, nodes, devices, steps };
   if (o.kernel) sc.kernel = o.kernel;
   if (rnd() < 0.15) sc.faults = [{ alloc: pick(['memblock', 'buddy', 'altmap']), nth: int(1, 400) }];
+  const cmdline = [pick(['', '', 'memory_hotplug.memmap_on_memory=1', 'memory_hotplug.memmap_on_memory=force']), pick(['', '', 'memhp_default_state=online', 'memhp_default_state=online_movable'])].filter(Boolean).join(' ');
+  if (cmdline) sc.cmdline = cmdline;
   return sc;
 }
 

@@ -6,7 +6,8 @@
 import { resolveArch } from '../arch/index.js';
 import { findProfile } from '../kernels/index.js';
 import { boot } from '../kernel/init.js';
-import { add_memory, offline_blocks, online_blocks, remove_memory } from '../kernel/memory_hotplug.js';
+import { parseCmdline } from '../kernel/params.js';
+import { acpi_memory_enable_device, offline_blocks, online_blocks, remove_memory } from '../kernel/memory_hotplug.js';
 import { deriveConsts, ERRNO_NAMES, KState, type Kernel, type Message } from '../kernel/state.js';
 import type { Scenario, ScenarioStep } from '../scenario/parse.js';
 import { checkInvariants, type Violation } from '../check/invariants.js';
@@ -44,6 +45,7 @@ export function createMachine(sc: Scenario): Machine {
   s.nodes = Array.from({ length: nNodes }, () => ({ online: false, free: 0, managed: 0 }));
   s.memmapRamPages = Array(nNodes).fill(0);
   s.tablePages = Array(nNodes).fill(0);
+  const parsed = parseCmdline(profile, sc.cmdline);
   const k: Kernel = {
     arch,
     profile,
@@ -53,7 +55,7 @@ export function createMachine(sc: Scenario): Machine {
     vmemmapPfnBase: 0,
     optimistic: 0,
     boot: { done: false, maxPfn: 0, memoryBlockSize: 0, memstart: 0 },
-    cmdline: { onlineType: profile.defaultOnlineType },
+    cmdline: parsed.cmdline,
     step: 0,
     faults: sc.faults,
   };
@@ -66,20 +68,9 @@ export function createMachine(sc: Scenario): Machine {
       if (t0 < c.endOff) s.tables[kind].set(t0, t0 + span, { node: -1, src: 'static' });
     }
   }
-  const ignored: string[] = [];
-  for (const tok of sc.cmdline.split(/\s+/).filter(Boolean)) {
-    const [key, val] = tok.split('=', 2) as [string, string | undefined];
-    if (key === 'memhp_default_state') {
-      // mm/memory_hotplug.c setup_memhp_default_state(): unknown values are ignored
-      // v5.6 knows only online/offline; later versions all four names
-      const names = profile.memhpDefaultStateNames === 'all' ? ['offline', 'online', 'online_kernel', 'online_movable'] : ['offline', 'online'];
-      if (val !== undefined && names.includes(val)) k.cmdline.onlineType = val as 'online';
-      else ignored.push(tok);
-    } else ignored.push(tok);
-  }
   const regions = new Map<string, Region>();
   sc.devices.forEach((d, i) => regions.set(d.name, makeRegion(k, d, i)));
-  return { k, scenario: sc, regions, ignoredParams: ignored };
+  return { k, scenario: sc, regions, ignoredParams: parsed.ignored };
 }
 
 function label(st: ScenarioStep): string {
@@ -123,7 +114,7 @@ export function runStep(m: Machine, st: ScenarioStep, results: StepResult[]): St
       break;
     }
     case 'hot-add':
-      errno = add_memory(k, a.node as number, a.start as number, a.size as number);
+      errno = acpi_memory_enable_device(k, a.node as number, a.start as number, a.size as number);
       break;
     case 'hot-remove': {
       // ACPI eject: offline the blocks (acpi_scan_try_to_offline), then __remove_memory()

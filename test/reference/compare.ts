@@ -24,6 +24,7 @@ function fastState(k: Kernel): RefState {
     altmaps: [...k.s.altmaps.values()].map((x) => ({ id: x.id, alloc: x.alloc, align: x.align, free: x.free, reserve: x.reserve })),
     sections: { present: sc.present, early: sc.early, subsectionsActive: sc.subsectionsActive },
     nodeFree: k.s.nodes.map((n) => n.free),
+    selfHosting: [...k.s.blocks].reduce((t, b) => (b.v.vmemmapPages > 0 ? { blocks: t.blocks + b.end - b.start, vmemmapPages: t.vmemmapPages + (b.end - b.start) * b.v.vmemmapPages } : t), { blocks: 0, vmemmapPages: 0 }),
   };
 }
 
@@ -42,7 +43,7 @@ export function runFast(sc: Scenario): RefReport & { violations: string[] } {
     out.violations.push(...classify(r.violations, explained).violations.map((v) => `step ${v.step} ${v.invariant}: ${v.range}: ${v.detail}`));
   }
   for (const msg of m.k.s.log) {
-    if (msg.site.endsWith(':altmap_alloc_block_buf') && msg.level === 7) out.altmapLines.push(...renderMessage(msg));
+    if (msg.site.endsWith(':altmap_alloc_block_buf') && msg.level === 7) out.altmapLines.push(...renderMessage(msg).filter((l) => l.startsWith('altmap_alloc_block_buf:')));
     if (msg.text.includes('potential offnode page_structs')) out.offnode.push(...renderMessage(msg));
   }
   return out;

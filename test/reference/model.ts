@@ -11,6 +11,7 @@ import type { LeafLevel, PtLevel } from '../../src/arch/types.js';
 import { findProfile } from '../../src/kernels/index.js';
 import type { KernelProfile } from '../../src/kernels/types.js';
 import { defaultReserved } from '../../src/kernel/init.js';
+import { parseCmdline } from '../../src/kernel/params.js';
 import { deriveConsts, type Consts, type Kernel } from '../../src/kernel/state.js';
 import type { Scenario, ScenarioStep } from '../../src/scenario/parse.js';
 import { makeRegion, planNamespace, type Region } from '../../src/sim/ndctl.js';
@@ -18,10 +19,11 @@ import { makeRegion, planNamespace, type Region } from '../../src/sim/ndctl.js';
 const ENOMEM = -12, EINVAL = -22, EEXIST = -17, ENXIO = -6, EBUSY = -16, E2BIG = -7, EPERM = -1, ERANGE = -34;
 const NAMES: Record<number, string> = { [-12]: 'ENOMEM', [-22]: 'EINVAL', [-17]: 'EEXIST', [-6]: 'ENXIO', [-16]: 'EBUSY', [-7]: 'E2BIG', [-1]: 'EPERM', [-34]: 'ERANGE', [-28]: 'ENOSPC', [-19]: 'ENODEV' };
 
-type B = { kind: 'ram'; node: number } | { kind: 'altmap'; id: string; pfn: number };
-interface Alt { id: string; base_pfn: number; end_pfn: number; reserve: number; free: number; align: number; alloc: number }
+type B = { kind: 'ram'; node: number } | { kind: 'altmap'; id: string; pfn: number } | { kind: 'self'; node: number; pfn: number };
+/** `self`: a memmap_on_memory altmap of one memory block (its node). */
+interface Alt { id: string; base_pfn: number; end_pfn: number; reserve: number; free: number; align: number; alloc: number; self?: number }
 interface Sec { nid: number; early: boolean; memmap: boolean }
-interface Block { nid: number; state: 'online' | 'offline'; zone: 'Normal' | 'Movable' | null; early: boolean }
+interface Block { nid: number; state: 'online' | 'offline'; zone: 'Normal' | 'Movable' | null; early: boolean; nrVmemmap: number; altmap: Alt | null }
 
 export interface RefState {
   memmapBacking: { ram: Record<string, number>; altmap: Record<string, number> };
@@ -34,6 +36,8 @@ export interface RefState {
   nodeFree: number[];
   /** Bytes of struct pages of present pfns that no mapping covers. */
   unmapped: number;
+  /** Memory blocks hosting their own memmap, and their vmemmap pages in total. */
+  selfHosting: { blocks: number; vmemmapPages: number };
 }
 
 export interface RefReport {
@@ -80,6 +84,8 @@ export class Reference {
   pfnBase = 0;
   maxPfn = 0;
   onlineType: string;
+  mom: 'off' | 'on' | 'force';
+  hvo: boolean;
   altmapLines: string[] = [];
   stepNo = 0;
   counts: Record<string, number> = { memblock: 0, buddy: 0, altmap: 0 };
@@ -101,12 +107,10 @@ export class Reference {
     this.nodes = Array.from({ length: n }, () => ({ online: false, free: 0, managed: 0 }));
     this.memmapRam = Array(n).fill(0);
     this.tablePages = Array(n).fill(0);
-    this.onlineType = this.p.defaultOnlineType;
-    for (const tok of sc.cmdline.split(/\s+/).filter(Boolean)) {
-      const [k, v] = tok.split('=');
-      const names = this.p.memhpDefaultStateNames === 'all' ? ['offline', 'online', 'online_kernel', 'online_movable'] : ['offline', 'online'];
-      if (k === 'memhp_default_state' && names.includes(v!)) this.onlineType = v!;
-    }
+    const cmd = parseCmdline(this.p, sc.cmdline).cmdline;
+    this.onlineType = cmd.onlineType;
+    this.mom = cmd.memmapOnMemory;
+    this.hvo = cmd.hugetlbFreeVmemmap;
     if (this.a.cfg.staticTablesFor !== null) {
       const off = Number(this.a.cfg.staticTablesFor - this.c.origin);
       for (const kind of this.a.cfg.pt.allocLevels) {
@@ -144,7 +148,14 @@ export class Reference {
   }
   private freeRanges(nid: number, lo: number, hi: number): { start: number; end: number; nid: number }[] {
     const out: { start: number; end: number; nid: number }[] = [];
+    // memblock_merge_regions(): adjacent regions of the same node are one region
+    const merged: { start: number; end: number; nid: number }[] = [];
     for (const m of [...this.mem].sort((x, y) => x.start - y.start)) {
+      const l = merged[merged.length - 1];
+      if (l && l.end === m.start && l.nid === m.nid) l.end = m.end;
+      else merged.push({ ...m });
+    }
+    for (const m of merged) {
       if (nid !== -1 && m.nid !== nid) continue;
       let cur = Math.max(m.start, lo);
       const end = Math.min(m.end, hi);
@@ -221,7 +232,9 @@ export class Reference {
       if (this.altmapAlloc(size, altmap) === null) return null; // then RAM, as posted
     } else if (altmap) {
       const pfn = this.altmapAlloc(size, altmap);
-      return pfn === null ? null : { kind: 'altmap', id: altmap, pfn };
+      if (pfn === null) return null;
+      const self = this.altmaps.get(altmap)!.self;
+      return self === undefined ? { kind: 'altmap', id: altmap, pfn } : { kind: 'self', node: self, pfn };
     }
     let nid: number | null = null;
     if (this.sb) {
@@ -349,7 +362,7 @@ export class Reference {
       if (b.kind === 'ram') this.memmapRam[b.node] -= pages;
       return;
     }
-    if (b.kind === 'altmap') return;
+    if (b.kind !== 'ram') return;
     this.memmapRam[b.node] -= pages;
     this.nodes[b.node]!.free += pages;
   }
@@ -565,7 +578,7 @@ export class Reference {
     for (const s of this.sections.keys()) {
       const b0 = Math.floor((s * secBytes) / this.bs);
       const b1 = Math.ceil(((s + 1) * secBytes) / this.bs);
-      for (let b = b0; b < b1; b++) if (!this.blocks.has(b)) this.blocks.set(b, { nid: this.sections.get(s)!.nid, state: 'online', zone: 'Normal', early: true });
+      for (let b = b0; b < b1; b++) if (!this.blocks.has(b)) this.blocks.set(b, { nid: this.sections.get(s)!.nid, state: 'online', zone: 'Normal', early: true, nrVmemmap: 0, altmap: null });
     }
   }
 
@@ -573,20 +586,75 @@ export class Reference {
   overlaps(list: { start: number; end: number }[], s: number, e: number) {
     return list.some((r) => r.start < e && s < r.end);
   }
-  addMemory(nid: number, start: number, size: number): number {
+  // memmap_on_memory, block by block
+  momPages(): number {
+    const exact = Math.ceil(((this.bs / this.P) * this.c.STRUCT_PAGE) / this.P);
+    const pb = this.c.PAGEBLOCK_PAGES;
+    return this.mom === 'force' ? Math.ceil(exact / pb) * pb : exact;
+  }
+  momSupported(size: number): boolean {
+    const v = this.p.memmapOnMemory;
+    if (v === 'none' || this.mom === 'off') return false;
+    const memmap = (this.bs / this.P) * this.c.STRUCT_PAGE;
+    if (v === 'v5.13') {
+      if (this.p.memmapOnMemoryExcludesHvo && this.hvo && this.a.cfg.arch === 'x86_64') return false;
+      const vm = (size / this.P) * this.c.STRUCT_PAGE;
+      return size === this.bs && vm % this.PMD === 0 && (size - vm) % (this.c.PAGEBLOCK_PAGES * this.P) === 0;
+    }
+    if (v === 'v6.6' && size !== this.bs) return false;
+    const pages = this.momPages();
+    return memmap % this.P === 0 && pages % this.c.PAGEBLOCK_PAGES === 0 && pages !== this.bs / this.P && memmap % this.PMD === 0;
+  }
+  newSelfAlt(pfn: number, free: number, nid: number): Alt {
+    const a: Alt = { id: `mom:${pfn}`, base_pfn: pfn, end_pfn: pfn + this.bs / this.P - 1, reserve: 0, free, align: 0, alloc: 0, self: nid };
+    this.altmaps.set(a.id, a);
+    return a;
+  }
+  removeBlockWithAltmap(b: number) {
+    const blk = this.blocks.get(b)!;
+    this.blocks.delete(b);
+    this.removePages((b * this.bs) / this.P, this.bs / this.P, blk.altmap!.id);
+    this.altmaps.delete(blk.altmap!.id);
+  }
+  addMemory(nid: number, start: number, size: number, mom: boolean): number {
     if (this.p.hotplugRangeCheck === 'mhp' && !this.rangeAllowed(start, size)) return E2BIG;
     if (this.overlaps(this.iomemRam, start, start + size) || this.overlaps(this.claims, start, start + size)) return EEXIST;
     if (!size || start % this.bs || size % this.bs) return EINVAL;
     const keep = this.a.cfg.keepMemblock || this.p.hotAddMemblockAlways;
     if (keep) this.mem.push({ start, end: start + size, nid });
+    const unkeep = () => { if (keep) this.mem = this.mem.filter((m) => !(m.start === start && m.end === start + size)); };
     this.nodes[nid]!.online = true;
-    const ret = this.archAddMemory(nid, start, size, null);
-    if (ret) {
-      if (keep) this.mem = this.mem.filter((m) => !(m.start === start && m.end === start + size));
-      return ret;
+    const v = this.p.memmapOnMemory;
+    if (mom && v === 'v6.8' && this.momSupported(size)) {
+      for (let b = start / this.bs; b < (start + size) / this.bs; b++) {
+        const alt = this.newSelfAlt((b * this.bs) / this.P, this.momPages(), nid);
+        const ret = this.archAddMemory(nid, b * this.bs, this.bs, alt.id);
+        if (ret) {
+          this.altmaps.delete(alt.id);
+          for (let q = start / this.bs; q < b; q++) this.removeBlockWithAltmap(q);
+          unkeep();
+          return ret;
+        }
+        this.blocks.set(b, { nid, state: 'offline', zone: null, early: false, nrVmemmap: alt.free, altmap: alt });
+      }
+    } else {
+      let alt: Alt | null = null;
+      if (mom && v === 'v5.13') {
+        if (!this.momSupported(size)) { unkeep(); return EINVAL; }
+        alt = this.newSelfAlt(start / this.P, size / this.P, nid);
+      } else if (mom && v === 'v6.6' && this.momSupported(size)) alt = this.newSelfAlt(start / this.P, this.momPages(), nid);
+      const ret = this.archAddMemory(nid, start, size, alt?.id ?? null);
+      if (ret) {
+        if (alt) this.altmaps.delete(alt.id);
+        unkeep();
+        return ret;
+      }
+      // v5.13 keeps only nr_vmemmap_pages = alloc (the altmap was on the stack)
+      if (alt && v === 'v5.13') this.altmaps.delete(alt.id);
+      const nr = alt === null ? 0 : v === 'v5.13' ? alt.alloc : alt.free;
+      for (let b = start / this.bs; b < (start + size) / this.bs; b++) this.blocks.set(b, { nid, state: 'offline', zone: null, early: false, nrVmemmap: nr, altmap: v === 'v6.6' ? alt : null });
     }
     this.iomemRam.push({ start, end: start + size });
-    for (let b = start / this.bs; b < (start + size) / this.bs; b++) this.blocks.set(b, { nid, state: 'offline', zone: null, early: false });
     if (this.onlineType !== 'offline') this.online(start, size, this.onlineType);
     return 0;
   }
@@ -603,7 +671,7 @@ export class Reference {
       const blk = this.blocks.get(b)!;
       const zone = type === 'online_movable' ? 'Movable' : 'Normal';
       this.blocks.set(b, { ...blk, state: 'online', zone });
-      if (zone === 'Normal') { this.nodes[blk.nid]!.free += pages; this.nodes[blk.nid]!.managed += pages; }
+      if (zone === 'Normal') { this.nodes[blk.nid]!.free += pages - blk.nrVmemmap; this.nodes[blk.nid]!.managed += pages - blk.nrVmemmap; }
     }
     return 0;
   }
@@ -618,10 +686,11 @@ export class Reference {
     }
     for (const b of ids) {
       const blk = this.blocks.get(b)!;
+      const nr = pages - blk.nrVmemmap;
       if (blk.zone === 'Normal') {
-        if (this.nodes[blk.nid]!.free < pages) return EBUSY;
-        this.nodes[blk.nid]!.free -= pages;
-        this.nodes[blk.nid]!.managed -= pages;
+        if (this.nodes[blk.nid]!.free < nr) return EBUSY;
+        this.nodes[blk.nid]!.free -= nr;
+        this.nodes[blk.nid]!.managed -= nr;
       }
       this.blocks.set(b, { ...blk, state: 'offline', zone: null });
     }
@@ -632,8 +701,26 @@ export class Reference {
     if (!size || start % this.bs || size % this.bs) return EINVAL;
     const ids = this.blockIds(start, size).filter((b) => this.blocks.has(b));
     if (ids.some((b) => this.blocks.get(b)!.state !== 'offline')) return EBUSY;
-    this.removePages(start / this.P, size / this.P, null);
-    for (const b of ids) this.blocks.delete(b);
+    const v = this.p.memmapOnMemory;
+    const on = v !== 'none' && this.mom !== 'off';
+    const selfIds = on ? ids.filter((b) => this.blocks.get(b)!.nrVmemmap > 0) : [];
+    if (selfIds.length && v === 'v6.8') {
+      if (selfIds.length !== size / this.bs) return EINVAL;
+      for (const b of ids) this.removeBlockWithAltmap(b);
+    } else {
+      let alt: Alt | null = null;
+      if (selfIds.length) {
+        if (size !== this.bs) return EINVAL;
+        const blk = this.blocks.get(selfIds[0]!)!;
+        if (v === 'v5.13') {
+          alt = { id: 'mom:remove', base_pfn: 0, end_pfn: 0, reserve: 0, free: 0, align: 0, alloc: blk.nrVmemmap, self: blk.nid };
+          this.altmaps.set(alt.id, alt);
+        } else alt = blk.altmap;
+      }
+      for (const b of ids) this.blocks.delete(b);
+      this.removePages(start / this.P, size / this.P, alt?.id ?? null);
+      if (alt) this.altmaps.delete(alt.id);
+    }
     if (this.a.cfg.keepMemblock) {
       const out: typeof this.mem = [];
       for (const m of this.mem) {
@@ -711,7 +798,12 @@ export class Reference {
     this.stepNo = st.index;
     switch (st.kind) {
       case 'boot': this.boot(); return 0;
-      case 'hot-add': return this.addMemory(a.node as number, a.start as number, a.size as number);
+      case 'hot-add': {
+        // acpi_memory_enable_device(): v5.13 asks only when supported, v6.6+ always
+        const v = this.p.memmapOnMemory;
+        const mom = v === 'none' ? false : v === 'v5.13' ? this.momSupported(a.size as number) : true;
+        return this.addMemory(a.node as number, a.start as number, a.size as number, mom);
+      }
       case 'hot-remove': {
         if (a.offline !== false) {
           for (const b of this.blockIds(a.start as number, a.size as number)) {
@@ -733,14 +825,15 @@ export class Reference {
     const ram: Record<string, number> = {};
     const alt: Record<string, number> = {};
     const entries: { va: number; size: number; level: string; backing: string }[] = [];
-    const label = (b: B) => (b.kind === 'ram' ? `ram:node${b.node}` : `altmap:${b.id}`);
+    const label = (b: B) => (b.kind === 'ram' ? `ram:node${b.node}` : b.kind === 'self' ? `self:node${b.node}` : `altmap:${b.id}`);
     for (const [i, b] of this.pmd) entries.push({ va: i * this.PMD, size: this.PMD, level: 'pmd', backing: label(b) });
     for (const [i, b] of this.pte) entries.push({ va: i * this.P, size: this.P, level: 'pte', backing: label(b) });
     entries.sort((x, y) => x.va - y.va);
+    const self: Record<string, number> = {};
     for (const e of entries) {
-      const key = e.backing.startsWith('ram:') ? e.backing.slice(8) : e.backing.slice(7);
-      if (e.backing.startsWith('ram:')) ram[key] = (ram[key] ?? 0) + e.size;
-      else alt[key] = (alt[key] ?? 0) + e.size;
+      if (e.backing.startsWith('ram:')) ram[e.backing.slice(8)] = (ram[e.backing.slice(8)] ?? 0) + e.size;
+      else if (e.backing.startsWith('self:')) self[e.backing.slice(9)] = (self[e.backing.slice(9)] ?? 0) + e.size;
+      else alt[e.backing.slice(7)] = (alt[e.backing.slice(7)] ?? 0) + e.size;
     }
     const ranges: RefState['ranges'] = [];
     let cur: { va: number; size: number; level: string; backing: string } | null = null;
@@ -778,14 +871,18 @@ export class Reference {
     }
     return {
       unmapped,
-      memmapBacking: { ram, altmap: alt },
+      memmapBacking: { ram, altmap: alt, self },
       tables,
       tablesByNode: byNode,
       leaves: { pte: this.pte.size, pmd: this.pmd.size },
       ranges,
-      altmaps: [...this.altmaps.values()].map((x) => ({ id: x.id, alloc: x.alloc, align: x.align, free: x.free, reserve: x.reserve })),
+      altmaps: [...this.altmaps.values()].filter((x) => x.self === undefined).map((x) => ({ id: x.id, alloc: x.alloc, align: x.align, free: x.free, reserve: x.reserve })),
       sections: { present: this.sections.size, early, subsectionsActive: this.subs.size },
       nodeFree: this.nodes.map((n) => n.free),
+      selfHosting: {
+        blocks: [...this.blocks.values()].filter((b) => b.nrVmemmap > 0).length,
+        vmemmapPages: [...this.blocks.values()].reduce((t, b) => t + b.nrVmemmap, 0),
+      },
     };
   }
 }
