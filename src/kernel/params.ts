@@ -15,12 +15,15 @@ import type { KernelProfile } from '../kernels/types.js';
 import { KERN_ERR, KERN_INFO, printk } from './printk.js';
 import type { Kernel, KernelCmdline } from './state.js';
 
-/** lib/kstrtox.c kstrtobool(): y/Y/t/T/1, n/N/f/F/0, on/off (first two characters); else -EINVAL. */
-export function kstrtobool(s: string): boolean | null {
+/**
+ * lib/kstrtox.c kstrtobool(): y/Y/1, n/N/0, on/off (only the first two characters count:
+ * "force" is false where t/T/f/F are accepted, 6.1+); else -EINVAL.
+ */
+export function kstrtobool(s: string, trueFalse = true): boolean | null {
   const c = s[0];
   if (c === undefined) return null;
-  if ('yYtT1'.includes(c)) return true;
-  if ('nNfF0'.includes(c)) return false;
+  if ((trueFalse ? 'yYtT1' : 'yY1').includes(c)) return true;
+  if ((trueFalse ? 'nNfF0' : 'nN0').includes(c)) return false;
   if (c === 'o' || c === 'O') {
     const d = s[1];
     if (d === 'n' || d === 'N') return true;
@@ -53,7 +56,7 @@ export function parseCmdline(profile: KernelProfile, line: string): ParsedCmdlin
     } else if (key === 'memory_hotplug.memmap_on_memory' && profile.memmapOnMemory !== 'none') {
       if (profile.memmapOnMemory === 'v5.13') {
         // param_set_bool(): no value means "1"
-        const b = kstrtobool(val ?? '1');
+        const b = kstrtobool(val ?? '1', profile.kstrtoboolTrueFalse);
         if (b === null) invalid(key, val);
         else cmd.memmapOnMemory = b ? 'on' : 'off';
       } else if (val === undefined) {
@@ -61,13 +64,13 @@ export function parseCmdline(profile: KernelProfile, line: string): ParsedCmdlin
       } else if (val === 'force' || val === 'FORCE') {
         cmd.memmapOnMemory = 'force';
       } else {
-        const b = kstrtobool(val);
+        const b = kstrtobool(val, profile.kstrtoboolTrueFalse);
         if (b === null) invalid(key, val);
         else cmd.memmapOnMemory = b ? 'on' : 'off';
       }
     } else if (key === 'hugetlb_free_vmemmap') {
       // hugetlb_vmemmap_early_param(): kstrtobool(); a bad or missing value is -EINVAL
-      const b = val === undefined ? null : kstrtobool(val);
+      const b = val === undefined ? null : kstrtobool(val, profile.kstrtoboolTrueFalse);
       if (b !== null) cmd.hugetlbFreeVmemmap = b;
       else ignored.push(tok);
     } else ignored.push(tok);

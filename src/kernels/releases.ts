@@ -59,6 +59,7 @@ export const v5_15: KernelProfile = {
   MAX_STRUCT_PAGE_SIZE: 64,
   memmapInitZoneDeviceLevel: 6,
   memmapOnMemoryExcludesHvo: true, // mhp_supports_memmap_on_memory(): !hugetlb_free_vmemmap_enabled
+  kstrtoboolTrueFalse: false, // y/Y/1, n/N/0, on/off only
 };
 
 export const v5_10: KernelProfile = {

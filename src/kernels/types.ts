@@ -59,6 +59,8 @@ export interface KernelProfile {
    * altmap per block (6b8f0798b85a; read in 6.12.0, 6.18.2).
    */
   memmapOnMemory: 'none' | 'v5.13' | 'v6.6' | 'v6.8';
+  /** lib/kstrtox.c kstrtobool() also takes t/T/f/F (6.1.20 does, 5.15.100 does not). */
+  kstrtoboolTrueFalse: boolean;
   /** mhp_supports_memmap_on_memory() refuses while hugetlb_free_vmemmap is on (5.15.100; gone in 6.1.0). */
   memmapOnMemoryExcludesHvo: boolean;
   /** Level of "Offlined Pages %ld\n": pr_info (<= v5.10) or pr_debug. */

@@ -26,6 +26,7 @@ export const v6_18: KernelProfile = {
   offlinedPagesLevel: 7,
   memmapOnMemory: 'v6.8', // 6b8f0798b85a: one altmap per memory block
   memmapOnMemoryExcludesHvo: false,
+  kstrtoboolTrueFalse: true,
   memremapRamFmt: 'llx',
   memremapFailCheck: true,
   memmapInitZoneDeviceLevel: 7,
