@@ -44,11 +44,6 @@ export function runScenario(sc: Scenario): RunResult {
     deltas.push(stepDelta(before, totals(m)));
   }
   const warnings = m.ignoredParams.map((p) => `kernel parameter "${p}" is not modelled and was ignored`);
-  for (const r of m.regions.values()) for (const ns of r.namespaces) {
-    if (ns.pgmap && ns.pgmap.vmemmap_shift > 0 && !ns.altmap && m.k.arch.cfg.arch === 'x86_64') {
-      warnings.push(`${ns.name}: device-dax compound pages (vmemmap_shift ${ns.pgmap.vmemmap_shift}) without an altmap: the kernel deduplicates this memmap (vmemmap_populate_compound_pages); the model does not yet and shows it fully populated`);
-    }
-  }
   return { machine: m, results, report: buildReport(m, results, deltas, warnings) };
 }
 

@@ -11,7 +11,7 @@ const ex = (f: string) => parseScenario(f, readFileSync(new URL(`../examples/${f
 
 describe('profiles', () => {
   it('releases and the three proposals, each with provenance', () => {
-    expect(PROFILES.map((p) => p.id)).toEqual(['v5.6', 'v5.9', 'v5.10', 'v5.15', 'v6.1', 'v6.6', 'v6.12', 'v6.18', 'v7.1', 'seed-v2', 'seed-v2-fallback', 'robin-arm64']);
+    expect(PROFILES.map((p) => p.id)).toEqual(['v5.6', 'v5.9', 'v5.10', 'v5.15', 'v6.1', 'v6.1.y', 'v6.6', 'v6.12', 'v6.18', 'v7.1', 'seed-v2', 'seed-v2-fallback', 'robin-arm64']);
     for (const p of PROFILES) expect(p.provenance.length).toBeGreaterThan(20);
     expect(PROFILES.filter((p) => p.kind === 'proposal').map((p) => p.id)).toEqual(['seed-v2', 'seed-v2-fallback', 'robin-arm64']);
   });

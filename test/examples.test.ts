@@ -31,7 +31,7 @@ describe('the built-in default scenario', () => {
     expect(r.report.altmaps).toEqual([
       { id: 'namespace0.0', device: 'pmem0', namespace: 'namespace0.0', base_pfn: 0x1000000, end_pfn: 0x13fffff, reserve: 2, free: 66046, alloc: 65536, align: 510 },
     ]);
-    expect(r.report.memmapBacking).toEqual({ ram: { 0: 128 * 2 ** 20, 1: 128 * 2 ** 20 }, altmap: { 'namespace0.0': 256 * 2 ** 20 }, self: {} });
+    expect(r.report.memmapBacking).toEqual({ ram: { 0: 128 * 2 ** 20, 1: 128 * 2 ** 20 }, altmap: { 'namespace0.0': 256 * 2 ** 20 }, self: {}, dedup: {} });
     expect(r.report.pageTablePages).toEqual({ pud: 1, pmd: 2, pte: 0, byNode: { 0: 2, 1: 1 } });
     expect(r.report.invariants.violations).toEqual([]);
   });

@@ -38,7 +38,7 @@ steps:
 `);
     expect(stepOf(r, 3).ok).toBe(true);
     expect(r.report.altmaps).toEqual([]);
-    expect(r.report.memmapBacking).toEqual({ ram: { 0: 64 * 2 ** 20 }, altmap: {}, self: {} });
+    expect(r.report.memmapBacking).toEqual({ ram: { 0: 64 * 2 ** 20 }, altmap: {}, self: {}, dedup: {} });
     expect(r.report.pageTablePages).toMatchObject({ pud: 1, pmd: 1 });
     expect(r.report.dmesg).not.toContain('failed to free all reserved pages');
     expect(r.report.invariants.violations).toEqual([]);

@@ -87,7 +87,7 @@ describe('vmemmap_populate: arm64', () => {
     const r = run(pmem('arm64', '{ pageSize: 64K, vaBits: 48 }', '0x1000000000', '4G', '{ device: pmem0, mode: fsdax, map: dev }'));
     const k = r.machine.k;
     expect(r.report.altmaps[0]).toMatchObject({ reserve: 1, free: 8191, alloc: 64, align: 0 });
-    expect(memmapBacking(k)).toEqual({ ram: { 0: 4 * M }, altmap: { 'namespace0.0': 4 * M }, self: {} });
+    expect(memmapBacking(k)).toEqual({ ram: { 0: 4 * M }, altmap: { 'namespace0.0': 4 * M }, self: {}, dedup: {} });
     expect(leafCounts(k)).toMatchObject({ pmd: 0, pte: 64 + 64 });
   });
 

@@ -16,7 +16,7 @@
  */
 import { alignDown, alignUp, lx } from '../util/bits.js';
 import { IntervalSet } from '../util/interval.js';
-import { offToPfn, offToVa, pfnToOff, section_nr_to_pfn, type Kernel } from '../kernel/state.js';
+import { compoundUnique, offToPfn, offToVa, pfnToOff, section_nr_to_pfn, type Kernel } from '../kernel/state.js';
 import type { Machine } from '../sim/machine.js';
 
 export interface Violation {
@@ -154,7 +154,15 @@ export function checkInvariants(m: Machine): Violation[] {
 
   // ram-accounting
   const ramPages: number[] = [];
-  for (const s of k.s.leaves) if (s.v.b.kind === 'ram') ramPages[s.v.b.node] = (ramPages[s.v.b.node] ?? 0) + (s.end - s.start) / P;
+  for (const s of k.s.leaves) {
+    const b = s.v.b;
+    if (b.kind === 'ram') ramPages[b.node] = (ramPages[b.node] ?? 0) + (s.end - s.start) / P;
+    if (b.kind === 'compound') {
+      const u = compoundUnique(k, b, s.start, s.end);
+      ramPages[b.node] = (ramPages[b.node] ?? 0) + u.heads;
+      ramPages[b.tailNode] = (ramPages[b.tailNode] ?? 0) + u.tails;
+    }
+  }
   const tables: number[] = [];
   for (const lvl of lv) for (const s of k.s.tables[lvl]) if (s.v.src !== 'static') tables[s.v.node] = (tables[s.v.node] ?? 0) + (s.end - s.start) / k.c.tableSpan[lvl];
   for (let n = 0; n < k.s.nodes.length; n++) {

@@ -15,7 +15,7 @@ import { interleaveRuns, KERN_DEBUG, pr_err, pr_warn, pr_warn_once, printk, WARN
 import { sparse_add_section, sparse_remove_section } from './sparse.js';
 import { vmem_altmap_offset, vmemmap_populate_print_last } from './sparse-vmemmap.js';
 import { memoryBlockMemmapPages, memoryBlockMemmapSize } from './params.js';
-import { E2BIG, EBUSY, EEXIST, EINVAL, EPERM, section_nr_to_pfn, type Kernel, type MemoryBlock, type Zone } from './state.js';
+import { E2BIG, EBUSY, EEXIST, EINVAL, EPERM, section_nr_to_pfn, type Kernel, type MemoryBlock, type PgmapGeom, type Zone } from './state.js';
 
 const FILE = 'mm/memory_hotplug.c';
 
@@ -30,7 +30,7 @@ function check_pfn_span(k: Kernel, pfn: number, nr: number): boolean {
  * altmap->alloc = 0 (align is not reset), check_pfn_span, then sparse_add_section() per
  * section-bounded chunk, stopping at the first error with no rollback.
  */
-export function __add_pages(k: Kernel, nid: number, pfn: number, nr: number, altmap: string | null): number {
+export function __add_pages(k: Kernel, nid: number, pfn: number, nr: number, altmap: string | null, pgmap: PgmapGeom | null = null): number {
   if (k.profile.hotplugRangeCheck === 'addressable') {
     // <= v5.10 check_hotplug_memory_addressable(): the "maximum" printed is one bit too wide
     const bits = k.arch.cfg.MAX_PHYSMEM_BITS;
@@ -60,17 +60,17 @@ export function __add_pages(k: Kernel, nid: number, pfn: number, nr: number, alt
   // a partial first section
   if (p % PPS !== 0) {
     const cur = Math.min(end - p, alignUp(p + 1, PPS) - p);
-    err = sparse_add_section(k, nid, p, cur, altmap);
+    err = sparse_add_section(k, nid, p, cur, altmap, 1, pgmap);
     p += cur;
   }
   // whole sections, as runs
   const wholeEnd = Math.floor(end / PPS) * PPS;
   if (err === 0 && wholeEnd > p) {
     err = runSteps(k, p / PPS, wholeEnd / PPS, 1, (a, b) =>
-      sparse_add_section(k, nid, section_nr_to_pfn(k, a), (b - a) * PPS, altmap, b - a));
+      sparse_add_section(k, nid, section_nr_to_pfn(k, a), (b - a) * PPS, altmap, b - a, pgmap));
     p = wholeEnd;
   }
-  if (err === 0 && p < end) err = sparse_add_section(k, nid, p, end - p, altmap);
+  if (err === 0 && p < end) err = sparse_add_section(k, nid, p, end - p, altmap, 1, pgmap);
   vmemmap_populate_print_last(k);
   return err;
 }
@@ -141,7 +141,7 @@ export function mhp_range_allowed(k: Kernel, start: number, size: number): boole
  * DIRECT_MAP_PHYSMEM_END from v6.11/6.12; WARN_ON_ONCE on any __add_pages error); arm64
  * __create_pgd_mapping() + __add_pages() (linear map removed again on failure).
  */
-export function arch_add_memory(k: Kernel, nid: number, start: number, size: number, altmap: string | null): number {
+export function arch_add_memory(k: Kernel, nid: number, start: number, size: number, altmap: string | null, pgmap: PgmapGeom | null = null): number {
   const P = k.c.PAGE_SIZE;
   if (k.arch.cfg.arch === 'arm64' && k.profile.arm64AddMemoryCheck === 'linear-region') {
     // v5.10 inside_linear_region(): [memstart_addr, memstart_addr + 2^(vabits_actual - 1) - 1]
@@ -156,11 +156,11 @@ export function arch_add_memory(k: Kernel, nid: number, start: number, size: num
       WARN(k, true, 'arch/x86/mm/init_64.c:add_pages', null, [], true);
       return -34; // -ERANGE
     }
-    const ret = __add_pages(k, nid, start / P, size / P, altmap);
+    const ret = __add_pages(k, nid, start / P, size / P, altmap, pgmap);
     WARN(k, ret !== 0, 'arch/x86/mm/init_64.c:add_pages', null, [], true);
     return ret;
   }
-  return __add_pages(k, nid, start / P, size / P, altmap);
+  return __add_pages(k, nid, start / P, size / P, altmap, pgmap);
 }
 
 export function arch_remove_memory(k: Kernel, start: number, size: number, altmap: string | null): void {

@@ -68,7 +68,9 @@ function pagemap_range(k: Kernel, pgmap: DevPagemap, nid: number, spfn: number, 
     k.s.pgmaps.clear(spfn, epfn + 1); // pgmap_array_delete()
     return EINVAL;
   }
-  const err = arch_add_memory(k, nid, pgmap.start, len, pgmap.altmap);
+  // params.pgmap: the compound geometry vmemmap_populate_compound_pages() reads (pgmap->ranges[nr_range].start)
+  const geom = pgmap.vmemmap_shift > 0 ? { id: pgmap.id, nr: 2 ** pgmap.vmemmap_shift, rangeStartPfn: spfn } : null;
+  const err = arch_add_memory(k, nid, pgmap.start, len, pgmap.altmap, geom);
   if (err !== 0) {
     k.s.pgmaps.clear(spfn, epfn + 1);
     leftBehind(k, FILE + ':pagemap_range', pgmap.start, len);

@@ -15,7 +15,7 @@ import { buddy_alloc } from './page_alloc.js';
 import { addTables, leafSegments, mapLeaves, missingTables, pmdRuns, tableKindsFor } from './pgtable.js';
 import { KERN_DEBUG, KERN_WARNING, printk, pr_err_once, pr_warn_once, WARN } from './printk.js';
 import { sparse_buffer_alloc } from './sparse.js';
-import { ENOMEM, injectFault, offToPfn, offToVa, pfnToOff, selfHostedPfn, type Backing, type Kernel, type TableOwner, type VmemAltmap } from './state.js';
+import { compoundUnique, ENOMEM, injectFault, offToPfn, offToVa, pfnToOff, selfHostedPfn, type Backing, type PgmapGeom, type Kernel, type TableOwner, type VmemAltmap } from './state.js';
 
 const FILE = 'mm/sparse-vmemmap.c';
 const LOCAL_DISTANCE = 10;
@@ -206,6 +206,7 @@ export function vmemmap_alloc_block_buf(k: Kernel, size: number, node: number, a
 /** The node early_pfn_to_nid() reports for a backing page. */
 function backingNode(k: Kernel, b: Backing, off: number): number {
   if (b.kind === 'ram') return b.node;
+  if (b.kind === 'compound') return compoundUnique(k, b, alignDown(off, k.c.PAGE_SIZE), alignDown(off, k.c.PAGE_SIZE) + k.c.PAGE_SIZE).heads ? b.node : b.tailNode;
   return early_pfn_to_nid(k, b.kind === 'altmap' ? b.pfn : selfHostedPfn(k, off));
 }
 
@@ -304,6 +305,7 @@ function basepagesPerPmd(k: Kernel, a: number, b: number, node: number, altmap: 
 function pmdTrack(k: Kernel, a: number, b: number, bk: Backing, node: number): void {
   if (!k.arch.policy.pmdPrintTracker) return;
   if (bk.kind === 'self') return selfPmdTrack(k, a, b, node);
+  if (bk.kind === 'compound') return; // only PTEs
   const known = bk.kind === 'altmap';
   const key = bk.kind === 'altmap' ? 'altmap:' + bk.id : bk.src === 'sparsebuf' ? 'sb:' + bk.key : 'ram:' + bk.key;
   const phys = bk.kind === 'altmap' ? bk.pfn * k.c.PAGE_SIZE : 0;
@@ -466,7 +468,7 @@ export function vmemmapOps(k: Kernel): VmemmapOps<string> {
  * are sub-section aligned; then the arch's vmemmap_populate() over the struct pages of
  * [pfn, pfn + nr_pages). Returns 0 or -ENOMEM (the kernel returns the memmap or NULL).
  */
-export function __populate_section_memmap(k: Kernel, pfnIn: number, nrIn: number, nid: number, altmap: string | null, nsec = 1): number {
+export function __populate_section_memmap(k: Kernel, pfnIn: number, nrIn: number, nid: number, altmap: string | null, nsec = 1, pgmap: PgmapGeom | null = null): number {
   const { PAGES_PER_SUBSECTION, STRUCT_PAGE } = k.c;
   let pfn = pfnIn;
   let nr_pages = nrIn;
@@ -483,8 +485,118 @@ export function __populate_section_memmap(k: Kernel, pfnIn: number, nrIn: number
   }
   const start = pfnToOff(k, pfn);
   const end = start + nr_pages * STRUCT_PAGE;
+  if (vmemmap_can_optimize(k, altmap, pgmap)) return vmemmap_populate_compound_pages(k, pfn, start, end, nid, pgmap!, (end - start) / nsec);
   return k.arch.policy.vmemmap_populate(vmemmapOps(k), { start, end, callBytes: (end - start) / nsec }, nid, altmap);
 }
+
+// ---------------------------------------------------------------------------------------
+// device-dax compound pages: vmemmap dedup
+
+/**
+ * Whether __populate_section_memmap() takes the compound path:
+ *  v6.1: inline, sizeof(struct page) a power of two, a pgmap with pgmap_vmemmap_nr() > 1,
+ *        no altmap - on every arch (read in 6.1.0 and 6.1.20);
+ *  v6.6+: vmemmap_can_optimize() (include/linux/mm.h): the arch selects
+ *        ARCH_WANT_OPTIMIZE_DAX_VMEMMAP (x86_64; not arm64), and the same conditions plus
+ *        more than VMEMMAP_RESERVE_NR (2) vmemmap pages per compound page.
+ */
+export function vmemmap_can_optimize(k: Kernel, altmap: string | null, pgmap: PgmapGeom | null): boolean {
+  const v = k.profile.daxVmemmapDedup;
+  if (v === 'none' || !pgmap || altmap || pgmap.nr <= 1) return false;
+  if (!isPowerOf2(k.c.STRUCT_PAGE)) return false;
+  if (v === 'v6.1') return true;
+  if (k.arch.cfg.arch !== 'x86_64') return false;
+  return (pgmap.nr * k.c.STRUCT_PAGE) / k.c.PAGE_SIZE > 2;
+}
+
+const isPowerOf2 = (n: number) => n > 0 && (n & (n - 1)) === 0;
+
+/**
+ * vmemmap_populate_compound_pages(start_pfn, start, end, node, pgmap) (mm/sparse-vmemmap.c
+ * @ v6.1-v7.1) for a run of identical section calls of `callBytes` each. Per call: when
+ * compound pages are larger than a sub-section and the call starts inside one
+ * (reuse_compound_section), every PTE maps the page behind the previous vmemmap page
+ * (compound_section_tail_page; -ENOMEM when that PTE is none); otherwise, per compound page,
+ * a head page and a tail page from RAM and every further PTE mapping the tail page. Only
+ * 4K PTEs, never PMD leaves; tables as usual; existing PTEs are left alone; each PTE goes
+ * through vmemmap_verify().
+ */
+function vmemmap_populate_compound_pages(k: Kernel, startPfn: number, start: number, end: number, node: number, pgmap: PgmapGeom, callBytes: number): number {
+  const P = k.c.PAGE_SIZE;
+  const SP = k.c.STRUCT_PAGE;
+  const size = pgmap.nr * SP; // vmemmap bytes of one compound page: 8 pages or more for PMD/PUD aligns
+  const V = size / P;
+  const reuse = (off: number) => {
+    const pfn = startPfn + (off - start) / SP;
+    return pgmap.nr > k.c.PAGES_PER_SUBSECTION && (pfn - pgmap.rangeStartPfn) % pgmap.nr !== 0;
+  };
+  if (!Number.isInteger(V)) unusual(k, 'sub-page compound pages');
+  return runSteps(k, start, end, callBytes, (a, b) => {
+    if (b - a > callBytes) {
+      // a run of calls behaves alike only if every compound head falls on a call start
+      const regular = pgmap.nr > k.c.PAGES_PER_SUBSECTION ? size % callBytes === 0 && !reuse(a) : callBytes % size === 0;
+      if (!regular) unusual(k, 'irregular compound run');
+    }
+    if (reuse(a)) {
+      if (populate_tables(k, a, b, node, 'pte') !== 0) return ENOMEM;
+      // compound_section_tail_page(): the page behind the PTE of a - PAGE_SIZE, or -ENOMEM
+      const prev = k.s.leaves.get(alignDown(a, P) - P);
+      if (!prev || prev.level !== 'pte' || prev.b.kind !== 'compound') {
+        unusual(k, 'no previous compound page');
+        return ENOMEM;
+      }
+      // under the previous pattern [a, b) holds no head, or it is one alias all the same
+      // (the kernel decides per call, not per compound page)
+      const u = compoundUnique(k, prev.b, alignDown(a, P), alignUp(b, P));
+      const bk: Backing = u.heads + u.tails === 0 ? prev.b : { ...prev.b, period: 0 };
+      if (bk !== prev.b && b - a > callBytes) unusual(k, 'misaligned compound reuse');
+      for (const g of k.s.leaves.gaps(alignDown(a, P), alignUp(b, P))) mapLeaves(k, g.start, g.end, 'pte', bk);
+      vmemmap_verify(k, node, a, b, P, (x) => [Math.max(x, a), Math.min(x + P, b)]);
+      return 0;
+    }
+    // per compound page from a: head page, tail page, then PTEs mapping the tail page
+    return runSteps(k, a, b, size, (c, d) => {
+      if (populate_tables(k, c, d, node, 'pte') !== 0) return ENOMEM;
+      const C = alignDown(c, P);
+      const n = Math.ceil((d - c) / size);
+      let headNode: number;
+      let tailNode: number;
+      if (n > 1) {
+        if (k.s.leaves.coverage(C, alignUp(d, P)) > 0) unusual(k, 'compound range partly mapped');
+        const bk = vmemmap_alloc_block_buf(k, P, node, null, 2 * n);
+        if (!bk || bk.kind !== 'ram') return ENOMEM;
+        headNode = bk.node;
+        tailNode = bk.node;
+      } else {
+        // vmemmap_populate_address(addr) and (addr + PAGE_SIZE): a present PTE is kept
+        const page = (pg: number): number | null => {
+          const have = k.s.leaves.get(pg);
+          if (have) return backingNode(k, have.b, pg);
+          const bk = vmemmap_alloc_block_buf(k, P, node, null, 1);
+          if (!bk) return null;
+          mapLeaves(k, pg, pg + P, 'pte', bk);
+          return backingNode(k, bk, pg);
+        };
+        const h = page(C);
+        if (h === null) return ENOMEM;
+        const t = page(C + P);
+        if (t === null) return ENOMEM;
+        headNode = h;
+        tailNode = t;
+        // the two pages were mapped as plain RAM above; they join the compound leaf below
+        for (const pg of [C, C + P]) {
+          const l = k.s.leaves.get(pg)!;
+          if (l.b.kind === 'ram') k.s.leaves.clear(pg, pg + P);
+        }
+      }
+      const bk: Backing = { kind: 'compound', node: headNode, tailNode, pgmap: pgmap.id, period: V, phase: C % size };
+      for (const g of k.s.leaves.gaps(C, Math.max(alignUp(d, P), C + 2 * P))) mapLeaves(k, g.start, g.end, 'pte', bk);
+      vmemmap_verify(k, node, c, d, P, (x) => [Math.max(x, c), Math.min(x + P, d)]);
+      return 0;
+    });
+  });
+}
+
 
 export { offToPfn };
 export type { PtLevel };

@@ -12,7 +12,7 @@ import { runSteps, unusual } from './engine.js';
 import { memblock_alloc, memblock_free } from './memblock.js';
 import { pr_err, pr_debug, printk, WARN } from './printk.js';
 import { __populate_section_memmap, vmemmap_populate_print_last } from './sparse-vmemmap.js';
-import { EEXIST, EINVAL, ENOMEM, pfnToOff, section_nr_to_pfn, type Kernel, type SectionInfo } from './state.js';
+import { EEXIST, EINVAL, ENOMEM, pfnToOff, section_nr_to_pfn, type Kernel, type PgmapGeom, type SectionInfo } from './state.js';
 import type { RamBlock } from './sparse-vmemmap.js';
 import { vmemmap_free } from './vmemmap-free.js';
 
@@ -178,7 +178,7 @@ function subsectionSpan(k: Kernel, pfn: number, nr: number): [number, number] {
  * memmap for a partial range of an early section, else populate; a failed populate is
  * rolled back through section_deactivate() and reported as -ENOMEM.
  */
-function section_activate(k: Kernel, nid: number, pfn: number, nr: number, altmap: string | null, nsec: number): number {
+function section_activate(k: Kernel, nid: number, pfn: number, nr: number, altmap: string | null, nsec: number, pgmap: PgmapGeom | null): number {
   const [p0, p1] = subsectionSpan(k, pfn, nr);
   if (p0 >= p1) {
     unusual(k, 'empty subsection mask');
@@ -192,7 +192,7 @@ function section_activate(k: Kernel, nid: number, pfn: number, nr: number, altma
   const nrSec = Math.floor(pfn / k.c.PAGES_PER_SECTION);
   const ms = sectionAt(k, nrSec);
   if (nr < k.c.PAGES_PER_SECTION && ms?.early) return 0; // early sections always have a full memmap
-  const e = __populate_section_memmap(k, pfn, nr, nid, altmap, nsec);
+  const e = __populate_section_memmap(k, pfn, nr, nid, altmap, nsec, pgmap);
   if (e !== 0) {
     section_deactivate(k, pfn, nr, altmap);
     return ENOMEM;
@@ -204,8 +204,8 @@ function section_activate(k: Kernel, nid: number, pfn: number, nr: number, altma
  * sparse_add_section(nid, start_pfn, nr_pages, altmap, pgmap) for a run of `nsec` identical
  * sections (nsec > 1 only for whole sections). Returns 0, -EEXIST, -ENOMEM or -EINVAL.
  */
-export function sparse_add_section(k: Kernel, nid: number, pfn: number, nr: number, altmap: string | null, nsec = 1): number {
-  const e = section_activate(k, nid, pfn, nr, altmap, nsec);
+export function sparse_add_section(k: Kernel, nid: number, pfn: number, nr: number, altmap: string | null, nsec = 1, pgmap: PgmapGeom | null = null): number {
+  const e = section_activate(k, nid, pfn, nr, altmap, nsec, pgmap);
   if (e !== 0) return e;
   const s0 = Math.floor(pfn / k.c.PAGES_PER_SECTION);
   const s1 = Math.floor((pfn + nr - 1) / k.c.PAGES_PER_SECTION) + 1;

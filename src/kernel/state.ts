@@ -39,7 +39,15 @@ export type Backing =
    * holds (selfHostedPfn() says which); `node` is that block's node. One value for a whole
    * run of self-hosting blocks, so the cost stays per run, not per block.
    */
-  | { kind: 'self'; node: number };
+  | { kind: 'self'; node: number }
+  /**
+   * device-dax compound pages with vmemmap dedup (vmemmap_populate_compound_pages): in every
+   * run of `period` vmemmap pages starting at a VA offset = `phase` (mod period pages), the
+   * first page (head, on `node`) and the second (tail, on `tailNode`) are real RAM pages and
+   * every other PTE maps the tail page again. `period` 0: every page of the range is such an
+   * alias (a section that reuses the previous section's tail page and holds no head).
+   */
+  | { kind: 'compound'; node: number; tailNode: number; pgmap: string; period: number; phase: number };
 
 export interface Leaf {
   level: LeafLevel;
@@ -71,6 +79,15 @@ export interface VmemAltmap {
    * is their sum. Lives only while memory is added or removed (the blocks keep the state).
    */
   self?: { stride: number; slice: number; blocks: number; node: number };
+}
+
+/** What sparse_add_section() needs of a struct dev_pagemap: the compound geometry. */
+export interface PgmapGeom {
+  id: string;
+  /** pgmap_vmemmap_nr(): pages per compound page (1 << vmemmap_shift). */
+  nr: number;
+  /** PHYS_PFN(pgmap->ranges[pgmap->nr_range].start): the range being added. */
+  rangeStartPfn: number;
 }
 
 /** What the model keeps of a struct mem_section (include/linux/mmzone.h). */
@@ -141,6 +158,9 @@ export const leafPayload = (pageSize: number): Payload<Leaf> => ({
     if (a.b.kind === 'altmap' && b.b.kind === 'altmap') return a.b.id === b.b.id && a.b.pfn + aLen / pageSize === b.b.pfn;
     if (a.b.kind === 'ram' && b.b.kind === 'ram') return a.b.node === b.b.node && a.b.src === b.b.src && a.b.key === b.b.key;
     if (a.b.kind === 'self' && b.b.kind === 'self') return a.b.node === b.b.node;
+    if (a.b.kind === 'compound' && b.b.kind === 'compound') {
+      return a.b.node === b.b.node && a.b.tailNode === b.b.tailNode && a.b.pgmap === b.b.pgmap && a.b.period === b.b.period && a.b.phase === b.b.phase;
+    }
     return false;
   },
 });
@@ -412,4 +432,17 @@ export function selfHostedPfn(k: Kernel, off: number): number {
   const bp = k.boot.memoryBlockSize / k.c.PAGE_SIZE;
   const blockPfn = Math.floor(offToPfn(k, off) / bp) * bp;
   return blockPfn + Math.floor((off - pfnToOff(k, blockPfn)) / k.c.PAGE_SIZE);
+}
+
+/** Head and tail (unique) vmemmap pages of a compound leaf inside [a, e) (page-aligned offsets). */
+export function compoundUnique(k: Kernel, b: Extract<Backing, { kind: 'compound' }>, a: number, e: number): { heads: number; tails: number } {
+  if (b.period === 0) return { heads: 0, tails: 0 };
+  const P = k.c.PAGE_SIZE;
+  const V = b.period;
+  const base = Math.floor(b.phase / P);
+  const lo = Math.floor(a / P) - base;
+  const hi = Math.floor(e / P) - base;
+  // integers i in [lo, hi) with i = r (mod V)
+  const count = (r: number) => Math.floor((hi - 1 - r) / V) - Math.floor((lo - 1 - r) / V);
+  return { heads: count(0), tails: count(1) };
 }

@@ -16,7 +16,7 @@ import { alignDown, alignUp, lx } from '../util/bits.js';
 import { IntervalSet } from '../util/interval.js';
 import { buddy_free } from './page_alloc.js';
 import { vmem_altmap_free } from './sparse-vmemmap.js';
-import { offToVa, type Backing, type Kernel } from './state.js';
+import { compoundUnique, offToVa, type Backing, type Kernel } from './state.js';
 
 function anomaly(k: Kernel, site: string, text: string): void {
   k.s.anomalies.push({ step: k.step, site, text });
@@ -35,8 +35,21 @@ function freeBacking(k: Kernel, b: Backing, pages: number, altmap: string | null
       k.s.memmapRamPages[b.node] = (k.s.memmapRamPages[b.node] ?? 0) - pages;
     } else if (b.kind === 'self') {
       if (!k.s.altmaps.get(altmap!)?.self) anomaly(k, site, `self-hosted memmap at ${lx(offToVa(k, va))} was charged to altmap ${altmap}`);
+    } else if (b.kind === 'compound') {
+      anomaly(k, site, `deduplicated memmap at ${lx(offToVa(k, va))} was charged to altmap ${altmap}`);
     } else if (b.id !== altmap) {
       anomaly(k, site, `a block of altmap ${b.id} at ${lx(offToVa(k, va))} was charged to altmap ${altmap}`);
+    }
+    return;
+  }
+  if (b.kind === 'compound') {
+    // free_pagetable() per PTE drops one reference; a head or tail page goes back to the
+    // buddy with its last PTE (the model gives it back with the PTE at its own place)
+    const u = compoundUnique(k, b, va, va + pages * k.c.PAGE_SIZE);
+    for (const [n, c] of [[b.node, u.heads], [b.tailNode, u.tails]] as const) {
+      if (c === 0) continue;
+      k.s.memmapRamPages[n] = (k.s.memmapRamPages[n] ?? 0) - c;
+      buddy_free(k, n, c);
     }
     return;
   }

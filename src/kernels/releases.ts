@@ -48,6 +48,16 @@ export const v6_1: KernelProfile = {
   MAX_STRUCT_PAGE_SIZE: 128, // 6e9f05dc66f9
   memmapInitZoneDeviceLevel: 6,
   memmapOnMemory: 'v5.13', // bool parameter; -EINVAL when unsupported
+  daxVmemmapDedup: 'v6.1', // inline in __populate_section_memmap(), every arch
+};
+
+/** The 6.1 stable series as distributions ship it (Debian 12: 6.1.192). */
+export const v6_1_y: KernelProfile = {
+  ...v6_1,
+  id: 'v6.1.y',
+  title: 'Linux 6.1.12+ stable (Debian 12 ships 6.1.x): MAX_STRUCT_PAGE_SIZE back to 64',
+  provenance: 'linux 6.1.20 (c1336658570/linux-6.1.20); c91d71363084 (Cc stable, in 6.1.12) restored MAX_STRUCT_PAGE_SIZE 64',
+  MAX_STRUCT_PAGE_SIZE: 64,
 };
 
 export const v5_15: KernelProfile = {
@@ -60,6 +70,7 @@ export const v5_15: KernelProfile = {
   memmapInitZoneDeviceLevel: 6,
   memmapOnMemoryExcludesHvo: true, // mhp_supports_memmap_on_memory(): !hugetlb_free_vmemmap_enabled
   kstrtoboolTrueFalse: false, // y/Y/1, n/N/0, on/off only
+  daxVmemmapDedup: 'none', // no pgmap vmemmap_shift in 5.15 (compound devmaps came in v5.17)
 };
 
 export const v5_10: KernelProfile = {

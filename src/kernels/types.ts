@@ -59,6 +59,12 @@ export interface KernelProfile {
    * altmap per block (6b8f0798b85a; read in 6.12.0, 6.18.2).
    */
   memmapOnMemory: 'none' | 'v5.13' | 'v6.6' | 'v6.8';
+  /**
+   * device-dax compound-page vmemmap dedup in __populate_section_memmap(): 'none' (no
+   * vmemmap_shift before v5.17: 5.15.100 has none); 'v6.1' inline rule on every arch;
+   * 'v6.6' vmemmap_can_optimize(): arch opt-in (x86_64, not arm64) and > 2 vmemmap pages.
+   */
+  daxVmemmapDedup: 'none' | 'v6.1' | 'v6.6';
   /** lib/kstrtox.c kstrtobool() also takes t/T/f/F (6.1.20 does, 5.15.100 does not). */
   kstrtoboolTrueFalse: boolean;
   /** mhp_supports_memmap_on_memory() refuses while hugetlb_free_vmemmap is on (5.15.100; gone in 6.1.0). */

@@ -27,6 +27,7 @@ export const v6_18: KernelProfile = {
   memmapOnMemory: 'v6.8', // 6b8f0798b85a: one altmap per memory block
   memmapOnMemoryExcludesHvo: false,
   kstrtoboolTrueFalse: true,
+  daxVmemmapDedup: 'v6.6', // vmemmap_can_optimize()
   memremapRamFmt: 'llx',
   memremapFailCheck: true,
   memmapInitZoneDeviceLevel: 7,

@@ -72,7 +72,7 @@ function diff(a: Record<string, number>, b: Record<string, number>): Record<stri
 }
 
 export function stepDelta(before: Totals, after: Totals): ReportStep['delta'] {
-  return { memmapBacking: { ram: diff(before.ram, after.ram), altmap: diff(before.altmap, after.altmap), self: diff(before.self, after.self) }, pageTablePages: diff(before.tables, after.tables) };
+  return { memmapBacking: { ram: diff(before.ram, after.ram), altmap: diff(before.altmap, after.altmap), self: diff(before.self, after.self), dedup: diff(before.dedup, after.dedup) }, pageTablePages: diff(before.tables, after.tables) };
 }
 
 export function buildReport(m: Machine, results: StepResult[], deltas: ReportStep['delta'][], warnings: string[]): Report {

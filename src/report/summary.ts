@@ -3,10 +3,15 @@
  * leaf mappings by level, merged vmemmap ranges, section counts.
  */
 import type { PtLevel } from '../arch/types.js';
-import { offToVa, type Backing, type Kernel } from '../kernel/state.js';
+import { compoundUnique, offToVa, type Backing, type Kernel } from '../kernel/state.js';
 
 export function backingLabel(b: Backing): string {
-  return b.kind === 'ram' ? `ram:node${b.node}` : b.kind === 'altmap' ? `altmap:${b.id}` : `self:node${b.node}`;
+  switch (b.kind) {
+    case 'ram': return `ram:node${b.node}`;
+    case 'altmap': return `altmap:${b.id}`;
+    case 'self': return `self:node${b.node}`;
+    case 'compound': return `dedup:${b.pgmap}`;
+  }
 }
 
 export interface MemmapBacking {
@@ -16,17 +21,26 @@ export interface MemmapBacking {
   altmap: Record<string, number>;
   /** memmap_on_memory: inside the hot-added memory blocks themselves, by node. */
   self: Record<string, number>;
+  /** device-dax vmemmap dedup: memmap bytes served by PTEs that map a shared tail page (no RAM of their own), by pgmap. */
+  dedup: Record<string, number>;
 }
 
 /** Bytes of distinct pages backing struct pages, by node (RAM), by altmap, and self-hosted by node. */
 export function memmapBacking(k: Kernel): MemmapBacking {
-  const out: MemmapBacking = { ram: {}, altmap: {}, self: {} };
+  const out: MemmapBacking = { ram: {}, altmap: {}, self: {}, dedup: {} };
   for (const s of k.s.leaves) {
     const n = s.end - s.start;
     const b = s.v.b;
     if (b.kind === 'ram') out.ram[b.node] = (out.ram[b.node] ?? 0) + n;
     else if (b.kind === 'altmap') out.altmap[b.id] = (out.altmap[b.id] ?? 0) + n;
-    else out.self[b.node] = (out.self[b.node] ?? 0) + n;
+    else if (b.kind === 'self') out.self[b.node] = (out.self[b.node] ?? 0) + n;
+    else {
+      const u = compoundUnique(k, b, s.start, s.end);
+      const P = k.c.PAGE_SIZE;
+      if (u.heads) out.ram[b.node] = (out.ram[b.node] ?? 0) + u.heads * P;
+      if (u.tails) out.ram[b.tailNode] = (out.ram[b.tailNode] ?? 0) + u.tails * P;
+      out.dedup[b.pgmap] = (out.dedup[b.pgmap] ?? 0) + n - (u.heads + u.tails) * P;
+    }
   }
   return out;
 }

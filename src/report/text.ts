@@ -26,7 +26,7 @@ export function textReport(m: Machine, rep: Report): string {
   out.push('');
   const mb = rep.memmapBacking;
   const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
-  const total = sum(mb.ram) + sum(mb.altmap) + sum(mb.self);
+  const total = sum(mb.ram) + sum(mb.altmap) + sum(mb.self) + sum(mb.dedup);
   out.push(`Memmap: ${fmtSize(total)} of struct pages (${k.arch.cfg.STRUCT_PAGE_SIZE} B per ${fmtSize(k.c.PAGE_SIZE)} page) mapped at 0x${lx(k.arch.cfg.VMEMMAP_START)}`);
   const rows: string[][] = [];
   for (const [n, b] of Object.entries(mb.ram)) rows.push([`node ${n} RAM`, fmtSize(b), `${commas(b)} B`]);
@@ -35,6 +35,7 @@ export function textReport(m: Machine, rep: Report): string {
     rows.push([`altmap ${n}${ns ? ` (${ns.device}, on the device)` : ''}`, fmtSize(b), `${commas(b)} B`]);
   }
   for (const [n, b] of Object.entries(mb.self)) rows.push([`node ${n} hot-added memory itself (memmap_on_memory)`, fmtSize(b), `${commas(b)} B`]);
+  for (const [n, b] of Object.entries(mb.dedup)) rows.push([`${n}: shared tail pages (device-dax dedup, no RAM)`, fmtSize(b), `${commas(b)} B`]);
   if (rows.length) out.push(...table(rows));
   const mp = rep.vmemmap.mappings;
   out.push(`  leaf entries: ${commas(mp.pmd)} PMD (${fmtSize(k.c.PMD_SIZE)} each), ${commas(mp.pte)} PTE (${fmtSize(k.c.PAGE_SIZE)} each)`);

@@ -198,8 +198,8 @@ export function planNamespace(a0: ArchConfig, prof: KernelProfile, r: Region, a:
     end: setup.rangeEnd,
     altmap: ns.altmap,
     type: mode === 'devdax' ? 'MEMORY_DEVICE_GENERIC' : 'MEMORY_DEVICE_FS_DAX',
-    // drivers/dax/device.c dev_dax_probe(): vmemmap_shift = order_base_2(align >> PAGE_SHIFT) if align > PAGE_SIZE
-    vmemmap_shift: mode === 'devdax' && align > P ? orderBase2(align / P) : 0,
+    // drivers/dax/device.c dev_dax_probe() (6.1+; no vmemmap_shift in 5.15): order_base_2(align >> PAGE_SHIFT) if align > PAGE_SIZE
+    vmemmap_shift: mode === 'devdax' && align > P && prof.daxVmemmapDedup !== 'none' ? orderBase2(align / P) : 0,
     dev,
   };
   return { errno: 0, messages: [], kmsgs, ns, altmap: setup.altmap, devPrefix, driver, pfnDev };

@@ -19,7 +19,9 @@ import { makeRegion, planNamespace, type Region } from '../../src/sim/ndctl.js';
 const ENOMEM = -12, EINVAL = -22, EEXIST = -17, ENXIO = -6, EBUSY = -16, E2BIG = -7, EPERM = -1, ERANGE = -34;
 const NAMES: Record<number, string> = { [-12]: 'ENOMEM', [-22]: 'EINVAL', [-17]: 'EEXIST', [-6]: 'ENXIO', [-16]: 'EBUSY', [-7]: 'E2BIG', [-1]: 'EPERM', [-34]: 'ERANGE', [-28]: 'ENOSPC', [-19]: 'ENODEV' };
 
-type B = { kind: 'ram'; node: number } | { kind: 'altmap'; id: string; pfn: number } | { kind: 'self'; node: number; pfn: number };
+/** `dedup`: a head or tail page of device-dax compound pages; `alias`: a PTE mapping such a page again. */
+type B = { kind: 'ram'; node: number; dedup?: string } | { kind: 'altmap'; id: string; pfn: number } | { kind: 'self'; node: number; pfn: number }
+  | { kind: 'alias'; node: number; dedup: string };
 /** `self`: a memmap_on_memory altmap of one memory block (its node). */
 interface Alt { id: string; base_pfn: number; end_pfn: number; reserve: number; free: number; align: number; alloc: number; self?: number }
 interface Sec { nid: number; early: boolean; memmap: boolean }
@@ -84,6 +86,7 @@ export class Reference {
   pfnBase = 0;
   maxPfn = 0;
   onlineType: string;
+  curPgmap: { id: string; nr: number; rangeStartPfn: number } | null = null;
   mom: 'off' | 'on' | 'force';
   hvo: boolean;
   altmapLines: string[] = [];
@@ -266,7 +269,7 @@ export class Reference {
   }
   verify(b: B, node: number, start: number, end: number) {
     if (this.p.vmemmapVerifyOnce && this.verifyFired) return;
-    const actual = b.kind === 'ram' ? b.node : this.earlyPfnToNid(b.pfn);
+    const actual = b.kind === 'ram' || b.kind === 'alias' ? b.node : this.earlyPfnToNid(b.pfn);
     if (this.sc.distances[actual]![node]! > 10) {
       this.verifyFired = true;
       this.offnode.push(`[${hex(this.c.origin + BigInt(start))}-${hex(this.c.origin + BigInt(end) - 1n)}] potential offnode page_structs`);
@@ -345,6 +348,11 @@ export class Reference {
     }
     const start = this.off(pfn);
     const end = start + nr * this.c.STRUCT_PAGE;
+    const pg = this.curPgmap;
+    const dd = this.p.daxVmemmapDedup;
+    if (pg && !altmap && pg.nr > 1 && dd !== 'none' && (dd === 'v6.1' || (this.a.cfg.arch === 'x86_64' && (pg.nr * this.c.STRUCT_PAGE) / this.P > 2))) {
+      return this.compound(pfn, start, end, nid, pg);
+    }
     return this.a.policy.vmemmap_populate({
       basepages: (s, e, n, a) => this.basepages(s, e, n, a),
       hugepages: (s, e, n, a) => this.hugepages(s, e, n, a),
@@ -352,6 +360,41 @@ export class Reference {
       pr_err_once: () => {},
       warn_on_once: () => false,
     }, { start, end, callBytes: end - start }, nid, altmap);
+  }
+
+  /** vmemmap_populate_compound_pages(), page by page. */
+  compound(startPfn: number, start: number, end: number, node: number, pg: { id: string; nr: number; rangeStartPfn: number }): number {
+    const P = this.P;
+    const size = pg.nr * this.c.STRUCT_PAGE;
+    const setPte = (addr: number, make: () => B | null): B | null | undefined => {
+      if (!this.ensureTables(addr, node, 'pte')) return null;
+      const idx = Math.floor(addr / P);
+      let b = this.pte.get(idx);
+      if (!b) {
+        const nb = make();
+        if (!nb) return null;
+        this.pte.set(idx, nb);
+        b = nb;
+      }
+      this.verify(b.kind === 'alias' ? { kind: 'ram', node: b.node } : b, node, addr, addr + P);
+      return b;
+    };
+    if (pg.nr > this.PPSS && (startPfn - pg.rangeStartPfn) % pg.nr !== 0) {
+      const prev = this.pte.get(Math.floor(start / P) - 1);
+      if (!prev || (prev.kind !== 'alias' && !(prev.kind === 'ram' && prev.dedup))) return ENOMEM;
+      const target: B = { kind: 'alias', node: prev.node, dedup: pg.id };
+      for (let addr = start; addr < end; addr += P) if (setPte(addr, () => target) === null) return ENOMEM;
+      return 0;
+    }
+    for (let addr = start; addr < end; addr += size) {
+      const fresh = () => { const b = this.allocBuf(P, node, null); return b && b.kind === 'ram' ? { kind: 'ram' as const, node: b.node, dedup: pg.id } : null; };
+      if (setPte(addr, fresh) === null) return ENOMEM;
+      const tail = setPte(addr + P, fresh);
+      if (!tail) return ENOMEM;
+      const target: B = { kind: 'alias', node: tail.kind === 'alias' || tail.kind === 'ram' || tail.kind === 'self' ? tail.node : 0, dedup: pg.id };
+      for (let a2 = addr + 2 * P; a2 < addr + size; a2 += P) if (setPte(a2, () => target) === null) return ENOMEM;
+    }
+    return 0;
   }
 
   // ---------------- teardown, entry by entry
@@ -362,7 +405,7 @@ export class Reference {
       if (b.kind === 'ram') this.memmapRam[b.node] -= pages;
       return;
     }
-    if (b.kind !== 'ram') return;
+    if (b.kind !== 'ram') return; // altmap, self-hosted or an alias PTE: no RAM page of its own
     this.memmapRam[b.node] -= pages;
     this.nodes[b.node]!.free += pages;
   }
@@ -760,7 +803,9 @@ export class Reference {
       else if (this.overlaps(this.iomemRam, pg.start, pg.end + 1)) err = ENXIO;
       else if (this.p.hotplugRangeCheck === 'mhp' && !this.rangeAllowed(pg.start, len)) err = EINVAL;
       else {
+        this.curPgmap = pg.vmemmap_shift > 0 ? { id: pg.id, nr: 2 ** pg.vmemmap_shift, rangeStartPfn: spfn } : null;
         err = this.archAddMemory(r.node, pg.start, len, pg.altmap);
+        this.curPgmap = null;
         if (!err) this.pgmaps.push({ spfn, epfn });
       }
       if (err) {
@@ -825,12 +870,18 @@ export class Reference {
     const ram: Record<string, number> = {};
     const alt: Record<string, number> = {};
     const entries: { va: number; size: number; level: string; backing: string }[] = [];
-    const label = (b: B) => (b.kind === 'ram' ? `ram:node${b.node}` : b.kind === 'self' ? `self:node${b.node}` : `altmap:${b.id}`);
+    const label = (b: B) => (b.kind === 'alias' || (b.kind === 'ram' && b.dedup) ? `dedup:${b.dedup}` : b.kind === 'ram' ? `ram:node${b.node}` : b.kind === 'self' ? `self:node${b.node}` : `altmap:${b.id}`);
     for (const [i, b] of this.pmd) entries.push({ va: i * this.PMD, size: this.PMD, level: 'pmd', backing: label(b) });
     for (const [i, b] of this.pte) entries.push({ va: i * this.P, size: this.P, level: 'pte', backing: label(b) });
     entries.sort((x, y) => x.va - y.va);
     const self: Record<string, number> = {};
+    const dedup: Record<string, number> = {};
+    for (const [, b] of this.pte) {
+      if (b.kind === 'ram' && b.dedup) ram[b.node] = (ram[b.node] ?? 0) + this.P;
+      if (b.kind === 'alias') dedup[b.dedup] = (dedup[b.dedup] ?? 0) + this.P;
+    }
     for (const e of entries) {
+      if (e.backing.startsWith('dedup:')) continue;
       if (e.backing.startsWith('ram:')) ram[e.backing.slice(8)] = (ram[e.backing.slice(8)] ?? 0) + e.size;
       else if (e.backing.startsWith('self:')) self[e.backing.slice(9)] = (self[e.backing.slice(9)] ?? 0) + e.size;
       else alt[e.backing.slice(7)] = (alt[e.backing.slice(7)] ?? 0) + e.size;
@@ -871,7 +922,7 @@ export class Reference {
     }
     return {
       unmapped,
-      memmapBacking: { ram, altmap: alt, self },
+      memmapBacking: { ram, altmap: alt, self, dedup },
       tables,
       tablesByNode: byNode,
       leaves: { pte: this.pte.size, pmd: this.pmd.size },

@@ -1,0 +1,230 @@
+#!/bin/sh
+# vmemmap-lab conformance harness: the guest's /init (busybox sh).
+#
+# Loads the NVDIMM/DAX modules, turns on dynamic debug for the vmemmap/hotplug files, then
+# sources /steps.sh (written by the host runner, appended to the initramfs as a second cpio
+# archive). /steps.sh calls the functions below: `step`, `cmd`, `sh_cmd`, `hotplug`,
+# `unplug`, `snapshot`. Everything structured goes to the results channel (kernel command
+# line vl.out=, default /dev/ttyS1; arm64 uses /dev/hvc0), never to the console, so kernel
+# messages and results do not interleave.
+#
+# Results format (parsed by conformance/results.ts):
+#   @@READY / @@HOTPLUG_REQUEST id=.. size=.. node=.. addr=.. / @@UNPLUG_REQUEST id=.. / @@DONE
+#   ########## STEP <n> <kind> t=<uptime> label=<text>
+#   ########## SNAPSHOT <n>-<kind> t=<uptime>
+#   ===== BEGIN <n>-<kind> <section> =====
+#   ...verbatim...
+#   ===== END <n>-<kind> <section> (rc=<exit code>) =====
+PATH=/bin:/sbin:/usr/bin:/usr/sbin
+export PATH
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+mount -t tmpfs tmpfs /tmp
+mount -t tmpfs tmpfs /run
+
+OUT=/dev/ttyS1
+VABITS=
+for a in $(cat /proc/cmdline); do
+	case "$a" in
+	vl.out=*) OUT=${a#vl.out=} ;;
+	vl.va_bits=*) VABITS=${a#vl.va_bits=} ;;
+	esac
+done
+i=0
+while [ ! -e "$OUT" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+stty -F "$OUT" raw -echo 2>/dev/null
+exec 3>"$OUT"
+
+R() { echo "$@" >&3; }
+up() { cut -d' ' -f1 /proc/uptime; }
+SNAP=0-boot
+STEP_RC=0
+
+# section NAME CMD...: the command's output between BEGIN/END markers
+section() {
+	_n=$1
+	shift
+	R "===== BEGIN $SNAP $_n ====="
+	"$@" >&3 2>&1
+	_rc=$?
+	R "===== END $SNAP $_n (rc=$_rc) ====="
+	return $_rc
+}
+
+fail() {
+	R "@@FATAL $*"
+	echo "conformance init: FATAL: $*"
+	sync
+	poweroff -f
+}
+
+# ---- dumps --------------------------------------------------------------------------------------
+nd_sysfs() {
+	for d in /sys/bus/nd/devices/*; do
+		[ -e "$d" ] || continue
+		n=${d##*/}
+		for f in devtype mode size resource align sector_size uuid namespace holder force_raw numa_node target_node nstype supported_alignments available_size init_namespaces; do
+			[ -r "$d/$f" ] || continue
+			v=$(cat "$d/$f" 2>/dev/null | tr '\n' ' ')
+			echo "$n $f=${v% }"
+		done
+		[ -e "$d/driver" ] && echo "$n driver=$(basename "$(readlink "$d/driver")")"
+	done
+	for d in /sys/bus/dax/devices/*; do
+		[ -e "$d" ] || continue
+		n=${d##*/}
+		for f in size align target_node numa_node resource memmap_on_memory modalias; do
+			[ -r "$d/$f" ] || continue
+			echo "$n $f=$(cat "$d/$f" 2>/dev/null | tr '\n' ' ' | sed 's/ $//')"
+		done
+		for m in "$d"/mapping*; do
+			[ -e "$m" ] || continue
+			echo "$n ${m##*/}=$(cat "$m/start" 2>/dev/null)-$(cat "$m/end" 2>/dev/null) page_offset=$(cat "$m/page_offset" 2>/dev/null)"
+		done
+		[ -e "$d/driver" ] && echo "$n driver=$(basename "$(readlink "$d/driver")")"
+	done
+	return 0
+}
+
+memory_blocks() {
+	echo "block_size_bytes=$(cat /sys/devices/system/memory/block_size_bytes)"
+	echo "auto_online_blocks=$(cat /sys/devices/system/memory/auto_online_blocks 2>/dev/null)"
+	[ -r /sys/module/memory_hotplug/parameters/memmap_on_memory ] &&
+		echo "memmap_on_memory=$(cat /sys/module/memory_hotplug/parameters/memmap_on_memory)"
+	for m in /sys/devices/system/memory/memory*; do
+		[ -e "$m" ] || continue
+		node=
+		for l in "$m"/node*; do [ -e "$l" ] && node=${l##*/node}; done
+		echo "${m##*/} state=$(cat "$m/state") zones=$(cat "$m/valid_zones" 2>/dev/null | tr ' ' ',') node=$node"
+	done
+}
+
+zoneinfo() {
+	grep -E '^Node|^  pages free|^        (min|spanned|present|managed)|^  start_pfn|^  cma' /proc/zoneinfo
+}
+
+vmemdump_run() {
+	if [ -n "$VABITS" ]; then vmemdump -a -V "$VABITS"; else vmemdump -a; fi
+}
+
+snapshot() {
+	R "########## SNAPSHOT $SNAP t=$(up)"
+	section dmesg-delta dmesg -c
+	section meminfo cat /proc/meminfo
+	section zoneinfo zoneinfo
+	section iomem cat /proc/iomem
+	section ndctl-list-RNu ndctl list -RNu
+	section ndctl-list-N ndctl list -RN
+	section daxctl-list daxctl list -RDM
+	section nd-sysfs nd_sysfs
+	section memory-blocks memory_blocks
+	section vmemdump vmemdump_run
+	R "########## END SNAPSHOT $SNAP t=$(up) step_rc=$STEP_RC"
+}
+
+# ---- step functions used by /steps.sh -------------------------------------------------------------
+# step N KIND LABEL...
+step() {
+	_sn=$1
+	_sk=$2
+	shift 2
+	SNAP="$_sn-$_sk"
+	STEP_RC=0
+	R "########## STEP $_sn $_sk t=$(up) label=$*"
+}
+
+# cmd ARGS...: run a command, record it; the step's rc is the first non-zero rc
+cmd() {
+	_t0=$(up)
+	R "===== BEGIN $SNAP cmd $* ====="
+	"$@" >&3 2>&1
+	_rc=$?
+	R "elapsed: $_t0 -> $(up)"
+	R "===== END $SNAP cmd $* (rc=$_rc) ====="
+	[ $STEP_RC = 0 ] && STEP_RC=$_rc
+	return 0
+}
+# sh_cmd 'shell text': the same for a redirection such as echo 1 > /sys/...
+sh_cmd() { cmd sh -c "$1"; }
+
+nblocks() { ls -d /sys/devices/system/memory/memory* 2>/dev/null | wc -l; }
+
+# hotplug ID SIZE_BYTES NODE ADDR: ask the host for a pc-dimm, wait for its memory blocks
+hotplug() {
+	_bs=$(printf '%d' 0x$(cat /sys/devices/system/memory/block_size_bytes))
+	_want=$(($2 / _bs))
+	_before=$(nblocks)
+	_t0=$(up)
+	R "@@HOTPLUG_REQUEST id=$1 size=$2 node=$3 addr=$4"
+	i=0
+	while [ $(($(nblocks) - _before)) -lt $_want ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+	sleep 1
+	_got=$(($(nblocks) - _before))
+	R "@@HOTPLUG_DONE id=$1 blocks=$_got want=$_want t0=$_t0 t1=$(up)"
+	[ $_got -ge $_want ] || { R "hotplug: timeout waiting for $_want memory blocks (got $_got)"; [ $STEP_RC = 0 ] && STEP_RC=110; }
+	return 0
+}
+
+# unplug ID FIRST_BLOCK: ask the host to eject the dimm, wait for memoryFIRST to disappear
+unplug() {
+	_t0=$(up)
+	R "@@UNPLUG_REQUEST id=$1"
+	i=0
+	while [ -e /sys/devices/system/memory/memory$2 ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+	sleep 1
+	if [ -e /sys/devices/system/memory/memory$2 ]; then
+		R "@@UNPLUG_DONE id=$1 removed=0 t0=$_t0 t1=$(up)"
+		[ $STEP_RC = 0 ] && STEP_RC=16
+	else
+		R "@@UNPLUG_DONE id=$1 removed=1 t0=$_t0 t1=$(up)"
+	fi
+	return 0
+}
+
+# set_blocks STATE FIRST COUNT: write STATE (online, online_movable, offline, ...) to blocks
+set_blocks() {
+	_b=$2
+	_end=$(($2 + $3))
+	while [ $_b -lt $_end ]; do
+		cmd sh -c "echo $1 > /sys/devices/system/memory/memory$_b/state"
+		_b=$((_b + 1))
+	done
+}
+
+# ---- boot -----------------------------------------------------------------------------------------
+R "@@READY t=$(up)"
+R "########## STEP 0 boot t=$(up) label=boot"
+section uname uname -a
+section cmdline cat /proc/cmdline
+section cpuinfo-flags sh -c "grep -m1 -E '^(flags|Features)' /proc/cpuinfo"
+section debugfs sh -c "ls /sys/kernel/debug/page_tables/ 2>&1; ls /sys/kernel/debug/kernel_page_tables 2>&1"
+section dmesg-boot dmesg -c
+section vmemdump-premodules vmemdump_run
+section modprobe sh -c 'for m in nfit nd_pmem dax_pmem device_dax kmem; do modprobe $m || echo "modprobe $m failed"; done'
+# the NFIT region and its label-less namespace register asynchronously
+i=0
+while [ $i -lt 100 ]; do
+	if [ -e /sys/bus/nd/devices/region0 ] || [ ! -e /sys/bus/acpi/drivers/nfit ]; then break; fi
+	sleep 0.1
+	i=$((i + 1))
+done
+sleep 0.5
+# dynamic debug for the files that print the vmemmap/altmap/hotplug lines (runtime only:
+# the boot-time sparse_init() runs before dynamic debug is set up)
+ddbg() {
+	for f in mm/sparse-vmemmap.c mm/sparse.c mm/memory_hotplug.c mm/memremap.c arch/x86/mm/init_64.c arch/arm64/mm/mmu.c drivers/nvdimm/pfn_devs.c drivers/dax/kmem.c drivers/dax/bus.c; do
+		if echo "file $f +p" > /sys/kernel/debug/dynamic_debug/control 2>/dev/null; then echo "enabled $f"; else echo "no pr_debug sites in $f"; fi
+	done
+}
+section dyndbg ddbg
+
+if [ -f /steps.sh ]; then
+	. /steps.sh
+else
+	fail "no /steps.sh in the initramfs"
+fi
+R "@@DONE t=$(up)"
+sync
+poweroff -f
