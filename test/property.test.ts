@@ -35,12 +35,13 @@ const stepArb = fc.oneof(
   fc.record({ t: fc.constant('destroy-namespace'), dev: fc.nat(1) }),
   // device-dax compound pages without an altmap (vmemmap dedup), more often than chance would
   fc.record({ t: fc.constant('create-namespace'), dev: fc.nat(1), mode: fc.constant('devdax'), map: fc.constant('mem'), size16m: fc.option(fc.integer({ min: 1, max: 40 })), align: fc.constantFrom('pmd', 'pud') }),
+  fc.record({ t: fc.constant('reconfigure-device'), dev: fc.nat(1), mom: fc.constantFrom(undefined, undefined, true, false), online: fc.constantFrom('movable', 'normal', 'none'), force: fc.boolean() }),
 );
 
 export const machineArbForTests = fc.record({
   arch: archArb,
   nodes: fc.array(nodeArb, { minLength: 1, maxLength: 3 }),
-  devices: fc.array(fc.record({ node: fc.nat(2), size16m: fc.integer({ min: 4, max: 160 }), skew2m: fc.constantFrom(0, 0, 1, 3) }), { maxLength: 2 }),
+  devices: fc.array(fc.record({ type: fc.constantFrom('nvdimm', 'nvdimm', 'hmem', 'cxl'), node: fc.nat(2), size16m: fc.integer({ min: 4, max: 160 }), skew2m: fc.constantFrom(0, 0, 1, 3) }), { maxLength: 2 }),
   steps: fc.array(stepArb, { maxLength: 9 }),
   faults: fc.array(fc.record({ alloc: fc.constantFrom('memblock', 'buddy', 'altmap'), nth: fc.integer({ min: 1, max: 300 }) }), { maxLength: 2 }),
   kernel: fc.constantFrom(...PROFILES.map((p) => p.id)),
@@ -69,7 +70,7 @@ export function buildScenario(s: MachineSpec): Record<string, unknown> {
   const nNodes = nodes.length;
   cur = Math.ceil(cur / G) * G + 4 * G;
   const devices = s.devices.map((d, i) => {
-    const dev = { name: `pmem${i}`, type: 'nvdimm', node: d.node % nNodes, start: cur + d.skew2m * 2 * M, size: d.size16m * 16 * M };
+    const dev = { name: `${d.type}${i}`, type: d.type, node: d.node % nNodes, start: cur + d.skew2m * 2 * M, size: d.size16m * 16 * M };
     cur = Math.ceil((dev.start + dev.size) / G) * G + G;
     return dev;
   });
@@ -82,7 +83,16 @@ export function buildScenario(s: MachineSpec): Record<string, unknown> {
     if (st.t === 'hot-remove') steps.push({ 'hot-remove': { start: hp + st.slot * 2 * G, size: st.blocks * block, offline: st.offline } });
     if (st.t === 'online') steps.push({ online: { start: hp + st.slot * 2 * G, size: st.blocks * block, type: st.type } });
     if (st.t === 'offline') steps.push({ offline: { start: hp + st.slot * 2 * G, size: st.blocks * block } });
-    if ((st.t === 'create-namespace' || st.t === 'destroy-namespace') && devices.length === 0) continue;
+    if ((st.t === 'create-namespace' || st.t === 'destroy-namespace' || st.t === 'reconfigure-device') && devices.length === 0) continue;
+    if (st.t === 'reconfigure-device') {
+      const d = devices[st.dev % devices.length]!;
+      const devdax = steps.some((x) => typeof x === 'object' && (x as Record<string, { device?: string; mode?: string }>)['create-namespace']?.device === d.name && (x as Record<string, { mode?: string }>)['create-namespace']?.mode === 'devdax');
+      if (d.type === 'nvdimm' && !devdax) continue;
+      const args: Record<string, unknown> = { device: d.name, mode: 'system-ram', online: st.online, force: st.force };
+      if (st.mom !== undefined) args.memmapOnMemory = st.mom;
+      steps.push({ 'reconfigure-device': args });
+    }
+    if ((st.t === 'create-namespace' || st.t === 'destroy-namespace') && devices[st.dev % devices.length]!.type !== 'nvdimm') continue;
     if (st.t === 'create-namespace') {
       const args: Record<string, unknown> = { device: devices[st.dev % devices.length]!.name, mode: st.mode };
       if (st.mode !== 'raw' && st.map) args.map = st.map;

@@ -11,7 +11,7 @@ import type { Kernel } from './state.js';
 
 export interface FirmwareMap {
   nodes: { id: number; memory: { start: number; size: number }[]; used?: number }[];
-  devices: { name: string; start: number; size: number }[];
+  devices: { name: string; type: 'nvdimm' | 'hmem' | 'cxl'; start: number; size: number }[];
   /** memblock.reserved before sparse_init(); null = defaultReserved(). */
   reserved: { start: number; size: number }[] | null;
 }
@@ -71,7 +71,11 @@ export function boot(k: Kernel, fw: FirmwareMap): void {
   k.boot.done = true;
   for (const n of fw.nodes) for (const m of n.memory) k.s.iomem.set(m.start, m.start + m.size, { name: 'System RAM', kind: 'System RAM', owner: 'boot' });
   // a device that overlaps RAM (a firmware inconsistency) leaves the RAM resource in place
-  for (const d of fw.devices) k.s.iomem.fill(d.start, d.start + d.size, () => ({ name: 'Persistent Memory', kind: 'Persistent Memory', owner: d.name }));
+  // e820 type 12 ("Persistent Memory") for NFIT; EFI_MEMORY_SP ranges are "Soft Reserved"
+  for (const d of fw.devices) {
+    const r = d.type === 'nvdimm' ? { name: 'Persistent Memory', kind: 'Persistent Memory' as const } : { name: 'Soft Reserved', kind: 'Soft Reserved' as const };
+    k.s.iomem.fill(d.start, d.start + d.size, () => ({ ...r, owner: d.name }));
+  }
   // memory_dev_init(): memory_block_size_bytes(), then a block device per block with present sections
   const mb = k.arch.policy.memoryBlockSize(k.boot.maxPfn * P, 0);
   k.boot.memoryBlockSize = mb.size;

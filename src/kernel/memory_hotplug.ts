@@ -187,8 +187,8 @@ function check_hotplug_memory_range(k: Kernel, start: number, size: number): num
 }
 
 /** True if [start, end) overlaps a busy iomem resource (System RAM, a claimed namespace). */
-function busyConflict(k: Kernel, start: number, end: number): boolean {
-  return k.s.iomem.overlaps(start, end).some((r) => r.v.kind === 'System RAM') || k.s.claims.overlaps(start, end).length > 0;
+function busyConflict(k: Kernel, start: number, end: number, inside?: string): boolean {
+  return k.s.iomem.overlaps(start, end).some((r) => r.v.kind === 'System RAM') || k.s.claims.overlaps(start, end).some((c) => c.v.owner !== inside);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -312,6 +312,10 @@ function altmapNotFullyUnmapped(k: Kernel, count: number): void {
 export interface MhpFlags {
   /** MHP_MEMMAP_ON_MEMORY */
   memmapOnMemory?: boolean;
+  /** add_memory_driver_managed(): the resource name, e.g. "System RAM (kmem)". */
+  resourceName?: string;
+  /** The busy resource the new one nests in (kmem inside its dax device's namespace). */
+  inside?: string;
 }
 
 /**
@@ -336,7 +340,7 @@ export function acpi_memory_enable_device(k: Kernel, nid: number, start: number,
 export function add_memory(k: Kernel, nid: number, start: number, size: number, flags: MhpFlags = {}): number {
   // v5.11+: mhp_range_allowed() first; <= v5.10 the range is checked in __add_pages()
   if (k.profile.hotplugRangeCheck === 'mhp' && !mhp_range_allowed(k, start, size)) return E2BIG;
-  if (busyConflict(k, start, start + size)) {
+  if (busyConflict(k, start, start + size, flags.inside)) {
     printk(k, KERN_DEBUG, 'kernel/resource.c:register_memory_resource', 'Unable to reserve System RAM region: %016llx->%016llx\n', [BigInt(start), BigInt(start + size)]);
     return EEXIST;
   }
@@ -375,7 +379,7 @@ export function add_memory(k: Kernel, nid: number, start: number, size: number, 
     const vm = altmap === null ? 0 : v === 'v5.13' ? alloc : memoryBlockMemmapPages(k);
     k.s.blocks.set(b0, b1, { nid, state: 'offline', zone: null, early: false, vmemmapPages: vm, altmapAlloc: alloc });
   }
-  k.s.iomem.set(start, start + size, { name: 'System RAM', kind: 'System RAM', owner: 'hotplug' });
+  k.s.iomem.set(start, start + size, { name: flags.resourceName ?? 'System RAM', kind: 'System RAM', owner: 'hotplug' });
   const t = k.cmdline.onlineType;
   if (t !== 'offline') online_blocks(k, start, size, t);
   return 0;

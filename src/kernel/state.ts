@@ -24,10 +24,11 @@ export const EOPNOTSUPP = -95;
 export const ENOSPC = -28;
 export const E2BIG = -7;
 export const EPERM = -1;
+export const ENOENT = -2;
 
 export const ERRNO_NAMES: Record<number, string> = {
   [-12]: 'ENOMEM', [-22]: 'EINVAL', [-17]: 'EEXIST', [-6]: 'ENXIO', [-16]: 'EBUSY',
-  [-34]: 'ERANGE', [-19]: 'ENODEV', [-95]: 'EOPNOTSUPP', [-28]: 'ENOSPC', [-7]: 'E2BIG', [-1]: 'EPERM',
+  [-34]: 'ERANGE', [-19]: 'ENODEV', [-95]: 'EOPNOTSUPP', [-28]: 'ENOSPC', [-7]: 'E2BIG', [-1]: 'EPERM', [-2]: 'ENOENT',
 };
 
 /** Where the page backing a piece of memmap came from. */

@@ -17,6 +17,7 @@ export const v7_1: KernelProfile = {
 
 export const v6_12: KernelProfile = {
   ...v6_18,
+  kmemTruncatedWarning: false, // new in 6.18
   id: 'v6.12',
   title: 'Linux 6.12 (Debian 12 backports / Debian 13)',
   provenance: 'linux 6.12.0 (shilei-massclouds/linux-6.12 @ e02d6450498d)',
@@ -34,6 +35,7 @@ export const v6_6: KernelProfile = {
   arm64PtdumpLegacyMarkers: true,
   x86AddPagesRangeCheck: false, // 6.6.9 add_pages() goes straight to __add_pages()
   memmapOnMemory: 'v6.6', // one altmap for a one-block request, kept with the block
+  daxMemmapOnMemory: false, // no dax memmap_on_memory attribute in 6.6.9
 };
 
 export const v6_1: KernelProfile = {
@@ -49,6 +51,8 @@ export const v6_1: KernelProfile = {
   memmapInitZoneDeviceLevel: 6,
   memmapOnMemory: 'v5.13', // bool parameter; -EINVAL when unsupported
   daxVmemmapDedup: 'v6.1', // inline in __populate_section_memmap(), every arch
+  daxCxl: false, // drivers/dax/cxl.c is newer than 6.1
+  hmemKmemDefault: false, // device_dax binds hmem devices
 };
 
 /** The 6.1 stable series as distributions ship it (Debian 12: 6.1.192). */

@@ -65,6 +65,15 @@ export interface KernelProfile {
    * 'v6.6' vmemmap_can_optimize(): arch opt-in (x86_64, not arm64) and > 2 vmemmap pages.
    */
   daxVmemmapDedup: 'none' | 'v6.1' | 'v6.6';
+  // ---- drivers/dax ----
+  /** dax_cxl turns CXL RAM regions into dax devices (6.6.9 has it; 6.1 has no drivers/dax/cxl.c). */
+  daxCxl: boolean;
+  /** hmem and cxl dax regions carry IORESOURCE_DAX_KMEM: kmem, not device_dax, binds at boot (6.6+). */
+  hmemKmemDefault: boolean;
+  /** The dax device memmap_on_memory attribute and kmem's MHP_MEMMAP_ON_MEMORY (absent in 6.6.9, present in 6.12.0). */
+  daxMemmapOnMemory: boolean;
+  /** kmem's dev_warn "DAX region truncated by %s due to alignment" (6.18+). */
+  kmemTruncatedWarning: boolean;
   /** lib/kstrtox.c kstrtobool() also takes t/T/f/F (6.1.20 does, 5.15.100 does not). */
   kstrtoboolTrueFalse: boolean;
   /** mhp_supports_memmap_on_memory() refuses while hugetlb_free_vmemmap is on (5.15.100; gone in 6.1.0). */

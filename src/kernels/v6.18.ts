@@ -28,6 +28,10 @@ export const v6_18: KernelProfile = {
   memmapOnMemoryExcludesHvo: false,
   kstrtoboolTrueFalse: true,
   daxVmemmapDedup: 'v6.6', // vmemmap_can_optimize()
+  daxCxl: true,
+  hmemKmemDefault: true,
+  daxMemmapOnMemory: true,
+  kmemTruncatedWarning: true,
   memremapRamFmt: 'llx',
   memremapFailCheck: true,
   memmapInitZoneDeviceLevel: 7,

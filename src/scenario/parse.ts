@@ -41,7 +41,7 @@ export interface Scenario {
   nodes: { id: number; memory: MemRange[]; used: number }[];
   /** node_distance() indexed by node id (size: highest id + 1). */
   distances: number[][];
-  devices: { name: string; node: number; start: number; size: number; labels: boolean }[];
+  devices: { name: string; type: 'nvdimm' | 'hmem' | 'cxl'; node: number; start: number; size: number; labels: boolean }[];
   /** Fault injection. */
   faults: { kind: 'memblock' | 'buddy' | 'altmap'; nth: number }[];
   /** memblock.reserved at sparse_init(); null = the arch default (see defaultReserved). */
@@ -345,7 +345,8 @@ function check(L: Locator, d: z.output<typeof ScenarioSchema>, steps: ScenarioSt
     if (start + sz > 2 ** bits) L.fail([...path, 'size'], `device ends above the arch's physical address limit (MAX_PHYSMEM_BITS = ${bits})`);
     for (const r of devs) if (start < r.end && r.start < start + sz) L.fail(path, `overlaps ${pathString(r.path)}: devices must not overlap each other`);
     devs.push({ start, end: start + sz, path });
-    return { name: dv.name, node: dv.node, start, size: sz, labels: dv.labels ?? true };
+    if (dv.type !== 'nvdimm' && dv.labels !== undefined) L.fail([...path, 'labels'], `labels apply to nvdimm devices only (this is ${dv.type})`);
+    return { name: dv.name, type: dv.type, node: dv.node, start, size: sz, labels: dv.labels ?? true };
   });
   const reserved = d.reserved === undefined ? null : d.reserved.map((r, i) => ({
     start: size(L, ['reserved', i, 'start'], r.start, 'start', { maxBits: bits }),
@@ -361,6 +362,18 @@ function check(L: Locator, d: z.output<typeof ScenarioSchema>, steps: ScenarioSt
       if (a.namespace !== undefined && !new RegExp(`^namespace${di}\\.\\d+$`).test(String(a.namespace))) {
         L.fail([...path, 'namespace'], `"${String(a.namespace)}" is not a namespace of ${String(a.device)} (its namespaces are namespace${di}.N)`);
       }
+    }
+    if (st.kind === 'create-namespace' || st.kind === 'destroy-namespace') {
+      const dev = devices.find((d) => d.name === a.device);
+      if (dev && dev.type !== 'nvdimm') L.fail([...path, 'device'], `"${dev.name}" is ${dev.type} memory, not an nvdimm: it has no namespaces (use reconfigure-device)`);
+    }
+    if (st.kind === 'reconfigure-device') {
+      const dev = devices.find((d) => d.name === a.device);
+      if (!dev) L.fail([...path, 'device'], `no device "${String(a.device)}"${didYouMean(String(a.device), [...names])}${names.size ? `; devices: ${[...names].join(', ')}` : '; the scenario has no devices'}`);
+      if (dev.type === 'nvdimm' && !steps.slice(0, i).some((x) => x.kind === 'create-namespace' && x.args.device === a.device && x.args.mode === 'devdax')) {
+        L.fail([...path, 'device'], `no earlier devdax create-namespace step on nvdimm "${dev.name}": only a devdax namespace has a dax device to reconfigure`);
+      }
+      if (dev.type !== 'nvdimm' && a.namespace !== undefined) L.fail([...path, 'namespace'], `${dev.type} devices have no namespaces`);
     }
     if ((st.kind === 'create-namespace' || st.kind === 'destroy-namespace') && !names.has(a.device as string)) {
       L.fail([...path, 'device'], `no device "${String(a.device)}"${didYouMean(String(a.device), [...names])}${names.size ? `; devices: ${[...names].join(', ')}` : '; the scenario has no devices'}`);

@@ -17,7 +17,7 @@ export const NodeSchema = z.strictObject({
 
 export const DeviceSchema = z.strictObject({
   name: z.string().min(1).regex(/^[A-Za-z0-9_.-]+$/, 'use letters, digits, _ . -').describe('Your name for the device; steps refer to it'),
-  type: z.literal('nvdimm').describe('nvdimm: an NFIT persistent-memory region (one region per device)'),
+  type: z.enum(['nvdimm', 'hmem', 'cxl']).describe('nvdimm: an NFIT persistent-memory region (one region per device); hmem: EFI "soft reserved" memory (EFI_MEMORY_SP, e.g. HBM or CXL set up by firmware) that dax_hmem turns into a dax device; cxl: a CXL RAM region (dax_cxl, 6.3+)'),
   node: z.number().int().min(0).describe('NUMA node the region belongs to (nd_region numa_node / target_node)'),
   start: Size,
   size: Size,
@@ -35,6 +35,15 @@ const NamespaceStep = z.strictObject({
 const DestroyStep = z.strictObject({
   device: z.string(),
   namespace: z.string().optional().describe('namespaceR.N; default: the last one created on the device'),
+});
+
+const ReconfigureStep = z.strictObject({
+  device: z.string().describe('An hmem or cxl device, or an nvdimm device (then its devdax namespace)'),
+  namespace: z.string().optional().describe('nvdimm: namespaceR.N; default: the last devdax namespace created on the device'),
+  mode: z.literal('system-ram').describe('daxctl reconfigure-device --mode=system-ram: unbind device_dax, bind kmem'),
+  memmapOnMemory: z.boolean().optional().describe('write the dax device memmap_on_memory attribute first (6.12+; needs memory_hotplug.memmap_on_memory)'),
+  online: z.enum(['movable', 'normal', 'none']).default('movable').describe('how daxctl onlines the new memory blocks: movable (default), normal (--no-movable) or none (--no-online)'),
+  force: z.boolean().default(false).describe('-f: go on although the kernel auto-onlines hot-added memory'),
 });
 
 const HotAddStep = z.strictObject({
@@ -74,6 +83,7 @@ export const STEP_SCHEMAS = {
   boot: z.strictObject({}),
   'create-namespace': NamespaceStep,
   'destroy-namespace': DestroyStep,
+  'reconfigure-device': ReconfigureStep,
   'hot-add': HotAddStep,
   'hot-remove': HotRemoveStep,
   online: OnlineStep,

@@ -100,7 +100,9 @@ export function randomScenario(rnd: () => number, o: { arch?: string; kernel?: s
   });
   cur = Math.ceil(cur / G) * G + 4 * G;
   const devices = Array.from({ length: int(0, 3) }, (_, i) => {
-    const d = { name: `pmem${i}`, type: 'nvdimm', node: int(0, nNodes - 1), start: cur + pick([0, 0, 0, 2 * M, 16 * M]), size: int(1, 200) * 16 * M, labels: rnd() < 0.9 };
+    const type = pick(['nvdimm', 'nvdimm', 'nvdimm', 'hmem', 'cxl']);
+    const d: Record<string, unknown> & { name: string; type: string; start: number; size: number } = { name: `${type === 'nvdimm' ? 'pmem' : type}${i}`, type, node: int(0, nNodes - 1), start: cur + pick([0, 0, 0, 2 * M, 16 * M]), size: int(1, 200) * 16 * M };
+    if (type === 'nvdimm') d.labels = rnd() < 0.9;
     cur = Math.ceil((d.start + d.size) / G) * G + G;
     return d;
   });
@@ -116,15 +118,23 @@ export function randomScenario(rnd: () => number, o: { arch?: string; kernel?: s
     else if (r < 0.5) steps.push({ online: { start: slot(), size: int(1, 4) * block, type: pick(['online', 'online_movable', 'online_kernel']) } });
     else if (r < 0.6) steps.push({ offline: { start: slot(), size: int(1, 4) * block } });
     else if (devices.length === 0) continue;
-    else if (r < 0.85) {
+    else if (r < 0.66) {
       const d = pick(devices);
+      if (d.type === 'nvdimm' && !(namespaces[d.name] ?? []).includes('devdax')) continue;
+      const a: Record<string, unknown> = { device: d.name, mode: 'system-ram', online: pick(['movable', 'movable', 'normal', 'none']) };
+      if (rnd() < 0.3) a.memmapOnMemory = rnd() < 0.7;
+      if (rnd() < 0.3) a.force = true;
+      steps.push({ 'reconfigure-device': a });
+    } else if (devices.every((d) => d.type !== 'nvdimm')) continue;
+    else if (r < 0.85) {
+      const d = pick(devices.filter((x) => x.type === 'nvdimm'));
       const mode = pick(['fsdax', 'fsdax', 'devdax', 'raw']);
       const a: Record<string, unknown> = { device: d.name, mode };
       if (mode !== 'raw' && rnd() < 0.7) a.map = pick(['dev', 'mem']);
       if (rnd() < 0.6) a.size = int(1, 64) * 16 * M;
       if (mode !== 'raw' && rnd() < 0.4) a.align = pick([page, 2 * M, 32 * M, 512 * M, G]);
       steps.push({ 'create-namespace': a });
-      (namespaces[d.name] ??= []).push('x');
+      (namespaces[d.name] ??= []).push(mode);
     } else {
       const names = Object.keys(namespaces);
       if (names.length === 0) continue;

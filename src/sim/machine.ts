@@ -12,6 +12,9 @@ import { deriveConsts, ERRNO_NAMES, KState, type Kernel, type Message } from '..
 import type { Scenario, ScenarioStep } from '../scenario/parse.js';
 import { checkInvariants, type Violation } from '../check/invariants.js';
 import { createNamespace, destroyNamespace, makeRegion, type Region } from './ndctl.js';
+import { namespaceDax, probeSoftReserved, reconfigureDevice, unbindKmem } from './daxctl.js';
+import type { DevDax } from '../kernel/dax.js';
+import { ENODEV } from '../kernel/state.js';
 import { fmtSize } from '../util/units.js';
 
 export interface Machine {
@@ -20,6 +23,8 @@ export interface Machine {
   regions: Map<string, Region>;
   /** Kernel parameters from the command line that the model does not use. */
   ignoredParams: string[];
+  /** Dax devices: of hmem/cxl devices (by device name) and of pmem devdax namespaces (by namespace name). */
+  dax: Map<string, DevDax>;
 }
 
 export interface StepResult {
@@ -69,8 +74,8 @@ export function createMachine(sc: Scenario): Machine {
     }
   }
   const regions = new Map<string, Region>();
-  sc.devices.forEach((d, i) => regions.set(d.name, makeRegion(k, d, i)));
-  return { k, scenario: sc, regions, ignoredParams: parsed.ignored };
+  sc.devices.forEach((d, i) => { if (d.type === 'nvdimm') regions.set(d.name, makeRegion(k, d, i)); });
+  return { k, scenario: sc, regions, ignoredParams: parsed.ignored, dax: new Map() };
 }
 
 function label(st: ScenarioStep): string {
@@ -80,6 +85,7 @@ function label(st: ScenarioStep): string {
     case 'boot': return 'boot';
     case 'create-namespace': return `create-namespace ${a.device} ${a.mode}${a.map ? ' map=' + a.map : ''}${a.align ? ' align=' + sz(a.align) : ''}${a.size ? ' size=' + sz(a.size) : ''}`;
     case 'destroy-namespace': return `destroy-namespace ${a.device}${a.namespace ? ' ' + a.namespace : ''}`;
+    case 'reconfigure-device': return `reconfigure-device ${a.device}${a.namespace ? ' ' + a.namespace : ''} system-ram${a.memmapOnMemory !== undefined ? ' memmap_on_memory=' + (a.memmapOnMemory ? 1 : 0) : ''} online=${a.online}${a.force ? ' -f' : ''}`;
     case 'hot-add': return `hot-add node ${a.node} 0x${(a.start as number).toString(16)} ${sz(a.size)}`;
     case 'hot-remove': return `hot-remove 0x${(a.start as number).toString(16)} ${sz(a.size)}`;
     case 'online': return `online 0x${(a.start as number).toString(16)} ${sz(a.size)} ${a.type}`;
@@ -99,6 +105,12 @@ export function runStep(m: Machine, st: ScenarioStep, results: StepResult[]): St
   switch (st.kind) {
     case 'boot':
       boot(k, { nodes: m.scenario.nodes, devices: m.scenario.devices, reserved: m.scenario.reserved });
+      // device initcalls: dax_hmem / dax_cxl give soft-reserved memory its dax device
+      m.scenario.devices.forEach((d, i) => {
+        if (d.type === 'nvdimm') return;
+        const dd = probeSoftReserved(k, { ...d, type: d.type }, i);
+        if (dd) m.dax.set(d.name, dd);
+      });
       break;
     case 'create-namespace': {
       const res = createNamespace(k, m.regions.get(a.device as string)!, { mode: a.mode as 'fsdax', map: a.map as 'dev' | undefined, align: a.align as number | undefined, size: a.size as number | undefined });
@@ -108,7 +120,43 @@ export function runStep(m: Machine, st: ScenarioStep, results: StepResult[]): St
       break;
     }
     case 'destroy-namespace': {
-      const res = destroyNamespace(k, m.regions.get(a.device as string)!, a.namespace as string | undefined);
+      const r0 = m.regions.get(a.device as string)!;
+      const target = a.namespace ? r0.namespaces.find((n) => n.name === a.namespace) : r0.namespaces[r0.namespaces.length - 1];
+      const dd = target ? m.dax.get(target.name) : undefined;
+      if (dd) {
+        // disabling the namespace unbinds kmem first (dev_dax_kmem_remove)
+        if (dd.driver === 'kmem') unbindKmem(k, dd);
+        m.dax.delete(target!.name);
+      }
+      const res = destroyNamespace(k, r0, a.namespace as string | undefined);
+      errno = res.errno;
+      r.messages.push(...res.messages);
+      break;
+    }
+    case 'reconfigure-device': {
+      let dd = m.dax.get(a.device as string);
+      const r0 = m.regions.get(a.device as string);
+      if (r0) {
+        const ns = a.namespace ? r0.namespaces.find((n) => n.name === a.namespace) : [...r0.namespaces].reverse().find((n) => n.mode === 'devdax');
+        if (!ns || ns.mode !== 'devdax') {
+          errno = ENODEV;
+          r.messages.push(`error: ${String(a.namespace ?? a.device)}: no enabled devdax namespace, so no dax device`);
+          break;
+        }
+        dd = m.dax.get(ns.name) ?? namespaceDax(ns, r0.node);
+        m.dax.set(ns.name, dd);
+        if (dd.driver !== 'device_dax') ns.pgmap = null; // device_dax unbound: its pgmap is gone
+      }
+      if (!dd) {
+        errno = ENODEV;
+        r.messages.push(`error: ${String(a.device)}: no dax device (not PMD-aligned, or no driver for it in this kernel)`);
+        break;
+      }
+      const res = reconfigureDevice(k, dd, { mode: 'system-ram', memmapOnMemory: a.memmapOnMemory as boolean | undefined, online: a.online as 'movable', force: a.force as boolean });
+      if (r0 && dd.driver !== 'device_dax') {
+        const ns = [...r0.namespaces].find((n) => n.name === dd!.owner);
+        if (ns) ns.pgmap = null;
+      }
       errno = res.errno;
       r.messages.push(...res.messages);
       break;

@@ -95,3 +95,29 @@ export function shortSize(n: number): string {
 export function commas(n: number): string {
   return n.toLocaleString('en-US');
 }
+
+/**
+ * lib/string_helpers.c string_get_size(size, 1, STRING_UNITS_2): three significant digits,
+ * only the last division's remainder counts, rounded half up: "2.00 MiB", "126 MiB",
+ * "1.75 GiB", "32.0 MiB".
+ */
+export function fmtSizeKernel(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB', 'ZiB', 'YiB'];
+  let size = bytes;
+  let rem = 0;
+  let i = 0;
+  while (size >= 1024) {
+    rem = size % 1024;
+    size = Math.floor(size / 1024);
+    i++;
+  }
+  let j = 0;
+  for (let cap = size; cap * 10 < 1000; j++) cap *= 10;
+  rem = ((rem * 1000) >> 10) + [500, 50, 5][j]!;
+  if (rem >= 1000) {
+    rem -= 1000;
+    size += 1;
+  }
+  const frac = j ? '.' + String(rem).padStart(3, '0').slice(0, j) : '';
+  return `${size}${frac} ${units[i] ?? 'UNK'}`;
+}

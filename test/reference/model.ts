@@ -16,8 +16,8 @@ import { deriveConsts, type Consts, type Kernel } from '../../src/kernel/state.j
 import type { Scenario, ScenarioStep } from '../../src/scenario/parse.js';
 import { makeRegion, planNamespace, type Region } from '../../src/sim/ndctl.js';
 
-const ENOMEM = -12, EINVAL = -22, EEXIST = -17, ENXIO = -6, EBUSY = -16, E2BIG = -7, EPERM = -1, ERANGE = -34;
-const NAMES: Record<number, string> = { [-12]: 'ENOMEM', [-22]: 'EINVAL', [-17]: 'EEXIST', [-6]: 'ENXIO', [-16]: 'EBUSY', [-7]: 'E2BIG', [-1]: 'EPERM', [-34]: 'ERANGE', [-28]: 'ENOSPC', [-19]: 'ENODEV' };
+const ENOMEM = -12, EINVAL = -22, EEXIST = -17, ENXIO = -6, EBUSY = -16, E2BIG = -7, EPERM = -1, ERANGE = -34, ENODEV = -19, ENOENT = -2, EOPNOTSUPP = -95;
+const NAMES: Record<number, string> = { [-2]: 'ENOENT', [-95]: 'EOPNOTSUPP', [-12]: 'ENOMEM', [-22]: 'EINVAL', [-17]: 'EEXIST', [-6]: 'ENXIO', [-16]: 'EBUSY', [-7]: 'E2BIG', [-1]: 'EPERM', [-34]: 'ERANGE', [-28]: 'ENOSPC', [-19]: 'ENODEV' };
 
 /** `dedup`: a head or tail page of device-dax compound pages; `alias`: a PTE mapping such a page again. */
 type B = { kind: 'ram'; node: number; dedup?: string } | { kind: 'altmap'; id: string; pfn: number } | { kind: 'self'; node: number; pfn: number }
@@ -121,7 +121,7 @@ export class Reference {
         if (idx * this.c.tableSpan[kind] < this.c.endOff) this.tables[kind].set(idx, -1);
       }
     }
-    sc.devices.forEach((d, i) => this.regions.set(d.name, makeRegion({ c: this.c } as Kernel, d, i)));
+    sc.devices.forEach((d, i) => { if (d.type === 'nvdimm') this.regions.set(d.name, makeRegion({ c: this.c } as Kernel, d, i)); });
   }
 
   off(pfn: number): number {
@@ -659,9 +659,10 @@ export class Reference {
     this.removePages((b * this.bs) / this.P, this.bs / this.P, blk.altmap!.id);
     this.altmaps.delete(blk.altmap!.id);
   }
-  addMemory(nid: number, start: number, size: number, mom: boolean): number {
+  addMemory(nid: number, start: number, size: number, mom: boolean, inside: { start: number; end: number } | null = null): number {
     if (this.p.hotplugRangeCheck === 'mhp' && !this.rangeAllowed(start, size)) return E2BIG;
-    if (this.overlaps(this.iomemRam, start, start + size) || this.overlaps(this.claims, start, start + size)) return EEXIST;
+    const claims = inside ? this.claims.filter((c) => !(c.start === inside.start && c.end === inside.end)) : this.claims;
+    if (this.overlaps(this.iomemRam, start, start + size) || this.overlaps(claims, start, start + size)) return EEXIST;
     if (!size || start % this.bs || size % this.bs) return EINVAL;
     const keep = this.a.cfg.keepMemblock || this.p.hotAddMemblockAlways;
     if (keep) this.mem.push({ start, end: start + size, nid });
@@ -823,10 +824,102 @@ export class Reference {
     r.namespaces.push(ns);
     return 0;
   }
+  // ---------------- dax devices, kmem
+  dax = new Map<string, { name: string; start: number; end: number; node: number; align: number; mom: boolean; driver: string | null; pg: { start: number; end: number; shift: number; altmap: string | null } | null; kmem: { start: number; end: number }[]; inside: { start: number; end: number } | null }>();
+  daxPgmapAdd(dd: NonNullable<ReturnType<Reference['dax']['get']>>): number {
+    const pg = dd.pg!;
+    const spfn = Math.floor(pg.start / this.P);
+    const epfn = Math.floor(pg.end / this.P);
+    if (this.pgmaps.some((m) => (spfn >= m.spfn && spfn <= m.epfn) || (epfn >= m.spfn && epfn <= m.epfn))) return ENOMEM;
+    if (this.overlaps(this.iomemRam, pg.start, pg.end + 1)) return ENXIO;
+    if (this.p.hotplugRangeCheck === 'mhp' && !this.rangeAllowed(pg.start, pg.end + 1 - pg.start)) return EINVAL;
+    this.curPgmap = pg.shift > 0 ? { id: dd.name, nr: 2 ** pg.shift, rangeStartPfn: spfn } : null;
+    const err = this.archAddMemory(dd.node, pg.start, pg.end + 1 - pg.start, pg.altmap);
+    this.curPgmap = null;
+    if (!err) this.pgmaps.push({ spfn, epfn });
+    return err;
+  }
+  daxPgmapRemove(pg: { start: number; end: number; altmap: string | null }) {
+    this.removePages(pg.start / this.P, (pg.end + 1 - pg.start) / this.P, pg.altmap);
+    this.pgmaps = this.pgmaps.filter((m) => m.spfn !== Math.floor(pg.start / this.P));
+  }
+  kmemProbe(dd: NonNullable<ReturnType<Reference['dax']['get']>>): number {
+    const s = Math.ceil(dd.start / this.bs) * this.bs;
+    const e = Math.floor(dd.end / this.bs) * this.bs;
+    if (s >= e) return EINVAL;
+    const err = this.addMemory(dd.node, s, e - s, this.p.daxMemmapOnMemory && dd.mom, dd.inside);
+    if (err) return err;
+    dd.kmem = [{ start: s, end: e }];
+    dd.driver = 'kmem';
+    return 0;
+  }
+  probeSoftReserved() {
+    this.sc.devices.forEach((d, i) => {
+      if (d.type === 'nvdimm') return;
+      if (d.type === 'cxl' && !this.p.daxCxl) return;
+      if (d.start % this.PMD || d.size % this.PMD) return;
+      const shift = this.PMD > this.P && this.p.daxVmemmapDedup !== 'none' ? Math.round(Math.log2(this.PMD / this.P)) : 0;
+      const dd = { name: `dax${i}.0`, start: d.start, end: d.start + d.size, node: d.node, align: this.PMD, mom: d.type === 'cxl' && this.p.daxMemmapOnMemory, driver: null as string | null, pg: null as { start: number; end: number; shift: number; altmap: string | null } | null, kmem: [] as { start: number; end: number }[], inside: null };
+      this.dax.set(d.name, dd);
+      if (this.p.hmemKmemDefault) this.kmemProbe(dd);
+      else {
+        dd.pg = { start: d.start, end: d.start + d.size - 1, shift, altmap: null };
+        if (this.daxPgmapAdd(dd) === 0) dd.driver = 'device_dax';
+        else dd.pg = null;
+      }
+    });
+  }
+  reconfigure(a: Record<string, unknown>): number {
+    let dd = this.dax.get(a.device as string);
+    const r = this.regions.get(a.device as string);
+    let ns: Region['namespaces'][number] | undefined;
+    if (r) {
+      ns = a.namespace ? r.namespaces.find((n) => n.name === a.namespace) : [...r.namespaces].reverse().find((n) => n.mode === 'devdax');
+      if (!ns || ns.mode !== 'devdax') return ENODEV;
+      dd = this.dax.get(ns.name);
+      if (!dd) {
+        const pg = ns.pgmap!;
+        dd = { name: ns.dev, start: ns.start + ns.dataOffset, end: pg.end + 1, node: r.node, align: ns.align, mom: false, driver: 'device_dax', pg: { start: pg.start, end: pg.end, shift: pg.vmemmap_shift, altmap: pg.altmap }, kmem: [], inside: { start: ns.start, end: ns.start + ns.rawSize } };
+        this.dax.set(ns.name, dd);
+      }
+    }
+    if (!dd) return ENODEV;
+    const online = a.online as string;
+    if (online !== 'normal' && this.onlineType.startsWith('online') && !a.force) return EBUSY;
+    if (a.memmapOnMemory !== undefined) {
+      if (!this.p.daxMemmapOnMemory) return ENOENT;
+      if (a.memmapOnMemory && !this.momSupported(this.bs)) return EOPNOTSUPP;
+      if (dd.driver === 'kmem' && a.memmapOnMemory !== dd.mom) return EBUSY;
+      dd.mom = a.memmapOnMemory as boolean;
+    }
+    if (dd.driver !== 'kmem') {
+      if (dd.driver === 'device_dax' && dd.pg) { this.daxPgmapRemove(dd.pg); dd.pg = null; if (ns) ns.pgmap = null; }
+      dd.driver = null;
+      const err = this.kmemProbe(dd);
+      if (err) return err;
+    }
+    if (online !== 'none') {
+      for (const k of dd.kmem) {
+        for (const b of this.blockIds(k.start, k.end - k.start)) {
+          const blk = this.blocks.get(b);
+          if (blk && blk.state === 'offline') this.online(b * this.bs, this.bs, online === 'movable' ? 'online_movable' : 'online');
+        }
+      }
+    }
+    return 0;
+  }
+
   destroyNamespace(a: Record<string, unknown>): number {
     const r = this.regions.get(a.device as string)!;
     const ns = a.namespace ? r.namespaces.find((n) => n.name === a.namespace) : r.namespaces[r.namespaces.length - 1];
     if (!ns) return ENXIO;
+    const dd = this.dax.get(ns.name);
+    if (dd) {
+      if (dd.driver === 'kmem') {
+        for (const k of dd.kmem) this.removeMemory(k.start, k.end - k.start);
+      }
+      this.dax.delete(ns.name);
+    }
     if (ns.pgmap) {
       const pg = ns.pgmap;
       this.removePages(pg.start / this.P, (pg.end + 1 - pg.start) / this.P, pg.altmap);
@@ -842,7 +935,8 @@ export class Reference {
     const a = st.args;
     this.stepNo = st.index;
     switch (st.kind) {
-      case 'boot': this.boot(); return 0;
+      case 'boot': this.boot(); this.probeSoftReserved(); return 0;
+      case 'reconfigure-device': return this.reconfigure(a);
       case 'hot-add': {
         // acpi_memory_enable_device(): v5.13 asks only when supported, v6.6+ always
         const v = this.p.memmapOnMemory;

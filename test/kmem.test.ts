@@ -1,0 +1,102 @@
+/**
+ * Soft-reserved (hmem) and CXL memory, dax devices and `daxctl reconfigure-device
+ * --mode=system-ram` (drivers/dax/hmem, drivers/dax/cxl.c, drivers/dax/kmem.c, daxctl).
+ */
+import { describe, expect, it } from 'vitest';
+import { run, stepOf } from './helpers.js';
+
+const M = 2 ** 20;
+
+const box = (kernel: string, devices: string, steps: string, cmdline = '') => `
+arch: x86_64
+kernel: ${kernel}
+cmdline: "${cmdline}"
+nodes:
+  - { id: 0, memory: [ { start: 0, size: 4G } ] }
+  - { id: 1, memory: [] }
+devices:
+${devices}
+steps:
+  - boot
+${steps}
+`;
+
+const CXL = '  - { name: cxl0, type: cxl, node: 1, start: 16G, size: 4G }';
+const HMEM = '  - { name: hbm0, type: hmem, node: 1, start: 16G, size: 4G }';
+const PMEM = '  - { name: pmem0, type: nvdimm, node: 0, start: 8G, size: 4G }';
+
+describe('boot: soft-reserved memory becomes a dax device', () => {
+  it('6.18: kmem binds hmem at boot; the blocks stay offline (upstream default)', () => {
+    const r = run(box('v6.18', HMEM, ''));
+    expect(r.report.memmapBacking.ram).toEqual({ 0: 64 * M + 64 * M }); // boot memmap + hmem memmap from node 0 (node 1 has no RAM)
+    expect(r.report.memory.blocks.filter((b) => !b.boot)).toEqual([{ first: 128, count: 32, nid: 1, state: 'offline', zone: null, boot: false, vmemmapPages: 0 }]);
+  });
+
+  it('6.1: device_dax binds hmem at boot: compound pages, deduplicated memmap', () => {
+    const r = run(box('v6.1.y', HMEM, ''));
+    expect(r.report.memory.blocks.filter((b) => !b.boot)).toEqual([]);
+    expect(r.report.memmapBacking.dedup).toEqual({ 'dax0.0': 48 * M }); // 4 GiB in 2 MiB compound pages: 16 of 64 MiB real
+  });
+
+  it('6.18: a CXL region defaults to memmap_on_memory: its memmap lives in its own blocks', () => {
+    const r = run(box('v6.18', CXL, '', 'memory_hotplug.memmap_on_memory=1'));
+    expect(r.report.memmapBacking.self).toEqual({ 1: 64 * M });
+    expect(r.report.memory.blocks.filter((b) => !b.boot)[0]).toMatchObject({ count: 32, vmemmapPages: 512 });
+  });
+
+  it('6.1 has no dax_cxl: the region stays unused', () => {
+    const r = run(box('v6.1.y', CXL, '', 'memory_hotplug.memmap_on_memory=1'));
+    expect(r.report.dmesg.join('\n')).toContain('no dax_cxl driver');
+    expect(r.report.memory.blocks.filter((b) => !b.boot)).toEqual([]);
+  });
+});
+
+describe('daxctl reconfigure-device --mode=system-ram', () => {
+  it('refuses while the kernel auto-onlines hot-added memory, unless -f', () => {
+    const steps = '  - create-namespace: { device: pmem0, mode: devdax, map: mem }\n  - reconfigure-device: { device: pmem0, mode: system-ram }';
+    const r = run(box('v6.18', PMEM, steps, 'memhp_default_state=online'));
+    expect(stepOf(r, 3)).toMatchObject({ ok: false, errno: 'EBUSY' });
+    expect(stepOf(r, 3).messages[0]).toBe('dax0.0: error: kernel policy will auto-online memory, aborting');
+    const f = run(box('v6.18', PMEM, steps.replace('system-ram }', 'system-ram, force: true }'), 'memhp_default_state=online'));
+    expect(stepOf(f, 3).ok).toBe(true);
+  });
+
+  /* A 4 GiB --map=dev namespace at 8 GiB: dataoff 66 MiB, so kmem gets [8G + 128M, 12G):
+   * 31 blocks, 62 MiB lost to alignment, the info block and the altmap area never reused. */
+  it('a pmem devdax namespace: the memmap moves from the device to RAM, blocks online movable', () => {
+    const r = run(box('v6.18', PMEM, '  - create-namespace: { device: pmem0, mode: devdax, map: dev }\n  - reconfigure-device: { device: pmem0, mode: system-ram }'));
+    expect(stepOf(r, 3).ok).toBe(true);
+    expect(r.report.dmesg).toContain('kmem dax0.0: DAX region truncated by 62.0 MiB due to alignment');
+    expect(r.report.steps[2]!.delta.memmapBacking.altmap).toEqual({ 'namespace0.0': -64 * M });
+    expect(r.report.steps[2]!.delta.memmapBacking.ram).toEqual({ 0: 62 * M });
+    expect(r.report.memory.blocks.filter((b) => !b.boot)).toEqual([{ first: 65, count: 31, nid: 0, state: 'online', zone: 'Movable', boot: false, vmemmapPages: 0 }]);
+    expect(r.report.invariants.violations).toEqual([]);
+  });
+
+  it('--no-movable onlines to ZONE_NORMAL (the node gets the pages), --no-online leaves them offline', () => {
+    const ns = '  - create-namespace: { device: pmem0, mode: devdax, map: mem }\n';
+    const normal = run(box('v6.18', PMEM, ns + '  - reconfigure-device: { device: pmem0, mode: system-ram, online: normal }'));
+    expect(normal.report.memory.blocks.find((b) => !b.boot)).toMatchObject({ state: 'online', zone: 'Normal' });
+    const none = run(box('v6.18', PMEM, ns + '  - reconfigure-device: { device: pmem0, mode: system-ram, online: none }'));
+    expect(none.report.memory.blocks.find((b) => !b.boot)).toMatchObject({ state: 'offline' });
+  });
+
+  it('memmap_on_memory for a pmem dax device (6.12+): each block hosts its memmap', () => {
+    const r = run(box('v6.18', PMEM, '  - create-namespace: { device: pmem0, mode: devdax, map: mem }\n  - reconfigure-device: { device: pmem0, mode: system-ram, memmapOnMemory: true }', 'memory_hotplug.memmap_on_memory=1'));
+    expect(stepOf(r, 3).ok).toBe(true);
+    expect(r.report.steps[2]!.delta.memmapBacking.self).toEqual({ 0: 31 * 2 * M });
+  });
+
+  it('the attribute needs the kernel parameter (-EOPNOTSUPP) and does not exist in 6.6', () => {
+    const ns = '  - create-namespace: { device: pmem0, mode: devdax, map: mem }\n  - reconfigure-device: { device: pmem0, mode: system-ram, memmapOnMemory: true }';
+    expect(stepOf(run(box('v6.18', PMEM, ns)), 3)).toMatchObject({ ok: false, errno: 'EOPNOTSUPP' });
+    expect(stepOf(run(box('v6.6', PMEM, ns, 'memory_hotplug.memmap_on_memory=1')), 3)).toMatchObject({ ok: false, errno: 'ENOENT' });
+  });
+
+  it('destroying the namespace unbinds kmem; online memory "cannot be hotremoved until the next reboot"', () => {
+    const r = run(box('v6.18', PMEM, '  - create-namespace: { device: pmem0, mode: devdax, map: mem }\n  - reconfigure-device: { device: pmem0, mode: system-ram }\n  - destroy-namespace: { device: pmem0 }'));
+    expect(stepOf(r, 4).ok).toBe(true);
+    expect(r.report.dmesg.some((l) => l.includes('cannot be hotremoved until the next reboot'))).toBe(true);
+    expect(r.report.memory.blocks.filter((b) => !b.boot)).toHaveLength(1); // still there
+  });
+});
