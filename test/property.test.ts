@@ -35,6 +35,7 @@ const stepArb = fc.oneof(
   fc.record({ t: fc.constant('destroy-namespace'), dev: fc.nat(1) }),
   // device-dax compound pages without an altmap (vmemmap dedup), more often than chance would
   fc.record({ t: fc.constant('create-namespace'), dev: fc.nat(1), mode: fc.constant('devdax'), map: fc.constant('mem'), size16m: fc.option(fc.integer({ min: 1, max: 40 })), align: fc.constantFrom('pmd', 'pud') }),
+  fc.record({ t: fc.constant('hugepages'), size: fc.constantFrom('pmd', 'pmd', 'pud'), count: fc.integer({ min: 0, max: 700 }), node: fc.option(fc.nat(2)) }),
   fc.record({ t: fc.constant('reconfigure-device'), dev: fc.nat(1), mom: fc.constantFrom(undefined, undefined, true, false), online: fc.constantFrom('movable', 'normal', 'none'), force: fc.boolean() }),
 );
 
@@ -46,7 +47,8 @@ export const machineArbForTests = fc.record({
   faults: fc.array(fc.record({ alloc: fc.constantFrom('memblock', 'buddy', 'altmap'), nth: fc.integer({ min: 1, max: 300 }) }), { maxLength: 2 }),
   kernel: fc.constantFrom(...PROFILES.map((p) => p.id)),
   cmdline: fc.constantFrom('', '', 'memory_hotplug.memmap_on_memory=1', 'memory_hotplug.memmap_on_memory=force memhp_default_state=online',
-    'memhp_default_state=online_movable memory_hotplug.memmap_on_memory=on', 'memory_hotplug.memmap_on_memory=y hugetlb_free_vmemmap=on'),
+    'memhp_default_state=online_movable memory_hotplug.memmap_on_memory=on', 'memory_hotplug.memmap_on_memory=y hugetlb_free_vmemmap=on',
+    'hugetlb_free_vmemmap=on hugepages=64', 'hugetlb_free_vmemmap=on hugepagesz=1G hugepages=1 hugepagesz=2M hugepages=0:20,1:30', 'hugepages=300'),
 });
 
 const machineArb = machineArbForTests;
@@ -83,6 +85,12 @@ export function buildScenario(s: MachineSpec): Record<string, unknown> {
     if (st.t === 'hot-remove') steps.push({ 'hot-remove': { start: hp + st.slot * 2 * G, size: st.blocks * block, offline: st.offline } });
     if (st.t === 'online') steps.push({ online: { start: hp + st.slot * 2 * G, size: st.blocks * block, type: st.type } });
     if (st.t === 'offline') steps.push({ offline: { start: hp + st.slot * 2 * G, size: st.blocks * block } });
+    if (st.t === 'hugepages') {
+      const size = st.size === 'pmd' ? (arm ? (page === 4096 ? 2 * M : page === 16384 ? 32 * M : 512 * M) : 2 * M) : (page === 4096 ? G : 2 * M);
+      const args: Record<string, unknown> = { size, count: st.size === 'pud' ? st.count % 3 : st.count };
+      if (st.node !== null) args.node = st.node % nNodes;
+      steps.push({ hugepages: args });
+    }
     if ((st.t === 'create-namespace' || st.t === 'destroy-namespace' || st.t === 'reconfigure-device') && devices.length === 0) continue;
     if (st.t === 'reconfigure-device') {
       const d = devices[st.dev % devices.length]!;
@@ -143,6 +151,7 @@ describe('fast model = reference model', () => {
       expect(fast.steps).toEqual(ref.steps);
       expect(fast.states).toEqual(ref.states);
       expect(fast.altmapLines).toEqual(ref.altmapLines);
+      expect(fast.offnode).toEqual(ref.offnode);
     });
   }
 });

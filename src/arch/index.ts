@@ -19,6 +19,7 @@ export interface ArchOptionsInput {
   levels?: number;
   pse?: boolean;
   hypervisor?: boolean;
+  gbpages?: boolean;
 }
 
 export class ArchConfigError extends Error {
@@ -34,7 +35,7 @@ export function resolveArch(name: ArchName, o: ArchOptionsInput, p: KernelProfil
     if (o.vaBits !== undefined) throw new ArchConfigError('vaBits', 'x86_64 takes levels: 4 or 5, not vaBits');
     const levels = o.levels ?? X86_DEFAULTS.levels;
     if (levels !== 4 && levels !== 5) throw new ArchConfigError('levels', `x86_64 levels must be 4 or 5, not ${levels}`);
-    const cfg = x86Config({ levels, pse: o.pse ?? X86_DEFAULTS.pse, hypervisor: o.hypervisor ?? X86_DEFAULTS.hypervisor });
+    const cfg = x86Config({ levels, pse: o.pse ?? X86_DEFAULTS.pse, hypervisor: o.hypervisor ?? X86_DEFAULTS.hypervisor, gbpages: o.gbpages ?? X86_DEFAULTS.gbpages });
     return { cfg, policy: x86Policy(cfg, p) };
   }
   const ps = (o.pageSize ?? '4K') as Arm64PageSize;
@@ -42,6 +43,7 @@ export function resolveArch(name: ArchName, o: ArchOptionsInput, p: KernelProfil
   if (o.levels !== undefined) throw new ArchConfigError('levels', 'arm64 levels follow from pageSize and vaBits; set vaBits instead');
   if (o.pse !== undefined) throw new ArchConfigError('pse', 'pse is an x86_64 option');
   if (o.hypervisor !== undefined) throw new ArchConfigError('hypervisor', 'hypervisor is an x86_64 option');
+  if (o.gbpages !== undefined) throw new ArchConfigError('gbpages', 'gbpages is an x86_64 option');
   const va = o.vaBits ?? ARM64_DEFAULT_VA_BITS[ps];
   const offered = arm64VaBits(ps, p);
   if (!offered.includes(va)) throw new ArchConfigError('vaBits', `arm64 ${ps} supports vaBits ${offered.join(', ')}${offered.length < ARM64_VA_BITS[ps].length ? ` in ${p.id} (52 needs 64K pages before v6.9)` : ''}, not ${va}`);

@@ -15,9 +15,11 @@ export interface X86Options {
   pse: boolean;
   /** X86_FEATURE_HYPERVISOR (default false: bare metal). */
   hypervisor: boolean;
+  /** X86_FEATURE_GBPAGES (default true): 1 GiB huge pages exist (QEMU's qemu64 CPU has none). */
+  gbpages: boolean;
 }
 
-export const X86_DEFAULTS: X86Options = { levels: 4, pse: true, hypervisor: false };
+export const X86_DEFAULTS: X86Options = { levels: 4, pse: true, hypervisor: false, gbpages: true };
 
 /** __VMEMMAP_BASE_L4 / _L5 and __PAGE_OFFSET_BASE_L4 / _L5 (nokaslr). */
 const VMEMMAP_BASE = { 4: 0xffffea0000000000n, 5: 0xffd4000000000000n } as const;
@@ -34,7 +36,7 @@ export function x86Config(o: X86Options): ArchConfig {
   return {
     arch: 'x86_64',
     label: `x86_64 ${o.levels}-level 4K${o.pse ? '' : ' nopse'}`,
-    config: { pageSize: '4K', levels: o.levels, pse: o.pse, hypervisor: o.hypervisor },
+    config: { pageSize: '4K', levels: o.levels, pse: o.pse, hypervisor: o.hypervisor, gbpages: o.gbpages },
     PAGE_SHIFT: 12,
     PAGE_SIZE: 4096,
     PMD_SHIFT: 21,

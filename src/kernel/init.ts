@@ -4,6 +4,7 @@
  * drivers/base/memory.c memory_dev_init), for the firmware memory map of a scenario.
  */
 import { printCmdlineMessages } from './params.js';
+import { hugetlb_boot_alloc, hugetlb_boot_optimize, hugetlb_check_params, hugetlb_vmemmap_init_515, report_hugepages } from './hugetlb.js';
 import { KERN_INFO, printk } from './printk.js';
 import { memblock_free_bytes } from './memblock.js';
 import { sparse_init, subsection_map_init } from './sparse.js';
@@ -56,6 +57,10 @@ export function boot(k: Kernel, fw: FirmwareMap): void {
   printCmdlineMessages(k);
   sparse_init(k);
   subsection_map_init(k);
+  // hugepages= (5.15-6.12: parse_args after setup_arch; the model does all versions here):
+  // gigantic pages from memblock before it hands its memory over
+  hugetlb_check_params(k);
+  hugetlb_boot_alloc(k, true);
   // memblock_free_all(): whatever memblock did not reserve goes to the buddy allocator
   for (let nid = 0; nid < k.s.nodes.length; nid++) {
     const n = k.s.nodes[nid]!;
@@ -69,6 +74,12 @@ export function boot(k: Kernel, fw: FirmwareMap): void {
     st.free = Math.max(0, st.free - Math.floor((n.used ?? 0) / P));
   }
   k.boot.done = true;
+  // hugetlb_init(): the other boot pools from the buddy allocator, the per-hstate lines,
+  // then the vmemmap optimisation of every boot folio (gather_bootmem_prealloc & co.)
+  hugetlb_boot_alloc(k, false);
+  hugetlb_vmemmap_init_515(k);
+  report_hugepages(k);
+  hugetlb_boot_optimize(k);
   for (const n of fw.nodes) for (const m of n.memory) k.s.iomem.set(m.start, m.start + m.size, { name: 'System RAM', kind: 'System RAM', owner: 'boot' });
   // a device that overlaps RAM (a firmware inconsistency) leaves the RAM resource in place
   // e820 type 12 ("Persistent Memory") for NFIT; EFI_MEMORY_SP ranges are "Soft Reserved"

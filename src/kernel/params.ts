@@ -12,18 +12,20 @@
  * Anything else is kept in Machine.ignoredParams and shown as ignored.
  */
 import type { KernelProfile } from '../kernels/types.js';
-import { KERN_ERR, KERN_INFO, printk } from './printk.js';
+import { KERN_ERR, KERN_INFO, KERN_WARNING, printk } from './printk.js';
 import type { Kernel, KernelCmdline } from './state.js';
 
 /**
- * lib/kstrtox.c kstrtobool(): y/Y/1, n/N/0, on/off (only the first two characters count:
- * "force" is false where t/T/f/F are accepted, 6.1+); else -EINVAL.
+ * lib/kstrtox.c kstrtobool(): y/Y/1, n/N/0, on/off, plus t/f (6.1+) and e/d (6.18+); only the
+ * first two characters count ("force" is false where f is accepted); else -EINVAL.
  */
-export function kstrtobool(s: string, trueFalse = true): boolean | null {
+export function kstrtobool(s: string, letters: KernelProfile['kstrtobool'] = 'tfed'): boolean | null {
   const c = s[0];
   if (c === undefined) return null;
-  if ((trueFalse ? 'yYtT1' : 'yY1').includes(c)) return true;
-  if ((trueFalse ? 'nNfF0' : 'nN0').includes(c)) return false;
+  const yes = 'yY1' + (letters !== 'yn' ? 'tT' : '') + (letters === 'tfed' ? 'eE' : '');
+  const no = 'nN0' + (letters !== 'yn' ? 'fF' : '') + (letters === 'tfed' ? 'dD' : '');
+  if (yes.includes(c)) return true;
+  if (no.includes(c)) return false;
   if (c === 'o' || c === 'O') {
     const d = s[1];
     if (d === 'n' || d === 'N') return true;
@@ -39,7 +41,8 @@ export interface ParsedCmdline {
 
 /** parse_args() over the scenario's command line for `profile`. */
 export function parseCmdline(profile: KernelProfile, line: string): ParsedCmdline {
-  const cmd: KernelCmdline = { onlineType: profile.defaultOnlineType, memmapOnMemory: 'off', hugetlbFreeVmemmap: false, messages: [] };
+  const cmd: KernelCmdline = { onlineType: profile.defaultOnlineType, memmapOnMemory: 'off', hugetlbFreeVmemmap: false, messages: [], hugepages: [], defaultHugepagesz: 0 };
+  let hugepagesz = 0; // the size the next hugepages= applies to (0: the default size)
   const ignored: string[] = [];
   const invalid = (param: string, val: string | undefined) =>
     // kernel/params.c parse_args(): pr_err("%s: `%s' invalid for parameter `%s'\n", doing, val ?: "", param)
@@ -56,7 +59,7 @@ export function parseCmdline(profile: KernelProfile, line: string): ParsedCmdlin
     } else if (key === 'memory_hotplug.memmap_on_memory' && profile.memmapOnMemory !== 'none') {
       if (profile.memmapOnMemory === 'v5.13') {
         // param_set_bool(): no value means "1"
-        const b = kstrtobool(val ?? '1', profile.kstrtoboolTrueFalse);
+        const b = kstrtobool(val ?? '1', profile.kstrtobool);
         if (b === null) invalid(key, val);
         else cmd.memmapOnMemory = b ? 'on' : 'off';
       } else if (val === undefined) {
@@ -64,18 +67,50 @@ export function parseCmdline(profile: KernelProfile, line: string): ParsedCmdlin
       } else if (val === 'force' || val === 'FORCE') {
         cmd.memmapOnMemory = 'force';
       } else {
-        const b = kstrtobool(val, profile.kstrtoboolTrueFalse);
+        const b = kstrtobool(val, profile.kstrtobool);
         if (b === null) invalid(key, val);
         else cmd.memmapOnMemory = b ? 'on' : 'off';
       }
-    } else if (key === 'hugetlb_free_vmemmap') {
-      // hugetlb_vmemmap_early_param(): kstrtobool(); a bad or missing value is -EINVAL
-      const b = val === undefined ? null : kstrtobool(val, profile.kstrtoboolTrueFalse);
+    } else if (key === 'hugetlb_free_vmemmap' && profile.hvo !== 'none') {
+      // 5.15 early_param: exactly "on"/"off"; 6.1-6.12 core_param bool (no value: on);
+      // 6.18+ early_param with kstrtobool (no value: -EINVAL, "Malformed early option")
+      let b: boolean | null;
+      if (profile.hvoParam === 'onoff') b = val === 'on' ? true : val === 'off' ? false : null;
+      else if (profile.hvoParam === 'bool') b = kstrtobool(val ?? '1', profile.kstrtobool);
+      else b = val === undefined ? null : kstrtobool(val, profile.kstrtobool);
       if (b !== null) cmd.hugetlbFreeVmemmap = b;
+      else if (profile.hvoParam === 'bool') invalid(key, val);
+      else if (profile.hvoParam === 'kstrtobool') cmd.messages.push({ level: KERN_WARNING, site: 'init/main.c:do_early_param', text: `Malformed early option '${key}'\n` });
       else ignored.push(tok);
+    } else if (key === 'hugepagesz' || key === 'default_hugepagesz') {
+      const sz = val === undefined ? NaN : memparse(val);
+      if (key === 'hugepagesz') hugepagesz = sz;
+      else cmd.defaultHugepagesz = sz;
+      if (Number.isNaN(sz)) ignored.push(tok);
+    } else if (key === 'hugepages' && val !== undefined) {
+      // hugepages_setup(): "N" or (6.1+) "node:N[,node:N...]"
+      const parts = val.split(',');
+      if (profile.hugepagesNodeSyntax && val.includes(':')) {
+        for (const p of parts) {
+          const m = /^(\d+):(\d+)$/.exec(p);
+          if (m) cmd.hugepages.push({ size: hugepagesz, count: Number(m[2]), node: Number(m[1]), text: tok });
+          else cmd.messages.push({ level: KERN_WARNING, site: 'mm/hugetlb.c:hugepages_setup', text: `HugeTLB: Invalid hugepages parameter ${val}\n` });
+        }
+      } else {
+        const m = /^(\d+)/.exec(val);
+        cmd.hugepages.push({ size: hugepagesz, count: m ? Number(m[1]) : 0, node: null, text: tok });
+      }
     } else ignored.push(tok);
   }
   return { cmdline: cmd, ignored };
+}
+
+/** lib/cmdline.c memparse(): a number with an optional K/M/G/T/P/E suffix (binary). */
+function memparse(v: string): number {
+  const m = /^(0x[0-9a-fA-F]+|\d+)([kKmMgGtTpPeE]?)$/.exec(v);
+  if (!m) return NaN;
+  const mult: Record<string, number> = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40, p: 2 ** 50, e: 2 ** 60 };
+  return Number(m[1]) * mult[m[2]!.toLowerCase()]!;
 }
 
 /** Replay what parse_args() printed, plus set_memmap_mode()'s force message (needs the block size). */

@@ -224,10 +224,21 @@ function vmemmap_verify(k: Kernel, node: number, a: number, b: number, unit: num
     const [x, y] = range(u);
     return `[${lx(offToVa(k, x))}-${lx(offToVa(k, y) - 1n)}] potential offnode page_structs\n`;
   };
+  const far = (n: number) => n >= 0 && k.distance[n]![node]! > LOCAL_DISTANCE;
   for (const s of leafSegments(k, a, b)) {
-    const actual = backingNode(k, s.v.b, s.start);
-    if (actual < 0 || k.distance[actual]![node]! <= LOCAL_DISTANCE) continue;
-    const u0 = alignDown(s.start, unit);
+    let start = s.start;
+    const bk = s.v.b;
+    if (bk.kind === 'compound') {
+      // heads live on `node`, tails and the PTEs mapping them on `tailNode`: the first far page
+      const P = k.c.PAGE_SIZE;
+      let first = Infinity;
+      for (let pg = alignDown(s.start, P); pg < s.end && pg < alignDown(s.start, P) + (bk.period || 1) * P; pg += P) {
+        if (far(backingNode(k, bk, pg))) { first = Math.max(pg, s.start); break; }
+      }
+      if (first === Infinity) continue;
+      start = first;
+    } else if (!far(backingNode(k, bk, s.start))) continue;
+    const u0 = alignDown(start, unit);
     const [x, y] = range(u0);
     if (k.profile.vmemmapVerifyOnce) {
       pr_warn_once(k, site, fmt, offToVa(k, x), offToVa(k, y) - 1n);

@@ -12,6 +12,7 @@ import type { Arch } from '../arch/index.js';
 import type { LeafLevel, PtLevel } from '../arch/types.js';
 import type { KernelProfile } from '../kernels/types.js';
 import { IntervalMap, IntervalSet, plainPayload, type Payload } from '../util/interval.js';
+import type { HvoState } from './hugetlb.js';
 
 export const ENOMEM = -12;
 export const EINVAL = -22;
@@ -238,6 +239,8 @@ export class KState {
     this.trace.length = this.lens[1];
     this.anomalies.length = this.lens[2];
   }
+  /** HugeTLB pools and HVO (src/kernel/hugetlb.ts). */
+  hvo!: HvoState;
   /** Things the kernel itself gets wrong on this path (frees a page to the wrong place, leaks one). */
   anomalies: { step: number; site: string; text: string }[] = [];
 
@@ -278,6 +281,10 @@ export class KState {
     c.allocWarned = this.allocWarned;
     c.allocCount = { ...this.allocCount };
     c.anomalies = this.anomalies;
+    c.hvo = {
+      hstates: this.hvo.hstates.map((h) => ({ size: h.size, pages: [...h.pages], optimized: [...h.optimized] })),
+      freed: [...this.hvo.freed], splitMin: [...this.hvo.splitMin], splitMax: [...this.hvo.splitMax], sharedTails: new Set(this.hvo.sharedTails),
+    };
     return c;
   }
 }
@@ -359,6 +366,10 @@ export interface KernelCmdline {
   memmapOnMemory: 'off' | 'on' | 'force';
   /** hugetlb_free_vmemmap= (on/off) */
   hugetlbFreeVmemmap: boolean;
+  /** hugepagesz= / hugepages= / default_hugepagesz=, in command-line order (sizes checked at boot). */
+  hugepages: { size: number; count: number; node: number | null; text: string }[];
+  /** default_hugepagesz= (0: the arch default, PMD_SIZE). */
+  defaultHugepagesz: number;
   /** Messages parse_args() printed, replayed at boot. */
   messages: { level: number; site: string; text: string }[];
 }

@@ -10,6 +10,7 @@ import { v6_18 } from './v6.18.js';
 export const v7_1: KernelProfile = {
   ...v6_18,
   id: 'v7.1',
+  hvo: 'v7.1', // shared per-zone tail page
   title: 'Linux 7.1 (newest available)',
   provenance: 'linux 7.1.5 (danayer/linux-7.1.5 @ 9d1745cf8134): hot-plug section code moved into mm/sparse-vmemmap.c',
   subsectionDebugFunc: 'sparse_init_subsection_map', // renamed in 7.1
@@ -18,6 +19,8 @@ export const v7_1: KernelProfile = {
 export const v6_12: KernelProfile = {
   ...v6_18,
   kmemTruncatedWarning: false, // new in 6.18
+  kstrtobool: 'tf', // e/E/d/D arrived after 6.12
+  hvoParam: 'bool', // core_param(hugetlb_free_vmemmap, ..., bool, 0)
   id: 'v6.12',
   title: 'Linux 6.12 (Debian 12 backports / Debian 13)',
   provenance: 'linux 6.12.0 (shilei-massclouds/linux-6.12 @ e02d6450498d)',
@@ -52,6 +55,8 @@ export const v6_1: KernelProfile = {
   memmapOnMemory: 'v5.13', // bool parameter; -EINVAL when unsupported
   daxVmemmapDedup: 'v6.1', // inline in __populate_section_memmap(), every arch
   daxCxl: false, // drivers/dax/cxl.c is newer than 6.1
+  hvo: 'v6.1', // head page kept, tails read-only to it
+  hvoArm64: true, // 6.1.0-rc7 selects ARCH_WANT_HUGETLB_PAGE_OPTIMIZE_VMEMMAP on arm64
   hmemKmemDefault: false, // device_dax binds hmem devices
 };
 
@@ -62,6 +67,7 @@ export const v6_1_y: KernelProfile = {
   title: 'Linux 6.1.12+ stable (Debian 12 ships 6.1.x): MAX_STRUCT_PAGE_SIZE back to 64',
   provenance: 'linux 6.1.20 (c1336658570/linux-6.1.20); c91d71363084 (Cc stable, in 6.1.12) restored MAX_STRUCT_PAGE_SIZE 64',
   MAX_STRUCT_PAGE_SIZE: 64,
+  hvoArm64: false, // arm64's select is gone in 6.1.20
 };
 
 export const v5_15: KernelProfile = {
@@ -73,7 +79,12 @@ export const v5_15: KernelProfile = {
   MAX_STRUCT_PAGE_SIZE: 64,
   memmapInitZoneDeviceLevel: 6,
   memmapOnMemoryExcludesHvo: true, // mhp_supports_memmap_on_memory(): !hugetlb_free_vmemmap_enabled
-  kstrtoboolTrueFalse: false, // y/Y/1, n/N/0, on/off only
+  kstrtobool: 'yn', // y/Y/1, n/N/0, on/off only
+  hvo: 'v5.15', // two vmemmap pages kept, x86_64 only
+  hvoArm64: false,
+  hvoParam: 'onoff',
+  hugetlbReport: 'v5.10',
+  hugepagesNodeSyntax: false,
   daxVmemmapDedup: 'none', // no pgmap vmemmap_shift in 5.15 (compound devmaps came in v5.17)
 };
 
@@ -86,6 +97,7 @@ export const v5_10: KernelProfile = {
   offlinedPagesLevel: 6,
   sparseInitFailLeaksBuffer: true,
   memmapOnMemory: 'none', // arrived in v5.13
+  hvo: 'none', // no mm/hugetlb_vmemmap.c
   memmapOnMemoryExcludesHvo: false,
   arm64Populate: 'v5.9',
   arm64SmallSections: false,

@@ -65,6 +65,22 @@ export interface KernelProfile {
    * 'v6.6' vmemmap_can_optimize(): arch opt-in (x86_64, not arm64) and > 2 vmemmap pages.
    */
   daxVmemmapDedup: 'none' | 'v6.1' | 'v6.6';
+  // ---- mm/hugetlb.c, mm/hugetlb_vmemmap.c ----
+  /**
+   * HugeTLB vmemmap optimisation: 'none' (5.10); 'v5.15' keeps 2 vmemmap pages per folio;
+   * 'v6.1' keeps the head page; 'v6.6' allocates a new head and frees the old (6.6-6.18);
+   * 'v7.1' maps the tails to one shared tail page per zone and order.
+   */
+  hvo: 'none' | 'v5.15' | 'v6.1' | 'v6.6' | 'v7.1';
+  /** arm64 selects HVO (6.1.0-rc7 only; gone in 6.1.20 and later). x86_64 always has it when hvo != none. */
+  hvoArm64: boolean;
+  /** hugetlb_free_vmemmap=: 'onoff' exactly on/off (5.15), 'bool' param_set_bool (6.1-6.12: no value = on), 'kstrtobool' early_param (6.18+). */
+  hvoParam: 'onoff' | 'bool' | 'kstrtobool';
+  /** report_hugepages(): 'v5.10' "HugeTLB registered ..." (no colon, no vmemmap line), 'v6.1' with colon and the vmemmap line. */
+  hugetlbReport: 'v5.10' | 'v6.1';
+  /** hugepages=<node>:<n>[,...] (6.1+). */
+  hugepagesNodeSyntax: boolean;
+
   // ---- drivers/dax ----
   /** dax_cxl turns CXL RAM regions into dax devices (6.6.9 has it; 6.1 has no drivers/dax/cxl.c). */
   daxCxl: boolean;
@@ -74,8 +90,8 @@ export interface KernelProfile {
   daxMemmapOnMemory: boolean;
   /** kmem's dev_warn "DAX region truncated by %s due to alignment" (6.18+). */
   kmemTruncatedWarning: boolean;
-  /** lib/kstrtox.c kstrtobool() also takes t/T/f/F (6.1.20 does, 5.15.100 does not). */
-  kstrtoboolTrueFalse: boolean;
+  /** lib/kstrtox.c kstrtobool() letters: y/n/1/0/on/off (5.15.100), + t/f (6.1.20), + e/d (6.18.2; not 6.12.0). */
+  kstrtobool: 'yn' | 'tf' | 'tfed';
   /** mhp_supports_memmap_on_memory() refuses while hugetlb_free_vmemmap is on (5.15.100; gone in 6.1.0). */
   memmapOnMemoryExcludesHvo: boolean;
   /** Level of "Offlined Pages %ld\n": pr_info (<= v5.10) or pr_debug. */

@@ -26,8 +26,13 @@ export const v6_18: KernelProfile = {
   offlinedPagesLevel: 7,
   memmapOnMemory: 'v6.8', // 6b8f0798b85a: one altmap per memory block
   memmapOnMemoryExcludesHvo: false,
-  kstrtoboolTrueFalse: true,
+  kstrtobool: 'tfed', // enable/disable too
   daxVmemmapDedup: 'v6.6', // vmemmap_can_optimize()
+  hvo: 'v6.6', // new head page, tails read-only to it
+  hvoArm64: false,
+  hvoParam: 'kstrtobool', // early_param since 6.18 (pre-HVO at sparse_init needs it)
+  hugetlbReport: 'v6.1',
+  hugepagesNodeSyntax: true,
   daxCxl: true,
   hmemKmemDefault: true,
   daxMemmapOnMemory: true,

@@ -2,6 +2,7 @@
 import { renderMessage } from '../kernel/printk.js';
 import type { Machine, StepResult } from '../sim/machine.js';
 import { INVARIANTS, type Violation } from '../check/invariants.js';
+import { hvoSupported, optimizablePages } from '../kernel/hugetlb.js';
 import { leafCounts, memmapBacking, pageTablePages, sectionCounts, vmemmapRanges, type MemmapBacking, type PageTablePages, type VmemmapRange } from './summary.js';
 
 export interface ReportStep {
@@ -45,6 +46,15 @@ export interface Report {
     blocks: { first: number; count: number; nid: number; state: string; zone: string | null; boot: boolean; vmemmapPages: number }[];
   };
   invariants: { checked: number; names: readonly string[]; violations: Violation[] };
+  /** HugeTLB pools and the vmemmap optimisation (HVO). */
+  hugetlb: {
+    hvo: boolean;
+    hstates: { size: number; pages: Record<string, number>; optimized: Record<string, number>; vmemmapFreedPerPage: number }[];
+    /** Net vmemmap bytes given back to the page allocator, by node. */
+    vmemmapFreed: Record<string, number>;
+    /** PTE tables that split vmemmap PMDs cost, by node: at least / at most (where the pages are is not modelled). */
+    splitPteTables: Record<string, { min: number; max: number }>;
+  };
   warnings: string[];
   dmesg: string[];
 }
@@ -73,6 +83,26 @@ function diff(a: Record<string, number>, b: Record<string, number>): Record<stri
 
 export function stepDelta(before: Totals, after: Totals): ReportStep['delta'] {
   return { memmapBacking: { ram: diff(before.ram, after.ram), altmap: diff(before.altmap, after.altmap), self: diff(before.self, after.self), dedup: diff(before.dedup, after.dedup) }, pageTablePages: diff(before.tables, after.tables) };
+}
+
+function perNode(xs: number[], f: (x: number) => number = (x) => x): Record<string, number> {
+  const out: Record<string, number> = {};
+  xs.forEach((x, i) => { if (x) out[i] = f(x); });
+  return out;
+}
+
+function hugetlbReport(m: Machine): Report['hugetlb'] {
+  const k = m.k;
+  const hv = k.s.hvo;
+  const P = k.c.PAGE_SIZE;
+  const split: Record<string, { min: number; max: number }> = {};
+  hv.splitMax.forEach((mx, i) => { if (mx) split[i] = { min: hv.splitMin[i]!, max: mx }; });
+  return {
+    hvo: k.cmdline.hugetlbFreeVmemmap && hvoSupported(k),
+    hstates: hv.hstates.map((h) => ({ size: h.size, pages: perNode(h.pages), optimized: perNode(h.optimized), vmemmapFreedPerPage: optimizablePages(k, h.size) * P })),
+    vmemmapFreed: perNode(hv.freed, (x) => x * P),
+    splitPteTables: split,
+  };
 }
 
 export function buildReport(m: Machine, results: StepResult[], deltas: ReportStep['delta'][], warnings: string[]): Report {
@@ -116,6 +146,7 @@ export function buildReport(m: Machine, results: StepResult[], deltas: ReportSte
       blocks: [...k.s.blocks].map((b) => ({ first: b.start, count: b.end - b.start, nid: b.v.nid, state: b.v.state, zone: b.v.zone, boot: b.v.early, vmemmapPages: b.v.vmemmapPages })),
     },
     invariants: { checked: results.filter((r) => r.kind !== 'expect').length * INVARIANTS.length, names: INVARIANTS, violations: results.flatMap((r) => r.violations) },
+    hugetlb: hugetlbReport(m),
     warnings,
     dmesg: steps.flatMap((s) => s.dmesg),
   };

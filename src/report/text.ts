@@ -58,6 +58,21 @@ export function textReport(m: Machine, rep: Report): string {
     out.push('Namespaces');
     out.push(...table(rep.namespaces.map((n) => [n.name, n.dev, n.mode + (n.map ? ` map=${n.map}` : ''), `align ${fmtSize(n.align)}`, `raw ${fmtSize(n.rawSize)}`, `size ${commas(n.size)} B (${fmtSize(n.size)})`, `dataoff ${commas(n.dataOffset)}`, `npfns ${commas(n.npfns)}`])));
   }
+  const hp = rep.hugetlb;
+  if (hp.hstates.some((h) => Object.keys(h.pages).length)) {
+    out.push('');
+    out.push(`HugeTLB pools (vmemmap optimisation ${hp.hvo ? 'on' : 'off'})`);
+    const rows = hp.hstates.filter((h) => Object.keys(h.pages).length).map((h) => {
+      const pages = Object.values(h.pages).reduce((a, b) => a + b, 0);
+      const opt = Object.values(h.optimized).reduce((a, b) => a + b, 0);
+      return [fmtSize(h.size), `${commas(pages)} pages`, `${commas(opt)} optimised`, `${commas(h.vmemmapFreedPerPage / 1024)} KiB of vmemmap freed per page`];
+    });
+    out.push(...table(rows));
+    for (const [n, b] of Object.entries(hp.vmemmapFreed)) {
+      const sp = hp.splitPteTables[n];
+      out.push(`  node ${n}: ${fmtSize(b)} of vmemmap given back${sp ? `; vmemmap PMD splits cost ${sp.min === sp.max ? sp.min : `${sp.min}..${sp.max}`} PTE table page(s) (where the buddy allocator put the pages decides)` : ''}`);
+    }
+  }
   out.push('');
   const sc = rep.sections;
   out.push(`Sections (${fmtSize(2 ** k.arch.cfg.SECTION_SIZE_BITS)}): ${commas(sc.present)} present (${commas(sc.early)} boot, ${commas(sc.hotplugged)} hot-added), ${commas(sc.subsectionsActive)} sub-sections active; memory block ${fmtSize(rep.memory.blockSize)}`);

@@ -383,6 +383,10 @@ function check(L: Locator, d: z.output<typeof ScenarioSchema>, steps: ScenarioSt
       if (a.size !== undefined) a.size = size(L, [...path, 'size'], a.size, 'size', { nonzero: true });
       if (a.align !== undefined) a.align = size(L, [...path, 'align'], a.align, 'align', { nonzero: true });
     }
+    if (st.kind === 'hugepages') {
+      a.size = size(L, [...path, 'size'], a.size, 'size', { nonzero: true });
+      if (a.node !== undefined && !ids.has(a.node as number)) L.fail([...path, 'node'], `node ${String(a.node)} does not exist (nodes: ${[...ids].join(', ')})`);
+    }
     if (st.kind === 'hot-add' && !ids.has(a.node as number)) L.fail([...path, 'node'], `node ${String(a.node)} does not exist (node_possible_map: ${[...ids].join(', ')})`);
     if (st.kind === 'hot-add' || st.kind === 'hot-remove' || st.kind === 'online' || st.kind === 'offline') {
       a.start = size(L, [...path, 'start'], a.start, 'start', { maxBits: 53 });

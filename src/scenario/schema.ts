@@ -46,6 +46,12 @@ const ReconfigureStep = z.strictObject({
   force: z.boolean().default(false).describe('-f: go on although the kernel auto-onlines hot-added memory'),
 });
 
+const HugepagesStep = z.strictObject({
+  size: Size.describe('huge page size: one the arch registers (x86_64: 2M, 1G with gbpages; arm64 4K: 64K, 2M, 32M, 1G; ...)'),
+  count: z.number().int().min(0).describe('the new nr_hugepages'),
+  node: z.number().int().min(0).optional().describe('write the per-node file /sys/devices/system/node/nodeN/hugepages/...; default: the global one'),
+});
+
 const HotAddStep = z.strictObject({
   node: z.number().int().min(0),
   start: Size,
@@ -84,6 +90,7 @@ export const STEP_SCHEMAS = {
   'create-namespace': NamespaceStep,
   'destroy-namespace': DestroyStep,
   'reconfigure-device': ReconfigureStep,
+  hugepages: HugepagesStep,
   'hot-add': HotAddStep,
   'hot-remove': HotRemoveStep,
   online: OnlineStep,
@@ -104,6 +111,7 @@ export const ConfigSchema = z.strictObject({
   levels: z.number().int().optional().describe('x86_64 paging levels: 4 (default) or 5 (LA57)'),
   pse: z.boolean().optional().describe('x86_64 X86_FEATURE_PSE (default true)'),
   hypervisor: z.boolean().optional().describe('x86_64 X86_FEATURE_HYPERVISOR (default false); changes the memory block size probe'),
+  gbpages: z.boolean().optional().describe('x86_64 X86_FEATURE_GBPAGES (default true): 1 GiB huge pages exist (QEMU qemu64: false)'),
 });
 
 export const ScenarioSchema = z.strictObject({

@@ -14,6 +14,7 @@ import { checkInvariants, type Violation } from '../check/invariants.js';
 import { createNamespace, destroyNamespace, makeRegion, type Region } from './ndctl.js';
 import { namespaceDax, probeSoftReserved, reconfigureDevice, unbindKmem } from './daxctl.js';
 import type { DevDax } from '../kernel/dax.js';
+import { newHvoState, set_max_huge_pages } from '../kernel/hugetlb.js';
 import { ENODEV } from '../kernel/state.js';
 import { fmtSize } from '../util/units.js';
 
@@ -73,6 +74,7 @@ export function createMachine(sc: Scenario): Machine {
       if (t0 < c.endOff) s.tables[kind].set(t0, t0 + span, { node: -1, src: 'static' });
     }
   }
+  s.hvo = newHvoState(k);
   const regions = new Map<string, Region>();
   sc.devices.forEach((d, i) => { if (d.type === 'nvdimm') regions.set(d.name, makeRegion(k, d, i)); });
   return { k, scenario: sc, regions, ignoredParams: parsed.ignored, dax: new Map() };
@@ -85,6 +87,7 @@ function label(st: ScenarioStep): string {
     case 'boot': return 'boot';
     case 'create-namespace': return `create-namespace ${a.device} ${a.mode}${a.map ? ' map=' + a.map : ''}${a.align ? ' align=' + sz(a.align) : ''}${a.size ? ' size=' + sz(a.size) : ''}`;
     case 'destroy-namespace': return `destroy-namespace ${a.device}${a.namespace ? ' ' + a.namespace : ''}`;
+    case 'hugepages': return `hugepages ${sz(a.size)} nr_hugepages=${a.count}${a.node !== undefined ? ' node ' + a.node : ''}`;
     case 'reconfigure-device': return `reconfigure-device ${a.device}${a.namespace ? ' ' + a.namespace : ''} system-ram${a.memmapOnMemory !== undefined ? ' memmap_on_memory=' + (a.memmapOnMemory ? 1 : 0) : ''} online=${a.online}${a.force ? ' -f' : ''}`;
     case 'hot-add': return `hot-add node ${a.node} 0x${(a.start as number).toString(16)} ${sz(a.size)}`;
     case 'hot-remove': return `hot-remove 0x${(a.start as number).toString(16)} ${sz(a.size)}`;
@@ -159,6 +162,13 @@ export function runStep(m: Machine, st: ScenarioStep, results: StepResult[]): St
       }
       errno = res.errno;
       r.messages.push(...res.messages);
+      break;
+    }
+    case 'hugepages': {
+      const res = set_max_huge_pages(k, a.size as number, a.count as number, (a.node as number | undefined) ?? null);
+      errno = res.errno;
+      if (errno) r.messages.push(`/sys/kernel/mm/hugepages/hugepages-${(a.size as number) / 1024}kB: No such file or directory (the kernel has no ${fmtSize(a.size as number)} huge pages here)`);
+      if (!errno) r.messages.push(`nr_hugepages ${fmtSize(a.size as number)}: ${res.pages}${res.pages < (a.count as number) ? ` (asked for ${a.count as number}: not enough free memory)` : ''}`);
       break;
     }
     case 'hot-add':

@@ -12,6 +12,7 @@ import { findProfile } from '../../src/kernels/index.js';
 import type { KernelProfile } from '../../src/kernels/types.js';
 import { defaultReserved } from '../../src/kernel/init.js';
 import { parseCmdline } from '../../src/kernel/params.js';
+import { archHugePageSizes } from '../../src/kernel/hugetlb.js';
 import { deriveConsts, type Consts, type Kernel } from '../../src/kernel/state.js';
 import type { Scenario, ScenarioStep } from '../../src/scenario/parse.js';
 import { makeRegion, planNamespace, type Region } from '../../src/sim/ndctl.js';
@@ -40,6 +41,8 @@ export interface RefState {
   unmapped: number;
   /** Memory blocks hosting their own memmap, and their vmemmap pages in total. */
   selfHosting: { blocks: number; vmemmapPages: number };
+  /** HugeTLB pools "size:node:pages/optimised" and the HVO net vmemmap pages freed per node. */
+  hugetlb: { pools: string[]; freed: number[] };
 }
 
 export interface RefReport {
@@ -605,6 +608,10 @@ export class Reference {
         if (this.sections.has(Math.floor(p / this.PPS))) this.subs.add(Math.floor(p / this.PPSS));
       }
     }
+    this.hugeSizes = archHugePageSizes({ arch: this.a, c: this.c } as unknown as Kernel);
+    this.hugePools = new Map(this.hugeSizes.map((s) => [s, { pages: Array(this.nodes.length).fill(0), opt: Array(this.nodes.length).fill(0) }]));
+    this.hugeRequests = this.hugetlbRequests();
+    this.hugeBoot(true);
     for (let nid = 0; nid < this.nodes.length; nid++) {
       if (!this.nodes[nid]!.online) continue;
       let bytes = 0;
@@ -615,6 +622,8 @@ export class Reference {
     }
     for (const n of this.sc.nodes) this.nodes[n.id]!.free = Math.max(0, this.nodes[n.id]!.free - Math.floor(n.used / P));
     this.booted = true;
+    this.hugeBoot(false);
+    for (const [size, pool] of this.hugePools) pool.pages.forEach((c: number, nd: number) => { for (let i = 0; i < c; i++) this.hvoOptimize(size, nd); });
     for (const m of this.mem) this.iomemRam.push({ start: m.start, end: m.end });
     for (const d of this.sc.devices) this.iomemOther.push({ start: d.start, end: d.start + d.size });
     this.bs = this.a.policy.memoryBlockSize(this.maxPfn * P, 0).size;
@@ -623,6 +632,86 @@ export class Reference {
       const b1 = Math.ceil(((s + 1) * secBytes) / this.bs);
       for (let b = b0; b < b1; b++) if (!this.blocks.has(b)) this.blocks.set(b, { nid: this.sections.get(s)!.nid, state: 'online', zone: 'Normal', early: true, nrVmemmap: 0, altmap: null });
     }
+  }
+
+  // ---------------- HugeTLB and HVO, folio by folio
+  hugeSizes: number[] = [];
+  hugePools = new Map<number, { pages: number[]; opt: number[] }>();
+  hugeRequests: { size: number; count: number; node: number | null }[] = [];
+  hvoFreed: number[] = [];
+  tails = new Set<string>();
+  hugetlbRequests() {
+    const cmd = parseCmdline(this.p, this.sc.cmdline).cmdline;
+    const def = cmd.defaultHugepagesz && this.hugeSizes.includes(cmd.defaultHugepagesz) ? cmd.defaultHugepagesz : this.PMD;
+    return cmd.hugepages.map((r) => ({ ...r, size: r.size || def })).filter((r) => this.hugeSizes.includes(r.size) && (r.node === null || (r.node < this.nodes.length && this.nodes[r.node]!.online)));
+  }
+  hvoPerFolio(size: number): number {
+    const v = ((size / this.P) * this.c.STRUCT_PAGE) / this.P;
+    const sup = this.p.hvo !== 'none' && (this.a.cfg.arch === 'x86_64' || (this.a.cfg.arch === 'arm64' && this.p.hvoArm64));
+    if (!sup) return 0;
+    if (this.p.hvo === 'v5.15') return v > 2 ? v - 2 : 0;
+    return v > 1 ? v - 1 : 0;
+  }
+  hugeBoot(gigantic: boolean) {
+    const maxOrder = this.P === 16384 ? 11 : this.P === 65536 ? 13 : 10;
+    for (const r of this.hugeRequests) {
+      if ((r.size / this.P > 2 ** maxOrder) !== gigantic) continue;
+      const nodes = r.node === null ? this.nodes.map((n, i) => (n.online ? i : -1)).filter((i) => i >= 0) : [r.node];
+      let got = 0;
+      let stuck = 0;
+      for (let i = 0; got < r.count && stuck < nodes.length; i++) {
+        const nd = nodes[i % nodes.length]!;
+        let ok: boolean;
+        if (gigantic) ok = this.mbAlloc(r.size, r.size, 0, nd, true) !== null;
+        else {
+          ok = this.nodes[nd]!.free >= r.size / this.P && !this.fault('buddy');
+          if (ok) this.nodes[nd]!.free -= r.size / this.P;
+        }
+        if (ok) { this.hugePools.get(r.size)!.pages[nd]! += 1; got++; stuck = 0; } else stuck++;
+      }
+    }
+  }
+  hvoOptimize(size: number, nd: number) {
+    if (!this.hvo) return;
+    const per = this.hvoPerFolio(size);
+    if (!per) return;
+    let net = per;
+    if (this.p.hvo === 'v7.1' && !this.tails.has(`${nd}:${size}`)) {
+      if (this.nodes[nd]!.free >= 1 && !this.fault('buddy')) { this.tails.add(`${nd}:${size}`); net -= 1; }
+    }
+    this.hvoFreed[nd] = (this.hvoFreed[nd] ?? 0) + net;
+    this.memmapRam[nd] -= net;
+    this.nodes[nd]!.free += net;
+    this.hugePools.get(size)!.opt[nd]! += 1;
+  }
+  setHugepages(size: number, count: number, node: number | null): number {
+    const pool = this.hugePools.get(size);
+    if (!pool) return ENOENT;
+    const nodes = node === null ? this.nodes.map((n, i) => (n.online && n.managed > 0 ? i : -1)).filter((i) => i >= 0) : [node];
+    const total = () => (node === null ? pool.pages.reduce((a, b) => a + b, 0) : pool.pages[node]!);
+    const pp = size / this.P;
+    const added: number[] = Array(this.nodes.length).fill(0);
+    let stuck = 0;
+    for (let i = 0; total() < count && stuck < nodes.length; i++) {
+      const nd = nodes[i % nodes.length]!;
+      if (this.nodes[nd]!.free >= pp && !this.fault('buddy')) { this.nodes[nd]!.free -= pp; pool.pages[nd]! += 1; added[nd]++; stuck = 0; } else stuck++;
+    }
+    added.forEach((c, nd) => { for (let i = 0; i < c; i++) this.hvoOptimize(size, nd); });
+    while (total() > count) {
+      const nd = nodes.reduce((b, x) => (pool.pages[x]! > pool.pages[b]! ? x : b), nodes[0]!);
+      if (pool.pages[nd]! === 0) break;
+      if (pool.opt[nd]! > 0) {
+        const per = this.hvoPerFolio(size);
+        if (this.nodes[nd]!.free < per || this.fault('buddy')) break;
+        this.nodes[nd]!.free -= per;
+        this.hvoFreed[nd]! -= per;
+        this.memmapRam[nd] += per;
+        pool.opt[nd]! -= 1;
+      }
+      pool.pages[nd]! -= 1;
+      this.nodes[nd]!.free += pp;
+    }
+    return 0;
   }
 
   // ---------------- steps
@@ -937,6 +1026,7 @@ export class Reference {
     switch (st.kind) {
       case 'boot': this.boot(); this.probeSoftReserved(); return 0;
       case 'reconfigure-device': return this.reconfigure(a);
+      case 'hugepages': return this.setHugepages(a.size as number, a.count as number, (a.node as number | undefined) ?? null);
       case 'hot-add': {
         // acpi_memory_enable_device(): v5.13 asks only when supported, v6.6+ always
         const v = this.p.memmapOnMemory;
@@ -1024,6 +1114,10 @@ export class Reference {
       altmaps: [...this.altmaps.values()].filter((x) => x.self === undefined).map((x) => ({ id: x.id, alloc: x.alloc, align: x.align, free: x.free, reserve: x.reserve })),
       sections: { present: this.sections.size, early, subsectionsActive: this.subs.size },
       nodeFree: this.nodes.map((n) => n.free),
+      hugetlb: {
+        pools: [...this.hugePools].flatMap(([size, p]) => p.pages.map((c, nd) => (c ? `${size}:${nd}:${c}/${p.opt[nd]}` : '')).filter(Boolean)),
+        freed: this.nodes.map((_, i) => this.hvoFreed[i] ?? 0),
+      },
       selfHosting: {
         blocks: [...this.blocks.values()].filter((b) => b.nrVmemmap > 0).length,
         vmemmapPages: [...this.blocks.values()].reduce((t, b) => t + b.nrVmemmap, 0),

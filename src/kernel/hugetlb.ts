@@ -1,0 +1,273 @@
+/**
+ * HugeTLB pools and the HugeTLB vmemmap optimisation (HVO): mm/hugetlb.c (hstates,
+ * report_hugepages, boot and runtime pool sizing) and mm/hugetlb_vmemmap.c, per version (see
+ * docs/research/hvo.md, read in 5.15.100, 6.1.0-rc7, 6.1.20, 6.6.9, 6.12.0, 6.18.2, 7.1.5).
+ *
+ * What is exact: which huge page sizes exist per arch and kernel, the boot lines, how many
+ * vmemmap pages one optimised folio frees and allocates, the 8 PTE tables a 1 GiB folio's
+ * split costs. What the model does not know: where the buddy allocator puts a huge page. So
+ * the vmemmap PMDs that get split (one PTE table each, never undone) are given as a range
+ * [min, max] per node, and the mapping itself is not redrawn page by page; the report says so.
+ * Huge pages are assumed to live in the node's boot memory (not in self-hosting hot-added
+ * blocks, whose folios HVO would skip).
+ */
+import { fmtSizeKernel } from '../util/units.js';
+import { memblock_alloc } from './memblock.js';
+import { buddy_alloc, buddy_free } from './page_alloc.js';
+import { KERN_INFO, KERN_WARNING, printk } from './printk.js';
+import type { Kernel } from './state.js';
+
+export interface Hstate {
+  /** Huge page size in bytes. */
+  size: number;
+  /** Pages in the pool per node. */
+  pages: number[];
+  /** Of those, folios whose vmemmap is optimised. */
+  optimized: number[];
+}
+
+/** Per-node HVO bookkeeping. */
+export interface HvoState {
+  hstates: Hstate[];
+  /** Net vmemmap pages given back to the page allocator (freed minus newly allocated heads). */
+  freed: number[];
+  /** PTE tables allocated to split vmemmap PMDs: at least / at most (placement unknown). */
+  splitMin: number[];
+  splitMax: number[];
+  /** 7.1: the shared per-zone, per-order tail pages allocated so far (zone ~ node here). */
+  sharedTails: Set<string>;
+}
+
+/** The huge page sizes the arch registers, in hstates[] order (x86: 1G first; arm64 hugetlbpage_init order). */
+export function archHugePageSizes(k: Kernel): number[] {
+  const c = k.arch.cfg;
+  const PMD = 2 ** c.PMD_SHIFT;
+  if (c.arch === 'x86_64') return k.arch.cfg.config.gbpages === false ? [PMD] : [2 ** c.PUD_SHIFT, PMD];
+  // arm64: PUD if pud_sect_supported() (4K only), CONT_PMD, PMD, CONT_PTE
+  const P = c.PAGE_SIZE;
+  const cont = P === 4096 ? { pmd: 16, pte: 16 } : P === 16384 ? { pmd: 32, pte: 128 } : { pmd: 32, pte: 32 };
+  const sizes = P === 4096 ? [2 ** c.PUD_SHIFT] : [];
+  sizes.push(cont.pmd * PMD, PMD, cont.pte * P);
+  return sizes;
+}
+
+/** vmemmap pages of one huge page (hugetlb_vmemmap_size / PAGE_SIZE). */
+function vmemmapPages(k: Kernel, size: number): number {
+  return ((size / k.c.PAGE_SIZE) * k.c.STRUCT_PAGE) / k.c.PAGE_SIZE;
+}
+
+/** Whether this kernel on this arch has HVO at all (ARCH_WANT_*_HUGETLB_*_VMEMMAP). */
+export function hvoSupported(k: Kernel): boolean {
+  if (k.profile.hvo === 'none') return false;
+  return k.arch.cfg.arch === 'x86_64' || (k.arch.cfg.arch === 'arm64' && k.profile.hvoArm64);
+}
+
+/**
+ * hugetlb_vmemmap_optimizable_size(h) in pages (6.1+: vmemmap size minus the one page kept,
+ * 0 if not above a page); 5.15: h->nr_free_vmemmap_pages = vmemmap pages - 2 if above 2.
+ */
+export function optimizablePages(k: Kernel, size: number): number {
+  if (!hvoSupported(k)) return 0;
+  const v = vmemmapPages(k, size);
+  if (k.profile.hvo === 'v5.15') return v > 2 ? v - 2 : 0;
+  return v > 1 ? v - 1 : 0;
+}
+
+export function newHvoState(k: Kernel): HvoState {
+  const n = k.s.nodes.length;
+  const hstates = archHugePageSizes(k).map((size) => ({ size, pages: Array(n).fill(0), optimized: Array(n).fill(0) }));
+  return { hstates, freed: Array(n).fill(0), splitMin: Array(n).fill(0), splitMax: Array(n).fill(0), sharedTails: new Set() };
+}
+
+function hstateOf(k: Kernel, size: number): Hstate | undefined {
+  return k.s.hvo.hstates.find((h) => h.size === size);
+}
+
+/** "HugeTLB: registered 2.00 MiB page size, pre-allocated %ld pages" etc., per hstate (report_hugepages). */
+export function report_hugepages(k: Kernel): void {
+  const site = 'mm/hugetlb.c:report_hugepages';
+  for (const h of k.s.hvo.hstates) {
+    const s = fmtSizeKernel(h.size);
+    const n = h.pages.reduce((a, b) => a + b, 0);
+    if (k.profile.hugetlbReport === 'v5.10') printk(k, KERN_INFO, site, 'HugeTLB registered %s page size, pre-allocated %ld pages\n', [s, n]);
+    else {
+      printk(k, KERN_INFO, site, 'HugeTLB: registered %s page size, pre-allocated %ld pages\n', [s, n]);
+      // capability, not state: printed with HVO off too (0 KiB where the arch has none)
+      printk(k, KERN_INFO, site, 'HugeTLB: %d KiB vmemmap can be freed for a %s page\n', [(optimizablePages(k, h.size) * k.c.PAGE_SIZE) / 1024, s]);
+    }
+  }
+}
+
+/** 5.15 hugetlb_vmemmap_init() at hstate creation, when enabled: "HugeTLB: can free %d vmemmap pages for %s". */
+export function hugetlb_vmemmap_init_515(k: Kernel): void {
+  if (k.profile.hvo !== 'v5.15' || !k.cmdline.hugetlbFreeVmemmap || !hvoSupported(k)) return;
+  for (const h of k.s.hvo.hstates) {
+    const n = optimizablePages(k, h.size);
+    if (n > 0) printk(k, KERN_INFO, 'mm/hugetlb_vmemmap.c:hugetlb_vmemmap_init', 'HugeTLB: can free %d vmemmap pages for %s\n', [n, `hugepages-${h.size / 1024}kB`]);
+  }
+}
+
+/**
+ * Optimise `count` newly allocated folios of size `size` on `node` (hugetlb_vmemmap_optimize
+ * / _folios): net vmemmap pages freed per folio: 5.15 V-2, 6.1 V-1, 6.6-6.18 V freed and a
+ * new head allocated (kept old head if that fails: V-1 either way), 7.1 V freed, a head and
+ * (once per zone and order) a shared tail allocated. Split PTE tables as a range.
+ */
+function optimize(k: Kernel, h: Hstate, node: number, count: number): void {
+  if (!k.cmdline.hugetlbFreeVmemmap) return;
+  const per = optimizablePages(k, h.size);
+  if (per === 0 || count === 0) return;
+  const hv = k.s.hvo;
+  let net = per * count;
+  if (k.profile.hvo === 'v7.1') {
+    const key = `${node}:${h.size}`;
+    if (!hv.sharedTails.has(key) && k.s.nodes[node]!.free >= 1 && buddy_alloc(k, 1, node, 1) !== null) {
+      hv.sharedTails.add(key);
+      net -= 1;
+      buddy_free(k, node, 1); // counted in net below
+    }
+  }
+  hv.freed[node] = (hv.freed[node] ?? 0) + net;
+  k.s.memmapRamPages[node] = (k.s.memmapRamPages[node] ?? 0) - net;
+  buddy_free(k, node, net);
+  h.optimized[node] = (h.optimized[node] ?? 0) + count;
+  // vmemmap PMDs split (one PTE table each, never undone): a folio with at least a PMD of
+  // vmemmap owns its PMDs; smaller ones share a PMD with up to PMD_SIZE / vmemmap-size others.
+  // At least: the live optimised folios packed; at most: every new folio in a fresh PMD, up
+  // to the node's number of vmemmap PMDs.
+  const pmdsOf = (hs: Hstate) => {
+    const vm = vmemmapPages(k, hs.size) * k.c.PAGE_SIZE;
+    const opt = hs.optimized[node] ?? 0;
+    return vm >= k.c.PMD_SIZE ? opt * (vm / k.c.PMD_SIZE) : Math.ceil(opt / (k.c.PMD_SIZE / vm));
+  };
+  const least = hv.hstates.reduce((t, hs) => t + pmdsOf(hs), 0);
+  const vmNew = vmemmapPages(k, h.size) * k.c.PAGE_SIZE;
+  const most = vmNew >= k.c.PMD_SIZE ? count * (vmNew / k.c.PMD_SIZE) : count;
+  const regions = Math.floor(nodeBootBytes(k, node) / ((k.c.PMD_SIZE / k.c.STRUCT_PAGE) * k.c.PAGE_SIZE));
+  hv.splitMin[node] = Math.max(hv.splitMin[node]!, least);
+  hv.splitMax[node] = Math.max(hv.splitMin[node]!, Math.min(hv.splitMax[node]! + most, regions));
+}
+
+function nodeBootBytes(k: Kernel, node: number): number {
+  let t = 0;
+  for (const m of k.s.memblockMemory) if (m.v === node) t += m.end - m.start;
+  return t;
+}
+
+/** Restore one folio's vmemmap before it goes back (hugetlb_vmemmap_restore): allocate what was freed. */
+function restore(k: Kernel, h: Hstate, node: number): boolean {
+  const per = optimizablePages(k, h.size);
+  // 5.15/6.1/6.6: __GFP_THISNODE; 6.12+: any node (the model takes the folio's node)
+  if (k.s.nodes[node]!.free < per || buddy_alloc(k, per, node, 1) === null) return false;
+  k.s.hvo.freed[node]! -= per;
+  k.s.memmapRamPages[node] = (k.s.memmapRamPages[node] ?? 0) + per;
+  h.optimized[node]! -= 1;
+  return true;
+}
+
+/**
+ * Boot-time pools from hugepagesz=/hugepages= (hugetlb_hstate_alloc_pages): gigantic pages
+ * from memblock before the page allocator (node round robin, or the given node), others
+ * from the buddy allocator; "HugeTLB: allocating %lu of page size %s failed.  Only allocated
+ * %lu hugepages." when short. Called before memblock_free_all (gigantic) and after.
+ */
+export function hugetlb_boot_alloc(k: Kernel, gigantic: boolean): void {
+  for (const req of k.cmdline.hugepages) {
+    const h = hstateOf(k, req.size);
+    if (!h) continue;
+    const isGigantic = req.size / k.c.PAGE_SIZE > 2 ** maxOrder(k);
+    if (isGigantic !== gigantic) continue;
+    const nodes = req.node === null ? k.s.nodes.map((n, i) => (n.online ? i : -1)).filter((i) => i >= 0) : [req.node];
+    let got = 0;
+    let stuck = 0;
+    for (let i = 0; got < req.count && stuck < nodes.length; i++) {
+      const node = nodes[i % nodes.length]!;
+      // __GFP_THISNODE: the node itself or nothing
+      const ok = gigantic ? memblock_alloc(k, req.size, req.size, 0, node, true) !== null : k.s.nodes[node]!.free >= req.size / k.c.PAGE_SIZE && buddy_alloc(k, req.size / k.c.PAGE_SIZE, node, 1) !== null;
+      if (ok) {
+        h.pages[node]! += 1;
+        got++;
+        stuck = 0;
+      } else stuck++;
+    }
+    if (got < req.count) {
+      printk(k, KERN_WARNING, 'mm/hugetlb.c:hugetlb_hstate_alloc_pages', 'HugeTLB: allocating %lu of page size %s failed.  Only allocated %lu hugepages.\n', [req.count, fmtSizeKernel(req.size), got]);
+    }
+  }
+}
+
+/**
+ * hugepagesz=/default_hugepagesz= checks (hugepagesz_setup, default_hugepagesz_setup):
+ * "HugeTLB: unsupported hugepagesz=%s" for a size the arch has not registered; hugepages=
+ * before any hugepagesz= goes to the default size (default_hugepagesz= or PMD_SIZE).
+ */
+export function hugetlb_check_params(k: Kernel): void {
+  const sizes = new Set(k.s.hvo.hstates.map((h) => h.size));
+  const site = 'mm/hugetlb.c:hugepagesz_setup';
+  let def = k.c.PMD_SIZE;
+  if (k.cmdline.defaultHugepagesz) {
+    if (sizes.has(k.cmdline.defaultHugepagesz)) def = k.cmdline.defaultHugepagesz;
+    else printk(k, 3, 'mm/hugetlb.c:default_hugepagesz_setup', 'HugeTLB: unsupported default_hugepagesz=%s\n', [fmtSizeKernel(k.cmdline.defaultHugepagesz)]);
+  }
+  const ok: typeof k.cmdline.hugepages = [];
+  for (const r of k.cmdline.hugepages) {
+    const size = r.size || def;
+    if (Number.isNaN(size) || !sizes.has(size)) {
+      printk(k, 3, site, 'HugeTLB: unsupported hugepagesz=%s\n', [Number.isNaN(size) ? '?' : String(size)]);
+      continue;
+    }
+    if (r.node !== null && (r.node >= k.s.nodes.length || !k.s.nodes[r.node]!.online)) {
+      printk(k, KERN_WARNING, 'mm/hugetlb.c:hugepages_setup', 'HugeTLB: Invalid hugepages parameter %s\n', [r.text.slice('hugepages='.length)]);
+      continue;
+    }
+    ok.push({ ...r, size });
+  }
+  k.cmdline.hugepages = ok;
+}
+
+/** After the page allocator is up (gather_bootmem_prealloc / hugetlb_init): optimise the boot pools. */
+export function hugetlb_boot_optimize(k: Kernel): void {
+  for (const h of k.s.hvo.hstates) h.pages.forEach((n, node) => optimize(k, h, node, n));
+}
+
+/** MAX_PAGE_ORDER: 10, arm64 16K 11, 64K 13. */
+function maxOrder(k: Kernel): number {
+  const P = k.c.PAGE_SIZE;
+  return P === 16384 ? 11 : P === 65536 ? 13 : 10;
+}
+
+/**
+ * Writing nr_hugepages (global: nodes in turn; per node: that node): grow with
+ * __GFP_THISNODE allocations (gigantic ones through alloc_contig_pages: the model does not
+ * know fragmentation and lets them succeed whenever the node has the pages free), each new
+ * folio optimised; shrink by restoring the vmemmap first - a folio whose vmemmap cannot be
+ * allocated stays in the pool (as a surplus page). A shortfall is not an error.
+ */
+export function set_max_huge_pages(k: Kernel, size: number, count: number, node: number | null): { errno: number; pages: number } {
+  const h = hstateOf(k, size);
+  if (!h) return { errno: -2, pages: 0 }; // no hugepages-<size>kB directory: ENOENT
+  const nodes = node === null ? k.s.nodes.map((n, i) => (n.online && n.managed > 0 ? i : -1)).filter((i) => i >= 0) : [node];
+  const total = () => (node === null ? h.pages.reduce((a, b) => a + b, 0) : h.pages[node]!);
+  const pp = size / k.c.PAGE_SIZE;
+  // grow: one folio per node in turn
+  const added = Array(k.s.nodes.length).fill(0);
+  let stuck = 0;
+  for (let i = 0; total() < count && stuck < nodes.length; i++) {
+    const nd = nodes[i % nodes.length]!;
+    if (k.s.nodes[nd]!.free >= pp && buddy_alloc(k, pp, nd, 1) !== null) {
+      h.pages[nd]! += 1;
+      added[nd]++;
+      stuck = 0;
+    } else stuck++;
+  }
+  added.forEach((c, nd) => optimize(k, h, nd, c));
+  // shrink: from the node with the most pages first (the kernel frees round robin too)
+  while (total() > count) {
+    const nd = nodes.reduce((best, x) => (h.pages[x]! > h.pages[best]! ? x : best), nodes[0]!);
+    if (h.pages[nd]! === 0) break;
+    if ((h.optimized[nd] ?? 0) > 0 && !restore(k, h, nd)) break; // stays as a surplus page
+    h.pages[nd]! -= 1;
+    buddy_free(k, nd, pp);
+  }
+  return { errno: 0, pages: total() };
+}

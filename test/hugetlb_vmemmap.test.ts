@@ -1,0 +1,129 @@
+/**
+ * HugeTLB pools and the HugeTLB vmemmap optimisation (mm/hugetlb.c report_hugepages and
+ * pool sizing, mm/hugetlb_vmemmap.c), per version and arch.
+ */
+import { describe, expect, it } from 'vitest';
+import { run, stepOf } from './helpers.js';
+
+const KiB = 1024;
+
+const box = (kernel: string, cmdline: string, steps = '', opts: { arch?: string; config?: string; nodes?: string } = {}) => `
+arch: ${opts.arch ?? 'x86_64'}
+${opts.config ?? ''}
+kernel: ${kernel}
+cmdline: "${cmdline}"
+nodes:
+${opts.nodes ?? `  - { id: 0, memory: [ { start: ${opts.arch === 'arm64' ? '1G' : '0'}, size: 8G } ] }`}
+steps:
+  - boot
+${steps}
+`;
+
+describe('boot lines (report_hugepages)', () => {
+  it('6.18 x86_64: 1 GiB hstate first, then 2 MiB, each with what HVO can free', () => {
+    const d = run(box('v6.18', '')).report.dmesg.filter((l) => l.startsWith('HugeTLB'));
+    expect(d).toEqual([
+      'HugeTLB: registered 1.00 GiB page size, pre-allocated 0 pages',
+      'HugeTLB: 16380 KiB vmemmap can be freed for a 1.00 GiB page',
+      'HugeTLB: registered 2.00 MiB page size, pre-allocated 0 pages',
+      'HugeTLB: 28 KiB vmemmap can be freed for a 2.00 MiB page',
+    ]);
+  });
+
+  it('without GBPAGES (QEMU qemu64) there is no 1 GiB hstate', () => {
+    const d = run(box('v6.12', '', '', { config: 'config: { gbpages: false }' })).report.dmesg.filter((l) => l.startsWith('HugeTLB'));
+    expect(d).toEqual(['HugeTLB: registered 2.00 MiB page size, pre-allocated 0 pages', 'HugeTLB: 28 KiB vmemmap can be freed for a 2.00 MiB page']);
+  });
+
+  it('5.15: no colon, no vmemmap line; "can free 6 vmemmap pages" when enabled', () => {
+    const d = run(box('v5.15', 'hugetlb_free_vmemmap=on')).report.dmesg.filter((l) => l.includes('HugeTLB'));
+    expect(d).toEqual([
+      'HugeTLB: can free 4094 vmemmap pages for hugepages-1048576kB',
+      'HugeTLB: can free 6 vmemmap pages for hugepages-2048kB',
+      'HugeTLB registered 1.00 GiB page size, pre-allocated 0 pages',
+      'HugeTLB registered 2.00 MiB page size, pre-allocated 0 pages',
+    ]);
+  });
+
+  it('arm64 4K: four sizes; HVO only in 6.1.0 (rc7), 0 KiB from 6.1.12 on', () => {
+    const o = { arch: 'arm64', config: 'config: { pageSize: 4K, vaBits: 48 }' };
+    const rc = run(box('v6.1', '', '', o)).report.dmesg.filter((l) => l.includes('vmemmap can be freed'));
+    expect(rc).toEqual([
+      'HugeTLB: 16380 KiB vmemmap can be freed for a 1.00 GiB page',
+      'HugeTLB: 508 KiB vmemmap can be freed for a 32.0 MiB page',
+      'HugeTLB: 28 KiB vmemmap can be freed for a 2.00 MiB page',
+      'HugeTLB: 0 KiB vmemmap can be freed for a 64.0 KiB page',
+    ]);
+    const y = run(box('v6.1.y', '', '', o)).report.dmesg.filter((l) => l.includes('vmemmap can be freed'));
+    expect(y.every((l) => l.startsWith('HugeTLB: 0 KiB'))).toBe(true);
+  });
+
+  it('an unsupported hugepagesz= is reported and ignored', () => {
+    const r = run(box('v6.18', 'hugepagesz=4M hugepages=3'));
+    expect(r.report.dmesg).toContain('HugeTLB: unsupported hugepagesz=4194304');
+  });
+});
+
+describe('HVO per version', () => {
+  /* 100 pages of 2 MiB: 7 vmemmap pages (28 KiB) each from 6.1 on; the split PTE tables are
+   * between ceil(100 / 64) = 2 and 64 (8 GiB = 64 vmemmap PMDs), depending on placement. */
+  it('6.18: 2 MiB pages free 28 KiB of vmemmap each', () => {
+    const r = run(box('v6.18', 'hugetlb_free_vmemmap=on', '  - hugepages: { size: 2M, count: 100 }'));
+    expect(r.report.hugetlb.vmemmapFreed).toEqual({ 0: 100 * 28 * KiB });
+    expect(r.report.hugetlb.splitPteTables).toEqual({ 0: { min: 2, max: 64 } });
+    expect(r.report.hugetlb.hstates.find((h) => h.size === 2 ** 21)).toMatchObject({ pages: { 0: 100 }, optimized: { 0: 100 }, vmemmapFreedPerPage: 28 * KiB });
+    expect(r.report.invariants.violations).toEqual([]);
+  });
+
+  it('off by default: the pool grows, nothing is freed', () => {
+    const r = run(box('v6.18', '', '  - hugepages: { size: 2M, count: 100 }'));
+    expect(r.report.hugetlb.vmemmapFreed).toEqual({});
+    expect(r.report.hugetlb.hvo).toBe(false);
+  });
+
+  it('5.15 keeps two pages: 24 KiB per 2 MiB page', () => {
+    const r = run(box('v5.15', 'hugetlb_free_vmemmap=on', '  - hugepages: { size: 2M, count: 10 }'));
+    expect(r.report.hugetlb.vmemmapFreed).toEqual({ 0: 10 * 24 * KiB });
+  });
+
+  it('7.1: one shared tail page per zone and order, allocated once', () => {
+    const r = run(box('v7.1', 'hugetlb_free_vmemmap=on', '  - hugepages: { size: 2M, count: 10 }'));
+    expect(r.report.hugetlb.vmemmapFreed).toEqual({ 0: (10 * 7 - 1) * 4 * KiB });
+  });
+
+  /* Boot: 1 GiB pages from memblock; each frees 4095 vmemmap pages and splits exactly the 8
+   * vmemmap PMDs that describe it. */
+  it('boot-time 1 GiB pages: 4095 pages freed and 8 PTE tables each', () => {
+    const r = run(box('v6.18', 'hugetlb_free_vmemmap=on hugepagesz=1G hugepages=2'));
+    expect(r.report.dmesg).toContain('HugeTLB: registered 1.00 GiB page size, pre-allocated 2 pages');
+    expect(r.report.hugetlb.vmemmapFreed).toEqual({ 0: 2 * 4095 * 4 * KiB });
+    expect(r.report.hugetlb.splitPteTables).toEqual({ 0: { min: 16, max: 16 } });
+  });
+
+  it('shrinking the pool gives the vmemmap back first; the splits stay', () => {
+    const r = run(box('v6.18', 'hugetlb_free_vmemmap=on', '  - hugepages: { size: 2M, count: 200 }\n  - hugepages: { size: 2M, count: 0 }'));
+    expect(r.report.hugetlb.vmemmapFreed).toEqual({});
+    expect(r.report.hugetlb.splitPteTables).toEqual({ 0: { min: 4, max: 64 } });
+    expect(r.report.invariants.violations).toEqual([]);
+  });
+
+  it('per node, and not more than the node has (a shortfall is not an error)', () => {
+    const nodes = '  - { id: 0, memory: [ { start: 0, size: 4G } ] }\n  - { id: 1, memory: [ { start: 4G, size: 1G } ] }';
+    const r = run(box('v6.18', 'hugetlb_free_vmemmap=on', '  - hugepages: { size: 2M, count: 1000, node: 1 }', { nodes }));
+    const s = stepOf(r, 2);
+    expect(s.ok).toBe(true);
+    const pages = r.report.hugetlb.hstates.find((h) => h.size === 2 ** 21)!.pages[1]!;
+    expect(pages).toBeLessThan(1000);
+    expect(s.messages[0]).toContain('asked for 1000');
+  });
+
+  it('hugepages=<node>:<count> (6.1+)', () => {
+    const nodes = '  - { id: 0, memory: [ { start: 0, size: 4G } ] }\n  - { id: 1, memory: [ { start: 4G, size: 4G } ] }';
+    const r = run(box('v6.18', 'hugepages=0:3,1:5', '', { nodes }));
+    expect(r.report.hugetlb.hstates.find((h) => h.size === 2 ** 21)!.pages).toEqual({ 0: 3, 1: 5 });
+  });
+
+  it('no such size: the sysfs file does not exist', () => {
+    expect(stepOf(run(box('v6.18', '', '  - hugepages: { size: 4M, count: 1 }')), 2)).toMatchObject({ ok: false, errno: 'ENOENT' });
+  });
+});
