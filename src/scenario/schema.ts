@@ -81,7 +81,22 @@ const ExpectStep = z.strictObject({
     reserve: z.number().int().optional(),
   }).optional(),
   namespace: z.strictObject({ name: z.string().optional(), size: z.number().int().optional(), dataOffset: z.number().int().optional() }).optional(),
-  memmapBacking: z.strictObject({ ram: z.record(z.string(), z.number()).optional(), altmap: z.record(z.string(), z.number()).optional() }).optional(),
+  memmapBacking: z.strictObject({
+    ram: z.record(z.string(), z.number()).optional(),
+    altmap: z.record(z.string(), z.number()).optional(),
+    self: z.record(z.string(), z.number()).optional().describe('memmap_on_memory: bytes inside hot-added blocks, by node'),
+    dedup: z.record(z.string(), z.number()).optional().describe('device-dax dedup: bytes served by shared tail pages, by pgmap'),
+  }).optional(),
+  blocks: z.strictObject({
+    online: z.number().int().optional().describe('memory blocks online (boot and hot-added)'),
+    offline: z.number().int().optional(),
+    selfHosting: z.number().int().optional().describe('blocks that host their own memmap'),
+    vmemmapPages: z.number().int().optional().describe('self-hosted vmemmap pages per such block'),
+  }).optional(),
+  hugetlb: z.strictObject({
+    vmemmapFreed: z.record(z.string(), z.number()).optional().describe('HVO: net vmemmap bytes given back, by node'),
+    pages: z.record(z.string(), z.number()).optional().describe('pool size by huge page size in bytes, all nodes'),
+  }).optional(),
   violations: z.number().int().min(0).optional(),
 });
 

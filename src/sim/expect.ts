@@ -8,7 +8,9 @@ export function checkExpect(m: Machine, st: ScenarioStep, results: StepResult[])
     step: number; ok?: boolean; errno?: string | null;
     altmap?: { namespace?: string; alloc?: number; align?: number; free?: number; reserve?: number };
     namespace?: { name?: string; size?: number; dataOffset?: number };
-    memmapBacking?: { ram?: Record<string, number>; altmap?: Record<string, number> };
+    memmapBacking?: { ram?: Record<string, number>; altmap?: Record<string, number>; self?: Record<string, number>; dedup?: Record<string, number> };
+    blocks?: { online?: number; offline?: number; selfHosting?: number; vmemmapPages?: number };
+    hugetlb?: { vmemmapFreed?: Record<string, number>; pages?: Record<string, number> };
     violations?: number;
   };
   const out: string[] = [];
@@ -36,11 +38,35 @@ export function checkExpect(m: Machine, st: ScenarioStep, results: StepResult[])
   }
   if (a.memmapBacking) {
     const mb = memmapBacking(m.k);
-    for (const [kind, want] of Object.entries(a.memmapBacking) as ['ram' | 'altmap', Record<string, number>][]) {
+    for (const [kind, want] of Object.entries(a.memmapBacking) as ['ram' | 'altmap' | 'self' | 'dedup', Record<string, number>][]) {
       for (const [key, v] of Object.entries(want)) {
         const got = mb[kind][key] ?? 0;
         if (got !== v) out.push(`memmapBacking.${kind}.${key} is ${got}, expected ${v}`);
       }
+    }
+  }
+  if (a.blocks) {
+    const got = { online: 0, offline: 0, selfHosting: 0, vmemmapPages: 0 };
+    for (const b of m.k.s.blocks) {
+      const n = b.end - b.start;
+      got[b.v.state] += n;
+      if (b.v.vmemmapPages > 0) {
+        got.selfHosting += n;
+        got.vmemmapPages = b.v.vmemmapPages;
+      }
+    }
+    for (const [f, want] of Object.entries(a.blocks) as [keyof typeof got, number][]) if (got[f] !== want) out.push(`blocks.${f} is ${got[f]}, expected ${want}`);
+  }
+  if (a.hugetlb) {
+    const P = m.k.c.PAGE_SIZE;
+    for (const [node, want] of Object.entries(a.hugetlb.vmemmapFreed ?? {})) {
+      const got = (m.k.s.hvo.freed[Number(node)] ?? 0) * P;
+      if (got !== want) out.push(`hugetlb.vmemmapFreed.${node} is ${got}, expected ${want}`);
+    }
+    for (const [size, want] of Object.entries(a.hugetlb.pages ?? {})) {
+      const h = m.k.s.hvo.hstates.find((x) => x.size === Number(size));
+      const got = h ? h.pages.reduce((t, x) => t + x, 0) : 0;
+      if (got !== want) out.push(`hugetlb.pages.${size} is ${got}, expected ${want}`);
     }
   }
   if (a.violations !== undefined) {
