@@ -437,20 +437,25 @@ export function offline_blocks(k: Kernel, start: number, size: number): number {
   }
   for (const s of k.s.blocks.overlaps(b0, b1)) {
     const nr = pages - s.v.vmemmapPages;
+    // block by block (each memory block's offline_pages()): as many as the free pages allow
+    let done = s.end - s.start;
     if (s.v.zone === 'Normal') {
       const n = k.s.nodes[s.v.nid]!;
-      const need = (s.end - s.start) * nr;
-      if (n.free < need) {
-        // start_isolate_page_range() -> has_unmovable_pages(): -EBUSY (after a dump_page() of the page)
-        const first = s.start * bs + s.v.vmemmapPages * k.c.PAGE_SIZE;
-        printk(k, KERN_DEBUG, FILE + ':offline_pages', 'memory offlining [mem %#010llx-%#010llx] failed due to %s\n', [BigInt(first), BigInt(s.start * bs + bs - 1), 'failure to isolate range'], { approx: true });
-        return EBUSY;
-      }
-      n.free -= need;
-      n.managed -= need;
+      done = Math.min(done, Math.floor(n.free / nr));
+      n.free -= done * nr;
+      n.managed -= done * nr;
     }
-    k.s.blocks.set(s.start, s.end, { ...s.v, state: 'offline', zone: null });
-    printk(k, k.profile.offlinedPagesLevel, FILE + ':offline_pages', 'Offlined Pages %ld\n', [nr], { run: { count: s.end - s.start, nth: () => `Offlined Pages ${nr}\n` } });
+    if (done > 0) {
+      k.s.blocks.set(s.start, s.start + done, { ...s.v, state: 'offline', zone: null });
+      printk(k, k.profile.offlinedPagesLevel, FILE + ':offline_pages', 'Offlined Pages %ld\n', [nr], { run: { count: done, nth: () => `Offlined Pages ${nr}\n` } });
+    }
+    if (done < s.end - s.start) {
+      // start_isolate_page_range() -> has_unmovable_pages(): -EBUSY (after a dump_page() of the page)
+      const blk = s.start + done;
+      const first = blk * bs + s.v.vmemmapPages * k.c.PAGE_SIZE;
+      printk(k, KERN_DEBUG, FILE + ':offline_pages', 'memory offlining [mem %#010llx-%#010llx] failed due to %s\n', [BigInt(first), BigInt(blk * bs + bs - 1), 'failure to isolate range'], { approx: true });
+      return EBUSY;
+    }
   }
   return 0;
 }
