@@ -87,4 +87,31 @@ describe('versions and arches', () => {
     const r = run(box('v5.15', 'mode: devdax, map: mem, align: 2M'));
     expect(r.report.steps[1]!.delta.memmapBacking).toMatchObject({ ram: { 0: 64 * M }, dedup: {} });
   });
+
+  /* arm64 <= 6.1 maps a partial section with a PMD block: a devdax namespace placed right after
+   * a 688 MiB fsdax one shares that section, and the compound path would walk the block as a
+   * PTE table (its struct pages are mapped by the block already). A kernel hazard the model
+   * reports as a finding; 6.6+ has no arm64 dedup. */
+  it('arm64 4K 6.1: compound pages inside a neighbour\'s PMD block are a kernel finding', () => {
+    const yaml = `
+arch: arm64
+config: { pageSize: 4K, vaBits: 48 }
+kernel: v6.1
+nodes:
+  - { id: 0, memory: [ { start: 1G, size: 4G } ] }
+devices:
+  - { name: pmem0, type: nvdimm, node: 0, start: 16G, size: 4G }
+steps:
+  - boot
+  - create-namespace: { device: pmem0, mode: fsdax, map: mem, size: 688M }
+  - create-namespace: { device: pmem0, mode: devdax, map: mem, size: 512M }
+`;
+    const r = run(yaml);
+    expect(stepOf(r, 3).ok).toBe(true);
+    expect(stepOf(r, 3).violations.length).toBeGreaterThan(0);
+    expect(new Set(stepOf(r, 3).violations.map((v) => v.invariant))).toEqual(new Set(['kernel-anomaly']));
+    expect(stepOf(r, 3).violations[0]!.detail).toContain('fall in a PMD block mapping');
+    const later = run(yaml.replace('kernel: v6.1', 'kernel: v6.6'));
+    expect(stepOf(later, 3).violations).toEqual([]);
+  });
 });

@@ -542,7 +542,22 @@ function vmemmap_populate_compound_pages(k: Kernel, startPfn: number, start: num
     return pgmap.nr > k.c.PAGES_PER_SUBSECTION && (pfn - pgmap.rangeStartPfn) % pgmap.nr !== 0;
   };
   if (!Number.isInteger(V)) unusual(k, 'sub-page compound pages');
+  // A PMD block already maps [a, b) (arm64 <= 6.1 maps partial sections with PMD blocks, so a
+  // neighbouring namespace can leave one here): vmemmap_pte_populate() would then read the
+  // block's memory as a PTE table. The struct pages are mapped by the block; the model skips
+  // the range and reports the kernel's hazard.
+  const overBlock = (a: number, b: number): boolean => {
+    const huge = leafSegments(k, a, b, 'pmd');
+    if (huge.length === 0) return false;
+    unusual(k, 'compound pages over a PMD leaf');
+    const site = FILE + ':vmemmap_populate_compound_pages';
+    const text = `device-dax compound pages at ${lx(offToVa(k, a))} fall in a PMD block mapping: vmemmap_pte_populate() walks the block's struct pages as if they were a PTE table`;
+    k.s.anomalies.push({ step: k.step, site, text });
+    k.s.trace.push({ t: 'note', text: `${site}: ${text}` });
+    return true;
+  };
   return runSteps(k, start, end, callBytes, (a, b) => {
+    if (overBlock(a, b)) return 0;
     if (b - a > callBytes) {
       // a run of calls behaves alike only if every compound head falls on a call start
       const regular = pgmap.nr > k.c.PAGES_PER_SUBSECTION ? size % callBytes === 0 && !reuse(a) : callBytes % size === 0;

@@ -230,7 +230,7 @@ export function fuzz(o: FuzzOptions): FuzzResult {
     }
     if (r.finding) {
       res.findings++;
-      const key = r.finding.invariant + ':' + r.finding.detail.replace(/0x[0-9a-f]+|\d+/g, '#');
+      const key = r.finding.invariant + ':' + r.finding.detail.replace(/0x[0-9a-f]+|\b[0-9a-f]{8,}\b|\d+/g, '#');
       if (!seenFindings.has(key)) {
         seenFindings.add(key);
         const s = shrink(obj, r.finding.invariant, true);

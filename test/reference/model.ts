@@ -369,6 +369,8 @@ export class Reference {
   compound(startPfn: number, start: number, end: number, node: number, pg: { id: string; nr: number; rangeStartPfn: number }): number {
     const P = this.P;
     const size = pg.nr * this.c.STRUCT_PAGE;
+    // over a PMD block (arm64 <= 6.1 partial sections): the kernel would walk the block as a PTE table; skipped
+    for (let addr = start; addr < end; addr += P) if (this.pmd.has(Math.floor(addr / this.PMD))) return 0;
     const setPte = (addr: number, make: () => B | null): B | null | undefined => {
       if (!this.ensureTables(addr, node, 'pte')) return null;
       const idx = Math.floor(addr / P);
