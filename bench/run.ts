@@ -35,6 +35,25 @@ steps:
   - hot-add: { node: 0, start: 0xc000000000000, size: ${hot} }
   - hot-remove: { start: 0xc000000000000, size: ${hot} }
 `,
+  'x86_64, memmap_on_memory hot-add, CXL kmem, devdax dedup, HugeTLB HVO': (ram, dev, hot) => `
+arch: x86_64
+config: { levels: 5 }
+cmdline: memory_hotplug.memmap_on_memory=1 hugetlb_free_vmemmap=on hugepagesz=1G hugepages=1
+nodes:
+  - { id: 0, memory: [ { start: 0, size: ${ram} } ] }
+  - { id: 1, memory: [] }
+devices:
+  - { name: cxl0, type: cxl, node: 1, start: 0x4000000000000, size: ${dev} }
+  - { name: pmem0, type: nvdimm, node: 0, start: 0x8000000000000, size: ${dev} }
+steps:
+  - boot
+  - create-namespace: { device: pmem0, mode: devdax, map: mem, align: 2M }
+  - hot-add: { node: 0, start: 0xc000000000000, size: ${hot} }
+  - hugepages: { size: 2M, count: 100000 }
+  - hot-remove: { start: 0xc000000000000, size: ${hot} }
+  - reconfigure-device: { device: pmem0, mode: system-ram, memmapOnMemory: true }
+  - destroy-namespace: { device: pmem0 }
+`,
 };
 const sizes: [string, string, string, string][] = [
   ['4 GiB', '2G', '2G', '2G'],

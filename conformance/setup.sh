@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # vmemmap-lab conformance harness: install and prepare everything a recording needs.
 #
-#   conformance/setup.sh [x86|arm64|all|KERNEL-ID...]      (default: x86)
+#   conformance/setup.sh [x86|arm64|all|tools|tools-arm64|KERNEL-ID...]      (default: x86)
+#     x86, arm64, all: the host tools plus the Debian kernels of that arch (kernels.json)
+#     tools, tools-arm64: only the host tools and vmemdump (for `vmemlab conformance` with a
+#     kernel of your own)
 #
 # Idempotent. What it does, each part only when missing:
 #   1. apt-get install the Debian packages (qemu, busybox-static, ndctl/daxctl, gcc, ...);
@@ -28,16 +31,18 @@ ids_for_arch() { node -e 'const j=require(process.argv[1]).kernels; process.stdo
 
 targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(x86)
 KIDS=()
+NEED_ARM64=0
 for t in "${targets[@]}"; do
   case "$t" in
+    tools) ;;
+    tools-arm64) NEED_ARM64=1 ;;
     x86|x86_64) KIDS+=($(ids_for_arch x86_64)) ;;
     arm64) KIDS+=($(ids_for_arch arm64)) ;;
     all) KIDS+=($(all_ids)) ;;
     *) kernel_field "$t" arch >/dev/null || die "unknown target '$t' (x86, arm64, all, or one of: $(all_ids))"; KIDS+=("$t") ;;
   esac
 done
-NEED_ARM64=0
-for k in "${KIDS[@]}"; do [ "$(kernel_field "$k" arch)" = arm64 ] && NEED_ARM64=1; done
+for k in "${KIDS[@]+"${KIDS[@]}"}"; do [ "$(kernel_field "$k" arch)" = arm64 ] && NEED_ARM64=1; done
 
 # ---- 1. host packages ----------------------------------------------------------------------
 PKGS=(qemu-system-x86 qemu-utils busybox-static cpio ndctl daxctl kmod file xz-utils zstd socat bc gcc libc6-dev binutils)
@@ -62,9 +67,11 @@ if [ $NEED_ARM64 = 1 ] && ! dpkg --print-foreign-architectures | grep -qx arm64;
 fi
 
 mkdir -p "$CACHE/debs" "$CACHE/kernels" "$CACHE/bin"
+# apt-get download runs as _apt where it can (avoids the "unsandboxed" warning)
+chown _apt "$CACHE/debs" 2>/dev/null || true
 
 # ---- 2. kernels ----------------------------------------------------------------------------
-for k in "${KIDS[@]}"; do
+for k in "${KIDS[@]+"${KIDS[@]}"}"; do
   pkg="$(kernel_field "$k" package)"; kver="$(kernel_field "$k" kver)"; dir="$CACHE/kernels/$k"
   if [ -f "$dir/.ready" ] && [ "$(cat "$dir/.ready")" = "$pkg" ]; then log "kernel $k ready ($dir)"; continue; fi
   deb=$(ls "$CACHE/debs/${pkg}_"*.deb 2>/dev/null | head -1 || true)

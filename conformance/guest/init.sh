@@ -26,10 +26,12 @@ mount -t tmpfs tmpfs /run
 
 OUT=/dev/ttyS1
 VABITS=
+VL_TIMING=
 for a in $(cat /proc/cmdline); do
 	case "$a" in
 	vl.out=*) OUT=${a#vl.out=} ;;
 	vl.va_bits=*) VABITS=${a#vl.va_bits=} ;;
+	vl.timing) VL_TIMING=1 ;;
 	esac
 done
 i=0
@@ -50,6 +52,7 @@ section() {
 	"$@" >&3 2>&1
 	_rc=$?
 	R "===== END $SNAP $_n (rc=$_rc) ====="
+	[ -n "$VL_TIMING" ] && R "timing: $_n $(up)"
 	return $_rc
 }
 
@@ -61,43 +64,49 @@ fail() {
 }
 
 # ---- dumps --------------------------------------------------------------------------------------
+# rd FILE: a sysfs attribute's first line into $_v, without forking (empty when unreadable)
+rd() { _v=; IFS= read -r _v < "$1" 2>/dev/null; }
+
 nd_sysfs() {
 	for d in /sys/bus/nd/devices/*; do
 		[ -e "$d" ] || continue
 		n=${d##*/}
 		for f in devtype mode size resource align sector_size uuid namespace holder force_raw numa_node target_node nstype supported_alignments available_size init_namespaces; do
 			[ -r "$d/$f" ] || continue
-			v=$(cat "$d/$f" 2>/dev/null | tr '\n' ' ')
-			echo "$n $f=${v% }"
+			rd "$d/$f"
+			echo "$n $f=${_v% }"
 		done
-		[ -e "$d/driver" ] && echo "$n driver=$(basename "$(readlink "$d/driver")")"
+		if [ -e "$d/driver" ]; then _l=$(readlink "$d/driver"); echo "$n driver=${_l##*/}"; fi
 	done
 	for d in /sys/bus/dax/devices/*; do
 		[ -e "$d" ] || continue
 		n=${d##*/}
 		for f in size align target_node numa_node resource memmap_on_memory modalias; do
 			[ -r "$d/$f" ] || continue
-			echo "$n $f=$(cat "$d/$f" 2>/dev/null | tr '\n' ' ' | sed 's/ $//')"
+			rd "$d/$f"
+			echo "$n $f=${_v% }"
 		done
 		for m in "$d"/mapping*; do
 			[ -e "$m" ] || continue
-			echo "$n ${m##*/}=$(cat "$m/start" 2>/dev/null)-$(cat "$m/end" 2>/dev/null) page_offset=$(cat "$m/page_offset" 2>/dev/null)"
+			rd "$m/start"; _s=$_v; rd "$m/end"; _e=$_v; rd "$m/page_offset"
+			echo "$n ${m##*/}=$_s-$_e page_offset=$_v"
 		done
-		[ -e "$d/driver" ] && echo "$n driver=$(basename "$(readlink "$d/driver")")"
+		if [ -e "$d/driver" ]; then _l=$(readlink "$d/driver"); echo "$n driver=${_l##*/}"; fi
 	done
 	return 0
 }
 
 memory_blocks() {
-	echo "block_size_bytes=$(cat /sys/devices/system/memory/block_size_bytes)"
-	echo "auto_online_blocks=$(cat /sys/devices/system/memory/auto_online_blocks 2>/dev/null)"
-	[ -r /sys/module/memory_hotplug/parameters/memmap_on_memory ] &&
-		echo "memmap_on_memory=$(cat /sys/module/memory_hotplug/parameters/memmap_on_memory)"
+	rd /sys/devices/system/memory/block_size_bytes; echo "block_size_bytes=$_v"
+	rd /sys/devices/system/memory/auto_online_blocks; echo "auto_online_blocks=$_v"
+	rd /sys/module/memory_hotplug/parameters/memmap_on_memory; echo "memmap_on_memory=$_v"
 	for m in /sys/devices/system/memory/memory*; do
 		[ -e "$m" ] || continue
 		node=
 		for l in "$m"/node*; do [ -e "$l" ] && node=${l##*/node}; done
-		echo "${m##*/} state=$(cat "$m/state") zones=$(cat "$m/valid_zones" 2>/dev/null | tr ' ' ',') node=$node"
+		rd "$m/valid_zones"; z=$_v
+		rd "$m/state"
+		echo "${m##*/} state=$_v zones=${z// /,} node=$node"
 	done
 }
 
@@ -135,8 +144,16 @@ step() {
 	R "########## STEP $_sn $_sk t=$(up) label=$*"
 }
 
-# cmd ARGS...: run a command, record it; the step's rc is the first non-zero rc
+# cmd ARGS...: run a command, record it; the step's rc is the first non-zero rc. Once a
+# command of the step has failed, the step's later commands are skipped (recorded, rc=-1),
+# as the model stops a step at its first error.
 cmd() {
+	if [ $STEP_RC != 0 ]; then
+		R "===== BEGIN $SNAP cmd $* ====="
+		R "skipped: an earlier command of this step failed (rc=$STEP_RC)"
+		R "===== END $SNAP cmd $* (rc=-1) ====="
+		return 0
+	fi
 	_t0=$(up)
 	R "===== BEGIN $SNAP cmd $* ====="
 	"$@" >&3 2>&1
@@ -153,8 +170,7 @@ nblocks() { ls -d /sys/devices/system/memory/memory* 2>/dev/null | wc -l; }
 
 # hotplug ID SIZE_BYTES NODE ADDR: ask the host for a pc-dimm, wait for its memory blocks
 hotplug() {
-	_bs=$(printf '%d' 0x$(cat /sys/devices/system/memory/block_size_bytes))
-	_want=$(($2 / _bs))
+	_want=$(($2 / $(bsize)))
 	_before=$(nblocks)
 	_t0=$(up)
 	R "@@HOTPLUG_REQUEST id=$1 size=$2 node=$3 addr=$4"
@@ -167,14 +183,17 @@ hotplug() {
 	return 0
 }
 
-# unplug ID FIRST_BLOCK: ask the host to eject the dimm, wait for memoryFIRST to disappear
+bsize() { printf '%d' 0x$(cat /sys/devices/system/memory/block_size_bytes); }
+
+# unplug ID ADDR: ask the host to eject the dimm at ADDR, wait for its first block to disappear
 unplug() {
+	_blk=$(($2 / $(bsize)))
 	_t0=$(up)
 	R "@@UNPLUG_REQUEST id=$1"
 	i=0
-	while [ -e /sys/devices/system/memory/memory$2 ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+	while [ -e /sys/devices/system/memory/memory$_blk ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
 	sleep 1
-	if [ -e /sys/devices/system/memory/memory$2 ]; then
+	if [ -e /sys/devices/system/memory/memory$_blk ]; then
 		R "@@UNPLUG_DONE id=$1 removed=0 t0=$_t0 t1=$(up)"
 		[ $STEP_RC = 0 ] && STEP_RC=16
 	else
@@ -183,10 +202,11 @@ unplug() {
 	return 0
 }
 
-# set_blocks STATE FIRST COUNT: write STATE (online, online_movable, offline, ...) to blocks
-set_blocks() {
-	_b=$2
-	_end=$(($2 + $3))
+# set_range STATE ADDR SIZE: write STATE (online, online_movable, offline, ...) to every block
+set_range() {
+	_bs=$(bsize)
+	_b=$(($2 / _bs))
+	_end=$((($2 + $3) / _bs))
 	while [ $_b -lt $_end ]; do
 		cmd sh -c "echo $1 > /sys/devices/system/memory/memory$_b/state"
 		_b=$((_b + 1))

@@ -115,16 +115,23 @@ static struct sym syms[] = {
 static void read_kallsyms(void)
 {
 	FILE *f = fopen("/proc/kallsyms", "r");
-	char line[512], name[256], type;
-	unsigned long long a;
+	char line[512];
 	if (!f)
 		die("cannot open /proc/kallsyms: %s", strerror(errno));
+	/* "<hex address> <type> <name>[\t[module]]": split by hand, sscanf is slow under TCG */
 	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%llx %c %255s", &a, &type, name) != 3 || strchr(line, '['))
+		char *sp = strchr(line, ' ');
+		if (!sp || !sp[1] || sp[2] != ' ')
 			continue;
+		char *name = sp + 3, *e = name;
+		while (*e && *e != '\n' && *e != '\t' && *e != ' ')
+			e++;
+		if (*e == '\t')
+			continue; /* module symbol */
+		*e = 0;
 		for (unsigned i = 0; i < NSYMS; i++)
-			if (!syms[i].addr && strcmp(name, syms[i].name) == 0)
-				syms[i].addr = a;
+			if (!syms[i].addr && name[0] == syms[i].name[0] && strcmp(name, syms[i].name) == 0)
+				syms[i].addr = strtoull(line, NULL, 16);
 	}
 	fclose(f);
 }
@@ -318,21 +325,24 @@ static void add_leaf(u64 va, u64 e, int lvl)
 	snprintf(cur.flags, sizeof(cur.flags), "%s", fl);
 }
 
-/* Walk the table at level lvl (physical tpa, covering VAs from base) over [lo, hi). */
-static void walk(u64 tpa, int lvl, u64 base, u64 lo, u64 hi)
+/* Walk the table at level lvl (physical tpa, covering VAs from base) over [lo, hi).
+ * Returns 1 when the table maps something inside [lo, hi) (a leaf, or a lower table that
+ * does): only such tables are counted, so a table that merely spans the region's edge
+ * (the fixmap/PCI I/O tables next to the arm64 vmemmap) is not the vmemmap's. */
+static int walk(u64 tpa, int lvl, u64 base, u64 lo, u64 hi)
 {
 	int sh = level_shift(lvl);
 	int ne = level_entries(lvl);
 	u64 tb = table_bytes(lvl);
 	u64 *t = malloc(tb);
-	int outside = 0;
+	int outside = 0, inside = 0;
 	if (!t)
 		die("out of memory%s", "");
 	int r = lvl == 0 ? kread_va(root_va, t, (size_t)ne * 8) : kread_pa(tpa, t, (size_t)ne * 8);
 	if (r) {
 		printf("ERROR cannot read the %s table at pa 0x%llx\n", lname[lvl], (unsigned long long)tpa);
 		free(t);
-		return;
+		return 0;
 	}
 	for (int i = 0; i < ne; i++) {
 		u64 e = t[i];
@@ -345,14 +355,18 @@ static void walk(u64 tpa, int lvl, u64 base, u64 lo, u64 hi)
 			if (arch == ARM64 && lvl == levels - 1 && !(e & 2))
 				continue; /* reserved encoding */
 			add_leaf(va, e, lvl);
-		} else {
-			tables[lvl + 1]++;
-			walk(oa(e), lvl + 1, va, lo, hi);
+			inside = 1;
+		} else if (walk(oa(e), lvl + 1, va, lo, hi)) {
+			inside = 1;
 		}
 	}
-	if (outside && lvl > 0)
-		shared_tables[lvl]++;
+	if (inside && lvl > 0) {
+		tables[lvl]++;
+		if (outside)
+			shared_tables[lvl]++;
+	}
 	free(t);
+	return inside;
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -473,27 +487,12 @@ __attribute__((unused)) static void setup_arm64(int cfg_vabits, int cfg_vabits_m
 		/* Linux names: the top is pgd; the rest are named from the bottom up */
 		lname[i] = i == 0 ? "PGD" : L[5 - levels + i];
 	}
-	/* the vmemmap region: VMEMMAP_END is -1 GiB; its size covers the linear map of
-	 * VA_BITS_MIN (the kernel's arm64 layout since v6.9); pfn 0's struct page sits
-	 * memstart_addr >> PAGE_SHIFT entries below VMEMMAP_START. */
-	if (!cfg_vabits)
-		cfg_vabits = vabits;
-	if (!cfg_vabits_min)
-		cfg_vabits_min = cfg_vabits > 48 ? (page_shift == 14 ? 47 : 48) : cfg_vabits;
-	u64 range = (1ULL << cfg_vabits) - (1ULL << (cfg_vabits_min - 1));
-	u64 size = (range >> page_shift) * 64;
-	reg_end = 0ULL - (1ULL << 30);
-	reg_start = reg_end - size;
-	if (!pfn0_va)
-		pfn0_va = reg_start - (memstart >> page_shift) * 64;
-	printf("INFO arch=arm64 levels=%d page_size=%llu vabits=%d lpa2=%d swapper_pg_dir=0x%llx memstart_addr=0x%llx max_pfn=0x%llx kcore_phdrs=%d\n",
-	       levels, (unsigned long long)page_size, vabits, lpa2, (unsigned long long)root_va,
-	       (unsigned long long)memstart, (unsigned long long)maxpfn, nphdrs);
-	printf("INFO geometry: granule=%lluK vabits=%d levels=%d lpa2=%d top=%s(%d entries) config_va_bits=%d va_bits_min=%d\n",
-	       (unsigned long long)(page_size >> 10), vabits, levels, lpa2, hwname[0], 1 << top_bits, cfg_vabits, cfg_vabits_min);
-	/* validate the vmemmap layout: the struct page of the first RAM pfn must be mapped.
-	 * Before v6.9 the region started at -(1 << (VA_BITS - (PAGE_SHIFT - 6))) instead: try
-	 * that layout when the first one does not validate (and -B was not given). */
+	/* the vmemmap region. Since v6.9: VMEMMAP_END is -1 GiB and the region covers the
+	 * linear map of VA_BITS_MIN; before: it starts at -(1 << (VA_BITS - (PAGE_SHIFT - 6))).
+	 * pfn 0's struct page sits memstart_addr >> PAGE_SHIFT entries below VMEMMAP_START.
+	 * CONFIG_ARM64_VA_BITS is not visible at run time: try -V, the VA size in use, then
+	 * the usual sizes, and keep the first layout under which the struct page of the first
+	 * RAM pfn is mapped. */
 	u64 first_ram = (u64)-1, pa;
 	for (int i = 0; i < nphdrs; i++) {
 		Elf64_Phdr *p = &phdrs[i];
@@ -502,17 +501,41 @@ __attribute__((unused)) static void setup_arm64(int cfg_vabits, int cfg_vabits_m
 	}
 	if (first_ram == (u64)-1)
 		die("kcore has no segment with a physical address%s", "");
-	u64 probe = pfn0_va + (first_ram >> page_shift) * 64;
-	if (translate(0, root_va, probe, &pa) && !pfn0_override) {
-		reg_start = 0ULL - (1ULL << (cfg_vabits - (page_shift - 6)));
-		reg_end = reg_start + size;
-		pfn0_va = reg_start - (memstart >> page_shift) * 64;
-		probe = pfn0_va + (first_ram >> page_shift) * 64;
-		printf("INFO vmemmap layout: trying the pre-6.9 layout (VMEMMAP_START 0x%llx)\n", (unsigned long long)reg_start);
+	int cands[] = { cfg_vabits, vabits, 52, 48, 47, 42, 39 };
+	int found_layout = 0;
+	for (unsigned c = 0; c < sizeof(cands) / sizeof(cands[0]) && !found_layout; c++) {
+		int vb = cands[c];
+		if (vb <= 0)
+			continue;
+		int vbmin = cfg_vabits_min ? cfg_vabits_min : vb > 48 ? (page_shift == 14 ? 47 : 48) : vb;
+		u64 range = (1ULL << vb) - (1ULL << (vbmin - 1));
+		u64 size = (range >> page_shift) * 64;
+		for (int layout = 0; layout < 2 && !found_layout; layout++) {
+			if (layout == 0) {
+				reg_end = 0ULL - (1ULL << 30);
+				reg_start = reg_end - size;
+			} else {
+				reg_start = 0ULL - (1ULL << (vb - (page_shift - 6)));
+				reg_end = reg_start + size;
+			}
+			u64 p0 = pfn0_override ? pfn0_va : reg_start - (memstart >> page_shift) * 64;
+			if (translate(0, root_va, p0 + (first_ram >> page_shift) * 64, &pa) == 0) {
+				pfn0_va = p0;
+				cfg_vabits = vb;
+				cfg_vabits_min = vbmin;
+				found_layout = 1;
+				printf("INFO vmemmap layout: %s, VA_BITS=%d VA_BITS_MIN=%d\n", layout ? "before v6.9" : "v6.9+", vb, vbmin);
+			}
+		}
 	}
-	if (translate(0, root_va, probe, &pa)) {
-		printf("ERROR vmemmap layout check failed: the struct page of pfn 0x%llx (va 0x%llx) is not mapped; pass -V/-M or -B\n",
-		       (unsigned long long)(first_ram >> page_shift), (unsigned long long)probe);
+	printf("INFO arch=arm64 levels=%d page_size=%llu vabits=%d lpa2=%d swapper_pg_dir=0x%llx memstart_addr=0x%llx max_pfn=0x%llx kcore_phdrs=%d\n",
+	       levels, (unsigned long long)page_size, vabits, lpa2, (unsigned long long)root_va,
+	       (unsigned long long)memstart, (unsigned long long)maxpfn, nphdrs);
+	printf("INFO geometry: granule=%lluK vabits=%d levels=%d lpa2=%d top=%s(%d entries) config_va_bits=%d va_bits_min=%d\n",
+	       (unsigned long long)(page_size >> 10), vabits, levels, lpa2, hwname[0], 1 << top_bits, cfg_vabits, cfg_vabits_min);
+	if (!found_layout) {
+		printf("ERROR vmemmap layout check failed: under no VA_BITS is the struct page of pfn 0x%llx mapped; pass -V/-M or -B\n",
+		       (unsigned long long)(first_ram >> page_shift));
 		exit(1);
 	}
 }
@@ -544,7 +567,7 @@ int main(int argc, char **argv)
 #else
 #error "vmemdump supports x86_64 and arm64"
 #endif
-	printf("INFO region=0x%llx-0x%llx pfn0_va=0x%llx struct_page=64 page_size=%llu levels=",
+	printf("INFO region=0x%llx-0x%llx pfn0_va=0x%llx struct_page=64 page_size=%llu names=",
 	       (unsigned long long)reg_start, (unsigned long long)(reg_end - 1), (unsigned long long)pfn0_va, (unsigned long long)page_size);
 	for (int i = 0; i < levels; i++)
 		printf("%s%s%s%s", i ? "," : "", lname[i], arch == ARM64 ? ":" : "", arch == ARM64 ? hwname[i] : "");
@@ -563,7 +586,6 @@ int main(int argc, char **argv)
 			if (!present(e) || last < reg_start || va > reg_end - 1)
 				continue;
 			if (is_leaf(e, 0)) { add_leaf(va, e, 0); continue; }
-			tables[1]++;
 			walk(oa(e), 1, va, reg_start, reg_end);
 		}
 		free(t);
@@ -581,7 +603,6 @@ int main(int argc, char **argv)
 			if (!present(e) || last < reg_start || va > reg_end - 1)
 				continue;
 			if (is_leaf(e, 0)) { add_leaf(va, e, 0); continue; }
-			tables[1]++;
 			walk(oa(e), 1, va, reg_start, reg_end);
 		}
 		free(t);

@@ -26,12 +26,14 @@ export function buddy_alloc(k: Kernel, pages: number, node: number, count: numbe
   const order = zonelist(k, node);
   for (const nid of order) {
     const n = k.s.nodes[nid]!;
+    // a node without room for even one block is skipped by every allocation of the run
+    // alike (a memoryless node, say); one that could serve some but not all would split it
+    if (n.free < pages) continue;
     if (n.free >= want) {
-      if (nid !== order[0]) unusual(k, `buddy: node ${node} short, fell back to node ${nid}`);
       n.free -= want;
       return nid;
     }
-    if (count > 1) unusual(k, `buddy: node ${nid} cannot serve the whole run`);
+    unusual(k, `buddy: node ${nid} cannot serve the whole run`);
   }
   unusual(k, 'buddy: allocation failed');
   return null;

@@ -70,9 +70,10 @@ export function renderMessage(m: Message, cap = 4096): string[] {
   const run = m.run;
   if (!run) return lines(m.text);
   const out = lines(m.text);
-  const n = Math.min(run.count, cap);
-  for (let i = 1; i < n; i++) out.push(...lines(run.nth(i)));
-  if (run.count > n) out.push(`[vmemlab: ${run.count - n} more repetitions of the same form omitted]`);
+  let i = 1;
+  // at most `cap` lines (a repetition may hold several)
+  for (; i < run.count && out.length < cap; i++) out.push(...lines(run.nth(i)));
+  if (run.count > i) out.push(`[vmemlab: ${run.count - i} more repetitions of the same form omitted]`);
   return out;
 }
 

@@ -47,8 +47,8 @@ export function runFast(sc: Scenario): RefReport & { violations: string[] } {
     out.violations.push(...classify(r.violations, explained).violations.map((v) => `step ${v.step} ${v.invariant}: ${v.range}: ${v.detail}`));
   }
   for (const msg of m.k.s.log) {
-    if (msg.site.endsWith(':altmap_alloc_block_buf') && msg.level === 7) out.altmapLines.push(...renderMessage(msg).filter((l) => l.startsWith('altmap_alloc_block_buf:')));
-    if (msg.text.includes('potential offnode page_structs')) out.offnode.push(...renderMessage(msg));
+    if (msg.site.endsWith(':altmap_alloc_block_buf') && msg.level === 7) out.altmapLines.push(...renderMessage(msg, Infinity).filter((l) => l.startsWith('altmap_alloc_block_buf:')));
+    if (msg.text.includes('potential offnode page_structs')) out.offnode.push(...renderMessage(msg, Infinity));
   }
   return out;
 }

@@ -1,0 +1,406 @@
+/**
+ * Compare a recording of a real kernel with the model run on the same scenario, step by step.
+ *
+ * The model runs through the library API (../src/index.js) with the profile that matches the
+ * recorded kernel release (kernels.ts PROFILE_FOR_SERIES; the scenario's own kernel: field
+ * only picks the Debian kernel to record). For every recorded step the model
+ * runs the scenario's steps up to that one, and these are compared:
+ *
+ *   ok                         the step succeeded (kernel: every command exited 0)
+ *   vmemmap/segments           the vmemmap as VA-contiguous segments: offset from pfn 0's
+ *                              struct page, size, leaf level, backing (ram:nodeN / device:<ns>
+ *                              / self:nodeN); RAM is compared by node only
+ *   vmemmap/leaves/<level>     leaf entries per level
+ *   vmemmap/backing/<class>    bytes of distinct pages backing struct pages, per class
+ *   pagetables/<level>         page-table pages per level below the top table
+ *   dmesg/altmap, dmesg/pmd    the step's altmap_alloc_block_buf and "PMD ->" lines (the
+ *                              physical side of a RAM-backed PMD line only where the model knows it)
+ *   namespace/<ns>/<field>     mode, map, size, align, dataOffset (ndctl list, sysfs)
+ *   blocks/...                 memory blocks: count, state per block, zone of hot-added blocks
+ *   memtotal/delta             MemTotal change since boot vs the pages the model onlines in
+ *                              hot-added blocks (block size minus self-hosted memmap pages)
+ *
+ * Not compared, because the model cannot know them: where memblock/the page allocator put a
+ * RAM-backed memmap or page table (physical addresses), absolute MemTotal/MemFree (the
+ * kernel's own reservations), zones of boot memory (DMA/DMA32), boot-time pr_debug lines
+ * (dynamic debug starts after sparse_init()), the label-less raw namespace the kernel lists
+ * from boot (the model creates namespaces only on create-namespace).
+ */
+import { parseDocument } from 'yaml';
+import { parseScenario, PROFILES, runScenario, ScenarioError, type Scenario } from '../src/index.js';
+import { profileForRelease } from './kernels.js';
+import type { Recording, RecordedStep } from './recording.js';
+
+export interface Difference {
+  step: number;
+  id: string;
+  kernel: string;
+  model: string;
+}
+
+export interface StepComparison {
+  index: number;
+  label: string;
+  /** the kernel's facts that were compared, in short */
+  facts: string;
+  differences: Difference[];
+  notes: string[];
+}
+
+export interface CaseComparison {
+  case: string;
+  release: string;
+  profile: string | null;
+  /** compared: the model ran; pending: it cannot run this scenario (reason) */
+  status: 'compared' | 'pending';
+  reason?: string;
+  steps: StepComparison[];
+  differences: Difference[];
+  notComparable: string[];
+}
+
+export const NOT_COMPARABLE = [
+  'physical addresses of RAM-backed memmap and page tables (memblock / page allocator placement)',
+  'absolute MemTotal/MemFree and zone figures (only MemTotal changes after boot are compared)',
+  'zones of boot memory blocks (the model has no DMA/DMA32 split)',
+  'boot-time vmemmap pr_debug lines (dynamic debug starts after sparse_init())',
+  'the label-less raw namespace the kernel lists from boot (the model has a namespace only after create-namespace)',
+];
+
+type ModelReport = ReturnType<typeof runScenario>['report'];
+
+interface ModelStep {
+  report: ModelReport;
+  pfn0Va: bigint;
+  stepOk: boolean;
+  errno: string | null;
+  messages: string[];
+  dmesg: string[];
+}
+
+const hex = (n: number | bigint) => '0x' + n.toString(16);
+
+function withKernel(text: string, profile: string): string {
+  const doc = parseDocument(text);
+  doc.set('kernel', profile);
+  return doc.toString();
+}
+
+/** Run the model on the first `upto` steps (expect steps dropped) and return the state after it. */
+function modelAt(sc: Scenario, upto: number): ModelStep {
+  const steps = sc.steps.filter((s) => s.kind !== 'expect' && s.index <= upto);
+  const r = runScenario({ ...sc, steps });
+  const last = r.report.steps[r.report.steps.length - 1]!;
+  const pfnBase = (r.machine.k as unknown as { vmemmapPfnBase: number }).vmemmapPfnBase ?? 0;
+  return { report: r.report, pfn0Va: BigInt(r.report.vmemmap.start) - BigInt(pfnBase) * 64n, stepOk: last.ok, errno: last.errno, messages: last.messages, dmesg: last.dmesg };
+}
+
+/** The model's backing label in the recorder's terms: altmap -> device; a dedup'ed
+ * compound-page range is RAM of the device's node (its PTEs map RAM pages, some shared). */
+function modelBacking(label: string, nodeOfNs: Map<string, number>): string {
+  if (label.startsWith('altmap:')) return 'device:' + label.slice(7);
+  if (label.startsWith('dedup:')) return `ram:node${nodeOfNs.get(label.slice(6)) ?? '?'}`;
+  return label;
+}
+
+function segKey(s: { off: string; size: number; level: string; backing: string }): string {
+  return `${s.off}+${hex(s.size)} ${s.level} ${s.backing}`;
+}
+
+/** Merge model ranges into segments the way the recorder does (contiguous, same level and backing). */
+function modelSegments(m: ModelStep, sc: Scenario): { off: string; size: number; level: string; backing: string }[] {
+  const out: { off: number; size: number; level: string; backing: string }[] = [];
+  const devNode = new Map(sc.devices.map((d) => [d.name, d.node]));
+  const nodeOfNs = new Map(m.report.namespaces.map((n) => [n.name, devNode.get(n.device) ?? 0]));
+  for (const r of m.report.vmemmap.ranges) {
+    const off = Number(BigInt(r.va) - m.pfn0Va);
+    const backing = modelBacking(r.backing, nodeOfNs);
+    const last = out[out.length - 1];
+    if (last && last.off + last.size === off && last.level === r.level && last.backing === backing) last.size += r.size;
+    else out.push({ off, size: r.size, level: r.level, backing });
+  }
+  return out.map((s) => ({ ...s, off: hex(s.off) }));
+}
+
+function listDiff(kernel: string[], model: string[], max = 6): { k: string; m: string } | null {
+  const ks = new Set(kernel);
+  const ms = new Set(model);
+  const onlyK = kernel.filter((x) => !ms.has(x));
+  const onlyM = model.filter((x) => !ks.has(x));
+  if (onlyK.length === 0 && onlyM.length === 0) return null;
+  const show = (a: string[]) => (a.length === 0 ? '(nothing else)' : a.slice(0, max).join('; ') + (a.length > max ? `; ... ${a.length - max} more` : ''));
+  return { k: `${kernel.length} total, only here: ${show(onlyK)}`, m: `${model.length} total, only here: ${show(onlyM)}` };
+}
+
+function lineRegex(modelLine: string): RegExp {
+  const esc = modelLine.trim().replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\\\(unknown\\\)/g, '[0-9a-f]+');
+  return new RegExp('^' + esc + '$');
+}
+
+/** Ordered line lists; model lines may hold "(unknown)" where the kernel prints an address. */
+function linesDiffer(kernel: string[], model: string[]): { k: string; m: string } | null {
+  const k = kernel.map((l) => l.trim());
+  const m = model.map((l) => l.trim());
+  const n = Math.max(k.length, m.length);
+  for (let i = 0; i < n; i++) {
+    if (k[i] === undefined || m[i] === undefined || !lineRegex(m[i]!).test(k[i]!)) {
+      return { k: `${k.length} lines; #${i + 1}: ${k[i] ?? '(none)'}`, m: `${m.length} lines; #${i + 1}: ${m[i] ?? '(none)'}` };
+    }
+  }
+  return null;
+}
+
+interface PmdLine { va1: bigint; va2: bigint; pa: string | null; node: string; text: string }
+
+function parsePmd(l: string): PmdLine | null {
+  const m = /\[([0-9a-f]+)-([0-9a-f]+)\] PMD -> \[(\S+)-(\S+)\] on node (\d+)/.exec(l);
+  if (!m) return null;
+  return { va1: BigInt('0x' + m[1]), va2: BigInt('0x' + m[2]), pa: m[3] === '(unknown)' ? null : `${m[3]}-${m[4]}`, node: m[5]!, text: l.trim() };
+}
+
+/** VA-contiguous merge of PMD lines of one node. */
+function mergePmd(ls: PmdLine[]): string[] {
+  const out: { va1: bigint; va2: bigint; node: string }[] = [];
+  for (const l of [...ls].sort((a, b) => (a.va1 < b.va1 ? -1 : 1))) {
+    const last = out[out.length - 1];
+    if (last && last.va2 + 1n === l.va1 && last.node === l.node) last.va2 = l.va2;
+    else out.push({ va1: l.va1, va2: l.va2, node: l.node });
+  }
+  return out.map((x) => `[${x.va1.toString(16)}-${x.va2.toString(16)}] node ${x.node}`);
+}
+
+/**
+ * "PMD ->" lines: the kernel starts a new line wherever the physical side is not contiguous,
+ * which for RAM depends on the page allocator. Lines whose physical side the model knows
+ * (altmap) must match exactly; the rest is compared as VA coverage per node.
+ */
+function pmdLinesDiffer(kernel: string[], model: string[]): { k: string; m: string } | null {
+  const k = kernel.map(parsePmd).filter((x): x is PmdLine => x !== null);
+  const m = model.map(parsePmd).filter((x): x is PmdLine => x !== null);
+  const exact = m.filter((x) => x.pa !== null);
+  const kRest = k.filter((x) => !exact.some((e) => e.text === x.text));
+  const missing = exact.filter((e) => !k.some((x) => x.text === e.text));
+  const kc = mergePmd(kRest);
+  const mc = mergePmd(m.filter((x) => x.pa === null));
+  if (missing.length === 0 && JSON.stringify(kc) === JSON.stringify(mc)) return null;
+  return {
+    k: `${k.length} lines; ${missing.length ? `lacks ${missing.map((x) => x.text).slice(0, 3).join('; ')}; ` : ''}RAM-side coverage ${kc.slice(0, 4).join(' ') || '(none)'}${kc.length > 4 ? ' ...' : ''}`,
+    m: `${m.length} lines; RAM-side coverage ${mc.slice(0, 4).join(' ') || '(none)'}${mc.length > 4 ? ' ...' : ''}`,
+  };
+}
+
+function blockMap(runs: { first: number; count: number; state: string; zone: string | null; node?: number | null; nid?: number; boot?: boolean }[]) {
+  const out = new Map<number, { state: string; zone: string | null; boot: boolean }>();
+  for (const r of runs) for (let i = 0; i < r.count; i++) out.set(r.first + i, { state: r.state, zone: r.zone, boot: !!r.boot });
+  return out;
+}
+
+/** KiB the model hands to the page allocator for hot-added blocks that are online: whole
+ * blocks minus their self-hosted memmap pages (memmap_on_memory). */
+function onlinedKiB(rep: ModelReport): number {
+  const pageKiB = rep.arch === 'arm64' ? Number(String(rep.config.pageSize).replace('K', '')) : 4;
+  const blockPages = rep.memory.blockSize / 1024 / pageKiB;
+  return rep.memory.blocks.filter((b) => b.state === 'online' && !b.boot).reduce((t, b) => t + b.count * (blockPages - b.vmemmapPages) * pageKiB, 0);
+}
+
+function compareStep(sc: Scenario, ks: RecordedStep, m: ModelStep, k1: RecordedStep | undefined, m1: ModelStep | undefined, bootStep: boolean): StepComparison {
+  const diffs: Difference[] = [];
+  const notes: string[] = [];
+  const d = (id: string, kernel: string, model: string) => diffs.push({ step: ks.index, id, kernel, model });
+
+  // ok
+  if (ks.ok !== m.stepOk) {
+    const kerr = ks.commands.find((c) => c.rc !== 0);
+    d('ok', `rc=${ks.rc}${kerr ? ` (${kerr.cmd}: ${kerr.output.filter((l) => /error|fail/i.test(l)).slice(0, 2).join(' | ') || kerr.output.slice(-1)[0] || ''})` : ''}`, m.stepOk ? 'ok' : `${m.errno ?? 'failed'}: ${m.messages.join(' | ')}`);
+  }
+
+  // vmemmap segments
+  const kseg = ks.vmemmap.segments.map(segKey);
+  const mseg = modelSegments(m, sc).map(segKey);
+  const sd = listDiff(kseg, mseg);
+  if (sd) d('vmemmap/segments', sd.k, sd.m);
+
+  // leaves per level
+  const ml = m.report.vmemmap.mappings as Record<string, number>;
+  for (const lvl of new Set([...Object.keys(ks.vmemmap.leaves), ...Object.keys(ml)])) {
+    const kv = ks.vmemmap.leaves[lvl] ?? 0;
+    const mv = ml[lvl] ?? 0;
+    if (kv !== mv) d(`vmemmap/leaves/${lvl}`, String(kv), String(mv));
+  }
+
+  // backing bytes by class
+  const kb: Record<string, number> = {};
+  for (const [n, v] of Object.entries(ks.vmemmap.backing.ram)) kb[`ram:node${n}`] = v;
+  for (const [n, v] of Object.entries(ks.vmemmap.backing.self)) kb[`self:node${n}`] = v;
+  for (const [n, v] of Object.entries(ks.vmemmap.backing.device)) kb[`device:${n}`] = v;
+  if (ks.vmemmap.backing.unknown) kb.unknown = ks.vmemmap.backing.unknown;
+  // memmap served by leaves that map a page another leaf maps too (device-dax dedup)
+  const shared = ks.vmemmap.segments.reduce((t, s) => t + s.size - s.distinct * (s.size / s.leaves), 0);
+  if (shared) kb.dedup = shared;
+  const mb: Record<string, number> = {};
+  const rb = m.report.memmapBacking;
+  for (const [n, v] of Object.entries(rb.ram)) mb[`ram:node${n}`] = v;
+  for (const [n, v] of Object.entries(rb.self ?? {})) mb[`self:node${n}`] = v;
+  for (const [n, v] of Object.entries(rb.altmap)) mb[`device:${n}`] = v;
+  const dd = Object.values((rb as { dedup?: Record<string, number> }).dedup ?? {}).reduce((t, v) => t + v, 0);
+  if (dd) mb.dedup = dd;
+  for (const key of new Set([...Object.keys(kb), ...Object.keys(mb)])) {
+    if ((kb[key] ?? 0) !== (mb[key] ?? 0)) d(`vmemmap/backing/${key}`, String(kb[key] ?? 0), String(mb[key] ?? 0));
+  }
+
+  // page-table pages
+  const pt = m.report.pageTablePages as unknown as Record<string, number>;
+  for (const [lvl, v] of Object.entries(ks.vmemmap.pageTables)) {
+    const mv = pt[lvl];
+    if (mv === undefined) { notes.push(`page tables: the model has no ${lvl} level`); continue; }
+    const kexcl = v.tables - v.shared;
+    if (v.tables !== mv && kexcl !== mv) d(`pagetables/${lvl}`, v.shared ? `${v.tables} (${v.shared} of them also map outside the vmemmap)` : String(v.tables), String(mv));
+  }
+
+  // dmesg
+  if (bootStep) notes.push('dmesg: boot-time pr_debug lines are not captured (dynamic debug starts after sparse_init())');
+  else {
+    const mAlt = m.dmesg.filter((l) => l.startsWith('altmap_alloc_block_buf:'));
+    const mPmd = m.dmesg.filter((l) => /\] PMD -> \[/.test(l));
+    const a = linesDiffer(ks.dmesg.altmap, mAlt);
+    if (a) d('dmesg/altmap', a.k, a.m);
+    const p = pmdLinesDiffer(ks.dmesg.pmd, mPmd);
+    if (p) d('dmesg/pmd', p.k, p.m);
+  }
+
+  // namespaces
+  const mns = new Map(m.report.namespaces.map((n) => [n.name, n]));
+  for (const kn of ks.namespaces) {
+    const mn = mns.get(kn.name);
+    if (!mn) {
+      if (kn.mode === 'raw') notes.push(`${kn.name}: raw in the kernel, not listed by the model (label-less namespace from boot)`);
+      else d(`namespace/${kn.name}`, `${kn.mode} size ${kn.size}`, '(no such namespace)');
+      continue;
+    }
+    mns.delete(kn.name);
+    const f = (field: string, kv: unknown, mv: unknown) => { if (kv !== null && kv !== undefined && kv !== mv) d(`namespace/${kn.name}/${field}`, String(kv), String(mv)); };
+    f('mode', kn.mode, mn.mode);
+    if (kn.mode !== 'raw') f('map', kn.map, mn.map);
+    f('size', kn.size, mn.size);
+    if (kn.mode !== 'raw') f('align', kn.align, mn.align);
+    if (kn.mode !== 'raw') f('dataOffset', kn.dataOffset, mn.dataOffset);
+  }
+  for (const mn of mns.values()) d(`namespace/${mn.name}`, '(not listed by ndctl)', `${mn.mode} size ${mn.size}`);
+
+  // memory blocks
+  const kbm = blockMap(ks.memory.blocks);
+  const mbm = blockMap(m.report.memory.blocks);
+  if (kbm.size !== mbm.size) d('blocks/count', String(kbm.size), String(mbm.size));
+  const stateDiff: string[] = [];
+  const zoneDiff: string[] = [];
+  for (const [id, kbk] of kbm) {
+    const mbk = mbm.get(id);
+    if (!mbk) { stateDiff.push(`memory${id}: ${kbk.state} vs absent`); continue; }
+    if (kbk.state !== mbk.state) stateDiff.push(`memory${id}: ${kbk.state} vs ${mbk.state}`);
+    else if (kbk.state === 'online' && !mbk.boot && kbk.zone !== mbk.zone) zoneDiff.push(`memory${id}: ${kbk.zone} vs ${mbk.zone}`);
+  }
+  for (const id of mbm.keys()) if (!kbm.has(id)) stateDiff.push(`memory${id}: absent vs ${mbm.get(id)!.state}`);
+  const cut = (a: string[]) => a.slice(0, 6).join('; ') + (a.length > 6 ? `; ... ${a.length - 6} more` : '');
+  if (stateDiff.length) d('blocks/state', cut(stateDiff), `${stateDiff.length} blocks differ (kernel vs model)`);
+  if (zoneDiff.length) d('blocks/zone', cut(zoneDiff), `${zoneDiff.length} blocks differ (kernel vs model)`);
+
+  // MemTotal change since boot
+  if (k1 && m1 && ks.memory.memTotalKiB !== null && k1.memory.memTotalKiB !== null) {
+    const kd = ks.memory.memTotalKiB - k1.memory.memTotalKiB;
+    const md = onlinedKiB(m.report) - onlinedKiB(m1.report);
+    if (kd !== md) d('memtotal/delta', `${kd} KiB`, `${md} KiB`);
+  }
+  return { index: ks.index, label: ks.label, facts: facts(ks), differences: diffs, notes };
+}
+
+const mib = (n: number) => (n % 1048576 === 0 ? `${n / 1048576}M` : `${Math.round(n / 1024)}K`);
+
+function facts(ks: RecordedStep): string {
+  const v = ks.vmemmap;
+  const leaves = Object.entries(v.leaves).map(([l, n]) => `${n} ${l}`).join(' + ') || 'no leaves';
+  const back = [...Object.entries(v.backing.ram).map(([n, b]) => `ram:node${n} ${mib(b)}`), ...Object.entries(v.backing.self).map(([n, b]) => `self:node${n} ${mib(b)}`), ...Object.entries(v.backing.device).map(([n, b]) => `${n} ${mib(b)}`)].join(', ');
+  const tables = Object.entries(v.pageTables).filter(([, t]) => t.tables).map(([l, t]) => `${l} ${t.tables}`).join(' ');
+  const ns = ks.namespaces.filter((n) => n.mode !== 'raw').map((n) => `${n.name} ${n.mode}${n.map ? ' map=' + n.map : ''} size ${n.size} dataoff ${n.dataOffset ?? '?'}`).join('; ');
+  const online = ks.memory.blocks.filter((b) => b.state === 'online').reduce((t, b) => t + b.count, 0);
+  const total = ks.memory.blocks.reduce((t, b) => t + b.count, 0);
+  return `${ks.ok ? 'ok' : 'failed rc=' + ks.rc}; ${leaves} leaves, ${v.distinctPtePages ? v.distinctPtePages + ' distinct pte pages, ' : ''}backing ${back || '-'}; tables ${tables || '-'}; ${ks.dmesg.altmap.length} altmap + ${ks.dmesg.pmd.length} PMD lines; ${ns ? ns + '; ' : ''}blocks ${online}/${total} online`;
+}
+
+export function compareRecording(rec: Recording, scenarioText: string, opts: { profile?: string; file?: string } = {}): CaseComparison {
+  const profile = opts.profile ?? profileForRelease(rec.kernel.release, PROFILES.map((p) => p.id));
+  const base: CaseComparison = { case: rec.case, release: rec.kernel.release, profile, status: 'compared', steps: [], differences: [], notComparable: NOT_COMPARABLE };
+  if (!profile) return { ...base, status: 'pending', reason: `no model profile for kernel ${rec.kernel.release}` };
+  let sc: Scenario;
+  try {
+    sc = parseScenario(opts.file ?? `${rec.case}/scenario.yaml`, withKernel(scenarioText, profile));
+  } catch (e) {
+    if (e instanceof ScenarioError) return { ...base, status: 'pending', reason: `the model cannot read the scenario: ${e.message}` };
+    throw e;
+  }
+  const bootIndex = sc.steps[0]?.kind === 'boot' ? 1 : 0;
+  const cache = new Map<number, ModelStep>();
+  const at = (i: number) => {
+    if (!cache.has(i)) cache.set(i, modelAt(sc, bootIndex === 1 ? i : i - 1));
+    return cache.get(i)!;
+  };
+  const k1 = rec.steps.find((s) => s.index === 1);
+  for (const ks of rec.steps) {
+    const m = at(ks.index);
+    const c = compareStep(sc, ks, m, k1, k1 ? at(1) : undefined, ks.index === 1);
+    base.steps.push(c);
+    base.differences.push(...c.differences);
+  }
+  return base;
+}
+
+// ---- known differences -------------------------------------------------------------------------
+
+export interface KnownDifferences {
+  /** The model cannot run this case yet: why. */
+  pending?: string;
+  differences: { step: number | '*'; id: string; reason: string }[];
+}
+
+export function parseKnown(text: string | null): KnownDifferences {
+  if (!text) return { differences: [] };
+  const j = JSON.parse(text) as KnownDifferences;
+  for (const k of j.differences ?? []) {
+    if (!k.reason || /\n/.test(k.reason)) throw new Error(`known difference ${k.step}/${k.id}: needs a one-line reason`);
+  }
+  return { pending: j.pending, differences: j.differences ?? [] };
+}
+
+function globRe(g: string): RegExp {
+  return new RegExp('^' + g.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*') + '$');
+}
+
+export function isKnown(k: KnownDifferences, d: Difference): string | null {
+  for (const x of k.differences) if ((x.step === '*' || x.step === d.step) && globRe(x.id).test(d.id)) return x.reason;
+  return null;
+}
+
+/** Differences not covered by the known list, and known entries that matched nothing. */
+export function triage(c: CaseComparison, k: KnownDifferences): { unexpected: Difference[]; stale: KnownDifferences['differences']; pendingOk: boolean } {
+  const unexpected = c.differences.filter((d) => isKnown(k, d) === null);
+  const stale = k.differences.filter((x) => !c.differences.some((d) => (x.step === '*' || x.step === d.step) && globRe(x.id).test(d.id)));
+  return { unexpected, stale, pendingOk: c.status !== 'pending' || !!k.pending };
+}
+
+export function renderComparison(c: CaseComparison, k?: KnownDifferences): string {
+  const out: string[] = [];
+  out.push(`== ${c.case}: kernel ${c.release} vs model ${c.profile ?? '(none)'}: ${c.status === 'pending' ? 'PENDING - ' + c.reason : c.differences.length === 0 ? 'no differences' : c.differences.length + ' difference(s)'}`);
+  for (const s of c.steps) {
+    out.push(`  step ${s.index} ${s.label}: ${s.differences.length === 0 ? 'same' : s.differences.length + ' difference(s)'}`);
+    out.push(`    kernel: ${s.facts}`);
+    for (const d of s.differences) {
+      const why = k ? isKnown(k, d) : null;
+      out.push(`    ${why ? '[known] ' : ''}${d.id}`);
+      out.push(`      kernel: ${d.kernel}`);
+      out.push(`      model:  ${d.model}`);
+      if (why) out.push(`      reason: ${why}`);
+    }
+    for (const n of s.notes) out.push(`    note: ${n}`);
+  }
+  if (c.status === 'compared') out.push(`  not compared (the model cannot know): ${c.notComparable.join('; ')}`);
+  return out.join('\n');
+}

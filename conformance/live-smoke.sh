@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Conformance harness smoke test for CI: boots one small x86 case end to end with the real
+# Debian 6.12 kernel (setup if needed, record into a temporary directory, compare with the
+# model). Exit 0 only if the guest finished, the layout matched the scenario and every
+# difference from the model is listed in the case's known-differences.json.
+#   conformance/live-smoke.sh [CASE]      (default x86-612-fsdax-dev; ~20 s of QEMU, plus setup)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CASE="${1:-x86-612-fsdax-dev}"
+[ -f "conformance/cases/$CASE/scenario.yaml" ] || { echo "live-smoke: no case $CASE" >&2; exit 2; }
+bash conformance/setup.sh x86-6.12
+out=$(mktemp -d "${TMPDIR:-/tmp}/vmemlab-live-smoke.XXXXXX")
+trap 'rm -rf "$out"' EXIT
+npx tsx conformance/record.ts "$CASE" --out "$out" --strict
+test -s "$out/$CASE/recording.json" && test -s "$out/$CASE/raw.txt.gz"
+echo "live-smoke: $CASE recorded and compared: OK"

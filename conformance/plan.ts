@@ -1,0 +1,294 @@
+/**
+ * Scenario -> QEMU machine and guest script.
+ *
+ * The scenario is read with the plain YAML parser, not the model's validator, so that the
+ * harness can record steps the model does not understand yet (`reconfigure-device`); the
+ * comparison later runs the model's own parser. Only what QEMU can express is accepted:
+ * boot RAM size and NUMA nodes, NVDIMMs (label-less), the x86 paging mode, the kernel command
+ * line, and the steps create-namespace, destroy-namespace, hot-add, hot-remove (an ACPI eject),
+ * online, offline, reconfigure-device (daxctl, kmem). Everything else is refused with a reason.
+ */
+import { parse as parseYaml } from 'yaml';
+import { parseSize } from '../src/index.js';
+import { kernelForScenario, type KernelEntry } from './kernels.js';
+
+export class PlanError extends Error {
+  constructor(msg: string) {
+    super(msg);
+    this.name = 'PlanError';
+  }
+}
+
+export interface PlannedDevice {
+  name: string;
+  index: number;
+  node: number;
+  start: number;
+  size: number;
+}
+
+export interface PlannedStep {
+  /** 1-based index in the scenario's steps (boot is 1, implied when absent). */
+  index: number;
+  kind: string;
+  label: string;
+  /** Shell lines for /steps.sh (without the step/snapshot framing). */
+  script: string[];
+  /** expect steps run nothing in the guest and take no snapshot. */
+  guest: boolean;
+}
+
+export interface Dimm {
+  id: number;
+  start: number;
+  size: number;
+  node: number;
+}
+
+export interface MachinePlan {
+  arch: 'x86_64' | 'arm64';
+  kernel: KernelEntry;
+  pageSize: string;
+  levels: number;
+  cpu: string;
+  ramBytes: number;
+  nodes: { id: number; bytes: number; memory: { start: number; size: number }[] }[];
+  distances: number[][] | null;
+  devices: PlannedDevice[];
+  /** The scenario's kernel command line (the model sees exactly this). */
+  cmdline: string;
+  steps: PlannedStep[];
+  dimms: Dimm[];
+  /** Scenario parts that have no QEMU equivalent and were left out (said in the recording). */
+  notes: string[];
+}
+
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+
+function size(v: unknown, what: string): number {
+  try {
+    return parseSize(v as string | number);
+  } catch (e) {
+    throw new PlanError(`${what}: ${(e as Error).message}`);
+  }
+}
+
+/** 4K, 2M, 1G, ... for ndctl. */
+export function ndctlSize(n: number): string {
+  for (const [u, s] of [[GiB, 'G'], [MiB, 'M'], [1024, 'K']] as const) if (n % u === 0) return `${n / u}${s}`;
+  return String(n);
+}
+
+function shq(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+export interface RawScenario {
+  description?: string;
+  arch?: string;
+  config?: Record<string, unknown>;
+  kernel?: string | number;
+  cmdline?: string;
+  nodes?: { id: number; memory?: { start: unknown; size: unknown }[]; used?: unknown }[];
+  distances?: number[][];
+  devices?: { name: string; type?: string; node?: number; start: unknown; size: unknown; labels?: boolean }[];
+  faults?: unknown[];
+  reserved?: unknown[];
+  steps?: unknown[];
+}
+
+export function readScenario(text: string): RawScenario {
+  const v = parseYaml(text) as unknown;
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new PlanError('the scenario is not a YAML map');
+  return v as RawScenario;
+}
+
+/** The memhp_default_state= value of a command line, if any. */
+export function memhpDefaultState(cmdline: string): string | null {
+  const m = /(?:^|\s)memhp_default_state=(\S+)/.exec(cmdline);
+  return m ? m[1]! : null;
+}
+
+export function planScenario(text: string, opts: { kernel?: KernelEntry } = {}): MachinePlan {
+  const sc = readScenario(text);
+  const notes: string[] = [];
+  const arch = sc.arch;
+  if (arch !== 'x86_64' && arch !== 'arm64') throw new PlanError(`arch must be x86_64 or arm64, got ${String(arch)}`);
+  const config = sc.config ?? {};
+  const pageSize = arch === 'arm64' ? String(config.pageSize ?? '4K') : '4K';
+  const kernel = opts.kernel ?? (() => {
+    try {
+      return kernelForScenario(arch, arch === 'arm64' ? pageSize : undefined, sc.kernel === undefined ? undefined : String(sc.kernel));
+    } catch (e) {
+      throw new PlanError((e as Error).message);
+    }
+  })();
+  if (arch === 'arm64' && config.vaBits !== undefined && config.vaBits !== 52) notes.push(`config.vaBits ${String(config.vaBits)}: the Debian arm64 kernels are built with VA_BITS=52; the guest runs what the kernel and CPU give (recorded in the layout)`);
+  const levels = arch === 'x86_64' ? Number(config.levels ?? 4) : 0;
+  if (arch === 'x86_64' && levels !== 4 && levels !== 5) throw new PlanError(`config.levels must be 4 or 5, got ${String(config.levels)}`);
+  let cpu: string;
+  if (arch === 'x86_64') {
+    // qemu64 has no LA57: 4-level paging; -cpu max has LA57 (5-level) and pdpe1gb
+    cpu = levels === 5 ? 'max' : 'qemu64';
+    if (config.pse === false) cpu += ',pse=off';
+    if (config.hypervisor === true) notes.push('config.hypervisor: QEMU TCG CPUs expose the hypervisor CPUID bit anyway (see cpuinfo-flags in the recording)');
+  } else {
+    cpu = 'max,pauth-impdef=on';
+  }
+  const cmdline = String(sc.cmdline ?? '');
+  if (!memhpDefaultState(cmdline)) {
+    throw new PlanError('the scenario\'s cmdline must set memhp_default_state= explicitly (Debian 6.12 auto-onlines hot-added memory by default, the model\'s profiles do not): add e.g. "cmdline: memhp_default_state=offline"');
+  }
+  if (sc.faults && sc.faults.length) throw new PlanError('faults: allocation failures cannot be injected into a real kernel by the harness');
+  if (sc.reserved) notes.push('reserved: memblock reservations are the real kernel\'s own (the scenario\'s list only steers the model)');
+  const nodes = (sc.nodes ?? []).map((n, i) => {
+    if (n.used !== undefined) notes.push(`nodes[${i}].used: RAM use is the guest's own (only the model takes this value)`);
+    const memory = (n.memory ?? []).map((m, j) => ({ start: size(m.start, `nodes[${i}].memory[${j}].start`), size: size(m.size, `nodes[${i}].memory[${j}].size`) }));
+    // QEMU's -m is the RAM before the firmware takes its part. x86: the holes below 4 GiB
+    // (the first page, 0x9f000-0xfffff, the top of low RAM) are rounded up to 128 MiB, RAM
+    // above 4 GiB counts as it is. arm64 virt: RAM starts at 1 GiB; what memblock holds
+    // below (the EFI flash at 64 MiB, nomap) is firmware, not -m.
+    const ramBase = arch === 'arm64' ? GiB : 0;
+    const low = memory.filter((m) => m.start >= ramBase && m.start < 4 * GiB).reduce((s, m) => s + m.size, 0);
+    const high = memory.filter((m) => m.start >= 4 * GiB).reduce((s, m) => s + m.size, 0);
+    return { id: n.id, memory, bytes: Math.ceil(low / (128 * MiB)) * 128 * MiB + high };
+  });
+  if (nodes.length === 0) throw new PlanError('nodes: at least one node with memory');
+  nodes.forEach((n, i) => { if (n.id !== i) throw new PlanError(`nodes[${i}].id: QEMU numbers NUMA nodes 0..N-1 in order; got ${n.id}`); });
+  if (nodes.length > 2) throw new PlanError('nodes: the harness runs -smp 2 and gives each NUMA node one CPU, so at most 2 nodes');
+  const ramBytes = nodes.reduce((s, n) => s + n.bytes, 0);
+  const devices: PlannedDevice[] = (sc.devices ?? []).map((d, i) => {
+    if (d.type !== undefined && d.type !== 'nvdimm') throw new PlanError(`devices[${i}].type: only nvdimm`);
+    if (d.labels !== false) throw new PlanError(`devices[${i}] (${d.name}): the harness models QEMU's label-less NVDIMM (no label-size), write "labels: false"`);
+    return { name: d.name, index: i, node: d.node ?? 0, start: size(d.start, `devices[${i}].start`), size: size(d.size, `devices[${i}].size`) };
+  });
+
+  // ---- steps ----
+  const rawSteps = sc.steps ?? ['boot'];
+  const norm = rawSteps.map((s, i) => {
+    if (s === 'boot') return { kind: 'boot', args: {} as Record<string, unknown>, pos: i };
+    if (!s || typeof s !== 'object') throw new PlanError(`steps[${i}]: expected "boot" or a map`);
+    const kind = Object.keys(s)[0]!;
+    return { kind, args: ((s as Record<string, unknown>)[kind] ?? {}) as Record<string, unknown>, pos: i };
+  });
+  if (norm[0]?.kind !== 'boot') norm.unshift({ kind: 'boot', args: {}, pos: -1 });
+  const byName = new Map(devices.map((d) => [d.name, d]));
+  const live = new Map<string, boolean>(); // label-less namespace of a device is configured
+  const dimms: Dimm[] = [];
+  const steps: PlannedStep[] = [];
+  const dev = (a: Record<string, unknown>, where: string) => {
+    const d = byName.get(String(a.device));
+    if (!d) throw new PlanError(`${where}: no device "${String(a.device)}"`);
+    return d;
+  };
+  norm.forEach((s, i) => {
+    const index = i + 1;
+    const a = s.args;
+    const where = `steps[${s.pos}] ${s.kind}`;
+    const script: string[] = [];
+    let label: string = s.kind;
+    let guest = true;
+    switch (s.kind) {
+      case 'boot':
+        if (i !== 0) throw new PlanError(`${where}: boot can only be the first step`);
+        break;
+      case 'create-namespace': {
+        const d = dev(a, where);
+        const mode = String(a.mode ?? 'fsdax');
+        const args = ['-m', mode];
+        if (a.map !== undefined) args.push(`--map=${String(a.map)}`);
+        else if (mode !== 'raw') args.push('--map=dev'); // the model's default; ndctl's too
+        if (a.align !== undefined) args.push(`--align=${ndctlSize(size(a.align, `${where}.align`))}`);
+        if (a.size !== undefined) args.push(`--size=${size(a.size, `${where}.size`)}`);
+        // label-less: the one namespace is reconfigured in place (-f -e); while it is
+        // configured, a plain create in the region is what the scenario asks for
+        const target = live.get(d.name) ? ['-r', `region${d.index}`] : ['-f', '-e', `namespace${d.index}.0`];
+        script.push(`cmd ndctl create-namespace ${[...target, ...args].join(' ')}`);
+        live.set(d.name, true);
+        label = `create-namespace ${d.name} ${mode}${a.map ? ' map=' + String(a.map) : ''}${a.align !== undefined ? ' align=' + ndctlSize(size(a.align, where)) : ''}`;
+        break;
+      }
+      case 'destroy-namespace': {
+        const d = dev(a, where);
+        const ns = a.namespace !== undefined ? String(a.namespace) : `namespace${d.index}.0`;
+        script.push(`cmd ndctl destroy-namespace -f ${ns}`);
+        live.set(d.name, false);
+        label = `destroy-namespace ${d.name} ${ns}`;
+        break;
+      }
+      case 'hot-add': {
+        const start = size(a.start, `${where}.start`);
+        const sz = size(a.size, `${where}.size`);
+        const node = Number(a.node ?? 0);
+        if (arch === 'arm64') throw new PlanError(`${where}: the Debian arm64 kernels have no ACPI memory hotplug (CONFIG_ACPI_HOTPLUG_MEMORY is not set): the guest never sees a pc-dimm; use reconfigure-device (dax kmem)`);
+        if (sz % (128 * MiB) !== 0) throw new PlanError(`${where}.size: a pc-dimm of whole 128 MiB memory blocks, got ${sz}`);
+        const id = dimms.length + 1;
+        dimms.push({ id, start, size: sz, node });
+        script.push(`hotplug ${id} ${sz} ${node} 0x${start.toString(16)}`);
+        label = `hot-add node${node} 0x${start.toString(16)} ${ndctlSize(sz)}`;
+        break;
+      }
+      case 'hot-remove': {
+        const start = size(a.start, `${where}.start`);
+        const sz = size(a.size, `${where}.size`);
+        if (a.offline === false) throw new PlanError(`${where}: offline: false (remove_memory() without offlining) has no QEMU equivalent; an ACPI eject always offlines first`);
+        const d = dimms.find((x) => x.start === start && x.size === sz);
+        if (!d) throw new PlanError(`${where}: QEMU ejects whole pc-dimms; no earlier hot-add of exactly 0x${start.toString(16)}+${sz}`);
+        script.push(`unplug ${d.id} 0x${start.toString(16)}`);
+        label = `hot-remove 0x${start.toString(16)} ${ndctlSize(sz)}`;
+        break;
+      }
+      case 'online':
+      case 'offline': {
+        const start = size(a.start, `${where}.start`);
+        const sz = size(a.size, `${where}.size`);
+        const state = s.kind === 'offline' ? 'offline' : String(a.type ?? 'online');
+        script.push(`set_range ${state} 0x${start.toString(16)} ${sz}`);
+        label = `${s.kind} 0x${start.toString(16)} ${ndctlSize(sz)}${s.kind === 'online' ? ' ' + state : ''}`;
+        break;
+      }
+      case 'reconfigure-device': {
+        // daxctl reconfigure-device (dax kmem), the model's step: device (an nvdimm; its
+        // devdax namespace, default namespaceR.0) or dax (daxR.N), mode system-ram,
+        // memmapOnMemory (the dax device attribute, 6.8+), online movable (daxctl's default) |
+        // normal (--no-movable) | none (--no-online), force (-f)
+        const d = a.device !== undefined ? dev(a, where) : null;
+        const ns = a.namespace !== undefined ? String(a.namespace) : d ? `namespace${d.index}.0` : null;
+        const dax = a.dax !== undefined ? String(a.dax) : ns ? ns.replace(/^namespace/, 'dax') : null;
+        if (!dax) throw new PlanError(`${where}: needs device (an nvdimm) or dax (daxR.N)`);
+        const mode = String(a.mode ?? 'system-ram');
+        if (mode !== 'system-ram') throw new PlanError(`${where}.mode: only system-ram`);
+        // conformance.md: daxctl refuses while the kernel auto-onlines; the scenario's
+        // memhp_default_state decides that, so the write below only restates "offline"
+        if (memhpDefaultState(cmdline) === 'offline') script.push(`sh_cmd 'echo offline > /sys/devices/system/memory/auto_online_blocks'`);
+        if (a.memmapOnMemory !== undefined) script.push(`sh_cmd 'echo ${a.memmapOnMemory ? 1 : 0} > /sys/bus/dax/devices/${dax}/memmap_on_memory'`);
+        const online = String(a.online ?? 'movable');
+        const flags = (online === 'none' ? ' --no-online' : online === 'normal' ? ' --no-movable' : '') + (a.force ? ' -f' : '');
+        script.push(`cmd daxctl reconfigure-device --mode=system-ram${flags} ${dax}`);
+        label = `reconfigure-device ${dax} ${mode}${a.memmapOnMemory ? ' memmap_on_memory' : ''}${online !== 'movable' ? ' online=' + online : ''}`;
+        break;
+      }
+      case 'expect':
+        guest = false;
+        label = `expect step ${String(a.step)}`;
+        break;
+      default:
+        throw new PlanError(`${where}: the harness cannot perform "${s.kind}" in a real guest`);
+    }
+    steps.push({ index, kind: s.kind, label, script, guest });
+  });
+  return { arch, kernel, pageSize, levels, cpu, ramBytes, nodes, distances: sc.distances ?? null, devices, cmdline, steps, dimms, notes };
+}
+
+/** /steps.sh for the guest's /init. */
+export function stepsScript(plan: MachinePlan): string {
+  const out = ['# generated by conformance/plan.ts', ''];
+  for (const s of plan.steps) {
+    if (!s.guest) continue;
+    out.push(`step ${s.index} ${s.kind} ${shq(s.label)}`);
+    out.push(...s.script);
+    out.push('sleep 1', 'snapshot', '');
+  }
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,71 @@
+/**
+ * The comparison itself: it must see a change in any compared fact (so "no differences" in
+ * recordings.test.ts means something), and it must use the recorded kernel's profile.
+ */
+import { describe, expect, it } from 'vitest';
+import { compareRecording, isKnown, parseKnown, triage } from '../../conformance/compare.js';
+import { loadCases } from '../../conformance/cases.js';
+import { profileForRelease } from '../../conformance/kernels.js';
+import type { Recording } from '../../conformance/recording.js';
+
+const base = loadCases().find((c) => c.name === 'x86-612-fsdax-dev')!;
+
+function mutated(f: (r: Recording) => void): string[] {
+  const r = structuredClone(base.recording!) as Recording;
+  f(r);
+  return compareRecording(r, base.scenarioText).differences.map((d) => `${d.step} ${d.id}`);
+}
+
+describe('conformance comparison', () => {
+  it('the committed fsdax --map=dev recording matches as it is', () => {
+    expect(compareRecording(base.recording!, base.scenarioText).differences).toEqual([]);
+  });
+  it('sees a changed namespace size', () => {
+    expect(mutated((r) => { r.steps[1]!.namespaces[0]!.size += 4096; })).toEqual(['2 namespace/namespace0.0/size']);
+  });
+  it('sees a changed altmap line', () => {
+    expect(mutated((r) => { r.steps[1]!.dmesg.altmap[3] = r.steps[1]!.dmesg.altmap[3]!.replace('align: 510', 'align: 0'); })).toEqual(['2 dmesg/altmap']);
+  });
+  it('sees a changed backing', () => {
+    expect(mutated((r) => { r.steps[1]!.vmemmap.segments[1]!.backing = 'ram:node0'; })).toContain('2 vmemmap/segments');
+  });
+  it('sees a changed page-table count, leaf count, block state and outcome', () => {
+    expect(mutated((r) => { r.steps[1]!.vmemmap.pageTables.pmd!.tables = 2; })).toEqual(['2 pagetables/pmd']);
+    expect(mutated((r) => { r.steps[1]!.vmemmap.leaves.pmd = 47; })).toEqual(['2 vmemmap/leaves/pmd']);
+    expect(mutated((r) => { r.steps[1]!.memory.blocks[0]!.state = 'offline'; })).toEqual(['2 blocks/state']);
+    expect(mutated((r) => { r.steps[1]!.ok = false; })).toEqual(['2 ok']);
+  });
+  it('PMD lines of RAM are compared by VA coverage, not by how the kernel split them', () => {
+    // devdax --map=mem 4K in the chain: the kernel prints a line per physically contiguous
+    // piece the page allocator gave, the model one line with (unknown) addresses
+    const chain = loadCases().find((c) => c.name === 'x86-612-chain')!;
+    const step = chain.recording!.steps.find((s) => s.label.includes('devdax map=mem'))!;
+    expect(step.dmesg.pmd.length).toBeGreaterThan(1);
+    expect(compareRecording(chain.recording!, chain.scenarioText).differences).toEqual([]);
+    const r = structuredClone(chain.recording!) as Recording;
+    r.steps.find((s) => s.index === step.index)!.dmesg.pmd.pop();
+    expect(compareRecording(r, chain.scenarioText).differences.map((d) => d.id)).toEqual(['dmesg/pmd']);
+  });
+  it('uses the profile of the recorded release', () => {
+    const ids = ['v6.1', 'v6.1.y', 'v6.12'];
+    expect(profileForRelease('6.12.117', ids)).toBe('v6.12');
+    expect(profileForRelease('6.1.192', ids)).toBe('v6.1.y');
+    expect(profileForRelease('6.1.192', ['v6.1'])).toBe('v6.1');
+    expect(profileForRelease('4.19.0', ids)).toBeNull();
+  });
+  it('Debian 6.1.192 against the 6.1.0 profile: the 128-byte struct page reservation shows', () => {
+    const c = loadCases().find((x) => x.name === 'x86-61-fsdax-dev')!;
+    const d = compareRecording(c.recording!, c.scenarioText, { profile: 'v6.1' }).differences;
+    expect(d.map((x) => x.id)).toEqual(['namespace/namespace0.0/size', 'namespace/namespace0.0/dataOffset']);
+    expect(d[0]!.kernel).toBe('4225761280');
+  });
+  it('known differences: step and glob matching, stale entries, one-line reasons', () => {
+    const k = parseKnown(JSON.stringify({ differences: [{ step: '*', id: 'dmesg/*', reason: 'r1' }, { step: 2, id: 'ok', reason: 'r2' }, { step: 9, id: 'x', reason: 'r3' }] }));
+    expect(isKnown(k, { step: 5, id: 'dmesg/pmd', kernel: '', model: '' })).toBe('r1');
+    expect(isKnown(k, { step: 3, id: 'ok', kernel: '', model: '' })).toBeNull();
+    const t = triage({ case: 'c', release: '', profile: 'p', status: 'compared', steps: [], notComparable: [], differences: [{ step: 2, id: 'ok', kernel: '', model: '' }, { step: 2, id: 'blocks/state', kernel: '', model: '' }] }, k);
+    expect(t.unexpected.map((d) => d.id)).toEqual(['blocks/state']);
+    expect(t.stale.map((s) => s.reason)).toEqual(['r1', 'r3']);
+    expect(() => parseKnown(JSON.stringify({ differences: [{ step: 1, id: 'ok', reason: '' }] }))).toThrow(/one-line reason/);
+  });
+});

@@ -1,0 +1,60 @@
+/** Scenario -> QEMU machine and guest script (no QEMU is started). */
+import { describe, expect, it } from 'vitest';
+import { loadCases } from '../../conformance/cases.js';
+import { planScenario, stepsScript } from '../../conformance/plan.js';
+import { cpioNewc, kernelCmdline, qemuArgs } from '../../conformance/qemu.js';
+import { parseResults, parseVmemdump } from '../../conformance/results.js';
+
+const text = (name: string) => loadCases().find((c) => c.name === name)!.scenarioText;
+
+describe('conformance plan', () => {
+  it('x86: RAM, NVDIMM placement, CPU, command line', () => {
+    const p = planScenario(text('x86-612-fsdax-dev'));
+    expect(p.kernel.id).toBe('x86-6.12');
+    const a = qemuArgs(p, { image: 'vmlinuz', initrd: 'initrd', runDir: '/r' });
+    expect(a[0]).toBe('qemu-system-x86_64');
+    expect(a).toContain('2048M,slots=8,maxmem=64G');
+    expect(a).toContain('nvdimm,id=nvdimm0,memdev=nvmem0,addr=0x100000000');
+    expect(a[a.indexOf('-cpu') + 1]).toBe('qemu64');
+    expect(kernelCmdline(p)).toMatch(/nokaslr memhp_default_state=offline$/);
+    expect(stepsScript(p)).toContain('cmd ndctl create-namespace -f -e namespace0.0 -m fsdax --map=dev');
+    expect(planScenario(text('x86-612-la57')).cpu).toBe('max');
+  });
+  it('DIMMs, kmem and the chain become guest requests and commands', () => {
+    const d = stepsScript(planScenario(text('x86-612-dimm')));
+    expect(d).toContain('hotplug 1 1073741824 0 0x200000000');
+    expect(d).toContain('unplug 2 0x240000000');
+    const k = stepsScript(planScenario(text('x86-612-kmem-mom')));
+    expect(k).toContain("sh_cmd 'echo 1 > /sys/bus/dax/devices/dax0.0/memmap_on_memory'");
+    expect(k).toContain('cmd daxctl reconfigure-device --mode=system-ram dax0.0');
+    const c = stepsScript(planScenario(text('x86-612-chain')));
+    expect(c.match(/ndctl destroy-namespace -f namespace0.0/g)).toHaveLength(4);
+  });
+  it('arm64: virt machine with edk2, RAM from 1 GiB (the EFI flash in memblock is not -m)', () => {
+    const p = planScenario(text('arm64-16k-kmem'));
+    expect(p.kernel.id).toBe('arm64-6.12-16k');
+    const a = qemuArgs(p, { image: 'Image', initrd: 'initrd', runDir: '/r' });
+    expect(a[0]).toBe('qemu-system-aarch64');
+    expect(a).toContain('2048M,slots=8,maxmem=64G');
+    expect(a).toContain('/usr/share/qemu-efi-aarch64/QEMU_EFI.fd');
+  });
+  it('refuses what QEMU cannot express, with the reason', () => {
+    const base = text('x86-612-boot');
+    expect(() => planScenario(base.replace('cmdline: memhp_default_state=offline', 'cmdline: ""'))).toThrow(/memhp_default_state/);
+    expect(() => planScenario(base.replace('labels: false', 'labels: true'))).toThrow(/label-less/);
+    expect(() => planScenario(base + '  - hot-remove: { start: 8G, size: 1G }\n')).toThrow(/whole pc-dimms/);
+    expect(() => planScenario(text('arm64-4k-boot') + '  - hot-add: { node: 0, start: 8G, size: 1G }\n')).toThrow(/ACPI_HOTPLUG_MEMORY/);
+    expect(() => planScenario(base + 'faults: [ { alloc: buddy, nth: 1 } ]\n')).toThrow(/injected/);
+  });
+  it('newc cpio and the results/vmemdump parsers', () => {
+    const c = cpioNewc([{ name: 'steps.sh', data: Buffer.from('x\n') }]);
+    expect(c.subarray(0, 6).toString()).toBe('070701');
+    expect(c.length % 4).toBe(0);
+    const r = parseResults('@@READY\n########## STEP 1 boot t=1.0 label=boot\n===== BEGIN 1-boot cmd true =====\nelapsed: 1 -> 2\n===== END 1-boot cmd true (rc=0) =====\n########## END SNAPSHOT 1-boot t=2 step_rc=0\n@@DONE\n');
+    expect(r.done && r.ready).toBe(true);
+    expect(r.steps[0]!.sections[0]).toMatchObject({ name: 'cmd true', rc: 0 });
+    const v = parseVmemdump('INFO region=0x1-0x2 pfn0_va=0xffffea0000000000 struct_page=64 page_size=4096 names=PGD,PUD,PMD,PTE\nRUN 0xffffea0004000000-0xffffea0004007fff PTE n=8 size=32K pa=0x5000-0x5fff (SAME PAGE x8) RW GLB NX off=0x4000000 pfn=0x100000-0x1001ff\nSUMMARY PMD: tables_visited=1 shared=0 leaves=0 mapped=0K\n');
+    expect(v.runs[0]).toMatchObject({ level: 'pte', n: 8, same: true, off: 0x4000000 });
+    expect(v.levels).toEqual(['pgd', 'pud', 'pmd', 'pte']);
+  });
+});
