@@ -78,7 +78,7 @@ for k in "${KIDS[@]+"${KIDS[@]}"}"; do
   if [ -z "$deb" ]; then
     apt_update
     log "apt-get download $pkg"
-    (cd "$CACHE/debs" && apt-get download "$pkg" >&2) || die "cannot download $pkg: the archive may have moved on to a newer ABI; update conformance/kernels.json (apt-cache search linux-image)"
+    (cd "$CACHE/debs" && apt-get download "$pkg" >&2) || { printf 'setup: error: %s\n' "cannot download $pkg: the archive may have moved on to a newer ABI; update conformance/kernels.json (apt-cache search linux-image)" >&2; exit 3; }
     deb=$(ls "$CACHE/debs/${pkg}_"*.deb | head -1)
   fi
   log "dpkg -x $(basename "$deb") -> $dir"
