@@ -83,3 +83,15 @@ describe('other commands', () => {
     expect(vmemlab('check', new URL('../examples/pmem-16g-fsdax-dev.yaml', import.meta.url).pathname)).toMatchObject({ code: 0 });
   });
 });
+
+describe('vmemlab conformance (flag checks; the live run is conformance/live-smoke.sh)', () => {
+  it('a missing kernel image, a bad arch, a bad timeout, an unknown profile: exit 2, one line', () => {
+    expect(vmemlab('conformance', '--kernel-image', join(tmp, 'nope'))).toMatchObject({ code: 2, err: `vmemlab: --kernel-image ${join(tmp, 'nope')}: no such file or directory\n` });
+    const img = join(tmp, 'bzImage');
+    writeFileSync(img, 'not really');
+    expect(vmemlab('conformance', '--kernel-image', img, '--arch', 'riscv')).toMatchObject({ code: 2, err: 'vmemlab: --arch riscv: must be x86_64 or arm64\n' });
+    expect(vmemlab('conformance', '--kernel-image', img, '--timeout', '0')).toMatchObject({ code: 2, err: 'vmemlab: --timeout 0: must be a positive whole number of seconds\n' });
+    expect(vmemlab('conformance', '--kernel-image', img, '--kernel', 'v9.9')).toMatchObject({ code: 2, err: 'vmemlab: --kernel v9.9: no such profile (vmemlab kernels lists them)\n' });
+    expect(vmemlab('conformance').code).toBe(2);
+  });
+});

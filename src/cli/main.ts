@@ -5,14 +5,16 @@
  * violated; 2 bad input (scenario file, flags); 3 internal error (a bug in vmemmap-lab).
  */
 import { Command, CommanderError } from 'commander';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import {
   DEFAULT_SCENARIO, DEFAULT_SCENARIO_NAME, PROFILES, ScenarioError, parseScenario, renderDmesg, renderJson,
   renderPtdump, renderText, runPassed, runScenario, scenarioJsonSchema, ARCH_NAMES, fuzz, toYaml, type FuzzCase,
   compare, renderComparison, matrix, matrixForScenario, renderMatrix,
 } from '../index.js';
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { findProfile } from '../kernels/index.js';
 
 class UsageError extends Error {}
@@ -163,6 +165,36 @@ export function main(argv: string[]): number {
     });
 
   program
+    .command('conformance')
+    .description('boot your own kernel under QEMU with the conformance harness and compare it with the model (needs a checkout with npm ci, root, and Debian packages: see conformance/README.md)')
+    .argument('[scenario]', 'scenario (default: fsdax --map=dev and --map=mem on a 2 GiB guest with a 4 GiB NVDIMM)')
+    .requiredOption('--kernel-image <file>', 'x86_64 bzImage/vmlinuz or arm64 Image')
+    .option('--modules <dir>', 'a directory holding lib/modules/<kver>/ (or that <kver> directory)')
+    .option('--kver <release>', 'which lib/modules/<kver> when there are several')
+    .option('--arch <arch>', 'x86_64 or arm64 (without a scenario)')
+    .option('--kernel <profile>', 'model profile to compare with (default: the one matching the release the guest reports)')
+    .option('--out <dir>', 'where the recording and the raw guest output go')
+    .option('--timeout <seconds>', 'QEMU time limit', '600')
+    .action((scenario: string | undefined, o: { kernelImage: string; modules?: string; kver?: string; arch?: string; kernel?: string; out?: string; timeout: string }) => {
+      const exists = (flag: string, p: string | undefined) => {
+        if (p !== undefined && !existsSync(p)) throw new UsageError(`${flag} ${p}: no such file or directory`);
+      };
+      exists('--kernel-image', o.kernelImage);
+      exists('--modules', o.modules);
+      if (scenario) parseScenario(scenario, readScenarioFile(scenario));
+      if (o.arch !== undefined && o.arch !== 'x86_64' && o.arch !== 'arm64') throw new UsageError(`--arch ${o.arch}: must be x86_64 or arm64`);
+      if (o.kernel !== undefined && !findProfile(o.kernel)) throw new UsageError(`--kernel ${o.kernel}: no such profile (vmemlab kernels lists them)`);
+      const timeout = Number(o.timeout);
+      if (!Number.isInteger(timeout) || timeout <= 0) throw new UsageError(`--timeout ${o.timeout}: must be a positive whole number of seconds`);
+      const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+      const entry = join(root, 'conformance', 'user-kernel-cli.ts');
+      if (!existsSync(entry)) throw new UsageError('vmemlab conformance needs the source checkout (conformance/ is not part of the installed package)');
+      const opts = { kernelImage: resolve(o.kernelImage), modules: o.modules && resolve(o.modules), kver: o.kver, scenario: scenario && resolve(scenario), arch: o.arch, profile: o.kernel, outDir: o.out && resolve(o.out), timeoutSec: timeout };
+      const r = spawnSync(process.execPath, ['--import', 'tsx', entry, JSON.stringify(opts)], { cwd: root, stdio: 'inherit' });
+      exitCode = r.status ?? 3;
+    });
+
+  program
     .command('check')
     .description('validate scenario files without running them')
     .argument('<scenario...>', 'scenario files')
@@ -190,7 +222,7 @@ export function main(argv: string[]): number {
     .description('list the modelled architectures and their config keys')
     .action(() => {
       const info: Record<string, string> = {
-        x86_64: 'config: { levels: 4|5, pse: true|false, hypervisor: true|false }  (4K pages)',
+        x86_64: 'config: { levels: 4|5, pse: true|false, hypervisor: true|false, gbpages: true|false }  (4K pages)',
         arm64: 'config: { pageSize: 4K|16K|64K, vaBits: 4K 39/48/52, 16K 36/47/48/52, 64K 42/48/52 }',
       };
       for (const a of ARCH_NAMES) process.stdout.write(`${a.padEnd(8)} ${info[a]}\n`);
