@@ -46,6 +46,8 @@ export interface Report {
     blocks: { first: number; count: number; nid: number; state: string; zone: string | null; boot: boolean; vmemmapPages: number }[];
   };
   invariants: { checked: number; names: readonly string[]; violations: Violation[] };
+  /** Dax devices: of hmem/cxl devices and of pmem devdax namespaces that were reconfigured. */
+  daxDevices: { name: string; device: string; source: string; start: number; size: number; mode: 'devdax' | 'system-ram' | 'unbound'; memmapOnMemory: boolean; systemRam: { start: number; size: number }[] }[];
   /** HugeTLB pools and the vmemmap optimisation (HVO). */
   hugetlb: {
     hvo: boolean;
@@ -146,6 +148,11 @@ export function buildReport(m: Machine, results: StepResult[], deltas: ReportSte
       blocks: [...k.s.blocks].map((b) => ({ first: b.start, count: b.end - b.start, nid: b.v.nid, state: b.v.state, zone: b.v.zone, boot: b.v.early, vmemmapPages: b.v.vmemmapPages })),
     },
     invariants: { checked: results.filter((r) => r.kind !== 'expect').length * INVARIANTS.length, names: INVARIANTS, violations: results.flatMap((r) => r.violations) },
+    daxDevices: [...m.dax.values()].map((d) => ({
+      name: d.name, device: d.owner, source: d.source, start: d.start, size: d.end - d.start,
+      mode: d.driver === 'kmem' ? 'system-ram' as const : d.driver === 'device_dax' ? 'devdax' as const : 'unbound' as const,
+      memmapOnMemory: d.memmapOnMemory, systemRam: d.kmemRanges.map((r) => ({ start: r.start, size: r.end - r.start })),
+    })),
     hugetlb: hugetlbReport(m),
     warnings,
     dmesg: steps.flatMap((s) => s.dmesg),

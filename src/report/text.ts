@@ -58,6 +58,11 @@ export function textReport(m: Machine, rep: Report): string {
     out.push('Namespaces');
     out.push(...table(rep.namespaces.map((n) => [n.name, n.dev, n.mode + (n.map ? ` map=${n.map}` : ''), `align ${fmtSize(n.align)}`, `raw ${fmtSize(n.rawSize)}`, `size ${commas(n.size)} B (${fmtSize(n.size)})`, `dataoff ${commas(n.dataOffset)}`, `npfns ${commas(n.npfns)}`])));
   }
+  if (rep.daxDevices.length) {
+    out.push('');
+    out.push('Dax devices');
+    out.push(...table(rep.daxDevices.map((d) => [d.name, `${d.device} (${d.source})`, `0x${lx(d.start)} ${fmtSize(d.size)}`, d.mode, d.mode === 'system-ram' ? `System RAM (kmem) ${d.systemRam.map((r) => `0x${lx(r.start)} ${fmtSize(r.size)}`).join(', ')}${d.memmapOnMemory ? ', memmap_on_memory' : ''}` : ''])));
+  }
   const hp = rep.hugetlb;
   if (hp.hstates.some((h) => Object.keys(h.pages).length)) {
     out.push('');
