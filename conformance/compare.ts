@@ -19,6 +19,10 @@
  *   blocks/...                 memory blocks: count, state per block, zone of hot-added blocks
  *   memtotal/delta             MemTotal change since boot vs the pages the model onlines in
  *                              hot-added blocks (block size minus self-hosted memmap pages)
+ *                              plus the boot vmemmap pages HVO freed (hugetlb.memTotalGain)
+ *   hugetlb/...                pool sizes per huge page size (and node), the vmemmap pages a
+ *                              hugepages step freed (/proc/vmstat nr_memmap*, 6.11+), the PTE
+ *                              tables of split vmemmap PMDs (within the model's range)
  *
  * Not compared, because the model cannot know them: where memblock/the page allocator put a
  * RAM-backed memmap or page table (physical addresses), absolute MemTotal/MemFree (the
@@ -96,9 +100,12 @@ function modelAt(sc: Scenario, upto: number): ModelStep {
 }
 
 /** The model's backing label in the recorder's terms: altmap -> device; a dedup'ed
- * compound-page range is RAM of the device's node (its PTEs map RAM pages, some shared). */
+ * compound-page range is RAM of the device's node (its PTEs map RAM pages, some shared).
+ * An altmap whose namespace is gone (the model names it "<ns>~failed-stepN" after a failed
+ * enable that left its memmap mapped) is only "Persistent Memory" in the kernel's iomem: the
+ * failed probe released the namespace's resource, the recorder says device:region. */
 function modelBacking(label: string, nodeOfNs: Map<string, number>): string {
-  if (label.startsWith('altmap:')) return 'device:' + label.slice(7);
+  if (label.startsWith('altmap:')) return nodeOfNs.has(label.slice(7)) ? 'device:' + label.slice(7) : 'device:region';
   if (label.startsWith('dedup:')) return `ram:node${nodeOfNs.get(label.slice(6)) ?? '?'}`;
   return label;
 }
@@ -203,10 +210,23 @@ function onlinedKiB(rep: ModelReport): number {
   return rep.memory.blocks.filter((b) => b.state === 'online' && !b.boot).reduce((t, b) => t + b.count * (blockPages - b.vmemmapPages) * pageKiB, 0);
 }
 
-function compareStep(sc: Scenario, ks: RecordedStep, m: ModelStep, k1: RecordedStep | undefined, m1: ModelStep | undefined, bootStep: boolean): StepComparison {
+interface StepContext {
+  /** the boot step (kernel and model), for changes since boot */
+  k1?: RecordedStep;
+  m1?: ModelStep;
+  /** the previous recorded step and the model after it, for per-step changes */
+  kPrev?: RecordedStep;
+  mPrev?: ModelStep;
+  /** the boot log's HugeTLB lines (recording.boot.hugetlbLines) */
+  bootHugetlb?: string[];
+}
+
+function compareStep(sc: Scenario, ks: RecordedStep, m: ModelStep, ctx: StepContext, bootStep: boolean): StepComparison {
+  const { k1, m1 } = ctx;
   const diffs: Difference[] = [];
   const notes: string[] = [];
   const d = (id: string, kernel: string, model: string) => diffs.push({ step: ks.index, id, kernel, model });
+  const hv = hvoView(m);
 
   // ok
   if (ks.ok !== m.stepOk) {
@@ -214,18 +234,42 @@ function compareStep(sc: Scenario, ks: RecordedStep, m: ModelStep, k1: RecordedS
     d('ok', `rc=${ks.rc}${kerr ? ` (${kerr.cmd}: ${kerr.output.filter((l) => /error|fail/i.test(l)).slice(0, 2).join(' | ') || kerr.output.slice(-1)[0] || ''})` : ''}`, m.stepOk ? 'ok' : `${m.errno ?? 'failed'}: ${m.messages.join(' | ')}`);
   }
 
-  // vmemmap segments
-  const kseg = ks.vmemmap.segments.map(segKey);
-  const mseg = modelSegments(m, sc).map(segKey);
-  const sd = listDiff(kseg, mseg);
-  if (sd) d('vmemmap/segments', sd.k, sd.m);
+  // vmemmap segments. Once HVO has split vmemmap PMDs (the model gives only how many, as a
+  // range, and does not redraw the mapping) the level of a piece of vmemmap is not compared,
+  // only what is mapped and by what
+  const pt = m.report.pageTablePages as unknown as Record<string, number>;
+  if (hv.split.max > 0) {
+    notes.push(`HVO: vmemmap PMDs split into PTE tables (model: ${hv.split.min}..${hv.split.max}); segments compared without their level`);
+    const sd = listDiff(flatSegments(ks.vmemmap.segments).map(flatKey), flatSegments(modelSegments(m, sc)).map(flatKey));
+    if (sd) d('vmemmap/segments', sd.k, sd.m);
+  } else {
+    const kseg = ks.vmemmap.segments.map(segKey);
+    const mseg = modelSegments(m, sc).map(segKey);
+    const sd = listDiff(kseg, mseg);
+    if (sd) d('vmemmap/segments', sd.k, sd.m);
+  }
 
-  // leaves per level
+  // HVO's split PTE tables: the kernel's PTE tables beyond the model's must lie in the model's
+  // splitPteTables range; the leaves then follow (a split PMD leaf becomes a table of PTEs)
+  let split = 0;
+  const kPte = ks.vmemmap.pageTables.pte;
+  if (hv.split.max > 0 && kPte && pt.pte !== undefined) {
+    const all = kPte.tables - pt.pte;
+    const excl = kPte.tables - kPte.shared - pt.pte;
+    const inRange = (x: number) => x >= hv.split.min && x <= hv.split.max;
+    split = inRange(all) ? all : inRange(excl) ? excl : all;
+    if (!inRange(split)) d('hugetlb/splitPteTables', `${split} (${kPte.tables} PTE tables, the model has ${pt.pte} without splits)`, `${hv.split.min}..${hv.split.max}`);
+    else notes.push(`HVO: ${split} vmemmap PMDs split (model: ${hv.split.min}..${hv.split.max})`);
+  }
+
+  // leaves per level (less the split PMDs, plus their PTEs)
   const ml = m.report.vmemmap.mappings as Record<string, number>;
+  const perTable = hv.pageBytes / 8;
   for (const lvl of new Set([...Object.keys(ks.vmemmap.leaves), ...Object.keys(ml)])) {
     const kv = ks.vmemmap.leaves[lvl] ?? 0;
-    const mv = ml[lvl] ?? 0;
-    if (kv !== mv) d(`vmemmap/leaves/${lvl}`, String(kv), String(mv));
+    const adj = lvl === 'pmd' ? -split : lvl === 'pte' ? split * perTable : 0;
+    const mv = (ml[lvl] ?? 0) + adj;
+    if (kv !== mv) d(`vmemmap/leaves/${lvl}`, String(kv), adj ? `${mv} (${ml[lvl] ?? 0} ${adj > 0 ? '+' : '-'} ${Math.abs(adj)} for ${split} split PMDs)` : String(mv));
   }
 
   // backing bytes by class
@@ -239,27 +283,40 @@ function compareStep(sc: Scenario, ks: RecordedStep, m: ModelStep, k1: RecordedS
   if (shared) kb.dedup = shared;
   const mb: Record<string, number> = {};
   const rb = m.report.memmapBacking;
-  for (const [n, v] of Object.entries(rb.ram)) mb[`ram:node${n}`] = v;
+  // HVO: the model's mapping is the one before optimisation; an optimised folio's vmemmap
+  // pages are mapped by one page (the kernel counts the other leaves as dedup), and the pages
+  // it freed back no longer back anything
+  for (const [n, v] of Object.entries(rb.ram)) mb[`ram:node${n}`] = v - (m.report.hugetlb.vmemmapFreed[n] ?? 0);
   for (const [n, v] of Object.entries(rb.self ?? {})) mb[`self:node${n}`] = v;
-  for (const [n, v] of Object.entries(rb.altmap)) mb[`device:${n}`] = v;
-  const dd = Object.values((rb as { dedup?: Record<string, number> }).dedup ?? {}).reduce((t, v) => t + v, 0);
+  const live = new Set(m.report.namespaces.map((n) => n.name));
+  for (const [n, v] of Object.entries(rb.altmap)) {
+    const key = live.has(n) ? `device:${n}` : 'device:region'; // see modelBacking
+    mb[key] = (mb[key] ?? 0) + v;
+  }
+  const dd = Object.values((rb as { dedup?: Record<string, number> }).dedup ?? {}).reduce((t, v) => t + v, 0) + hv.freedBytes;
   if (dd) mb.dedup = dd;
   for (const key of new Set([...Object.keys(kb), ...Object.keys(mb)])) {
     if ((kb[key] ?? 0) !== (mb[key] ?? 0)) d(`vmemmap/backing/${key}`, String(kb[key] ?? 0), String(mb[key] ?? 0));
   }
 
-  // page-table pages
-  const pt = m.report.pageTablePages as unknown as Record<string, number>;
+  // page-table pages (PTE tables are compared above while HVO has split PMDs)
   for (const [lvl, v] of Object.entries(ks.vmemmap.pageTables)) {
     const mv = pt[lvl];
     if (mv === undefined) { notes.push(`page tables: the model has no ${lvl} level`); continue; }
+    if (lvl === 'pte' && hv.split.max > 0) continue;
     const kexcl = v.tables - v.shared;
     if (v.tables !== mv && kexcl !== mv) d(`pagetables/${lvl}`, v.shared ? `${v.tables} (${v.shared} of them also map outside the vmemmap)` : String(v.tables), String(mv));
   }
 
   // dmesg
-  if (bootStep) notes.push('dmesg: boot-time pr_debug lines are not captured (dynamic debug starts after sparse_init())');
-  else {
+  if (bootStep) {
+    notes.push('dmesg: boot-time pr_debug lines are not captured (dynamic debug starts after sparse_init())');
+    // the boot log's HugeTLB lines (report_hugepages, boot pool shortfalls, parameter errors)
+    if (ctx.bootHugetlb) {
+      const h = linesDiffer(ctx.bootHugetlb, m.dmesg.map((l) => l.trim()).filter((l) => /^HugeTLB/.test(l)));
+      if (h) d('dmesg/hugetlb', h.k, h.m);
+    }
+  } else {
     const mAlt = m.dmesg.filter((l) => l.startsWith('altmap_alloc_block_buf:'));
     const mPmd = m.dmesg.filter((l) => /\] PMD -> \[/.test(l));
     const a = linesDiffer(ks.dmesg.altmap, mAlt);
@@ -304,13 +361,96 @@ function compareStep(sc: Scenario, ks: RecordedStep, m: ModelStep, k1: RecordedS
   if (stateDiff.length) d('blocks/state', cut(stateDiff), `${stateDiff.length} blocks differ (kernel vs model)`);
   if (zoneDiff.length) d('blocks/zone', cut(zoneDiff), `${zoneDiff.length} blocks differ (kernel vs model)`);
 
+  // HugeTLB pools and the vmemmap HVO gave back (only in recordings with the hugetlb dump)
+  if (ks.hugetlb) compareHugetlb(ks, m, ctx, hv, d, notes, sc.nodes.length);
+
   // MemTotal change since boot
   if (k1 && m1 && ks.memory.memTotalKiB !== null && k1.memory.memTotalKiB !== null) {
     const kd = ks.memory.memTotalKiB - k1.memory.memTotalKiB;
     const md = onlinedKiB(m.report) - onlinedKiB(m1.report);
-    if (kd !== md) d('memtotal/delta', `${kd} KiB`, `${md} KiB`);
+    // plus what HVO added by freeing boot-time vmemmap pages (a range once folios may reuse
+    // vmemmap pages an earlier restore took from the buddy allocator)
+    const g = (r: ModelReport, f: 'min' | 'max') => Object.values(r.hugetlb.memTotalGain).reduce((t, x) => t + x[f], 0) / 1024;
+    const lo = md + g(m.report, 'min') - g(m1.report, 'min');
+    const hi = md + g(m.report, 'max') - g(m1.report, 'max');
+    if (kd < lo || kd > hi) d('memtotal/delta', `${kd} KiB`, lo === hi ? `${lo} KiB` : `${lo}..${hi} KiB`);
+    else if (lo !== hi) notes.push(`MemTotal: ${kd} KiB since boot, within the model's ${lo}..${hi} KiB`);
   }
   return { index: ks.index, label: ks.label, facts: facts(ks), differences: diffs, notes };
+}
+
+interface HvoView {
+  /** base page size in bytes */
+  pageBytes: number;
+  /** net vmemmap bytes HVO gave back, all nodes */
+  freedBytes: number;
+  /** PTE tables split vmemmap PMDs cost, all nodes */
+  split: { min: number; max: number };
+}
+
+function hvoView(m: ModelStep): HvoView {
+  const h = m.report.hugetlb;
+  const pageBytes = m.report.arch === 'arm64' ? Number(String(m.report.config.pageSize).replace('K', '')) * 1024 : 4096;
+  const freedBytes = Object.values(h.vmemmapFreed).reduce((t, v) => t + v, 0);
+  const split = Object.values(h.splitPteTables).reduce((t, x) => ({ min: t.min + x.min, max: t.max + x.max }), { min: 0, max: 0 });
+  return { pageBytes, freedBytes, split };
+}
+
+/** Level-agnostic segments: contiguous pieces of one backing merged whatever their level. */
+function flatSegments(segs: { off: string; size: number; backing: string }[]): { off: number; size: number; backing: string }[] {
+  const out: { off: number; size: number; backing: string }[] = [];
+  for (const s of [...segs].sort((a, b) => Number(a.off) - Number(b.off))) {
+    const off = Number(s.off);
+    const last = out[out.length - 1];
+    if (last && last.off + last.size === off && last.backing === s.backing) last.size += s.size;
+    else out.push({ off, size: s.size, backing: s.backing });
+  }
+  return out;
+}
+
+function flatKey(s: { off: number; size: number; backing: string }): string {
+  return `${hex(s.off)}+${hex(s.size)} ${s.backing}`;
+}
+
+/** The memmap pages /proc/vmstat counts (6.11+): buddy-allocated plus boot (memblock) ones. */
+function memmapPages(ks: RecordedStep | undefined): { total: number; text: string } | null {
+  const v = ks?.hugetlb?.vmstat;
+  if (!v || v.nr_memmap_pages === undefined) return null;
+  const boot = v.nr_memmap_boot_pages;
+  return { total: v.nr_memmap_pages + (boot ?? 0), text: `nr_memmap_pages ${v.nr_memmap_pages}${boot !== undefined ? ` + nr_memmap_boot_pages ${boot}` : ''}` };
+}
+
+const sizeName = (n: number) => (n % 1073741824 === 0 ? `${n / 1073741824}G` : n % 1048576 === 0 ? `${n / 1048576}M` : `${n / 1024}K`);
+
+function compareHugetlb(ks: RecordedStep, m: ModelStep, ctx: StepContext, hv: HvoView, d: (id: string, k: string, m: string) => void, notes: string[], nodes: number): void {
+  const kh = ks.hugetlb!;
+  const mh = m.report.hugetlb;
+  // which huge page sizes exist (hstates)
+  const ksz = kh.pools.map((p) => sizeName(p.size));
+  const msz = mh.hstates.map((h) => sizeName(h.size));
+  if (JSON.stringify([...ksz].sort()) !== JSON.stringify([...msz].sort())) d('hugetlb/sizes', ksz.join(' ') || '(none)', msz.join(' ') || '(none)');
+  // pool sizes: nr_hugepages per size (and per node with several nodes)
+  for (const p of kh.pools) {
+    const h = mh.hstates.find((x) => x.size === p.size);
+    if (!h) continue;
+    const mp = Object.values(h.pages).reduce((t, v) => t + v, 0);
+    if (p.nr !== mp) d(`hugetlb/pages/${sizeName(p.size)}`, `${p.nr}${p.surplus ? ` (${p.surplus} surplus)` : ''}`, String(mp));
+    if (nodes > 1) {
+      for (const n of new Set([...Object.keys(p.nodes), ...Object.keys(h.pages)])) {
+        if ((p.nodes[n] ?? 0) !== (h.pages[n] ?? 0)) d(`hugetlb/pages/${sizeName(p.size)}/node${n}`, String(p.nodes[n] ?? 0), String(h.pages[n] ?? 0));
+      }
+    }
+  }
+  // vmemmap HVO gave back in this step: the drop of the memmap counters against the change of
+  // the model's vmemmapFreed (pages), for hugepages steps (other steps move the counters too)
+  const cur = memmapPages(ks);
+  const prev = memmapPages(ctx.kPrev);
+  if (ks.kind === 'hugepages' && cur && prev && ctx.mPrev) {
+    const drop = prev.total - cur.total;
+    const mFreed = (hv.freedBytes - hvoView(ctx.mPrev).freedBytes) / hv.pageBytes;
+    if (drop !== mFreed) d('hugetlb/vmemmapFreed', `${drop} pages (${prev.text} -> ${cur.text})`, `${mFreed} pages`);
+    else notes.push(`HVO: memmap pages ${drop >= 0 ? 'down' : 'up'} ${Math.abs(drop)} (${prev.text} -> ${cur.text}), as the model's vmemmapFreed`);
+  } else if (ks.kind === 'hugepages' && !cur) notes.push('HVO: this kernel has no nr_memmap_pages in /proc/vmstat (6.11+); only the vmemmap itself (dedup, backing, PTE tables) shows what HVO freed');
 }
 
 const mib = (n: number) => (n % 1048576 === 0 ? `${n / 1048576}M` : `${Math.round(n / 1024)}K`);
@@ -323,7 +463,11 @@ function facts(ks: RecordedStep): string {
   const ns = ks.namespaces.filter((n) => n.mode !== 'raw').map((n) => `${n.name} ${n.mode}${n.map ? ' map=' + n.map : ''} size ${n.size} dataoff ${n.dataOffset ?? '?'}`).join('; ');
   const online = ks.memory.blocks.filter((b) => b.state === 'online').reduce((t, b) => t + b.count, 0);
   const total = ks.memory.blocks.reduce((t, b) => t + b.count, 0);
-  return `${ks.ok ? 'ok' : 'failed rc=' + ks.rc}; ${leaves} leaves, ${v.distinctPtePages ? v.distinctPtePages + ' distinct pte pages, ' : ''}backing ${back || '-'}; tables ${tables || '-'}; ${ks.dmesg.altmap.length} altmap + ${ks.dmesg.pmd.length} PMD lines; ${ns ? ns + '; ' : ''}blocks ${online}/${total} online`;
+  const shared = v.segments.reduce((t, s) => t + s.size - s.distinct * (s.size / s.leaves), 0);
+  const hp = ks.hugetlb?.pools.filter((p) => p.nr).map((p) => `${sizeName(p.size)} x${p.nr}`).join(' ');
+  const mm = memmapPages(ks);
+  const huge = ks.hugetlb ? `; hugetlb ${hp || 'none'}${mm ? `, ${mm.text}` : ''}` : '';
+  return `${ks.ok ? 'ok' : 'failed rc=' + ks.rc}; ${leaves} leaves, ${v.distinctPtePages ? v.distinctPtePages + ' distinct pte pages, ' : ''}backing ${back || '-'}${shared ? `, dedup ${mib(shared)}` : ''}; tables ${tables || '-'}; ${ks.dmesg.altmap.length} altmap + ${ks.dmesg.pmd.length} PMD lines; ${ns ? ns + '; ' : ''}blocks ${online}/${total} online${huge}`;
 }
 
 export function compareRecording(rec: Recording, scenarioText: string, opts: { profile?: string; file?: string } = {}): CaseComparison {
@@ -344,9 +488,12 @@ export function compareRecording(rec: Recording, scenarioText: string, opts: { p
     return cache.get(i)!;
   };
   const k1 = rec.steps.find((s) => s.index === 1);
+  let kPrev: RecordedStep | undefined;
   for (const ks of rec.steps) {
     const m = at(ks.index);
-    const c = compareStep(sc, ks, m, k1, k1 ? at(1) : undefined, ks.index === 1);
+    const ctx: StepContext = { k1, m1: k1 ? at(1) : undefined, kPrev, mPrev: kPrev ? at(kPrev.index) : undefined, bootHugetlb: rec.boot.hugetlbLines };
+    const c = compareStep(sc, ks, m, ctx, ks.index === 1);
+    kPrev = ks;
     base.steps.push(c);
     base.differences.push(...c.differences);
   }

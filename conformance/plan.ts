@@ -6,7 +6,8 @@
  * comparison later runs the model's own parser. Only what QEMU can express is accepted:
  * boot RAM size and NUMA nodes, NVDIMMs (label-less), the x86 paging mode, the kernel command
  * line, and the steps create-namespace, destroy-namespace, hot-add, hot-remove (an ACPI eject),
- * online, offline, reconfigure-device (daxctl, kmem). Everything else is refused with a reason.
+ * online, offline, reconfigure-device (daxctl, kmem), hugepages (nr_hugepages). Everything else
+ * is refused with a reason.
  */
 import { parse as parseYaml } from 'yaml';
 import { parseSize } from '../src/index.js';
@@ -110,6 +111,17 @@ export function memhpDefaultState(cmdline: string): string | null {
   return m ? m[1]! : null;
 }
 
+/** config.gbpages as the model reads it (X86_DEFAULTS: true). */
+export function x86Gbpages(config: Record<string, unknown>): boolean {
+  return config.gbpages === undefined ? true : config.gbpages !== false;
+}
+
+/** The sysfs file a hugepages step writes: global, or the node's. */
+export function nrHugepagesFile(sizeBytes: number, node: number | null): string {
+  const dir = `hugepages-${sizeBytes / 1024}kB`;
+  return node === null ? `/sys/kernel/mm/hugepages/${dir}/nr_hugepages` : `/sys/devices/system/node/node${node}/hugepages/${dir}/nr_hugepages`;
+}
+
 export function planScenario(text: string, opts: { kernel?: KernelEntry } = {}): MachinePlan {
   const sc = readScenario(text);
   const notes: string[] = [];
@@ -129,8 +141,14 @@ export function planScenario(text: string, opts: { kernel?: KernelEntry } = {}):
   if (arch === 'x86_64' && levels !== 4 && levels !== 5) throw new PlanError(`config.levels must be 4 or 5, got ${String(config.levels)}`);
   let cpu: string;
   if (arch === 'x86_64') {
-    // qemu64 has no LA57: 4-level paging; -cpu max has LA57 (5-level) and pdpe1gb
+    // qemu64 has no LA57: 4-level paging; -cpu max has LA57 (5-level) and pdpe1gb. The 1 GiB
+    // page flag follows config.gbpages (the model's default: true), so that the CPU is the one
+    // the model assumes: qemu64 gets pdpe1gb=on unless the scenario says gbpages: false, max
+    // loses it with gbpages: false (the layout check compares the guest's flags)
     cpu = levels === 5 ? 'max' : 'qemu64';
+    const gbpages = x86Gbpages(config);
+    if (levels === 4 && gbpages) cpu += ',pdpe1gb=on';
+    if (levels === 5 && !gbpages) cpu += ',pdpe1gb=off';
     if (config.pse === false) cpu += ',pse=off';
     if (config.hypervisor === true) notes.push('config.hypervisor: QEMU TCG CPUs expose the hypervisor CPUID bit anyway (see cpuinfo-flags in the recording)');
   } else {
@@ -267,6 +285,20 @@ export function planScenario(text: string, opts: { kernel?: KernelEntry } = {}):
         const flags = (online === 'none' ? ' --no-online' : online === 'normal' ? ' --no-movable' : '') + (a.force ? ' -f' : '');
         script.push(`cmd daxctl reconfigure-device --mode=system-ram${flags} ${dax}`);
         label = `reconfigure-device ${dax} ${mode}${a.memmapOnMemory ? ' memmap_on_memory' : ''}${online !== 'movable' ? ' online=' + online : ''}`;
+        break;
+      }
+      case 'hugepages': {
+        // echo N > .../hugepages-<kB>kB/nr_hugepages (global, or the node's file), then read it
+        // back: the pool the kernel reached (a shortfall is not an error in the kernel either)
+        const sz = size(a.size, `${where}.size`);
+        const count = Number(a.count);
+        if (!Number.isInteger(count) || count < 0) throw new PlanError(`${where}.count: a whole number >= 0, got ${String(a.count)}`);
+        if (sz % 1024 !== 0) throw new PlanError(`${where}.size: a huge page size in whole KiB, got ${sz}`);
+        const node = a.node === undefined ? null : Number(a.node);
+        if (node !== null && !(Number.isInteger(node) && node >= 0 && node < nodes.length)) throw new PlanError(`${where}.node: the guest has nodes 0..${nodes.length - 1}, got ${String(a.node)}`);
+        const file = nrHugepagesFile(sz, node);
+        script.push(`sh_cmd 'echo ${count} > ${file} && cat ${file}'`);
+        label = `hugepages ${ndctlSize(sz)} nr_hugepages=${count}${node !== null ? ' node' + node : ''}`;
         break;
       }
       case 'expect':

@@ -5,9 +5,10 @@
  */
 import type { MachinePlan } from './plan.js';
 import {
-  dmesgLines, iomemPath, parseIomem, parseJsonOutput, parseMeminfo, parseMemoryBlocks, parseNdSysfs, parseResults,
-  parseVmemdump, parseZoneinfo, section, type IomemEntry, type MemoryBlocks, type ParsedStep, type Vmemdump, type ZoneFigures,
+  dmesgLines, iomemPath, parseHugetlb, parseIomem, parseJsonOutput, parseMeminfo, parseMemoryBlocks, parseNdSysfs, parseResults,
+  parseVmemdump, parseZoneinfo, section, type HugetlbDump, type IomemEntry, type MemoryBlocks, type ParsedStep, type Vmemdump, type ZoneFigures,
 } from './results.js';
+import { x86Gbpages } from './plan.js';
 
 export const RECORDING_SCHEMA = 'vmemlab-conformance/1';
 
@@ -78,6 +79,10 @@ export interface RecordedStep {
     blocks: BlockRun[];
   };
   iomem: { start: string; end: string; name: string; depth: number }[];
+  /** HugeTLB pools per size (global, per node), hugetlb_optimize_vmemmap and the /proc/vmstat
+   * memmap counters (nr_memmap_pages, nr_memmap_boot_pages: 6.11+); absent in recordings made
+   * before the guest dumped them */
+  hugetlb?: HugetlbDump;
 }
 
 export interface Layout {
@@ -97,7 +102,7 @@ export interface Recording {
   scenarioCmdline: string;
   layout: Layout;
   /** the vmemmap before the NVDIMM/DAX modules load, and the boot log's lines that mention vmemmap, sparse or memory blocks */
-  boot: { premodules: { segments: Segment[]; leaves: Record<string, number> } | null; logLines: string[] };
+  boot: { premodules: { segments: Segment[]; leaves: Record<string, number> } | null; logLines: string[]; hugetlbLines: string[] };
   steps: RecordedStep[];
 }
 
@@ -304,6 +309,7 @@ function recordStep(st: ParsedStep, c: Ctx): RecordedStep {
       blocks: blockRuns(c.blocks),
     },
     iomem: c.io.map((e) => ({ start: hex(e.start), end: hex(e.end), name: e.name, depth: e.depth })),
+    ...(section(st, 'hugetlb') ? { hugetlb: parseHugetlb(section(st, 'hugetlb')!.text) } : {}),
   };
 }
 
@@ -369,7 +375,7 @@ export function buildRecording(inp: BuildInput): Recording {
     harness: { kernelCmdline: inp.kernelCmdline, qemuArgs: inp.qemuArgs, wallSeconds: Math.round(inp.wallSeconds * 10) / 10, outcome: inp.outcome, notes: inp.plan?.notes ?? [] },
     scenarioCmdline: inp.plan?.cmdline ?? '',
     layout,
-    boot: { premodules, logLines: bootLog.filter((l) => /vmemmap|sparse|[Mm]emory block size|memblock_alloc/.test(l)) },
+    boot: { premodules, logLines: bootLog.filter((l) => /vmemmap|sparse|[Mm]emory block size|memblock_alloc/.test(l)), hugetlbLines: bootLog.filter((l) => /^HugeTLB/.test(l)) },
     steps,
   };
 }
@@ -381,7 +387,7 @@ const fmtRange = (r: { start: number; size: number }) => `{ start: ${hex(r.start
 /** The scenario lines that describe the machine as the guest saw it. */
 export function layoutYaml(l: Layout, deviceNames: string[]): string {
   const lines: string[] = [];
-  if (l.paging.arch === 'x86_64') lines.push(`config: { levels: ${l.paging.levels} }`);
+  if (l.paging.arch === 'x86_64') lines.push(`config: { levels: ${l.paging.levels}${l.cpuFlags.includes('pdpe1gb') ? '' : ', gbpages: false'} }`);
   else lines.push(`config: { pageSize: ${l.paging.pageSize / 1024}K, vaBits: ${l.paging.vaBits ?? 48} }`);
   lines.push('nodes:');
   for (const n of l.nodes) lines.push(`  - id: ${n.id}`, `    memory: [ ${n.memory.map(fmtRange).join(', ')} ]`);
@@ -407,6 +413,9 @@ export function checkLayout(plan: MachinePlan, l: Layout, config: Record<string,
   });
   if (l.devices.length > plan.devices.length) out.push(`the guest has ${l.devices.length} regions, the scenario ${plan.devices.length} devices`);
   if (plan.arch === 'x86_64' && l.paging.levels !== plan.levels) out.push(`paging levels: scenario ${plan.levels}, guest ${l.paging.levels}`);
+  if (plan.arch === 'x86_64' && l.cpuFlags.length && x86Gbpages(config) !== l.cpuFlags.includes('pdpe1gb')) {
+    out.push(`1 GiB pages: scenario config.gbpages ${x86Gbpages(config)}${config.gbpages === undefined ? ' (the default)' : ''}, but the guest's CPU ${l.cpuFlags.includes('pdpe1gb') ? 'has' : 'lacks'} pdpe1gb`);
+  }
   if (plan.arch === 'arm64') {
     const ps = (l.paging.pageSize / 1024) + 'K';
     if (String(config.pageSize ?? '4K') !== ps) out.push(`page size: scenario ${String(config.pageSize ?? '4K')}, guest ${ps}`);

@@ -46,7 +46,10 @@ export function parseResults(text: string): ParsedResults {
     const line = raw.replace(/\r$/, '');
     if (sec) {
       const m = /^===== END (\S+) (.+) \(rc=(-?\d+)\) =====$/.exec(line);
-      if (m && m[2] === sec.name) {
+      if (m) {
+        // an END that names another section means the guest script clobbered the name it
+        // prints: keep the section (it ends here) and say so among the step's events
+        if (m[2] !== sec.name) cur!.events.push(`@@SECTION-MISMATCH began "${sec.name}", ended "${m[2]}"`);
         cur!.sections.push({ name: sec.name, text: sec.lines.join('\n'), rc: Number(m[3]) });
         sec = null;
       } else sec.lines.push(line);
@@ -235,4 +238,49 @@ export function parseJsonOutput(text: string): unknown {
   } catch {
     return null;
   }
+}
+
+export interface HugetlbPool {
+  /** huge page size in bytes */
+  size: number;
+  nr: number;
+  free: number;
+  surplus: number;
+  /** nr_hugepages per node (the node files; absent without NUMA sysfs) */
+  nodes: Record<string, number>;
+}
+
+export interface HugetlbDump {
+  /** by size, largest first (the kernel's hstates order on x86 and arm64) */
+  pools: HugetlbPool[];
+  /** /proc/sys/vm/hugetlb_optimize_vmemmap (6.1+, only where HVO is possible), null when absent */
+  optimizeVmemmap: string | null;
+  /** /proc/vmstat lines nr_memmap*, htlb_*, nr_hugetlb* */
+  vmstat: Record<string, number>;
+}
+
+/** The hugetlb section of a snapshot (guest/init.sh hugetlb_dump). */
+export function parseHugetlb(text: string): HugetlbDump {
+  const pools = new Map<number, HugetlbPool>();
+  const pool = (kb: string) => {
+    const size = Number(kb) * 1024;
+    if (!pools.has(size)) pools.set(size, { size, nr: 0, free: 0, surplus: 0, nodes: {} });
+    return pools.get(size)!;
+  };
+  const out: HugetlbDump = { pools: [], optimizeVmemmap: null, vmstat: {} };
+  for (const line of text.split('\n')) {
+    let m: RegExpExecArray | null;
+    if ((m = /^global hugepages-(\d+)kB (.*)$/.exec(line))) {
+      const p = pool(m[1]!);
+      const kv = Object.fromEntries([...m[2]!.matchAll(/(\w+)=(\d*)/g)].map((x) => [x[1]!, Number(x[2] || 0)]));
+      p.nr = kv.nr_hugepages ?? 0;
+      p.free = kv.free_hugepages ?? 0;
+      p.surplus = kv.surplus_hugepages ?? 0;
+    } else if ((m = /^node(\d+) hugepages-(\d+)kB .*\bnr_hugepages=(\d+)/.exec(line))) {
+      pool(m[2]!).nodes[m[1]!] = Number(m[3]);
+    } else if ((m = /^hugetlb_optimize_vmemmap=(.*)$/.exec(line))) out.optimizeVmemmap = m[1]!;
+    else if ((m = /^(\w+) (\d+)$/.exec(line))) out.vmstat[m[1]!] = Number(m[2]);
+  }
+  out.pools = [...pools.values()].sort((a, b) => b.size - a.size);
+  return out;
 }

@@ -76,7 +76,7 @@ export const DEFAULT_USER_SCENARIO: Record<'x86_64' | 'arm64', string> = {
 description: user kernel, fsdax --map=dev then --map=mem
 arch: x86_64
 cmdline: memhp_default_state=offline
-config: { levels: 4 }
+config: { levels: 4, gbpages: false }
 nodes:
   - id: 0
     memory: [ { start: 0x1000, size: 0x9e000 }, { start: 0x100000, size: 0x7fedf000 } ]

@@ -46,13 +46,13 @@ STEP_RC=0
 
 # section NAME CMD...: the command's output between BEGIN/END markers
 section() {
-	_n=$1
+	_secname=$1
 	shift
-	R "===== BEGIN $SNAP $_n ====="
+	R "===== BEGIN $SNAP $_secname ====="
 	"$@" >&3 2>&1
 	_rc=$?
-	R "===== END $SNAP $_n (rc=$_rc) ====="
-	[ -n "$VL_TIMING" ] && R "timing: $_n $(up)"
+	R "===== END $SNAP $_secname (rc=$_rc) ====="
+	[ -n "$VL_TIMING" ] && R "timing: $_secname $(up)"
 	return $_rc
 }
 
@@ -110,6 +110,27 @@ memory_blocks() {
 	done
 }
 
+# HugeTLB pools (global and per node) and the memmap counters of /proc/vmstat
+# (nr_memmap_pages / nr_memmap_boot_pages: 6.11+; HVO moves them)
+hugetlb_dump() {
+	for d in /sys/kernel/mm/hugepages/hugepages-*; do
+		[ -e "$d" ] || continue
+		_l=
+		for f in nr_hugepages free_hugepages surplus_hugepages resv_hugepages; do rd "$d/$f"; _l="$_l $f=$_v"; done
+		echo "global ${d##*/}$_l"
+	done
+	for d in /sys/devices/system/node/node*/hugepages/hugepages-*; do
+		[ -e "$d" ] || continue
+		_node=${d%/hugepages/*}
+		_l=
+		for f in nr_hugepages free_hugepages surplus_hugepages; do rd "$d/$f"; _l="$_l $f=$_v"; done
+		echo "${_node##*/} ${d##*/}$_l"
+	done
+	if [ -r /proc/sys/vm/hugetlb_optimize_vmemmap ]; then rd /proc/sys/vm/hugetlb_optimize_vmemmap; echo "hugetlb_optimize_vmemmap=$_v"; fi
+	grep -E '^(nr_memmap|htlb_|nr_hugetlb)' /proc/vmstat
+	return 0
+}
+
 zoneinfo() {
 	grep -E '^Node|^  pages free|^        (min|spanned|present|managed)|^  start_pfn|^  cma' /proc/zoneinfo
 }
@@ -129,6 +150,7 @@ snapshot() {
 	section daxctl-list daxctl list -RDM
 	section nd-sysfs nd_sysfs
 	section memory-blocks memory_blocks
+	section hugetlb hugetlb_dump
 	section vmemdump vmemdump_run
 	R "########## END SNAPSHOT $SNAP t=$(up) step_rc=$STEP_RC"
 }

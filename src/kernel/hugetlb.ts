@@ -36,6 +36,16 @@ export interface HvoState {
   splitMax: number[];
   /** 7.1: the shared per-zone, per-order tail pages allocated so far (zone ~ node here). */
   sharedTails: Set<string>;
+  /**
+   * Pages HVO handed to totalram_pages (MemTotal): freeing a boot (memblock, PageReserved)
+   * vmemmap page goes through free_bootmem_page() -> free_reserved_page(), which raises the
+   * managed count; freeing a buddy page does not. At least / at most: which folios reuse
+   * vmemmap pages an earlier restore (or a new head) took from the buddy allocator is not known.
+   */
+  gainMin: number[];
+  gainMax: number[];
+  /** At most this many buddy-allocated pages are mapped in the node's vmemmap by HVO (new heads, restores). */
+  buddyBacked: number[];
 }
 
 /** The huge page sizes the arch registers, in hstates[] order (x86: 1G first; arm64 hugetlbpage_init order). */
@@ -76,7 +86,8 @@ export function optimizablePages(k: Kernel, size: number): number {
 export function newHvoState(k: Kernel): HvoState {
   const n = k.s.nodes.length;
   const hstates = archHugePageSizes(k).map((size) => ({ size, pages: Array(n).fill(0), optimized: Array(n).fill(0) }));
-  return { hstates, freed: Array(n).fill(0), splitMin: Array(n).fill(0), splitMax: Array(n).fill(0), sharedTails: new Set() };
+  const z = () => Array<number>(n).fill(0);
+  return { hstates, freed: z(), splitMin: z(), splitMax: z(), sharedTails: new Set(), gainMin: z(), gainMax: z(), buddyBacked: z() };
 }
 
 function hstateOf(k: Kernel, size: number): Hstate | undefined {
@@ -131,6 +142,15 @@ function optimize(k: Kernel, h: Hstate, node: number, count: number): void {
   k.s.memmapRamPages[node] = (k.s.memmapRamPages[node] ?? 0) - net;
   buddy_free(k, node, net);
   h.optimized[node] = (h.optimized[node] ?? 0) + count;
+  // MemTotal: the pages unmapped from the vmemmap (6.6+: the old head too, a new head comes
+  // from the buddy allocator) raise managed pages when they are boot pages (free_vmemmap_page)
+  const newHead = k.profile.hvo === 'v6.6' || k.profile.hvo === 'v7.1';
+  const unmapped = count * (per + (newHead ? 1 : 0));
+  const gain = unmapped - Math.min(unmapped, hv.buddyBacked[node]!);
+  hv.gainMin[node]! += gain;
+  hv.gainMax[node]! += unmapped;
+  if (newHead) hv.buddyBacked[node]! += count;
+  k.s.nodes[node]!.managed += gain;
   // vmemmap PMDs split (one PTE table each, never undone): a folio with at least a PMD of
   // vmemmap owns its PMDs; smaller ones share a PMD with up to PMD_SIZE / vmemmap-size others.
   // At least: the live optimised folios packed; at most: every new folio in a fresh PMD, up
@@ -160,6 +180,7 @@ function restore(k: Kernel, h: Hstate, node: number): boolean {
   // 5.15/6.1/6.6: __GFP_THISNODE; 6.12+: any node (the model takes the folio's node)
   if (k.s.nodes[node]!.free < per || buddy_alloc(k, per, node, 1) === null) return false;
   k.s.hvo.freed[node]! -= per;
+  k.s.hvo.buddyBacked[node]! += per; // restored pages are buddy pages: freeing them again adds nothing to MemTotal
   k.s.memmapRamPages[node] = (k.s.memmapRamPages[node] ?? 0) + per;
   h.optimized[node]! -= 1;
   return true;

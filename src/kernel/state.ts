@@ -284,6 +284,7 @@ export class KState {
     c.hvo = {
       hstates: this.hvo.hstates.map((h) => ({ size: h.size, pages: [...h.pages], optimized: [...h.optimized] })),
       freed: [...this.hvo.freed], splitMin: [...this.hvo.splitMin], splitMax: [...this.hvo.splitMax], sharedTails: new Set(this.hvo.sharedTails),
+      gainMin: [...this.hvo.gainMin], gainMax: [...this.hvo.gainMax], buddyBacked: [...this.hvo.buddyBacked],
     };
     return c;
   }

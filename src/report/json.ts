@@ -56,6 +56,8 @@ export interface Report {
     vmemmapFreed: Record<string, number>;
     /** PTE tables that split vmemmap PMDs cost, by node: at least / at most (where the pages are is not modelled). */
     splitPteTables: Record<string, { min: number; max: number }>;
+    /** Bytes HVO added to MemTotal by freeing boot-time vmemmap pages, by node: at least / at most. */
+    memTotalGain: Record<string, { min: number; max: number }>;
   };
   warnings: string[];
   dmesg: string[];
@@ -99,11 +101,14 @@ function hugetlbReport(m: Machine): Report['hugetlb'] {
   const P = k.c.PAGE_SIZE;
   const split: Record<string, { min: number; max: number }> = {};
   hv.splitMax.forEach((mx, i) => { if (mx) split[i] = { min: hv.splitMin[i]!, max: mx }; });
+  const gain: Record<string, { min: number; max: number }> = {};
+  hv.gainMax.forEach((mx, i) => { if (mx) gain[i] = { min: hv.gainMin[i]! * P, max: mx * P }; });
   return {
     hvo: k.cmdline.hugetlbFreeVmemmap && hvoSupported(k),
     hstates: hv.hstates.map((h) => ({ size: h.size, pages: perNode(h.pages), optimized: perNode(h.optimized), vmemmapFreedPerPage: optimizablePages(k, h.size) * P })),
     vmemmapFreed: perNode(hv.freed, (x) => x * P),
     splitPteTables: split,
+    memTotalGain: gain,
   };
 }
 

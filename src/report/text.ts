@@ -75,7 +75,9 @@ export function textReport(m: Machine, rep: Report): string {
     out.push(...table(rows));
     for (const [n, b] of Object.entries(hp.vmemmapFreed)) {
       const sp = hp.splitPteTables[n];
+      const g = hp.memTotalGain[n];
       out.push(`  node ${n}: ${fmtSize(b)} of vmemmap given back${sp ? `; vmemmap PMD splits cost ${sp.min === sp.max ? sp.min : `${sp.min}..${sp.max}`} PTE table page(s) (where the buddy allocator put the pages decides)` : ''}`);
+      if (g) out.push(`    MemTotal +${g.min === g.max ? fmtSize(g.min) : `${fmtSize(g.min)}..${fmtSize(g.max)} (whether reused folios free boot or buddy vmemmap pages is not known)`}: freed boot-time vmemmap pages join the managed pages`);
     }
   }
   out.push('');

@@ -24,9 +24,11 @@ function fastState(k: Kernel): RefState {
     altmaps: [...k.s.altmaps.values()].map((x) => ({ id: x.id, alloc: x.alloc, align: x.align, free: x.free, reserve: x.reserve })),
     sections: { present: sc.present, early: sc.early, subsectionsActive: sc.subsectionsActive },
     nodeFree: k.s.nodes.map((n) => n.free),
+    nodeManaged: k.s.nodes.map((n) => n.managed),
     hugetlb: {
       pools: k.s.hvo.hstates.flatMap((h) => h.pages.map((c, nd) => (c ? `${h.size}:${nd}:${c}/${h.optimized[nd]}` : '')).filter(Boolean)),
       freed: k.s.nodes.map((_, i) => k.s.hvo.freed[i] ?? 0),
+      memTotalGain: k.s.nodes.map((_, i) => `${k.s.hvo.gainMin[i] ?? 0}..${k.s.hvo.gainMax[i] ?? 0}`),
     },
     selfHosting: [...k.s.blocks].reduce((t, b) => (b.v.vmemmapPages > 0 ? { blocks: t.blocks + b.end - b.start, vmemmapPages: t.vmemmapPages + (b.end - b.start) * b.v.vmemmapPages } : t), { blocks: 0, vmemmapPages: 0 }),
   };

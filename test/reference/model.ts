@@ -42,7 +42,8 @@ export interface RefState {
   /** Memory blocks hosting their own memmap, and their vmemmap pages in total. */
   selfHosting: { blocks: number; vmemmapPages: number };
   /** HugeTLB pools "size:node:pages/optimised" and the HVO net vmemmap pages freed per node. */
-  hugetlb: { pools: string[]; freed: number[] };
+  hugetlb: { pools: string[]; freed: number[]; memTotalGain: string[] };
+  nodeManaged: number[];
 }
 
 export interface RefReport {
@@ -625,7 +626,7 @@ export class Reference {
     for (const n of this.sc.nodes) this.nodes[n.id]!.free = Math.max(0, this.nodes[n.id]!.free - Math.floor(n.used / P));
     this.booted = true;
     this.hugeBoot(false);
-    for (const [size, pool] of this.hugePools) pool.pages.forEach((c: number, nd: number) => { for (let i = 0; i < c; i++) this.hvoOptimize(size, nd); });
+    for (const [size, pool] of this.hugePools) pool.pages.forEach((c: number, nd: number) => this.hvoOptimizeBatch(size, nd, c));
     for (const m of this.mem) this.iomemRam.push({ start: m.start, end: m.end });
     for (const d of this.sc.devices) this.iomemOther.push({ start: d.start, end: d.start + d.size });
     this.bs = this.a.policy.memoryBlockSize(this.maxPfn * P, 0).size;
@@ -673,10 +674,30 @@ export class Reference {
       }
     }
   }
-  hvoOptimize(size: number, nd: number) {
-    if (!this.hvo) return;
+  /** Optimise `count` new folios of one node together (one nr_hugepages write or the boot pool). */
+  hvoOptimizeBatch(size: number, nd: number, count: number) {
+    // MemTotal: each folio unmaps its vmemmap pages; at most `buddy` of all those (new heads,
+    // restores of earlier batches) are buddy pages, the others are boot pages -> managed
+    const newHead = this.p.hvo === 'v6.6' || this.p.hvo === 'v7.1';
+    let buddyLeft = this.hvoBuddy[nd] ?? 0;
+    for (let i = 0; i < count; i++) {
+      if (!this.hvoOptimize(size, nd)) return;
+      const unmapped = this.hvoPerFolio(size) + (newHead ? 1 : 0);
+      const fromBuddy = Math.min(unmapped, buddyLeft);
+      buddyLeft -= fromBuddy;
+      this.hvoGain[nd] = (this.hvoGain[nd] ?? { min: 0, max: 0 });
+      this.hvoGain[nd]!.min += unmapped - fromBuddy;
+      this.hvoGain[nd]!.max += unmapped;
+      this.nodes[nd]!.managed += unmapped - fromBuddy;
+    }
+    if (newHead) this.hvoBuddy[nd] = (this.hvoBuddy[nd] ?? 0) + count;
+  }
+  hvoGain: { min: number; max: number }[] = [];
+  hvoBuddy: number[] = [];
+  hvoOptimize(size: number, nd: number): boolean {
+    if (!this.hvo) return false;
     const per = this.hvoPerFolio(size);
-    if (!per) return;
+    if (!per) return false;
     let net = per;
     if (this.p.hvo === 'v7.1' && !this.tails.has(`${nd}:${size}`)) {
       if (this.nodes[nd]!.free >= 1 && !this.fault('buddy')) { this.tails.add(`${nd}:${size}`); net -= 1; }
@@ -685,6 +706,7 @@ export class Reference {
     this.memmapRam[nd] -= net;
     this.nodes[nd]!.free += net;
     this.hugePools.get(size)!.opt[nd]! += 1;
+    return true;
   }
   setHugepages(size: number, count: number, node: number | null): number {
     const pool = this.hugePools.get(size);
@@ -698,7 +720,7 @@ export class Reference {
       const nd = nodes[i % nodes.length]!;
       if (this.nodes[nd]!.free >= pp && !this.fault('buddy')) { this.nodes[nd]!.free -= pp; pool.pages[nd]! += 1; added[nd]++; stuck = 0; } else stuck++;
     }
-    added.forEach((c, nd) => { for (let i = 0; i < c; i++) this.hvoOptimize(size, nd); });
+    added.forEach((c, nd) => this.hvoOptimizeBatch(size, nd, c));
     while (total() > count) {
       const nd = nodes.reduce((b, x) => (pool.pages[x]! > pool.pages[b]! ? x : b), nodes[0]!);
       if (pool.pages[nd]! === 0) break;
@@ -707,6 +729,7 @@ export class Reference {
         if (this.nodes[nd]!.free < per || this.fault('buddy')) break;
         this.nodes[nd]!.free -= per;
         this.hvoFreed[nd]! -= per;
+        this.hvoBuddy[nd] = (this.hvoBuddy[nd] ?? 0) + per;
         this.memmapRam[nd] += per;
         pool.opt[nd]! -= 1;
       }
@@ -1116,9 +1139,11 @@ export class Reference {
       altmaps: [...this.altmaps.values()].filter((x) => x.self === undefined).map((x) => ({ id: x.id, alloc: x.alloc, align: x.align, free: x.free, reserve: x.reserve })),
       sections: { present: this.sections.size, early, subsectionsActive: this.subs.size },
       nodeFree: this.nodes.map((n) => n.free),
+      nodeManaged: this.nodes.map((n) => n.managed),
       hugetlb: {
         pools: [...this.hugePools].flatMap(([size, p]) => p.pages.map((c, nd) => (c ? `${size}:${nd}:${c}/${p.opt[nd]}` : '')).filter(Boolean)),
         freed: this.nodes.map((_, i) => this.hvoFreed[i] ?? 0),
+        memTotalGain: this.nodes.map((_, i) => `${this.hvoGain[i]?.min ?? 0}..${this.hvoGain[i]?.max ?? 0}`),
       },
       selfHosting: {
         blocks: [...this.blocks.values()].filter((b) => b.nrVmemmap > 0).length,
