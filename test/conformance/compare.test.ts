@@ -46,6 +46,26 @@ describe('conformance comparison', () => {
     r.steps.find((s) => s.index === step.index)!.dmesg.pmd.pop();
     expect(compareRecording(r, chain.scenarioText).differences.map((d) => d.id)).toEqual(['dmesg/pmd']);
   });
+  it('HugeTLB: sees pool sizes, vmemmap freed, split PTE tables, MemTotal and boot lines', () => {
+    const hvo = loadCases().find((c) => c.name === 'x86-612-hvo')!;
+    const cmp = (f: (r: Recording) => void) => {
+      const r = structuredClone(hvo.recording!) as Recording;
+      f(r);
+      return compareRecording(r, hvo.scenarioText).differences.map((d) => `${d.step} ${d.id}`);
+    };
+    expect(cmp(() => {})).toEqual([]);
+    expect(cmp((r) => { r.steps[1]!.hugetlb!.pools[0]!.nr = 199; })).toEqual(['2 hugetlb/pages/2M']);
+    // one vmemmap page fewer freed than 7 per huge page
+    expect(cmp((r) => { r.steps[1]!.hugetlb!.vmstat.nr_memmap_pages! += 1; })).toContain('2 hugetlb/vmemmapFreed');
+    // more split PMDs than the model allows (at most 15: one per vmemmap PMD of boot memory)
+    expect(cmp((r) => { r.steps[1]!.vmemmap.pageTables.pte!.tables = 20; })).toContain('2 hugetlb/splitPteTables');
+    // MemTotal: +6400 KiB exactly after the first round (8 boot pages per 2 MiB page on 6.12)
+    expect(cmp((r) => { r.steps[1]!.memory.memTotalKiB! -= 800; })).toEqual(['2 memtotal/delta']);
+    // after a restore and a refill, anything in 6400..12800 KiB is right; beyond is not
+    expect(cmp((r) => { r.steps[3]!.memory.memTotalKiB! -= 6000; })).toEqual([]);
+    expect(cmp((r) => { r.steps[3]!.memory.memTotalKiB! += 4; })).toEqual(['4 memtotal/delta']);
+    expect(cmp((r) => { r.boot.hugetlbLines = r.boot.hugetlbLines!.map((l) => l.replace('28 KiB', '24 KiB')); })).toEqual(['1 dmesg/hugetlb']);
+  });
   it('uses the profile of the recorded release', () => {
     const ids = ['v6.1', 'v6.1.y', 'v6.12'];
     expect(profileForRelease('6.12.117', ids)).toBe('v6.12');
