@@ -44,7 +44,7 @@ export interface HvoState {
    */
   gainMin: number[];
   gainMax: number[];
-  /** At most this many buddy-allocated pages are mapped in the node's vmemmap by HVO (new heads, restores). */
+  /** At most this many buddy pages that HVO could unmap again are mapped in the node's vmemmap (restored folios' pages). */
   buddyBacked: number[];
 }
 
@@ -124,32 +124,47 @@ export function hugetlb_vmemmap_init_515(k: Kernel): void {
  * new head allocated (kept old head if that fails: V-1 either way), 7.1 V freed, a head and
  * (once per zone and order) a shared tail allocated. Split PTE tables as a range.
  */
-function optimize(k: Kernel, h: Hstate, node: number, count: number): void {
+function optimize(k: Kernel, h: Hstate, node: number, count: number, preinit = false): void {
   if (!k.cmdline.hugetlbFreeVmemmap) return;
-  const per = optimizablePages(k, h.size);
-  if (per === 0 || count === 0) return;
-  const hv = k.s.hvo;
-  let net = per * count;
+  if (optimizablePages(k, h.size) === 0 || count === 0) return;
+  // 7.1: the first folio of a zone and order allocates the shared tail page; until one
+  // succeeds, each folio tries again (folio by folio; at most a fault or two before it does)
   if (k.profile.hvo === 'v7.1') {
     const key = `${node}:${h.size}`;
-    if (!hv.sharedTails.has(key) && k.s.nodes[node]!.free >= 1 && buddy_alloc(k, 1, node, 1) !== null) {
-      hv.sharedTails.add(key);
-      net -= 1;
-      buddy_free(k, node, 1); // counted in net below
+    while (count > 0 && !k.s.hvo.sharedTails.has(key)) {
+      const got = k.s.nodes[node]!.free >= 1 && buddy_alloc(k, 1, node, 1) !== null;
+      if (got) {
+        k.s.hvo.sharedTails.add(key);
+        buddy_free(k, node, 1); // counted in optimizeFolios' net
+      }
+      optimizeFolios(k, h, node, 1, preinit, got ? 1 : 0);
+      count--;
     }
   }
+  if (count > 0) optimizeFolios(k, h, node, count, preinit, 0);
+}
+
+/** `count` folios optimised together; `tails` shared tail pages (7.1) allocated with them. */
+function optimizeFolios(k: Kernel, h: Hstate, node: number, count: number, preinit: boolean, tails: number): void {
+  const per = optimizablePages(k, h.size);
+  const hv = k.s.hvo;
+  const net = per * count - tails;
+  // vmemmap_get_tail(): at boot (pre-HVO) the shared tail comes from memblock
+  const tailFromMemblock = preinit ? tails : 0;
   hv.freed[node] = (hv.freed[node] ?? 0) + net;
   k.s.memmapRamPages[node] = (k.s.memmapRamPages[node] ?? 0) - net;
   buddy_free(k, node, net);
   h.optimized[node] = (h.optimized[node] ?? 0) + count;
   // MemTotal: the pages unmapped from the vmemmap (6.6+: the old head too, a new head comes
   // from the buddy allocator) raise managed pages when they are boot pages (free_vmemmap_page)
-  const newHead = k.profile.hvo === 'v6.6' || k.profile.hvo === 'v7.1';
-  const unmapped = count * (per + (newHead ? 1 : 0));
+  // Pre-HVO (6.18+): the full vmemmap is never allocated; the head page and the PTE tables
+  // (one per 2 MiB of vmemmap) come from memblock, so MemTotal gains V - 1 - tables per page
+  const vmBytes = vmemmapPages(k, h.size) * k.c.PAGE_SIZE;
+  const newHead = !preinit && (k.profile.hvo === 'v6.6' || k.profile.hvo === 'v7.1');
+  const unmapped = preinit ? count * (per - vmBytes / k.c.PMD_SIZE) - tailFromMemblock : count * (per + (newHead ? 1 : 0));
   const gain = unmapped - Math.min(unmapped, hv.buddyBacked[node]!);
   hv.gainMin[node]! += gain;
   hv.gainMax[node]! += unmapped;
-  if (newHead) hv.buddyBacked[node]! += count;
   k.s.nodes[node]!.managed += gain;
   // vmemmap PMDs split (one PTE table each, never undone): a folio with at least a PMD of
   // vmemmap owns its PMDs; smaller ones share a PMD with up to PMD_SIZE / vmemmap-size others.
@@ -180,7 +195,11 @@ function restore(k: Kernel, h: Hstate, node: number): boolean {
   // 5.15/6.1/6.6: __GFP_THISNODE; 6.12+: any node (the model takes the folio's node)
   if (k.s.nodes[node]!.free < per || buddy_alloc(k, per, node, 1) === null) return false;
   k.s.hvo.freed[node]! -= per;
-  k.s.hvo.buddyBacked[node]! += per; // restored pages are buddy pages: freeing them again adds nothing to MemTotal
+  // the restored pages (and, 6.6+, the head allocated at optimisation) are buddy pages: once
+  // this folio's memory is reused, freeing them again adds nothing to MemTotal. (Buddy pages
+  // in the vmemmap of a folio that is still optimised cannot be freed by HVO, so they do not count.)
+  const head = k.profile.hvo === 'v6.6' || k.profile.hvo === 'v7.1' ? 1 : 0;
+  k.s.hvo.buddyBacked[node]! += per + head;
   k.s.memmapRamPages[node] = (k.s.memmapRamPages[node] ?? 0) + per;
   h.optimized[node]! -= 1;
   return true;
@@ -248,7 +267,19 @@ export function hugetlb_check_params(k: Kernel): void {
 
 /** After the page allocator is up (gather_bootmem_prealloc / hugetlb_init): optimise the boot pools. */
 export function hugetlb_boot_optimize(k: Kernel): void {
-  for (const h of k.s.hvo.hstates) h.pages.forEach((n, node) => optimize(k, h, node, n));
+  for (const h of k.s.hvo.hstates) h.pages.forEach((n, node) => optimize(k, h, node, n, preinitApplies(k, h.size)));
+}
+
+/**
+ * Whether boot pages of this size get pre-HVO (vmemmap_should_optimize_bootmem_page, 6.18+):
+ * x86_64 (ARCH_WANT_HUGETLB_VMEMMAP_PREINIT), pages from memblock before sparse_init
+ * (gigantic ones), section-aligned and covering whole vmemmap PMDs: 1 GiB pages, never 2 MiB.
+ */
+function preinitApplies(k: Kernel, size: number): boolean {
+  if (!k.profile.hvoPreinit || k.arch.cfg.arch !== 'x86_64') return false;
+  const pmdSpan = (k.c.PMD_SIZE / k.c.STRUCT_PAGE) * k.c.PAGE_SIZE; // memory one vmemmap PMD describes
+  const section = 2 ** k.arch.cfg.SECTION_SIZE_BITS;
+  return size % pmdSpan === 0 && size % section === 0 && size / k.c.PAGE_SIZE > 2 ** maxOrder(k);
 }
 
 /** MAX_PAGE_ORDER: 10, arm64 16K 11, 64K 13. */

@@ -19,6 +19,7 @@ export const v7_1: KernelProfile = {
 export const v6_12: KernelProfile = {
   ...v6_18,
   kmemTruncatedWarning: false, // new in 6.18
+  hvoPreinit: false, // pre-HVO at sparse_init is new in 6.18
   kstrtobool: 'tf', // e/E/d/D arrived after 6.12
   hvoParam: 'bool', // core_param(hugetlb_free_vmemmap, ..., bool, 0)
   id: 'v6.12',

@@ -72,6 +72,13 @@ export interface KernelProfile {
    * 'v7.1' maps the tails to one shared tail page per zone and order.
    */
   hvo: 'none' | 'v5.15' | 'v6.1' | 'v6.6' | 'v7.1';
+  /**
+   * Pre-HVO at sparse_init (6.18+, CONFIG_SPARSEMEM_VMEMMAP_PREINIT, x86_64): boot-time pages
+   * whose memmap covers whole vmemmap PMDs (1 GiB) get an optimised vmemmap from the start
+   * (vmemmap_populate_hvo: a head page and the PTE tables from memblock; 7.1 also the zone's
+   * shared tail), so the full vmemmap is never allocated (mm/hugetlb_vmemmap.c:hugetlb_vmemmap_init_early).
+   */
+  hvoPreinit: boolean;
   /** arm64 selects HVO (6.1.0-rc7 only; gone in 6.1.20 and later). x86_64 always has it when hvo != none. */
   hvoArm64: boolean;
   /** hugetlb_free_vmemmap=: 'onoff' exactly on/off (5.15), 'bool' param_set_bool (6.1-6.12: no value = on), 'kstrtobool' early_param (6.18+). */

@@ -30,6 +30,7 @@ export const v6_18: KernelProfile = {
   daxVmemmapDedup: 'v6.6', // vmemmap_can_optimize()
   hvo: 'v6.6', // new head page, tails read-only to it
   hvoArm64: false,
+  hvoPreinit: true, // hugetlb_vmemmap_init_early(), new in 6.18
   hvoParam: 'kstrtobool', // early_param since 6.18 (pre-HVO at sparse_init needs it)
   hugetlbReport: 'v6.1',
   hugepagesNodeSyntax: true,

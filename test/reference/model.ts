@@ -626,7 +626,7 @@ export class Reference {
     for (const n of this.sc.nodes) this.nodes[n.id]!.free = Math.max(0, this.nodes[n.id]!.free - Math.floor(n.used / P));
     this.booted = true;
     this.hugeBoot(false);
-    for (const [size, pool] of this.hugePools) pool.pages.forEach((c: number, nd: number) => this.hvoOptimizeBatch(size, nd, c));
+    for (const [size, pool] of this.hugePools) pool.pages.forEach((c: number, nd: number) => this.hvoOptimizeBatch(size, nd, c, true));
     for (const m of this.mem) this.iomemRam.push({ start: m.start, end: m.end });
     for (const d of this.sc.devices) this.iomemOther.push({ start: d.start, end: d.start + d.size });
     this.bs = this.a.policy.memoryBlockSize(this.maxPfn * P, 0).size;
@@ -675,14 +675,28 @@ export class Reference {
     }
   }
   /** Optimise `count` new folios of one node together (one nr_hugepages write or the boot pool). */
-  hvoOptimizeBatch(size: number, nd: number, count: number) {
-    // MemTotal: each folio unmaps its vmemmap pages; at most `buddy` of all those (new heads,
-    // restores of earlier batches) are buddy pages, the others are boot pages -> managed
-    const newHead = this.p.hvo === 'v6.6' || this.p.hvo === 'v7.1';
+  hvoOptimizeBatch(size: number, nd: number, count: number, boot = false) {
+    // 7.1: folios go one at a time until the shared tail page exists, then the rest together
+    if (this.p.hvo === 'v7.1' && this.hvo && this.hvoPerFolio(size) > 0) {
+      while (count > 0 && !this.tails.has(`${nd}:${size}`)) { this.hvoOptimizeGroup(size, nd, 1, boot); count--; }
+    }
+    if (count > 0) this.hvoOptimizeGroup(size, nd, count, boot);
+  }
+  hvoOptimizeGroup(size: number, nd: number, count: number, boot: boolean) {
+    // MemTotal: each folio unmaps its vmemmap pages; at most `buddy` of all those (the pages
+    // of folios restored earlier, head included) are buddy pages, the others are boot pages -> managed.
+    // 6.18+ x86 boot 1 GiB pages (pre-HVO): never allocated but the head and the PTE tables
+    const vmPages = ((size / this.P) * this.c.STRUCT_PAGE) / this.P;
+    const pmdSpan = (this.PMD / this.c.STRUCT_PAGE) * this.P;
+    const maxOrder = this.P === 16384 ? 11 : this.P === 65536 ? 13 : 10;
+    const preinit = boot && this.p.hvoPreinit && this.a.cfg.arch === 'x86_64' && size % pmdSpan === 0 && size % 2 ** this.a.cfg.SECTION_SIZE_BITS === 0 && size / this.P > 2 ** maxOrder;
+    const newHead = !preinit && (this.p.hvo === 'v6.6' || this.p.hvo === 'v7.1');
     let buddyLeft = this.hvoBuddy[nd] ?? 0;
     for (let i = 0; i < count; i++) {
+      const hadTail = this.tails.has(`${nd}:${size}`);
       if (!this.hvoOptimize(size, nd)) return;
-      const unmapped = this.hvoPerFolio(size) + (newHead ? 1 : 0);
+      const tail = preinit && !hadTail && this.tails.has(`${nd}:${size}`) ? 1 : 0;
+      const unmapped = preinit ? this.hvoPerFolio(size) - (vmPages * this.P) / this.PMD - tail : this.hvoPerFolio(size) + (newHead ? 1 : 0);
       const fromBuddy = Math.min(unmapped, buddyLeft);
       buddyLeft -= fromBuddy;
       this.hvoGain[nd] = (this.hvoGain[nd] ?? { min: 0, max: 0 });
@@ -690,7 +704,6 @@ export class Reference {
       this.hvoGain[nd]!.max += unmapped;
       this.nodes[nd]!.managed += unmapped - fromBuddy;
     }
-    if (newHead) this.hvoBuddy[nd] = (this.hvoBuddy[nd] ?? 0) + count;
   }
   hvoGain: { min: number; max: number }[] = [];
   hvoBuddy: number[] = [];
@@ -729,7 +742,7 @@ export class Reference {
         if (this.nodes[nd]!.free < per || this.fault('buddy')) break;
         this.nodes[nd]!.free -= per;
         this.hvoFreed[nd]! -= per;
-        this.hvoBuddy[nd] = (this.hvoBuddy[nd] ?? 0) + per;
+        this.hvoBuddy[nd] = (this.hvoBuddy[nd] ?? 0) + per + (this.p.hvo === 'v6.6' || this.p.hvo === 'v7.1' ? 1 : 0);
         this.memmapRam[nd] += per;
         pool.opt[nd]! -= 1;
       }
