@@ -155,6 +155,9 @@ describe('HVO per version', () => {
     expect(run(box('v6.1.y', 'hugetlb_free_vmemmap=on', steps)).report.hugetlb.memTotalGain).toEqual({ 0: { min: 5600 * KiB, max: 11200 * KiB } });
     // 6.12: 200 new heads + 1400 restored pages may all be among the 1600 pages unmapped again
     expect(run(box('v6.12', 'hugetlb_free_vmemmap=on', steps)).report.hugetlb.memTotalGain).toEqual({ 0: { min: 6400 * KiB, max: 12800 * KiB } });
+    // an expect step cannot pin a range to one number
+    const r = run(box('v6.12', 'hugetlb_free_vmemmap=on', `${steps}\n  - expect: { step: 4, hugetlb: { memTotalGain: { "0": ${6400 * KiB} } } }`));
+    expect(stepOf(r, 5).failedExpectations).toEqual([`hugetlb.memTotalGain.0 is a range, ${6400 * KiB}..${12800 * KiB}, expected exactly ${6400 * KiB}`]);
   });
 
   it('no such size: the sysfs file does not exist', () => {

@@ -96,6 +96,7 @@ const ExpectStep = z.strictObject({
   hugetlb: z.strictObject({
     vmemmapFreed: z.record(z.string(), z.number()).optional().describe('HVO: net vmemmap bytes given back, by node'),
     pages: z.record(z.string(), z.number()).optional().describe('pool size by huge page size in bytes, all nodes'),
+    memTotalGain: z.record(z.string(), z.number()).optional().describe('HVO: bytes added to MemTotal by freeing boot vmemmap pages, by node (must be exact, not a range)'),
   }).optional(),
   violations: z.number().int().min(0).optional(),
 });

@@ -10,7 +10,7 @@ export function checkExpect(m: Machine, st: ScenarioStep, results: StepResult[])
     namespace?: { name?: string; size?: number; dataOffset?: number };
     memmapBacking?: { ram?: Record<string, number>; altmap?: Record<string, number>; self?: Record<string, number>; dedup?: Record<string, number> };
     blocks?: { online?: number; offline?: number; selfHosting?: number; vmemmapPages?: number };
-    hugetlb?: { vmemmapFreed?: Record<string, number>; pages?: Record<string, number> };
+    hugetlb?: { vmemmapFreed?: Record<string, number>; pages?: Record<string, number>; memTotalGain?: Record<string, number> };
     violations?: number;
   };
   const out: string[] = [];
@@ -62,6 +62,13 @@ export function checkExpect(m: Machine, st: ScenarioStep, results: StepResult[])
     for (const [node, want] of Object.entries(a.hugetlb.vmemmapFreed ?? {})) {
       const got = (m.k.s.hvo.freed[Number(node)] ?? 0) * P;
       if (got !== want) out.push(`hugetlb.vmemmapFreed.${node} is ${got}, expected ${want}`);
+    }
+    for (const [node, want] of Object.entries(a.hugetlb.memTotalGain ?? {})) {
+      const hv = m.k.s.hvo;
+      const lo = (hv.gainMin[Number(node)] ?? 0) * P;
+      const hi = (hv.gainMax[Number(node)] ?? 0) * P;
+      if (lo !== hi) out.push(`hugetlb.memTotalGain.${node} is a range, ${lo}..${hi}, expected exactly ${want}`);
+      else if (lo !== want) out.push(`hugetlb.memTotalGain.${node} is ${lo}, expected ${want}`);
     }
     for (const [size, want] of Object.entries(a.hugetlb.pages ?? {})) {
       const h = m.k.s.hvo.hstates.find((x) => x.size === Number(size));
