@@ -110,6 +110,16 @@ describe('vmemmap_populate: arm64', () => {
     expect(r.report.altmaps[0]).toMatchObject({ alloc: 4096, align: 510, free: 4606 });
     expect(r.report.dmesg).toContain('failed to free all reserved pages');
     expect(r.report.invariants.violations.map((v) => v.invariant)).toEqual(['kernel-anomaly']);
+    // the driver core's line, as Debian 6.12.117 printed it (conformance case arm64-4k-subsection)
+    expect(r.report.dmesg).toContain('nd_pmem pfn0.0: probe with driver nd_pmem failed with error -12');
+  });
+
+  /* Before 6.9 really_probe() said it with pr_warn and without the device prefix. */
+  it('the probe failure line before 6.9', () => {
+    const sc = pmem('arm64', '{ pageSize: 4K, vaBits: 48 }', '0x1000000000', '1040M', '{ device: pmem0, mode: fsdax, map: dev }');
+    const r = run(sc.replace('arch: arm64', 'arch: arm64\nkernel: v6.6'));
+    expect(r.report.dmesg).toContain('nd_pmem: probe of pfn0.0 failed with error -12');
+    expect(r.report.dmesg.some((l) => l.includes('probe with driver'))).toBe(false);
   });
 
   /* The same device on x86 comes up: the tail's memmap comes from RAM. */

@@ -11,6 +11,7 @@
 import { fmtSizeKernel } from '../util/units.js';
 import { add_memory, remove_memory } from './memory_hotplug.js';
 import { memremap_pages, memunmap_pages, type DevPagemap } from './memremap.js';
+import { probeFailure } from './driver_core.js';
 import { KERN_INFO, KERN_WARNING, printk, pr_err } from './printk.js';
 import { EINVAL, type Kernel } from './state.js';
 
@@ -45,7 +46,8 @@ export interface DevDax {
 export function dev_dax_probe(k: Kernel, dd: DevDax, pgmap: DevPagemap): number {
   const err = memremap_pages(k, pgmap, dd.node);
   if (err !== 0) {
-    printk(k, 3, 'drivers/base/dd.c:really_probe', '%s', [`dax_pmem ${dd.name}: probe with driver device_dax failed with error ${err}\n`]);
+    const msg = probeFailure(k.profile, 'device_dax', dd.name, err);
+    if (msg) printk(k, msg.level, msg.site, msg.fmt, msg.args);
     return err;
   }
   dd.pgmap = pgmap;

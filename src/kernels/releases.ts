@@ -30,6 +30,7 @@ export const v6_12: KernelProfile = {
 
 export const v6_6: KernelProfile = {
   ...v6_12,
+  probeFailMsg: 'v5.6', // pr_warn("%s: probe of %s failed with error %d") until 6.8 (checked in 6.8.0 and 6.9.0)
   id: 'v6.6',
   title: 'Linux 6.6',
   provenance: 'linux 6.6.9 (mihaelbh/adding-new-sched-policy-to-linux-6.6.9 @ b0e4488ba24c)',

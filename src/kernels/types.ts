@@ -37,6 +37,14 @@ export interface KernelProfile {
   /** __func__ of the sub-section map debug line: subsection_map_init, sparse_init_subsection_map (7.1). */
   subsectionDebugFunc: string;
 
+  // ---- drivers/base/dd.c ----
+  /**
+   * A failed driver probe (really_probe / call_driver_probe): 'v5.6' pr_warn("%s: probe of %s
+   * failed with error %d") up to 6.8; 'v6.9' dev_err(dev, "probe with driver %s failed with
+   * error %d"), prefixed with the driver and device names. -ENODEV/-ENXIO print only at debug level.
+   */
+  probeFailMsg: 'v5.6' | 'v6.9';
+
   // ---- mm/memory_hotplug.c ----
   /** The misalignment WARN, rendered with the function name ("#%lx" typo until v6.6). */
   misalignedFmt: string;

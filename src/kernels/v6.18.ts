@@ -31,6 +31,7 @@ export const v6_18: KernelProfile = {
   hvo: 'v6.6', // new head page, tails read-only to it
   hvoArm64: false,
   hvoPreinit: true, // hugetlb_vmemmap_init_early(), new in 6.18
+  probeFailMsg: 'v6.9', // call_driver_probe() dev_err since 6.9 (6.8.0 still pr_warn)
   hvoParam: 'kstrtobool', // early_param since 6.18 (pre-HVO at sparse_init needs it)
   hugetlbReport: 'v6.1',
   hugepagesNodeSyntax: true,

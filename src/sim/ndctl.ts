@@ -12,6 +12,7 @@ import { alignDown, alignUp, isPow2, MiB } from '../util/bits.js';
 import { kfmt } from '../util/kfmt.js';
 import { shortSize } from '../util/units.js';
 import { memremap_pages, memunmap_pages, type DevPagemap } from '../kernel/memremap.js';
+import { probeFailure } from '../kernel/driver_core.js';
 import { __nvdimm_setup_pfn, nd_pfn_default_alignment, nd_pfn_init, nd_pfn_supported_alignments } from '../kernel/nvdimm/pfn_devs.js';
 import { KERN_ERR, KERN_INFO, printk } from '../kernel/printk.js';
 import { EINVAL, ENODEV, ENOSPC, ENXIO, type Kernel } from '../kernel/state.js';
@@ -206,8 +207,8 @@ export function planNamespace(a0: ArchConfig, prof: KernelProfile, r: Region, a:
 }
 
 /** The probe-failure messages and ndctl's report of a failed enable. */
-export function enableFailure(plan: NamespacePlan, errno: number): { kmsg: KMsg | null; messages: string[] } {
-  const kmsg = errno !== ENXIO ? { level: KERN_ERR, site: 'drivers/base/dd.c:really_probe', fmt: '%s', args: [`${plan.devPrefix}probe with driver ${plan.driver} failed with error ${errno}\n`] } : null;
+export function enableFailure(profile: KernelProfile, plan: NamespacePlan, errno: number): { kmsg: KMsg | null; messages: string[] } {
+  const kmsg = probeFailure(profile, plan.driver!, plan.pfnDev!, errno);
   const mode = plan.ns!.mode;
   return { kmsg, messages: [`libndctl: ndctl_${mode === 'devdax' ? 'dax' : 'pfn'}_enable: ${plan.pfnDev}: failed to enable`, `  Error: ${plan.ns!.name}: failed to enable`, `failed to create namespace: No such device or address`] };
 }
@@ -217,7 +218,7 @@ export function createNamespace(k: Kernel, r: Region, a: CreateArgs): NdctlResul
   const plan = planNamespace(k.arch.cfg, k.profile, r, a);
   for (const m of plan.kmsgs) printk(k, m.level, m.site, m.fmt, m.args);
   const fail = (errno: number): NdctlResult => {
-    const f = enableFailure(plan, errno);
+    const f = enableFailure(k.profile, plan, errno);
     if (f.kmsg) printk(k, f.kmsg.level, f.kmsg.site, f.kmsg.fmt, f.kmsg.args);
     return { errno, messages: f.messages };
   };
