@@ -6,7 +6,7 @@
  * comparison later runs the model's own parser. Only what QEMU can express is accepted:
  * boot RAM size and NUMA nodes, NVDIMMs (label-less), the x86 paging mode, the kernel command
  * line, and the steps create-namespace, destroy-namespace, hot-add, hot-remove (an ACPI eject),
- * online, offline, reconfigure-device (daxctl, kmem), hugepages (nr_hugepages). Everything else
+ * online, offline, reconfigure-device (daxctl: system-ram / devdax), hugepages (nr_hugepages). Everything else
  * is refused with a reason.
  */
 import { parse as parseYaml } from 'yaml';
@@ -276,12 +276,18 @@ export function planScenario(text: string, opts: { kernel?: KernelEntry } = {}):
         const dax = a.dax !== undefined ? String(a.dax) : ns ? ns.replace(/^namespace/, 'dax') : null;
         if (!dax) throw new PlanError(`${where}: needs device (an nvdimm) or dax (daxR.N)`);
         const mode = String(a.mode ?? 'system-ram');
-        if (mode !== 'system-ram') throw new PlanError(`${where}.mode: only system-ram`);
+        if (mode !== 'system-ram' && mode !== 'devdax') throw new PlanError(`${where}.mode: system-ram or devdax`);
+        const online = String(a.online ?? 'movable');
+        if (mode === 'devdax') {
+          // back to device_dax: daxctl refuses while blocks are online, -f offlines them first
+          script.push(`cmd daxctl reconfigure-device --mode=devdax${a.force ? ' -f' : ''} ${dax}`);
+          label = `reconfigure-device ${dax} devdax${a.force ? ' -f' : ''}`;
+          break;
+        }
         // conformance.md: daxctl refuses while the kernel auto-onlines; the scenario's
         // memhp_default_state decides that, so the write below only restates "offline"
         if (memhpDefaultState(cmdline) === 'offline') script.push(`sh_cmd 'echo offline > /sys/devices/system/memory/auto_online_blocks'`);
         if (a.memmapOnMemory !== undefined) script.push(`sh_cmd 'echo ${a.memmapOnMemory ? 1 : 0} > /sys/bus/dax/devices/${dax}/memmap_on_memory'`);
-        const online = String(a.online ?? 'movable');
         const flags = (online === 'none' ? ' --no-online' : online === 'normal' ? ' --no-movable' : '') + (a.force ? ' -f' : '');
         script.push(`cmd daxctl reconfigure-device --mode=system-ram${flags} ${dax}`);
         label = `reconfigure-device ${dax} ${mode}${a.memmapOnMemory ? ' memmap_on_memory' : ''}${online !== 'movable' ? ' online=' + online : ''}`;

@@ -100,3 +100,34 @@ describe('daxctl reconfigure-device --mode=system-ram', () => {
     expect(r.report.memory.blocks.filter((b) => !b.boot)).toHaveLength(1); // still there
   });
 });
+
+describe('daxctl reconfigure-device --mode=devdax', () => {
+  const ram = '  - create-namespace: { device: pmem0, mode: devdax, map: dev, align: 2M }\n  - reconfigure-device: { device: pmem0, mode: system-ram }\n';
+
+  /* Recorded on Debian 6.12.117 and 6.1.192 (conformance cases x86-*-kmem-back): refused
+   * while the blocks are online; -f offlines them, kmem lets go and device_dax maps the
+   * memmap from the same altmap again: alloc from 0, the 510 pages of padding still counted. */
+  it('refuses while the memory is online; -f offlines it and device_dax maps the memmap on the device again', () => {
+    const r = run(box('v6.12', PMEM, ram + '  - reconfigure-device: { device: pmem0, mode: devdax }\n  - reconfigure-device: { device: pmem0, mode: devdax, force: true }'));
+    expect(stepOf(r, 4)).toMatchObject({ ok: false, errno: 'EBUSY', messages: ['error reconfiguring devices: Device or resource busy', 'reconfigured 0 devices'] });
+    expect(stepOf(r, 5).ok).toBe(true);
+    expect(r.report.memmapBacking.altmap).toEqual({ 'namespace0.0': 64 * M });
+    expect(r.report.altmaps[0]).toMatchObject({ alloc: 16384, align: 510 });
+    expect(r.report.memory.blocks.filter((b) => !b.boot)).toEqual([]);
+    expect(r.report.dmesg.filter((l) => l.startsWith('Offlined Pages'))).toHaveLength(31);
+    expect(r.report.invariants.violations).toEqual([]);
+  });
+
+  it('already in devdax mode: daxctl says so and counts it', () => {
+    const r = run(box('v6.18', PMEM, '  - create-namespace: { device: pmem0, mode: devdax, map: mem }\n  - reconfigure-device: { device: pmem0, mode: devdax }'));
+    expect(stepOf(r, 3)).toMatchObject({ ok: true, messages: ['dax0.0 was already in devdax mode', 'reconfigured 1 device'] });
+  });
+
+  it('hmem back to devdax: device_dax registers compound pages (6.6+ dedup on x86)', () => {
+    const r = run(box('v6.18', HMEM, '  - reconfigure-device: { device: hbm0, mode: devdax }'));
+    expect(stepOf(r, 2).ok).toBe(true); // kmem bound at boot, blocks offline: nothing to refuse
+    expect(r.report.memory.blocks.filter((b) => !b.boot)).toEqual([]);
+    expect(r.report.memmapBacking.dedup).toEqual({ 'dax0.0': 48 * M });
+    expect(r.report.invariants.violations).toEqual([]);
+  });
+});

@@ -32,6 +32,11 @@ export interface DevDax {
   driver: 'device_dax' | 'kmem' | null;
   /** device_dax: the pgmap it registered (pmem devices bring their own, with the altmap). */
   pgmap: DevPagemap | null;
+  /**
+   * pmem: the pgmap dax_pmem made for the device (dev_dax->pgmap, with the altmap), which
+   * every device_dax bind registers again; null for hmem/cxl (device_dax builds one per bind).
+   */
+  staticPgmap: DevPagemap | null;
   /** kmem: the ranges it added. */
   kmemRanges: { start: number; end: number }[];
   /** kmem ranges that could not be removed on unbind ("until the next reboot"). */

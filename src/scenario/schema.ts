@@ -40,10 +40,10 @@ const DestroyStep = z.strictObject({
 const ReconfigureStep = z.strictObject({
   device: z.string().describe('An hmem or cxl device, or an nvdimm device (then its devdax namespace)'),
   namespace: z.string().optional().describe('nvdimm: namespaceR.N; default: the last devdax namespace created on the device'),
-  mode: z.literal('system-ram').describe('daxctl reconfigure-device --mode=system-ram: unbind device_dax, bind kmem'),
+  mode: z.enum(['system-ram', 'devdax']).describe('daxctl reconfigure-device --mode=system-ram: unbind device_dax, bind kmem; --mode=devdax: back (offline first, or force to let daxctl offline)'),
   memmapOnMemory: z.boolean().optional().describe('write the dax device memmap_on_memory attribute first (6.12+; needs memory_hotplug.memmap_on_memory)'),
   online: z.enum(['movable', 'normal', 'none']).default('movable').describe('how daxctl onlines the new memory blocks: movable (default), normal (--no-movable) or none (--no-online)'),
-  force: z.boolean().default(false).describe('-f: go on although the kernel auto-onlines hot-added memory'),
+  force: z.boolean().default(false).describe('-f: system-ram: go on although the kernel auto-onlines hot-added memory; devdax: offline the memory blocks first'),
 });
 
 const HugepagesStep = z.strictObject({

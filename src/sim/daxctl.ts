@@ -1,5 +1,5 @@
 /**
- * Dax devices and `daxctl reconfigure-device --mode=system-ram` (ndctl v76-v81
+ * Dax devices and `daxctl reconfigure-device --mode=system-ram|devdax` (ndctl v76-v81
  * daxctl/device.c), on top of the kernel's device_dax and kmem drivers (src/kernel/dax.ts).
  *
  *  - hmem ("soft reserved", EFI_MEMORY_SP) and cxl devices get a dax region with PMD_SIZE
@@ -12,14 +12,14 @@
  * nvdimm regions, hmem and cxl and numbers them in probe order).
  */
 import { dev_dax_kmem_probe, dev_dax_kmem_remove, dev_dax_probe, dev_dax_remove, type DevDax } from '../kernel/dax.js';
-import { mhp_supports_memmap_on_memory, online_blocks } from '../kernel/memory_hotplug.js';
+import { mhp_supports_memmap_on_memory, offline_blocks, online_blocks } from '../kernel/memory_hotplug.js';
 import { printk, KERN_INFO } from '../kernel/printk.js';
 import { EBUSY, ENODEV, ENOENT, EOPNOTSUPP, type Kernel } from '../kernel/state.js';
 import { orderBase2 } from '../util/bits.js';
 import type { Namespace } from './ndctl.js';
 
 export interface ReconfigureArgs {
-  mode: 'system-ram';
+  mode: 'system-ram' | 'devdax';
   memmapOnMemory?: boolean;
   online: 'movable' | 'normal' | 'none';
   force: boolean;
@@ -41,7 +41,7 @@ export function probeSoftReserved(k: Kernel, d: { name: string; type: 'hmem' | '
   const dd: DevDax = {
     name: `dax${index}.0`, start: d.start, end: d.start + d.size, node: d.node, align,
     memmapOnMemory: d.type === 'cxl' && k.profile.daxMemmapOnMemory,
-    driver: null, pgmap: null, kmemRanges: [], leaked: [], source: d.type, owner: d.name,
+    driver: null, pgmap: null, staticPgmap: null, kmemRanges: [], leaked: [], source: d.type, owner: d.name,
   };
   if (k.profile.hmemKmemDefault) dev_dax_kmem_probe(k, dd);
   else dev_dax_probe(k, dd, devicePgmap(k, dd));
@@ -63,7 +63,7 @@ export function namespaceDax(ns: Namespace, node: number): DevDax {
   const pg = ns.pgmap!;
   return {
     name: ns.dev, start: ns.start + ns.dataOffset, end: pg.end + 1, node, align: ns.align,
-    memmapOnMemory: false, driver: 'device_dax', pgmap: pg, kmemRanges: [], leaked: [], source: 'pmem', owner: ns.name,
+    memmapOnMemory: false, driver: 'device_dax', pgmap: pg, staticPgmap: pg, kmemRanges: [], leaked: [], source: 'pmem', owner: ns.name,
   };
 }
 
@@ -73,6 +73,7 @@ export function namespaceDax(ns: Namespace, node: number): DevDax {
  * device_dax (memunmap_pages), bind kmem, then online the new blocks (movable by default).
  */
 export function reconfigureDevice(k: Kernel, dd: DevDax, a: ReconfigureArgs): DaxctlResult {
+  if (a.mode === 'devdax') return reconfigureDevdax(k, dd, a.force);
   const messages: string[] = [];
   const busy = (text: string): DaxctlResult => ({ errno: EBUSY, messages: [text, 'error reconfiguring devices: Device or resource busy', 'reconfigured 0 devices'] });
   // daxctl checks auto_online_blocks unless --no-movable is given without --no-online
@@ -106,6 +107,31 @@ export function reconfigureDevice(k: Kernel, dd: DevDax, a: ReconfigureArgs): Da
   }
   messages.push('reconfigured 1 device');
   return { errno: 0, messages };
+}
+
+/**
+ * daxctl reconfigure-device --mode=devdax [-f] (ndctl v76 reconfig_mode_devdax): in system-ram
+ * mode, -f first offlines the device's memory blocks one by one; any block still online ->
+ * -EBUSY ("refusing to change modes", said only with -v); else unbind kmem (remove_memory per
+ * range) and bind device_dax, whose memremap_pages() maps the memmap again (a pmem device's
+ * from the same altmap: alloc went back to 0, the alignment padding stays counted in align).
+ * Already in devdax mode: daxctl says so and counts the device as reconfigured.
+ */
+function reconfigureDevdax(k: Kernel, dd: DevDax, force: boolean): DaxctlResult {
+  const busy: DaxctlResult = { errno: EBUSY, messages: ['error reconfiguring devices: Device or resource busy', 'reconfigured 0 devices'] };
+  if (dd.driver === 'device_dax') return { errno: 0, messages: [`${dd.name} was already in devdax mode`, 'reconfigured 1 device'] };
+  if (dd.driver === 'kmem') {
+    const bs = k.boot.memoryBlockSize;
+    const online = () => dd.kmemRanges.flatMap((r) => k.s.blocks.overlaps(r.start / bs, r.end / bs).filter((b) => b.v.state === 'online'));
+    if (force) {
+      for (const b of online()) if (offline_blocks(k, b.start * bs, (b.end - b.start) * bs) !== 0) return busy;
+    }
+    if (online().length > 0) return busy;
+    dev_dax_kmem_remove(k, dd);
+  }
+  const err = dev_dax_probe(k, dd, dd.staticPgmap ?? devicePgmap(k, dd));
+  if (err !== 0) return { errno: err, messages: [`libdaxctl: daxctl_dev_enable: ${dd.name}: failed to enable`, `error reconfiguring devices: ${err === EBUSY ? 'Device or resource busy' : 'No such device or address'}`, 'reconfigured 0 devices'] };
+  return { errno: 0, messages: ['reconfigured 1 device'] };
 }
 
 /** Unbind kmem (destroy-namespace of a namespace in system-ram mode). */

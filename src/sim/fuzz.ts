@@ -121,8 +121,9 @@ export function randomScenario(rnd: () => number, o: { arch?: string; kernel?: s
     else if (r < 0.66) {
       const d = pick(devices);
       if (d.type === 'nvdimm' && !(namespaces[d.name] ?? []).includes('devdax')) continue;
-      const a: Record<string, unknown> = { device: d.name, mode: 'system-ram', online: pick(['movable', 'movable', 'normal', 'none']) };
-      if (rnd() < 0.3) a.memmapOnMemory = rnd() < 0.7;
+      const back = rnd() < 0.3;
+      const a: Record<string, unknown> = { device: d.name, mode: back ? 'devdax' : 'system-ram', online: pick(['movable', 'movable', 'normal', 'none']) };
+      if (!back && rnd() < 0.3) a.memmapOnMemory = rnd() < 0.7;
       if (rnd() < 0.3) a.force = true;
       steps.push({ 'reconfigure-device': a });
     } else if (devices.every((d) => d.type !== 'nvdimm')) continue;

@@ -88,7 +88,7 @@ function label(st: ScenarioStep): string {
     case 'create-namespace': return `create-namespace ${a.device} ${a.mode}${a.map ? ' map=' + a.map : ''}${a.align ? ' align=' + sz(a.align) : ''}${a.size ? ' size=' + sz(a.size) : ''}`;
     case 'destroy-namespace': return `destroy-namespace ${a.device}${a.namespace ? ' ' + a.namespace : ''}`;
     case 'hugepages': return `hugepages ${sz(a.size)} nr_hugepages=${a.count}${a.node !== undefined ? ' node ' + a.node : ''}`;
-    case 'reconfigure-device': return `reconfigure-device ${a.device}${a.namespace ? ' ' + a.namespace : ''} system-ram${a.memmapOnMemory !== undefined ? ' memmap_on_memory=' + (a.memmapOnMemory ? 1 : 0) : ''} online=${a.online}${a.force ? ' -f' : ''}`;
+    case 'reconfigure-device': return a.mode === 'devdax' ? `reconfigure-device ${a.device}${a.namespace ? ' ' + a.namespace : ''} devdax${a.force ? ' -f' : ''}` : `reconfigure-device ${a.device}${a.namespace ? ' ' + a.namespace : ''} system-ram${a.memmapOnMemory !== undefined ? ' memmap_on_memory=' + (a.memmapOnMemory ? 1 : 0) : ''} online=${a.online}${a.force ? ' -f' : ''}`;
     case 'hot-add': return `hot-add node ${a.node} 0x${(a.start as number).toString(16)} ${sz(a.size)}`;
     case 'hot-remove': return `hot-remove 0x${(a.start as number).toString(16)} ${sz(a.size)}`;
     case 'online': return `online 0x${(a.start as number).toString(16)} ${sz(a.size)} ${a.type}`;
@@ -155,10 +155,11 @@ export function runStep(m: Machine, st: ScenarioStep, results: StepResult[]): St
         r.messages.push(`error: ${String(a.device)}: no dax device (not PMD-aligned, or no driver for it in this kernel)`);
         break;
       }
-      const res = reconfigureDevice(k, dd, { mode: 'system-ram', memmapOnMemory: a.memmapOnMemory as boolean | undefined, online: a.online as 'movable', force: a.force as boolean });
-      if (r0 && dd.driver !== 'device_dax') {
+      const res = reconfigureDevice(k, dd, { mode: a.mode as 'system-ram' | 'devdax', memmapOnMemory: a.memmapOnMemory as boolean | undefined, online: a.online as 'movable', force: a.force as boolean });
+      if (r0) {
+        // the namespace's pgmap is registered exactly while device_dax is bound
         const ns = [...r0.namespaces].find((n) => n.name === dd!.owner);
-        if (ns) ns.pgmap = null;
+        if (ns) ns.pgmap = dd.driver === 'device_dax' ? dd.pgmap : null;
       }
       errno = res.errno;
       r.messages.push(...res.messages);

@@ -27,6 +27,9 @@ describe('conformance plan', () => {
     const k = stepsScript(planScenario(text('x86-612-kmem-mom')));
     expect(k).toContain("sh_cmd 'echo 1 > /sys/bus/dax/devices/dax0.0/memmap_on_memory'");
     expect(k).toContain('cmd daxctl reconfigure-device --mode=system-ram dax0.0');
+    const back = stepsScript(planScenario(text('x86-612-kmem-back')));
+    expect(back).toContain('cmd daxctl reconfigure-device --mode=devdax dax0.0');
+    expect(back).toContain('cmd daxctl reconfigure-device --mode=devdax -f dax0.0');
     const c = stepsScript(planScenario(text('x86-612-chain')));
     expect(c.match(/ndctl destroy-namespace -f namespace0.0/g)).toHaveLength(4);
   });

@@ -996,6 +996,8 @@ export class Reference {
       }
     });
   }
+  /** pmem dax devices: the namespace's pgmap, registered again whenever device_dax binds. */
+  nsPgmaps = new Map<string, NonNullable<Region['namespaces'][number]['pgmap']>>();
   reconfigure(a: Record<string, unknown>): number {
     let dd = this.dax.get(a.device as string);
     const r = this.regions.get(a.device as string);
@@ -1008,9 +1010,31 @@ export class Reference {
         const pg = ns.pgmap!;
         dd = { name: ns.dev, start: ns.start + ns.dataOffset, end: pg.end + 1, node: r.node, align: ns.align, mom: false, driver: 'device_dax', pg: { start: pg.start, end: pg.end, shift: pg.vmemmap_shift, altmap: pg.altmap }, kmem: [], inside: { start: ns.start, end: ns.start + ns.rawSize } };
         this.dax.set(ns.name, dd);
+        this.nsPgmaps.set(dd.name, pg);
       }
     }
     if (!dd) return ENODEV;
+    if (a.mode === 'devdax') {
+      // back to device_dax: nothing to do in devdax mode; online blocks refuse (-f offlines
+      // them one by one first); kmem's ranges removed; the pgmap registered again
+      if (dd.driver === 'device_dax') return 0;
+      if (dd.driver === 'kmem') {
+        const onlineIds = () => dd!.kmem.flatMap((k) => this.blockIds(k.start, k.end - k.start)).filter((b) => this.blocks.get(b)?.state === 'online');
+        if (a.force) for (const b of onlineIds()) if (this.offline(b * this.bs, this.bs) !== 0) return EBUSY;
+        if (onlineIds().length > 0) return EBUSY;
+        for (const k of dd.kmem) this.removeMemory(k.start, k.end - k.start);
+        dd.kmem = [];
+        dd.driver = null;
+      }
+      const npg = this.nsPgmaps.get(dd.name);
+      const shift = this.PMD > this.P && this.p.daxVmemmapDedup !== 'none' ? Math.round(Math.log2(this.PMD / this.P)) : 0;
+      dd.pg = npg ? { start: npg.start, end: npg.end, shift: npg.vmemmap_shift, altmap: npg.altmap } : { start: dd.start, end: dd.end - 1, shift, altmap: null };
+      const err = this.daxPgmapAdd(dd);
+      if (err) { dd.pg = null; return err; }
+      dd.driver = 'device_dax';
+      if (ns && npg) ns.pgmap = npg;
+      return 0;
+    }
     const online = a.online as string;
     if (online !== 'normal' && this.onlineType.startsWith('online') && !a.force) return EBUSY;
     if (a.memmapOnMemory !== undefined) {
