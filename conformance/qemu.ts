@@ -78,6 +78,8 @@ export function qemuArgs(plan: MachinePlan, o: { image: string; initrd: string; 
   const numa: string[] = [];
   if (plan.nodes.length > 1) {
     plan.nodes.forEach((n) => {
+      // a node without memory is a memoryless node (CPU only)
+      if (n.bytes === 0) { numa.push('-numa', `node,nodeid=${n.id},cpus=${n.id}`); return; }
       numa.push('-object', `memory-backend-ram,id=ram${n.id},size=${n.bytes}`);
       numa.push('-numa', `node,nodeid=${n.id},cpus=${n.id},memdev=ram${n.id}`);
     });

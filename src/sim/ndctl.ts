@@ -268,7 +268,14 @@ export function destroyNamespace(k: Kernel, r: Region, name?: string): NdctlResu
   const ns = name ? r.namespaces.find((n) => n.name === name) : r.namespaces[r.namespaces.length - 1];
   if (!ns) return { errno: ENXIO, messages: [`  Error: ${name ?? "namespace"}: no such namespace on ${r.device}`] };
   if (ns.pgmap) memunmap_pages(k, ns.pgmap);
-  if (ns.altmap) k.s.altmaps.delete(ns.altmap);
+  if (ns.altmap) {
+    // The pgmap and its altmap are freed with the device; memmap that an earlier failed
+    // memremap_pages() left mapped (a kernel anomaly, reported when it happened) still points
+    // at the device's pages: keep its accounting under a name of its own
+    const a = k.s.altmaps.get(ns.altmap);
+    if (a && a.alloc > 0) renameAltmap(k, ns.altmap, `${ns.altmap}~destroyed-step${k.step}`);
+    else k.s.altmaps.delete(ns.altmap);
+  }
   k.s.claims.clear(ns.start, ns.start + ns.rawSize);
   r.namespaces.splice(r.namespaces.indexOf(ns), 1);
   return { errno: 0, messages: [] };

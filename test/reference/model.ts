@@ -1077,7 +1077,16 @@ export class Reference {
       const spfn = Math.floor(pg.start / this.P);
       this.pgmaps = this.pgmaps.filter((m) => m.spfn !== spfn);
     }
-    if (ns.altmap) this.altmaps.delete(ns.altmap);
+    if (ns.altmap) {
+      // memmap a failed re-probe left mapped keeps pointing at the device: keep its altmap
+      const a = this.altmaps.get(ns.altmap);
+      if (a && a.alloc > 0) {
+        const to = `${ns.altmap}~destroyed-step${this.stepNo}`;
+        this.altmaps.delete(ns.altmap);
+        this.altmaps.set(to, { ...a, id: to });
+        for (const m of [this.pte, this.pmd]) for (const [i, b] of m) if (b.kind === 'altmap' && b.id === ns.altmap) m.set(i, { ...b, id: to });
+      } else this.altmaps.delete(ns.altmap);
+    }
     this.claims = this.claims.filter((c) => c.start !== ns.start);
     r.namespaces.splice(r.namespaces.indexOf(ns), 1);
     return 0;
