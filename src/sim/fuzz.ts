@@ -159,7 +159,9 @@ export function classify(violations: Violation[], explained: Set<string>): { vio
   const out = { violations: [] as Violation[], findings: [] as Violation[] };
   const anomalous = violations.some((v) => FINDING_INVARIANTS.has(v.invariant));
   for (const v of violations) {
-    const key = v.invariant + ' ' + v.range;
+    // an altmap kept after its namespace went away is renamed "<id>~failed-stepN" /
+    // "<id>~destroyed-stepN": still the same altmap
+    const key = v.invariant + ' ' + v.range.replace(/~(failed|destroyed)-step\d+$/, '');
     if (FINDING_INVARIANTS.has(v.invariant) || anomalous || explained.has(key)) {
       explained.add(key);
       out.findings.push(v);
