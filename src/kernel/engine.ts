@@ -36,14 +36,17 @@ export function runSteps(k: Kernel, start: number, end: number, step: number, bo
   if (alignDown(start, step) === alignDown(end - 1, step)) return body(start, end);
   const snap = k.s.clone();
   k.optimistic++;
+  k.batchFree = k.s.nodes.map((n) => n.free);
   try {
     const r = body(start, end);
     k.optimistic--;
+    k.batchFree = null;
     if (r === 0) return 0;
     k.s = snap;
     snap.restoreAppendOnly();
   } catch (e) {
     k.optimistic--;
+    k.batchFree = null;
     if (e !== BatchAbort) throw e;
     k.s = snap;
     snap.restoreAppendOnly();

@@ -27,8 +27,13 @@ export function buddy_alloc(k: Kernel, pages: number, node: number, count: numbe
   for (const nid of order) {
     const n = k.s.nodes[nid]!;
     // a node without room for even one block is skipped by every allocation of the run
-    // alike (a memoryless node, say); one that could serve some but not all would split it
-    if (n.free < pages) continue;
+    // alike (a memoryless node, say); one that could serve some but not all would split it.
+    // A node that had room when the run began but ran dry inside it (page tables of the run
+    // allocated before its data pages, say) depends on the kernel's interleaving: not alike
+    if (n.free < pages) {
+      if (k.batchFree && (k.batchFree[nid] ?? 0) >= pages) unusual(k, `buddy: node ${nid} ran dry within the run`);
+      continue;
+    }
     if (n.free >= want) {
       n.free -= want;
       return nid;

@@ -390,6 +390,8 @@ export interface Kernel {
   vmemmapPfnBase: number;
   /** Optimistic depth: > 0 while running a run of iterations at once (see engine.ts). */
   optimistic: number;
+  /** Free pages per node when the current optimistic run began (see buddy_alloc). */
+  batchFree: number[] | null;
   /** Boot facts. */
   boot: { done: boolean; maxPfn: number; memoryBlockSize: number; memstart: number };
   /** Kernel command line switches the model understands. */

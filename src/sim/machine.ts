@@ -60,6 +60,7 @@ export function createMachine(sc: Scenario): Machine {
     distance: sc.distances,
     vmemmapPfnBase: 0,
     optimistic: 0,
+    batchFree: null,
     boot: { done: false, maxPfn: 0, memoryBlockSize: 0, memstart: 0 },
     cmdline: parsed.cmdline,
     step: 0,
