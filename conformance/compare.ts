@@ -119,6 +119,8 @@ function modelSegments(m: ModelStep, sc: Scenario): { off: string; size: number;
   const out: { off: number; size: number; level: string; backing: string }[] = [];
   const devNode = new Map(sc.devices.map((d) => [d.name, d.node]));
   const nodeOfNs = new Map(m.report.namespaces.map((n) => [n.name, devNode.get(n.device) ?? 0]));
+  // hmem/cxl dax devices: a dedup'ed range is labelled with the dax device's name
+  for (const d of m.report.daxDevices) if (!nodeOfNs.has(d.name)) nodeOfNs.set(d.name, devNode.get(d.device) ?? 0);
   for (const r of m.report.vmemmap.ranges) {
     const off = Number(BigInt(r.va) - m.pfn0Va);
     const backing = modelBacking(r.backing, nodeOfNs);

@@ -22,6 +22,8 @@ export class PlanError extends Error {
 
 export interface PlannedDevice {
   name: string;
+  /** nvdimm: a QEMU NVDIMM; hmem: part of QEMU's RAM turned soft-reserved with memmap= (x86). */
+  type: 'nvdimm' | 'hmem';
   index: number;
   node: number;
   start: number;
@@ -175,12 +177,25 @@ export function planScenario(text: string, opts: { kernel?: KernelEntry } = {}):
   if (nodes.length === 0) throw new PlanError('nodes: at least one node with memory');
   nodes.forEach((n, i) => { if (n.id !== i) throw new PlanError(`nodes[${i}].id: QEMU numbers NUMA nodes 0..N-1 in order; got ${n.id}`); });
   if (nodes.length > 2) throw new PlanError('nodes: the harness runs -smp 2 and gives each NUMA node one CPU, so at most 2 nodes');
-  const ramBytes = nodes.reduce((s, n) => s + n.bytes, 0);
   const devices: PlannedDevice[] = (sc.devices ?? []).map((d, i) => {
-    if (d.type !== undefined && d.type !== 'nvdimm') throw new PlanError(`devices[${i}].type: only nvdimm`);
+    const start = size(d.start, `devices[${i}].start`);
+    const bytes = size(d.size, `devices[${i}].size`);
+    if (d.type === 'hmem') {
+      // soft-reserved memory: QEMU RAM that the kernel's e820 table gets as type
+      // 0xefffffff (memmap=<size>%<start>+0xefffffff), which hmem turns into a dax device.
+      // The scenario lists it as a device, not as node memory; -m covers both.
+      if (arch !== 'x86_64') throw new PlanError(`devices[${i}] (${d.name}): hmem devices are x86 only here (memmap= of the e820 table)`);
+      if (nodes.length !== 1) throw new PlanError(`devices[${i}] (${d.name}): hmem needs a one-node scenario (QEMU's SRAT gives soft-reserved RAM the node of its memdev)`);
+      if (start + bytes > 3 * GiB) throw new PlanError(`devices[${i}] (${d.name}): hmem must lie in QEMU's low RAM, below 3 GiB`);
+      nodes[0]!.bytes += bytes;
+      return { name: d.name, type: 'hmem' as const, index: i, node: 0, start, size: bytes };
+    }
+    if (d.type !== undefined && d.type !== 'nvdimm') throw new PlanError(`devices[${i}].type: nvdimm or (x86) hmem`);
     if (d.labels !== false) throw new PlanError(`devices[${i}] (${d.name}): the harness models QEMU's label-less NVDIMM (no label-size), write "labels: false"`);
-    return { name: d.name, index: i, node: d.node ?? 0, start: size(d.start, `devices[${i}].start`), size: size(d.size, `devices[${i}].size`) };
+    return { name: d.name, type: 'nvdimm' as const, index: i, node: d.node ?? 0, start, size: bytes };
   });
+  nodes.forEach((n) => { n.bytes = Math.ceil(n.bytes / (128 * MiB)) * 128 * MiB; });
+  const ramBytes = nodes.reduce((s, n) => s + n.bytes, 0);
 
   // ---- steps ----
   const rawSteps = sc.steps ?? ['boot'];

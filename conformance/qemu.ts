@@ -65,12 +65,14 @@ export function kernelCmdline(plan: MachinePlan): string {
   const base = plan.arch === 'x86_64'
     ? ['console=ttyS0,115200', 'vl.out=/dev/ttyS1']
     : ['console=ttyAMA0', 'acpi=force', 'vl.out=/dev/hvc0'];
-  return [...base, ...(process.env.VL_TIMING ? ['vl.timing'] : []), 'panic=-1', 'log_buf_len=8M', 'no_hash_pointers', 'nokaslr', plan.cmdline].filter(Boolean).join(' ').trim();
+  // hmem devices: turn that part of RAM into soft-reserved memory (E820_TYPE_SOFT_RESERVED)
+  const hmem = plan.devices.filter((d) => d.type === 'hmem').map((d) => `memmap=${hexa(d.size)}%${hexa(d.start)}+0xefffffff`);
+  return [...base, ...(process.env.VL_TIMING ? ['vl.timing'] : []), 'panic=-1', 'log_buf_len=8M', 'no_hash_pointers', 'nokaslr', ...hmem, plan.cmdline].filter(Boolean).join(' ').trim();
 }
 
 export function qemuArgs(plan: MachinePlan, o: { image: string; initrd: string; runDir: string }): string[] {
   const dev: string[] = [];
-  plan.devices.forEach((d) => {
+  plan.devices.filter((d) => d.type === 'nvdimm').forEach((d) => {
     const img = join(o.runDir, `nvdimm${d.index}.img`);
     dev.push('-object', `memory-backend-file,id=nvmem${d.index},share=on,mem-path=${img},size=${d.size}`);
     dev.push('-device', `nvdimm,id=nvdimm${d.index},memdev=nvmem${d.index},addr=${hexa(d.start)}${plan.nodes.length > 1 ? `,node=${d.node}` : ''}`);
@@ -175,7 +177,7 @@ export async function bootMachine(o: BootOptions): Promise<BootResult> {
   const initrd = join(runDir, 'initrd.cpio.gz');
   writeFileSync(initrd, Buffer.concat([readFileSync(o.initrd), gzipSync(cpioNewc([{ name: 'steps.sh', data: Buffer.from(steps) }]))]));
   // sparse NVDIMM backing files
-  for (const d of plan.devices) {
+  for (const d of plan.devices.filter((x) => x.type === 'nvdimm')) {
     const img = join(runDir, `nvdimm${d.index}.img`);
     rmSync(img, { force: true });
     const fd = openSync(img, 'w');

@@ -91,6 +91,8 @@ export interface Layout {
   paging: { arch: string; levels: number; pageSize: number; vaBits: number | null; vmemmapBase: string | null; pfn0Va: string | null };
   cpuFlags: string[];
   memoryBlockSize: number;
+  /** Soft-reserved memory (iomem "Soft Reserved", merged), when the guest has any (hmem devices). */
+  softReserved?: { start: number; size: number }[];
 }
 
 export interface Recording {
@@ -353,6 +355,14 @@ export function buildRecording(inp: BuildInput): Recording {
     cpuFlags: flags,
     memoryBlockSize: mb1.blockSize,
   };
+  // adjacent "Soft Reserved" entries (e820 splits at the end of RAM) merged
+  const sr: { start: number; size: number }[] = [];
+  for (const e of parseIomem(section(step1, 'iomem')?.text ?? '').filter((x) => x.name === 'Soft Reserved')) { // 6.1: under "hmem.N"
+    const last = sr[sr.length - 1];
+    if (last && last.start + last.size === e.start) last.size += e.end + 1 - e.start;
+    else sr.push({ start: e.start, size: e.end + 1 - e.start });
+  }
+  if (sr.length) layout.softReserved = sr;
   const flatRam = bootRam.flatMap((n) => n.memory);
   const steps: RecordedStep[] = [];
   for (const st of parsed.steps) {
@@ -407,12 +417,18 @@ export function checkLayout(plan: MachinePlan, l: Layout, config: Record<string,
   if (JSON.stringify(want) !== JSON.stringify(got)) {
     out.push(`boot memory (memblock, "Early memory node ranges"): scenario ${want.map((n) => `node ${n.id}: ${n.memory.map(fmtRange).join(' ')}`).join('; ')} but the guest had ${got.map((n) => `node ${n.id}: ${n.memory.map(fmtRange).join(' ')}`).join('; ') || '(none found)'}`);
   }
-  plan.devices.forEach((d, i) => {
+  const nvdimms = plan.devices.filter((d) => d.type === 'nvdimm');
+  nvdimms.forEach((d, i) => {
     const g = l.devices[i];
     if (!g) out.push(`device ${d.name}: the guest has no region${i}`);
     else if (g.start !== d.start || g.size !== d.size) out.push(`device ${d.name}: scenario start ${hex(d.start)} size ${hex(d.size)}, guest region${i} at ${hex(g.start)} size ${hex(g.size)}`);
   });
-  if (l.devices.length > plan.devices.length) out.push(`the guest has ${l.devices.length} regions, the scenario ${plan.devices.length} devices`);
+  if (l.devices.length > nvdimms.length) out.push(`the guest has ${l.devices.length} regions, the scenario ${nvdimms.length} nvdimm devices`);
+  for (const d of plan.devices.filter((x) => x.type === 'hmem')) {
+    if (!(l.softReserved ?? []).some((r) => r.start === d.start && r.size === d.size)) {
+      out.push(`device ${d.name}: no "Soft Reserved" [${hex(d.start)}, +${hex(d.size)}) in the guest's iomem (it has ${(l.softReserved ?? []).map(fmtRange).join(' ') || 'none'})`);
+    }
+  }
   if (plan.arch === 'x86_64' && l.paging.levels !== plan.levels) out.push(`paging levels: scenario ${plan.levels}, guest ${l.paging.levels}`);
   if (plan.arch === 'x86_64' && l.cpuFlags.length && x86Gbpages(config) !== l.cpuFlags.includes('pdpe1gb')) {
     out.push(`1 GiB pages: scenario config.gbpages ${x86Gbpages(config)}${config.gbpages === undefined ? ' (the default)' : ''}, but the guest's CPU ${l.cpuFlags.includes('pdpe1gb') ? 'has' : 'lacks'} pdpe1gb`);

@@ -77,7 +77,7 @@ export async function recordScenario(o: { caseName: string; scenarioText: string
   if (!o.kernel) ensureSetup(plan.kernel, log);
   mkdirSync(join(src.initramfs, '..'), { recursive: true });
   buildInitramfs({ arch: plan.arch, modulesRoot: src.modulesRoot, kver: o.modulesKver ?? src.entry.kver, out: src.initramfs, guestDir: join(CONFORMANCE_DIR, 'guest'), cacheDir: cacheDir() });
-  log(`conformance: ${o.caseName}: booting ${src.entry.id} (${plan.arch}, ${plan.ramBytes / 2 ** 20} MiB, ${plan.devices.length} nvdimm, ${plan.steps.length} steps)`);
+  log(`conformance: ${o.caseName}: booting ${src.entry.id} (${plan.arch}, ${plan.ramBytes / 2 ** 20} MiB, ${plan.devices.filter((d) => d.type === 'nvdimm').length} nvdimm, ${plan.devices.filter((d) => d.type === 'hmem').length} hmem, ${plan.steps.length} steps)`);
   const boot = await bootMachine({ plan, image: src.image, initrd: src.initramfs, runDir: o.runDir, timeoutSec: o.timeoutSec, log: (s) => { if (s.startsWith('host:')) log(`  ${s}`); } });
   const rel = (s: string) => s.split(o.runDir).join('<run>').split(cacheDir()).join('<cache>');
   const recording = buildRecording({ caseName: o.caseName, results: boot.results, plan, kernelCmdline: boot.kernelCmdline, qemuArgs: boot.qemuArgs.map(rel), wallSeconds: boot.wallSeconds, outcome: boot.outcome });

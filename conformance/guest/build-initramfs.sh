@@ -74,7 +74,7 @@ case "$ARCH" in
 esac
 
 # ---- kernel modules ----------------------------------------------------------------------------
-WANT=(nfit nd_pmem dax_pmem device_dax kmem virtio_console)
+WANT=(nfit nd_pmem dax_pmem device_dax kmem dax_hmem virtio_console)
 if [ "$KVER" != none ]; then
   MD="$MROOT/lib/modules/$KVER"
   [ -f "$MD/modules.dep" ] || die "no $MD/modules.dep (depmod -b $MROOT $KVER)"

@@ -244,7 +244,7 @@ section cpuinfo-flags sh -c "grep -m1 -E '^(flags|Features)' /proc/cpuinfo"
 section debugfs sh -c "ls /sys/kernel/debug/page_tables/ 2>&1; ls /sys/kernel/debug/kernel_page_tables 2>&1"
 section dmesg-boot dmesg -c
 section vmemdump-premodules vmemdump_run
-section modprobe sh -c 'for m in nfit nd_pmem dax_pmem device_dax kmem; do modprobe $m || echo "modprobe $m failed"; done'
+section modprobe sh -c 'for m in nfit nd_pmem dax_pmem device_dax kmem dax_hmem; do modprobe $m || echo "modprobe $m failed"; done'
 # the NFIT region and its label-less namespace register asynchronously
 i=0
 while [ $i -lt 100 ]; do

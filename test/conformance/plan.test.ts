@@ -20,6 +20,16 @@ describe('conformance plan', () => {
     expect(stepsScript(p)).toContain('cmd ndctl create-namespace -f -e namespace0.0 -m fsdax --map=dev');
     expect(planScenario(text('x86-612-la57')).cpu).toBe('max');
   });
+  it('hmem: soft-reserved RAM through memmap=, -m covers it, no NVDIMM', () => {
+    const p = planScenario(text('x86-612-hmem'));
+    const a = qemuArgs(p, { image: 'vmlinuz', initrd: 'initrd', runDir: '/r' });
+    expect(a).toContain('3072M,slots=8,maxmem=64G');
+    expect(a.some((x) => x.startsWith('nvdimm'))).toBe(false);
+    expect(kernelCmdline(p)).toContain('memmap=0x20000000%0x80000000+0xefffffff');
+    expect(stepsScript(p)).toContain('cmd daxctl reconfigure-device --mode=devdax -f dax0.0');
+    const arm = text('arm64-4k-boot').replace(/devices:\n/, 'devices:\n  - { name: h, type: hmem, node: 0, start: 0x200000000, size: 256M }\n');
+    expect(() => planScenario(arm)).toThrow(/x86 only/);
+  });
   it('DIMMs, kmem and the chain become guest requests and commands', () => {
     const d = stepsScript(planScenario(text('x86-612-dimm')));
     expect(d).toContain('hotplug 1 1073741824 0 0x200000000');
