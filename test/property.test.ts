@@ -37,6 +37,8 @@ const stepArb = fc.oneof(
   fc.record({ t: fc.constant('create-namespace'), dev: fc.nat(1), mode: fc.constant('devdax'), map: fc.constant('mem'), size16m: fc.option(fc.integer({ min: 1, max: 40 })), align: fc.constantFrom('pmd', 'pud') }),
   fc.record({ t: fc.constant('hugepages'), size: fc.constantFrom('pmd', 'pmd', 'pud'), count: fc.integer({ min: 0, max: 700 }), node: fc.option(fc.nat(2)) }),
   fc.record({ t: fc.constant('reconfigure-device'), dev: fc.nat(1), mom: fc.constantFrom(undefined, undefined, true, false), online: fc.constantFrom('movable', 'normal', 'none'), force: fc.boolean(), back: fc.boolean() }),
+  // system-ram and straight back to devdax (kmem bound, blocks online or not), more often than chance would
+  fc.record({ t: fc.constant('reconfigure-device'), dev: fc.nat(1), mom: fc.constantFrom(undefined, true), online: fc.constantFrom('movable', 'normal', 'none'), force: fc.boolean(), back: fc.constant('round-trip' as const) }),
 );
 
 export const machineArbForTests = fc.record({
@@ -96,9 +98,11 @@ export function buildScenario(s: MachineSpec): Record<string, unknown> {
       const d = devices[st.dev % devices.length]!;
       const devdax = steps.some((x) => typeof x === 'object' && (x as Record<string, { device?: string; mode?: string }>)['create-namespace']?.device === d.name && (x as Record<string, { mode?: string }>)['create-namespace']?.mode === 'devdax');
       if (d.type === 'nvdimm' && !devdax) continue;
-      const args: Record<string, unknown> = { device: d.name, mode: st.back ? 'devdax' : 'system-ram', online: st.online, force: st.force };
-      if (st.mom !== undefined && !st.back) args.memmapOnMemory = st.mom;
+      const back = st.back === true;
+      const args: Record<string, unknown> = { device: d.name, mode: back ? 'devdax' : 'system-ram', online: st.online, force: st.force };
+      if (st.mom !== undefined && !back) args.memmapOnMemory = st.mom;
       steps.push({ 'reconfigure-device': args });
+      if (st.back === 'round-trip') steps.push({ 'reconfigure-device': { device: d.name, mode: 'devdax', force: st.force } });
     }
     if ((st.t === 'create-namespace' || st.t === 'destroy-namespace') && devices[st.dev % devices.length]!.type !== 'nvdimm') continue;
     if (st.t === 'create-namespace') {
