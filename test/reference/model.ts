@@ -960,7 +960,8 @@ export class Reference {
     if (this.pgmaps.some((m) => (spfn >= m.spfn && spfn <= m.epfn) || (epfn >= m.spfn && epfn <= m.epfn))) return ENOMEM;
     if (this.overlaps(this.iomemRam, pg.start, pg.end + 1)) return ENXIO;
     if (this.p.hotplugRangeCheck === 'mhp' && !this.rangeAllowed(pg.start, pg.end + 1 - pg.start)) return EINVAL;
-    this.curPgmap = pg.shift > 0 ? { id: dd.name, nr: 2 ** pg.shift, rangeStartPfn: spfn } : null;
+    // a pmem device's pgmap is the namespace's (its id), a dynamic device's its own
+    this.curPgmap = pg.shift > 0 ? { id: this.nsPgmaps.get(dd.name)?.id ?? dd.name, nr: 2 ** pg.shift, rangeStartPfn: spfn } : null;
     const err = this.archAddMemory(dd.node, pg.start, pg.end + 1 - pg.start, pg.altmap);
     this.curPgmap = null;
     if (!err) this.pgmaps.push({ spfn, epfn });
