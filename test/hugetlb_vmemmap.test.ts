@@ -160,6 +160,17 @@ describe('HVO per version', () => {
     expect(stepOf(r, 5).failedExpectations).toEqual([`hugetlb.memTotalGain.0 is a range, ${6400 * KiB}..${12800 * KiB}, expected exactly ${6400 * KiB}`]);
   });
 
+  /* The model puts every huge page in boot memory; with hot-added memory online it says so. */
+  it('with hot-added memory online, the step says the HVO figures assume boot memory', () => {
+    const steps = '  - hot-add: { node: 0, start: 16G, size: 1G }\n  - hugepages: { size: 2M, count: 10 }';
+    const self = run(box('v6.18', 'hugetlb_free_vmemmap=on memory_hotplug.memmap_on_memory=1 memhp_default_state=online_movable', steps));
+    expect(stepOf(self, 3).messages[1]).toMatch(/^note: hot-added memory is online; .* \(in self-hosting blocks HVO would skip the page\)$/);
+    const ram = run(box('v6.18', 'hugetlb_free_vmemmap=on memhp_default_state=online_movable', steps));
+    expect(stepOf(ram, 3).messages[1]).toContain('no MemTotal gain');
+    const offline = run(box('v6.18', 'hugetlb_free_vmemmap=on memhp_default_state=offline', steps));
+    expect(stepOf(offline, 3).messages).toEqual(['nr_hugepages 2 MiB: 10']);
+  });
+
   it('no such size: the sysfs file does not exist', () => {
     expect(stepOf(run(box('v6.18', '', '  - hugepages: { size: 4M, count: 1 }')), 2)).toMatchObject({ ok: false, errno: 'ENOENT' });
   });

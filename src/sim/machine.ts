@@ -171,6 +171,17 @@ export function runStep(m: Machine, st: ScenarioStep, results: StepResult[]): St
       errno = res.errno;
       if (errno) r.messages.push(`/sys/kernel/mm/hugepages/hugepages-${(a.size as number) / 1024}kB: No such file or directory (the kernel has no ${fmtSize(a.size as number)} huge pages here)`);
       if (!errno) r.messages.push(`nr_hugepages ${fmtSize(a.size as number)}: ${res.pages}${res.pages < (a.count as number) ? ` (asked for ${a.count as number}: not enough free memory)` : ''}`);
+      // where the allocator puts the pages is not modelled: HVO figures assume boot memory.
+      // Pages in hot-added blocks have buddy-allocated vmemmap (no MemTotal gain), and in
+      // self-hosting blocks (memmap_on_memory) HVO skips them (vmemmap_should_optimize_folio)
+      if (!errno && k.cmdline.hugetlbFreeVmemmap) {
+        const nodes = a.node === undefined ? null : (a.node as number);
+        const hot = [...k.s.blocks].filter((b) => !b.v.early && b.v.state === 'online' && (nodes === null || b.v.nid === nodes));
+        if (hot.length) {
+          const self = hot.some((b) => b.v.vmemmapPages > 0);
+          r.messages.push(`note: hot-added memory is online${nodes === null ? '' : ` on node ${nodes}`}; the model counts every huge page in boot memory, so its HVO figures hold only for pages the allocator takes from there${self ? ' (in self-hosting blocks HVO would skip the page)' : ' (in hot-added blocks the vmemmap freed is a buddy page: no MemTotal gain)'}`);
+        }
+      }
       break;
     }
     case 'hot-add':
