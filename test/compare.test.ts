@@ -35,6 +35,15 @@ describe('compare', () => {
     expect(rows['invariant violations']!['seed-v2-fallback']).toContain('altmap-accounting: alloc is 65536 but 0 live memmap pages come from it');
   });
 
+  /* HVO per version: 5.15 keeps 2 vmemmap pages per 2 MiB page, 6.1 one; 6.12 frees the old
+   * head too (MemTotal), 6.18 pre-optimises the boot 1 GiB pages (head and PTE tables from memblock). */
+  it('HugeTLB: what HVO gives back and what MemTotal gains differ by version', () => {
+    const c = compare(ex('hugetlb-hvo-x86.yaml'), ['v5.15', 'v6.1.y', 'v6.12', 'v6.18']);
+    const rows = Object.fromEntries(c.steps.find((s) => s.step.startsWith('hugepages'))!.rows.map((r) => [r.what, r.values]));
+    expect(rows['HVO vmemmap given back, node 0']).toEqual({ 'v5.15': '490.25 MiB', 'v6.1.y': '529.38 MiB', 'v6.12': '529.38 MiB', 'v6.18': '529.38 MiB' });
+    expect(rows['HVO MemTotal gain, node 0']).toEqual({ 'v5.15': '490.25 MiB', 'v6.1.y': '529.38 MiB', 'v6.12': '568.50 MiB', 'v6.18': '567.94 MiB' });
+  });
+
   it('a configuration a kernel does not offer is reported, not run', () => {
     const sc = parseScenario('s.yaml', 'arch: arm64\nconfig: { pageSize: 16K, vaBits: 52 }\nnodes:\n  - { id: 0, memory: [ { start: 0x40000000, size: 1G } ] }\n');
     const c = compare(sc, ['v6.6', 'v6.18']);

@@ -41,6 +41,23 @@ function facts(m: Machine, r: StepResult, explained: Set<string>): Map<string, s
   const mb = memmapBacking(k);
   for (const [n, b] of Object.entries(mb.ram)) f.set(`memmap in node ${n} RAM`, fmtSize(b));
   for (const [n, b] of Object.entries(mb.altmap)) f.set(`memmap in altmap ${n}`, fmtSize(b));
+  for (const [n, b] of Object.entries(mb.self)) f.set(`memmap self-hosted in node ${n} blocks`, fmtSize(b));
+  for (const [n, b] of Object.entries(mb.dedup)) f.set(`memmap shared (dedup) ${n}`, fmtSize(b));
+  // memory blocks and HugeTLB / HVO (issue 4's facts: what differs between versions there)
+  let online = 0;
+  let offline = 0;
+  for (const b of k.s.blocks) (b.v.state === 'online' ? (online += b.end - b.start) : (offline += b.end - b.start));
+  f.set('memory blocks online/offline', `${online}/${offline}`);
+  const P = k.c.PAGE_SIZE;
+  for (const h of k.s.hvo.hstates) {
+    const n = h.pages.reduce((t, x) => t + x, 0);
+    if (n) f.set(`huge pages ${fmtSize(h.size)}`, String(n));
+  }
+  k.s.hvo.freed.forEach((x, n) => { if (x) f.set(`HVO vmemmap given back, node ${n}`, fmtSize(x * P)); });
+  k.s.hvo.gainMax.forEach((mx, n) => {
+    const mn = k.s.hvo.gainMin[n]!;
+    if (mx) f.set(`HVO MemTotal gain, node ${n}`, mn === mx ? fmtSize(mn * P) : `${fmtSize(mn * P)}..${fmtSize(mx * P)}`);
+  });
   const lc = leafCounts(k);
   f.set('PMD leaves', String(lc.pmd));
   f.set('PTE leaves', String(lc.pte));
