@@ -215,8 +215,7 @@ export function hugetlb_boot_alloc(k: Kernel, gigantic: boolean): void {
   for (const req of k.cmdline.hugepages) {
     const h = hstateOf(k, req.size);
     if (!h) continue;
-    const isGigantic = req.size / k.c.PAGE_SIZE > 2 ** maxOrder(k);
-    if (isGigantic !== gigantic) continue;
+    if (isGigantic(k, req.size) !== gigantic) continue;
     const nodes = req.node === null ? k.s.nodes.map((n, i) => (n.online ? i : -1)).filter((i) => i >= 0) : [req.node];
     let got = 0;
     let stuck = 0;
@@ -282,6 +281,11 @@ function preinitApplies(k: Kernel, size: number): boolean {
   return size % pmdSpan === 0 && size % section === 0 && size / k.c.PAGE_SIZE > 2 ** maxOrder(k);
 }
 
+/** hstate_is_gigantic(): larger than the buddy allocator's largest block. */
+export function isGigantic(k: Kernel, size: number): boolean {
+  return size / k.c.PAGE_SIZE > 2 ** maxOrder(k);
+}
+
 /** MAX_PAGE_ORDER: 10, arm64 16K 11, 64K 13. */
 function maxOrder(k: Kernel): number {
   const P = k.c.PAGE_SIZE;
@@ -295,9 +299,9 @@ function maxOrder(k: Kernel): number {
  * folio optimised; shrink by restoring the vmemmap first - a folio whose vmemmap cannot be
  * allocated stays in the pool (as a surplus page). A shortfall is not an error.
  */
-export function set_max_huge_pages(k: Kernel, size: number, count: number, node: number | null): { errno: number; pages: number } {
+export function set_max_huge_pages(k: Kernel, size: number, count: number, node: number | null): { errno: number; pages: number; grew: number } {
   const h = hstateOf(k, size);
-  if (!h) return { errno: -2, pages: 0 }; // no hugepages-<size>kB directory: ENOENT
+  if (!h) return { errno: -2, pages: 0, grew: 0 }; // no hugepages-<size>kB directory: ENOENT
   const nodes = node === null ? k.s.nodes.map((n, i) => (n.online && n.managed > 0 ? i : -1)).filter((i) => i >= 0) : [node];
   const total = () => (node === null ? h.pages.reduce((a, b) => a + b, 0) : h.pages[node]!);
   const pp = size / k.c.PAGE_SIZE;
@@ -321,5 +325,5 @@ export function set_max_huge_pages(k: Kernel, size: number, count: number, node:
     h.pages[nd]! -= 1;
     buddy_free(k, nd, pp);
   }
-  return { errno: 0, pages: total() };
+  return { errno: 0, pages: total(), grew: added.reduce((t, x) => t + x, 0) };
 }

@@ -14,7 +14,7 @@ import { checkInvariants, type Violation } from '../check/invariants.js';
 import { createNamespace, destroyNamespace, makeRegion, type Region } from './ndctl.js';
 import { namespaceDax, probeSoftReserved, reconfigureDevice, unbindKmem } from './daxctl.js';
 import type { DevDax } from '../kernel/dax.js';
-import { newHvoState, set_max_huge_pages } from '../kernel/hugetlb.js';
+import { isGigantic, newHvoState, set_max_huge_pages } from '../kernel/hugetlb.js';
 import { ENODEV } from '../kernel/state.js';
 import { fmtSize } from '../util/units.js';
 
@@ -171,6 +171,9 @@ export function runStep(m: Machine, st: ScenarioStep, results: StepResult[]): St
       errno = res.errno;
       if (errno) r.messages.push(`/sys/kernel/mm/hugepages/hugepages-${(a.size as number) / 1024}kB: No such file or directory (the kernel has no ${fmtSize(a.size as number)} huge pages here)`);
       if (!errno) r.messages.push(`nr_hugepages ${fmtSize(a.size as number)}: ${res.pages}${res.pages < (a.count as number) ? ` (asked for ${a.count as number}: not enough free memory)` : ''}`);
+      // runtime gigantic pages come from alloc_contig_pages(): a free, aligned range the
+      // model cannot know about (it has no fragmentation); say so when it grew such a pool
+      if (!errno && isGigantic(k, a.size as number) && res.grew > 0) r.messages.push(`note: ${fmtSize(a.size as number)} pages at run time need free, ${fmtSize(a.size as number)}-aligned ranges (alloc_contig_pages); the model does not know fragmentation and assumes there are (a real kernel, x86-612-hvo-1g, found none in a 3 GiB guest)`);
       // where the allocator puts the pages is not modelled: HVO figures assume boot memory.
       // Pages in hot-added blocks have buddy-allocated vmemmap (no MemTotal gain), and in
       // self-hosting blocks (memmap_on_memory) HVO skips them (vmemmap_should_optimize_folio)
