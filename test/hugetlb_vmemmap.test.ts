@@ -179,6 +179,16 @@ describe('HVO per version', () => {
     expect(stepOf(r, 3).messages).toEqual(['nr_hugepages 2 MiB: 1']);
   });
 
+  /* hugepages_supported() is PSE on x86: recorded without PSE (x86-612-nopse), 6.12 has no
+   * HugeTLB lines at all and no hugepages-* directories. */
+  it('x86 without PSE: no huge pages at all; boot parameters are dropped with a warning', () => {
+    const r = run(box('v6.12', 'hugetlb_free_vmemmap=on hugepages=10', '  - hugepages: { size: 2M, count: 10 }', { config: 'config: { pse: false }' }));
+    expect(r.report.dmesg.filter((l) => l.includes('HugeTLB'))).toEqual(['HugeTLB: huge pages not supported, ignoring associated command-line parameters']);
+    expect(r.report.hugetlb.hstates).toEqual([]);
+    expect(stepOf(r, 2)).toMatchObject({ ok: false, errno: 'ENOENT' });
+    expect(run(box('v6.12', '', '', { config: 'config: { pse: false }' })).report.dmesg.some((l) => l.includes('HugeTLB'))).toBe(false);
+  });
+
   it('no such size: the sysfs file does not exist', () => {
     expect(stepOf(run(box('v6.18', '', '  - hugepages: { size: 4M, count: 1 }')), 2)).toMatchObject({ ok: false, errno: 'ENOENT' });
   });

@@ -48,10 +48,19 @@ export interface HvoState {
   buddyBacked: number[];
 }
 
+/**
+ * hugepages_supported(): x86 needs PSE (arch/x86/include/asm/hugetlb.h); without it
+ * hugetlb_init() sets nothing up (no hstates, no sysfs, no boot lines).
+ */
+export function hugepagesSupported(k: Pick<Kernel, 'arch'>): boolean {
+  return k.arch.cfg.arch !== 'x86_64' || k.arch.cfg.config.pse !== false;
+}
+
 /** The huge page sizes the arch registers, in hstates[] order (x86: 1G first; arm64 hugetlbpage_init order). */
-export function archHugePageSizes(k: Kernel): number[] {
+export function archHugePageSizes(k: Pick<Kernel, 'arch'>): number[] {
   const c = k.arch.cfg;
   const PMD = 2 ** c.PMD_SHIFT;
+  if (!hugepagesSupported(k)) return [];
   if (c.arch === 'x86_64') return k.arch.cfg.config.gbpages === false ? [PMD] : [2 ** c.PUD_SHIFT, PMD];
   // arm64: PUD if pud_sect_supported() (4K only), CONT_PMD, PMD, CONT_PTE
   const P = c.PAGE_SIZE;
@@ -241,6 +250,20 @@ export function hugetlb_boot_alloc(k: Kernel, gigantic: boolean): void {
  * before any hugepagesz= goes to the default size (default_hugepagesz= or PMD_SIZE).
  */
 export function hugetlb_check_params(k: Kernel): void {
+  if (!hugepagesSupported(k)) {
+    // the parameters still parse (x86 arch_hugetlb_valid_size(): PMD_SIZE, PUD_SIZE with
+    // GBPAGES, whatever PSE says), then hugetlb_init() drops them with one warning
+    const c = k.arch.cfg;
+    const valid = new Set([2 ** c.PMD_SHIFT, ...(c.config.gbpages === false ? [] : [2 ** c.PUD_SHIFT])]);
+    let kept = false;
+    for (const r of k.cmdline.hugepages) {
+      if (r.size && (Number.isNaN(r.size) || !valid.has(r.size))) printk(k, 3, 'mm/hugetlb.c:hugepagesz_setup', 'HugeTLB: unsupported hugepagesz=%s\n', [Number.isNaN(r.size) ? '?' : String(r.size)]);
+      else kept = true;
+    }
+    if (kept || k.cmdline.defaultHugepagesz) printk(k, KERN_WARNING, 'mm/hugetlb.c:hugetlb_init', 'HugeTLB: huge pages not supported, ignoring associated command-line parameters\n', []);
+    k.cmdline.hugepages = [];
+    return;
+  }
   const sizes = new Set(k.s.hvo.hstates.map((h) => h.size));
   const site = 'mm/hugetlb.c:hugepagesz_setup';
   let def = k.c.PMD_SIZE;
