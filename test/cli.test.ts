@@ -47,6 +47,13 @@ describe('vmemlab run', () => {
     expect(r.out).toBe('');
   });
 
+  it('a map as a map key: one line on stderr (no library warning), exit 2', () => {
+    const f = join(tmp, 'ckey.yaml');
+    writeFileSync(f, 'arch: x86_64\n? { a: 1 }\n: 2\n');
+    const r = vmemlab('run', f);
+    expect(r).toMatchObject({ code: 2, err: `vmemlab: ${f}:2:3: a map key must be a plain value, not a map or a list\n`, out: '' });
+  });
+
   it('a missing file and an unknown flag: exit 2, one line', () => {
     const a = vmemlab('run', join(tmp, 'nope.yaml'));
     expect(a.code).toBe(2);

@@ -3,7 +3,7 @@
  * sizes, and the cross-field rules. Every problem is a ScenarioError that names
  * file:line:column, the path in the scenario and the rule broken.
  */
-import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
+import { isCollection, isMap, isPair, isScalar, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import type { z } from 'zod';
 import { ArchConfigError, resolveArch, type ArchOptionsInput } from '../arch/index.js';
 import type { ArchName } from '../arch/types.js';
@@ -184,6 +184,16 @@ export function parseScenario(file: string, bytes: Uint8Array | string): Scenari
     const msg = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
     throw new ScenarioError(file, p.line, p.col, '', `YAML syntax: ${msg}`);
   }
+  // a map key must be a plain value: the yaml library would stringify a collection key (and
+  // warn on stderr); the scenario format has none
+  visit(doc, {
+    Pair(_, pair) {
+      if (isCollection(pair.key)) {
+        const p = lc.linePos(pair.key.range?.[0] ?? 0);
+        throw new ScenarioError(file, p.line, p.col, '', 'a map key must be a plain value, not a map or a list');
+      }
+    },
+  });
   const L = new Locator(file, doc, lc);
   let raw: unknown;
   try {
