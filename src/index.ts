@@ -17,7 +17,7 @@ export { parseSize, fmtSize, SizeError } from './util/units.js';
 export type { Scenario, Machine, StepResult, Report };
 export { ARCH_NAMES } from './arch/index.js';
 export { fuzz, type FuzzOptions, type FuzzResult, type FuzzProgress, type FuzzCase } from './sim/fuzz.js';
-export { compare, renderComparison, matrixForScenario, renderMatrix, type Comparison, type Matrix } from './report/compare.js';
+export { compare, invalidUnder, renderComparison, matrixForScenario, renderMatrix, type Comparison, type Matrix } from './report/compare.js';
 import { matrix as matrixWith } from './report/compare.js';
 
 /** The standard device-memory matrix: every arch/page-size configuration under every profile. */

@@ -54,6 +54,25 @@ describe('vmemlab run', () => {
     expect(r).toMatchObject({ code: 2, err: `vmemlab: ${f}:2:3: a map key must be a plain value, not a map or a list\n`, out: '' });
   });
 
+  it('--kernel runs the scenario under another profile; a configuration it lacks is exit 2', () => {
+    const r = vmemlab('run', '--kernel', 'v6.1');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('size 16,640,901,120 B'); // 6.1.0's 128-byte reservation
+    const f = join(tmp, 'va52.yaml');
+    writeFileSync(f, 'arch: arm64\nconfig: { pageSize: 16K, vaBits: 52 }\nnodes:\n  - { id: 0, memory: [ { start: 0x40000000, size: 1G } ] }\n');
+    const b = vmemlab('run', f, '--kernel', 'v6.6');
+    expect(b.code).toBe(2);
+    expect(b.err).toMatch(/^vmemlab: --kernel v6\.6: the scenario's config\.vaBits: .*\n$/);
+    expect(vmemlab('run', '--kernel', 'v9')).toMatchObject({ code: 2, err: 'vmemlab: --kernel v9: unknown profile; `vmemlab kernels` lists them\n' });
+  });
+
+  it('--json with --dmesg or --ptdump: exit 2 (one JSON document)', () => {
+    const r = vmemlab('run', '--json', '--dmesg');
+    expect(r.code).toBe(2);
+    expect(r.out).toBe('');
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+  });
+
   it('a missing file and an unknown flag: exit 2, one line', () => {
     const a = vmemlab('run', join(tmp, 'nope.yaml'));
     expect(a.code).toBe(2);

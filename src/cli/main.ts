@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import {
   DEFAULT_SCENARIO, DEFAULT_SCENARIO_NAME, PROFILES, ScenarioError, parseScenario, renderDmesg, renderJson,
   renderPtdump, renderText, runPassed, runScenario, scenarioJsonSchema, ARCH_NAMES, fuzz, toYaml, type FuzzCase,
-  compare, renderComparison, matrix, matrixForScenario, renderMatrix,
+  compare, invalidUnder, renderComparison, matrix, matrixForScenario, renderMatrix,
 } from '../index.js';
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -66,8 +66,16 @@ export function main(argv: string[]): number {
     .option('--no-debug', 'with --dmesg: leave out pr_debug messages')
     .option('--ptdump', 'print the vmemmap part of the kernel page-table dump')
     .option('-o, --output <file>', 'write to a file instead of standard output (all or nothing)')
-    .action((file: string | undefined, o: { json?: boolean; dmesg?: boolean; debug: boolean; ptdump?: boolean; output?: string }) => {
-      const sc = file ? parseScenario(file, readScenarioFile(file)) : parseScenario(DEFAULT_SCENARIO_NAME, DEFAULT_SCENARIO);
+    .option('--kernel <id>', "run under this kernel profile instead of the scenario's")
+    .action((file: string | undefined, o: { json?: boolean; dmesg?: boolean; debug: boolean; ptdump?: boolean; output?: string; kernel?: string }) => {
+      if (o.json && (o.dmesg || o.ptdump)) throw new UsageError('--json cannot be combined with --dmesg or --ptdump (the JSON report is one document; its "dmesg" holds the messages)');
+      let sc = file ? parseScenario(file, readScenarioFile(file)) : parseScenario(DEFAULT_SCENARIO_NAME, DEFAULT_SCENARIO);
+      if (o.kernel !== undefined) {
+        if (!findProfile(o.kernel)) throw new UsageError(`--kernel ${o.kernel}: unknown profile; \`vmemlab kernels\` lists them`);
+        const why = invalidUnder(sc, o.kernel);
+        if (why) throw new UsageError(`--kernel ${o.kernel}: the scenario's ${why}`);
+        sc = { ...sc, kernel: o.kernel };
+      }
       const r = runScenario(sc);
       const parts: string[] = [];
       if (o.json) parts.push(renderJson(r));
