@@ -221,6 +221,8 @@ interface StepContext {
   mPrev?: ModelStep;
   /** the boot log's HugeTLB lines (recording.boot.hugetlbLines) */
   bootHugetlb?: string[];
+  /** the boot log's memmap_on_memory "will waste" line (recording.boot.hotplugLines) */
+  bootHotplug?: string[];
 }
 
 function compareStep(sc: Scenario, ks: RecordedStep, m: ModelStep, ctx: StepContext, bootStep: boolean): StepComparison {
@@ -317,6 +319,11 @@ function compareStep(sc: Scenario, ks: RecordedStep, m: ModelStep, ctx: StepCont
     if (ctx.bootHugetlb) {
       const h = linesDiffer(ctx.bootHugetlb, m.dmesg.map((l) => l.trim()).filter((l) => /^HugeTLB/.test(l)));
       if (h) d('dmesg/hugetlb', h.k, h.m);
+    }
+    // memory_hotplug.memmap_on_memory=force: "Memory hotplug will waste %ld pages in each memory block"
+    if (ctx.bootHotplug) {
+      const h = linesDiffer(ctx.bootHotplug, m.dmesg.map((l) => l.trim()).filter((l) => /^Memory hotplug will waste/.test(l)));
+      if (h) d('dmesg/hotplug', h.k, h.m);
     }
   } else {
     const mAlt = m.dmesg.filter((l) => l.startsWith('altmap_alloc_block_buf:'));
@@ -493,7 +500,7 @@ export function compareRecording(rec: Recording, scenarioText: string, opts: { p
   let kPrev: RecordedStep | undefined;
   for (const ks of rec.steps) {
     const m = at(ks.index);
-    const ctx: StepContext = { k1, m1: k1 ? at(1) : undefined, kPrev, mPrev: kPrev ? at(kPrev.index) : undefined, bootHugetlb: rec.boot.hugetlbLines };
+    const ctx: StepContext = { k1, m1: k1 ? at(1) : undefined, kPrev, mPrev: kPrev ? at(kPrev.index) : undefined, bootHugetlb: rec.boot.hugetlbLines, bootHotplug: rec.boot.hotplugLines };
     const c = compareStep(sc, ks, m, ctx, ks.index === 1);
     kPrev = ks;
     base.steps.push(c);

@@ -104,7 +104,7 @@ export interface Recording {
   scenarioCmdline: string;
   layout: Layout;
   /** the vmemmap before the NVDIMM/DAX modules load, and the boot log's lines that mention vmemmap, sparse or memory blocks */
-  boot: { premodules: { segments: Segment[]; leaves: Record<string, number> } | null; logLines: string[]; hugetlbLines: string[] };
+  boot: { premodules: { segments: Segment[]; leaves: Record<string, number> } | null; logLines: string[]; hugetlbLines: string[]; hotplugLines?: string[] };
   steps: RecordedStep[];
 }
 
@@ -385,7 +385,7 @@ export function buildRecording(inp: BuildInput): Recording {
     harness: { kernelCmdline: inp.kernelCmdline, qemuArgs: inp.qemuArgs, wallSeconds: Math.round(inp.wallSeconds * 10) / 10, outcome: inp.outcome, notes: inp.plan?.notes ?? [] },
     scenarioCmdline: inp.plan?.cmdline ?? '',
     layout,
-    boot: { premodules, logLines: bootLog.filter((l) => /vmemmap|sparse|[Mm]emory block size|memblock_alloc/.test(l)), hugetlbLines: bootLog.filter((l) => /^HugeTLB/.test(l)) },
+    boot: { premodules, logLines: bootLog.filter((l) => /vmemmap|sparse|[Mm]emory block size|memblock_alloc/.test(l)), hugetlbLines: bootLog.filter((l) => /^HugeTLB/.test(l)), hotplugLines: bootLog.filter((l) => /^Memory hotplug will waste/.test(l)) },
     steps,
   };
 }

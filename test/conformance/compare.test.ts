@@ -66,6 +66,13 @@ describe('conformance comparison', () => {
     expect(cmp((r) => { r.steps[3]!.memory.memTotalKiB! += 4; })).toEqual(['4 memtotal/delta']);
     expect(cmp((r) => { r.boot.hugetlbLines = r.boot.hugetlbLines!.map((l) => l.replace('28 KiB', '24 KiB')); })).toEqual(['1 dmesg/hugetlb']);
   });
+  it('memmap_on_memory=force: the boot line "will waste N pages in each memory block" is compared', () => {
+    const c = loadCases().find((x) => x.name === 'arm64-16k-kmem-force')!;
+    expect(compareRecording(c.recording!, c.scenarioText).differences).toEqual([]);
+    const r = structuredClone(c.recording!) as Recording;
+    r.boot.hotplugLines = ['Memory hotplug will waste 2015 pages in each memory block'];
+    expect(compareRecording(r, c.scenarioText).differences.map((d) => `${d.step} ${d.id}`)).toEqual(['1 dmesg/hotplug']);
+  });
   it('uses the profile of the recorded release', () => {
     const ids = ['v6.1', 'v6.1.y', 'v6.12'];
     expect(profileForRelease('6.12.117', ids)).toBe('v6.12');
