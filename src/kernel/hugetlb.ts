@@ -131,7 +131,9 @@ export function hugetlb_vmemmap_init_515(k: Kernel): void {
  * Optimise `count` newly allocated folios of size `size` on `node` (hugetlb_vmemmap_optimize
  * / _folios): net vmemmap pages freed per folio: 5.15 V-2, 6.1 V-1, 6.6-6.18 V freed and a
  * new head allocated (kept old head if that fails: V-1 either way), 7.1 V freed, a head and
- * (once per zone and order) a shared tail allocated. Split PTE tables as a range.
+ * (once per zone and order) a shared tail allocated. Split PTE tables as a range. Freed boot
+ * pages raise MemTotal (free_vmemmap_page -> free_bootmem_page, 5.15-7.1); `preinit`: 6.18+
+ * boot gigantic pages optimised at sparse_init (hugetlb_vmemmap_init_early).
  */
 function optimize(k: Kernel, h: Hstate, node: number, count: number, preinit = false): void {
   if (!k.cmdline.hugetlbFreeVmemmap) return;
@@ -185,8 +187,7 @@ function optimizeFolios(k: Kernel, h: Hstate, node: number, count: number, prein
     return vm >= k.c.PMD_SIZE ? opt * (vm / k.c.PMD_SIZE) : Math.ceil(opt / (k.c.PMD_SIZE / vm));
   };
   const least = hv.hstates.reduce((t, hs) => t + pmdsOf(hs), 0);
-  const vmNew = vmemmapPages(k, h.size) * k.c.PAGE_SIZE;
-  const most = vmNew >= k.c.PMD_SIZE ? count * (vmNew / k.c.PMD_SIZE) : count;
+  const most = vmBytes >= k.c.PMD_SIZE ? count * (vmBytes / k.c.PMD_SIZE) : count;
   const regions = Math.floor(nodeBootBytes(k, node) / ((k.c.PMD_SIZE / k.c.STRUCT_PAGE) * k.c.PAGE_SIZE));
   hv.splitMin[node] = Math.max(hv.splitMin[node]!, least);
   hv.splitMax[node] = Math.max(hv.splitMin[node]!, Math.min(hv.splitMax[node]! + most, regions));
