@@ -302,7 +302,7 @@ function preinitApplies(k: Kernel, size: number): boolean {
   if (!k.profile.hvoPreinit || k.arch.cfg.arch !== 'x86_64') return false;
   const pmdSpan = (k.c.PMD_SIZE / k.c.STRUCT_PAGE) * k.c.PAGE_SIZE; // memory one vmemmap PMD describes
   const section = 2 ** k.arch.cfg.SECTION_SIZE_BITS;
-  return size % pmdSpan === 0 && size % section === 0 && size / k.c.PAGE_SIZE > 2 ** maxOrder(k);
+  return size % pmdSpan === 0 && size % section === 0 && isGigantic(k, size);
 }
 
 /** hstate_is_gigantic(): larger than the buddy allocator's largest block. */

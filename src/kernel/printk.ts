@@ -11,6 +11,14 @@ export const KERN_WARNING = 4;
 export const KERN_INFO = 6;
 export const KERN_DEBUG = 7;
 
+/** A kernel message (level, site, format and arguments) decided now and printed later. */
+export interface KMsg {
+  level: number;
+  site: string;
+  fmt: string;
+  args: unknown[];
+}
+
 export interface PrintOpts {
   /** Print only the first time this key is seen (pr_*_once, WARN_ONCE). */
   once?: string;

@@ -14,7 +14,7 @@ import { shortSize } from '../util/units.js';
 import { memremap_pages, memunmap_pages, type DevPagemap } from '../kernel/memremap.js';
 import { probeFailure } from '../kernel/driver_core.js';
 import { __nvdimm_setup_pfn, nd_pfn_default_alignment, nd_pfn_init, nd_pfn_supported_alignments } from '../kernel/nvdimm/pfn_devs.js';
-import { KERN_ERR, KERN_INFO, printk } from '../kernel/printk.js';
+import { KERN_ERR, KERN_INFO, printk, type KMsg } from '../kernel/printk.js';
 import { EINVAL, ENODEV, ENOSPC, ENXIO, type Kernel } from '../kernel/state.js';
 import type { ArchConfig } from '../arch/types.js';
 import type { KernelProfile } from '../kernels/types.js';
@@ -97,13 +97,7 @@ export interface CreateArgs {
   size?: number;
 }
 
-/** A kernel message to print (format string and arguments), for plans made without a Kernel. */
-export interface KMsg {
-  level: number;
-  site: string;
-  fmt: string;
-  args: unknown[];
-}
+export type { KMsg };
 
 /** What creating a namespace will do, decided without touching kernel state. */
 export interface NamespacePlan {
