@@ -25,6 +25,13 @@ export function matrix(kernels?: string[]) {
   return matrixWith((text) => parseScenario('matrix.yaml', text), kernels);
 }
 export { stringify as toYaml } from 'yaml';
+export { DEFAULT_KERNEL } from './kernels/index.js';
+export { AnswerError, type MachineOpts } from './answers/machine.js';
+export {
+  sizeNamespace, sizeMemmap, sizeHotAdd, sizeHvo, sizeDedup, sizeBlocks,
+  type AnswerBase, type NamespaceAnswer, type NamespaceQuestion, type MemmapAnswer, type MemmapQuestion, type HotAddAnswer,
+  type HotAddQuestion, type HvoAnswer, type HvoQuestion, type DedupAnswer, type DedupQuestion, type BlocksAnswer, type BlocksQuestion,
+} from './answers/size.js';
 
 export interface RunResult {
   machine: Machine;

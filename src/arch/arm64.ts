@@ -136,13 +136,20 @@ export function arm64Policy(a: ArchConfig, p: KernelProfile): ArchPolicy {
      *  robin  seed 387-469: 4K as v5.6; 16K/64K one base page per PMD step.
      */
     vmemmap_populate<A>(ops: VmemmapOps<A>, r: VmemmapRange, node: number, altmap: A | null): number {
+      const via = altmap ? ' from the altmap' : '';
       if (gen === 'v6.14') {
         ops.warn_on_once('arch/arm64/mm/mmu.c:vmemmap_populate', r.callBytes > sectionMemmap, 'end - start > PAGES_PER_SECTION * sizeof(struct page)');
-        if (!is4k || r.callBytes < sectionMemmap) return ops.basepages(r.start, r.end, node, altmap);
+        if (!is4k || r.callBytes < sectionMemmap) {
+          ops.decide(r, 'basepages', `${!is4k ? `${a.PAGE_SIZE / 1024}K pages: arm64 maps the vmemmap with base pages` : "less than a section's memmap (a sub-section range): base pages"}${via}`);
+          return ops.basepages(r.start, r.end, node, altmap);
+        }
+        ops.decide(r, 'hugepages', `4K pages, whole sections: PMD-sized blocks${via} (vmemmap_populate_hugepages)`);
         return ops.hugepages(r.start, r.end, node, altmap);
       }
       const alt = gen === 'v5.6' || gen === 'robin' ? null : altmap;
+      const ignored = altmap && !alt ? `, the altmap ignored (${gen === 'robin' ? "the sketch's" : "this kernel's"} arm64 vmemmap_populate() takes none)` : '';
       if (!is4k && gen === 'robin') {
+        ops.decide(r, 'one-page-per-pmd', `${a.PAGE_SIZE / 1024}K pages under Robin Murphy's sketch: tables and one base page per PMD step${ignored}`);
         // the sketch's loop restarts at every call's start: run it per section call
         for (let s = r.start; s < r.end; s += r.callBytes) {
           const e = ops.onePagePerPmd(s, Math.min(r.end, s + r.callBytes), node);
@@ -150,7 +157,11 @@ export function arm64Policy(a: ArchConfig, p: KernelProfile): ArchPolicy {
         }
         return 0;
       }
-      if (!is4k) return ops.basepages(r.start, r.end, node, alt);
+      if (!is4k) {
+        ops.decide(r, 'basepages', `${a.PAGE_SIZE / 1024}K pages: arm64 maps the vmemmap with base pages (vmemmap_populate_basepages)${alt ? via : ignored}`);
+        return ops.basepages(r.start, r.end, node, alt);
+      }
+      ops.decide(r, 'hugepages', `4K pages: PMD-sized blocks${alt ? via : ignored} (${gen === 'v6.2' ? 'vmemmap_populate_hugepages' : "arm64's own PMD loop"})`);
       return ops.hugepages(r.start, r.end, node, alt);
     },
     hugepages: gen === 'v6.14' ? { onFail: 'generic', tableAltmap: true, checkPmd: 'leaf' }

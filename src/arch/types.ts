@@ -84,7 +84,12 @@ export interface VmemmapOps<Altmap> {
   onePagePerPmd(start: number, end: number, node: number): number;
   pr_err_once(site: string, text: string): void;
   warn_on_once(site: string, cond: boolean, what: string): boolean;
+  /** Record which path the policy took for a range, and why (for `explain`; no effect on the model). */
+  decide(r: VmemmapRange, path: PopulatePath, why: string): void;
 }
+
+/** The paths a vmemmap_populate() policy can take. */
+export type PopulatePath = 'basepages' | 'hugepages' | 'enomem' | 'one-page-per-pmd';
 
 /** The arch's vmemmap_populate() policy. */
 export type VmemmapPopulate = <A>(ops: VmemmapOps<A>, r: VmemmapRange, node: number, altmap: A | null) => number;

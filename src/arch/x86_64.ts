@@ -78,12 +78,20 @@ export function x86Policy(a: ArchConfig, p: KernelProfile): ArchPolicy {
      * the altmap; an altmap without PSE -> pr_err_once + -ENOMEM; else base pages.
      */
     vmemmap_populate<A>(ops: VmemmapOps<A>, r: VmemmapRange, node: number, altmap: A | null): number {
-      if (r.callBytes < sectionMemmap) return ops.basepages(r.start, r.end, node, null);
-      if (a.pse) return ops.hugepages(r.start, r.end, node, altmap);
+      if (r.callBytes < sectionMemmap) {
+        ops.decide(r, 'basepages', `less than a section's memmap (a sub-section range): base pages from RAM${altmap ? ', the altmap ignored' : ''}`);
+        return ops.basepages(r.start, r.end, node, null);
+      }
+      if (a.pse) {
+        ops.decide(r, 'hugepages', `whole sections with PSE: PMD-sized blocks${altmap ? ' from the altmap' : ''} (vmemmap_populate_hugepages)`);
+        return ops.hugepages(r.start, r.end, node, altmap);
+      }
       if (altmap) {
+        ops.decide(r, 'enomem', 'an altmap without PSE: "no cpu support for altmap allocations", -ENOMEM');
         ops.pr_err_once('vmemmap_populate', 'vmemmap_populate: no cpu support for altmap allocations\n');
         return -12;
       }
+      ops.decide(r, 'basepages', 'no PSE: base pages');
       return ops.basepages(r.start, r.end, node, null);
     },
     // generic vmemmap_populate_hugepages() (v6.2+) or x86's private copy (<= v6.1), whose

@@ -11,8 +11,9 @@ import { fileURLToPath } from 'node:url';
 import {
   DEFAULT_SCENARIO, DEFAULT_SCENARIO_NAME, PROFILES, ScenarioError, parseScenario, renderDmesg, renderJson,
   renderPtdump, renderText, runPassed, runScenario, scenarioJsonSchema, ARCH_NAMES, fuzz, toYaml, type FuzzCase,
-  compare, invalidUnder, renderComparison, matrix, matrixForScenario, renderMatrix,
+  compare, invalidUnder, renderComparison, matrix, matrixForScenario, renderMatrix, AnswerError,
 } from '../index.js';
+import { registerSize } from './commands/size.js';
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { findProfile } from '../kernels/index.js';
@@ -85,6 +86,9 @@ export function main(argv: string[]): number {
       writeOut(o.output, parts.join(o.json ? '' : '\n'));
       exitCode = runPassed(r) ? 0 : 1;
     });
+
+  const ctx = { writeOut, usage: (msg: string) => new UsageError(msg), setExit: (c: number) => { exitCode = c; } };
+  registerSize(program, ctx);
 
   program
     .command('fuzz')
@@ -243,7 +247,7 @@ export function main(argv: string[]): number {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
       return 2;
     }
-    if (e instanceof ScenarioError || e instanceof UsageError) {
+    if (e instanceof ScenarioError || e instanceof UsageError || e instanceof AnswerError) {
       process.stderr.write(`vmemlab: ${e.message}\n`);
       return 2;
     }

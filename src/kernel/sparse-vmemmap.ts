@@ -460,8 +460,9 @@ export function vmemmap_one_page_per_pmd(k: Kernel, start: number, end: number, 
 }
 
 /** The generic helpers handed to an arch's vmemmap_populate() policy. */
-export function vmemmapOps(k: Kernel): VmemmapOps<string> {
+export function vmemmapOps(k: Kernel, altmap: string | null = null, node = -1): VmemmapOps<string> {
   return {
+    decide: (r, path, why) => { k.s.trace.push({ t: 'populate', path, why, start: r.start, end: r.end, callBytes: r.callBytes, altmap, node }); },
     basepages: (s, e, n, a) => vmemmap_populate_basepages(k, s, e, n, a),
     hugepages: (s, e, n, a) => vmemmap_populate_hugepages(k, s, e, n, a),
     onePagePerPmd: (s, e, n) => vmemmap_one_page_per_pmd(k, s, e, n),
@@ -497,7 +498,7 @@ export function __populate_section_memmap(k: Kernel, pfnIn: number, nrIn: number
   const start = pfnToOff(k, pfn);
   const end = start + nr_pages * STRUCT_PAGE;
   if (vmemmap_can_optimize(k, altmap, pgmap)) return vmemmap_populate_compound_pages(k, pfn, start, end, nid, pgmap!, (end - start) / nsec);
-  return k.arch.policy.vmemmap_populate(vmemmapOps(k), { start, end, callBytes: (end - start) / nsec }, nid, altmap);
+  return k.arch.policy.vmemmap_populate(vmemmapOps(k, altmap, nid), { start, end, callBytes: (end - start) / nsec }, nid, altmap);
 }
 
 // ---------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@
  * and fall back to single iterations exactly where an allocator runs short.
  */
 import type { Arch } from '../arch/index.js';
-import type { LeafLevel, PtLevel } from '../arch/types.js';
+import type { LeafLevel, PopulatePath, PtLevel } from '../arch/types.js';
 import type { KernelProfile } from '../kernels/types.js';
 import { IntervalMap, IntervalSet, plainPayload, type Payload } from '../util/interval.js';
 import type { HvoState } from './hugetlb.js';
@@ -148,6 +148,8 @@ export type TraceEvent =
   | { t: 'altmap-free'; id: string; nr: number }
   | { t: 'section'; op: 'activate' | 'deactivate' | 'early'; pfn: number; nr: number; nid: number }
   | { t: 'errno'; site: string; errno: number }
+  /** An arch vmemmap_populate() policy's choice for a range of vmemmap offsets (calls of callBytes each). */
+  | { t: 'populate'; path: PopulatePath; why: string; start: number; end: number; callBytes: number; altmap: string | null; node: number }
   | { t: 'note'; text: string };
 
 export const leafPayload = (pageSize: number): Payload<Leaf> => ({

@@ -363,6 +363,7 @@ export class Reference {
       onePagePerPmd: (s, e, n) => this.onePagePerPmd(s, e, n),
       pr_err_once: () => {},
       warn_on_once: () => false,
+      decide: () => {},
     }, { start, end, callBytes: end - start }, nid, altmap);
   }
 
