@@ -10,6 +10,7 @@ import { DEFAULT_KERNEL, findProfile } from '../kernels/index.js';
 import { parseScenario, type Scenario } from '../scenario/parse.js';
 import type { ScenarioInput } from '../scenario/schema.js';
 import { createMachine, runStep, type Machine, type StepResult } from '../sim/machine.js';
+import type { Namespace } from '../sim/ndctl.js';
 import { leafCounts, memmapBacking, pageTablePages, type MemmapBacking, type PageTablePages } from '../report/summary.js';
 import { GiB } from '../util/bits.js';
 import { shortSize } from '../util/units.js';
@@ -100,7 +101,18 @@ export interface Observation {
   /** Lengths of the kernel's log and trace when the observation was taken. */
   logLen: number;
   traceLen: number;
+  /** Namespaces (copies) and altmaps (copies) that exist. */
+  namespaces: Namespace[];
+  altmaps: VmemAltmapView[];
+  /** Memory blocks by state, and those hosting their own memmap. */
+  blocks: { online: number; offline: number; selfHosting: number; zones: Record<string, number> };
+  /** Huge pages by size (all nodes). */
+  hugepages: Record<string, number>;
+  /** Dax devices: name -> mode. */
+  dax: Record<string, string>;
 }
+
+export interface VmemAltmapView { id: string; owner: string; device: string; base_pfn: number; end_pfn: number; reserve: number; free: number; alloc: number; align: number }
 
 export function observe(m: Machine): Observation {
   const k = m.k;
@@ -113,7 +125,26 @@ export function observe(m: Machine): Observation {
     leaves: { pte: lc.pte, pmd: lc.pmd },
     logLen: k.s.log.length,
     traceLen: k.s.trace.length,
+    namespaces: [...m.regions.values()].flatMap((r) => r.namespaces.map((n) => ({ ...n }))),
+    altmaps: [...k.s.altmaps.values()].map((a) => ({ id: a.id, owner: a.owner, device: a.device, base_pfn: a.base_pfn, end_pfn: a.end_pfn, reserve: a.reserve, free: a.free, alloc: a.alloc, align: a.align })),
+    blocks: blockCounts(m),
+    hugepages: Object.fromEntries(k.s.hvo.hstates.map((h) => [String(h.size), h.pages.reduce((s, x) => s + x, 0)])),
+    dax: Object.fromEntries([...m.dax.values()].map((d) => [d.name, d.driver === 'kmem' ? 'system-ram' : d.driver === 'device_dax' ? 'devdax' : 'unbound'])),
   };
+}
+
+function blockCounts(m: Machine): Observation['blocks'] {
+  const out: Observation['blocks'] = { online: 0, offline: 0, selfHosting: 0, zones: {} };
+  for (const b of m.k.s.blocks) {
+    const n = b.end - b.start;
+    if (b.v.state === 'online') {
+      out.online += n;
+      const z = b.v.zone ?? 'none';
+      out.zones[z] = (out.zones[z] ?? 0) + n;
+    } else out.offline += n;
+    if (b.v.vmemmapPages > 0) out.selfHosting += n;
+  }
+  return out;
 }
 
 export interface ObservedRun {

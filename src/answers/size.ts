@@ -29,6 +29,7 @@ export interface AnswerBase {
   scenario: string;
 }
 
+import { namespaceStory } from './explain.js';
 import { leafKind, leafLine, machineInfo, populateLines, stepCost, stepWarnings, tablesLine, type PageTableCount } from './narrate.js';
 export type { PageTableCount } from './narrate.js';
 
@@ -120,21 +121,7 @@ function answerNamespace(q: NamespaceQuestion, size: number): NamespaceAnswer {
     ex.push(`${label}: ndctl create-namespace fails: ${r.errno}`);
     for (const msg of r.messages) ex.push(`  ${msg.trim()}`);
   } else {
-    const info = nd_pfn_init(k.arch.cfg, k.profile, ns.start, ns.rawSize, map === 'dev' ? 'pmem' : 'ram', ns.align, ns.name);
-    const A = Math.max(ns.align, memremap_compat_align(k.arch.cfg));
-    ex.push(`${label}: usable ${commas(ns.usable)} B (${fmtSize(ns.usable)}) = size ${commas(ns.rawSize)} - data offset ${commas(ns.dataOffset)}${'errno' in info || !info.end_trunc ? '' : ` - end_trunc ${commas(info.end_trunc)}`}`);
-    if (!('errno' in info)) {
-      const npfns0 = Math.floor((ns.rawSize - 8192) / P);
-      if (map === 'dev') {
-        ex.push(`  nd_pfn_init() (drivers/nvdimm/pfn_devs.c): npfns = (size - 8 KiB) / ${fmtSize(P)} = ${commas(npfns0)}; data offset = ALIGN(start + 8 KiB + ${k.profile.MAX_STRUCT_PAGE_SIZE} x npfns, ${fmtSize(A)}) - start = ${commas(ns.dataOffset)} (MAX_STRUCT_PAGE_SIZE ${k.profile.MAX_STRUCT_PAGE_SIZE} B reserved per page for its struct page)`);
-      } else {
-        ex.push(`  nd_pfn_init() (drivers/nvdimm/pfn_devs.c): --map=mem reserves no struct pages on the device: data offset = ALIGN(start + 8 KiB, ${fmtSize(A)}) - start = ${commas(ns.dataOffset)}`);
-      }
-    }
-    if (alt) {
-      ex.push(`  __nvdimm_setup_pfn(): vmem_altmap over the device: reserve ${alt.reserve} pfn(s) (the ${fmtSize(nd_info_block_reserve(k.arch.cfg))} info block${alt.reserve > nd_info_block_reserve(k.arch.cfg) / P ? ' and the padding back to a sub-section boundary' : ''}), free ${commas(alt.free)} pfns for the memmap`);
-      ex.push(`  memremap_pages() -> __populate_section_memmap() -> ${k.arch.policy.populateSite.split(':')[1]}(): the memmap took alloc ${commas(alt.alloc)} pfns (${fmtSize(alt.alloc * P)}) from the altmap${alt.align ? `, and align ${commas(alt.align)} pfns were skipped to align PMD-sized blocks (altmap_alloc_block_buf)` : ''}; ${commas(alt.free - alt.alloc - alt.align)} pfns of the reserve stay unused`);
-    }
+    ex.push(...namespaceStory(run, 1).lines);
     for (const l of populateLines(run, 1)) ex.push(`  ${l}`);
     if (ramBytes) ex.push(`  memmap in RAM: ${Object.entries(cost.mm.ram).map(([n, b]) => `node ${n} ${fmtSize(b)}`).join(', ')}${map === 'mem' ? ' (--map=mem: vmemmap_alloc_block() from the namespace\'s node)' : ''}`);
     if (total(cost.mm.dedup)) ex.push(`  device-dax compound pages (vmemmap_populate_compound_pages): ${fmtSize(total(cost.mm.dedup))} of struct pages are served by shared tail pages, not backed by pages of their own`);

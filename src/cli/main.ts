@@ -14,6 +14,7 @@ import {
   compare, invalidUnder, renderComparison, matrix, matrixForScenario, renderMatrix, AnswerError,
 } from '../index.js';
 import { registerSize } from './commands/size.js';
+import { registerExplain } from './commands/explain.js';
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { findProfile } from '../kernels/index.js';
@@ -89,6 +90,7 @@ export function main(argv: string[]): number {
 
   const ctx = { writeOut, usage: (msg: string) => new UsageError(msg), setExit: (c: number) => { exitCode = c; } };
   registerSize(program, ctx);
+  registerExplain(program, { ...ctx, readScenario: readScenarioFile });
 
   program
     .command('fuzz')
