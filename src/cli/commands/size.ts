@@ -149,7 +149,7 @@ export function registerSize(program: Command, ctx: CliContext): void {
     .option('--start <addr>', 'physical address of the region (default: 64 GiB-aligned above RAM)')
     .option('--node-ram <size>', 'boot RAM of the node (default: enough for a --map=mem memmap)')
     .action((o: CommonFlags & { size?: string; usable?: string; mode?: string; map?: string; align?: string; start?: string; nodeRam?: string }) => {
-      if ((o.size === undefined) === (o.usable === undefined)) throw ctx.usage('size namespace: give --size (how much is usable?) or --usable (what size to ask for?)');
+      if ((o.size === undefined) === (o.usable === undefined)) throw ctx.usage('--size or --usable: give one (--size: how much is usable? --usable: what size to ask for?)');
       let qs: Record<string, unknown>[] = machines(ctx, o).map((m) => ({ ...m, start: one(ctx, '--start', o.start), nodeRam: one(ctx, '--node-ram', o.nodeRam) }));
       qs = product(qs, 'size', sizes(ctx, '--size', o.size));
       qs = product(qs, 'usable', sizes(ctx, '--usable', o.usable));
@@ -214,7 +214,7 @@ export function registerSize(program: Command, ctx: CliContext): void {
     .option('--pool <size>', 'pool size instead of --count (a multiple of the huge page size)')
     .option('--boot', 'reserve them at boot (hugepagesz= hugepages=) instead of at run time')
     .action((o: CommonFlags & { hugePage: string; count?: string; pool?: string; boot?: boolean }) => {
-      if ((o.count === undefined) === (o.pool === undefined)) throw ctx.usage('size hvo: give --count or --pool');
+      if ((o.count === undefined) === (o.pool === undefined)) throw ctx.usage('--count or --pool: give one');
       const pool = one(ctx, '--pool', o.pool);
       const count = int(ctx, '--count', o.count);
       const qs = product(machines(ctx, o).map((m) => ({ ...m, boot: o.boot === true })), 'hugePage', sizes(ctx, '--huge-page', o.hugePage)).map((q) => {
