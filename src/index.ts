@@ -51,7 +51,10 @@ export function runScenario(sc: Scenario): RunResult {
     results.push(runStep(m, st, results));
     deltas.push(stepDelta(before, totals(m)));
   }
-  const warnings = m.ignoredParams.map((p) => `kernel parameter "${p}" is not modelled and was ignored`);
+  const warnings = [
+    ...m.absentParams.map((p) => `kernel parameter "${p.param}": ${p.why}; the kernel ignores it`),
+    ...m.ignoredParams.map((p) => `kernel parameter "${p}" is not modelled and was ignored`),
+  ];
   return { machine: m, results, report: buildReport(m, results, deltas, warnings) };
 }
 

@@ -162,6 +162,7 @@ export function main(argv: string[]): number {
       const sc = parseScenario(file, readScenarioFile(file));
       const c = compare(sc, ks, { all: o.all });
       writeOut(o.output, o.json ? JSON.stringify(c, null, 2) + '\n' : renderComparison(c));
+      exitCode = c.passed ? 0 : 1;
     });
 
   program

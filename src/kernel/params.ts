@@ -36,7 +36,10 @@ export function kstrtobool(s: string, letters: KernelProfile['kstrtobool'] = 'tf
 
 export interface ParsedCmdline {
   cmdline: KernelCmdline;
+  /** Parameters the model does not use. */
   ignored: string[];
+  /** Parameters (or values) the model knows that this kernel version does not have, with when they arrived. */
+  absent: { param: string; why: string }[];
 }
 
 /** parse_args() over the scenario's command line for `profile`. */
@@ -44,6 +47,7 @@ export function parseCmdline(profile: KernelProfile, line: string): ParsedCmdlin
   const cmd: KernelCmdline = { onlineType: profile.defaultOnlineType, memmapOnMemory: 'off', hugetlbFreeVmemmap: false, messages: [], hugepages: [], defaultHugepagesz: 0 };
   let hugepagesz = 0; // the size the next hugepages= applies to (0: the default size)
   const ignored: string[] = [];
+  const absent: ParsedCmdline['absent'] = [];
   const invalid = (param: string, val: string | undefined) =>
     // kernel/params.c parse_args(): pr_err("%s: `%s' invalid for parameter `%s'\n", doing, val ?: "", param)
     cmd.messages.push({ level: KERN_ERR, site: 'kernel/params.c:parse_args', text: `Booting kernel: \`${val ?? ''}' invalid for parameter \`${param}'\n` });
@@ -55,6 +59,7 @@ export function parseCmdline(profile: KernelProfile, line: string): ParsedCmdlin
       // setup_memhp_default_state(): unknown values are ignored; v5.6 knows only online/offline
       const names = profile.memhpDefaultStateNames === 'all' ? ['offline', 'online', 'online_kernel', 'online_movable'] : ['offline', 'online'];
       if (val !== undefined && names.includes(val)) cmd.onlineType = val as KernelCmdline['onlineType'];
+      else if (val === 'online_kernel' || val === 'online_movable') absent.push({ param: tok, why: `memhp_default_state=${val} does not exist in ${profile.id}: only online and offline before v5.9` });
       else ignored.push(tok);
     } else if (key === 'memory_hotplug.memmap_on_memory' && profile.memmapOnMemory !== 'none') {
       if (profile.memmapOnMemory === 'v5.13') {
@@ -100,9 +105,13 @@ export function parseCmdline(profile: KernelProfile, line: string): ParsedCmdlin
         const m = /^(\d+)/.exec(val);
         cmd.hugepages.push({ size: hugepagesz, count: m ? Number(m[1]) : 0, node: null, text: tok });
       }
+    } else if (key === 'memory_hotplug.memmap_on_memory') {
+      absent.push({ param: tok, why: `memory_hotplug.memmap_on_memory does not exist in ${profile.id}: it arrived in v5.13 (a08a2ae34613)` });
+    } else if (key === 'hugetlb_free_vmemmap') {
+      absent.push({ param: tok, why: `hugetlb_free_vmemmap does not exist in ${profile.id}: it arrived in v5.14 with the HugeTLB vmemmap optimisation` });
     } else ignored.push(tok);
   }
-  return { cmdline: cmd, ignored };
+  return { cmdline: cmd, ignored, absent };
 }
 
 /** lib/cmdline.c memparse(): a number with an optional K/M/G/T/P/E suffix (binary). */

@@ -4,7 +4,8 @@
  * levels, page-table pages, altmap counters, errors, kernel messages, invariant violations).
  */
 import { resolveArch, ArchConfigError } from '../arch/index.js';
-import { findProfile, PROFILES } from '../kernels/index.js';
+import { findProfile, PROFILES, type KernelProfile } from '../kernels/index.js';
+import { describeSwitch, switchDiff, type SwitchKey } from '../kernels/switches.js';
 import { renderMessage } from '../kernel/printk.js';
 import type { Scenario } from '../scenario/parse.js';
 import { createMachine, runStep, type Machine, type StepResult } from '../sim/machine.js';
@@ -15,6 +16,8 @@ import { leafCounts, memmapBacking, pageTablePages } from './summary.js';
 export interface CompareRow {
   what: string;
   values: Record<string, string>;
+  /** Between neighbouring profiles whose values differ: the switch(es) responsible, with their kernel site and release/commit. */
+  why?: string[];
 }
 
 export interface CompareStep {
@@ -31,6 +34,10 @@ export interface Comparison {
   /** Kernels under which the scenario is not valid, with the reason. */
   invalid: Record<string, string>;
   steps: CompareStep[];
+  /** Expect steps that failed, per profile (every expect step is evaluated under every profile). */
+  expectations: { kernel: string; step: number; failed: string[] }[];
+  /** True when every expect step passed under every profile. */
+  passed: boolean;
 }
 
 /** The facts compared after each step, as label -> text. */
@@ -89,35 +96,100 @@ export function invalidUnder(sc: Scenario, kernel: string): string | null {
   return null;
 }
 
+interface FactRun {
+  kernel: string;
+  results: { r: StepResult; f: Map<string, string> }[];
+  /** Expect steps that failed: step number and what failed. */
+  expectFailures: { step: number; failed: string[] }[];
+}
+
+/** Run a scenario under a profile and collect the compared facts after every step. */
+function factRun(sc: Scenario, kernel: string, profile?: KernelProfile): FactRun {
+  const s2: Scenario = { ...sc, kernel };
+  const m = createMachine(s2, profile);
+  const results: StepResult[] = [];
+  const explained = new Set<string>();
+  const list: { r: StepResult; f: Map<string, string> }[] = [];
+  const expectFailures: FactRun['expectFailures'] = [];
+  const steps = s2.steps[0]?.kind === 'boot' ? s2.steps : [{ kind: 'boot' as const, args: {}, index: 0, line: 0 }, ...s2.steps];
+  for (const st of steps) {
+    const r = runStep(m, st, results);
+    results.push(r);
+    if (st.kind === 'expect') {
+      if (!r.ok) expectFailures.push({ step: st.index, failed: r.failedExpectations ?? [] });
+      continue;
+    }
+    const f = facts(m, r, explained);
+    if (st.kind === 'boot' && m.absentParams.length) f.set('kernel parameters', m.absentParams.map((p) => p.why).join(' | '));
+    list.push({ r, f });
+  }
+  return { kernel, results: list, expectFailures };
+}
+
+/** Rows that are noise for users: shown only with --all. */
+const NOISE = new Set(['debug lines']);
+
+/**
+ * Which switches make the difference between two adjacent profiles: each switch on which they
+ * differ is flipped alone in the first profile and the scenario run again; a switch whose flip
+ * turns the row's value into the second profile's is responsible. If no single switch does,
+ * the switches whose flip changes the row at all are named as contributing.
+ */
+function attribute(sc: Scenario, a: FactRun, b: FactRun, rowsAt: (i: number) => CompareRow[]): void {
+  const pa = findProfile(a.kernel)!;
+  const pb = findProfile(b.kernel)!;
+  const diff = switchDiff(pa, pb);
+  const differing: { i: number; row: CompareRow }[] = [];
+  a.results.forEach((_, i) => {
+    for (const row of rowsAt(i)) if (row.values[a.kernel] !== row.values[b.kernel]) differing.push({ i, row });
+  });
+  if (differing.length === 0 || diff.length === 0) return;
+  const flipped = new Map<SwitchKey, FactRun | null>();
+  for (const key of diff) {
+    try {
+      flipped.set(key, factRun(sc, a.kernel, { ...pa, [key]: pb[key] }));
+    } catch {
+      flipped.set(key, null); // a combination the model cannot build: no verdict from it
+    }
+  }
+  for (const { i, row } of differing) {
+    const va = row.values[a.kernel];
+    const vb = row.values[b.kernel];
+    const valueIn = (run: FactRun | null | undefined) => (run && run.results[i] ? run.results[i]!.f.get(row.what) ?? '-' : undefined);
+    let keys = diff.filter((k) => valueIn(flipped.get(k)) === vb);
+    let how = 'because of';
+    if (keys.length === 0) {
+      keys = diff.filter((k) => { const v = valueIn(flipped.get(k)); return v !== undefined && v !== va; });
+      how = 'together with other switches:';
+    }
+    const text = keys.length ? `${a.kernel} -> ${b.kernel} ${how} ${keys.map((k) => describeSwitch(k, pa, pb)).join('; ')}` : `${a.kernel} -> ${b.kernel}: no single switch explains it (${diff.length} differ)`;
+    (row.why ??= []).push(text);
+  }
+}
+
 export function compare(sc: Scenario, kernels: string[], opts: { all?: boolean } = {}): Comparison {
-  const out: Comparison = { scenario: sc.file, kernels, invalid: {}, steps: [] };
-  const runs: { kernel: string; results: { r: StepResult; f: Map<string, string> }[] }[] = [];
+  const out: Comparison = { scenario: sc.file, kernels, invalid: {}, steps: [], expectations: [], passed: true };
+  const runs: FactRun[] = [];
   for (const kernel of kernels) {
     const why = invalidUnder(sc, kernel);
     if (why) {
       out.invalid[kernel] = why;
       continue;
     }
-    const s2: Scenario = { ...sc, kernel };
-    const m = createMachine(s2);
-    const results: StepResult[] = [];
-    const explained = new Set<string>();
-    const list: { r: StepResult; f: Map<string, string> }[] = [];
-    const steps = s2.steps[0]?.kind === 'boot' ? s2.steps : [{ kind: 'boot' as const, args: {}, index: 0, line: 0 }, ...s2.steps];
-    for (const st of steps) {
-      const r = runStep(m, st, results);
-      results.push(r);
-      if (st.kind !== 'expect') list.push({ r, f: facts(m, r, explained) });
-    }
-    runs.push({ kernel, results: list });
+    runs.push(factRun(sc, kernel));
   }
   if (runs.length === 0) return out;
+  for (const run of runs) {
+    for (const e of run.expectFailures) out.expectations.push({ kernel: run.kernel, step: e.step, failed: e.failed });
+  }
+  out.passed = out.expectations.length === 0;
   const nSteps = runs[0]!.results.length;
   for (let i = 0; i < nSteps; i++) {
     const labels: string[] = [];
     for (const run of runs) for (const key of run.results[i]!.f.keys()) if (!labels.includes(key)) labels.push(key);
     const rows: CompareRow[] = [];
     for (const what of labels) {
+      if (NOISE.has(what) && !opts.all) continue;
       const values: Record<string, string> = {};
       for (const run of runs) values[run.kernel] = run.results[i]!.f.get(what) ?? '-';
       const distinct = new Set(Object.values(values));
@@ -126,6 +198,7 @@ export function compare(sc: Scenario, kernels: string[], opts: { all?: boolean }
     const first = runs[0]!.results[i]!.r;
     out.steps.push({ index: first.index, step: first.label, rows, identical: rows.every((r) => new Set(Object.values(r.values)).size === 1) });
   }
+  for (let j = 0; j + 1 < runs.length; j++) attribute(sc, runs[j]!, runs[j + 1]!, (i) => out.steps[i]!.rows);
   return out;
 }
 
@@ -133,7 +206,9 @@ function wrap(s: string, w: number): string[] {
   if (s.length <= w) return [s];
   const out: string[] = [];
   let cur = '';
-  for (const word of s.split(' ')) {
+  // a word longer than the width is cut at the width
+  const words = s.split(' ').flatMap((word) => (word.length <= w ? [word] : word.match(new RegExp(`.{1,${w}}`, 'g'))!));
+  for (const word of words) {
     if ((cur + ' ' + word).trim().length > w && cur) {
       out.push(cur);
       cur = word;
@@ -162,7 +237,16 @@ export function renderComparison(c: Comparison): string {
         out.push('  ' + (line === 0 ? r.what : '').padEnd(labelW) + '  ' + cells.map((x) => (x[line] ?? '').padEnd(colW)).join('').trimEnd());
       }
     }
+    // each reason once per step, with the rows it explains
+    const reasons = new Map<string, string[]>();
+    for (const r of st.rows) for (const w of r.why ?? []) reasons.set(w, [...(reasons.get(w) ?? []), r.what]);
+    for (const [w, rows] of reasons) {
+      for (const [n, l] of wrap(`${w} [${rows.join(', ')}]`, 96).entries()) out.push(`  ${n === 0 ? 'why: ' : '     '}${l}`);
+    }
   }
+  out.push('');
+  if (c.expectations.length === 0) out.push(`expect steps: all pass under ${ks.join(', ')}`);
+  for (const e of c.expectations) out.push(`expect step ${e.step} FAILED under ${e.kernel}: ${e.failed.join('; ')}`);
   return out.join('\n') + '\n';
 }
 

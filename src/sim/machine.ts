@@ -4,7 +4,7 @@
  * Kernel object; the simulator adds what userspace and firmware own (regions, namespaces).
  */
 import { resolveArch } from '../arch/index.js';
-import { findProfile } from '../kernels/index.js';
+import { findProfile, type KernelProfile } from '../kernels/index.js';
 import { boot } from '../kernel/init.js';
 import { parseCmdline } from '../kernel/params.js';
 import { acpi_memory_enable_device, offline_blocks, online_blocks, remove_memory } from '../kernel/memory_hotplug.js';
@@ -24,6 +24,8 @@ export interface Machine {
   regions: Map<string, Region>;
   /** Kernel parameters from the command line that the model does not use. */
   ignoredParams: string[];
+  /** Kernel parameters this kernel version does not have (the model knows when they arrived). */
+  absentParams: { param: string; why: string }[];
   /** Dax devices: of hmem/cxl devices (by device name) and of pmem devdax namespaces (by namespace name). */
   dax: Map<string, DevDax>;
 }
@@ -42,8 +44,9 @@ export interface StepResult {
   failedExpectations?: string[];
 }
 
-export function createMachine(sc: Scenario): Machine {
-  const profile = findProfile(sc.kernel)!;
+/** Build the machine of a scenario, under its profile or (compare's attribution runs) a given one. */
+export function createMachine(sc: Scenario, profileOverride?: KernelProfile): Machine {
+  const profile = profileOverride ?? findProfile(sc.kernel)!;
   const arch = resolveArch(sc.arch, sc.config, profile);
   const c = deriveConsts(arch);
   const s = new KState(c.PAGE_SIZE);
@@ -78,7 +81,7 @@ export function createMachine(sc: Scenario): Machine {
   s.hvo = newHvoState(k);
   const regions = new Map<string, Region>();
   sc.devices.forEach((d, i) => { if (d.type === 'nvdimm') regions.set(d.name, makeRegion(k, d, i)); });
-  return { k, scenario: sc, regions, ignoredParams: parsed.ignored, dax: new Map() };
+  return { k, scenario: sc, regions, ignoredParams: parsed.ignored, absentParams: parsed.absent, dax: new Map() };
 }
 
 function label(st: ScenarioStep): string {

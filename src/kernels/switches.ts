@@ -1,0 +1,289 @@
+/**
+ * The behaviour switches of a kernel profile, documented: the kernel file each one lives in,
+ * what it decides, and what each value means with the release or commit that brought it.
+ * The type makes every switch of KernelProfile appear here (a new switch without its
+ * documentation does not compile). `vmemlab compare` uses this to say which switch makes a
+ * difference; `vmemlab kernels --switches` prints it.
+ */
+import type { KernelProfile } from './types.js';
+
+/** Profile fields that are not behaviour. */
+export const NOT_SWITCHES = ['id', 'title', 'provenance', 'kind'] as const;
+export type SwitchKey = Exclude<keyof KernelProfile, (typeof NOT_SWITCHES)[number]>;
+
+export interface SwitchDoc {
+  /** Kernel source file(s) and function. */
+  site: string;
+  /** What the switch decides. */
+  what: string;
+  /** Each value: what it means, and where it comes from (release, commit). */
+  values: Record<string, string>;
+}
+
+export const SWITCHES: Record<SwitchKey, SwitchDoc> = {
+  vmemmapVerifyOnce: {
+    site: 'mm/sparse-vmemmap.c:vmemmap_verify',
+    what: 'how often "potential offnode page_structs" is printed',
+    values: { false: 'pr_warn every time (up to v6.0)', true: 'pr_warn_once (v6.1)' },
+  },
+  populateSectionAlignCheck: {
+    site: 'mm/sparse-vmemmap.c:__populate_section_memmap',
+    what: 'a populate request not aligned to sub-sections',
+    values: { false: 'rounded out to sub-sections (v5.6)', true: 'WARN_ON_ONCE and NULL (v5.9, 6cda72047ea4)' },
+  },
+  allocBlockBuf: {
+    site: 'mm/sparse-vmemmap.c:vmemmap_alloc_block_buf',
+    what: 'where memmap blocks come from when an altmap is given',
+    values: {
+      'v5.6': 'two arguments, no altmap: callers use altmap_alloc_block_buf themselves (v5.6)',
+      'v5.9': 'the altmap is the only source when given (v5.9, 56993b4e147e)',
+      'fallback-as-posted': 'the thread\'s follow-up (2020-03-24) as posted: the altmap is tried, then RAM is used whether or not it succeeded',
+    },
+  },
+  basepagesAltmap: {
+    site: 'mm/sparse-vmemmap.c:vmemmap_populate_basepages',
+    what: 'whether base-page vmemmap mappings honour a struct vmem_altmap',
+    values: { false: 'no: base pages always come from RAM (v5.6)', true: 'yes (v5.9, 1d9cfee7535c; the thread\'s PATCH V2 1/2)' },
+  },
+  genericHugepages: {
+    site: 'mm/sparse-vmemmap.c:vmemmap_populate_hugepages',
+    what: 'which PMD loop x86 runs',
+    values: { false: 'x86\'s private copy in arch/x86/mm/init_64.c (up to v6.1)', true: 'the generic one (v6.2, 2045a3b8911b)' },
+  },
+  earlySectionPartialDepopulate: {
+    site: 'mm/sparse.c:section_deactivate',
+    what: 'removing part of a boot (early) section',
+    values: { true: 'depopulates that part of its memmap (v5.6 bug)', false: 'keeps it (v5.9, ef69bc9f689d)' },
+  },
+  sparseInitFailLeaksBuffer: {
+    site: 'mm/sparse.c:sparse_init_nid',
+    what: 'a failed boot populate and the sparse buffer',
+    values: { true: 'skips sparse_buffer_fini(): the rest of the buffer leaks (up to 5.10.7)', false: 'frees it (fixed in the v5.13 window)' },
+  },
+  subsectionDebugFunc: {
+    site: 'mm/sparse.c / mm/sparse-vmemmap.c',
+    what: 'the function name in the sub-section map debug line',
+    values: { subsection_map_init: 'up to v6.18', sparse_init_subsection_map: 'v7.1 (renamed)' },
+  },
+  probeFailMsg: {
+    site: 'drivers/base/dd.c:call_driver_probe',
+    what: 'the message of a failed driver probe',
+    values: { 'v5.6': 'pr_warn "probe of %s failed with error %d" (up to v6.8)', 'v6.9': 'dev_err "probe with driver %s failed with error %d" (v6.9)' },
+  },
+  misalignedFmt: {
+    site: 'mm/memory_hotplug.c:check_pfn_span',
+    what: 'the misalignment WARN\'s format',
+    values: { 'Misaligned %s start: %#lx end: #%lx\n': 'with the "#%lx" typo (up to v6.5)', 'Misaligned %s start: %#lx end: %#lx\n': 'fixed (v6.6)' },
+  },
+  hotplugRangeCheck: {
+    site: 'mm/memory_hotplug.c:add_memory_resource / __add_pages',
+    what: 'how a hot-add beyond the addressable range is refused',
+    values: { addressable: 'check_hotplug_memory_addressable() in __add_pages, -E2BIG after the resource and block checks (up to v5.10)', mhp: 'mhp_range_allowed() first (v5.11)' },
+  },
+  x86AddPagesRangeCheck: {
+    site: 'arch/x86/mm/init_64.c:add_pages',
+    what: 'x86 add_pages() refusing a range past the direct map\'s end',
+    values: { false: 'no check (up to v6.10)', true: 'WARN + -ERANGE past DIRECT_MAP_PHYSMEM_END (v6.11 KASLR physmem_end work)' },
+  },
+  hotAddMemblockAlways: {
+    site: 'mm/memory_hotplug.c:add_memory_resource',
+    what: 'hot-added memory in memblock',
+    values: { true: 'added on every arch (v5.6)', false: 'only with CONFIG_ARCH_KEEP_MEMBLOCK (v5.9)' },
+  },
+  memhpDefaultStateNames: {
+    site: 'mm/memory_hotplug.c:setup_memhp_default_state',
+    what: 'the values memhp_default_state= accepts',
+    values: { 'online-offline': 'online and offline only (v5.6)', all: 'online, offline, online_kernel, online_movable (v5.9)' },
+  },
+  defaultOnlineType: {
+    site: 'mm/memory_hotplug.c (CONFIG_MHP_DEFAULT_ONLINE_TYPE)',
+    what: 'how hot-added memory is onlined without memhp_default_state=',
+    values: { offline: 'stays offline (upstream default)', online: 'online', online_kernel: 'online to a kernel zone', online_movable: 'online to ZONE_MOVABLE' },
+  },
+  memmapOnMemory: {
+    site: 'mm/memory_hotplug.c:mhp_supports_memmap_on_memory / add_memory_resource',
+    what: 'memory_hotplug.memmap_on_memory: the memmap of hot-added memory inside that memory',
+    values: {
+      none: 'the parameter does not exist (up to v5.12)',
+      'v5.13': 'bool parameter; one altmap for a one-block request; unsupported -> -EINVAL (v5.13, a08a2ae34613)',
+      'v6.6': '"force" too; the altmap stays with the block; silent fallback to RAM (v6.6)',
+      'v6.8': 'a request of many blocks is split: one altmap per memory block (v6.8, 6b8f0798b85a)',
+    },
+  },
+  daxVmemmapDedup: {
+    site: 'mm/sparse-vmemmap.c:__populate_section_memmap / vmemmap_can_optimize',
+    what: 'device-dax compound-page vmemmap dedup',
+    values: { none: 'no vmemmap_shift (up to v5.16)', 'v6.1': 'inline rule, every arch (v5.17..v6.5)', 'v6.6': 'vmemmap_can_optimize(): arch opt-in (x86_64, not arm64), no altmap, more than 2 vmemmap pages (v6.6)' },
+  },
+  hvo: {
+    site: 'mm/hugetlb_vmemmap.c',
+    what: 'HugeTLB vmemmap optimisation',
+    values: { none: 'none (up to v5.13)', 'v5.15': 'keeps 2 vmemmap pages per huge page (v5.14/v5.15)', 'v6.1': 'keeps the head page (v6.0/v6.1)', 'v6.6': 'allocates a new head and frees the old one (v6.6..v6.18)', 'v7.1': 'tails map one shared tail page per zone and order (v7.1)' },
+  },
+  hvoPreinit: {
+    site: 'mm/hugetlb_vmemmap.c:hugetlb_vmemmap_init_early',
+    what: 'boot-time gigantic pages get an optimised vmemmap at sparse_init',
+    values: { false: 'no (up to v6.17)', true: 'yes, CONFIG_SPARSEMEM_VMEMMAP_PREINIT on x86_64 (v6.18)' },
+  },
+  hvoArm64: {
+    site: 'arch/arm64/Kconfig (ARCH_WANT_HUGETLB_PAGE_OPTIMIZE_VMEMMAP)',
+    what: 'whether arm64 has HVO',
+    values: { true: 'selected (6.1.0-rc7)', false: 'not selected (6.1.20 and every other release modelled)' },
+  },
+  hvoParam: {
+    site: 'mm/hugetlb_vmemmap.c (hugetlb_free_vmemmap=)',
+    what: 'how hugetlb_free_vmemmap= is parsed',
+    values: { onoff: 'exactly on/off (v5.15)', bool: 'param_set_bool: no value means on (v6.1..v6.12)', kstrtobool: 'early_param with kstrtobool (v6.18)' },
+  },
+  hugetlbReport: {
+    site: 'mm/hugetlb.c:report_hugepages',
+    what: 'the "HugeTLB registered" boot line',
+    values: { 'v5.10': 'no colon, no vmemmap line (up to v5.15)', 'v6.1': 'with a colon and the freeable-vmemmap line (v6.1)' },
+  },
+  hugepagesNodeSyntax: {
+    site: 'mm/hugetlb.c:hugepages_setup',
+    what: 'hugepages=<node>:<count>,... on the command line',
+    values: { false: 'not accepted (up to v5.15)', true: 'accepted (v6.1)' },
+  },
+  daxCxl: {
+    site: 'drivers/dax/cxl.c',
+    what: 'dax_cxl: CXL RAM regions become dax devices',
+    values: { false: 'no such driver (up to v6.2)', true: 'present (v6.3)' },
+  },
+  hmemKmemDefault: {
+    site: 'drivers/dax/hmem, drivers/dax/cxl.c (IORESOURCE_DAX_KMEM)',
+    what: 'which driver binds soft-reserved and CXL dax devices at boot',
+    values: { false: 'device_dax (up to v6.5)', true: 'kmem: the memory becomes System RAM (v6.6)' },
+  },
+  daxMemmapOnMemory: {
+    site: 'drivers/dax/bus.c, drivers/dax/kmem.c',
+    what: 'the dax device memmap_on_memory attribute',
+    values: { false: 'absent (up to v6.7)', true: 'present; kmem passes MHP_MEMMAP_ON_MEMORY (v6.8)' },
+  },
+  kmemTruncatedWarning: {
+    site: 'drivers/dax/kmem.c:dev_dax_kmem_probe',
+    what: '"DAX region truncated by %s due to alignment"',
+    values: { false: 'not printed (up to v6.17)', true: 'printed (v6.18)' },
+  },
+  kstrtobool: {
+    site: 'lib/kstrtox.c:kstrtobool',
+    what: 'the letters boolean parameters accept',
+    values: { yn: 'y/n/1/0/on/off (v5.15)', tf: 'also t/f (v6.1..v6.12)', tfed: 'also e/d, enable/disable (v6.18)' },
+  },
+  memmapOnMemoryExcludesHvo: {
+    site: 'mm/memory_hotplug.c:mhp_supports_memmap_on_memory',
+    what: 'memmap_on_memory refused while hugetlb_free_vmemmap is on',
+    values: { true: 'refused (v5.15)', false: 'allowed (v6.1)' },
+  },
+  offlinedPagesLevel: {
+    site: 'mm/memory_hotplug.c:offline_pages',
+    what: 'the level of "Offlined Pages %ld"',
+    values: { 6: 'pr_info (up to v5.10)', 7: 'pr_debug (v5.11)' },
+  },
+  memremapRamFmt: {
+    site: 'mm/memremap.c:pagemap_range',
+    what: 'the "attempted on ... region" WARN format',
+    values: { pr: '%pr with __func__ (v5.6, v5.9)', llx: '%#llx-%#llx (v5.10)' },
+  },
+  memremapFailCheck: {
+    site: 'mm/memremap.c:memremap_pages',
+    what: 'what a failed memremap_pages() does',
+    values: { false: 'returns (up to v5.9)', true: 'runs memunmap_pages() and its altmap check (v5.10)' },
+  },
+  memmapInitZoneDeviceLevel: {
+    site: 'mm/mm_init.c:memmap_init_zone_device',
+    what: 'the level of its "initialised %lu pages" message',
+    values: { 6: 'pr_info (up to v6.1)', 7: 'pr_debug (v6.6)' },
+  },
+  MAX_STRUCT_PAGE_SIZE: {
+    site: 'drivers/nvdimm/pfn_devs.c (MAX_STRUCT_PAGE_SIZE)',
+    what: 'bytes reserved on the device per page for its struct page (--map=dev)',
+    values: { 64: '64 (every release but 6.1.0-6.1.11)', 128: '128 (6e9f05dc66f9, 6.1.0; reverted by c91d71363084 in 6.1.12)' },
+  },
+  ndPfnInitSubtractsEndTrunc: {
+    site: 'drivers/nvdimm/pfn_devs.c:nd_pfn_init',
+    what: 'the data-offset check',
+    values: { false: 'dataoff >= size (up to v6.5)', true: 'dataoff >= size - end_trunc (v6.6)' },
+  },
+  memremapCompatAlign: {
+    site: 'drivers/nvdimm/pfn_devs.c:nd_pfn_init (memremap_compat_align)',
+    what: 'the namespace start check',
+    values: { false: 'fixed 2 MiB, no start check (v5.6)', true: 'memremap_compat_align() and the start check (v5.7)' },
+  },
+  x86MemoryBlockProbe: {
+    site: 'arch/x86/mm/init_64.c:probe_memory_block_size',
+    what: 'the x86 memory block size',
+    values: { 'v5.6': 'halving until it divides the end of RAM, also on bare metal (v5.6)', 'v5.10': 'bare metal with 64 GiB or more: 2 GiB (v5.10)', 'v6.18': 'memory_block_advised_max_size() first (v6.18)' },
+  },
+  arm64Populate: {
+    site: 'arch/arm64/mm/mmu.c:vmemmap_populate',
+    what: 'the arm64 vmemmap_populate() generation',
+    values: {
+      'v5.6': '4K: own PMD loop, altmap ignored; 16K/64K: base pages without altmap (v5.6)',
+      'v5.9': '4K: own PMD loop, 16K/64K: base pages, both with the altmap honoured; PMD failure -ENOMEM (v5.9, eee07935bb52)',
+      'v5.11': '4K: a failed PMD falls back to base pages with the same altmap (v5.11, 9f84f39f5515)',
+      'v6.2': '4K: generic vmemmap_populate_hugepages (v6.2)',
+      'v6.14': 'sub-section ranges get base pages; vmemmap_check_pmd = pmd_sect (v6.14)',
+      robin: 'Robin Murphy\'s consolidation sketch (2020-03-20): 16K/64K one base page per PMD step, altmap ignored',
+    },
+  },
+  arm64SmallSections: {
+    site: 'arch/arm64/include/asm/sparsemem.h (SECTION_SIZE_BITS)',
+    what: 'the arm64 section size',
+    values: { false: '1 GiB sections (up to v5.11)', true: '128 MiB (4K/16K) or 512 MiB (64K) sections (v5.12)' },
+  },
+  arm64VmemmapLayout: {
+    site: 'arch/arm64/include/asm/memory.h (VMEMMAP_START)',
+    what: 'where the arm64 vmemmap window sits',
+    values: { 'v5.4': 'START = -SIZE - 2M (v5.4..v5.10)', 'v5.11': 'a projection of the linear map (v5.11..v6.8)', 'v6.9': 'END = -1G (v6.9)' },
+  },
+  arm64Va52AllGranules: {
+    site: 'arch/arm64/Kconfig (ARM64_VA_BITS_52, LPA2)',
+    what: '52-bit VA on arm64',
+    values: { false: 'only with 64K pages (up to v6.8)', true: 'with every granule (LPA2, v6.9)' },
+  },
+  arm64HotRemove: {
+    site: 'arch/arm64/mm/mmu.c:vmemmap_free / arch_remove_memory',
+    what: 'arm64 memory hot-remove',
+    values: { false: 'none: MEMORY_HOTREMOVE not offered, vmemmap_free() empty (v5.6)', true: 'supported (v5.7)' },
+  },
+  arm64ZoneDevice: {
+    site: 'arch/arm64/Kconfig (ZONE_DEVICE needs MEMORY_HOTREMOVE)',
+    what: 'ZONE_DEVICE on arm64 (pmem namespaces in fsdax/devdax mode)',
+    values: { false: 'unavailable (v5.6)', true: 'available (v5.7)' },
+  },
+  arm64AddMemoryCheck: {
+    site: 'arch/arm64/mm/mmu.c:arch_add_memory',
+    what: 'the arm64 hot-add range check',
+    values: { none: 'none (up to v5.9)', 'linear-region': 'the linear-region pr_err (v5.10)', mhp: 'the generic mhp_range_allowed() (v5.11)' },
+  },
+  arm64BootmemNotifier: {
+    site: 'arch/arm64/mm/mmu.c:prevent_bootmem_remove_notifier',
+    what: 'offlining arm64 boot memory',
+    values: { none: 'no notifier (v5.6)', silent: 'NOTIFY_BAD without a message (v5.7..v5.10)', warn: 'refused with messages (v5.11)' },
+  },
+  arm64PtdumpLegacyMarkers: {
+    site: 'arch/arm64/mm/ptdump.c',
+    what: 'the address markers of the arm64 page-table dump',
+    values: { true: '"PCI I/O end" before "vmemmap start" (up to v6.8)', false: 'the v6.9 layout' },
+  },
+  arm64PtdumpGpColumn: {
+    site: 'arch/arm64/mm/ptdump.c',
+    what: 'the GP (BTI) column of the arm64 page-table dump',
+    values: { false: 'absent (v5.6)', true: 'present (v5.9)' },
+  },
+};
+
+export const SWITCH_KEYS = Object.keys(SWITCHES) as SwitchKey[];
+
+/** The switches on which two profiles differ. */
+export function switchDiff(a: KernelProfile, b: KernelProfile): SwitchKey[] {
+  return SWITCH_KEYS.filter((k) => a[k] !== b[k]);
+}
+
+/** "memmapOnMemory: v6.1 'v5.13' -> v6.6 'v6.6' (...)" */
+export function describeSwitch(key: SwitchKey, a: KernelProfile, b: KernelProfile): string {
+  const d = SWITCHES[key];
+  const v = (p: KernelProfile) => String(p[key]);
+  return `${key} (${d.site}): ${a.id} ${d.values[v(a)] ?? v(a)} -> ${b.id} ${d.values[v(b)] ?? v(b)}`;
+}
