@@ -133,7 +133,7 @@ export function arm64Policy(a: ArchConfig, p: KernelProfile): ArchPolicy {
      *  v6.2   16K/64K base pages; 4K: generic vmemmap_populate_hugepages(), check_pmd returns 1;
      *  v6.14  base pages (with the altmap) for 16K/64K or a range smaller than a section's
      *         memmap, WARN_ON_ONCE if larger than one section; check_pmd = pmd_sect();
-     *  robin  seed 387-469: 4K as v5.6; 16K/64K one base page per PMD step.
+     *  robin  thread §3: 4K as v5.6; 16K/64K one base page per PMD step.
      */
     vmemmap_populate<A>(ops: VmemmapOps<A>, r: VmemmapRange, node: number, altmap: A | null): number {
       const via = altmap ? ' from the altmap' : '';

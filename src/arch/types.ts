@@ -80,7 +80,7 @@ export interface VmemmapOps<Altmap> {
   basepages(start: number, end: number, node: number, altmap: Altmap | null): number;
   /** vmemmap_populate_hugepages(start, end, node, altmap) with the arch's PMD loop variant: 0 or -ENOMEM. */
   hugepages(start: number, end: number, node: number, altmap: Altmap | null): number;
-  /** Robin Murphy's sketch (seed 445-457): per PMD step, tables and one base page at the step's address. */
+  /** Robin Murphy's sketch (thread §3): per PMD step, tables and one base page at the step's address. */
   onePagePerPmd(start: number, end: number, node: number): number;
   pr_err_once(site: string, text: string): void;
   warn_on_once(site: string, cond: boolean, what: string): boolean;

@@ -181,7 +181,7 @@ function vmemmap_alloc_block_zero(k: Kernel, node: number, count: number): Table
  */
 export function vmemmap_alloc_block_buf(k: Kernel, size: number, node: number, altmap: string | null, count = 1): Backing | null {
   if (altmap && k.profile.allocBlockBuf === 'fallback-as-posted') {
-    // seed 316-342 with fallback=false (every modelled caller): NULL if the altmap fails;
+    // thread §4 with fallback=false (every modelled caller): NULL if the altmap fails;
     // otherwise the pr_debug and - as posted - the RAM allocation below, the altmap pfns unused
     const pfn = altmap_alloc_block_buf(k, size, altmap, count);
     if (pfn === null) return null;
@@ -437,7 +437,7 @@ function verifyTablePage(k: Kernel, node: number, a: number, b: number): void {
 }
 
 /**
- * Robin Murphy's arm64 sketch for 16K/64K (seed 445-457), read with the intended pudp: per PMD
+ * Robin Murphy's arm64 sketch for 16K/64K (thread §3), read with the intended pudp: per PMD
  * step [addr, next), the tables down to a PTE table and one base page at addr from RAM, then
  * vmemmap_verify() of the PTE-table page over the whole step. The rest of each step stays
  * unmapped, as posted.

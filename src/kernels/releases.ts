@@ -6,13 +6,13 @@
 import type { KernelProfile } from './types.js';
 import { v6_18 } from './v6.18.js';
 
-/** The newest tree the source index holds (danayer/linux-7.1.5). */
+/** The newest tree the source index holds (the 7.1.5 source). */
 export const v7_1: KernelProfile = {
   ...v6_18,
   id: 'v7.1',
   hvo: 'v7.1', // shared per-zone tail page
   title: 'Linux 7.1 (newest available)',
-  provenance: 'linux 7.1.5 (danayer/linux-7.1.5 @ 9d1745cf8134): hot-plug section code moved into mm/sparse-vmemmap.c',
+  provenance: 'Linux v7.1, read in the 7.1.5 stable source: the hot-plug section code moved into mm/sparse-vmemmap.c',
   subsectionDebugFunc: 'sparse_init_subsection_map', // renamed in 7.1
 };
 
@@ -24,7 +24,7 @@ export const v6_12: KernelProfile = {
   hvoParam: 'bool', // core_param(hugetlb_free_vmemmap, ..., bool, 0)
   id: 'v6.12',
   title: 'Linux 6.12 (Debian 12 backports / Debian 13)',
-  provenance: 'linux 6.12.0 (shilei-massclouds/linux-6.12 @ e02d6450498d)',
+  provenance: 'Linux v6.12, read in the 6.12.0 source',
   x86MemoryBlockProbe: 'v5.10', // no memory_block_advised_max_size() yet
 };
 
@@ -33,7 +33,7 @@ export const v6_6: KernelProfile = {
   probeFailMsg: 'v5.6', // pr_warn("%s: probe of %s failed with error %d") until 6.8 (checked in 6.8.0 and 6.9.0)
   id: 'v6.6',
   title: 'Linux 6.6',
-  provenance: 'linux 6.6.9 (mihaelbh/adding-new-sched-policy-to-linux-6.6.9 @ b0e4488ba24c)',
+  provenance: 'Linux v6.6, read in the 6.6.9 stable source',
   arm64Populate: 'v6.2', // generic hugepages, vmemmap_check_pmd() returns 1
   arm64VmemmapLayout: 'v5.11',
   arm64Va52AllGranules: false, // 52-bit only with 64K before v6.9
@@ -47,7 +47,7 @@ export const v6_1: KernelProfile = {
   ...v6_6,
   id: 'v6.1',
   title: 'Linux 6.1.0 (MAX_STRUCT_PAGE_SIZE 128; 6.1.12+ went back to 64)',
-  provenance: 'linux 6.1-rc7 (krr-io/linux-6.1.0), cross-checked with 6.1.20 (c1336658570/linux-6.1.20), which has MAX_STRUCT_PAGE_SIZE 64 (c91d71363084 in 6.1.12)',
+  provenance: 'Linux v6.1, read in v6.1-rc7 and cross-checked with 6.1.20; MAX_STRUCT_PAGE_SIZE 128 from 6e9f05dc66f9 until c91d71363084 (6.1.12)',
   genericHugepages: false, // x86 private vmemmap_populate_hugepages()
   arm64Populate: 'v5.11', // own 4K loop, PMD failure -> base pages with the same altmap
   misalignedFmt: 'Misaligned %s start: %#lx end: #%lx\n',
@@ -67,7 +67,7 @@ export const v6_1_y: KernelProfile = {
   ...v6_1,
   id: 'v6.1.y',
   title: 'Linux 6.1.12+ stable (Debian 12 ships 6.1.x): MAX_STRUCT_PAGE_SIZE back to 64',
-  provenance: 'linux 6.1.20 (c1336658570/linux-6.1.20); c91d71363084 (Cc stable, in 6.1.12) restored MAX_STRUCT_PAGE_SIZE 64',
+  provenance: 'Linux 6.1.12+ stable, read in 6.1.20; c91d71363084 (Cc stable, in 6.1.12) restored MAX_STRUCT_PAGE_SIZE 64',
   MAX_STRUCT_PAGE_SIZE: 64,
   hvoArm64: false, // arm64's select is gone in 6.1.20
 };
@@ -76,7 +76,7 @@ export const v5_15: KernelProfile = {
   ...v6_1,
   id: 'v5.15',
   title: 'Linux 5.15',
-  provenance: 'linux 5.15.100 (zcjie1/linux-5.15.100 @ 52bed7a9a5ad)',
+  provenance: 'Linux v5.15, read in the 5.15.100 stable source',
   vmemmapVerifyOnce: false,
   MAX_STRUCT_PAGE_SIZE: 64,
   memmapInitZoneDeviceLevel: 6,
@@ -94,7 +94,7 @@ export const v5_10: KernelProfile = {
   ...v5_15,
   id: 'v5.10',
   title: 'Linux 5.10',
-  provenance: 'linux 5.10.7 (ejga2001/linux-5.10.7 @ 3791f9c55148)',
+  provenance: 'Linux v5.10, read in the 5.10.7 stable source',
   hotplugRangeCheck: 'addressable',
   offlinedPagesLevel: 6,
   sparseInitFailLeaksBuffer: true,
@@ -112,7 +112,7 @@ export const v5_9: KernelProfile = {
   ...v5_10,
   id: 'v5.9',
   title: 'Linux 5.9 (the altmap series landed)',
-  provenance: 'linux 5.9.1 (ach84/linux-5.9.1 @ 1722444408da); 1d9cfee7535c, 56993b4e147e, eee07935bb52',
+  provenance: 'Linux v5.9, read in the 5.9.1 stable source; the altmap series 1d9cfee7535c, 56993b4e147e, eee07935bb52 (docs/thread.md section 5)',
   memremapRamFmt: 'pr',
   memremapFailCheck: false,
   arm64AddMemoryCheck: 'none',
@@ -122,7 +122,7 @@ export const v5_6: KernelProfile = {
   ...v5_9,
   id: 'v5.6',
   title: 'Linux 5.6 (before the thread)',
-  provenance: 'linux 5.6.4 (shmily1012/linux-5.6.4 @ 93830a5cf2aa)',
+  provenance: 'Linux v5.6, read in the 5.6.4 stable source',
   populateSectionAlignCheck: false,
   allocBlockBuf: 'v5.6',
   basepagesAltmap: false,

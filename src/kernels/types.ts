@@ -20,7 +20,7 @@ export interface KernelProfile {
   /**
    * vmemmap_alloc_block_buf(): 'v5.6' two-argument (no altmap; x86 calls altmap_alloc_block_buf
    * itself for PMDs); 'v5.9' altmap is the only source when given (56993b4e147e);
-   * 'fallback-as-posted' the seed's follow-up (seed lines 316-342): the altmap is tried, then
+   * 'fallback-as-posted' the seed's follow-up (thread §4): the altmap is tried, then
    * the function falls through to RAM whether or not the altmap succeeded.
    */
   allocBlockBuf: 'v5.6' | 'v5.9' | 'fallback-as-posted';
@@ -138,7 +138,7 @@ export interface KernelProfile {
    * pages, altmap ignored; 'v5.9' altmap honoured, PMD failure -ENOMEM; 'v5.11' PMD failure
    * falls back to base pages with the same altmap (9f84f39f5515); 'v6.2' generic hugepages,
    * check_pmd returns 1; 'v6.14' sub-section ranges get base pages, check_pmd = pmd_sect;
-   * 'robin' Robin Murphy's consolidation sketch as posted (seed lines 387-469).
+   * 'robin' Robin Murphy's consolidation sketch as posted (thread §3).
    */
   arm64Populate: 'v5.6' | 'v5.9' | 'v5.11' | 'v6.2' | 'v6.14' | 'robin';
   /** arm64 SECTION_SIZE_BITS 27/29 (v5.12+) instead of 30. */

@@ -1,13 +1,13 @@
 import type { KernelProfile } from './types.js';
 
 /**
- * Linux 6.18 (snapshot read: gfunkmonk/linux-6.18.2 @ 062668f4d006), upstream Kconfig
+ * Linux 6.18 (read in the 6.18.2 stable source), upstream Kconfig
  * defaults. The reference the other profiles are written against.
  */
 export const v6_18: KernelProfile = {
   id: 'v6.18',
   title: 'Linux 6.18',
-  provenance: 'linux 6.18.2 (gfunkmonk/linux-6.18.2 @ 062668f4d006): mm/sparse.c, mm/sparse-vmemmap.c, mm/memory_hotplug.c, mm/memremap.c, drivers/nvdimm/pfn_devs.c, arch/x86/mm/init_64.c, arch/arm64/mm/mmu.c',
+  provenance: 'Linux v6.18, read in the 6.18.2 stable source: mm/sparse.c, mm/sparse-vmemmap.c, mm/memory_hotplug.c, mm/memremap.c, drivers/nvdimm/pfn_devs.c, arch/x86/mm/init_64.c, arch/arm64/mm/mmu.c',
   kind: 'release',
   vmemmapVerifyOnce: true, // pr_warn_once since v6.1
   populateSectionAlignCheck: true, // 6cda72047ea4, v5.9
