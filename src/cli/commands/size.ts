@@ -132,7 +132,14 @@ function render(ctx: CliContext, o: CommonFlags, answers: Row[], columns: [strin
   ctx.setExit(answers.every((a) => a.ok) ? 0 : 1);
 }
 
-const bytes = (n: unknown) => (typeof n === 'number' ? `${fmtSize(n)}` : '-');
+/** A size for a table cell: exact (16 GiB, 16380 KiB) or, when no unit divides it, in bytes. */
+function bytes(n: unknown): string {
+  if (typeof n !== 'number') return '-';
+  const s = fmtSize(n);
+  if (!s.includes('.')) return s;
+  for (const [u, name] of [[2 ** 40, 'TiB'], [2 ** 30, 'GiB'], [2 ** 20, 'MiB'], [2 ** 10, 'KiB']] as const) if (n % u === 0) return `${commas(n / u)} ${name}`;
+  return `${commas(n)} B`;
+}
 
 export function registerSize(program: Command, ctx: CliContext): void {
   const size = program
@@ -202,6 +209,7 @@ export function registerSize(program: Command, ctx: CliContext): void {
         ['free', (a) => bytes(a.free)],
         ['at once', (a) => (a.ok ? 'ok' : `FAILED ${a.errno}`)],
         ['needs free', (a) => bytes(a.needFree)],
+        ['memmap', (a) => { const m = a.memmap as { ram: number; self: number }; return m.self ? `${bytes(m.ram)} RAM + ${bytes(m.self)} in the blocks` : `${bytes(m.ram)} RAM`; }],
         ['largest fit', (a) => bytes(a.largestFit)],
         ['plan', (a) => `${(a.plan as unknown[]).length} chunk(s)${a.planComplete ? '' : ' (incomplete)'}`],
       ]);
