@@ -32,6 +32,7 @@ export {
   type AnswerBase, type NamespaceAnswer, type NamespaceQuestion, type MemmapAnswer, type MemmapQuestion, type HotAddAnswer,
   type HotAddQuestion, type HvoAnswer, type HvoQuestion, type DedupAnswer, type DedupQuestion, type BlocksAnswer, type BlocksQuestion,
 } from './answers/size.js';
+export { SIZE_SCHEMAS, sizeJsonSchema } from './answers/schema.js';
 export { explainScenario, renderExplanation, type Explanation, type ExplainedStep } from './answers/explain.js';
 
 export interface RunResult {

@@ -256,3 +256,31 @@ nodes: [ { id: 0, memory: [ { start: 0x40000000, size: 8G } ] } ]
     expect(j.steps[1].path).toContain('nd_pfn_init()');
   });
 });
+
+describe('the JSON contract of size', () => {
+  it('every question\'s --json validates against its schema, and the shipped schema file is current', async () => {
+    const { SIZE_SCHEMAS, sizeJsonSchema } = await import('../src/index.js');
+    const { readFileSync } = await import('node:fs');
+    const cases: [keyof typeof SIZE_SCHEMAS, string[]][] = [
+      ['namespace', ['namespace', '--size', '4G']],
+      ['memmap', ['memmap', '--size', '4G', '--arch', 'arm64', '--page-size', '16K']],
+      ['hot-add', ['hot-add', '--size', '4G', '--free', '32M']],
+      ['hvo', ['hvo', '--huge-page', '2M', '--count', '10']],
+      ['dedup', ['dedup', '--size', '4G']],
+      ['blocks', ['blocks']],
+    ];
+    for (const [q, args] of cases) {
+      const r = vmemlab('size', ...args, '--json');
+      const parsed = SIZE_SCHEMAS[q].safeParse(JSON.parse(r.out));
+      expect(parsed.success, `${q}: ${parsed.error?.message}`).toBe(true);
+    }
+    const shipped = JSON.parse(readFileSync(new URL('../schema/size.schema.json', import.meta.url), 'utf8'));
+    expect(shipped).toEqual(JSON.parse(JSON.stringify(sizeJsonSchema())));
+  });
+
+  it('the text report of run shows what each step changed', () => {
+    const r = vmemlab('run', 'examples/pmem-map-dev-vs-mem.yaml');
+    expect(r.out).toMatch(/2 {2}create-namespace pmem0 fsdax map=dev size=8 GiB {2}ok {2}memmap \+128 MiB altmap namespace0\.0\n/);
+    expect(r.out).toMatch(/3 {2}create-namespace pmem0 fsdax map=mem size=8 GiB {2}ok {2}memmap \+128 MiB RAM node 0\n/);
+  });
+});

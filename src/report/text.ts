@@ -10,6 +10,20 @@ function table(rows: string[][], indent = '  '): string[] {
   return rows.map((r) => indent + r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(w[i]!))).join('  ').trimEnd());
 }
 
+/** What a step changed, in a few words: memmap by where it lives, page-table pages. */
+function stepChanges(d: Report['steps'][number]['delta']): string {
+  const parts: string[] = [];
+  const sign = (n: number) => `${n > 0 ? '+' : '-'}${fmtSize(Math.abs(n))}`;
+  for (const [n, b] of Object.entries(d.memmapBacking.ram)) parts.push(`${sign(b)} RAM node ${n}`);
+  for (const [id, b] of Object.entries(d.memmapBacking.altmap)) parts.push(`${sign(b)} altmap ${id}`);
+  for (const [n, b] of Object.entries(d.memmapBacking.self)) parts.push(`${sign(b)} self-hosted node ${n}`);
+  for (const [id, b] of Object.entries(d.memmapBacking.dedup)) parts.push(`${sign(b)} shared ${id}`);
+  const t = Object.values(d.pageTablePages).reduce((a, b) => a + b, 0);
+  const memmap = parts.length ? `memmap ${parts.join(', ')}` : '';
+  const tables = t ? `${t > 0 ? '+' : ''}${t} table page${Math.abs(t) === 1 ? '' : 's'}` : '';
+  return [memmap, tables].filter(Boolean).join('; ');
+}
+
 export function textReport(m: Machine, rep: Report): string {
   const k = m.k;
   const out: string[] = [];
@@ -18,7 +32,7 @@ export function textReport(m: Machine, rep: Report): string {
   out.push(`scenario: ${title}`);
   out.push('');
   out.push('Steps');
-  out.push(...table(rep.steps.map((s) => [String(s.index), s.step, s.ok ? 'ok' : `FAILED ${s.errno ?? ''}`.trim(), s.violations.length ? `${s.violations.length} invariant violation(s)` : ''])));
+  out.push(...table(rep.steps.map((s) => [String(s.index), s.step, s.ok ? 'ok' : `FAILED ${s.errno ?? ''}`.trim(), stepChanges(s.delta), s.violations.length ? `${s.violations.length} invariant violation(s)` : ''])));
   for (const s of rep.steps) {
     for (const msg of s.messages) out.push(`    step ${s.index}: ${msg}`);
     for (const f of s.failedExpectations ?? []) out.push(`    step ${s.index}: expectation failed: ${f}`);
