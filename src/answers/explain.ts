@@ -11,6 +11,7 @@ import { lx } from '../util/bits.js';
 import { runObserved, total, type ObservedRun, type VmemAltmapView } from './machine.js';
 import { leafLine, machineInfo, populateLines, stepCost, stepWarnings, tablesLine, type PageTableCount } from './narrate.js';
 import type { Namespace } from '../sim/ndctl.js';
+import { memmapOnMemoryRefusal } from '../kernel/memory_hotplug.js';
 
 export interface ExplainedStep {
   /** 1-based step number as in the scenario (0: the boot the runner added). */
@@ -233,6 +234,11 @@ export function explainScenario(sc: Scenario, opts: { step?: number; whatIf?: bo
         const bd = [d(b.blocks.online, a.blocks.online) && `${d(b.blocks.online, a.blocks.online)} online`, d(b.blocks.offline, a.blocks.offline) && `${d(b.blocks.offline, a.blocks.offline)} offline`, d(b.blocks.selfHosting, a.blocks.selfHosting) && `${d(b.blocks.selfHosting, a.blocks.selfHosting)} hosting their own memmap`].filter(Boolean);
         lines.push(`memory blocks (${fmtSize(k.boot.memoryBlockSize)}): ${bd.length ? bd.join(', ') : 'no change'}; now ${a.blocks.online} online (${Object.entries(a.blocks.zones).map(([z, n]) => `${n} ${z}`).join(', ') || 'none'}), ${a.blocks.offline} offline`);
         if (st.kind === 'hot-add') {
+          if (k.cmdline.memmapOnMemory !== 'off' && total(c.mm.self) === 0) {
+            lines.push(`memmap_on_memory is ${k.cmdline.memmapOnMemory} but not used here: mhp_supports_memmap_on_memory() refuses: ${memmapOnMemoryRefusal(k, st.args.size as number) ?? 'the request fell back to RAM'}`);
+          } else if (total(c.mm.self) > 0) {
+            lines.push(`memmap_on_memory: each block's first ${commas(a.blocks.selfHosting ? total(c.mm.self) / P / Math.max(1, a.blocks.selfHosting - b.blocks.selfHosting) : 0)} page(s) hold its own memmap (an altmap per block, mhp_supports_memmap_on_memory() agreed); those pages never reach the page allocator`);
+          }
           if (r.ok && a.blocks.offline > b.blocks.offline) lines.push(`the new blocks stay offline: this kernel's default online type is "${k.cmdline.onlineType}" (memhp_default_state=, CONFIG_MHP_DEFAULT_ONLINE_TYPE); online them to use the memory`);
           if (opts.whatIf !== false) whatIf = hotAddWhatIf(sc, steps, i, run);
         }

@@ -7,6 +7,7 @@
 import { resolveArch, type ArchConfig } from '../arch/index.js';
 import { findProfile } from '../kernels/index.js';
 import { memremap_compat_align, nd_pfn_default_alignment, nd_pfn_init, nd_info_block_reserve } from '../kernel/nvdimm/pfn_devs.js';
+import { memmapOnMemoryRefusal } from '../kernel/memory_hotplug.js';
 import { archHugePageSizes, hvoSupported, optimizablePages } from '../kernel/hugetlb.js';
 import { GiB, MiB, alignUp, isPow2, lx } from '../util/bits.js';
 import { commas, fmtSize } from '../util/units.js';
@@ -273,7 +274,8 @@ export interface HotAddQuestion extends MachineOpts {
   free: number;
   /** Hot-add granularity (the DIMM size): a multiple of the memory block size; default one block. */
   block?: number;
-  memmapOnMemory?: boolean;
+  /** memory_hotplug.memmap_on_memory=1 (true) or =force. */
+  memmapOnMemory?: boolean | 'force';
   /** Memory the guest has in use (the guest's boot RAM is free + used + what the kernel took). */
   used?: number;
   /** Boot RAM of the guest (default: chosen so that `free` and `used` fit). */
@@ -320,7 +322,7 @@ export function sizeHotAdd(q0: HotAddQuestion): HotAddAnswer {
   const U = q.used ?? 0;
   const base = RAM_BASE[q.arch];
   const momSupported = prof.memmapOnMemory !== 'none';
-  const cmdline = q.memmapOnMemory && momSupported ? 'memory_hotplug.memmap_on_memory=1' : '';
+  const cmdline = q.memmapOnMemory && momSupported ? `memory_hotplug.memmap_on_memory=${q.memmapOnMemory === 'force' && prof.memmapOnMemory !== 'v5.13' ? 'force' : '1'}` : '';
   const scen = (g: Guest, used: number, steps: unknown[], what: string) => buildScenario('<size hot-add>', q, {
     description: `size hot-add: ${what}`,
     cmdline,
@@ -355,7 +357,7 @@ export function sizeHotAdd(q0: HotAddQuestion): HotAddAnswer {
   // 3. what it needs: the same guest with enough free memory (only `used` differs)
   const ample = runObserved(scen(g, Math.min(U, g.used), ['boot', hotAdd(g.start, q.size)], 'ample').scenario);
   const ac = stepCost(ample, 1);
-  const needFree = -(ac.freeDelta[0] ?? 0) * P;
+  const needFree = Math.max(0, -(ac.freeDelta[0] ?? 0) * P);
   // 4. the largest single hot-add that fits, in `block` steps
   const fits = (n: number) => n === 0 || runObserved(scen(g, g.used, ['boot', hotAdd(g.start, n * B)], 'probe').scenario).results[1]!.ok;
   const maxN = Math.floor(q.size / B);
@@ -403,11 +405,11 @@ export function sizeHotAdd(q0: HotAddQuestion): HotAddAnswer {
   const planBuilt = scen(g, g.used, steps, `the plan: ${fmtSize(q.size)} in ${plan.length} chunk(s)`);
   const ex: string[] = [];
   const P2 = (n: number) => `${fmtSize(n)} (${commas(n)} B)`;
-  ex.push(`a ${q.arch} guest (${k.arch.cfg.label}, kernel ${k.profile.id}) with ${fmtSize(F)} free; memory block ${fmtSize(blockSize)} (memory_block_size_bytes()), hot-add at 0x${lx(g.start)}`);
+  ex.push(`${q.arch === 'arm64' ? 'an' : 'a'} ${q.arch} guest (${k.arch.cfg.label}, kernel ${k.profile.id}) with ${fmtSize(F)} free; memory block ${fmtSize(blockSize)} (memory_block_size_bytes()), hot-add at 0x${lx(g.start)}`);
   ex.push(r.ok ? `hot-adding ${fmtSize(q.size)} at once succeeds` : `hot-adding ${fmtSize(q.size)} at once fails with ${r.errno}: __add_pages() stops at the first section whose memmap it cannot allocate`);
   ex.push(`  it needs ${P2(needFree)} of free memory: memmap in RAM ${fmtSize(total(ac.mm.ram))} (vmemmap_populate from node 0's free pages)${total(ac.mm.self) ? `, ${fmtSize(total(ac.mm.self))} of memmap inside the new blocks (memmap_on_memory, costs no free memory)` : ''} and ${ac.pt.total} page-table page(s)`);
   if (q.memmapOnMemory && !momSupported) ex.push(`  memory_hotplug.memmap_on_memory does not exist in ${prof.id}: it arrived in v5.13 (a08a2ae34613); the memmap comes from RAM`);
-  else if (q.memmapOnMemory && total(ac.mm.self) === 0) ex.push('  memmap_on_memory was asked for but not used: mhp_supports_memmap_on_memory() refuses this size/configuration (see `vmemlab explain` on the scenario)');
+  else if (q.memmapOnMemory && total(ac.mm.self) === 0) ex.push(`  memmap_on_memory was asked for but not used: mhp_supports_memmap_on_memory() refuses: ${memmapOnMemoryRefusal(ample.machine.k, q.size) ?? 'the altmap could not be set up'}`);
   ex.push(`  the largest single hot-add that fits: ${fmtSize(largestFit)} (in steps of ${fmtSize(B)})`);
   if (plan.length) ex.push(`  plan: ${plan.map((c) => `add ${fmtSize(c.size)} + online`).join(', then ')}${planComplete ? '' : ' - incomplete'}; onlined memory (to ZONE_NORMAL) pays for the next chunk's memmap`);
   ex.push('  the model keeps no watermark reserve (min_free_kbytes) and no other allocations: leave a margin in a real guest');

@@ -206,22 +206,37 @@ const SELF_SITE = FILE + ':create_altmaps_and_memory_blocks';
  *  v6.8+: the same without the size test (requests are split per block).
  */
 export function mhp_supports_memmap_on_memory(k: Kernel, size: number): boolean {
+  return memmapOnMemoryRefusal(k, size) === null;
+}
+
+/**
+ * The same checks, in the kernel's order, saying which one refuses (null: supported). The one
+ * definition of the rule: mhp_supports_memmap_on_memory() is "no refusal", and `explain` quotes it.
+ */
+export function memmapOnMemoryRefusal(k: Kernel, size: number): string | null {
   const v = k.profile.memmapOnMemory;
-  if (v === 'none' || k.cmdline.memmapOnMemory === 'off') return false;
+  if (v === 'none') return `memory_hotplug.memmap_on_memory does not exist in ${k.profile.id} (v5.13+)`;
+  if (k.cmdline.memmapOnMemory === 'off') return 'memory_hotplug.memmap_on_memory is off';
   const bs = k.boot.memoryBlockSize;
   const P = k.c.PAGE_SIZE;
   const memmap = memoryBlockMemmapSize(k);
+  const pb = k.c.PAGEBLOCK_PAGES;
   if (v === 'v5.13') {
-    if (k.profile.memmapOnMemoryExcludesHvo && hugetlbFreeVmemmapEnabled(k)) return false;
+    if (k.profile.memmapOnMemoryExcludesHvo && hugetlbFreeVmemmapEnabled(k)) return 'hugetlb_free_vmemmap is on (this version allows only one of the two)';
+    if (size !== bs) return `the request is ${size / bs} memory blocks; this version supports exactly one (${bs / 2 ** 20} MiB)`;
     const vmemmapSize = (size / P) * k.c.STRUCT_PAGE;
-    return size === bs && isAligned(vmemmapSize, k.c.PMD_SIZE) && isAligned(size - vmemmapSize, k.c.PAGEBLOCK_PAGES * P);
+    if (!isAligned(vmemmapSize, k.c.PMD_SIZE)) return `the block's memmap (${vmemmapSize / 1024} KiB) is not a multiple of PMD_SIZE (${k.c.PMD_SIZE / 2 ** 20} MiB)`;
+    if (!isAligned(size - vmemmapSize, pb * P)) return `the rest of the block is not pageblock-aligned (pageblock ${pb} pages)`;
+    return null;
   }
-  if (v === 'v6.6' && size !== bs) return false;
+  if (v === 'v6.6' && size !== bs) return `the request is ${size / bs} memory blocks; v6.6-v6.7 support exactly one (${bs / 2 ** 20} MiB); v6.8 splits a request per block`;
   const pages = memoryBlockMemmapPages(k);
-  if (!isAligned(memmap, P)) return false;
-  if (!isAligned(pages, k.c.PAGEBLOCK_PAGES)) return false;
-  if (pages === bs / P) return false;
-  return isAligned(memmap, k.c.PMD_SIZE); // arch_supports_memmap_on_memory(): x86_64 and arm64 use the default
+  if (!isAligned(memmap, P)) return `the block's memmap (${memmap} B) is not a whole number of pages`;
+  if (!isAligned(pages, pb)) return `the block's memmap is ${pages} page(s), not a multiple of a pageblock (${pb} pages); memory_hotplug.memmap_on_memory=force pads it to whole pageblocks`;
+  if (pages === bs / P) return 'the memmap would fill the whole block (force padding to a pageblock as large as the block)';
+  // arch_supports_memmap_on_memory(): x86_64 and arm64 use the default (memmap PMD-aligned)
+  if (!isAligned(memmap, k.c.PMD_SIZE)) return `the block's memmap (${memmap / 1024} KiB) is not PMD-aligned (arch_supports_memmap_on_memory: ${k.c.PMD_SIZE / 2 ** 20} MiB)`;
+  return null;
 }
 
 /** 5.15 hugetlb_free_vmemmap_enabled: the parameter, on an arch with HugeTLB vmemmap freeing (x86_64 in 5.15). */

@@ -197,12 +197,13 @@ export function registerSize(program: Command, ctx: CliContext): void {
     .requiredOption('--size <list>', 'memory to hot-add, e.g. 12G')
     .requiredOption('--free <size>', 'free memory in the guest before the hot-add (MemFree)')
     .option('--block <size>', 'hot-add granularity (DIMM size), a multiple of the memory block size (default: one block)')
-    .option('--memmap-on-memory', 'memory_hotplug.memmap_on_memory=1: the memmap inside the added memory where the kernel allows')
+    .option('--memmap-on-memory [mode]', 'memory_hotplug.memmap_on_memory=1 (or =force): the memmap inside the added memory where the kernel allows')
     .option('--used <size>', 'memory the guest has in use (default 0)')
     .option('--ram <size>', 'boot RAM of the guest (default: what free + used need)')
-    .action((o: CommonFlags & { size: string; free: string; block?: string; memmapOnMemory?: boolean; used?: string; ram?: string }) => {
+    .action((o: CommonFlags & { size: string; free: string; block?: string; memmapOnMemory?: boolean | string; used?: string; ram?: string }) => {
+      if (typeof o.memmapOnMemory === 'string' && o.memmapOnMemory !== 'force' && o.memmapOnMemory !== 'on') throw ctx.usage(`--memmap-on-memory ${o.memmapOnMemory}: expected on or force`);
       const free = one(ctx, '--free', o.free)!;
-      const qs = product(machines(ctx, o).map((m) => ({ ...m, free, block: one(ctx, '--block', o.block), memmapOnMemory: o.memmapOnMemory === true, used: one(ctx, '--used', o.used), ram: one(ctx, '--ram', o.ram) })), 'size', sizes(ctx, '--size', o.size));
+      const qs = product(machines(ctx, o).map((m) => ({ ...m, free, block: one(ctx, '--block', o.block), memmapOnMemory: o.memmapOnMemory === 'force' ? 'force' : o.memmapOnMemory !== undefined, used: one(ctx, '--used', o.used), ram: one(ctx, '--ram', o.ram) })), 'size', sizes(ctx, '--size', o.size));
       const answers = qs.map((q) => sizeHotAdd(q as never) as unknown as Row);
       render(ctx, o, answers, [
         ['size', (a) => bytes(a.size)],
