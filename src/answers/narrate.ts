@@ -83,5 +83,13 @@ export function populateLines(run: ObservedRun, i: number): string[] {
   }
   const site = k.arch.policy.populateSite;
   const phys = (b: number) => fmtSize((b / k.c.STRUCT_PAGE) * k.c.PAGE_SIZE);
-  return [...groups.values()].map((g) => `${site.split(':')[0]} vmemmap_populate() for ${phys(g.bytes)} of memory (${fmtSize(g.bytes)} of struct pages, ${commas(g.calls)} call(s)): ${g.why}`);
+  const out = [...groups.values()].map((g) => `${site.split(':')[0]} vmemmap_populate() for ${phys(g.bytes)} of memory (${fmtSize(g.bytes)} of struct pages, ${commas(g.calls)} call(s)): ${g.why}`);
+  // the PMD loop's fallbacks, merged by what happened
+  const notes = new Map<string, number>();
+  for (let t = from; t < to; t++) {
+    const e = k.s.trace[t]!;
+    if (e.t === 'note' && /^(vmemmap_populate_hugepages|altmap_alloc_block_buf):/.test(e.text)) notes.set(e.text, (notes.get(e.text) ?? 0) + 1);
+  }
+  for (const [text, n] of notes) out.push(`${text}${n > 1 ? ` (${n} times)` : ''}`);
+  return out;
 }

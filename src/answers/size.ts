@@ -121,6 +121,8 @@ function answerNamespace(q: NamespaceQuestion, size: number): NamespaceAnswer {
   if (!ns) {
     ex.push(`${label}: ndctl create-namespace fails: ${r.errno}`);
     for (const msg of r.messages) ex.push(`  ${msg.trim()}`);
+    for (const l of populateLines(run, 1)) ex.push(`  ${l}`);
+    if (ramBytes || devBytes) ex.push(`  left behind by the failed probe: ${devBytes ? `${fmtSize(devBytes)} of memmap on the device` : ''}${devBytes && ramBytes ? ' and ' : ''}${ramBytes ? `${fmtSize(ramBytes)} in RAM` : ''} (memunmap_pages() does not undo a partly populated range)`);
   } else {
     ex.push(...namespaceStory(run, 1).lines);
     for (const l of populateLines(run, 1)) ex.push(`  ${l}`);

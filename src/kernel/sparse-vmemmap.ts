@@ -64,6 +64,7 @@ export function altmap_alloc_block_buf(k: Kernel, size: number, id: string, coun
   const nr_align = alignUp(pfn0, unit) - pfn0;
   if (nr_pfns * count + nr_align > vmem_altmap_nr_free(a)) {
     unusual(k, 'altmap exhausted');
+    k.s.trace.push({ t: 'note', text: `altmap_alloc_block_buf: altmap ${id} has ${vmem_altmap_nr_free(a)} free pfn(s), ${nr_pfns + nr_align} needed${nr_align ? ` (${nr_pfns} + ${nr_align} to align)` : ''}: NULL` });
     return null;
   }
   if (injectFault(k, 'altmap', count)) {
@@ -401,7 +402,11 @@ export function vmemmap_populate_hugepages(k: Kernel, start: number, end: number
           if (r.start !== A || r.end !== B) k.s.trace.push({ t: 'note', text: 'vmemmap_use_new_sub_pmd: partial PMD' });
           continue;
         }
-        if (v.onFail === 'enomem' || (v.onFail === 'generic' && altmap)) return ENOMEM;
+        if (v.onFail === 'enomem' || (v.onFail === 'generic' && altmap)) {
+          k.s.trace.push({ t: 'note', text: `${HUGE}: no PMD_SIZE block ${altmap ? 'left in the altmap' : 'in RAM'}: -ENOMEM (${altmap ? 'no fallback with an altmap' : 'this version has no fallback'})` });
+          return ENOMEM;
+        }
+        k.s.trace.push({ t: 'note', text: `${HUGE}: no PMD_SIZE block ${altmap ? 'in the altmap' : 'in RAM'} for ${fmtCount(n, 'PMD step')}: base pages instead${v.onFail === 'basepages' && altmap ? ' (from the same altmap)' : ''}` });
         if (basepagesPerPmd(k, r.start, r.end, node, v.onFail === 'basepages' ? altmap : null) !== 0) return ENOMEM;
         continue;
       }
@@ -414,10 +419,17 @@ export function vmemmap_populate_hugepages(k: Kernel, start: number, end: number
         verifyTablePage(k, node, r.start, r.end);
         continue;
       }
+      k.s.trace.push({ t: 'note', text: `${HUGE}: the PMD already holds a PTE table (${fmtCount((B - A) / PMD, 'PMD step')}): base pages${v.tableAltmap ? '' : ' from RAM (x86 <= v6.1 passes no altmap)'}` });
       if (basepagesPerPmd(k, r.start, r.end, node, v.tableAltmap ? altmap : null) !== 0) return ENOMEM;
     }
     return 0;
   });
+}
+
+const HUGE = 'vmemmap_populate_hugepages';
+
+function fmtCount(n: number, what: string): string {
+  return `${n} ${what}${n === 1 ? '' : 's'}`;
 }
 
 /** vmemmap_verify((pte_t *)pmd, ...) on a PMD that points to a PTE table: the table page's node. */
