@@ -33,6 +33,11 @@ export {
   type HotAddQuestion, type HvoAnswer, type HvoQuestion, type DedupAnswer, type DedupQuestion, type BlocksAnswer, type BlocksQuestion,
 } from './answers/size.js';
 export { SIZE_SCHEMAS, sizeJsonSchema } from './answers/schema.js';
+export { parseSnapshot, SnapshotError, SNAPSHOT_VERSION, type Snapshot } from './machine/snapshot.js';
+export { importSnapshot, nearestProfile, type Imported } from './machine/import.js';
+export { renderVerification, type Verification, type Check } from './machine/verify.js';
+import { verifySnapshotWith, type Verification } from './machine/verify.js';
+import type { Snapshot } from './machine/snapshot.js';
 export { explainScenario, renderExplanation, type Explanation, type ExplainedStep } from './answers/explain.js';
 
 export interface RunResult {
@@ -87,4 +92,9 @@ export function runPassed(r: RunResult): boolean {
   // violations count as expected when an (passing) expect step asserts how many there are
   const acknowledged = r.machine.scenario.steps.some((s) => s.kind === 'expect' && s.args.violations !== undefined);
   return expectsOk && (r.report.invariants.violations.length === 0 || acknowledged);
+}
+
+/** Compare the model's prediction for a snapshotted machine with what the machine showed. */
+export function verifySnapshot(s: Snapshot): Verification {
+  return verifySnapshotWith(s, runScenario);
 }

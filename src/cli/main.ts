@@ -11,10 +11,11 @@ import { fileURLToPath } from 'node:url';
 import {
   DEFAULT_SCENARIO, DEFAULT_SCENARIO_NAME, PROFILES, ScenarioError, parseScenario, renderDmesg, renderJson,
   renderPtdump, renderText, runPassed, runScenario, scenarioJsonSchema, ARCH_NAMES, fuzz, toYaml, type FuzzCase,
-  compare, invalidUnder, renderComparison, matrix, matrixForScenario, renderMatrix, AnswerError,
+  compare, invalidUnder, renderComparison, matrix, matrixForScenario, renderMatrix, AnswerError, SnapshotError,
 } from '../index.js';
 import { registerSize } from './commands/size.js';
 import { registerExplain } from './commands/explain.js';
+import { registerMachine } from './commands/machine.js';
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { findProfile } from '../kernels/index.js';
@@ -27,6 +28,15 @@ function readScenarioFile(path: string): Uint8Array {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new UsageError(`${path}: cannot read scenario (${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code ?? (e as Error).message})`);
+  }
+}
+
+function readTextFile(path: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(`${path}: cannot read ${what} (${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code ?? (e as Error).message})`);
   }
 }
 
@@ -91,6 +101,7 @@ export function main(argv: string[]): number {
   const ctx = { writeOut, usage: (msg: string) => new UsageError(msg), setExit: (c: number) => { exitCode = c; } };
   registerSize(program, ctx);
   registerExplain(program, { ...ctx, readScenario: readScenarioFile });
+  registerMachine(program, { ...ctx, readText: readTextFile });
 
   program
     .command('fuzz')
@@ -250,7 +261,7 @@ export function main(argv: string[]): number {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
       return 2;
     }
-    if (e instanceof ScenarioError || e instanceof UsageError || e instanceof AnswerError) {
+    if (e instanceof ScenarioError || e instanceof UsageError || e instanceof AnswerError || e instanceof SnapshotError) {
       process.stderr.write(`vmemlab: ${e.message}\n`);
       return 2;
     }
