@@ -106,6 +106,8 @@ export interface Recording {
   /** the vmemmap before the NVDIMM/DAX modules load, and the boot log's lines that mention vmemmap, sparse or memory blocks */
   boot: { premodules: { segments: Segment[]; leaves: Record<string, number> } | null; logLines: string[]; hugetlbLines: string[]; hotplugLines?: string[] };
   steps: RecordedStep[];
+  /** What `vmemlab snapshot`'s collector printed in the guest after the last step (recordings made since it was added). */
+  machineSnapshot?: string;
 }
 
 const hex = (n: number | bigint) => '0x' + n.toString(16);
@@ -387,7 +389,16 @@ export function buildRecording(inp: BuildInput): Recording {
     layout,
     boot: { premodules, logLines: bootLog.filter((l) => /vmemmap|sparse|[Mm]emory block size|memblock_alloc/.test(l)), hugetlbLines: bootLog.filter((l) => /^HugeTLB/.test(l)), hotplugLines: bootLog.filter((l) => /^Memory hotplug will waste/.test(l)) },
     steps,
+    ...snapshotOf(parsed),
   };
+}
+
+function snapshotOf(parsed: ReturnType<typeof parseResults>): { machineSnapshot?: string } {
+  for (const st of [...parsed.steps].reverse()) {
+    const s = section(st, 'vmemlab-snapshot');
+    if (s) return { machineSnapshot: s.text + '\n' };
+  }
+  return {};
 }
 
 // ---- layout check ------------------------------------------------------------------------------

@@ -78,10 +78,13 @@ if [ -d /sys/firmware/memmap ]; then
 	end firmware-memmap
 fi
 
-# the boot log's memory lines: e820/memblock maps, node ranges, block size, HugeTLB, vmemmap
-if dmesg >/dev/null 2>&1; then
+# the boot log's memory lines: e820/memblock maps, node ranges, block size, HugeTLB, vmemmap;
+# VMEMLAB_BOOT_LOG names a saved copy of the log (e.g. /var/log/dmesg) when the ring buffer
+# no longer holds the boot
+bootlog() { if [ -n "${VMEMLAB_BOOT_LOG:-}" ] && [ -r "$VMEMLAB_BOOT_LOG" ]; then cat "$VMEMLAB_BOOT_LOG"; else dmesg 2>/dev/null; fi; }
+if { [ -n "${VMEMLAB_BOOT_LOG:-}" ] && [ -r "$VMEMLAB_BOOT_LOG" ]; } || dmesg >/dev/null 2>&1; then
 	begin boot-log
-	dmesg 2>/dev/null | grep -E 'BIOS-e820|e820: (update|remove)|efi: mem|Early memory node ranges|  node +[0-9]+: \[mem|Initmem setup|Movable zone start|Memory block size|Memory: [0-9]+K/|HugeTLB|vmemmap|memmap_on_memory|potential offnode|hugetlb_free_vmemmap|NUMA|Faking a node|Linux version' | sed 's/^\[[^]]*\] //' | head -n 2000
+	bootlog | grep -E 'BIOS-e820|e820: (update|remove)|efi: mem|Early memory node ranges|  node +[0-9]+: \[mem|Initmem setup|Movable zone start|Memory block size|Memory: [0-9]+K/|HugeTLB|vmemmap|memmap_on_memory|potential offnode|hugetlb_free_vmemmap|NUMA|Faking a node|Linux version' | sed 's/^\[[^]]*\] //' | head -n 2000
 	end boot-log
 else
 	unreadable boot-log "dmesg not permitted (kernel.dmesg_restrict or not root)"

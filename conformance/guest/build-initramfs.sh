@@ -35,6 +35,8 @@ cp "$BUSYBOX" "$T/bin/busybox"
 # applet links: the host's busybox-static is the same version as the arm64 one
 for a in $(/bin/busybox --list); do [ -e "$T/bin/$a" ] || ln -s busybox "$T/bin/$a"; done
 cp "$HERE/init.sh" "$T/init"; chmod 755 "$T/init"
+# the snapshot collector of `vmemlab snapshot`, run at the end of every recording
+cp "$HERE/../../snapshot/collect.sh" "$T/collect.sh"
 cp "$VMEMDUMP" "$T/bin/vmemdump"
 echo "root:x:0:0:root:/:/bin/sh" > "$T/etc/passwd"
 

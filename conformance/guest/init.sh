@@ -242,6 +242,7 @@ section uname uname -a
 section cmdline cat /proc/cmdline
 section cpuinfo-flags sh -c "grep -m1 -E '^(flags|Features)' /proc/cpuinfo"
 section debugfs sh -c "ls /sys/kernel/debug/page_tables/ 2>&1; ls /sys/kernel/debug/kernel_page_tables 2>&1"
+dmesg > /tmp/boot-dmesg 2>/dev/null
 section dmesg-boot dmesg -c
 section vmemdump-premodules vmemdump_run
 section modprobe sh -c 'for m in nfit nd_pmem dax_pmem device_dax kmem dax_hmem; do modprobe $m || echo "modprobe $m failed"; done'
@@ -267,6 +268,8 @@ if [ -f /steps.sh ]; then
 else
 	fail "no /steps.sh in the initramfs"
 fi
+# the machine as `vmemlab snapshot` sees it, after every step (the boot log from the copy above)
+[ -f /collect.sh ] && section vmemlab-snapshot env VMEMLAB_BOOT_LOG=/tmp/boot-dmesg sh /collect.sh
 R "@@DONE t=$(up)"
 sync
 poweroff -f

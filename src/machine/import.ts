@@ -88,11 +88,20 @@ export function importSnapshot(s: Snapshot): Imported {
   const kernel = nearestProfile(s.kernel.release);
   const flags = new Set(s.cpuFlags);
   const config: Record<string, unknown> = {};
+  // the page-table walker (vmemdump) states the paging geometry when it ran
+  const info = (key: string) => {
+    for (const l of s.pageTables?.lines ?? []) {
+      const m = new RegExp(`^INFO .*\\b${key}=(\\d+)`).exec(l);
+      if (m) return Number(m[1]);
+    }
+    return null;
+  };
   if (arch === 'x86_64') {
     if (P !== 4096) throw new SnapshotError('snapshot', `x86_64 with ${P}-byte pages is not a Linux configuration`);
-    const la57 = flags.has('la57') && !/\bno5lvl\b/.test(s.cmdline);
+    const walked = info('levels');
+    const la57 = walked !== null ? walked === 5 : flags.has('la57') && !/\bno5lvl\b/.test(s.cmdline);
     config.levels = la57 ? 5 : 4;
-    if (la57) notes.push('5-level paging assumed: the CPU has la57 and the command line has no no5lvl (a kernel built without CONFIG_X86_5LEVEL would use 4 levels)');
+    if (la57 && walked === null) notes.push('5-level paging assumed: the CPU has la57 and the command line has no no5lvl (a kernel built without CONFIG_X86_5LEVEL would use 4 levels)');
     config.pse = flags.has('pse');
     config.gbpages = flags.has('pdpe1gb');
     config.hypervisor = flags.has('hypervisor');
@@ -100,8 +109,9 @@ export function importSnapshot(s: Snapshot): Imported {
     const ps = { 4096: '4K', 16384: '16K', 65536: '64K' }[P];
     if (!ps) throw new SnapshotError('snapshot', `arm64 page size ${P} is not 4K, 16K or 64K`);
     config.pageSize = ps;
-    config.vaBits = 48;
-    notes.push('arm64 VA_BITS is not in the snapshot: 48 assumed (Debian\'s default); change config.vaBits if the kernel was built with another');
+    const va = info('vabits');
+    config.vaBits = va ?? 48;
+    if (va === null) notes.push('arm64 VA_BITS is not in the snapshot (no page-table walk): 48 assumed; change config.vaBits if the kernel was built with another');
   }
   // command line: only what the model understands
   const toks = s.cmdline.split(/\s+/).filter(Boolean);
@@ -169,18 +179,21 @@ export function importSnapshot(s: Snapshot): Imported {
   for (const r of regions) {
     const a = sys[r]!;
     const node = Number(a.numa_node ?? a.target_node ?? 0);
-    devices.push({ name: r.replace('region', 'pmem'), type: 'nvdimm', node: Math.max(0, node), start: sz(Number(a.resource)), size: sz(Number(a.size)) });
     const nss = Object.keys(sys).filter((d) => d.startsWith(`namespace${r.slice(6)}.`) && Number(sys[d]!.size ?? 0) > 0);
+    // a label-less region (nd_namespace_io) holds one namespace of the whole region
+    const labelless = Object.keys(sys).some((d) => d.startsWith(`namespace${r.slice(6)}.`) && sys[d]!.devtype === 'nd_namespace_io');
+    devices.push({ name: r.replace('region', 'pmem'), type: 'nvdimm', node: Math.max(0, node), start: sz(Number(a.resource)), size: sz(Number(a.size)), ...(labelless ? { labels: false } : {}) });
     nss.sort((x, y) => Number(sys[x]!.resource ?? 0) - Number(sys[y]!.resource ?? 0));
     for (const ns of nss) {
       const n = sys[ns]!;
       const holder = n.holder && sys[n.holder] ? sys[n.holder]! : null;
       const mode = n.holder?.startsWith('dax') ? 'devdax' : n.holder?.startsWith('pfn') ? 'fsdax' : 'raw';
       const map = holder?.mode === 'pmem' ? 'dev' : holder?.mode === 'ram' ? 'mem' : undefined;
-      steps.push({ 'create-namespace': { device: r.replace('region', 'pmem'), mode, ...(map ? { map } : {}), ...(holder?.align ? { align: sz(Number(holder.align)) } : {}), size: sz(Number(n.size)) } });
+      if (mode === 'raw' && labelless) continue; // the label-less region's namespace exists from boot in raw mode
+      steps.push({ 'create-namespace': { device: r.replace('region', 'pmem'), mode, ...(map ? { map } : {}), ...(holder?.align ? { align: sz(Number(holder.align)) } : {}), ...(labelless ? {} : { size: sz(Number(n.size)) }) } });
     }
   }
-  if (regions.length) notes.push('nvdimm regions are imported as labelled regions and their namespaces in address order; a label-less (legacy) region takes one namespace of the whole region');
+  if (regions.length) notes.push('nvdimm regions and their namespaces are imported in address order (label-less regions, nd_namespace_io, take one namespace of the whole region)');
   for (const e of (s.iomem ?? []).filter((x) => x.depth === 0 && x.name === 'Soft Reserved')) {
     devices.push({ name: `hmem${devices.length}`, type: 'hmem', node: 0, start: sz(e.start), size: sz(e.end + 1 - e.start) });
     notes.push(`soft-reserved memory at 0x${e.start.toString(16)} imported as an hmem device on node 0 (its node is not in the snapshot)`);
