@@ -8,7 +8,9 @@
 import { stringify } from 'yaml';
 import { PROFILES } from '../kernels/index.js';
 import { alignDown, alignUp } from '../util/bits.js';
-import { shortSize } from '../util/units.js';
+import { parseSize, shortSize } from '../util/units.js';
+
+const parseSz = (v: string) => parseSize(v);
 import { SnapshotError, type Snapshot } from './snapshot.js';
 
 export interface Imported {
@@ -197,6 +199,20 @@ export function importSnapshot(s: Snapshot): Imported {
   for (const e of (s.iomem ?? []).filter((x) => x.depth === 0 && x.name === 'Soft Reserved')) {
     devices.push({ name: `hmem${devices.length}`, type: 'hmem', node: 0, start: sz(e.start), size: sz(e.end + 1 - e.start) });
     notes.push(`soft-reserved memory at 0x${e.start.toString(16)} imported as an hmem device on node 0 (its node is not in the snapshot)`);
+  }
+  // dax devices that kmem holds (System RAM mode): a reconfigure-device step for those a
+  // daxctl command made (hmem/cxl devices come up in kmem at boot from 6.6 on)
+  const profile = PROFILES.find((p) => p.id === kernel.id)!;
+  for (const [name, a] of Object.entries(sys).filter(([d, x]) => /^dax\d+\.\d+$/.test(d) && x.driver === 'kmem')) {
+    const start = Number((a.mapping0 ?? a.resource ?? '').split('-')[0]);
+    const dev = devices.find((d) => start >= parseSz(d.start as string) && start < parseSz(d.start as string) + parseSz(d.size as string));
+    if (!dev) { notes.push(`${name} is System RAM (kmem) but belongs to no imported device: left out`); continue; }
+    if (dev.type !== 'nvdimm' && profile.hmemKmemDefault) continue;
+    const bs = s.memory?.blockSize ?? 0;
+    const mine = s.memory?.blocks.filter((b) => bs && b.id * bs >= start && b.id * bs < start + Number(a.size ?? 0)) ?? [];
+    const online = mine.length === 0 || mine.every((b) => b.state === 'offline') ? 'none' : mine.every((b) => b.state !== 'online' || b.zones.includes('Movable')) ? 'movable' : 'normal';
+    const autoOnline = (s.memory?.autoOnlineBlocks ?? 'offline') !== 'offline';
+    steps.push({ 'reconfigure-device': { device: dev.name, mode: 'system-ram', online, ...(a.memmap_on_memory === '1' && profile.daxMemmapOnMemory ? { memmapOnMemory: true } : {}), ...(autoOnline ? { force: true } : {}) } });
   }
   const scenario: Record<string, unknown> = {
     description: `imported from a snapshot of ${s.kernel.machine} ${s.kernel.release}`,
