@@ -38,6 +38,12 @@ function archOf(o: MachineOpts): ArchConfig {
   return resolveArch(o.arch, configOf(o) as never, findProfile(kernelOf(o))!).cfg;
 }
 
+/** The fields every answer has, from the step that answers it. */
+function answerBase(question: string, run: ObservedRun, i: number, explanation: string[], built: BuiltScenario): AnswerBase {
+  const r = run.results[i]!;
+  return { question, machine: machineInfo(run), ok: r.ok, errno: r.errno, explanation, warnings: stepWarnings(run, i), scenario: built.yaml };
+}
+
 // ---------------------------------------------------------------------------------------------
 // size namespace
 
@@ -132,13 +138,7 @@ function answerNamespace(q: NamespaceQuestion, size: number): NamespaceAnswer {
   }
   if (!r.ok && ns) ex.push(`  the namespace failed to enable: ${r.errno}`);
   return {
-    question: 'size namespace',
-    machine: machineInfo(run),
-    ok: r.ok,
-    errno: r.errno,
-    explanation: ex,
-    warnings: stepWarnings(run, 1),
-    scenario: built.yaml,
+    ...answerBase('size namespace', run, 1, ex, built),
     size,
     mode,
     map,
@@ -248,13 +248,7 @@ export function sizeMemmap(q: MemmapQuestion): MemmapAnswer {
   for (const l of populateLines(run, i)) ex.push(`  ${l}`);
   ex.push(`  mapping: ${leafLine(k, cost.leaves)}; ${tablesLine(cost.pt)}`);
   return {
-    question: 'size memmap',
-    machine: machineInfo(run),
-    ok: r.ok,
-    errno: r.errno,
-    explanation: ex,
-    warnings: stepWarnings(run, i),
-    scenario: built.yaml,
+    ...answerBase('size memmap', run, i, ex, built),
     size: q.size,
     how: hot ? 'hot-add' : 'boot',
     memmap: { bytes, byNode: { ...cost.mm.ram }, perGiB: q.size >= GiB ? bytes / (q.size / GiB) : bytes },
@@ -416,13 +410,7 @@ export function sizeHotAdd(q0: HotAddQuestion): HotAddAnswer {
   if (plan.length) ex.push(`  plan: ${plan.map((c) => `add ${fmtSize(c.size)} + online`).join(', then ')}${planComplete ? '' : ' - incomplete'}; onlined memory (to ZONE_NORMAL) pays for the next chunk's memmap`);
   ex.push('  the model keeps no watermark reserve (min_free_kbytes) and no other allocations: leave a margin in a real guest');
   return {
-    question: 'size hot-add',
-    machine: machineInfo(run),
-    ok: r.ok,
-    errno: r.errno,
-    explanation: ex,
-    warnings: stepWarnings(run, 1),
-    scenario: asked.yaml,
+    ...answerBase('size hot-add', run, 1, ex, asked),
     size: q.size,
     free: F,
     memoryBlockSize: blockSize,
@@ -509,13 +497,7 @@ export function sizeHvo(q: HvoQuestion): HvoAnswer {
   }
   if (pages < q.count) ex.push(`  only ${pages} of ${q.count} pages could be allocated (free memory)`);
   return {
-    question: 'size hvo',
-    machine: machineInfo(run),
-    ok: r.ok,
-    errno: r.errno,
-    explanation: ex,
-    warnings: stepWarnings(run, i),
-    scenario: built.yaml,
+    ...answerBase('size hvo', run, i, ex, built),
     hugePage: q.hugePage,
     count: q.count,
     pages,
@@ -640,13 +622,7 @@ export function sizeBlocks(q: BlocksQuestion): BlocksAnswer {
     `  nvdimm: memremap_compat_align() ${fmtSize(memremap_compat_align(a))}, default namespace alignment ${fmtSize(nd_pfn_default_alignment(a))} (nd_pfn_default_alignment), region alignment 16 MiB`,
   ];
   return {
-    question: 'size blocks',
-    machine: machineInfo(run),
-    ok: run.results[0]!.ok,
-    errno: run.results[0]!.errno,
-    explanation: ex,
-    warnings: stepWarnings(run, 0),
-    scenario: built.yaml,
+    ...answerBase('size blocks', run, 0, ex, built),
     pageSize: P,
     structPageSize: a.STRUCT_PAGE_SIZE,
     sectionSize: section,
