@@ -25,7 +25,9 @@ export function matrix(kernels?: string[]) {
   return matrixWith((text) => parseScenario('matrix.yaml', text), kernels);
 }
 export { stringify as toYaml } from 'yaml';
-export { DEFAULT_KERNEL } from './kernels/index.js';
+export { DEFAULT_KERNEL, registerProfile, findProfile } from './kernels/index.js';
+export { parseProfileFile } from './kernels/profile-file.js';
+export { SWITCHES, switchListing, renderSwitchListing, diffProfiles, renderProfileDiff, type SwitchListing, type ProfileDiff } from './kernels/switches.js';
 export { AnswerError, type MachineOpts } from './answers/machine.js';
 export {
   sizeNamespace, sizeMemmap, sizeHotAdd, sizeHvo, sizeDedup, sizeBlocks,

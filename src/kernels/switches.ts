@@ -287,3 +287,56 @@ export function describeSwitch(key: SwitchKey, a: KernelProfile, b: KernelProfil
   const v = (p: KernelProfile) => String(p[key]);
   return `${key} (${d.site}): ${a.id} ${d.values[v(a)] ?? v(a)} -> ${b.id} ${d.values[v(b)] ?? v(b)}`;
 }
+
+export interface SwitchListing {
+  key: SwitchKey;
+  site: string;
+  what: string;
+  values: { value: string; meaning: string; profiles: string[] }[];
+}
+
+/** Every switch, its values with what each means, and which profiles use which. */
+export function switchListing(profiles: readonly KernelProfile[]): SwitchListing[] {
+  return SWITCH_KEYS.map((key) => {
+    const d = SWITCHES[key];
+    return {
+      key,
+      site: d.site,
+      what: d.what,
+      values: Object.entries(d.values).map(([value, meaning]) => ({ value, meaning, profiles: profiles.filter((p) => String(p[key]) === value).map((p) => p.id) })),
+    };
+  });
+}
+
+export function renderSwitchListing(l: SwitchListing[]): string {
+  const out: string[] = [];
+  for (const s of l) {
+    out.push(`${s.key}  (${s.site})`);
+    out.push(`  ${s.what}`);
+    for (const v of s.values) out.push(`  ${JSON.stringify(v.value).replace(/\\n/g, '\\\\n')}: ${v.meaning}${v.profiles.length ? ` [${v.profiles.join(', ')}]` : ''}`);
+  }
+  return out.join('\n') + '\n';
+}
+
+export interface ProfileDiff {
+  a: string;
+  b: string;
+  switches: { key: SwitchKey; site: string; what: string; a: { value: string; meaning: string }; b: { value: string; meaning: string } }[];
+}
+
+/** The switches two profiles differ in, with what each value means (release, commit). */
+export function diffProfiles(a: KernelProfile, b: KernelProfile): ProfileDiff {
+  const v = (p: KernelProfile, k: SwitchKey) => ({ value: String(p[k]), meaning: SWITCHES[k].values[String(p[k])] ?? '(undocumented value)' });
+  return { a: a.id, b: b.id, switches: switchDiff(a, b).map((key) => ({ key, site: SWITCHES[key].site, what: SWITCHES[key].what, a: v(a, key), b: v(b, key) })) };
+}
+
+export function renderProfileDiff(d: ProfileDiff): string {
+  if (d.switches.length === 0) return `${d.a} and ${d.b} have the same behaviour switches\n`;
+  const out = [`${d.a} -> ${d.b}: ${d.switches.length} switch(es) differ`];
+  for (const s of d.switches) {
+    out.push('', `${s.key}  (${s.site}): ${s.what}`);
+    out.push(`  ${d.a}: ${JSON.stringify(s.a.value).replace(/\\n/g, '\\\\n')}  ${s.a.meaning}`);
+    out.push(`  ${d.b}: ${JSON.stringify(s.b.value).replace(/\\n/g, '\\\\n')}  ${s.b.meaning}`);
+  }
+  return out.join('\n') + '\n';
+}

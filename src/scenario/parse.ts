@@ -86,7 +86,7 @@ export function pathString(p: Path): string {
   return s;
 }
 
-class Locator {
+export class Locator {
   constructor(readonly file: string, readonly doc: Document, readonly lc: LineCounter) {}
 
   pos(offset: number): { line: number; col: number } {
