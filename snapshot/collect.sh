@@ -39,6 +39,7 @@ echo "vmemlab-snapshot 1"
 begin uname
 uname -r
 uname -m
+uname -v
 end uname
 
 begin pagesize

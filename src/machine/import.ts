@@ -63,7 +63,17 @@ interface Range { node: number; start: number; end: number }
 
 /** Boot memory per node: the kernel's own "Early memory node ranges" when the log has them. */
 function bootMemory(s: Snapshot, notes: string[]): Range[] {
-  if (s.earlyNodeRanges.length) return s.earlyNodeRanges.map((r) => ({ ...r }));
+  if (s.earlyNodeRanges.length) {
+    // memblock lists a node's memory in pieces where flags change (arm64 EFI NOMAP, mirrors):
+    // adjacent pieces are one range of memory
+    const out: Range[] = [];
+    for (const r of [...s.earlyNodeRanges].sort((a, b) => a.start - b.start)) {
+      const last = out[out.length - 1];
+      if (last && last.node === r.node && last.end === r.start) last.end = r.end;
+      else out.push({ ...r });
+    }
+    return out;
+  }
   const blockNode = (addr: number) => {
     if (!s.memory) return 0;
     const b = s.memory.blocks.find((x) => x.id === Math.floor(addr / s.memory!.blockSize));
@@ -87,7 +97,10 @@ export function importSnapshot(s: Snapshot): Imported {
   const arch = ARCHES[s.kernel.machine];
   if (!arch) throw new SnapshotError('snapshot', `arch "${s.kernel.machine}" is not modelled (x86_64 and arm64 are${/^(i[3-6]86|armv[5-7]|arm$)/.test(s.kernel.machine) ? '; 32-bit kernels have no SPARSEMEM_VMEMMAP model here' : ''})`);
   const P = s.pageSize;
-  const kernel = nearestProfile(s.kernel.release);
+  // distribution kernels name the upstream release in uname -v / the boot log ("Debian 6.1.192-1")
+  const upstream = /#\d+ [^(]*?\b(?:Debian|Ubuntu) (\d+\.\d+\.\d+)/.exec([s.kernel.version ?? '', ...s.bootLog.filter((l) => l.startsWith('Linux version'))].join(' '))?.[1];
+  const kernel = nearestProfile(upstream ?? s.kernel.release);
+  if (upstream && upstream !== s.kernel.release.split('-')[0]) kernel.why = `${s.kernel.release} is upstream ${upstream} (uname -v / the boot log): ${kernel.why}`;
   const flags = new Set(s.cpuFlags);
   const config: Record<string, unknown> = {};
   // the page-table walker (vmemdump) states the paging geometry when it ran
@@ -197,8 +210,11 @@ export function importSnapshot(s: Snapshot): Imported {
   }
   if (regions.length) notes.push('nvdimm regions and their namespaces are imported in address order (label-less regions, nd_namespace_io, take one namespace of the whole region)');
   for (const e of (s.iomem ?? []).filter((x) => x.depth === 0 && x.name === 'Soft Reserved')) {
-    devices.push({ name: `hmem${devices.length}`, type: 'hmem', node: 0, start: sz(e.start), size: sz(e.end + 1 - e.start) });
-    notes.push(`soft-reserved memory at 0x${e.start.toString(16)} imported as an hmem device on node 0 (its node is not in the snapshot)`);
+    // its node: the target_node of the dax device over it
+    const dax = Object.values(sys).find((a) => a.target_node !== undefined && (a.mapping0 ?? a.resource) && Number((a.mapping0 ?? a.resource)!.split('-')[0]) >= e.start && Number((a.mapping0 ?? a.resource)!.split('-')[0]) <= e.end);
+    const node = dax ? Math.max(0, Number(dax.target_node)) : 0;
+    devices.push({ name: `hmem${devices.length}`, type: 'hmem', node, start: sz(e.start), size: sz(e.end + 1 - e.start) });
+    if (!dax) notes.push(`soft-reserved memory at 0x${e.start.toString(16)} imported as an hmem device on node 0 (no dax device over it names its node)`);
   }
   // dax devices that kmem holds (System RAM mode): a reconfigure-device step for those a
   // daxctl command made (hmem/cxl devices come up in kmem at boot from 6.6 on)
@@ -207,11 +223,13 @@ export function importSnapshot(s: Snapshot): Imported {
     const start = Number((a.mapping0 ?? a.resource ?? '').split('-')[0]);
     const dev = devices.find((d) => start >= parseSz(d.start as string) && start < parseSz(d.start as string) + parseSz(d.size as string));
     if (!dev) { notes.push(`${name} is System RAM (kmem) but belongs to no imported device: left out`); continue; }
-    if (dev.type !== 'nvdimm' && profile.hmemKmemDefault) continue;
     const bs = s.memory?.blockSize ?? 0;
     const mine = s.memory?.blocks.filter((b) => bs && b.id * bs >= start && b.id * bs < start + Number(a.size ?? 0)) ?? [];
     const online = mine.length === 0 || mine.every((b) => b.state === 'offline') ? 'none' : mine.every((b) => b.state !== 'online' || b.zones.includes('Movable')) ? 'movable' : 'normal';
     const autoOnline = (s.memory?.autoOnlineBlocks ?? 'offline') !== 'offline';
+    // soft-reserved/CXL memory comes up in kmem at boot (6.6+), its blocks onlined per the
+    // default online type: a daxctl command is only needed to online them otherwise
+    if (dev.type !== 'nvdimm' && profile.hmemKmemDefault && (online === 'none' || autoOnline)) continue;
     steps.push({ 'reconfigure-device': { device: dev.name, mode: 'system-ram', online, ...(a.memmap_on_memory === '1' && profile.daxMemmapOnMemory ? { memmapOnMemory: true } : {}), ...(autoOnline ? { force: true } : {}) } });
   }
   const scenario: Record<string, unknown> = {

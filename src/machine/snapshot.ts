@@ -26,7 +26,8 @@ export interface IomemEntry {
 export interface Snapshot {
   format: typeof SNAPSHOT_FORMAT;
   version: typeof SNAPSHOT_VERSION;
-  kernel: { release: string; machine: string };
+  /** uname -r, uname -m, and uname -v (distributions name the upstream release there: "Debian 6.1.192-1"). */
+  kernel: { release: string; machine: string; version?: string };
   pageSize: number;
   cmdline: string;
   cpuFlags: string[];
@@ -103,7 +104,7 @@ export function parseSnapshot(file: string, text: string): Snapshot {
     if (!s) throw new SnapshotError(file, `no "${name}" section`);
     return s;
   };
-  const [release = '', machine = ''] = need('uname').map((x) => x.trim());
+  const [release = '', machine = '', version = ''] = need('uname').map((x) => x.trim());
   if (!release || !machine) throw new SnapshotError(file, 'the uname section needs the release and the machine');
   const pageSize = Number(need('pagesize')[0]?.trim());
   if (!Number.isInteger(pageSize) || pageSize <= 0) throw new SnapshotError(file, `page size "${need('pagesize')[0] ?? ''}" is not a number`);
@@ -114,7 +115,7 @@ export function parseSnapshot(file: string, text: string): Snapshot {
   return {
     format: SNAPSHOT_FORMAT,
     version: SNAPSHOT_VERSION,
-    kernel: { release, machine },
+    kernel: { release, machine, ...(version ? { version } : {}) },
     pageSize,
     cmdline: (sections.get('cmdline') ?? []).join(' ').trim(),
     cpuFlags,

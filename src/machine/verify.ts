@@ -78,7 +78,7 @@ function blockChecks(s: Snapshot, r: RunResult): Check[] {
 function bootLineChecks(s: Snapshot, r: RunResult): Check[] {
   if (!s.bootLog.length) return [skip('boot log lines', s.unreadable['boot-log'] ?? 'not in the snapshot')];
   const modelLines = r.results[0]!.dmesg.flatMap((m) => renderMessage(m)).map((l) => l.replace(/^<\d>/, '').trim());
-  const want = (l: string) => /Memory block size|HugeTLB: (registered|\d+ KiB vmemmap)|hugetlb_free_vmemmap/.test(l);
+  const want = (l: string) => !/command line/i.test(l) && /Memory block size|HugeTLB: (registered|\d+ KiB vmemmap)|hugetlb_free_vmemmap/.test(l);
   const machine = s.bootLog.map((l) => l.trim()).filter(want);
   const model = modelLines.filter(want);
   if (!machine.length && !model.length) return [];
@@ -133,7 +133,20 @@ function otherChecks(s: Snapshot, r: RunResult, imp: Imported): Check[] {
   }
   if (imp.hotAdded.length === 0 && s.memory) out.push({ what: 'hot-added memory', status: 'agree', model: 'none', machine: 'none' });
   const leaves = s.pageTables ? leafCounts(s.pageTables.lines, s.pageSize) : null;
-  if (leaves) {
+  const split = Object.values(r.report.hugetlb.splitPteTables);
+  if (leaves && split.length) {
+    // HVO splits the vmemmap PMDs of the huge pages into PTEs; which PMDs depends on where the
+    // allocator put the pages, so the model gives a range: the split count must fall in it,
+    // and the mapped struct pages must be the same
+    const m = r.report.vmemmap.mappings;
+    const P = r.machine.k.c.PAGE_SIZE;
+    const perPmd = P / 8;
+    const min = split.reduce((a, x) => a + x.min, 0);
+    const max = split.reduce((a, x) => a + x.max, 0);
+    const got = m.pmd - leaves.pmd;
+    out.push(got >= min && got <= max ? { what: 'vmemmap PMDs split by HVO', status: 'agree', model: `${min}..${max}`, machine: String(got) } : { what: 'vmemmap PMDs split by HVO', status: 'differ', model: `${min}..${max}`, machine: String(got) });
+    out.push(check('vmemmap struct pages mapped (PMD x PTRS_PER_PTE + PTE)', m.pmd * perPmd + m.pte, leaves.pmd * perPmd + leaves.pte));
+  } else if (leaves) {
     const m = r.report.vmemmap.mappings;
     out.push(check('vmemmap PMD leaf entries', m.pmd, leaves.pmd));
     out.push(check('vmemmap PTE leaf entries', m.pte, leaves.pte));
