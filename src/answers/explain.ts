@@ -269,7 +269,7 @@ export function explainScenario(sc: Scenario, opts: { step?: number; whatIf?: bo
     let summary = `${r.label}: ${r.ok ? 'ok' : `FAILED with ${r.errno}`}`;
     if (!r.ok && r.errno) {
       summary += ` - ${ERRNO_MEANING[r.errno] ?? 'the kernel refused'}`;
-      const why = warnings[0] ?? r.messages.find((m) => /error|fail|refus/i.test(m));
+      const why = warnings.find((w) => !/^-+\[ cut here \]-+$/.test(w.trim())) ?? r.messages.find((m) => /error|fail|refus/i.test(m));
       if (why) lines.unshift(`the check that refused: ${why.trim()}`);
     }
     if (r.violations.length) lines.push(`${r.violations.length} invariant violation(s) after this step: ${r.violations.map((v) => `${v.invariant}: ${v.detail}`).join('; ')}`);

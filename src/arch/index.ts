@@ -1,9 +1,9 @@
 import type { KernelProfile } from '../kernels/types.js';
 import { arm64Config, arm64Policy, arm64VaBits, ARM64_DEFAULT_VA_BITS, ARM64_VA_BITS, type Arm64PageSize } from './arm64.js';
-import type { ArchConfig, ArchName, ArchPolicy } from './types.js';
+import { withOverrides, type ArchConfig, type ArchName, type ArchPolicy } from './types.js';
 import { x86Config, x86Policy, X86_DEFAULTS } from './x86_64.js';
 
-export type { ArchConfig, ArchName, ArchPolicy, PtLevel, LeafLevel, VmemmapRange, VmemmapOps, HugepagesVariant } from './types.js';
+export type { ArchConfig, ArchName, ArchPolicy, PtLevel, LeafLevel, VmemmapRange, VmemmapOps, HugepagesVariant, PolicyOverrides, VmemmapFreePolicy, PopulatePath } from './types.js';
 export { ARCH_NAMES, PT_LEVELS } from './types.js';
 export { ARM64_VA_BITS } from './arm64.js';
 
@@ -36,7 +36,7 @@ export function resolveArch(name: ArchName, o: ArchOptionsInput, p: KernelProfil
     const levels = o.levels ?? X86_DEFAULTS.levels;
     if (levels !== 4 && levels !== 5) throw new ArchConfigError('levels', `x86_64 levels must be 4 or 5, not ${levels}`);
     const cfg = x86Config({ levels, pse: o.pse ?? X86_DEFAULTS.pse, hypervisor: o.hypervisor ?? X86_DEFAULTS.hypervisor, gbpages: o.gbpages ?? X86_DEFAULTS.gbpages });
-    return { cfg, policy: x86Policy(cfg, p) };
+    return { cfg, policy: withOverrides(cfg, x86Policy(cfg, p), p.policies) };
   }
   const ps = (o.pageSize ?? '4K') as Arm64PageSize;
   if (!(ps in ARM64_VA_BITS)) throw new ArchConfigError('pageSize', `arm64 pageSize must be 4K, 16K or 64K, not ${o.pageSize}`);
@@ -48,5 +48,5 @@ export function resolveArch(name: ArchName, o: ArchOptionsInput, p: KernelProfil
   const offered = arm64VaBits(ps, p);
   if (!offered.includes(va)) throw new ArchConfigError('vaBits', `arm64 ${ps} supports vaBits ${offered.join(', ')}${offered.length < ARM64_VA_BITS[ps].length ? ` in ${p.id} (52 needs 64K pages before v6.9)` : ''}, not ${va}`);
   const cfg = arm64Config({ pageSize: ps, vaBits: va }, p);
-  return { cfg, policy: arm64Policy(cfg, p) };
+  return { cfg, policy: withOverrides(cfg, arm64Policy(cfg, p), p.policies) };
 }

@@ -137,3 +137,37 @@ export interface ArchPolicy {
   /** Where vmemmap_populate lives, for citations. */
   populateSite: string;
 }
+
+/**
+ * Code-level proposals: policy functions a profile brings in place of the built-in ones
+ * (docs/proposals-as-code.md). Each receives what the built-in one does, plus `base` to run
+ * the built-in itself, so a proposal can change one case and leave the rest.
+ */
+export interface PolicyOverrides {
+  /** The arch's vmemmap_populate(), written against the same helpers (VmemmapOps) as the built-in ones. */
+  vmemmap_populate?: (c: { arch: ArchConfig; ops: VmemmapOps<unknown>; range: VmemmapRange; node: number; altmap: unknown | null; base: () => number }) => number;
+  /** vmemmap_populate_hugepages()'s loop variant (what a failed PMD block or a PMD holding a PTE table does). */
+  hugepages?: Partial<HugepagesVariant>;
+  /** How the arch's vmemmap_free() treats leaves and page-table pages. */
+  vmemmap_free?: Partial<Omit<VmemmapFreePolicy, 'site'>>;
+  /**
+   * mhp_supports_memmap_on_memory(): null allows, a string is the reason it refuses. `base()` is
+   * the built-in check of the profile's version.
+   */
+  memmap_on_memory?: (c: { size: number; blockSize: number; pageSize: number; memmapBytes: number; memmapPages: number; pageblockPages: number; pmdSize: number; base: () => string | null }) => string | null;
+}
+
+/** Apply a profile's policy overrides to the arch's built-in policy. */
+export function withOverrides(cfg: ArchConfig, policy: ArchPolicy, o: PolicyOverrides | undefined): ArchPolicy {
+  if (!o) return policy;
+  const out: ArchPolicy = { ...policy };
+  if (o.vmemmap_populate) {
+    const user = o.vmemmap_populate;
+    out.vmemmap_populate = <A>(ops: VmemmapOps<A>, range: VmemmapRange, node: number, altmap: A | null) =>
+      user({ arch: cfg, ops: ops as VmemmapOps<unknown>, range, node, altmap, base: () => policy.vmemmap_populate(ops, range, node, altmap) });
+    out.populateSite = `${policy.populateSite} (replaced by the profile)`;
+  }
+  if (o.hugepages) out.hugepages = { ...policy.hugepages, ...o.hugepages };
+  if (o.vmemmap_free) out.free = { ...policy.free, ...o.vmemmap_free, site: `${policy.free.site} (changed by the profile)` };
+  return out;
+}

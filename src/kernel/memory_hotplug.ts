@@ -214,6 +214,16 @@ export function mhp_supports_memmap_on_memory(k: Kernel, size: number): boolean 
  * definition of the rule: mhp_supports_memmap_on_memory() is "no refusal", and `explain` quotes it.
  */
 export function memmapOnMemoryRefusal(k: Kernel, size: number): string | null {
+  const user = k.profile.policies?.memmap_on_memory;
+  if (!user) return builtinMemmapOnMemoryRefusal(k, size);
+  const memmap = memoryBlockMemmapSize(k);
+  return user({
+    size, blockSize: k.boot.memoryBlockSize, pageSize: k.c.PAGE_SIZE, memmapBytes: memmap, memmapPages: memoryBlockMemmapPages(k),
+    pageblockPages: k.c.PAGEBLOCK_PAGES, pmdSize: k.c.PMD_SIZE, base: () => builtinMemmapOnMemoryRefusal(k, size),
+  });
+}
+
+function builtinMemmapOnMemoryRefusal(k: Kernel, size: number): string | null {
   const v = k.profile.memmapOnMemory;
   if (v === 'none') return `memory_hotplug.memmap_on_memory does not exist in ${k.profile.id} (v5.13+)`;
   if (k.cmdline.memmapOnMemory === 'off') return 'memory_hotplug.memmap_on_memory is off';

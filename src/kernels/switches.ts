@@ -8,7 +8,7 @@
 import type { KernelProfile } from './types.js';
 
 /** Profile fields that are not behaviour. */
-export const NOT_SWITCHES = ['id', 'title', 'provenance', 'kind'] as const;
+export const NOT_SWITCHES = ['id', 'title', 'provenance', 'kind', 'policies'] as const;
 export type SwitchKey = Exclude<keyof KernelProfile, (typeof NOT_SWITCHES)[number]>;
 
 export interface SwitchDoc {
@@ -321,18 +321,28 @@ export function renderSwitchListing(l: SwitchListing[]): string {
 export interface ProfileDiff {
   a: string;
   b: string;
+  /** Policy functions a profile module replaces, in either profile. */
+  policies: { name: string; a: 'built-in' | 'replaced'; b: 'built-in' | 'replaced' }[];
   switches: { key: SwitchKey; site: string; what: string; a: { value: string; meaning: string }; b: { value: string; meaning: string } }[];
 }
 
 /** The switches two profiles differ in, with what each value means (release, commit). */
 export function diffProfiles(a: KernelProfile, b: KernelProfile): ProfileDiff {
   const v = (p: KernelProfile, k: SwitchKey) => ({ value: String(p[k]), meaning: SWITCHES[k].values[String(p[k])] ?? '(undocumented value)' });
-  return { a: a.id, b: b.id, switches: switchDiff(a, b).map((key) => ({ key, site: SWITCHES[key].site, what: SWITCHES[key].what, a: v(a, key), b: v(b, key) })) };
+  const names = [...new Set([...Object.keys(a.policies ?? {}), ...Object.keys(b.policies ?? {})])];
+  const state = (p: KernelProfile, n: string) => (p.policies && n in p.policies ? 'replaced' as const : 'built-in' as const);
+  return {
+    a: a.id,
+    b: b.id,
+    switches: switchDiff(a, b).map((key) => ({ key, site: SWITCHES[key].site, what: SWITCHES[key].what, a: v(a, key), b: v(b, key) })),
+    policies: names.map((name) => ({ name, a: state(a, name), b: state(b, name) })).filter((x) => x.a !== x.b || x.a === 'replaced'),
+  };
 }
 
 export function renderProfileDiff(d: ProfileDiff): string {
-  if (d.switches.length === 0) return `${d.a} and ${d.b} have the same behaviour switches\n`;
-  const out = [`${d.a} -> ${d.b}: ${d.switches.length} switch(es) differ`];
+  if (d.switches.length === 0 && d.policies.length === 0) return `${d.a} and ${d.b} have the same behaviour switches and policies\n`;
+  const out = [`${d.a} -> ${d.b}: ${d.switches.length} switch(es) differ${d.policies.length ? `, ${d.policies.length} policy function(s) replaced` : ''}`];
+  for (const p of d.policies) out.push(`policy ${p.name}: ${d.a} ${p.a}, ${d.b} ${p.b}`);
   for (const s of d.switches) {
     out.push('', `${s.key}  (${s.site}): ${s.what}`);
     out.push(`  ${d.a}: ${JSON.stringify(s.a.value).replace(/\\n/g, '\\\\n')}  ${s.a.meaning}`);

@@ -3,6 +3,8 @@
  * switches. Code never tests a version number; it tests a switch. Every switch says where the
  * behaviour comes from; the per-version evidence is in docs/research/versions-*.md.
  */
+import type { PolicyOverrides } from '../arch/types.js';
+
 export interface KernelProfile {
   id: string;
   /** What this profile is, in one line. */
@@ -11,6 +13,8 @@ export interface KernelProfile {
   provenance: string;
   /** A release, or a patch series from the LKML thread (modelled exactly as posted). */
   kind: 'release' | 'proposal';
+  /** Code-level proposals: policy functions in place of the built-in ones (profile modules). */
+  policies?: PolicyOverrides;
 
   // ---- mm/sparse-vmemmap.c ----
   /** vmemmap_verify(): pr_warn_once (v6.1+; "mm/sparse-vmemmap: ... pr_warn_once") vs pr_warn every time. */
