@@ -1,4 +1,6 @@
 #!/usr/bin/env node
-import { main } from '../dist/src/cli/main.js';
+import { main, quietOnClosedPipes } from '../dist/src/cli/main.js';
+
+quietOnClosedPipes();
 
 process.exitCode = main(process.argv.slice(2));

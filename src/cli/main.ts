@@ -43,6 +43,19 @@ function writeOut(path: string | undefined, text: string): void {
   }
 }
 
+/**
+ * A reader that goes away (`vmemlab run ... | head -1`) ends the program quietly with exit 0,
+ * the Unix convention for a consumer that has seen enough; so does a closed standard error.
+ */
+export function quietOnClosedPipes(): void {
+  for (const s of [process.stdout, process.stderr]) {
+    s.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') process.exit(0);
+      throw e;
+    });
+  }
+}
+
 export function main(argv: string[]): number {
   let exitCode = 0;
   const program = new Command();
