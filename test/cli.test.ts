@@ -93,6 +93,13 @@ describe('vmemlab run', () => {
     expect(existsSync(out2)).toBe(false);
   });
 
+  it('--paranoid gives the same report', () => {
+    const ex = new URL('../examples/arm64-64k-shared-memmap-page.yaml', import.meta.url).pathname;
+    const a = vmemlab('run', ex, '--json');
+    expect(vmemlab('run', ex, '--json', '--paranoid')).toEqual(a);
+    expect(a.out).toContain('memmap-coverage');
+  });
+
   it('a failed expectation: exit 1', () => {
     const f = join(tmp, 'exp.yaml');
     writeFileSync(f, 'arch: x86_64\nnodes:\n  - { id: 0, memory: [ { start: 0, size: 4G } ] }\nsteps:\n  - boot\n  - expect: { step: 1, ok: false }\n');

@@ -80,7 +80,8 @@ export function main(argv: string[]): number {
     .option('--ptdump', 'print the vmemmap part of the kernel page-table dump')
     .option('-o, --output <file>', 'write to a file instead of standard output (all or nothing)')
     .option('--kernel <id>', "run under this kernel profile instead of the scenario's")
-    .action((file: string | undefined, o: { json?: boolean; dmesg?: boolean; debug: boolean; ptdump?: boolean; output?: string; kernel?: string }) => {
+    .option('--paranoid', 'check every invariant over the whole state after every step (default: what the step touched, and everything at the end)')
+    .action((file: string | undefined, o: { json?: boolean; dmesg?: boolean; debug: boolean; ptdump?: boolean; output?: string; kernel?: string; paranoid?: boolean }) => {
       if (o.json && (o.dmesg || o.ptdump)) throw new UsageError('--json cannot be combined with --dmesg or --ptdump (the JSON report is one document; its "dmesg" holds the messages)');
       let sc = file ? parseScenario(file, readScenarioFile(file)) : parseScenario(DEFAULT_SCENARIO_NAME, DEFAULT_SCENARIO);
       if (o.kernel !== undefined) {
@@ -89,7 +90,7 @@ export function main(argv: string[]): number {
         if (why) throw new UsageError(`--kernel ${o.kernel}: the scenario's ${why}`);
         sc = { ...sc, kernel: o.kernel };
       }
-      const r = runScenario(sc);
+      const r = runScenario(sc, { paranoid: o.paranoid });
       const parts: string[] = [];
       if (o.json) parts.push(renderJson(r));
       if (o.dmesg) parts.push(renderDmesg(r, { debug: o.debug }));
@@ -107,7 +108,8 @@ export function main(argv: string[]): number {
     .option('--arch <arch>', 'x86_64 or arm64 (default: both)')
     .option('--kernel <id>', 'kernel profile (default v6.18)')
     .option('--out <dir>', 'where shrunk reproducers are written', 'fuzz-out')
-    .action((o: { seed: string; events: string; arch?: string; kernel?: string; out: string }) => {
+    .option('--paranoid', 'check every invariant over the whole state after every step (default: what the step touched)')
+    .action((o: { seed: string; events: string; arch?: string; kernel?: string; out: string; paranoid?: boolean }) => {
       const int = (flag: string, v: string, min: number) => {
         if (!/^\d+$/.test(v) || Number(v) < min || !Number.isSafeInteger(Number(v))) throw new UsageError(`--${flag} ${v}: expected a whole number >= ${min}`);
         return Number(v);
@@ -120,7 +122,7 @@ export function main(argv: string[]): number {
       const t0 = Date.now();
       let last = 0;
       const r = fuzz({
-        seed, events, arch: o.arch as 'x86_64' | undefined, kernel: o.kernel,
+        seed, events, arch: o.arch as 'x86_64' | undefined, kernel: o.kernel, paranoid: o.paranoid,
         onProgress: (p) => {
           const now = Date.now();
           if (!tty || now - last < 100) return;

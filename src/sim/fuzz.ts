@@ -24,6 +24,8 @@ export interface FuzzOptions {
   kernel?: string;
   /** Steps after boot per random machine. */
   stepsPerMachine?: number;
+  /** Check every invariant over the whole state after every step (see sim/machine.ts checkStep). */
+  paranoid?: boolean;
   onProgress?: (p: FuzzProgress) => void;
 }
 
@@ -171,9 +173,9 @@ export function classify(violations: Violation[], explained: Set<string>): { vio
 }
 
 /** Run a scenario object; the first violation (or finding) and the number of events run. */
-export function runCase(obj: Record<string, unknown>): { events: number; violation: Violation | null; finding: Violation | null } {
+export function runCase(obj: Record<string, unknown>, opts: { paranoid?: boolean } = {}): { events: number; violation: Violation | null; finding: Violation | null } {
   const sc: Scenario = parseScenario('fuzz.json', JSON.stringify(obj));
-  const m = createMachine(sc);
+  const m = createMachine(sc, opts);
   const results: StepResult[] = [];
   let violation: Violation | null = null;
   let finding: Violation | null = null;
@@ -190,10 +192,10 @@ export function runCase(obj: Record<string, unknown>): { events: number; violati
 }
 
 /** Drop steps (keeping boot) while the same invariant still fails: a small reproducer. */
-export function shrink(obj: Record<string, unknown>, invariant: string, isFinding: boolean): Record<string, unknown> {
+export function shrink(obj: Record<string, unknown>, invariant: string, isFinding: boolean, opts: { paranoid?: boolean } = {}): Record<string, unknown> {
   const fails = (o: Record<string, unknown>) => {
     try {
-      const r = runCase(o);
+      const r = runCase(o, opts);
       const v = isFinding ? r.finding : r.violation;
       return v !== null && v.invariant === invariant;
     } catch {
@@ -223,12 +225,12 @@ export function fuzz(o: FuzzOptions): FuzzResult {
   const stepsPer = o.stepsPerMachine ?? 40;
   while (res.events < o.events) {
     const obj = randomScenario(rnd, { arch: o.arch, kernel: o.kernel, steps: Math.min(stepsPer, Math.max(1, o.events - res.events - 1)) });
-    const r = runCase(obj);
+    const r = runCase(obj, { paranoid: o.paranoid });
     res.events += r.events;
     res.machines++;
     if (r.violation) {
       res.violations++;
-      const s = shrink(obj, r.violation.invariant, false);
+      const s = shrink(obj, r.violation.invariant, false, { paranoid: o.paranoid });
       res.failures.push({ what: `${r.violation.invariant}: ${r.violation.detail}`, invariant: r.violation.invariant, scenario: s, steps: (s.steps as unknown[]).length });
     }
     if (r.finding) {
@@ -236,7 +238,7 @@ export function fuzz(o: FuzzOptions): FuzzResult {
       const key = r.finding.invariant + ':' + r.finding.detail.replace(/0x[0-9a-f]+|\b[0-9a-f]{8,}\b|\d+/g, '#');
       if (!seenFindings.has(key)) {
         seenFindings.add(key);
-        const s = shrink(obj, r.finding.invariant, true);
+        const s = shrink(obj, r.finding.invariant, true, { paranoid: o.paranoid });
         res.findingCases.push({ what: `${r.finding.invariant}: ${r.finding.detail}`, invariant: r.finding.invariant, scenario: s, steps: (s.steps as unknown[]).length });
       }
     }
