@@ -29,24 +29,25 @@ export function hugeScenario(steps = 180_000): string {
   const lines = [
     'arch: x86_64',
     'config: { levels: 5 }',
+    'cmdline: memhp_default_state=online',
     'nodes:',
-    '  - { id: 0, memory: [ { start: 0, size: 64G } ] }',
-    '  - { id: 1, memory: [ { start: 64G, size: 64G } ] }',
+    '  - { id: 0, memory: [ { start: 0, size: 8G } ] }',
+    '  - { id: 1, memory: [ { start: 8G, size: 8G } ] }',
     'devices:',
     '  - { name: pmem0, type: nvdimm, node: 1, start: 0x8000000000000, size: 64G }',
     'steps:',
-    '- boot',
-    '- create-namespace: {device: pmem0, mode: fsdax, map: dev}',
+    '  - boot',
+    '  - create-namespace: {device: pmem0, mode: fsdax, map: dev}',
   ];
   const slot = (i: number) => `${128 + (i % 1000)}G`;
   let n = 2;
   for (let i = 0; n < steps; i++) {
     const s = [
-      `- hot-add: {node: ${i % 2}, start: ${slot(i)}, size: 256M}`,
-      `- offline: {start: ${slot(i)}, size: 128M}`,
-      `- online: {start: ${slot(i)}, size: 128M}`,
+      `  - hot-add: {node: ${i % 2}, start: ${slot(i)}, size: 256M}`,
+      `  - offline: {start: ${slot(i)}, size: 128M}`,
+      `  - online: {start: ${slot(i)}, size: 128M}`,
     ];
-    if (i >= 500) s.push(`- hot-remove: {start: ${slot(i - 500)}, size: 256M}`);
+    if (i >= 500) s.push(`  - hot-remove: {start: ${slot(i - 500)}, size: 256M}`);
     const take = Math.min(s.length, steps - n);
     for (let j = 0; j < take; j++) lines.push(s[j]!);
     n += take;
