@@ -109,6 +109,22 @@ describe('vmemlab run', () => {
   });
 });
 
+describe('vmemlab fuzz (command line)', () => {
+  it('progress lines on a standard error that is not a terminal; the written reproducers reproduce', () => {
+    const out = join(tmp, 'fuzz-repro');
+    const r = spawnSync(process.execPath, [bin, 'fuzz', '--seed', '3', '--events', '3000', '--out', out], { encoding: 'utf8', env: { ...process.env, VMEMLAB_PROGRESS_MS: '0' } });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/^fuzz: \d+\/3000 events, \d+ ev\/s, 0 violations, \d+ kernel findings$/m);
+    const files = [...r.stdout.matchAll(/-> (\S+\.yaml) \(/g)].map((m) => m[1]!);
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) {
+      const inv = /^# vmemlab fuzz --seed 3: ([a-z-]+):/.exec(readFileSync(f, 'utf8'))![1]!;
+      const j = JSON.parse(vmemlab('run', f, '--json').out);
+      expect(j.invariants.violations.map((v: { invariant: string }) => v.invariant)).toContain(inv);
+    }
+  }, 60_000);
+});
+
 describe('other commands', () => {
   it('kernels, arches, schema, check', () => {
     expect(vmemlab('kernels').out).toContain('v6.18');

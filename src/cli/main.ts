@@ -120,12 +120,21 @@ export function main(argv: string[]): number {
       if (o.kernel !== undefined && !findProfile(o.kernel)) throw new UsageError(`--kernel ${o.kernel}: unknown profile; \`vmemlab kernels\` lists them`);
       const tty = process.stderr.isTTY === true;
       const t0 = Date.now();
-      let last = 0;
+      let last = t0;
+      // VMEMLAB_PROGRESS_MS: the interval of the plain progress lines (tests set it to 0)
+      const progressEvery = Number(process.env.VMEMLAB_PROGRESS_MS ?? 2000);
       const r = fuzz({
         seed, events, arch: o.arch as 'x86_64' | undefined, kernel: o.kernel, paranoid: o.paranoid,
         onProgress: (p) => {
           const now = Date.now();
-          if (!tty || now - last < 100) return;
+          if (!tty) {
+            // not a terminal (a log, CI): a plain line every few seconds
+            if (now - last < progressEvery) return;
+            last = now;
+            process.stderr.write(`fuzz: ${p.events}/${p.total} events, ${Math.round(p.events / Math.max(0.001, (now - t0) / 1000))} ev/s, ${p.violations} violations, ${p.findings} kernel findings\n`);
+            return;
+          }
+          if (now - last < 100) return;
           last = now;
           const w = 30;
           const f = Math.min(w, Math.floor((p.events / p.total) * w));

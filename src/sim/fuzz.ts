@@ -11,7 +11,7 @@
  *    violation first seen in a step where the kernel did such a thing (its bookkeeping is
  *    then off for real: e.g. a memmap page shared by two namespaces freed to the wrong altmap).
  */
-import { parseScenario, type Scenario } from '../scenario/parse.js';
+import { scenarioFromObject, type Scenario } from '../scenario/parse.js';
 import { arm64VaBits, type Arm64PageSize } from '../arch/arm64.js';
 import { DEFAULT_KERNEL, findProfile } from '../kernels/index.js';
 import { createMachine, runStep, type StepResult } from './machine.js';
@@ -174,7 +174,7 @@ export function classify(violations: Violation[], explained: Set<string>): { vio
 
 /** Run a scenario object; the first violation (or finding) and the number of events run. */
 export function runCase(obj: Record<string, unknown>, opts: { paranoid?: boolean } = {}): { events: number; violation: Violation | null; finding: Violation | null } {
-  const sc: Scenario = parseScenario('fuzz.json', JSON.stringify(obj));
+  const sc: Scenario = scenarioFromObject('fuzz.json', obj);
   const m = createMachine(sc, opts);
   const results: StepResult[] = [];
   let violation: Violation | null = null;
