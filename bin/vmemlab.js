@@ -3,4 +3,4 @@ import { main, quietOnClosedPipes } from '../dist/src/cli/main.js';
 
 quietOnClosedPipes();
 
-process.exitCode = main(process.argv.slice(2));
+process.exitCode = await main(process.argv.slice(2));

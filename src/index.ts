@@ -13,6 +13,12 @@ import { ptdump } from './report/ptdump.js';
 import { PROFILES } from './kernels/index.js';
 
 export { parseScenario, ScenarioError, DEFAULT_SCENARIO, DEFAULT_SCENARIO_NAME, PROFILES };
+export { findProfile } from './kernels/index.js';
+
+/** The built-in default scenario, parsed. */
+export function defaultScenario(): Scenario {
+  return parseScenario(DEFAULT_SCENARIO_NAME, DEFAULT_SCENARIO);
+}
 export { scenarioJsonSchema } from './scenario/schema.js';
 export { parseSize, fmtSize, SizeError } from './util/units.js';
 export type { Scenario, Machine, StepResult, Report };

@@ -1,0 +1,36 @@
+/** vmemlab run: run a scenario and print a report. */
+import type { Command } from 'commander';
+import { lib, readScenarioFile, UsageError, writeOut, type Ctx } from '../common.js';
+
+export function register(program: Command, ctx: Ctx): void {
+  program
+    .command('run')
+    .description('run a scenario (default: the built-in one) and print a report')
+    .argument('[scenario]', 'scenario file (YAML or JSON); omit for the built-in default')
+    .option('--json', 'print the JSON report (schema 1)')
+    .option('--dmesg', 'print the kernel messages of each step')
+    .option('--no-debug', 'with --dmesg: leave out pr_debug messages')
+    .option('--ptdump', 'print the vmemmap part of the kernel page-table dump')
+    .option('-o, --output <file>', 'write to a file instead of standard output (all or nothing)')
+    .option('--kernel <id>', "run under this kernel profile instead of the scenario's")
+    .option('--paranoid', 'check every invariant over the whole state after every step (default: what the step touched, and everything at the end)')
+    .action(async (file: string | undefined, o: { json?: boolean; dmesg?: boolean; debug: boolean; ptdump?: boolean; output?: string; kernel?: string; paranoid?: boolean }) => {
+      if (o.json && (o.dmesg || o.ptdump)) throw new UsageError('--json cannot be combined with --dmesg or --ptdump (the JSON report is one document; its "dmesg" holds the messages)');
+      const { parseScenario, defaultScenario, findProfile, invalidUnder, runScenario, renderJson, renderDmesg, renderPtdump, renderText, runPassed } = await lib();
+      let sc = file ? parseScenario(file, readScenarioFile(file)) : defaultScenario();
+      if (o.kernel !== undefined) {
+        if (!findProfile(o.kernel)) throw new UsageError(`--kernel ${o.kernel}: unknown profile; \`vmemlab kernels\` lists them`);
+        const why = invalidUnder(sc, o.kernel);
+        if (why) throw new UsageError(`--kernel ${o.kernel}: the scenario's ${why}`);
+        sc = { ...sc, kernel: o.kernel };
+      }
+      const r = runScenario(sc, { paranoid: o.paranoid });
+      const parts: string[] = [];
+      if (o.json) parts.push(renderJson(r));
+      if (o.dmesg) parts.push(renderDmesg(r, { debug: o.debug }));
+      if (o.ptdump) parts.push(renderPtdump(r));
+      if (!o.json && !o.dmesg && !o.ptdump) parts.push(renderText(r));
+      writeOut(o.output, parts.join(o.json ? '' : '\n'));
+      ctx.exitCode = runPassed(r) ? 0 : 1;
+    });
+}
