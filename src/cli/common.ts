@@ -3,7 +3,7 @@
  * Light on purpose (Node built-ins only): every command file imports it at start-up, and
  * the library is loaded only inside a command's action (see commands/index.ts).
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 
 /** Bad flags or files: exit 2 with one line. */
 export class UsageError extends Error {}
@@ -25,7 +25,7 @@ export function readScenarioFile(path: string): Uint8Array {
 /** Write all of it or nothing: a temporary file renamed into place. */
 export function writeOut(path: string | undefined, text: string): void {
   if (!path || path === '-') {
-    process.stdout.write(text);
+    writeStdout(text);
     return;
   }
   const tmp = `${path}.vmemlab-tmp-${process.pid}`;
@@ -34,6 +34,25 @@ export function writeOut(path: string | undefined, text: string): void {
     renameSync(tmp, path);
   } catch (e) {
     throw new UsageError(`--output ${path}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
+
+/**
+ * Standard output written directly to file descriptor 1 (not through process.stdout, whose
+ * construction costs start-up time); a reader that went away ends the program quietly.
+ */
+export function writeStdout(text: string): void {
+  const buf = Buffer.from(text);
+  let off = 0;
+  while (off < buf.length) {
+    try {
+      off += writeSync(1, buf, off, buf.length - off);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EPIPE') process.exit(0);
+      if (code !== 'EAGAIN') throw e;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1); // a non-blocking pipe is full: wait 1 ms
+    }
   }
 }
 

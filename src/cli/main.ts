@@ -15,12 +15,15 @@ import { UsageError, type Ctx } from './common.js';
  * the Unix convention for a consumer that has seen enough; so does a closed standard error.
  */
 export function quietOnClosedPipes(): void {
-  for (const s of [process.stdout, process.stderr]) {
-    s.on('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') process.exit(0);
-      throw e;
-    });
-  }
+  // an 'error' event nobody listens to becomes an uncaught exception; catching it here, not
+  // with listeners on process.stdout/stderr, leaves those streams unbuilt until used (their
+  // construction is a few milliseconds of start-up)
+  process.on('uncaughtException', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') process.exit(0);
+    process.stderr.write(`vmemlab: internal error (a bug in vmemmap-lab, please report it with the scenario): ${e.message}\n`);
+    if (process.env.VMEMLAB_DEBUG) process.stderr.write(`${e.stack}\n`);
+    process.exit(3);
+  });
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,6 +1,5 @@
 /** vmemlab conformance: boot your own kernel under QEMU with the conformance harness. */
 import type { Command } from 'commander';
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,6 +43,7 @@ export function register(program: Command, ctx: Ctx): void {
       const entry = join(root, 'conformance', 'user-kernel-cli.ts');
       if (!existsSync(entry)) throw new UsageError('vmemlab conformance needs the source checkout (conformance/ is not part of the installed package)');
       const opts = { kernelImage: resolve(o.kernelImage), modules: o.modules && resolve(o.modules), kver: o.kver, scenario: scenario && resolve(scenario), arch: o.arch, profile: o.kernel, outDir: o.out && resolve(o.out), timeoutSec: timeout };
+      const { spawnSync } = await import('node:child_process');
       const r = spawnSync(process.execPath, ['--import', 'tsx', entry, JSON.stringify(opts)], { cwd: root, stdio: 'inherit' });
       ctx.exitCode = r.status ?? 3;
     });

@@ -16,9 +16,12 @@ export function register(program: Command, ctx: Ctx): void {
     .option('--paranoid', 'check every invariant over the whole state after every step (default: what the step touched, and everything at the end)')
     .action(async (file: string | undefined, o: { json?: boolean; dmesg?: boolean; debug: boolean; ptdump?: boolean; output?: string; kernel?: string; paranoid?: boolean }) => {
       if (o.json && (o.dmesg || o.ptdump)) throw new UsageError('--json cannot be combined with --dmesg or --ptdump (the JSON report is one document; its "dmesg" holds the messages)');
-      const { parseScenario, defaultScenario, findProfile, invalidUnder, runScenario, renderJson, renderDmesg, renderPtdump, renderText, runPassed } = await lib();
-      let sc = file ? parseScenario(file, readScenarioFile(file)) : defaultScenario();
+      // the built-in default under its own kernel needs only the core (no YAML parser, no validator)
+      const core = await import('../../core.js');
+      const { defaultScenario, runScenario, renderJson, renderDmesg, renderPtdump, renderText, runPassed } = core;
+      let sc = file ? (await lib()).parseScenario(file, readScenarioFile(file)) : defaultScenario();
       if (o.kernel !== undefined) {
+        const { findProfile, invalidUnder } = await lib();
         if (!findProfile(o.kernel)) throw new UsageError(`--kernel ${o.kernel}: unknown profile; \`vmemlab kernels\` lists them`);
         const why = invalidUnder(sc, o.kernel);
         if (why) throw new UsageError(`--kernel ${o.kernel}: the scenario's ${why}`);
