@@ -2,7 +2,7 @@
  * vmemmap-lab library API. The CLI uses only what is exported here. Nothing below this file
  * imports from Node, so the same code runs in a browser.
  */
-import { parseScenario, ScenarioError, type Scenario } from './scenario/parse.js';
+import { parseScenario, scenarioFromObject, ScenarioError, type Scenario } from './scenario/parse.js';
 import { DEFAULT_SCENARIO, DEFAULT_SCENARIO_NAME } from './scenario/default.js';
 import { PROFILES } from './kernels/index.js';
 import { runScenario, type RunOptions, type RunResult } from './core.js';
@@ -21,9 +21,18 @@ import { matrix as matrixWith } from './report/compare.js';
 
 /** The standard device-memory matrix: every arch/page-size configuration under every profile. */
 export function matrix(kernels?: string[]) {
-  return matrixWith((text) => parseScenario('matrix.yaml', text), kernels);
+  // one YAML parse per configuration, not one per cell: a cell's text differs from its
+  // row's only in the kernel line (the generated texts are valid, so positions are not needed)
+  const docs = new Map<string, Record<string, unknown>>();
+  return matrixWith((text) => {
+    const key = text.replace(/^kernel: .*$/m, '');
+    let obj = docs.get(key);
+    if (!obj) docs.set(key, (obj = parseYaml(key) as Record<string, unknown>));
+    return scenarioFromObject('matrix.yaml', { ...obj, kernel: /^kernel: (\S+)$/m.exec(text)![1] });
+  }, kernels);
 }
 export { stringify as toYaml } from 'yaml';
+import { parse as parseYaml } from 'yaml';
 
 /** Parse and run scenario text (YAML or JSON). Throws ScenarioError for bad input. */
 export function runScenarioText(file: string, text: string | Uint8Array, opts: RunOptions = {}): RunResult {
