@@ -10,11 +10,12 @@ export function register(program: Command, _ctx: Ctx): void {
     .option('--kernel <list>', 'comma-separated profiles (default: all)')
     .option('--json', 'print JSON')
     .option('--markdown', 'print a Markdown table')
+    .option('--wide', 'text: one table with the full cells (wider than a terminal), not blocks of short cells with a legend')
     .option('-o, --output <file>', 'write to a file instead of standard output (all or nothing)')
-    .action(async (o: { scenario?: string; kernel?: string; json?: boolean; markdown?: boolean; output?: string }) => {
+    .action(async (o: { scenario?: string; kernel?: string; json?: boolean; markdown?: boolean; wide?: boolean; output?: string }) => {
       const { findProfile, matrix, matrixForScenario, parseScenario, renderMatrix } = await lib();
       const ks = o.kernel ? kernelList(o.kernel, findProfile) : undefined;
       const mx = o.scenario ? matrixForScenario(parseScenario(o.scenario, readScenarioFile(o.scenario)), ks) : matrix(ks);
-      writeOut(o.output, o.json ? JSON.stringify(mx, null, 2) + '\n' : renderMatrix(mx, o.markdown ? 'markdown' : 'text'));
+      writeOut(o.output, o.json ? JSON.stringify(mx, null, 2) + '\n' : renderMatrix(mx, o.markdown ? 'markdown' : 'text', { width: o.wide ? Infinity : 100 }));
     });
 }
