@@ -27,7 +27,7 @@ const nodeBuiltins = {
 };
 
 await build({
-  entryPoints: { main: 'src/cli/main.ts' },
+  entryPoints: { main: 'src/cli/main.ts', 'fuzz-worker': 'src/cli/fuzz-worker.ts' },
   outdir: 'dist/bundle',
   bundle: true,
   splitting: true,

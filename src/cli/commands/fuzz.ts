@@ -14,14 +14,16 @@ export function register(program: Command, ctx: Ctx): void {
     .option('--kernel <id>', 'kernel profile (default v6.18)')
     .option('--out <dir>', 'where shrunk reproducers are written', 'fuzz-out')
     .option('--paranoid', 'check every invariant over the whole state after every step (default: what the step touched)')
-    .action(async (o: { seed: string; events: string; arch?: string; kernel?: string; out: string; paranoid?: boolean }) => {
+    .option('--jobs <n>', 'worker threads running the random machines (the result is the same for any number)', '1')
+    .action(async (o: { seed: string; events: string; arch?: string; kernel?: string; out: string; paranoid?: boolean; jobs: string }) => {
       const int = (flag: string, v: string, min: number) => {
         if (!/^\d+$/.test(v) || Number(v) < min || !Number.isSafeInteger(Number(v))) throw new UsageError(`--${flag} ${v}: expected a whole number >= ${min}`);
         return Number(v);
       };
       const seed = int('seed', o.seed, 0);
       const events = int('events', o.events, 1);
-      const { ARCH_NAMES, findProfile, fuzz, toYaml } = await lib();
+      const jobs = int('jobs', o.jobs, 1);
+      const { ARCH_NAMES, findProfile, fuzz, fuzzBatched, toYaml } = await lib();
       if (o.arch !== undefined && !ARCH_NAMES.includes(o.arch as 'x86_64')) throw new UsageError(`--arch ${o.arch}: expected ${ARCH_NAMES.join(' or ')}`);
       if (o.kernel !== undefined && !findProfile(o.kernel)) throw new UsageError(`--kernel ${o.kernel}: unknown profile; \`vmemlab kernels\` lists them`);
       const tty = process.stderr.isTTY === true;
@@ -29,7 +31,7 @@ export function register(program: Command, ctx: Ctx): void {
       let last = t0;
       // VMEMLAB_PROGRESS_MS: the interval of the plain progress lines (tests set it to 0)
       const progressEvery = Number(process.env.VMEMLAB_PROGRESS_MS ?? 2000);
-      const r = fuzz({
+      const opts: Parameters<typeof fuzz>[0] = {
         seed, events, arch: o.arch as 'x86_64' | undefined, kernel: o.kernel, paranoid: o.paranoid,
         onProgress: (p) => {
           const now = Date.now();
@@ -47,7 +49,18 @@ export function register(program: Command, ctx: Ctx): void {
           const rate = Math.round(p.events / Math.max(0.001, (now - t0) / 1000));
           process.stderr.write(`\r[${'#'.repeat(f)}${'.'.repeat(w - f)}] ${p.events}/${p.total} events, ${rate} ev/s, ${p.violations} violations, ${p.findings} kernel findings `);
         },
-      });
+      };
+      let r: ReturnType<typeof fuzz>;
+      if (jobs === 1) r = fuzz(opts);
+      else {
+        const { FuzzPool } = await import('../fuzz-pool.js');
+        const pool = new FuzzPool(jobs, o.paranoid);
+        try {
+          r = await fuzzBatched(opts, (cases) => pool.run(cases), 64 * jobs);
+        } finally {
+          await pool.close();
+        }
+      }
       if (tty) process.stderr.write('\n');
       const secs = (Date.now() - t0) / 1000;
       const write = (kind: string, cs: { what: string; scenario: Record<string, unknown> }[]) => cs.map((c, i) => {
