@@ -253,6 +253,81 @@ export function rebuildAltPfns(s: KState): void {
 const add = (xs: number[], i: number, d: number) => { xs[i] = (xs[i] ?? 0) + d; };
 const addKey = (m: Map<string, number>, key: string, d: number) => { m.set(key, (m.get(key) ?? 0) + d); };
 
+/** Keeps a Ledger and the touched record as leaves come and go (classes: a state is cloned often). */
+class LeafWatcher implements Watcher<Leaf> {
+  constructor(private readonly L: Ledger, private readonly T: Touched, private readonly P: number) {}
+  added(a: number, e: number, v: Leaf): void {
+    this.change(a, e, v, 1);
+  }
+  removed(a: number, e: number, v: Leaf): void {
+    this.change(a, e, v, -1);
+  }
+  private change(a: number, e: number, v: Leaf, sign: number): void {
+    const L = this.L;
+    const P = this.P;
+    this.T.va.push(a, e);
+    const b = v.b;
+    const n = e - a;
+    if (b.kind === 'ram') add(L.ram, b.node, sign * n);
+    else if (b.kind === 'self') add(L.self, b.node, sign * n);
+    else if (b.kind === 'altmap') {
+      addKey(L.altmap, b.id, sign * n);
+      let set = L.altPfns.get(b.id);
+      if (!set) L.altPfns.set(b.id, (set = new IntervalSet()));
+      const p0 = b.pfn;
+      const p1 = b.pfn + n / P;
+      if (sign > 0) {
+        if (set.coverage(p0, p1) > 0) L.overlap = true;
+        set.add(p0, p1);
+      } else set.remove(p0, p1);
+    } else {
+      const u = compoundUniquePages(P, b, a, e);
+      if (u.heads) add(L.ram, b.node, sign * u.heads * P);
+      if (u.tails) add(L.ram, b.tailNode, sign * u.tails * P);
+      addKey(L.dedup, b.pgmap, sign * (n - (u.heads + u.tails) * P));
+    }
+  }
+}
+
+class TableWatcher implements Watcher<TableOwner> {
+  constructor(private readonly L: Ledger, private readonly T: Touched, private readonly lvl: PtLevel, private readonly span: number) {}
+  added(a: number, e: number, v: TableOwner): void {
+    this.change(a, e, v, 1);
+  }
+  removed(a: number, e: number, v: TableOwner): void {
+    this.change(a, e, v, -1);
+  }
+  private change(a: number, e: number, v: TableOwner, sign: number): void {
+    this.T.va.push(a, e);
+    if (v.src === 'static' || !this.span) return;
+    const c = (e - a) / this.span;
+    this.L.tables[this.lvl] += sign * c;
+    add(this.L.tablesByNode, v.node, sign * c);
+  }
+}
+
+class RangeWatcher<V> implements Watcher<V> {
+  constructor(private readonly into: number[]) {}
+  added(a: number, e: number): void {
+    this.into.push(a, e);
+  }
+  removed(a: number, e: number): void {
+    this.into.push(a, e);
+  }
+}
+
+class BlockWatcher implements Watcher<MemoryBlock> {
+  constructor(private readonly L: Ledger, private readonly T: Touched) {}
+  added(a: number, e: number, v: MemoryBlock): void {
+    this.T.blocks.push(a, e);
+    this.L.blockAlloc += (e - a) * v.altmapAlloc;
+  }
+  removed(a: number, e: number, v: MemoryBlock): void {
+    this.T.blocks.push(a, e);
+    this.L.blockAlloc -= (e - a) * v.altmapAlloc;
+  }
+}
+
 /** Everything mutable. */
 export class KState {
   /** Tables by the kind of entry they hold, keyed by vmemmap offset, one segment per run of spans. */
@@ -334,50 +409,13 @@ export class KState {
   private watch(): void {
     const L = this.ledger;
     const T = this.touched;
-    const { P, spans } = this.geo;
-    const leaf = (sign: number) => (a: number, e: number, v: Leaf) => {
-      T.va.push(a, e);
-      const b = v.b;
-      const n = e - a;
-      if (b.kind === 'ram') add(L.ram, b.node, sign * n);
-      else if (b.kind === 'self') add(L.self, b.node, sign * n);
-      else if (b.kind === 'altmap') {
-        addKey(L.altmap, b.id, sign * n);
-        let set = L.altPfns.get(b.id);
-        if (!set) L.altPfns.set(b.id, (set = new IntervalSet()));
-        const p0 = b.pfn;
-        const p1 = b.pfn + n / P;
-        if (sign > 0) {
-          if (set.coverage(p0, p1) > 0) L.overlap = true;
-          set.add(p0, p1);
-        } else set.remove(p0, p1);
-      } else {
-        const u = compoundUniquePages(P, b, a, e);
-        if (u.heads) add(L.ram, b.node, sign * u.heads * P);
-        if (u.tails) add(L.ram, b.tailNode, sign * u.tails * P);
-        addKey(L.dedup, b.pgmap, sign * (n - (u.heads + u.tails) * P));
-      }
-    };
-    const leafW: Watcher<Leaf> = { added: leaf(1), removed: leaf(-1) };
-    this.leaves.watcher = leafW;
-    for (const lvl of ['pgd', 'p4d', 'pud', 'pmd', 'pte'] as PtLevel[]) {
-      const table = (sign: number) => (a: number, e: number, v: TableOwner) => {
-        T.va.push(a, e);
-        if (v.src === 'static' || !spans[lvl]) return;
-        const c = (e - a) / spans[lvl];
-        L.tables[lvl] += sign * c;
-        add(L.tablesByNode, v.node, sign * c);
-      };
-      this.tables[lvl].watcher = { added: table(1), removed: table(-1) };
-    }
-    this.sections.watcher = { added: (a, e) => { T.sections.push(a, e); }, removed: (a, e) => { T.sections.push(a, e); } };
-    this.subsections.watch({ added: (a, e) => { T.subsections.push(a, e); }, removed: (a, e) => { T.subsections.push(a, e); } });
-    const block = (sign: number) => (a: number, e: number, v: MemoryBlock) => {
-      T.blocks.push(a, e);
-      L.blockAlloc += sign * (e - a) * v.altmapAlloc;
-    };
-    this.blocks.watcher = { added: block(1), removed: block(-1) };
+    this.leaves.watcher = new LeafWatcher(L, T, this.geo.P);
+    for (const lvl of ['pgd', 'p4d', 'pud', 'pmd', 'pte'] as PtLevel[]) this.tables[lvl].watcher = new TableWatcher(L, T, lvl, this.geo.spans[lvl]);
+    this.sections.watcher = new RangeWatcher(T.sections);
+    this.subsections.watch(new RangeWatcher(T.subsections));
+    this.blocks.watcher = new BlockWatcher(L, T);
   }
+
 
   clone(): KState {
     const c = Object.create(KState.prototype) as KState;
@@ -392,7 +430,8 @@ export class KState {
     c.memblockMemory = this.memblockMemory.clone();
     c.memblockReserved = this.memblockReserved.clone();
     c.nodes = this.nodes.map((n) => ({ ...n }));
-    c.altmaps = new Map([...this.altmaps].map(([k, v]) => [k, { ...v }]));
+    c.altmaps = new Map();
+    for (const [id, a] of this.altmaps) c.altmaps.set(id, { ...a });
     c.pgmaps = this.pgmaps.clone();
     c.iomem = this.iomem.clone();
     c.claims = this.claims.clone();
