@@ -28,6 +28,8 @@ export interface RunResult {
 export interface RunOptions {
   /** Check every invariant over the whole state after every step, not only what the step touched. */
   paranoid?: boolean;
+  /** Called after each step with the steps done and the total (a progress bar). */
+  onStep?: (done: number, total: number) => void;
 }
 
 /**
@@ -44,6 +46,7 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
     const before = totals(m);
     results.push(runStep(m, st, results));
     deltas.push(stepDelta(before, totals(m)));
+    opts.onStep?.(results.length, steps.length);
   }
   const warnings = m.ignoredParams.map((p) => `kernel parameter "${p}" is not modelled and was ignored`);
   // the full check at the end: it can only differ from the last step's if the per-step

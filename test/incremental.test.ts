@@ -112,3 +112,14 @@ describe('--paranoid and the normal mode agree', () => {
     expect(renderJson(runScenario(sc))).toBe(renderJson(runScenario(sc, { paranoid: true })));
   });
 });
+
+describe('progress', () => {
+  it('runScenario reports each step to onStep (the CLI draws a bar from it on a terminal)', () => {
+    const sc = parseScenario('hp.yaml', hotplugScenario(20));
+    const seen: [number, number][] = [];
+    runScenario(sc, { onStep: (d, t) => seen.push([d, t]) });
+    expect(seen).toHaveLength(41);
+    expect(seen[0]).toEqual([1, 41]);
+    expect(seen[40]).toEqual([41, 41]);
+  });
+});

@@ -2,6 +2,26 @@
 import type { Command } from 'commander';
 import { lib, readScenarioFile, UsageError, writeOut, type Ctx } from '../common.js';
 
+let barShown = false;
+
+/** A progress bar on a terminal for a run that has taken over a second (standard error is looked at only then). */
+function progressBar(): (done: number, total: number) => void {
+  const t0 = Date.now();
+  let last = 0;
+  let tty: boolean | undefined;
+  return (done, total) => {
+    const now = Date.now();
+    if (now - t0 < 1000 || now - last < 100) return;
+    last = now;
+    tty ??= process.stderr.isTTY === true;
+    if (!tty) return;
+    barShown = true;
+    const w = 30;
+    const f = Math.min(w, Math.floor((done / total) * w));
+    process.stderr.write(`\r[${'#'.repeat(f)}${'.'.repeat(w - f)}] step ${done}/${total}`);
+  };
+}
+
 export function register(program: Command, ctx: Ctx): void {
   program
     .command('run')
@@ -27,7 +47,8 @@ export function register(program: Command, ctx: Ctx): void {
         if (why) throw new UsageError(`--kernel ${o.kernel}: the scenario's ${why}`);
         sc = { ...sc, kernel: o.kernel };
       }
-      const r = runScenario(sc, { paranoid: o.paranoid });
+      const r = runScenario(sc, { paranoid: o.paranoid, onStep: progressBar() });
+      if (barShown) process.stderr.write('\r\x1b[K');
       const parts: string[] = [];
       if (o.json) parts.push(renderJson(r));
       if (o.dmesg) parts.push(renderDmesg(r, { debug: o.debug }));
