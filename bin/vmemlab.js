@@ -1,4 +1,10 @@
 #!/usr/bin/env node
-import { main } from '../dist/src/cli/main.js';
+// The bundled command line (npm run build / prepare make it), or the plain tsc output.
+const { main, quietOnClosedPipes } = await import('../dist/bundle/main.js').catch((e) => {
+  if (e?.code !== 'ERR_MODULE_NOT_FOUND') throw e;
+  return import('../dist/src/cli/main.js');
+});
 
-process.exitCode = main(process.argv.slice(2));
+quietOnClosedPipes();
+
+process.exitCode = await main(process.argv.slice(2));

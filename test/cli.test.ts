@@ -1,9 +1,10 @@
 /** The vmemlab command line: outputs, exit codes (0 ok, 1 failed expectation/invariant, 2 bad input), atomic output. */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { hotplugScenario } from '../bench/scenarios.js';
 
 const bin = new URL('../bin/vmemlab.js', import.meta.url).pathname;
 function vmemlab(...args: string[]) {
@@ -63,7 +64,7 @@ describe('vmemlab run', () => {
     const b = vmemlab('run', f, '--kernel', 'v6.6');
     expect(b.code).toBe(2);
     expect(b.err).toMatch(/^vmemlab: --kernel v6\.6: the scenario's config\.vaBits: .*\n$/);
-    expect(vmemlab('run', '--kernel', 'v9')).toMatchObject({ code: 2, err: 'vmemlab: --kernel v9: unknown profile; `vmemlab kernels` lists them\n' });
+    expect(vmemlab('run', '--kernel', 'v9')).toMatchObject({ code: 2, err: 'vmemlab: --kernel v9: unknown profile; `vmemlab kernels` lists them (or give a profile file: ./my.yaml)\n' });
   });
 
   it('--json with --dmesg or --ptdump: exit 2 (one JSON document)', () => {
@@ -92,6 +93,13 @@ describe('vmemlab run', () => {
     expect(existsSync(out2)).toBe(false);
   });
 
+  it('--paranoid gives the same report', () => {
+    const ex = new URL('../examples/arm64-64k-shared-memmap-page.yaml', import.meta.url).pathname;
+    const a = vmemlab('run', ex, '--json');
+    expect(vmemlab('run', ex, '--json', '--paranoid')).toEqual(a);
+    expect(a.out).toContain('memmap-coverage');
+  });
+
   it('a failed expectation: exit 1', () => {
     const f = join(tmp, 'exp.yaml');
     writeFileSync(f, 'arch: x86_64\nnodes:\n  - { id: 0, memory: [ { start: 0, size: 4G } ] }\nsteps:\n  - boot\n  - expect: { step: 1, ok: false }\n');
@@ -99,6 +107,22 @@ describe('vmemlab run', () => {
     expect(r.code).toBe(1);
     expect(r.out).toContain('expectation failed: step 1: ok is true, expected false');
   });
+});
+
+describe('vmemlab fuzz (command line)', () => {
+  it('progress lines on a standard error that is not a terminal; the written reproducers reproduce', () => {
+    const out = join(tmp, 'fuzz-repro');
+    const r = spawnSync(process.execPath, [bin, 'fuzz', '--seed', '3', '--events', '3000', '--out', out], { encoding: 'utf8', env: { ...process.env, VMEMLAB_PROGRESS_MS: '0' } });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/^fuzz: \d+\/3000 events, \d+ ev\/s, 0 violations, \d+ kernel findings$/m);
+    const files = [...r.stdout.matchAll(/-> (\S+\.yaml) \(/g)].map((m) => m[1]!);
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) {
+      const inv = /^# vmemlab fuzz --seed 3: ([a-z-]+):/.exec(readFileSync(f, 'utf8'))![1]!;
+      const j = JSON.parse(vmemlab('run', f, '--json').out);
+      expect(j.invariants.violations.map((v: { invariant: string }) => v.invariant)).toContain(inv);
+    }
+  }, 60_000);
 });
 
 describe('other commands', () => {
@@ -119,5 +143,32 @@ describe('vmemlab conformance (flag checks; the live run is conformance/live-smo
     expect(vmemlab('conformance', '--kernel-image', img, '--timeout', '0')).toMatchObject({ code: 2, err: 'vmemlab: --timeout 0: must be a positive whole number of seconds\n' });
     expect(vmemlab('conformance', '--kernel-image', img, '--kernel', 'v9.9')).toMatchObject({ code: 2, err: 'vmemlab: --kernel v9.9: no such profile (vmemlab kernels lists them)\n' });
     expect(vmemlab('conformance').code).toBe(2);
+  });
+});
+
+describe('a closed output pipe (`vmemlab ... | head -1`)', () => {
+  /* The reader is gone before (or while) the command writes: exit 0, nothing on stderr. */
+  function closedPipe(args: string[], afterFirstChunk: boolean): Promise<{ code: number | null; err: string }> {
+    return new Promise((done) => {
+      const c = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let err = '';
+      c.stderr.on('data', (d) => { err += d; });
+      if (afterFirstChunk) c.stdout.once('data', () => c.stdout.destroy());
+      else c.stdout.destroy();
+      c.on('close', (code) => done({ code, err }));
+    });
+  }
+  const pmem = new URL('../examples/pmem-16g-fsdax-dev.yaml', import.meta.url).pathname;
+  const cmds = [['run'], ['run', '--json'], ['run', '--dmesg', '--ptdump'], ['kernels'], ['arches'], ['schema'], ['check', pmem], ['matrix'],
+    ['compare', pmem, '--kernel', 'v5.6,v6.18'], ['fuzz', '--events', '30', '--out', join(tmp, 'fz')], ['--help'], ['run', '--help']];
+  for (const args of cmds) {
+    it(args.join(' '), async () => {
+      expect(await closedPipe(args, false)).toEqual({ code: 0, err: '' });
+    });
+  }
+  it('a long --json report, the reader leaving after the first chunk', async () => {
+    const f = join(tmp, 'long.yaml');
+    writeFileSync(f, hotplugScenario(300));
+    expect(await closedPipe(['run', f, '--json'], true)).toEqual({ code: 0, err: '' });
   });
 });

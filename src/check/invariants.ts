@@ -16,8 +16,8 @@
  */
 import { alignDown, alignUp, lx } from '../util/bits.js';
 import { IntervalSet } from '../util/interval.js';
-import { compoundUnique, offToPfn, offToVa, pfnToOff, section_nr_to_pfn, type Kernel } from '../kernel/state.js';
-import type { Machine } from '../sim/machine.js';
+import { compoundUnique, offToPfn, offToVa, pfnToOff, section_nr_to_pfn, type Kernel, type Leaf, type Touched } from '../kernel/state.js';
+import type { Seg } from '../util/interval.js';
 
 export interface Violation {
   invariant: string;
@@ -56,8 +56,8 @@ export function requiredMemmap(k: Kernel): IntervalSet {
   return req;
 }
 
-export function checkInvariants(m: Machine): Violation[] {
-  const k = m.k;
+/** Every invariant over the whole state (the reference for checkTouched; used at the end of a run and under --paranoid). */
+export function checkInvariants(k: Kernel): Violation[] {
   const out: Violation[] = [];
   const v = (invariant: string, range: string, fn: string, detail: string) => out.push({ invariant, step: k.step, range, fn, detail });
   const P = k.c.PAGE_SIZE;
@@ -185,4 +185,177 @@ export function checkInvariants(m: Machine): Violation[] {
   // kernel-anomaly
   for (const an of k.s.anomalies) if (an.step === k.step) v('kernel-anomaly', '-', an.site, an.text);
   return out;
+}
+
+
+/** What checkTouched remembers from one check to the next. */
+export interface CheckMemo {
+  /** Each altmap's [base + reserve, base + reserve + free) at the last check, as "lo,hi". */
+  altBounds: Map<string, string>;
+}
+
+export function newCheckMemo(): CheckMemo {
+  return { altBounds: new Map() };
+}
+
+/**
+ * The invariants over what changed since the last check (`t`, kept by the state's watchers),
+ * given that the last check found the state clean: a violation can only appear where a leaf,
+ * a table, a section, a sub-section or a memory block changed, or in a running sum (the
+ * state's Ledger) or a counter. Costs O(ranges touched x log(ranges)) plus the number of
+ * nodes and altmaps. Sound, not exact: when it reports anything, the caller runs
+ * checkInvariants() for the exact list (a violation outside the touched ranges that was
+ * there before would be missed, which is why the caller only uses it after a clean check).
+ */
+export function checkTouched(k: Kernel, t: Touched, memo: CheckMemo): Violation[] {
+  const out: Violation[] = [];
+  const v = (invariant: string, range: string, fn: string, detail: string) => out.push({ invariant, step: k.step, range, fn, detail });
+  const P = k.c.PAGE_SIZE;
+  const PPS = k.c.PAGES_PER_SECTION;
+  const bp = k.boot.memoryBlockSize / P;
+
+  // the touched ranges as vmemmap offsets, sorted and merged
+  const w: [number, number][] = [];
+  for (let i = 0; i < t.va.length; i += 2) w.push([t.va[i]!, t.va[i + 1]!]);
+  for (let i = 0; i < t.sections.length; i += 2) w.push([pfnToOff(k, t.sections[i]! * PPS), pfnToOff(k, t.sections[i + 1]! * PPS)]);
+  for (let i = 0; i < t.subsections.length; i += 2) w.push([pfnToOff(k, t.subsections[i]!), pfnToOff(k, t.subsections[i + 1]!)]);
+  if (bp > 0) for (let i = 0; i < t.blocks.length; i += 2) w.push([pfnToOff(k, t.blocks[i]! * bp), pfnToOff(k, t.blocks[i + 1]! * bp)]);
+  w.sort((x, y) => x[0] - y[0]);
+  const windows: [number, number][] = [];
+  for (const x of w) {
+    const last = windows[windows.length - 1];
+    if (last && x[0] <= last[1]) last[1] = Math.max(last[1], x[1]);
+    else windows.push([x[0], x[1]]);
+  }
+
+  const lv = k.arch.cfg.pt.allocLevels;
+  for (const [a, b] of windows) {
+    const L = k.s.leaves.segmentsOverlapping(a, b);
+    const a2 = Math.min(a, L[0]?.start ?? a);
+    const b2 = Math.max(b, L[L.length - 1]?.end ?? b);
+    const req = requiredWithin(k, a2, b2);
+    // memmap-coverage: struct pages required here and not mapped
+    for (const r of req.ranges()) {
+      const lo = Math.max(r.start, a2);
+      const hi = Math.min(r.end, b2);
+      if (hi > lo && k.s.leaves.gaps(lo, hi).length > 0) {
+        v('memmap-coverage', vaRange(k, lo, hi), 'mm/sparse-vmemmap.c:vmemmap_populate_range / ' + k.arch.policy.free.site, 'struct pages of present pfns are not mapped');
+        break;
+      }
+    }
+    checkLeaves(k, L, req, v);
+    for (const lvl of lv) {
+      for (const s of k.s.tables[lvl].overlaps(a, b)) {
+        if (s.v.src !== 'memblock' && s.v.src !== 'buddy' && s.v.src !== 'static') v('tables-from-ram', vaRange(k, s.start, s.end), 'mm/sparse-vmemmap.c:vmemmap_alloc_block_zero', `${lvl} table not from RAM`);
+      }
+    }
+  }
+
+  // altmap-accounting from the running sums; bounds again wherever an altmap's bounds changed
+  const L = k.s.ledger;
+  for (const [id, bytes] of L.altmap) {
+    if (bytes !== 0 && !k.s.altmaps.has(id)) v('altmap-accounting', `altmap ${id}`, 'mm/memremap.c:memunmap_pages', `${bytes / P} mapped memmap pages are backed by an altmap that no longer exists`);
+  }
+  for (const a of k.s.altmaps.values()) {
+    const pages = (L.altmap.get(a.id) ?? 0) / P;
+    if (a.alloc !== pages) v('altmap-accounting', `altmap ${a.id}`, 'mm/sparse-vmemmap.c:vmem_altmap_free', `alloc is ${a.alloc} but ${pages} live memmap pages come from it`);
+    const lo = a.base_pfn + a.reserve;
+    const hi = lo + a.free;
+    const key = `${lo},${hi}`;
+    if (memo.altBounds.get(a.id) !== key) {
+      memo.altBounds.set(a.id, key);
+      const set = L.altPfns.get(a.id);
+      const used = set ? set.ranges() : [];
+      if (used.length && (used[0]!.start < lo || used[used.length - 1]!.end > hi)) v('altmap-accounting', `altmap ${a.id}`, 'mm/sparse-vmemmap.c:altmap_alloc_block_buf', `altmap ${a.id} page outside [base+reserve, base+reserve+free) = [0x${lx(lo)}, 0x${lx(hi)})`);
+    }
+  }
+  for (const id of memo.altBounds.keys()) if (!k.s.altmaps.has(id)) memo.altBounds.delete(id);
+  if (L.overlap) v('altmap-accounting', 'altmap', 'mm/sparse-vmemmap.c:vmem_altmap_free', 'altmap pages back two live mappings');
+  let selfPages = 0;
+  for (const x of L.self) selfPages += (x ?? 0) / P;
+  if (selfPages !== L.blockAlloc) v('altmap-accounting', 'memmap_on_memory', 'mm/sparse-vmemmap.c:vmem_altmap_free', `the memory blocks' altmaps count ${L.blockAlloc} pages but ${selfPages} live memmap pages are self-hosted`);
+
+  // ram-accounting from the running sums
+  for (let n = 0; n < k.s.nodes.length; n++) {
+    const want = (L.ram[n] ?? 0) / P - (k.s.hvo.freed[n] ?? 0);
+    const got = k.s.memmapRamPages[n] ?? 0;
+    if (want !== got) v('ram-accounting', `node ${n}`, k.arch.policy.free.site, `${got} RAM pages are held for memmap but ${want} are mapped (${got > want ? 'leaked' : 'freed twice'})`);
+    const tw = L.tablesByNode[n] ?? 0;
+    const tg = k.s.tablePages[n] ?? 0;
+    if (tw !== tg) v('ram-accounting', `node ${n}`, k.arch.policy.free.site, `${tg} page-table pages are held but ${tw} tables exist`);
+  }
+  counters(k, v);
+  return out;
+}
+
+/** Leaf checks over some whole leaf segments, `req` holding the required memmap around them. */
+function checkLeaves(k: Kernel, leaves: Seg<Leaf>[], req: IntervalSet, v: (invariant: string, range: string, fn: string, detail: string) => void): void {
+  const P = k.c.PAGE_SIZE;
+  const bp = k.boot.memoryBlockSize / P;
+  const lv = k.arch.cfg.pt.allocLevels;
+  for (const s of leaves) {
+    const unit = s.v.level === 'pmd' ? k.c.PMD_SIZE : P;
+    for (const g of req.gaps(s.start, s.end)) {
+      const a = alignUp(g.start, unit);
+      const b = alignDown(g.end, unit);
+      if (b > a) {
+        v('memmap-coverage', vaRange(k, a, b), `${k.arch.policy.free.site} / mm/sparse.c:sparse_init_nid`, `${s.v.level} mapping left behind for pfns that are not present (not freed on removal, or left by a failed populate that nothing undoes)`);
+        break;
+      }
+    }
+    const b0 = s.v.b;
+    if (b0.kind === 'altmap') {
+      const a = k.s.altmaps.get(b0.id);
+      const n = (s.end - s.start) / P;
+      if (!a) v('altmap-accounting', `altmap ${b0.id}`, 'mm/memremap.c:memunmap_pages', `${n} mapped memmap pages are backed by an altmap that no longer exists`);
+      else {
+        const lo = a.base_pfn + a.reserve;
+        const hi = lo + a.free;
+        if (b0.pfn < lo || b0.pfn + n > hi) v('altmap-accounting', `pfn 0x${lx(b0.pfn)}-0x${lx(b0.pfn + n - 1)}`, 'mm/sparse-vmemmap.c:altmap_alloc_block_buf', `altmap ${b0.id} page outside [base+reserve, base+reserve+free) = [0x${lx(lo)}, 0x${lx(hi)})`);
+      }
+    }
+    if (b0.kind === 'self' && bp > 0) {
+      const f0 = Math.floor(offToPfn(k, s.start) / bp);
+      const f1 = Math.ceil(offToPfn(k, s.end) / bp);
+      const hosts = k.s.blocks.overlaps(f0, f1).filter((x) => x.v.vmemmapPages > 0).reduce((t, x) => t + (x.end - x.start), 0);
+      if (hosts !== f1 - f0) v('altmap-accounting', vaRange(k, s.start, s.end), 'mm/memory_hotplug.c:remove_memory_blocks_and_altmaps', 'self-hosted memmap of memory blocks that no longer host it');
+    }
+    for (const lvl of lv) {
+      if (s.v.level === 'pmd' && lvl === 'pte') break;
+      if (k.s.tables[lvl].gaps(s.start, s.end).length > 0) {
+        v('tables-from-ram', vaRange(k, s.start, s.end), 'mm/sparse-vmemmap.c:vmemmap_populate_address', `${s.v.level} mapping without its ${lvl} table`);
+        break;
+      }
+    }
+    if (s.v.level === 'pmd' && k.c.tableSpan.pte && k.s.tables.pte.coverage(s.start, s.end) > 0) {
+      v('tables-from-ram', vaRange(k, s.start, s.end), 'mm/sparse-vmemmap.c:vmemmap_populate_hugepages', 'PTE table under a PMD leaf');
+    }
+  }
+}
+
+/** Required struct-page ranges (see requiredMemmap) of the sections that overlap [a, b) (vmemmap offsets). */
+function requiredWithin(k: Kernel, a: number, b: number): IntervalSet {
+  const req = new IntervalSet();
+  const PPS = k.c.PAGES_PER_SECTION;
+  const p0 = Math.floor(offToPfn(k, a));
+  const p1 = Math.ceil(offToPfn(k, b));
+  for (const s of k.s.sections.overlaps(Math.floor(p0 / PPS), Math.ceil(p1 / PPS))) {
+    if (!s.v.memmap) continue;
+    if (s.v.early) req.add(pfnToOff(k, section_nr_to_pfn(k, s.start)), pfnToOff(k, section_nr_to_pfn(k, s.end)));
+    else for (const r of k.s.subsections.overlaps(Math.max(s.start * PPS, p0 - PPS), Math.min(s.end * PPS, p1 + PPS))) req.add(pfnToOff(k, r.start), pfnToOff(k, r.end));
+  }
+  return req;
+}
+
+function counters(k: Kernel, v: (invariant: string, range: string, fn: string, detail: string) => void): void {
+  for (const a of k.s.altmaps.values()) {
+    if (a.alloc < 0 || a.align < 0) v('counters', `altmap ${a.id}`, 'mm/sparse-vmemmap.c:vmem_altmap_free', `alloc ${a.alloc}, align ${a.align}: negative`);
+    if (a.alloc + a.align > a.free) v('counters', `altmap ${a.id}`, 'mm/sparse-vmemmap.c:altmap_alloc_block_buf', `alloc + align = ${a.alloc + a.align} exceeds free = ${a.free}`);
+  }
+  k.s.nodes.forEach((n, i) => { if (n.free < 0) v('counters', `node ${i}`, 'mm/page_alloc.c', `free pages negative (${n.free})`); });
+  // kernel-anomaly: the anomalies are appended in step order
+  const an = k.s.anomalies;
+  let i = an.length;
+  while (i > 0 && an[i - 1]!.step === k.step) i--;
+  for (; i < an.length; i++) v('kernel-anomaly', '-', an[i]!.site, an[i]!.text);
 }

@@ -91,20 +91,37 @@ export function __remove_pages(k: Kernel, pfn: number, nr: number, altmap: strin
   }
   const wholeEnd = Math.floor(end / PPS) * PPS;
   if (wholeEnd > p) {
-    // runs of whole sections with identical section state
-    runSteps(k, p / PPS, wholeEnd / PPS, 1, (a, b) => {
-      let s = a;
-      for (const seg of k.s.sections.overlaps(a, b)) {
-        if (seg.start > s) { unusual(k, 'hole'); for (let q = s; q < seg.start; q++) sparse_remove_section(k, section_nr_to_pfn(k, q), PPS, altmap); }
-        sparse_remove_section(k, section_nr_to_pfn(k, seg.start), (seg.end - seg.start) * PPS, altmap);
-        s = seg.end;
-      }
-      if (s < b) { unusual(k, 'hole'); for (let q = s; q < b; q++) sparse_remove_section(k, section_nr_to_pfn(k, q), PPS, altmap); }
-      return 0;
-    });
+    // Sections that are not present: sparse_remove_section() only WARN_ON_ONCE()s, so after
+    // the first of a run the rest do nothing; a run of them is one call, not one engine
+    // split per section (a failed 1 PiB hot-add left 2 million of them to walk).
+    let q = p / PPS;
+    const qEnd = wholeEnd / PPS;
+    const present = k.s.sections.overlaps(q, qEnd);
+    for (let i = 0; i <= present.length; i++) {
+      const holeEnd = i < present.length ? present[i]!.start : qEnd;
+      if (holeEnd > q) sparse_remove_section(k, section_nr_to_pfn(k, q), PPS, altmap);
+      if (i === present.length) break;
+      removeSectionRun(k, present[i]!.start, present[i]!.end, altmap);
+      q = present[i]!.end;
+    }
     p = wholeEnd;
   }
   if (p < end) sparse_remove_section(k, p, end - p, altmap);
+}
+
+/** Runs of whole present sections with identical section state, [s0, s1) section numbers. */
+function removeSectionRun(k: Kernel, s0: number, s1: number, altmap: string | null): void {
+  const PPS = k.c.PAGES_PER_SECTION;
+  runSteps(k, s0, s1, 1, (a, b) => {
+    let s = a;
+    for (const seg of k.s.sections.overlaps(a, b)) {
+      if (seg.start > s) { unusual(k, 'hole'); for (let q = s; q < seg.start; q++) sparse_remove_section(k, section_nr_to_pfn(k, q), PPS, altmap); }
+      sparse_remove_section(k, section_nr_to_pfn(k, seg.start), (seg.end - seg.start) * PPS, altmap);
+      s = seg.end;
+    }
+    if (s < b) { unusual(k, 'hole'); for (let q = s; q < b; q++) sparse_remove_section(k, section_nr_to_pfn(k, q), PPS, altmap); }
+    return 0;
+  });
 }
 
 /** After a failed arch_add_memory(): sections it added stay populated, with nothing that owns them. */

@@ -11,7 +11,7 @@
 import type { Arch } from '../arch/index.js';
 import type { LeafLevel, PopulatePath, PtLevel } from '../arch/types.js';
 import type { KernelProfile } from '../kernels/types.js';
-import { IntervalMap, IntervalSet, plainPayload, type Payload } from '../util/interval.js';
+import { IntervalMap, IntervalSet, plainPayload, type Payload, type Watcher } from '../util/interval.js';
 import type { HvoState } from './hugetlb.js';
 
 export const ENOMEM = -12;
@@ -187,6 +187,149 @@ export interface SparseBuffer {
   key: number;
 }
 
+/**
+ * Running sums over the leaves, the page tables and the memory blocks, kept up to date by
+ * watchers on those maps (util/interval.ts Watcher): per-step deltas and the accounting
+ * invariants read them instead of walking every range after every step.
+ */
+export interface Ledger {
+  /** Bytes of RAM pages backing struct pages, by node (compound: the head and tail pages). */
+  ram: number[];
+  /** Bytes of memmap backed by each altmap. */
+  altmap: Map<string, number>;
+  /** Bytes of self-hosted memmap (memmap_on_memory), by node. */
+  self: number[];
+  /** Bytes of memmap served by shared tail pages (device-dax dedup), by pgmap. */
+  dedup: Map<string, number>;
+  /** Page-table pages by level and by node (the kernel's own static tables left out). */
+  tables: Record<PtLevel, number>;
+  tablesByNode: number[];
+  /** Sum over memory blocks of their altmap's alloc (memmap_on_memory). */
+  blockAlloc: number;
+  /** The pfns of each altmap that back live leaves. */
+  altPfns: Map<string, IntervalSet>;
+  /** Two live leaves were seen on the same altmap pfn: altPfns is no longer exact. */
+  overlap: boolean;
+}
+
+function newLedger(): Ledger {
+  return { ram: [], altmap: new Map(), self: [], dedup: new Map(), tables: { pgd: 0, p4d: 0, pud: 0, pmd: 0, pte: 0 }, tablesByNode: [], blockAlloc: 0, altPfns: new Map(), overlap: false };
+}
+
+function cloneLedger(l: Ledger): Ledger {
+  return {
+    ram: [...l.ram], altmap: new Map(l.altmap), self: [...l.self], dedup: new Map(l.dedup), tables: { ...l.tables }, tablesByNode: [...l.tablesByNode],
+    blockAlloc: l.blockAlloc, altPfns: new Map([...l.altPfns].map(([id, set]) => [id, set.clone()])), overlap: l.overlap,
+  };
+}
+
+/**
+ * Ranges changed since the simulator last emptied the record, as flat start, end pairs:
+ * vmemmap offsets (leaves and tables), section numbers, pfns (sub-sections) and memory block
+ * ids. Shared by every snapshot of a state and never rolled back: a range touched by an
+ * abandoned attempt only makes the next check look a little wider.
+ */
+export interface Touched {
+  va: number[];
+  sections: number[];
+  subsections: number[];
+  blocks: number[];
+}
+
+/** Recount each altmap's used pfns from the leaves (after an overlap made them inexact). */
+export function rebuildAltPfns(s: KState): void {
+  const L = s.ledger;
+  L.altPfns = new Map();
+  L.overlap = false;
+  for (const seg of s.leaves) {
+    const b = seg.v.b;
+    if (b.kind !== 'altmap') continue;
+    let set = L.altPfns.get(b.id);
+    if (!set) L.altPfns.set(b.id, (set = new IntervalSet()));
+    const p1 = b.pfn + (seg.end - seg.start) / s.pageSize;
+    if (set.coverage(b.pfn, p1) > 0) L.overlap = true;
+    set.add(b.pfn, p1);
+  }
+}
+
+const add = (xs: number[], i: number, d: number) => { xs[i] = (xs[i] ?? 0) + d; };
+const addKey = (m: Map<string, number>, key: string, d: number) => { m.set(key, (m.get(key) ?? 0) + d); };
+
+/** Keeps a Ledger and the touched record as leaves come and go (classes: a state is cloned often). */
+class LeafWatcher implements Watcher<Leaf> {
+  constructor(private readonly L: Ledger, private readonly T: Touched, private readonly P: number) {}
+  added(a: number, e: number, v: Leaf): void {
+    this.change(a, e, v, 1);
+  }
+  removed(a: number, e: number, v: Leaf): void {
+    this.change(a, e, v, -1);
+  }
+  private change(a: number, e: number, v: Leaf, sign: number): void {
+    const L = this.L;
+    const P = this.P;
+    this.T.va.push(a, e);
+    const b = v.b;
+    const n = e - a;
+    if (b.kind === 'ram') add(L.ram, b.node, sign * n);
+    else if (b.kind === 'self') add(L.self, b.node, sign * n);
+    else if (b.kind === 'altmap') {
+      addKey(L.altmap, b.id, sign * n);
+      let set = L.altPfns.get(b.id);
+      if (!set) L.altPfns.set(b.id, (set = new IntervalSet()));
+      const p0 = b.pfn;
+      const p1 = b.pfn + n / P;
+      if (sign > 0) {
+        if (set.coverage(p0, p1) > 0) L.overlap = true;
+        set.add(p0, p1);
+      } else set.remove(p0, p1);
+    } else {
+      const u = compoundUniquePages(P, b, a, e);
+      if (u.heads) add(L.ram, b.node, sign * u.heads * P);
+      if (u.tails) add(L.ram, b.tailNode, sign * u.tails * P);
+      addKey(L.dedup, b.pgmap, sign * (n - (u.heads + u.tails) * P));
+    }
+  }
+}
+
+class TableWatcher implements Watcher<TableOwner> {
+  constructor(private readonly L: Ledger, private readonly T: Touched, private readonly lvl: PtLevel, private readonly span: number) {}
+  added(a: number, e: number, v: TableOwner): void {
+    this.change(a, e, v, 1);
+  }
+  removed(a: number, e: number, v: TableOwner): void {
+    this.change(a, e, v, -1);
+  }
+  private change(a: number, e: number, v: TableOwner, sign: number): void {
+    this.T.va.push(a, e);
+    if (v.src === 'static' || !this.span) return;
+    const c = (e - a) / this.span;
+    this.L.tables[this.lvl] += sign * c;
+    add(this.L.tablesByNode, v.node, sign * c);
+  }
+}
+
+class RangeWatcher<V> implements Watcher<V> {
+  constructor(private readonly into: number[]) {}
+  added(a: number, e: number): void {
+    this.into.push(a, e);
+  }
+  removed(a: number, e: number): void {
+    this.into.push(a, e);
+  }
+}
+
+class BlockWatcher implements Watcher<MemoryBlock> {
+  constructor(private readonly L: Ledger, private readonly T: Touched) {}
+  added(a: number, e: number, v: MemoryBlock): void {
+    this.T.blocks.push(a, e);
+    this.L.blockAlloc += (e - a) * v.altmapAlloc;
+  }
+  removed(a: number, e: number, v: MemoryBlock): void {
+    this.T.blocks.push(a, e);
+    this.L.blockAlloc -= (e - a) * v.altmapAlloc;
+  }
+}
+
 /** Everything mutable. */
 export class KState {
   /** Tables by the kind of entry they hold, keyed by vmemmap offset, one segment per run of spans. */
@@ -246,11 +389,35 @@ export class KState {
   /** Things the kernel itself gets wrong on this path (frees a page to the wrong place, leaks one). */
   anomalies: { step: number; site: string; text: string }[] = [];
 
-  constructor(pageSize: number) {
+  /** Running sums (see Ledger). */
+  ledger: Ledger = newLedger();
+  /** Ranges changed since the last check (see Touched). */
+  touched: Touched = { va: [], sections: [], subsections: [], blocks: [] };
+  /** Page size and table spans, for the watchers. */
+  private geo!: { P: number; spans: Record<PtLevel, number> };
+  get pageSize(): number {
+    return this.geo.P;
+  }
+
+  constructor(pageSize: number, tableSpan: Record<PtLevel, number> = { pgd: 0, p4d: 0, pud: 0, pmd: 0, pte: 0 }) {
     const mk = () => new IntervalMap<TableOwner>(plainPayload((a, b) => a.node === b.node && a.src === b.src));
     this.tables = { pgd: mk(), p4d: mk(), pud: mk(), pmd: mk(), pte: mk() };
     this.leaves = new IntervalMap<Leaf>(leafPayload(pageSize));
+    this.geo = { P: pageSize, spans: tableSpan };
+    this.watch();
   }
+
+  /** Give every watched map a watcher that keeps this state's ledger and the touched record. */
+  private watch(): void {
+    const L = this.ledger;
+    const T = this.touched;
+    this.leaves.watcher = new LeafWatcher(L, T, this.geo.P);
+    for (const lvl of ['pgd', 'p4d', 'pud', 'pmd', 'pte'] as PtLevel[]) this.tables[lvl].watcher = new TableWatcher(L, T, lvl, this.geo.spans[lvl]);
+    this.sections.watcher = new RangeWatcher(T.sections);
+    this.subsections.watch(new RangeWatcher(T.subsections));
+    this.blocks.watcher = new BlockWatcher(L, T);
+  }
+
 
   clone(): KState {
     const c = Object.create(KState.prototype) as KState;
@@ -265,7 +432,8 @@ export class KState {
     c.memblockMemory = this.memblockMemory.clone();
     c.memblockReserved = this.memblockReserved.clone();
     c.nodes = this.nodes.map((n) => ({ ...n }));
-    c.altmaps = new Map([...this.altmaps].map(([k, v]) => [k, { ...v }]));
+    c.altmaps = new Map();
+    for (const [id, a] of this.altmaps) c.altmaps.set(id, { ...a });
     c.pgmaps = this.pgmaps.clone();
     c.iomem = this.iomem.clone();
     c.claims = this.claims.clone();
@@ -283,6 +451,10 @@ export class KState {
     c.allocWarned = this.allocWarned;
     c.allocCount = { ...this.allocCount };
     c.anomalies = this.anomalies;
+    c.geo = this.geo;
+    c.touched = this.touched;
+    c.ledger = cloneLedger(this.ledger);
+    c.watch();
     c.hvo = {
       hstates: this.hvo.hstates.map((h) => ({ size: h.size, pages: [...h.pages], optimized: [...h.optimized] })),
       freed: [...this.hvo.freed], splitMin: [...this.hvo.splitMin], splitMax: [...this.hvo.splitMax], sharedTails: new Set(this.hvo.sharedTails),
@@ -453,8 +625,11 @@ export function selfHostedPfn(k: Kernel, off: number): number {
 
 /** Head and tail (unique) vmemmap pages of a compound leaf inside [a, e) (page-aligned offsets). */
 export function compoundUnique(k: Kernel, b: Extract<Backing, { kind: 'compound' }>, a: number, e: number): { heads: number; tails: number } {
+  return compoundUniquePages(k.c.PAGE_SIZE, b, a, e);
+}
+
+function compoundUniquePages(P: number, b: Extract<Backing, { kind: 'compound' }>, a: number, e: number): { heads: number; tails: number } {
   if (b.period === 0) return { heads: 0, tails: 0 };
-  const P = k.c.PAGE_SIZE;
   const V = b.period;
   const base = Math.floor(b.phase / P);
   const lo = Math.floor(a / P) - base;

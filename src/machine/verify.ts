@@ -7,7 +7,7 @@
 import { parseScenario } from '../scenario/parse.js';
 import { renderMessage } from '../kernel/printk.js';
 import { hvoSupported } from '../kernel/hugetlb.js';
-import type { RunResult } from '../index.js';
+import type { RunResult } from '../core.js';
 import type { Scenario } from '../scenario/parse.js';
 import { fmtSize } from '../util/units.js';
 import { importSnapshot, type Imported } from './import.js';

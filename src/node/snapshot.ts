@@ -3,7 +3,8 @@
  * `vmemlab snapshot` that touches Node. The script is the one definition of what a snapshot
  * holds; this runs it with /bin/sh and hands its text to the pure parser.
  */
-import { spawnSync } from 'node:child_process';
+// the default import: the CLI bundle loads child_process lazily (scripts/bundle.mjs)
+import childProcess from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,7 +26,7 @@ export function collectorScript(): string {
 
 /** Run the collector; returns its text (stdout). Throws with its stderr if the shell fails. */
 export function runCollector(): string {
-  const r = spawnSync('/bin/sh', [collectorPath()], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' } });
+  const r = childProcess.spawnSync('/bin/sh', [collectorPath()], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' } });
   if (r.error) throw r.error;
   if (r.status !== 0) throw new Error(`the collector exited with ${r.status}: ${(r.stderr ?? '').trim().split('\n')[0]}`);
   return r.stdout;

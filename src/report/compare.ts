@@ -106,7 +106,7 @@ interface FactRun {
 /** Run a scenario under a profile and collect the compared facts after every step. */
 function factRun(sc: Scenario, kernel: string, profile?: KernelProfile): FactRun {
   const s2: Scenario = { ...sc, kernel };
-  const m = createMachine(s2, profile);
+  const m = createMachine(s2, { profile });
   const results: StepResult[] = [];
   const explained = new Set<string>();
   const list: { r: StepResult; f: Map<string, string> }[] = [];
@@ -350,15 +350,92 @@ function cellText(x: MatrixCell): string {
   return t;
 }
 
-export function renderMatrix(mx: Matrix, format: 'text' | 'markdown'): string {
+/**
+ * The matrix as text or Markdown. Text fits `width` columns (default 100): cells in short
+ * form with a legend, and the kernel columns in as many blocks as needed; `width: Infinity`
+ * (vmemlab matrix --wide) gives one table of full cells, as Markdown does.
+ */
+export function renderMatrix(mx: Matrix, format: 'text' | 'markdown', opts: { width?: number } = {}): string {
   const head = ['config', 'namespace', ...mx.kernels];
-  const body = mx.rows.map((r) => [r.config, r.case, ...mx.kernels.map((k) => cellText(r.cells[k]!))]);
-  if (format === 'markdown') {
-    return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...body.map((r) => `| ${r.join(' | ')} |`)].join('\n') + '\n';
+  const width = opts.width ?? 100;
+  if (format === 'markdown' || width === Infinity) {
+    const body = mx.rows.map((r) => [r.config, r.case, ...mx.kernels.map((k) => cellText(r.cells[k]!))]);
+    if (format === 'markdown') return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...body.map((r) => `| ${r.join(' | ')} |`)].join('\n') + '\n';
+    return table([head, ...body]).join('\n') + '\n';
   }
-  const w = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
-  const line = (r: string[]) => r.map((c, i) => c.padEnd(w[i]!)).join('  ').trimEnd();
-  return [line(head), ...body.map(line)].join('\n') + '\n';
+  // short cells: "failed ENOMEM" -> "ENOMEM", a parenthesised note -> a numbered note, the
+  // split's sizes -> a list under the table, invariants -> one letter each
+  const notes: string[] = [];
+  const splits: string[] = [];
+  const letters: Record<string, string> = {};
+  const letter = (inv: string) => (letters[inv] ??= INVARIANT_LETTERS[inv] ?? inv);
+  const short = (r: MatrixRow, x: MatrixCell): string => {
+    let t = x.where.replace(/^failed /, '');
+    const note = /^(.*?) \((.*)\)$/.exec(t);
+    if (note) {
+      let i = notes.indexOf(note[2]!);
+      if (i < 0) i = notes.push(note[2]!) - 1;
+      t = `${note[1]}[${i + 1}]`;
+    }
+    if (x.where === 'split') {
+      const d = `${r.config} ${r.case}: ${fmtSize(x.altmapBytes)} on the device + ${fmtSize(x.ramBytes)} in RAM`;
+      if (!splits.includes(d)) splits.push(d);
+    }
+    if (x.where === 'device') t = 'dev';
+    const broken = [...new Set(x.broken)].map(letter).join('');
+    const found = [...new Set(x.findings)].filter((f) => !f.startsWith('config')).map(letter).join('');
+    return t + (broken ? ` !${broken}` : '') + (found ? ` *${found}` : '');
+  };
+  const cells = mx.rows.map((r) => mx.kernels.map((k) => short(r, r.cells[k]!)));
+  const left = [['config', 'namespace'], ...mx.rows.map((r) => [r.config, r.case])];
+  const leftW = Math.max(...left.map((x) => x[0]!.length)) + 2 + Math.max(...left.map((x) => x[1]!.length));
+  const colW = mx.kernels.map((k, i) => Math.max(k.length, ...cells.map((c) => c[i]!.length)));
+  const out: string[] = [];
+  for (let i = 0; i < mx.kernels.length;) {
+    let j = i;
+    let w = leftW;
+    do w += 2 + colW[j++]!;
+    while (j < mx.kernels.length && w + 2 + colW[j]! <= width);
+    if (out.length) out.push('');
+    out.push(...table([[...left[0]!, ...mx.kernels.slice(i, j)], ...mx.rows.map((r, n) => [r.config, r.case, ...cells[n]!.slice(i, j)])]));
+    i = j;
+  }
+  const legend = ['dev = the memmap is on the device (its vmem_altmap); RAM = in system RAM; split = both; ERRNO = the namespace fails.'];
+  notes.forEach((n, i) => legend.push(`[${i + 1}] ${n}`));
+  for (const d of splits) legend.push(`split in ${d}`);
+  const used = Object.entries(letters);
+  if (used.length) legend.push(`!x = an invariant the kernel's bookkeeping breaks, *x = a kernel finding: ${used.map(([inv, l]) => `${l} ${inv}`).join(', ')}.`);
+  legend.push('vmemlab matrix --wide: one table with the full cells.');
+  out.push('');
+  for (const l of legend) out.push(...wrapLegend(l, width));
+  return out.join('\n') + '\n';
+}
+
+type MatrixRow = Matrix['rows'][number];
+
+const INVARIANT_LETTERS: Record<string, string> = {
+  'memmap-coverage': 'c', 'altmap-accounting': 'a', 'tables-from-ram': 't', 'ram-accounting': 'r', counters: 'n', 'kernel-anomaly': 'k',
+};
+
+/** Words of `text` in lines of at most `width` columns, continuation lines indented. */
+function wrapLegend(text: string, width: number): string[] {
+  const out: string[] = [];
+  let cur = '';
+  for (const word of text.split(' ')) {
+    if (cur && cur.length + 1 + word.length > width) {
+      out.push(cur);
+      cur = '  ' + word;
+    } else cur = cur ? `${cur} ${word}` : word;
+  }
+  if (cur) out.push(cur);
+  return out;
+}
+
+/** Columns padded to their widest cell, two spaces apart. */
+function table(rows: string[][]): string[] {
+  const w: number[] = [];
+  for (const r of rows) r.forEach((c, i) => { w[i] = Math.max(w[i] ?? 0, c.length); });
+  return rows.map((r) => r.map((c, i) => c.padEnd(w[i]!)).join('  ').trimEnd());
 }
 
 /** The matrix for a user's scenario: each step (after boot) under every profile. */

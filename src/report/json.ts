@@ -68,12 +68,22 @@ export interface Totals extends MemmapBacking {
   tables: Record<string, number>;
 }
 
+/** The running sums of the state (its Ledger) in the shape of the report: O(nodes + altmaps), not O(ranges). */
 export function totals(m: Machine): Totals {
-  const mb = memmapBacking(m.k);
-  const pt = pageTablePages(m.k);
+  const L = m.k.s.ledger;
+  const obj = (xs: number[]) => {
+    const o: Record<string, number> = {};
+    xs.forEach((x, i) => { if (x) o[i] = x; });
+    return o;
+  };
+  const fromMap = (mp: Map<string, number>) => {
+    const o: Record<string, number> = {};
+    for (const [key, x] of mp) if (x) o[key] = x;
+    return o;
+  };
   const tables: Record<string, number> = {};
-  for (const l of m.k.arch.cfg.pt.allocLevels) tables[l] = (pt as unknown as Record<string, number>)[l] ?? 0;
-  return { ...mb, tables };
+  for (const l of m.k.arch.cfg.pt.allocLevels) tables[l] = L.tables[l];
+  return { ram: obj(L.ram), altmap: fromMap(L.altmap), self: obj(L.self), dedup: fromMap(L.dedup), tables };
 }
 
 function diff(a: Record<string, number>, b: Record<string, number>): Record<string, number> {

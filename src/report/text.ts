@@ -32,7 +32,8 @@ export function textReport(m: Machine, rep: Report): string {
   out.push(`scenario: ${title}`);
   out.push('');
   out.push('Steps');
-  out.push(...table(rep.steps.map((s) => [String(s.index), s.step, s.ok ? 'ok' : `FAILED ${s.errno ?? ''}`.trim(), stepChanges(s.delta), s.violations.length ? `${s.violations.length} invariant violation(s)` : ''])));
+  // one line per step: a loop, not push(...lines) (a spread of 180,000 arguments overflows the stack)
+  for (const l of table(rep.steps.map((s) => [String(s.index), s.step, s.ok ? 'ok' : `FAILED ${s.errno ?? ''}`.trim(), stepChanges(s.delta), s.violations.length ? `${s.violations.length} invariant violation(s)` : '']))) out.push(l);
   for (const s of rep.steps) {
     for (const msg of s.messages) out.push(`    step ${s.index}: ${msg}`);
     for (const f of s.failedExpectations ?? []) out.push(`    step ${s.index}: expectation failed: ${f}`);

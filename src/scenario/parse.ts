@@ -87,15 +87,17 @@ export function pathString(p: Path): string {
 }
 
 export class Locator {
-  constructor(readonly file: string, readonly doc: Document, readonly lc: LineCounter) {}
+  /** doc and lc are null for a scenario given as an object (positions are then 0:0). */
+  constructor(readonly file: string, readonly doc: Document | null, readonly lc: LineCounter | null) {}
 
   pos(offset: number): { line: number; col: number } {
-    const p = this.lc.linePos(offset);
+    const p = this.lc!.linePos(offset);
     return { line: p.line, col: p.col };
   }
 
   /** Position of the node at `path`, or of its nearest existing ancestor; `key` picks a map key. */
   at(path: Path, key?: string): { line: number; col: number } {
+    if (!this.doc) return { line: 0, col: 0 };
     for (let n = path.length; n >= 0; n--) {
       const node = n === 0 ? this.doc.contents : this.doc.getIn(path.slice(0, n), true);
       if (!node || typeof node !== 'object') continue;
@@ -201,7 +203,18 @@ export function parseScenario(file: string, bytes: Uint8Array | string): Scenari
   } catch (e) {
     L.fail([], `cannot be read: ${(e as Error).message}`);
   }
-  if (raw === null || raw === undefined) L.fail([], 'the scenario is empty (expected a map with arch, nodes and steps)');
+  return validate(L, raw);
+}
+
+/**
+ * Validate a scenario given as an object (what YAML or JSON text parses to), without text:
+ * the fuzzer's path. Errors are ScenarioErrors at position 0:0 naming the path and the rule.
+ */
+export function scenarioFromObject(file: string, raw: unknown): Scenario {
+  return validate(new Locator(file, null, null), raw);
+}
+
+function validate(L: Locator, raw: unknown): Scenario {  if (raw === null || raw === undefined) L.fail([], 'the scenario is empty (expected a map with arch, nodes and steps)');
   if (typeof raw !== 'object' || Array.isArray(raw)) L.fail([], `expected a map with arch, nodes and steps, got ${describeType(raw)}`);
   if (depth(raw) > MAX_DEPTH) L.fail([], `nested more than ${MAX_DEPTH} levels deep`);
 
@@ -282,7 +295,7 @@ function knownKeys(path: Path): string[] {
 function size(L: Locator, path: Path, v: unknown, what: string, opts: { nonzero?: boolean; maxBits?: number; align?: number; addr?: boolean } = {}): number {
   let n: number;
   // YAML reads 0x... as a number; use the source text so values beyond 2^53 are reported exactly
-  const node = L.doc.getIn(path, true) as { source?: unknown } | undefined;
+  const node = L.doc?.getIn(path, true) as { source?: unknown } | undefined;
   if (typeof v === 'number' && node && typeof node.source === 'string') v = node.source;
   try {
     n = parseSize(v);

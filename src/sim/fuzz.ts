@@ -11,7 +11,7 @@
  *    violation first seen in a step where the kernel did such a thing (its bookkeeping is
  *    then off for real: e.g. a memmap page shared by two namespaces freed to the wrong altmap).
  */
-import { parseScenario, type Scenario } from '../scenario/parse.js';
+import { scenarioFromObject, type Scenario } from '../scenario/parse.js';
 import { arm64VaBits, type Arm64PageSize } from '../arch/arm64.js';
 import { DEFAULT_KERNEL, findProfile } from '../kernels/index.js';
 import { createMachine, runStep, type StepResult } from './machine.js';
@@ -24,6 +24,10 @@ export interface FuzzOptions {
   kernel?: string;
   /** Steps after boot per random machine. */
   stepsPerMachine?: number;
+  /** Check every invariant over the whole state after every step (see sim/machine.ts checkStep). */
+  paranoid?: boolean;
+  /** How fuzz() runs a case (default runCase; tests put a stand-in here). */
+  runCase?: (obj: Record<string, unknown>) => CaseResult;
   onProgress?: (p: FuzzProgress) => void;
 }
 
@@ -171,9 +175,9 @@ export function classify(violations: Violation[], explained: Set<string>): { vio
 }
 
 /** Run a scenario object; the first violation (or finding) and the number of events run. */
-export function runCase(obj: Record<string, unknown>): { events: number; violation: Violation | null; finding: Violation | null } {
-  const sc: Scenario = parseScenario('fuzz.json', JSON.stringify(obj));
-  const m = createMachine(sc);
+export function runCase(obj: Record<string, unknown>, opts: { paranoid?: boolean } = {}): { events: number; violation: Violation | null; finding: Violation | null } {
+  const sc: Scenario = scenarioFromObject('fuzz.json', obj);
+  const m = createMachine(sc, opts);
   const results: StepResult[] = [];
   let violation: Violation | null = null;
   let finding: Violation | null = null;
@@ -190,10 +194,10 @@ export function runCase(obj: Record<string, unknown>): { events: number; violati
 }
 
 /** Drop steps (keeping boot) while the same invariant still fails: a small reproducer. */
-export function shrink(obj: Record<string, unknown>, invariant: string, isFinding: boolean): Record<string, unknown> {
+export function shrink(obj: Record<string, unknown>, invariant: string, isFinding: boolean, opts: { paranoid?: boolean } = {}): Record<string, unknown> {
   const fails = (o: Record<string, unknown>) => {
     try {
-      const r = runCase(o);
+      const r = runCase(o, opts);
       const v = isFinding ? r.finding : r.violation;
       return v !== null && v.invariant === invariant;
     } catch {
@@ -216,31 +220,110 @@ export function shrink(obj: Record<string, unknown>, invariant: string, isFindin
   return { ...cur, steps };
 }
 
-export function fuzz(o: FuzzOptions): FuzzResult {
-  const rnd = prng(o.seed);
-  const res: FuzzResult = { seed: o.seed, events: 0, machines: 0, violations: 0, findings: 0, failures: [], findingCases: [] };
-  const seenFindings = new Set<string>();
-  const stepsPer = o.stepsPerMachine ?? 40;
-  while (res.events < o.events) {
-    const obj = randomScenario(rnd, { arch: o.arch, kernel: o.kernel, steps: Math.min(stepsPer, Math.max(1, o.events - res.events - 1)) });
-    const r = runCase(obj);
+/** The outcome of one random machine (see runCase). */
+export type CaseResult = ReturnType<typeof runCase>;
+
+/** mulberry32 with its state readable and settable (a case generated ahead can be taken back). */
+export function prngState(seed: number): { next: () => number; state: number } {
+  const g = {
+    state: seed >>> 0,
+    next: () => {
+      g.state = (g.state + 0x6d2b79f5) >>> 0;
+      let t = g.state;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    },
+  };
+  return g;
+}
+
+/** The fuzz loop's state between cases: the result so far and what it has seen. */
+class FuzzRun {
+  readonly res: FuzzResult;
+  private readonly seen = new Set<string>();
+  readonly rnd: { next: () => number; state: number };
+
+  constructor(readonly o: FuzzOptions) {
+    this.res = { seed: o.seed, events: 0, machines: 0, violations: 0, findings: 0, failures: [], findingCases: [] };
+    this.rnd = prngState(o.seed);
+  }
+
+  /** The next random machine, given `events` run (or predicted) so far. */
+  next(events: number): Record<string, unknown> {
+    return randomScenario(this.rnd.next, { arch: this.o.arch, kernel: this.o.kernel, steps: Math.min(this.o.stepsPerMachine ?? 40, Math.max(1, this.o.events - events - 1)) });
+  }
+
+  /** Count one case's outcome, shrinking a violation and each new kind of finding. */
+  add(obj: Record<string, unknown>, r: CaseResult): void {
+    const res = this.res;
+    const o = this.o;
     res.events += r.events;
     res.machines++;
     if (r.violation) {
       res.violations++;
-      const s = shrink(obj, r.violation.invariant, false);
+      const s = shrink(obj, r.violation.invariant, false, { paranoid: o.paranoid });
       res.failures.push({ what: `${r.violation.invariant}: ${r.violation.detail}`, invariant: r.violation.invariant, scenario: s, steps: (s.steps as unknown[]).length });
     }
     if (r.finding) {
       res.findings++;
       const key = r.finding.invariant + ':' + r.finding.detail.replace(/0x[0-9a-f]+|\b[0-9a-f]{8,}\b|\d+/g, '#');
-      if (!seenFindings.has(key)) {
-        seenFindings.add(key);
-        const s = shrink(obj, r.finding.invariant, true);
+      if (!this.seen.has(key)) {
+        this.seen.add(key);
+        const s = shrink(obj, r.finding.invariant, true, { paranoid: o.paranoid });
         res.findingCases.push({ what: `${r.finding.invariant}: ${r.finding.detail}`, invariant: r.finding.invariant, scenario: s, steps: (s.steps as unknown[]).length });
       }
     }
     o.onProgress?.({ events: res.events, total: o.events, machines: res.machines, violations: res.violations, findings: res.findings });
   }
-  return res;
+}
+
+export function fuzz(o: FuzzOptions): FuzzResult {
+  const run = new FuzzRun(o);
+  while (run.res.events < o.events) {
+    const obj = run.next(run.res.events);
+    run.add(obj, o.runCase ? o.runCase(obj) : runCase(obj, { paranoid: o.paranoid }));
+  }
+  return run.res;
+}
+
+/**
+ * fuzz() with the cases run elsewhere (worker threads: the CLI's --jobs), in batches of about
+ * `batch` cases, giving exactly fuzz()'s result. Cases are generated ahead assuming each runs
+ * all its steps; one that stops early (a violation) takes back the cases generated after it.
+ */
+export async function fuzzBatched(o: FuzzOptions, runBatch: (cases: Record<string, unknown>[]) => Promise<CaseResult[]>, batch: number): Promise<FuzzResult> {
+  const run = new FuzzRun(o);
+  type Batch = { cases: { obj: Record<string, unknown>; after: number }[]; results: Promise<CaseResult[]>; end: number };
+  // generate a batch after `from` predicted events and start running it
+  const start = (from: number): Batch | null => {
+    const cases: Batch['cases'] = [];
+    let predicted = from;
+    while (cases.length < batch && predicted < o.events) {
+      const obj = run.next(predicted);
+      cases.push({ obj, after: run.rnd.state });
+      predicted += (obj.steps as unknown[]).length;
+    }
+    return cases.length ? { cases, results: runBatch(cases.map((c) => c.obj)), end: predicted } : null;
+  };
+  // two batches in flight: the workers run the next while this thread counts and shrinks
+  let cur = start(run.res.events);
+  while (cur) {
+    const next = start(cur.end);
+    const results = await cur.results;
+    let early = false;
+    for (let i = 0; i < cur.cases.length; i++) {
+      run.add(cur.cases[i]!.obj, results[i]!);
+      if (results[i]!.events !== (cur.cases[i]!.obj.steps as unknown[]).length) {
+        run.rnd.state = cur.cases[i]!.after; // the rest were generated for a count that did not happen
+        early = true;
+        break;
+      }
+    }
+    if (early) {
+      if (next) await next.results.catch(() => undefined);
+      cur = run.res.events < o.events ? start(run.res.events) : null;
+    } else cur = next;
+  }
+  return run.res;
 }

@@ -8,9 +8,9 @@ import { findProfile, type KernelProfile } from '../kernels/index.js';
 import { boot } from '../kernel/init.js';
 import { parseCmdline } from '../kernel/params.js';
 import { acpi_memory_enable_device, offline_blocks, online_blocks, remove_memory } from '../kernel/memory_hotplug.js';
-import { deriveConsts, ERRNO_NAMES, KState, type Kernel, type Message } from '../kernel/state.js';
+import { deriveConsts, ERRNO_NAMES, KState, rebuildAltPfns, type Kernel, type Message } from '../kernel/state.js';
 import type { Scenario, ScenarioStep } from '../scenario/parse.js';
-import { checkInvariants, type Violation } from '../check/invariants.js';
+import { checkInvariants, checkTouched, newCheckMemo, type CheckMemo, type Violation } from '../check/invariants.js';
 import { createNamespace, destroyNamespace, makeRegion, type Region } from './ndctl.js';
 import { namespaceDax, probeSoftReserved, reconfigureDevice, unbindKmem } from './daxctl.js';
 import type { DevDax } from '../kernel/dax.js';
@@ -28,6 +28,10 @@ export interface Machine {
   absentParams: { param: string; why: string }[];
   /** Dax devices: of hmem/cxl devices (by device name) and of pmem devdax namespaces (by namespace name). */
   dax: Map<string, DevDax>;
+  /** Check every invariant over the whole state after every step (--paranoid), not only what the step touched. */
+  paranoid: boolean;
+  /** The per-step check's memory: whether the last check was clean, and what checkTouched keeps. */
+  check: { clean: boolean; memo: CheckMemo };
 }
 
 export interface StepResult {
@@ -44,12 +48,16 @@ export interface StepResult {
   failedExpectations?: string[];
 }
 
-/** Build the machine of a scenario, under its profile or (compare's attribution runs) a given one. */
-export function createMachine(sc: Scenario, profileOverride?: KernelProfile): Machine {
-  const profile = profileOverride ?? findProfile(sc.kernel)!;
+/**
+ * Build the machine of a scenario. opts.paranoid: check every invariant over the whole state
+ * after every step; opts.profile: run under this profile instead of the scenario's (compare's
+ * attribution runs a profile with one switch flipped).
+ */
+export function createMachine(sc: Scenario, opts: { paranoid?: boolean; profile?: KernelProfile } = {}): Machine {
+  const profile = opts.profile ?? findProfile(sc.kernel)!;
   const arch = resolveArch(sc.arch, sc.config, profile);
   const c = deriveConsts(arch);
-  const s = new KState(c.PAGE_SIZE);
+  const s = new KState(c.PAGE_SIZE, c.tableSpan);
   const nNodes = sc.distances.length;
   s.nodes = Array.from({ length: nNodes }, () => ({ online: false, free: 0, managed: 0 }));
   s.memmapRamPages = Array(nNodes).fill(0);
@@ -81,7 +89,7 @@ export function createMachine(sc: Scenario, profileOverride?: KernelProfile): Ma
   s.hvo = newHvoState(k);
   const regions = new Map<string, Region>();
   sc.devices.forEach((d, i) => { if (d.type === 'nvdimm') regions.set(d.name, makeRegion(k, d, i)); });
-  return { k, scenario: sc, regions, ignoredParams: parsed.ignored, absentParams: parsed.absent, dax: new Map() };
+  return { k, scenario: sc, regions, ignoredParams: parsed.ignored, absentParams: parsed.absent, dax: new Map(), paranoid: opts.paranoid ?? false, check: { clean: true, memo: newCheckMemo() } };
 }
 
 function label(st: ScenarioStep): string {
@@ -223,8 +231,31 @@ export function runStep(m: Machine, st: ScenarioStep, results: StepResult[]): St
     k.s.trace.push({ t: 'errno', site: st.kind, errno });
   }
   r.dmesg = k.s.log.slice(logStart);
-  if (st.kind !== 'expect') r.violations = checkInvariants(m);
+  if (st.kind !== 'expect') r.violations = checkStep(m);
   return r;
+}
+
+/**
+ * The invariants after a step: what the step touched (checkTouched) when the state was clean
+ * before it, every invariant over the whole state otherwise, under --paranoid, and whenever
+ * the touched check finds anything (for the exact list).
+ */
+export function checkStep(m: Machine): Violation[] {
+  const k = m.k;
+  const quick = !m.paranoid && m.check.clean && !k.s.ledger.overlap;
+  let v = quick ? checkTouched(k, k.s.touched, m.check.memo) : [];
+  if (!quick || v.length > 0) {
+    v = checkInvariants(k);
+    if (v.length === 0 && k.s.ledger.overlap) rebuildAltPfns(k.s);
+    checkTouched(k, { va: [], sections: [], subsections: [], blocks: [] }, m.check.memo); // remember the altmaps' bounds
+  }
+  m.check.clean = v.length === 0;
+  const t = k.s.touched;
+  t.va.length = 0;
+  t.sections.length = 0;
+  t.subsections.length = 0;
+  t.blocks.length = 0;
+  return v;
 }
 
 export { checkExpect } from './expect.js';

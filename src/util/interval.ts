@@ -25,16 +25,29 @@ export function plainPayload<V>(eq: (a: V, b: V) => boolean = (a, b) => a === b)
   return { shift: (v) => v, continues: (a, b) => eq(a, b) };
 }
 
+/**
+ * Told of every change to a map, piece by piece: what was removed (clipped to the range that
+ * was cleared) and what was added (before merging with neighbours). Running sums and the
+ * record of touched ranges are kept this way, so a step costs what it changes, not what exists.
+ */
+export interface Watcher<V> {
+  added(start: number, end: number, v: V): void;
+  removed(start: number, end: number, v: V): void;
+}
+
 export class IntervalMap<V> {
   private segs: Seg<V>[] = [];
   /** Copy-on-write: the segment array is shared with a clone until one of them writes. */
   private shared = false;
+  /** See Watcher; a clone gets its own (or none). */
+  watcher: Watcher<V> | null = null;
 
   constructor(private readonly p: Payload<V>) {}
 
   /** O(1) copy; payloads must be treated as immutable (they are replaced, never edited). */
-  clone(): IntervalMap<V> {
+  clone(watcher: Watcher<V> | null = null): IntervalMap<V> {
     const m = new IntervalMap<V>(this.p);
+    m.watcher = watcher;
     m.segs = this.segs;
     m.shared = true;
     this.shared = true;
@@ -95,6 +108,17 @@ export class IntervalMap<V> {
     return out;
   }
 
+  /** Whole (unclipped) segments overlapping [start, end); do not edit them. */
+  segmentsOverlapping(start: number, end: number): Seg<V>[] {
+    const out: Seg<V>[] = [];
+    for (let i = this.lowerBound(start); i < this.segs.length; i++) {
+      const s = this.segs[i]!;
+      if (s.start >= end) break;
+      out.push(s);
+    }
+    return out;
+  }
+
   /** Covered length within [start, end). */
   coverage(start: number, end: number, filter?: (v: V) => boolean): number {
     let t = 0;
@@ -131,7 +155,10 @@ export class IntervalMap<V> {
       removed.push({ start: a, end: b, v: a === s.start ? s.v : this.p.shift(s.v, a - s.start) });
       if (s.end > end) keep.push({ start: end, end: s.end, v: this.p.shift(s.v, end - s.start) });
     }
-    this.segs.splice(i, j - i, ...keep);
+    if (keep.length === 0) this.segs.splice(i, j - i);
+    else if (keep.length === 1) this.segs.splice(i, j - i, keep[0]!);
+    else this.segs.splice(i, j - i, keep[0]!, keep[1]!);
+    if (this.watcher) for (const r of removed) this.watcher.removed(r.start, r.end, r.v);
     return removed;
   }
 
@@ -140,6 +167,7 @@ export class IntervalMap<V> {
     if (start >= end) return;
     this.clear(start, end);
     this.own();
+    this.watcher?.added(start, end, v);
     let i = this.lowerBound(start);
     let seg: Seg<V> = { start, end, v };
     const prev = this.segs[i - 1];
@@ -172,10 +200,15 @@ export class IntervalMap<V> {
 export class IntervalSet {
   private m = new IntervalMap<true>(plainPayload());
 
-  clone(): IntervalSet {
+  clone(watcher: Watcher<true> | null = null): IntervalSet {
     const s = new IntervalSet();
-    s.m = this.m.clone();
+    s.m = this.m.clone(watcher);
     return s;
+  }
+
+  /** See Watcher. */
+  watch(w: Watcher<true> | null): void {
+    this.m.watcher = w;
   }
 
   add(start: number, end: number): void {

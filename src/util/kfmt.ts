@@ -6,28 +6,63 @@
  * Integer arguments may be number or bigint. %p / %pa / %pr take pre-formatted strings
  * (the model decides how to show a pointer it may not know).
  */
-export function kfmt(fmt: string, ...args: unknown[]): string {
-  let i = 0;
-  return fmt.replace(/%(%|#?0?\d*(?:hh|h|ll|l|z)?[sdiuxX]|p[a-zA-Z]*|#?0?\d*p[a-zA-Z]*)/g, (m, spec: string) => {
-    if (spec === '%') return '%';
-    const a = args[i++];
-    if (spec.includes('p')) return String(a);
+type Part = string | { spec: string; pointer: boolean; str: boolean; conv: string; alt: boolean; zero: boolean; width: number };
+
+/** Each format string split once into literal text and conversions (a format is a constant at its call site). */
+const compiled = new Map<string, Part[]>();
+
+function compile(fmt: string): Part[] {
+  const parts: Part[] = [];
+  const re = /%(%|#?0?\d*(?:hh|h|ll|l|z)?[sdiuxX]|p[a-zA-Z]*|#?0?\d*p[a-zA-Z]*)/g;
+  let last = 0;
+  for (let m = re.exec(fmt); m; m = re.exec(fmt)) {
+    if (m.index > last) parts.push(fmt.slice(last, m.index));
+    last = m.index + m[0].length;
+    const spec = m[1]!;
+    if (spec === '%') {
+      parts.push('%');
+      continue;
+    }
     const conv = spec[spec.length - 1]!;
-    if (conv === 's') return String(a);
-    const alt = spec.startsWith('#');
     const body = spec.replace(/^#/, '').replace(/(hh|h|ll|l|z)?[sdiuxX]$/, '');
-    const zero = body.startsWith('0');
-    const width = body ? parseInt(body, 10) : 0;
-    if (typeof a === 'string' && !/^-?\d+$/.test(a)) return a; // a value the model does not know
-    const v = typeof a === 'bigint' ? a : BigInt(Math.trunc(Number(a)));
+    parts.push({ spec, pointer: spec.includes('p'), str: conv === 's', conv, alt: spec.startsWith('#'), zero: body.startsWith('0'), width: body ? parseInt(body, 10) : 0 });
+  }
+  if (last < fmt.length) parts.push(fmt.slice(last));
+  return parts;
+}
+
+export function kfmt(fmt: string, ...args: unknown[]): string {
+  let parts = compiled.get(fmt);
+  if (!parts) compiled.set(fmt, (parts = compile(fmt)));
+  let out = '';
+  let i = 0;
+  for (const p of parts) {
+    if (typeof p === 'string') {
+      out += p;
+      continue;
+    }
+    const a = args[i++];
+    if (p.pointer || p.str) {
+      out += String(a);
+      continue;
+    }
+    if (typeof a === 'string' && !/^-?\d+$/.test(a)) {
+      out += a; // a value the model does not know
+      continue;
+    }
     let s: string;
-    if (conv === 'x' || conv === 'X') {
-      const u = v < 0n ? v + (1n << 64n) : v;
-      s = u.toString(16);
-      if (conv === 'X') s = s.toUpperCase();
-      if (alt) s = '0x' + s; // lib/vsprintf.c number(): the kernel prints 0x0 for zero, unlike glibc
-    } else s = v.toString(10);
-    if (width && s.length < width) s = zero ? s.padStart(width, '0') : s.padStart(width, ' ');
-    return s;
-  });
+    const n = typeof a === 'number' ? Math.trunc(a) : NaN;
+    if (Number.isSafeInteger(n) && (n >= 0 || (p.conv !== 'x' && p.conv !== 'X'))) {
+      // a whole number that fits: no BigInt needed
+      s = p.conv === 'x' || p.conv === 'X' ? n.toString(16) : String(n);
+    } else {
+      const v = typeof a === 'bigint' ? a : BigInt(Math.trunc(Number(a)));
+      s = p.conv === 'x' || p.conv === 'X' ? (v < 0n ? v + (1n << 64n) : v).toString(16) : v.toString(10);
+    }
+    if (p.conv === 'X') s = s.toUpperCase();
+    if (p.alt && (p.conv === 'x' || p.conv === 'X')) s = '0x' + s; // lib/vsprintf.c number(): the kernel prints 0x0 for zero, unlike glibc
+    if (p.width && s.length < p.width) s = p.zero ? s.padStart(p.width, '0') : s.padStart(p.width, ' ');
+    out += s;
+  }
+  return out;
 }

@@ -4,7 +4,8 @@ import type { Scenario } from '../../src/scenario/parse.js';
 import { createMachine, runStep } from '../../src/sim/machine.js';
 import { leafCounts, memmapBacking, pageTablePages, sectionCounts, vmemmapRanges } from '../../src/report/summary.js';
 import type { Kernel } from '../../src/kernel/state.js';
-import { unmappedMemmapBytes } from '../../src/check/invariants.js';
+import { checkInvariants, unmappedMemmapBytes } from '../../src/check/invariants.js';
+import { totals } from '../../src/report/json.js';
 import { runReference, type RefReport, type RefState } from './model.js';
 import { classify } from '../../src/sim/fuzz.js';
 
@@ -44,6 +45,16 @@ export function runFast(sc: Scenario): RefReport & { violations: string[] } {
     if (st.kind === 'expect') continue;
     const r = runStep(m, st, results);
     results.push(r);
+    // the per-step (touched-only) check and the running sums against the whole-state versions
+    const full = checkInvariants(m.k);
+    if (JSON.stringify(full) !== JSON.stringify(r.violations)) throw new Error(`step ${st.index}: the per-step invariant check gave ${JSON.stringify(r.violations)}, the full check ${JSON.stringify(full)}`);
+    const mb = memmapBacking(m.k);
+    const scanned = { ram: mb.ram, altmap: Object.fromEntries(Object.entries(mb.altmap).filter(([, x]) => x)), self: mb.self, dedup: Object.fromEntries(Object.entries(mb.dedup).filter(([, x]) => x)) };
+    const { tables, ...ledger } = totals(m);
+    const sortKeys = (o: Record<string, Record<string, number>>) => JSON.stringify(Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Object.fromEntries(Object.entries(v).sort())])));
+    if (sortKeys(ledger) !== sortKeys(scanned)) throw new Error(`step ${st.index}: running sums ${sortKeys(ledger)} but the leaves give ${sortKeys(scanned)}`);
+    const pt = pageTablePages(m.k);
+    for (const l of m.k.arch.cfg.pt.allocLevels) if ((pt as unknown as Record<string, number>)[l] !== tables[l]) throw new Error(`step ${st.index}: ${l} tables: running sum ${tables[l]}, counted ${(pt as unknown as Record<string, number>)[l]}`);
     out.steps.push({ ok: r.ok, errno: r.errno });
     out.states.push(fastState(m.k));
     out.violations.push(...classify(r.violations, explained).violations.map((v) => `step ${v.step} ${v.invariant}: ${v.range}: ${v.detail}`));
