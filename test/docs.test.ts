@@ -31,6 +31,22 @@ describe('docs/answers.md', () => {
   }
 });
 
+describe('docs/model-a-patch.md (the tutorial)', () => {
+  const text = readFileSync(join(root, 'docs/model-a-patch.md'), 'utf8');
+  const blocks = answerBlocks(text);
+  it('runs compare, explain, matrix and fuzz on a profile file and a profile module', () => {
+    const cmds = blocks.map((b) => b.command).join('\n');
+    for (const w of ['compare', 'explain', 'matrix', 'fuzz', 'diff-profiles']) expect(cmds).toContain(`vmemlab ${w}`);
+    expect(cmds).toContain('.yaml');
+    expect(cmds).toContain('.mjs');
+  });
+  for (const b of blocks) {
+    it(`shows what \`${b.command}\` prints`, () => {
+      expect(runDocCommand(b.command)).toBe(b.output);
+    });
+  }
+});
+
 describe('the repository stands alone', () => {
   it('docs/ and src/ cite no paths outside it and no mirror of the kernel source', () => {
     for (const f of [...files('docs'), ...files('src'), 'README.md']) {
