@@ -84,3 +84,27 @@ steps: [ boot, { create-namespace: { device: pmem0, mode: fsdax, map: dev } } ]
     expect(() => profileFromModule('p.mjs', exported)).toThrow(rule);
   });
 });
+
+describe('a vmemmap_alloc_block_buf() policy', () => {
+  it('the follow-up\'s allocator as posted, written as a module over v5.9, maps what the built-in fallback-as-posted maps', () => {
+    const p = profileFromModule('alloc.mjs', {
+      id: 'v5.9-alloc-as-posted',
+      base: 'v5.9',
+      policies: {
+        // as posted: the altmap is asked (and charged), then the RAM allocator runs anyway
+        vmemmap_alloc_block_buf: (c: { altmap: string | null; fromAltmap: () => unknown; fromRam: () => unknown; base: () => unknown }) => {
+          if (!c.altmap) return c.base();
+          if (!c.fromAltmap()) return null;
+          return c.fromRam();
+        },
+      },
+    });
+    registerProfile(p);
+    const sc = parseScenario('s.yaml', scenario('64K'));
+    const mine = runScenario({ ...sc, kernel: p.id }).report;
+    const theirs = runScenario({ ...sc, kernel: 'seed-v2-fallback' }).report;
+    expect(mine.steps.map((s) => [s.ok, s.delta])).toEqual(theirs.steps.map((s) => [s.ok, s.delta]));
+    expect(mine.altmaps).toEqual(theirs.altmaps);
+    expect(mine.steps[1]!.violations.map((v) => v.invariant)).toEqual(['altmap-accounting']);
+  });
+});

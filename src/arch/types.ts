@@ -155,6 +155,12 @@ export interface PolicyOverrides {
    * the built-in check of the profile's version.
    */
   memmap_on_memory?: (c: { size: number; blockSize: number; pageSize: number; memmapBytes: number; memmapPages: number; pageblockPages: number; pmdSize: number; base: () => string | null }) => string | null;
+  /**
+   * vmemmap_alloc_block_buf(size, node, altmap) for `count` blocks: return a block from
+   * fromAltmap() (altmap_alloc_block_buf) or fromRam() (the sparse buffer, then the page
+   * allocator), or null to fail. Blocks are opaque; base() is the profile's own allocator.
+   */
+  vmemmap_alloc_block_buf?: (c: { size: number; node: number; altmap: string | null; count: number; fromAltmap: () => unknown; fromRam: () => unknown; base: () => unknown }) => unknown;
 }
 
 /** Apply a profile's policy overrides to the arch's built-in policy. */

@@ -181,6 +181,36 @@ function vmemmap_alloc_block_zero(k: Kernel, node: number, count: number): Table
  * vmemmap_alloc_block().
  */
 export function vmemmap_alloc_block_buf(k: Kernel, size: number, node: number, altmap: string | null, count = 1): Backing | null {
+  const user = k.profile.policies?.vmemmap_alloc_block_buf;
+  if (!user) return builtinAllocBlockBuf(k, size, node, altmap, count);
+  // a profile module's allocator, composed from the two sources the kernel has
+  const b = user({
+    size, node, altmap, count,
+    fromAltmap: () => (altmap ? altmapBlock(k, size, altmap, count) : null),
+    fromRam: () => ramBlock(k, size, node, count),
+    base: () => builtinAllocBlockBuf(k, size, node, altmap, count),
+  });
+  return (b as Backing | null) ?? null;
+}
+
+/** count blocks of size from an altmap, or null (altmap_alloc_block_buf). */
+function altmapBlock(k: Kernel, size: number, altmap: string, count: number): Backing | null {
+  const pfn = altmap_alloc_block_buf(k, size, altmap, count);
+  if (pfn === null) return null;
+  const self = k.s.altmaps.get(altmap)!.self;
+  return self ? { kind: 'self', node: self.node } : { kind: 'altmap', id: altmap, pfn };
+}
+
+/** count blocks of size from RAM: the boot sparse buffer, then vmemmap_alloc_block(). */
+function ramBlock(k: Kernel, size: number, node: number, count: number): Backing | null {
+  const sb = sparse_buffer_alloc(k, size, count);
+  const r = sb ?? vmemmap_alloc_block(k, size, node, count);
+  if (!r) return null;
+  k.s.memmapRamPages[r.node] = (k.s.memmapRamPages[r.node] ?? 0) + (size / k.c.PAGE_SIZE) * count;
+  return { kind: 'ram', node: r.node, src: r.src, key: r.key };
+}
+
+function builtinAllocBlockBuf(k: Kernel, size: number, node: number, altmap: string | null, count: number): Backing | null {
   if (altmap && k.profile.allocBlockBuf === 'fallback-as-posted') {
     // thread §4 with fallback=false (every modelled caller): NULL if the altmap fails;
     // otherwise the pr_debug and - as posted - the RAM allocation below, the altmap pfns unused
@@ -189,16 +219,9 @@ export function vmemmap_alloc_block_buf(k: Kernel, size: number, node: number, a
     printk(k, KERN_DEBUG, FILE + ':vmemmap_alloc_block_buf', 'altmap block allocation failed,\t\t\t\tfalling back to system memory', [], { run: { count, nth: () => 'altmap block allocation failed,\t\t\t\tfalling back to system memory' } });
   } else if (altmap) {
     // v5.9+ (56993b4e147e): the altmap is the only source; in v5.6 x86 made the same choice itself
-    const pfn = altmap_alloc_block_buf(k, size, altmap, count);
-    if (pfn === null) return null;
-    const self = k.s.altmaps.get(altmap)!.self;
-    return self ? { kind: 'self', node: self.node } : { kind: 'altmap', id: altmap, pfn };
+    return altmapBlock(k, size, altmap, count);
   }
-  const sb = sparse_buffer_alloc(k, size, count);
-  const r = sb ?? vmemmap_alloc_block(k, size, node, count);
-  if (!r) return null;
-  k.s.memmapRamPages[r.node] = (k.s.memmapRamPages[r.node] ?? 0) + (size / k.c.PAGE_SIZE) * count;
-  return { kind: 'ram', node: r.node, src: r.src, key: r.key };
+  return ramBlock(k, size, node, count);
 }
 
 // ---------------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ export class ProfileError extends Error {
 }
 
 const KEYS = ['id', 'title', 'base', 'switches', 'description'];
-const POLICY_KEYS: Record<keyof PolicyOverrides, 'function' | 'object'> = { vmemmap_populate: 'function', hugepages: 'object', vmemmap_free: 'object', memmap_on_memory: 'function' };
+const POLICY_KEYS: Record<keyof PolicyOverrides, 'function' | 'object'> = { vmemmap_populate: 'function', hugepages: 'object', vmemmap_free: 'object', memmap_on_memory: 'function', vmemmap_alloc_block_buf: 'function' };
 
 type Fail = (path: (string | number)[], rule: string, key?: string) => never;
 
