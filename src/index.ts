@@ -10,6 +10,7 @@ import { textReport } from './report/text.js';
 import { dmesgLines } from './report/dmesg.js';
 import { ptdump } from './report/ptdump.js';
 import { PROFILES } from './kernels/index.js';
+import { layout, type Layout, type LayoutBacking } from './report/layout.js';
 
 export { parseScenario, ScenarioError, DEFAULT_SCENARIO, DEFAULT_SCENARIO_NAME, PROFILES };
 export { scenarioJsonSchema } from './scenario/schema.js';
@@ -87,4 +88,14 @@ export function runPassed(r: RunResult): boolean {
   // violations count as expected when an (passing) expect step asserts how many there are
   const acknowledged = r.machine.scenario.steps.some((s) => s.kind === 'expect' && s.args.violations !== undefined);
   return expectsOk && (r.report.invariants.violations.length === 0 || acknowledged);
+}
+
+export type { Layout, LayoutBacking };
+/**
+ * The machine's geometry after the run, as merged ranges for drawing: present sections,
+ * active sub-sections, vmemmap leaf runs with their backing, page-table pages per level and
+ * node, and the constants that turn a pfn into the offset of its struct page (src/report/layout.ts).
+ */
+export function layoutOf(r: RunResult): Layout {
+  return layout(r.machine.k);
 }
