@@ -15,6 +15,7 @@ import {
 } from '../index.js';
 import { registerSize } from './commands/size.js';
 import { registerExplain } from './commands/explain.js';
+import { registerExplore } from './commands/explore.js';
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { findProfile } from '../kernels/index.js';
@@ -91,6 +92,7 @@ export function main(argv: string[]): number {
   const ctx = { writeOut, usage: (msg: string) => new UsageError(msg), setExit: (c: number) => { exitCode = c; } };
   registerSize(program, ctx);
   registerExplain(program, { ...ctx, readScenario: readScenarioFile });
+  registerExplore(program, { ...ctx, readScenario: readScenarioFile });
 
   program
     .command('fuzz')

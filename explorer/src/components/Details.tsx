@@ -1,0 +1,82 @@
+/**
+ * The answer panel: for the selection, where its struct pages are (vmemmap range, backing,
+ * leaf level), its physical parts, and why (the explain text of the steps that made it).
+ * With nothing selected it lists the things to select, so the keyboard reaches them too.
+ */
+import { analysis, locate, selection, stepState } from '../store.ts';
+import { namespaceParts, physTracks } from '../phys.ts';
+import { whereLives, explainFor } from '../where.ts';
+import { fmtBytes, hex, hexAddr } from '../format.ts';
+import type { Selection } from '../types.ts';
+
+function Pick({ sel }: { sel: Selection }) {
+  return <li><button type="button" data-testid={`pick-${sel.id}`} onClick={() => locate(sel)}>{sel.label}</button></li>;
+}
+
+export function Details() {
+  const a = analysis.value;
+  const st = stepState.value;
+  const sel = selection.value;
+  const l = st.layout;
+  const tracks = physTracks(a, st);
+  const pickable = (name: string) => tracks.find((t) => t.name === name)?.items.map((it) => it.sel) ?? [];
+  if (!sel) {
+    return (
+      <aside class="details" aria-label="Details" data-testid="details">
+        <h2>Where does the memmap live?</h2>
+        <p>Pick a namespace, a device or a node (or click any range on the maps): this panel says where its struct pages are, what backs them, and why.</p>
+        <h3>Namespaces</h3>
+        <ul class="picks">{pickable('namespaces').map((s) => <Pick key={s.id} sel={s} />)}{pickable('namespaces').length ? null : <li>none in this step</li>}</ul>
+        <h3>Devices and nodes</h3>
+        <ul class="picks">{[...pickable('devices'), ...pickable('dax devices'), ...pickable('boot RAM')].map((s) => <Pick key={s.id} sel={s} />)}</ul>
+      </aside>
+    );
+  }
+  const start = BigInt(l.vmemmapStart);
+  const w = sel.vmem ? whereLives(l, sel.vmem) : null;
+  const nsName = sel.namespace;
+  const ns = nsName ? st.report.namespaces.find((n) => n.name === nsName) : undefined;
+  const parts = ns ? namespaceParts(st, ns.name) : [];
+  const why = ns ? explainFor(a, ns.name) : [];
+  return (
+    <aside class="details" aria-label="Details" data-testid="details">
+      <h2>{sel.label}</h2>
+      <p><button type="button" onClick={() => { selection.value = null; }}>Clear selection (Esc)</button>{' '}
+        {sel.vmem && <button type="button" data-testid="locate-vmem" onClick={() => locate(sel)}>Locate on both maps</button>}</p>
+      {sel.phys && <p>Physical: <code>{hex(sel.phys[0])}</code>–<code>{hex(sel.phys[1])}</code> ({fmtBytes(sel.phys[1] - sel.phys[0])})</p>}
+      {sel.vmem && w && (
+        <div data-testid="where">
+          <p>Its struct pages: <code>{hexAddr(start, sel.vmem[0])}</code>–<code>{hexAddr(start, sel.vmem[1])}</code> ({fmtBytes(sel.vmem[1] - sel.vmem[0])} of vmemmap, {l.structPageSize} B per {fmtBytes(l.pageSize)} page)</p>
+          <table class="where">
+            <thead><tr><th>backed by</th><th>bytes</th><th>PMD leaves</th><th>PTE leaves</th></tr></thead>
+            <tbody>
+              {w.rows.map((r) => <tr key={r.backing}><td>{r.backing}</td><td>{fmtBytes(r.bytes)}</td><td>{fmtBytes(r.pmd)}</td><td>{fmtBytes(r.pte)}</td></tr>)}
+              {w.unmapped > 0 && <tr><td>not mapped (no memmap here)</td><td>{fmtBytes(w.unmapped)}</td><td /><td /></tr>}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {ns && (
+        <div data-testid="namespace-parts">
+          <h3>{ns.name}: {ns.mode}{ns.map ? ` --map=${ns.map}` : ''}, {fmtBytes(ns.rawSize)} raw, {fmtBytes(ns.size)} usable</h3>
+          <ol class="parts">
+            {parts.map((p) => <li key={p.id}><span class="swatch" style={{ background: p.fill }} aria-hidden="true" /> <button type="button" class="link" onClick={() => locate(p.sel)}>{p.label.replace(ns.name + ' ', '')}</button>: {p.detail}</li>)}
+          </ol>
+        </div>
+      )}
+      {why.length > 0 && (
+        <div class="why" data-testid="why">
+          <h3>Why</h3>
+          {why.map((s) => (
+            <div key={s.index}>
+              <p><strong>step {s.index}: {s.summary}</strong></p>
+              <p class="path">kernel path: {s.path}</p>
+              <pre>{s.lines.join('\n')}</pre>
+              {s.whatIf.length > 0 && <><p>What would change it:</p><pre>{s.whatIf.join('\n')}</pre></>}
+            </div>
+          ))}
+        </div>
+      )}
+    </aside>
+  );
+}

@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+/** The explorer's browser tests (npm run test:explorer): real chromium, real `vmemlab explore`. */
+export default defineConfig({
+  test: {
+    include: ['test-explorer/**/*.test.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+    fileParallelism: false,
+  },
+});
