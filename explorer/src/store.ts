@@ -44,6 +44,14 @@ export function locate(sel: Selection) {
   if (sel.vmem) focusVmem.value = { range: sel.vmem, nonce: ++nonce };
 }
 
+/** A pick on one map: select it and bring its linked range into view on the other map. */
+export function pickFrom(map: 'phys' | 'vmem', sel: Selection | null) {
+  selection.value = sel;
+  if (!sel) return;
+  if (map === 'phys' && sel.vmem) focusVmem.value = { range: sel.vmem, nonce: ++nonce };
+  if (map === 'vmem' && sel.phys) focusPhys.value = { range: sel.phys, nonce: ++nonce };
+}
+
 export function loadScenario(name: string, text: string) {
   fileName.value = name;
   editorText.value = text;

@@ -1,9 +1,9 @@
 /** "Where do the struct pages of this range live?": the vmemmap leaves over a range, summed by backing. */
-import type { Layout } from './lib.ts';
+import type { Layout, LayoutBacking } from './lib.ts';
 import { backingText } from './vmem.ts';
 import type { Analysis } from './model.ts';
 
-export interface Where { backing: string; bytes: number; pmd: number; pte: number }
+export interface Where { backing: string; b: LayoutBacking; bytes: number; pmd: number; pte: number }
 
 export function whereLives(l: Layout, [a, b]: [number, number]): { rows: Where[]; unmapped: number } {
   const by = new Map<string, Where>();
@@ -13,7 +13,7 @@ export function whereLives(l: Layout, [a, b]: [number, number]): { rows: Where[]
     const e = Math.min(b, x.start + x.size);
     if (e <= s) continue;
     const k = backingText(x.backing);
-    const w = by.get(k) ?? { backing: k, bytes: 0, pmd: 0, pte: 0 };
+    const w = by.get(k) ?? { backing: k, b: x.backing, bytes: 0, pmd: 0, pte: 0 };
     w.bytes += e - s;
     w[x.level] += e - s;
     by.set(k, w);

@@ -8,9 +8,22 @@ import { namespaceParts, physTracks } from '../phys.ts';
 import { whereLives, explainFor } from '../where.ts';
 import { fmtBytes, hex, hexAddr } from '../format.ts';
 import type { Selection } from '../types.ts';
+import type { LayoutBacking } from '../lib.ts';
 
 function Pick({ sel }: { sel: Selection }) {
   return <li><button type="button" data-testid={`pick-${sel.id}`} onClick={() => locate(sel)}>{sel.label}</button></li>;
+}
+
+/** Where the pages holding these struct pages are, physically, when the model knows. */
+function BackingLink({ b }: { b: LayoutBacking }) {
+  const st = stepState.value;
+  if (b.kind === 'altmap') {
+    const part = namespaceParts(st, st.report.altmaps.find((x) => x.id === b.id)?.namespace ?? '').find((p) => p.id.endsWith(':memmap (altmap alloc)'));
+    return part ? <> — <button type="button" class="link" data-testid="backing-part" onClick={() => locate(part.sel)}>show these pages on the device</button></> : null;
+  }
+  if (b.kind === 'self') return <> — the first pages of each hot-added memory block (see the memory blocks lane)</>;
+  if (b.kind === 'ram') return <> — pages of node {b.node}'s RAM (the model counts them, it does not place them)</>;
+  return <> — one shared tail page per compound page, in RAM of node {b.node}</>;
 }
 
 export function Details() {
@@ -50,7 +63,7 @@ export function Details() {
           <table class="where">
             <thead><tr><th>backed by</th><th>bytes</th><th>PMD leaves</th><th>PTE leaves</th></tr></thead>
             <tbody>
-              {w.rows.map((r) => <tr key={r.backing}><td>{r.backing}</td><td>{fmtBytes(r.bytes)}</td><td>{fmtBytes(r.pmd)}</td><td>{fmtBytes(r.pte)}</td></tr>)}
+              {w.rows.map((r) => <tr key={r.backing}><td>{r.backing}<BackingLink b={r.b} /></td><td>{fmtBytes(r.bytes)}</td><td>{fmtBytes(r.pmd)}</td><td>{fmtBytes(r.pte)}</td></tr>)}
               {w.unmapped > 0 && <tr><td>not mapped (no memmap here)</td><td>{fmtBytes(w.unmapped)}</td><td /><td /></tr>}
             </tbody>
           </table>

@@ -1,6 +1,6 @@
 /** The physical address map, to scale, linked to the selection. */
 import { useMemo } from 'preact/hooks';
-import { analysis, focusPhys, hovered, selection, stepState } from '../store.ts';
+import { analysis, pickFrom, focusPhys, hovered, selection, stepState } from '../store.ts';
 import { physDomain, physTracks } from '../phys.ts';
 import { fmtBytes, hex } from '../format.ts';
 import { RangeCanvas } from './RangeCanvas.tsx';
@@ -26,7 +26,7 @@ export function PhysMap() {
       hovered={hovered.value}
       rangeOf={(s) => s.phys}
       focus={focusPhys.value}
-      onPick={(it) => { selection.value = it ? it.sel : null; }}
+      onPick={(it) => pickFrom('phys', it ? it.sel : null)}
       onHover={(it) => { hovered.value = it ? it.sel : null; }}
       summary={`Physical memory from 0 to ${fmtBytes(domain[1])}. ${nodes}. Devices: ${devs}.`}
     />

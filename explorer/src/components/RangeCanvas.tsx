@@ -199,6 +199,7 @@ export function RangeCanvas(p: RangeCanvasProps) {
     ctx.clearRect(0, AXIS_H, LABEL_W - 2, height);
     ctx.fillStyle = '#222';
     tracks.forEach((t, i) => { ctx.font = i === lane ? 'bold 11px system-ui, sans-serif' : '11px system-ui, sans-serif'; ctx.fillText(t.name, 4, AXIS_H + i * LANE_H + LANE_H / 2); });
+    cv.dataset.view = `${v0},${v1}`;
     recordFrame(p.name, performance.now() - t0);
   };
   const schedule = () => { if (!raf.current) raf.current = requestAnimationFrame(draw); };

@@ -1,6 +1,6 @@
 /** The vmemmap virtual range: leaf mappings coloured by backing, levels, page-table pages. */
 import { useMemo } from 'preact/hooks';
-import { analysis, focusVmem, hovered, selection, stepState } from '../store.ts';
+import { analysis, pickFrom, focusVmem, hovered, selection, stepState } from '../store.ts';
 import { vmemExtent, vmemTracks } from '../vmem.ts';
 import { fmtBytes, hexAddr } from '../format.ts';
 import { RangeCanvas } from './RangeCanvas.tsx';
@@ -27,7 +27,7 @@ export function VmemMap() {
       hovered={hovered.value}
       rangeOf={(s) => s.vmem}
       focus={focusVmem.value}
-      onPick={(it) => { selection.value = it ? it.sel : null; }}
+      onPick={(it) => pickFrom('vmem', it ? it.sel : null)}
       onHover={(it) => { hovered.value = it ? it.sel : null; }}
       summary={`The vmemmap window starts at ${l.vmemmapStart} and spans ${fmtBytes(l.vmemmapSize)}; ${fmtBytes(mapped)} of it is mapped in ${l.leaves.length} run(s).`}
     />
