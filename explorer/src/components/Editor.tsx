@@ -12,7 +12,11 @@ export function Editor() {
   const [draft, setDraft] = useState(editorText.value);
   const taRef = useRef<HTMLTextAreaElement>(null);
   const gutRef = useRef<HTMLPreElement>(null);
+  const draftRef = useRef(draft);
+  draftRef.current = draft;
   useEffect(() => { setDraft(editorText.value); }, [editorText.value]);
+  // leaving the editor (another tab) keeps the last keystrokes, even inside the debounce
+  useEffect(() => () => { if (draftRef.current !== editorText.value) editorText.value = draftRef.current; }, []);
   useEffect(() => {
     if (draft === editorText.value) return;
     const t = setTimeout(() => { editorText.value = draft; }, 200);
@@ -60,6 +64,7 @@ export function Editor() {
           spellcheck={false}
           value={draft}
           onInput={(e) => setDraft((e.target as HTMLTextAreaElement).value)}
+          onBlur={() => { if (draft !== editorText.value) editorText.value = draft; }}
           onScroll={(e) => { if (gutRef.current) gutRef.current.scrollTop = (e.target as HTMLTextAreaElement).scrollTop; }}
         />
       </div>
