@@ -182,6 +182,7 @@ describe('the explorer', () => {
         const kinds = new Set(l.leaves.filter((x) => x.start < e && x.start + x.size > a).map((x) => x.backing.kind === 'ram' ? `RAM of node ${x.backing.node}` : x.backing.kind === 'altmap' ? `altmap of ${x.backing.id}` : x.backing.kind));
         const where = await page.textContent('[data-testid=where]');
         for (const k of kinds) expect(where, `${f} ${ns.name}`).toContain(k);
+        await expect(page.textContent('[data-testid=answer]')).resolves.toContain(`The struct pages of ${ns.name}`);
         await page.keyboard.press('Escape');
         asked++;
       }

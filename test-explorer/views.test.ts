@@ -92,6 +92,8 @@ describe('explorer views', () => {
     await page.click(`[data-testid="pick-ns:${ns.name}"]`);
     const alt = r.report.altmaps.find((a) => a.namespace === ns.name);
     await expect(page.textContent('[data-testid=where]')).resolves.toContain(alt ? `altmap of ${alt.id}` : 'RAM of node');
+    await expect(page.textContent('[data-testid=answer]')).resolves.toContain(ns.map === 'dev' ? '--map=dev' : '--map=mem');
+    await page.screenshot({ path: `${SHOTS}/six-tib-namespace.png` });
   });
 
   it('works from the keyboard: tabs by number, lanes and ranges on a map', async () => {

@@ -8,10 +8,25 @@ import { namespaceParts, physTracks } from '../phys.ts';
 import { whereLives, explainFor } from '../where.ts';
 import { fmtBytes, hex, hexAddr } from '../format.ts';
 import type { Selection } from '../types.ts';
-import type { LayoutBacking } from '../lib.ts';
+import type { LayoutBacking, Report } from '../lib.ts';
 
 function Pick({ sel }: { sel: Selection }) {
   return <li><button type="button" data-testid={`pick-${sel.id}`} onClick={() => locate(sel)}>{sel.label}</button></li>;
+}
+
+type Ns = Report["namespaces"][number];
+
+/** The one-paragraph answer for a namespace: where its struct pages live and the reason. */
+function answerFor(ns: Ns, w: ReturnType<typeof whereLives>, hasAltmap: boolean): string {
+  const where = w.rows.map((r) => `${fmtBytes(r.bytes)} in ${r.backing}`).join(', ') || 'nowhere yet (not mapped)';
+  const because = ns.map === 'dev' && hasAltmap
+    ? '--map=dev gave the namespace a vmem_altmap, so vmemmap_populate() takes the pages for its struct pages from the device itself (the "memmap (altmap alloc)" part below), which is why the usable size is smaller than the raw size'
+    : ns.map === 'mem'
+      ? '--map=mem keeps no room on the device, so the struct pages are allocated from RAM, preferably on the node of the device'
+      : 'this mode has no pfn info block for the memmap, so the struct pages come from RAM';
+  const fallback = ns.map === 'dev' && w.rows.some((r) => r.b.kind === 'ram') ? ' Part of it is in RAM even so: the altmap ran out or could not be used for those blocks (see Why).' : '';
+  const dedup = w.rows.some((r) => r.b.kind === 'dedup') ? ' Device-dax compound pages let many PTEs share one tail page, so far less memory backs them than the vmemmap range spans.' : '';
+  return `The struct pages of ${ns.name} (${fmtBytes(ns.rawSize)}) are ${where}${w.unmapped ? `, with ${fmtBytes(w.unmapped)} of the range not mapped` : ''}. Why: ${because}.${fallback}${dedup}`;
 }
 
 /** Where the pages holding these struct pages are, physically, when the model knows. */
@@ -69,6 +84,7 @@ export function Details() {
           </table>
         </div>
       )}
+      {ns && w && sel.kind === 'namespace' && <p class="answer" data-testid="answer">{answerFor(ns, w, st.report.altmaps.some((x) => x.namespace === ns.name))}</p>}
       {ns && (
         <div data-testid="namespace-parts">
           <h3>{ns.name}: {ns.mode}{ns.map ? ` --map=${ns.map}` : ''}, {fmtBytes(ns.rawSize)} raw, {fmtBytes(ns.size)} usable</h3>
