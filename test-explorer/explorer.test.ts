@@ -68,6 +68,9 @@ describe('the explorer', () => {
       await expect(page.textContent('[data-testid=explain]')).resolves.toContain(e.lines[0]!);
       const altmap = Object.keys(st.delta.memmapBacking.altmap);
       for (const id of altmap) await expect(page.textContent('[data-testid=step-diff]')).resolves.toContain(`memmap in altmap ${id}`);
+      if (st.step.startsWith('create-namespace')) {
+        for (const ns of r.report.namespaces) await expect(page.textContent('[data-testid=step-diff]')).resolves.toContain(`added: namespace ${ns.name} on ${ns.device}`);
+      }
       if (i === 1) await page.screenshot({ path: `${SHOTS}/steps.png` });
       await page.focus('[data-testid=timeline] button.step.current');
       await page.keyboard.press('ArrowRight');

@@ -2,13 +2,16 @@
 import { analysis, stepIndex } from '../store.ts';
 import { commas, fmtBytes } from '../format.ts';
 import { Timeline } from './Timeline.tsx';
+import { objectChanges } from '../diff.ts';
 
 const signed = (n: number, f: (x: number) => string) => (n > 0 ? '+' : n < 0 ? '-' : '') + f(Math.abs(n));
 
 export function StepDetail() {
   const a = analysis.value;
   const rep = a.full.report;
-  const s = rep.steps[stepIndex.value]!;
+  const i = stepIndex.value;
+  const s = rep.steps[i]!;
+  const objs = objectChanges(i > 0 ? a.at(i - 1) : null, a.at(i));
   const ex = a.explanation?.steps.find((e) => e.index === s.index);
   const mb = s.delta.memmapBacking;
   const rows: [string, number][] = [
@@ -36,7 +39,8 @@ export function StepDetail() {
         <tbody>
           {rows.map(([k, v]) => <tr key={k} class={v > 0 ? 'plus' : 'minus'}><td>{k}</td><td>{signed(v, fmtBytes)}</td></tr>)}
           {tables.map(([k, v]) => <tr key={k} class={v > 0 ? 'plus' : 'minus'}><td>{k} table pages</td><td>{signed(v, commas)}</td></tr>)}
-          {rows.length + tables.length === 0 && <tr><td colSpan={2}>no change to the memmap or the page tables</td></tr>}
+          {objs.map((c) => <tr key={c.sign + c.what} class={c.sign === '+' ? 'plus' : 'minus'}><td>{c.sign === '+' ? 'added' : 'removed'}: {c.what}</td><td>{c.sign}</td></tr>)}
+          {rows.length + tables.length + objs.length === 0 && <tr><td colSpan={2}>no change to the memmap, the page tables or the machine's objects</td></tr>}
         </tbody>
       </table>
       {s.messages.length > 0 && <><h3>Tool output</h3><pre>{s.messages.join('\n')}</pre></>}
