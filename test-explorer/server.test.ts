@@ -4,6 +4,11 @@ import { request } from 'node:http';
 import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ScenarioError, parseScenario } from '../src/index.ts';
 import { explore, type Served } from './helpers.ts';
 
 let s: Served;
@@ -63,5 +68,27 @@ describe('vmemlab explore server', () => {
     expect((await get('/', { method: 'HEAD' })).status).toBe(200);
     expect((await get('/', { host: 'attacker.example:80' })).status).toBe(421);
     expect((await get('/', { host: `localhost:${port}` })).status).toBe(200);
+  });
+});
+
+describe('vmemlab explore arguments', () => {
+  it('refuses a bad scenario with the parser\'s file:line:col, before serving anything', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vmemlab-explore-'));
+    const f = join(dir, 'bad.yaml');
+    const text = 'arch: x86_64\nnodes:\n  - id: 0\n    memory: [ { start: 0, size: 4Q } ]\nsteps: [boot]\n';
+    writeFileSync(f, text);
+    let e: ScenarioError | null = null;
+    try { parseScenario(f, text); } catch (x) { e = x as ScenarioError; }
+    expect(e).toBeInstanceOf(ScenarioError);
+    const r = spawnSync(process.execPath, ['bin/vmemlab.js', 'explore', '--no-open', f], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`${f}:${e!.line}:${e!.col}`);
+    expect(r.stdout).toBe('');
+  });
+
+  it('refuses a port that is not a port', () => {
+    const r = spawnSync(process.execPath, ['bin/vmemlab.js', 'explore', '--no-open', '--port', '70000'], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('--port 70000');
   });
 });

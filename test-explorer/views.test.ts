@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
-import { DEFAULT_KERNEL, DEFAULT_SCENARIO, parseSize, runScenarioText, sizeNamespace } from '../src/index.ts';
+import { DEFAULT_KERNEL, DEFAULT_SCENARIO, layoutOf, parseSize, runScenarioText, sizeNamespace } from '../src/index.ts';
 import { browse, explore, pageErrors, type Browsing, type Served } from './helpers.ts';
 
 const SHOTS = process.env.UPDATE_SCREENSHOTS ? 'docs/explorer' : 'tmp/explorer-shots';
@@ -111,5 +111,23 @@ describe('explorer views', () => {
     await page.keyboard.press('Escape');
     await expect(page.textContent('[data-testid=details] h2')).resolves.toBe('Where does the memmap live?');
     expect(pageErrors(page)).toEqual([]);
+  });
+});
+
+describe('find', () => {
+  it('finds the struct pages of a physical range, and the memory a vmemmap address describes', async () => {
+    await open();
+    const r = runScenarioText('d', DEFAULT_SCENARIO);
+    const l = layoutOf(r);
+    const ns = r.report.namespaces[0]!;
+    await page.fill('[data-testid=find-start]', '0x' + ns.start.toString(16));
+    await page.fill('[data-testid=find-size]', '2M');
+    await page.click('[data-testid=find-phys]');
+    const off = (ns.start / l.pageSize - l.vmemmapPfnBase) * l.structPageSize;
+    const va = '0x' + (BigInt(l.vmemmapStart) + BigInt(off)).toString(16);
+    await expect(page.textContent('[data-testid=where]')).resolves.toContain(va);
+    await page.fill('[data-testid=find-va]', va);
+    await page.click('[data-testid=find-vmem]');
+    await expect(page.textContent('[data-testid=details]')).resolves.toContain(`Physical: 0x${ns.start.toString(16)}`);
   });
 });

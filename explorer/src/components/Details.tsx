@@ -8,6 +8,7 @@ import { namespaceParts, physTracks } from '../phys.ts';
 import { whereLives, explainFor } from '../where.ts';
 import { fmtBytes, hex, hexAddr } from '../format.ts';
 import type { Selection } from '../types.ts';
+import { FindForm } from './FindForm.tsx';
 import type { LayoutBacking, Report } from '../lib.ts';
 
 function Pick({ sel }: { sel: Selection }) {
@@ -57,6 +58,7 @@ export function Details() {
         <ul class="picks">{pickable('namespaces').map((s) => <Pick key={s.id} sel={s} />)}{pickable('namespaces').length ? null : <li>none in this step</li>}</ul>
         <h3>Devices and nodes</h3>
         <ul class="picks">{[...pickable('devices'), ...pickable('dax devices'), ...pickable('boot RAM')].map((s) => <Pick key={s.id} sel={s} />)}</ul>
+        <FindForm />
       </aside>
     );
   }
@@ -106,6 +108,7 @@ export function Details() {
           ))}
         </div>
       )}
+      <FindForm />
     </aside>
   );
 }
