@@ -26,5 +26,5 @@ export const PART = {
   memInfo: OI.vermillion,
 };
 
-export const BLOCK_STATE: Record<string, string> = { online: OI.green, offline: OI.grey };
+export const BLOCK_STATE: Record<string, string> = { online: '#b8e0c8', offline: OI.grey };
 export const HIGHLIGHT = OI.black;

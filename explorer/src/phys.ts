@@ -19,7 +19,7 @@ export function namespaceParts(st: StepState, nsName: string): Item[] {
   const out: Item[] = [];
   const alt = rep.altmaps.find((a) => a.namespace === ns.name);
   const dataStart = ns.start + ns.dataOffset;
-  const sel = { kind: 'part' as const, namespace: ns.name };
+  const sel = { kind: 'part' as const, namespace: ns.name, about: [ns.name] };
   let cur = ns.start;
   const push = (what: string, end: number, fill: string, why: string) => {
     if (end <= cur) return;
@@ -44,7 +44,7 @@ export function physTracks(a: Analysis, st: StepState): Track[] {
   const { report: rep, layout: l } = st;
   const nodes: Item[] = [];
   for (const n of a.sc.nodes) n.memory.forEach((m, i) => nodes.push(item(`node${n.id}:${i}`, m.start, m.start + m.size, nodeColour(n.id), `node ${n.id} RAM`, `${fmtBytes(m.size)} of boot RAM on node ${n.id}`, { kind: 'node' }, st)));
-  const devices = a.sc.devices.map((d) => item(`dev:${d.name}`, d.start, d.start + d.size, OI.purple, `${d.name} (${d.type})`, `${fmtBytes(d.size)} ${d.type} device on node ${d.node}`, { kind: 'device' }, st, true));
+  const devices = a.sc.devices.map((d) => item(`dev:${d.name}`, d.start, d.start + d.size, OI.purple, `${d.name} (${d.type})`, `${fmtBytes(d.size)} ${d.type} device on node ${d.node}`, { kind: 'device', about: [d.name] }, st, true));
   const sections = l.sections.map((s, i) => item(`sec:${i}`, s.start, s.start + s.size, nodeColour(s.nid), `sections ${s.early ? '(boot)' : '(hot-added)'} node ${s.nid}`, `${fmtBytes(s.size)} = ${s.size / l.sectionSize} present section(s) of ${fmtBytes(l.sectionSize)}, ${s.early ? 'SECTION_IS_EARLY (boot)' : 'hot-added'}`, { kind: 'section' }, st, !s.early));
   const subs = l.subsections.map((s, i) => item(`sub:${i}`, s.start, s.start + s.size, OI.sky, 'active sub-sections', `${fmtBytes(s.size)} = ${s.size / l.subsectionSize} sub-section(s) of ${fmtBytes(l.subsectionSize)}`, { kind: 'section' }, st));
   const bs = rep.memory.blockSize;
@@ -55,20 +55,21 @@ export function physTracks(a: Analysis, st: StepState): Track[] {
       `${b.count} memory block(s) of ${fmtBytes(bs)}, node ${b.nid}, ${b.state}${b.zone ? `, zone ${b.zone}` : ''}${b.boot ? ', boot' : ', hot-added'}${b.vmemmapPages ? `, ${b.vmemmapPages} self-hosted memmap pages each` : ''}`, { kind: 'block' }, st, !b.boot);
   });
   const ns: Item[] = [];
-  for (const n of rep.namespaces) ns.push(item(`ns:${n.name}`, n.start, n.start + n.rawSize, OI.orange, `${n.name} ${n.mode}${n.map ? ' map=' + n.map : ''}`, `${fmtBytes(n.rawSize)} namespace on ${n.device} (${n.dev})`, { kind: 'namespace', namespace: n.name }, st));
+  for (const n of rep.namespaces) ns.push(item(`ns:${n.name}`, n.start, n.start + n.rawSize, OI.orange, `${n.name} ${n.mode}${n.map ? ' map=' + n.map : ''}`, `${fmtBytes(n.rawSize)} namespace on ${n.device} (${n.dev})`, { kind: 'namespace', namespace: n.name, about: [n.name] }, st));
   const parts = rep.namespaces.flatMap((n) => namespaceParts(st, n.name));
   const dax = rep.daxDevices.flatMap((d) => [
-    item(`dax:${d.name}`, d.start, d.start + d.size, d.mode === 'system-ram' ? OI.green : OI.purple, `${d.name} ${d.mode}`, `${fmtBytes(d.size)} dax device of ${d.device} (${d.source}), ${d.mode}${d.memmapOnMemory ? ', memmap_on_memory' : ''}`, { kind: 'dax' }, st, d.mode !== 'system-ram'),
+    item(`dax:${d.name}`, d.start, d.start + d.size, d.mode === 'system-ram' ? OI.green : OI.purple, `${d.name} ${d.mode}`, `${fmtBytes(d.size)} dax device of ${d.device} (${d.source}), ${d.mode}${d.memmapOnMemory ? ', memmap_on_memory' : ''}`, { kind: 'dax', about: [d.name, d.device] }, st, d.mode !== 'system-ram'),
   ]);
   return [
     { name: 'boot RAM', items: nodes },
     { name: 'devices', items: devices },
     { name: 'sections', items: sections, grid: l.sectionSize },
     { name: 'sub-sections', items: subs, grid: l.subsectionSize },
-    { name: 'memory blocks', items: blocks, periodic: selfHosted, grid: bs },
+    { name: 'memory blocks', items: blocks, grid: bs },
     { name: 'namespaces', items: ns },
     { name: 'namespace parts', items: parts, grid: l.pageSize },
     { name: 'dax devices', items: dax },
+    { name: 'memmap lives', items: parts.filter((p) => p.id.endsWith(':memmap (altmap alloc)')).map((p) => ({ ...p, fill: OI.orange, label: `memmap of ${p.sel.namespace}` })), periodic: selfHosted },
   ];
 }
 

@@ -11,6 +11,8 @@ export interface Selection {
   vmem?: [number, number];
   /** The namespace this belongs to, for the "where does its memmap live" answer. */
   namespace?: string;
+  /** Names the explain text may mention (device, dax device, namespace): the steps that do are the "why". */
+  about?: string[];
 }
 
 export interface Item {

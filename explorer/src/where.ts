@@ -22,7 +22,8 @@ export function whereLives(l: Layout, [a, b]: [number, number]): { rows: Where[]
   return { rows: [...by.values()], unmapped: Math.max(0, b - a - mapped) };
 }
 
-/** The explain steps that talk about a namespace (the "why"). */
-export function explainFor(a: Analysis, ns: string) {
-  return (a.explanation?.steps ?? []).filter((s) => s.lines.some((l) => l.includes(ns)) || s.messages.some((m) => m.includes(ns)));
+/** The explain steps that talk about any of these names (the "why"). */
+export function explainFor(a: Analysis, names: string[]) {
+  const hit = (t: string) => names.some((n) => new RegExp(`(^|[^\\w.])${n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^\\w.])`).test(t));
+  return (a.explanation?.steps ?? []).filter((s) => s.label.split(' ').some((w) => names.includes(w)) || s.lines.some(hit) || s.messages.some(hit));
 }

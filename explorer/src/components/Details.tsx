@@ -37,7 +37,7 @@ function BackingLink({ b }: { b: LayoutBacking }) {
     const part = namespaceParts(st, st.report.altmaps.find((x) => x.id === b.id)?.namespace ?? '').find((p) => p.id.endsWith(':memmap (altmap alloc)'));
     return part ? <> — <button type="button" class="link" data-testid="backing-part" onClick={() => locate(part.sel)}>show these pages on the device</button></> : null;
   }
-  if (b.kind === 'self') return <> — the first pages of each hot-added memory block (see the memory blocks lane)</>;
+  if (b.kind === 'self') return <> — the first pages of each hot-added memory block (the memmap lives lane)</>;
   if (b.kind === 'ram') return <> — pages of node {b.node}'s RAM (the model counts them, it does not place them)</>;
   return <> — one shared tail page per compound page, in RAM of node {b.node}</>;
 }
@@ -67,7 +67,7 @@ export function Details() {
   const nsName = sel.namespace;
   const ns = nsName ? st.report.namespaces.find((n) => n.name === nsName) : undefined;
   const parts = ns ? namespaceParts(st, ns.name) : [];
-  const why = ns ? explainFor(a, ns.name) : [];
+  const why = sel.about?.length ? explainFor(a, sel.about) : [];
   return (
     <aside class="details" aria-label="Details" data-testid="details">
       <h2>{sel.label}</h2>
@@ -102,7 +102,7 @@ export function Details() {
             <div key={s.index}>
               <p><strong>step {s.index}: {s.summary}</strong></p>
               <p class="path">kernel path: {s.path}</p>
-              <pre>{s.lines.join('\n')}</pre>
+              {s.lines.length > 0 && <pre>{s.lines.join('\n')}</pre>}
               {s.whatIf.length > 0 && <><p>What would change it:</p><pre>{s.whatIf.join('\n')}</pre></>}
             </div>
           ))}
