@@ -8,5 +8,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     fileParallelism: false,
+    // a loaded 2-core CI machine: give polled assertions time (the model runs in the page)
+    expect: { poll: { timeout: 15_000 } },
   },
 });

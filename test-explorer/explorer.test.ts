@@ -39,7 +39,7 @@ describe('the explorer', () => {
     await open();
     const r = runScenarioText('default', DEFAULT_SCENARIO);
     await expect.poll(() => page.locator('[data-testid=timeline] button.step').count()).toBe(r.report.steps.length);
-    await expect(page.textContent('[data-testid=scenario-line]')).resolves.toContain(parseScenario('d', DEFAULT_SCENARIO).description);
+    await expect.poll(() => page.textContent('[data-testid=scenario-line]')).toContain(parseScenario('d', DEFAULT_SCENARIO).description);
     for (const m of ['phys', 'vmem']) {
       const frames = await page.evaluate((k) => window.__explorerFrames?.[k]?.length ?? 0, m);
       expect(frames, m).toBeGreaterThan(0);
@@ -59,17 +59,17 @@ describe('the explorer', () => {
     await page.click('[data-testid=step-0]');
     const l0 = layoutOf(runScenarioText('d', DEFAULT_SCENARIO.replace(/\n {2}- create-namespace.*\n/, '\n')));
     await expect.poll(() => page.locator('[data-testid=vmem-table] tbody tr', { hasText: 'backing' }).count()).toBe(l0.leaves.length);
-    await expect(page.locator('[data-testid=vmem-table]').textContent()).resolves.not.toContain('altmap');
+    await expect.poll(() => page.locator('[data-testid=vmem-table]').textContent()).not.toContain('altmap');
     await page.click('[data-testid=tab-steps]');
     for (let i = 0; i < r.report.steps.length; i++) {
       const st = r.report.steps[i]!;
-      await expect(page.textContent('#step-title')).resolves.toContain(st.step);
+      await expect.poll(() => page.textContent('#step-title')).toContain(st.step);
       const e = ex.steps.find((x) => x.index === st.index)!;
-      await expect(page.textContent('[data-testid=explain]')).resolves.toContain(e.lines[0]!);
+      await expect.poll(() => page.textContent('[data-testid=explain]')).toContain(e.lines[0]!);
       const altmap = Object.keys(st.delta.memmapBacking.altmap);
-      for (const id of altmap) await expect(page.textContent('[data-testid=step-diff]')).resolves.toContain(`memmap in altmap ${id}`);
+      for (const id of altmap) await expect.poll(() => page.textContent('[data-testid=step-diff]')).toContain(`memmap in altmap ${id}`);
       if (st.step.startsWith('create-namespace')) {
-        for (const ns of r.report.namespaces) await expect(page.textContent('[data-testid=step-diff]')).resolves.toContain(`added: namespace ${ns.name} on ${ns.device}`);
+        for (const ns of r.report.namespaces) await expect.poll(() => page.textContent('[data-testid=step-diff]')).toContain(`added: namespace ${ns.name} on ${ns.device}`);
       }
       if (i === 1) await page.screenshot({ path: `${SHOTS}/steps.png` });
       await page.focus('[data-testid=timeline] button.step.current');
@@ -91,8 +91,8 @@ describe('the explorer', () => {
     const where = await page.textContent('[data-testid=where]');
     const backs = new Set(l.leaves.filter((x) => x.start < e && x.start + x.size > a).map((x) => x.backing.kind === 'altmap' ? `altmap of ${x.backing.id}` : x.backing.kind));
     for (const k of backs) expect(where).toContain(k);
-    await expect(page.textContent('[data-testid=why]')).resolves.toContain(ns.name);
-    await expect(page.locator('[data-testid=namespace-parts] li').count()).resolves.toBeGreaterThan(2);
+    await expect.poll(() => page.textContent('[data-testid=why]')).toContain(ns.name);
+    await expect.poll(() => page.locator('[data-testid=namespace-parts] li').count()).toBeGreaterThan(2);
     await page.screenshot({ path: `${SHOTS}/namespace-selected.png` });
     // where the memmap physically is: the altmap's alloc pages inside the namespace
     const alt = r.report.altmaps.find((x) => x.namespace === ns.name)!;
@@ -100,7 +100,7 @@ describe('the explorer', () => {
     const allocEnd = allocAt + alt.alloc * l.pageSize;
     await page.click('[data-testid=backing-part]');
     await expect.poll(async () => { const [v0, v1] = await view('phys'); return v0 <= allocAt && v1 >= allocEnd && v1 - v0 < 2 * (allocEnd - allocAt); }).toBe(true);
-    await expect(page.textContent('[data-testid=phys-status]')).resolves.toContain('memmap (altmap alloc)');
+    await expect.poll(() => page.textContent('[data-testid=phys-status]')).toContain('memmap (altmap alloc)');
     // and back: pick the altmap leaf in the vmemmap map's table; the physical map shows the pages it describes
     await page.click('[data-testid=vmem-table] summary');
     await page.locator('[data-testid=vmem-table] tbody tr', { hasText: 'backing' }).filter({ hasText: 'altmap' }).first().locator('button').click();
@@ -127,7 +127,7 @@ describe('the explorer', () => {
     await page.selectOption('[data-testid=cmp-right]', k2);
     await expect.poll(() => page.locator('[data-testid=cmp-table] tr[data-differs=yes]').count()).toBe(differing);
     const why = c.steps.flatMap((st) => st.rows).flatMap((row) => row.why ?? [])[0];
-    if (why) await expect(page.textContent('[data-testid=cmp-table]')).resolves.toContain(why);
+    if (why) await expect.poll(() => page.textContent('[data-testid=cmp-table]')).toContain(why);
     await page.screenshot({ path: `${SHOTS}/compare.png` });
   });
 
@@ -140,14 +140,14 @@ describe('the explorer', () => {
     expect(err).toBeInstanceOf(ScenarioError);
     await page.fill('[data-testid=scenario-text]', bad);
     await expect.poll(() => page.getAttribute('[data-testid=editor-status]', 'data-line')).toBe(String(err!.line));
-    await expect(page.textContent('[data-testid=editor-status]')).resolves.toContain(`line ${err!.line}, column ${err!.col}`);
-    await expect(page.textContent('[data-testid=editor-status]')).resolves.toContain(err!.rule);
+    await expect.poll(() => page.textContent('[data-testid=editor-status]')).toContain(`line ${err!.line}, column ${err!.col}`);
+    await expect.poll(() => page.textContent('[data-testid=editor-status]')).toContain(err!.rule);
     const gutter = (await page.textContent('[data-testid=gutter]'))!.split('\n');
     expect(gutter[err!.line - 1]).toContain('✗');
-    await expect(page.getAttribute('[data-testid=scenario-text]', 'aria-invalid')).resolves.toBe('true');
+    await expect.poll(() => page.getAttribute('[data-testid=scenario-text]', 'aria-invalid')).toBe('true');
     await page.screenshot({ path: `${SHOTS}/edit-error.png` });
     await page.click('[data-testid=tab-explore]');
-    await expect(page.locator('[data-testid=timeline] button.step').count()).resolves.toBe(runScenarioText('d', DEFAULT_SCENARIO).report.steps.length);
+    await expect.poll(() => page.locator('[data-testid=timeline] button.step').count()).toBe(runScenarioText('d', DEFAULT_SCENARIO).report.steps.length);
   });
 
   it('never renders scenario text as HTML, and the scenario travels in the URL fragment', async () => {
@@ -163,7 +163,7 @@ describe('the explorer', () => {
     const p2 = await b.browser.newPage();
     await p2.goto(shared);
     await p2.waitForSelector('body[data-ready=true]');
-    await expect(p2.textContent('[data-testid=scenario-line]')).resolves.toContain('<img src=x');
+    await expect.poll(() => p2.textContent('[data-testid=scenario-line]')).toContain('<img src=x');
     await p2.close();
   });
 
@@ -177,7 +177,7 @@ describe('the explorer', () => {
       await page.click('[data-testid=tab-edit]');
       await page.click(`[data-testid="example-${f}"]`);
       await page.click('[data-testid=tab-explore]');
-      await expect(page.textContent('[data-testid=scenario-line]')).resolves.toContain(f);
+      await expect.poll(() => page.textContent('[data-testid=scenario-line]')).toContain(f);
       for (const ns of r.report.namespaces) {
         await page.click(`[data-testid="pick-ns:${ns.name}"]`);
         const a = (ns.start / l.pageSize - l.vmemmapPfnBase) * l.structPageSize;
@@ -185,7 +185,7 @@ describe('the explorer', () => {
         const kinds = new Set(l.leaves.filter((x) => x.start < e && x.start + x.size > a).map((x) => x.backing.kind === 'ram' ? `RAM of node ${x.backing.node}` : x.backing.kind === 'altmap' ? `altmap of ${x.backing.id}` : x.backing.kind));
         const where = await page.textContent('[data-testid=where]');
         for (const k of kinds) expect(where, `${f} ${ns.name}`).toContain(k);
-        await expect(page.textContent('[data-testid=answer]')).resolves.toContain(`The struct pages of ${ns.name}`);
+        await expect.poll(() => page.textContent('[data-testid=answer]')).toContain(`The struct pages of ${ns.name}`);
         await page.keyboard.press('Escape');
         asked++;
       }

@@ -38,7 +38,7 @@ describe('4 PiB', () => {
     await page.waitForSelector('body[data-ready=true]');
     const r = runScenarioText(FILE, readFileSync(FILE));
     const l = layoutOf(r);
-    await expect(page.textContent('[data-testid=scenario-line]')).resolves.toContain('4pib-x86-5level.yaml');
+    await expect.poll(() => page.textContent('[data-testid=scenario-line]')).toContain('4pib-x86-5level.yaml');
     const span = async () => { const [a, e] = (await page.getAttribute('[data-testid=phys-canvas]', 'data-view'))!.split(',').map(Number); return e! - a!; };
     await expect.poll(span).toBeGreaterThanOrEqual(4 * 2 ** 50);
     const loadMs = Date.now() - t0;

@@ -41,13 +41,13 @@ describe('explorer views', () => {
     await example(f);
     await page.click('[data-testid=tab-steps]');
     for (const { st, i } of failed) {
-      await expect(page.getAttribute(`[data-testid=step-${i}]`, 'class')).resolves.toContain('bad');
+      await expect.poll(() => page.getAttribute(`[data-testid=step-${i}]`, 'class')).toContain('bad');
       await page.click(`[data-testid=step-${i}]`);
-      await expect(page.getAttribute('#step-title', 'class')).resolves.toContain('bad');
-      await expect(page.textContent('#step-title')).resolves.toContain(`failed ${st.errno}`);
+      await expect.poll(() => page.getAttribute('#step-title', 'class')).toContain('bad');
+      await expect.poll(() => page.textContent('#step-title')).toContain(`failed ${st.errno}`);
     }
     const okIdx = r.report.steps.findIndex((st) => st.ok);
-    await expect(page.getAttribute(`[data-testid=step-${okIdx}]`, 'class')).resolves.not.toContain('bad');
+    await expect.poll(() => page.getAttribute(`[data-testid=step-${okIdx}]`, 'class')).not.toContain('bad');
     await page.screenshot({ path: `${SHOTS}/failed-step.png` });
   });
 
@@ -62,7 +62,7 @@ describe('explorer views', () => {
     await page.click('[data-testid=tab-steps]');
     await expect.poll(() => page.locator('[data-testid=timeline] button.step').count()).toBe(r.report.steps.length);
     await page.click(`[data-testid=step-${i}]`);
-    await expect(page.locator('[role=alert]').textContent()).resolves.toContain(r.report.steps[i]!.failedExpectations![0]!);
+    await expect.poll(() => page.locator('[role=alert]').textContent()).toContain(r.report.steps[i]!.failedExpectations![0]!);
   });
 
   it('the page-table tree gives table pages per level and HVO split PMDs', async () => {
@@ -73,26 +73,26 @@ describe('explorer views', () => {
     await page.click('[data-testid=tab-explore]');
     const tree = page.locator('[data-testid=pt-tree]');
     const pt = r.report.pageTablePages as unknown as Record<string, number>;
-    for (const lvl of ['pud', 'pmd', 'pte']) await expect(tree.locator(`[data-level=${lvl}] summary`).textContent()).resolves.toContain(`${lvl}: ${(pt[lvl] ?? 0).toLocaleString('en-US')} table page(s)`);
+    for (const lvl of ['pud', 'pmd', 'pte']) await expect.poll(() => tree.locator(`[data-level=${lvl}] summary`).textContent()).toContain(`${lvl}: ${(pt[lvl] ?? 0).toLocaleString('en-US')} table page(s)`);
     for (const [n, x] of Object.entries(r.report.hugetlb.splitPteTables)) {
-      await expect(page.textContent('[data-testid=hvo]')).resolves.toContain(`node ${n}: ${x.min.toLocaleString('en-US')}–${x.max.toLocaleString('en-US')} PTE table(s)`);
+      await expect.poll(() => page.textContent('[data-testid=hvo]')).toContain(`node ${n}: ${x.min.toLocaleString('en-US')}–${x.max.toLocaleString('en-US')} PTE table(s)`);
     }
-    await expect(tree.locator('li', { hasText: 'leaves:' }).first().textContent()).resolves.toContain(`${r.report.vmemmap.mappings.pte.toLocaleString('en-US')} PTE leaves`);
+    await expect.poll(() => tree.locator('li', { hasText: 'leaves:' }).first().textContent()).toContain(`${r.report.vmemmap.mappings.pte.toLocaleString('en-US')} PTE leaves`);
   });
 
   it('answers a size question in a form, and explores its scenario', async () => {
     await open();
     await page.click('[data-testid=tab-size]');
     const ans = sizeNamespace({ arch: 'x86_64', kernel: DEFAULT_KERNEL, size: parseSize('6T'), mode: 'fsdax', map: 'dev', align: parseSize('2M') });
-    await expect(page.textContent('[data-testid=size-answer]')).resolves.toContain(ans.explanation[0]!);
+    await expect.poll(() => page.textContent('[data-testid=size-answer]')).toContain(ans.explanation[0]!);
     await page.screenshot({ path: `${SHOTS}/size.png` });
     await page.click('text=Explore this answer\'s scenario');
     const r = runScenarioText('size.yaml', ans.scenario);
     const ns = r.report.namespaces[0]!;
     await page.click(`[data-testid="pick-ns:${ns.name}"]`);
     const alt = r.report.altmaps.find((a) => a.namespace === ns.name);
-    await expect(page.textContent('[data-testid=where]')).resolves.toContain(alt ? `altmap of ${alt.id}` : 'RAM of node');
-    await expect(page.textContent('[data-testid=answer]')).resolves.toContain(ns.map === 'dev' ? '--map=dev' : '--map=mem');
+    await expect.poll(() => page.textContent('[data-testid=where]')).toContain(alt ? `altmap of ${alt.id}` : 'RAM of node');
+    await expect.poll(() => page.textContent('[data-testid=answer]')).toContain(ns.map === 'dev' ? '--map=dev' : '--map=mem');
     await page.screenshot({ path: `${SHOTS}/six-tib-namespace.png` });
   });
 
@@ -100,16 +100,16 @@ describe('explorer views', () => {
     await open();
     const r = runScenarioText('d', DEFAULT_SCENARIO);
     await page.keyboard.press('6');
-    await expect(page.textContent('[data-testid=glossary]')).resolves.toContain('memmap= (the boot parameter)');
+    await expect.poll(() => page.textContent('[data-testid=glossary]')).toContain('memmap= (the boot parameter)');
     await page.keyboard.press('1');
     await page.focus('[data-testid=phys-canvas]');
     // lanes: boot RAM, devices, sections, sub-sections, memory blocks, namespaces
     for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowDown');
     await page.keyboard.press(']');
-    await expect(page.textContent('[data-testid=phys-status]')).resolves.toContain(r.report.namespaces[0]!.name);
-    await expect(page.textContent('[data-testid=details] h2')).resolves.toContain(r.report.namespaces[0]!.name);
+    await expect.poll(() => page.textContent('[data-testid=phys-status]')).toContain(r.report.namespaces[0]!.name);
+    await expect.poll(() => page.textContent('[data-testid=details] h2')).toContain(r.report.namespaces[0]!.name);
     await page.keyboard.press('Escape');
-    await expect(page.textContent('[data-testid=details] h2')).resolves.toBe('Where does the memmap live?');
+    await expect.poll(() => page.textContent('[data-testid=details] h2')).toBe('Where does the memmap live?');
     expect(pageErrors(page)).toEqual([]);
   });
 });
@@ -125,9 +125,9 @@ describe('find', () => {
     await page.click('[data-testid=find-phys]');
     const off = (ns.start / l.pageSize - l.vmemmapPfnBase) * l.structPageSize;
     const va = '0x' + (BigInt(l.vmemmapStart) + BigInt(off)).toString(16);
-    await expect(page.textContent('[data-testid=where]')).resolves.toContain(va);
+    await expect.poll(() => page.textContent('[data-testid=where]')).toContain(va);
     await page.fill('[data-testid=find-va]', va);
     await page.click('[data-testid=find-vmem]');
-    await expect(page.textContent('[data-testid=details]')).resolves.toContain(`Physical: 0x${ns.start.toString(16)}`);
+    await expect.poll(() => page.textContent('[data-testid=details]')).toContain(`Physical: 0x${ns.start.toString(16)}`);
   });
 });
