@@ -53,12 +53,15 @@ export function App() {
           <span> The scenario is in this page's address (after #); nothing is sent anywhere.</span>
         </p>
       </header>
-      <nav class="tabs" role="tablist" aria-label="Views">
+      <nav aria-label="Views">
+      <div class="tabs" role="tablist" aria-label="Views">
         {TABS.map(([id, label, key]) => (
           <button key={id} type="button" role="tab" id={`tab-${id}`} aria-selected={tab.value === id} aria-controls={`panel-${id}`}
             data-testid={`tab-${id}`} onClick={() => { tab.value = id; }} title={`key ${key}`}>{label} <kbd>{key}</kbd></button>
         ))}
+      </div>
       </nav>
+      <main>
       <div id={`panel-${tab.value}`} role="tabpanel" aria-labelledby={`tab-${tab.value}`}>
         {tab.value === 'explore' && (
           <div class="explore">
@@ -75,6 +78,7 @@ export function App() {
         {tab.value === 'size' && <SizeForms />}
         {tab.value === 'glossary' && <Glossary />}
       </div>
+      </main>
     </div>
   );
 }
