@@ -52,6 +52,7 @@ describe('4 PiB', () => {
       steps++;
     }
     expect(await span()).toBeLessThanOrEqual(4 * l.pageSize);
+    await page.screenshot({ path: `${SHOTS}/4pib-one-page.png`, clip: { x: 0, y: 130, width: 1120, height: 300 } });
     // pan along at one-page scale, then all the way out again with the mouse wheel
     for (let i = 0; i < 10; i++) await page.keyboard.press('ArrowRight');
     const box = (await page.locator('[data-testid=phys-canvas]').boundingBox())!;

@@ -5,7 +5,7 @@ import { physDomain, physTracks } from '../phys.ts';
 import { fmtBytes, hex } from '../format.ts';
 import { RangeCanvas } from './RangeCanvas.tsx';
 
-const fmt = (x: number) => `${fmtBytes(x)} (${hex(x)})`;
+const fmt = (x: number) => `${hex(x)} (${fmtBytes(x)})`;
 
 export function PhysMap() {
   const a = analysis.value;

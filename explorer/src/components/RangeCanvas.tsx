@@ -113,11 +113,17 @@ export function RangeCanvas(p: RangeCanvasProps) {
     // axis
     ctx.fillStyle = '#222';
     ctx.strokeStyle = '#888';
+    let labelEnd = 0;
     for (const tk of binaryTicks(v0, v1, 6)) {
       const px = x(tk);
       if (px < LABEL_W || px > width) continue;
       ctx.beginPath(); ctx.moveTo(px, AXIS_H - 5); ctx.lineTo(px, height); ctx.strokeStyle = '#eee'; ctx.stroke();
-      ctx.fillText(p.fmt(tk), Math.min(px + 2, width - 90), 9);
+      const text = p.fmt(tk);
+      const tw = ctx.measureText(text).width;
+      const at = Math.min(px + 2, width - tw - 2);
+      if (at < labelEnd + 8) continue; // no overlapping labels
+      ctx.fillText(text, at, 9);
+      labelEnd = at + tw;
     }
     const sp = hatch(ctx);
     const cur = propsRef.current;
