@@ -28,6 +28,7 @@ export function App() {
     encodeFragment(fileName.value, editorText.value).then((f) => { if (live) history.replaceState(null, '', `#${f}`); });
     return () => { live = false; };
   }, [p]);
+  useEffect(() => { document.title = `${a.file} - vmemmap-lab explorer`; }, [a]);
   useEffect(() => {
     const onKey = (ev: KeyboardEvent) => {
       const t = ev.target as HTMLElement;

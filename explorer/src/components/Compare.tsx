@@ -7,6 +7,14 @@ const left = signal('v6.1');
 const right = signal(DEFAULT_KERNEL);
 const showAll = signal(false);
 
+/** Pairs people ask about: before/after a change, a proposal against what landed. */
+const PRESETS: [string, string, string][] = [
+  ['before and after the altmap series', 'v5.6', 'v5.9'],
+  ['the thread\'s V2 proposal vs what landed', 'seed-v2', 'v5.9'],
+  ['Debian 12 vs Debian 13', 'v6.1.y', 'v6.12'],
+  ['oldest vs newest modelled', 'v5.6', 'v7.1'],
+];
+
 function Pick({ label, sig, id }: { label: string; sig: typeof left; id: string }) {
   return (
     <label>{label}{' '}
@@ -32,6 +40,9 @@ export function Compare() {
       <h2 id="cmp-title">Compare two kernels on this scenario</h2>
       <p class="controls">
         <Pick label="left" sig={left} id="cmp-left" /> <Pick label="right" sig={right} id="cmp-right" />{' '}
+        {PRESETS.filter(([, a, b]) => PROFILES.some((p) => p.id === a) && PROFILES.some((p) => p.id === b)).map(([t, a, b]) => (
+          <button key={t} type="button" onClick={() => { left.value = a; right.value = b; }}>{t}</button>
+        ))}{' '}
         <label><input type="checkbox" checked={showAll.value} onChange={(e) => { showAll.value = (e.target as HTMLInputElement).checked; }} /> show identical rows</label>
       </p>
       {err && <p class="bad">{err}</p>}
