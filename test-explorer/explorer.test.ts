@@ -9,6 +9,7 @@ import {
   DEFAULT_SCENARIO, ScenarioError, compare, explainScenario, layoutOf, parseScenario, runScenarioText,
 } from '../src/index.ts';
 import { browse, explore, pageErrors, type Browsing, type Served } from './helpers.ts';
+import { serveStatic } from '../src/node/serve.ts';
 
 const SHOTS = process.env.UPDATE_SCREENSHOTS ? 'docs/explorer' : 'tmp/explorer-shots';
 mkdirSync(SHOTS, { recursive: true });
@@ -165,6 +166,19 @@ describe('the explorer', () => {
     await p2.waitForSelector('body[data-ready=true]');
     await expect.poll(() => p2.textContent('[data-testid=scenario-line]')).toContain('<img src=x');
     await p2.close();
+  });
+
+  it('works from any static host: served from a sub-directory, its relative asset paths still load', async () => {
+    const other = await serveStatic(process.cwd()); // the repository root: the site is at /dist-explorer/
+    try {
+      const frag = new URL(s.url).hash;
+      await page.goto(`${other.url}dist-explorer/${frag}`);
+      await page.waitForSelector('body[data-ready=true]');
+      await expect.poll(() => page.locator('[data-testid=timeline] button.step').count()).toBe(runScenarioText('d', DEFAULT_SCENARIO).report.steps.length);
+      expect(pageErrors(page)).toEqual([]);
+    } finally {
+      await other.close();
+    }
   });
 
   it('answers "where does the memmap of this namespace live" on every example', async () => {
