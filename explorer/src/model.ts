@@ -38,7 +38,13 @@ export function analyse(file: string, text: string, kernel?: string): Parsed {
     return { ok: false, error: e as Error };
   }
   if (kernel) sc = { ...sc, kernel };
-  const full = state(runScenario(sc));
+  let full: StepState;
+  try {
+    full = state(runScenario(sc));
+  } catch (e) {
+    // a scenario the parser accepts but the model cannot run (the CLI calls this an internal error)
+    return { ok: false, error: new Error(`the model could not run this scenario: ${(e as Error).message}`) };
+  }
   let explanation: Explanation | null = null;
   try {
     explanation = explainScenario(sc);
