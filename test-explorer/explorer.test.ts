@@ -93,6 +93,15 @@ describe('the explorer', () => {
     const backs = new Set(l.leaves.filter((x) => x.start < e && x.start + x.size > a).map((x) => x.backing.kind === 'altmap' ? `altmap of ${x.backing.id}` : x.backing.kind));
     for (const k of backs) expect(where).toContain(k);
     await expect.poll(() => page.textContent('[data-testid=why]')).toContain(ns.name);
+    // the page-table tree marks the tables that map them
+    const pmdSpan = l.tableSpan.pmd!;
+    const pmdHits = l.tables.filter((t) => t.level === 'pmd').reduce((n, t) => {
+      const lo = Math.max(a, t.start);
+      const hi = Math.min(e, t.start + t.size);
+      return n + (hi > lo ? Math.ceil(hi / pmdSpan) - Math.floor(lo / pmdSpan) : 0);
+    }, 0);
+    expect(pmdHits).toBeGreaterThan(0);
+    await expect.poll(() => page.textContent('[data-testid=tree-hit-pmd]')).toContain(`${pmdHits.toLocaleString('en-US')} of them map`);
     await expect.poll(() => page.locator('[data-testid=namespace-parts] li').count()).toBeGreaterThan(2);
     await page.screenshot({ path: `${SHOTS}/namespace-selected.png` });
     // where the memmap physically is: the altmap's alloc pages inside the namespace
