@@ -61,6 +61,17 @@ describe('the explorer', () => {
     const l0 = layoutOf(runScenarioText('d', DEFAULT_SCENARIO.replace(/\n {2}- create-namespace.*\n/, '\n')));
     await expect.poll(() => page.locator('[data-testid=vmem-table] tbody tr', { hasText: 'backing' }).count()).toBe(l0.leaves.length);
     await expect.poll(() => page.locator('[data-testid=vmem-table]').textContent()).not.toContain('altmap');
+    // the next step: the leaf runs it added are marked as changed (a bar on the map, a note in the table)
+    const l1 = layoutOf(r);
+    const key = (x: (typeof l1.leaves)[number]) => `${x.start}:${x.size}:${JSON.stringify(x.backing)}`;
+    const before = new Set(l0.leaves.map(key));
+    const added = l1.leaves.filter((x) => !before.has(key(x)));
+    expect(added.length).toBeGreaterThan(0);
+    await page.click('[data-testid=step-1]');
+    const changedRows = page.locator('[data-testid=vmem-table] tbody tr[data-changed=yes]', { hasText: 'backing' });
+    await expect.poll(() => changedRows.count()).toBe(added.length);
+    await expect.poll(() => changedRows.first().textContent()).toContain('changed by this step');
+    await page.click('[data-testid=step-0]');
     await page.click('[data-testid=tab-steps]');
     for (let i = 0; i < r.report.steps.length; i++) {
       const st = r.report.steps[i]!;

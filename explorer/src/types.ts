@@ -25,6 +25,8 @@ export interface Item {
   label: string;
   detail: string;
   sel: Selection;
+  /** New or different after the step shown (absent from the state before it). */
+  changed?: boolean;
 }
 
 /** `count` copies of [start + i*period, start + i*period + len): drawn only where visible. */

@@ -20,6 +20,9 @@ export interface Frame {
   hovered?: [number, number];
 }
 
+/** The bar over ranges the shown step changed (Okabe-Ito vermillion). */
+export const CHANGED = '#D55E00';
+
 let hatchPattern: CanvasPattern | null | undefined;
 function hatch(ctx: CanvasRenderingContext2D): CanvasPattern | null {
   if (hatchPattern === undefined) {
@@ -76,6 +79,7 @@ function lane(ctx: CanvasRenderingContext2D, f: Frame, t: Track, y: number, v0: 
     ctx.fillRect(x0, y + 4, w, LANE_H - 8);
     const sp = it.hatch ? hatch(ctx) : null;
     if (sp) { ctx.fillStyle = sp; ctx.fillRect(x0, y + 4, w, LANE_H - 8); }
+    if (it.changed) { ctx.fillStyle = CHANGED; ctx.fillRect(x0, y + 1, Math.max(3, w), 4); }
     if (x1 - x0 < 1) {
       // thinner than a pixel: this column is drawn; skip to the first item past it
       j = Math.max(j, firstEndingAfter(t.items, x.invert(x0 + 1)) - 1);

@@ -15,7 +15,7 @@ export function Legend() {
         <Sw c={BACKING.dedup} t="deduplicated / device" /><Sw c={OI.yellow} hatch t="PTE leaves (hatched)" /><Sw c={OI.blue} t="PMD leaves" />
         <Sw c={PART.info} t="info block (altmap reserve)" /><Sw c={PART.waste} t="alignment waste" /><Sw c={PART.alloc} t="memmap (altmap alloc)" />
         <Sw c={PART.unused} t="unused altmap" /><Sw c={PART.data} t="data" />
-        <Sw c="#f6f6f6" t="lane background: unmapped / nothing there" /><Sw c={BLOCK_STATE.online!} t="block online" /><Sw c={BLOCK_STATE.offline!} t="block offline" /><Sw c="#ccc" hatch t="hatched: hot-added / later" />
+        <Sw c="#f6f6f6" t="lane background: unmapped / nothing there" /><Sw c={BLOCK_STATE.online!} t="block online" /><Sw c={BLOCK_STATE.offline!} t="block offline" /><Sw c="#ccc" hatch t="hatched: hot-added / later" /><Sw c="#D55E00" t="bar on top: changed by the step shown" />
       </ul>
     </details>
   );

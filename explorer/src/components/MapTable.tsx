@@ -11,12 +11,12 @@ export function MapTable({ name, tracks, fmt, onPick }: { name: string; tracks: 
         <thead><tr><th>lane</th><th>range</th><th>start</th><th>end</th><th>what</th></tr></thead>
         <tbody>
           {tracks.flatMap((t) => t.items.slice(0, MAX_ROWS).map((it) => (
-            <tr key={it.id}>
+            <tr key={it.id} data-changed={it.changed ? 'yes' : undefined}>
               <td>{t.name}</td>
               <td><button type="button" class="link" onClick={() => onPick(it)}>{it.label}</button></td>
               <td>{fmt(it.start)}</td>
               <td>{fmt(it.end)}</td>
-              <td>{it.detail}</td>
+              <td>{it.changed ? 'changed by this step: ' : ''}{it.detail}</td>
             </tr>
           )))}
         </tbody>
