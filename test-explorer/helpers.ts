@@ -10,6 +10,10 @@ export interface Served { proc: ChildProcess; base: string; url: string; stop():
 export function explore(args: string[] = []): Promise<Served> {
   return new Promise((ok, fail) => {
     const proc = spawn(process.execPath, ['bin/vmemlab.js', 'explore', '--no-open', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // never leave a server behind, whatever happens to this test process
+    const reap = () => { if (proc.exitCode === null) proc.kill('SIGTERM'); };
+    process.once('exit', reap);
+    proc.once('exit', () => process.off('exit', reap));
     let out = '';
     let err = '';
     const timer = setTimeout(() => fail(new Error(`explore did not start: ${out}${err}`)), 60_000);
@@ -19,7 +23,7 @@ export function explore(args: string[] = []): Promise<Served> {
       const m = /at (http:\/\/127\.0\.0\.1:\d+\/) .*\n(\S+)\n/.exec(out);
       if (m) {
         clearTimeout(timer);
-        ok({ proc, base: m[1]!, url: m[2]!, stop: () => new Promise((r) => { proc.once('exit', () => r()); proc.kill('SIGTERM'); }) });
+        ok({ proc, base: m[1]!, url: m[2]!, stop: () => new Promise((r) => { if (proc.exitCode !== null) return r(); proc.once('exit', () => r()); proc.kill('SIGTERM'); }) });
       }
     });
     proc.once('exit', (code) => { clearTimeout(timer); fail(new Error(`explore exited ${code}: ${out}${err}`)); });
