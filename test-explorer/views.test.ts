@@ -96,6 +96,21 @@ describe('explorer views', () => {
     await page.screenshot({ path: `${SHOTS}/six-tib-namespace.png` });
   });
 
+  it('a raw namespace has no memmap, and the panel says so', async () => {
+    await open();
+    const text = DEFAULT_SCENARIO.replace('mode: fsdax, map: dev', 'mode: raw');
+    const r = runScenarioText('raw.yaml', text);
+    const ns = r.report.namespaces[0]!;
+    expect(ns.mode).toBe('raw');
+    expect(layoutOf(r).leaves.some((x) => x.backing.kind === 'altmap')).toBe(false);
+    await page.click('[data-testid=tab-edit]');
+    await page.fill('[data-testid=scenario-text]', text);
+    await page.click('[data-testid=tab-explore]');
+    await page.click(`[data-testid="pick-ns:${ns.name}"]`);
+    await expect.poll(() => page.textContent('[data-testid=answer]')).toContain('not mapped anywhere');
+    await expect.poll(() => page.textContent('[data-testid=answer]')).toContain('no memmap');
+  });
+
   it('works from the keyboard: tabs by number, lanes and ranges on a map', async () => {
     await open();
     const r = runScenarioText('d', DEFAULT_SCENARIO);

@@ -19,15 +19,17 @@ type Ns = Report["namespaces"][number];
 
 /** The one-paragraph answer for a namespace: where its struct pages live and the reason. */
 function answerFor(ns: Ns, w: ReturnType<typeof whereLives>, hasAltmap: boolean): string {
-  const where = w.rows.map((r) => `${fmtBytes(r.bytes)} in ${r.backing}`).join(', ') || 'nowhere yet (not mapped)';
+  const where = w.rows.map((r) => `${fmtBytes(r.bytes)} in ${r.backing}`).join(', ') || 'not mapped anywhere';
   const because = ns.map === 'dev' && hasAltmap
     ? '--map=dev gave the namespace a vmem_altmap, so vmemmap_populate() takes the pages for its struct pages from the device itself (the "memmap (altmap alloc)" part below), which is why the usable size is smaller than the raw size'
     : ns.map === 'mem'
       ? '--map=mem keeps no room on the device, so the struct pages are allocated from RAM, preferably on the node of the device'
-      : 'this mode has no pfn info block for the memmap, so the struct pages come from RAM';
+      : w.rows.length === 0
+        ? `${ns.mode} mode has no pfn device, so the driver maps it without struct pages: it has no memmap`
+        : 'without a pfn info block there is no room reserved on the device, so the struct pages come from RAM';
   const fallback = ns.map === 'dev' && w.rows.some((r) => r.b.kind === 'ram') ? ' Part of it is in RAM even so: the altmap ran out or could not be used for those blocks (see Why).' : '';
   const dedup = w.rows.some((r) => r.b.kind === 'dedup') ? ' Device-dax compound pages let many PTEs share one tail page, so far less memory backs them than the vmemmap range spans.' : '';
-  return `The struct pages of ${ns.name} (${fmtBytes(ns.rawSize)}) are ${where}${w.unmapped ? `, with ${fmtBytes(w.unmapped)} of the range not mapped` : ''}. Why: ${because}.${fallback}${dedup}`;
+  return `The struct pages of ${ns.name} (${fmtBytes(ns.rawSize)}) are ${where}${w.unmapped && w.rows.length ? `, with ${fmtBytes(w.unmapped)} of the range not mapped` : ''}. Why: ${because}.${fallback}${dedup}`;
 }
 
 /** Where the pages holding these struct pages are, physically, when the model knows. */
