@@ -6,6 +6,7 @@ import { parseScenario, scenarioFromObject, ScenarioError, type Scenario } from 
 import { DEFAULT_SCENARIO, DEFAULT_SCENARIO_NAME } from './scenario/default.js';
 import { PROFILES } from './kernels/index.js';
 import { runScenario, type RunOptions, type RunResult } from './core.js';
+import { layout, type Layout, type LayoutBacking } from './report/layout.js';
 
 export { parseScenario, ScenarioError, DEFAULT_SCENARIO, DEFAULT_SCENARIO_NAME, PROFILES };
 export { findProfile } from './kernels/index.js';
@@ -59,4 +60,14 @@ export function runScenarioText(file: string, text: string | Uint8Array, opts: R
 /** Compare the model's prediction for a snapshotted machine with what the machine showed. */
 export function verifySnapshot(s: Snapshot): Verification {
   return verifySnapshotWith(s, runScenario);
+}
+
+export type { Layout, LayoutBacking };
+/**
+ * The machine's geometry after the run, as merged ranges for drawing: present sections,
+ * active sub-sections, vmemmap leaf runs with their backing, page-table pages per level and
+ * node, and the constants that turn a pfn into the offset of its struct page (src/report/layout.ts).
+ */
+export function layoutOf(r: RunResult): Layout {
+  return layout(r.machine.k);
 }

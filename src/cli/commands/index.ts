@@ -15,10 +15,11 @@ import { register as matrix } from './matrix.js';
 import { register as conformance } from './conformance.js';
 import { register as size } from './size.js';
 import { register as explain } from './explain.js';
+import { register as explore } from './explore.js';
 import { registerImport, registerSnapshot, registerVerify } from './machine.js';
 import { registerArches, registerCheck, registerDiffProfiles, registerKernels, registerSchema } from './misc.js';
 
 export const COMMANDS: ((program: Command, ctx: Ctx) => void)[] = [
-  size, explain, run, compare, matrix, registerSnapshot, registerImport, registerVerify, fuzz, conformance,
+  size, explain, run, compare, matrix, explore, registerSnapshot, registerImport, registerVerify, fuzz, conformance,
   registerCheck, registerSchema, registerKernels, registerDiffProfiles, registerArches,
 ];

@@ -1,0 +1,55 @@
+/**
+ * `vmemlab explore [scenario] [--port P] [--no-open]`: serve the built explorer on 127.0.0.1
+ * and open it with the scenario in the URL fragment (the server never sees it). Builds the
+ * site first when it is missing and can be built (a source checkout).
+ */
+import type { Command } from 'commander';
+import { basename } from 'node:path';
+import { lib, readScenarioFile, UsageError, type Ctx } from '../common.js';
+
+function openBrowser(url: string): void {
+  const cmd = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
+  try {
+    const p = (process.getBuiltinModule('node:child_process') as typeof import('node:child_process')).spawn(cmd, [url], { stdio: 'ignore', detached: true });
+    p.on('error', () => process.stderr.write(`vmemlab explore: could not start a browser (${cmd}); open the address above yourself\n`));
+    p.unref();
+  } catch {
+    /* the address is printed; that is enough */
+  }
+}
+
+export function register(program: Command, _ctx: Ctx): void {
+  program
+    .command('explore')
+    .description('open the explorer (maps of the physical memory, the vmemmap and its page tables; steps; compare) in a browser, served on 127.0.0.1 only')
+    .argument('[scenario]', 'scenario file to open (it travels in the URL fragment; default: the built-in scenario)')
+    .option('--port <n>', 'port on 127.0.0.1 (0: any free port)', '0')
+    .option('--no-open', 'print the address instead of starting a browser')
+    .action(async (file: string | undefined, o: { port: string; open: boolean }) => {
+      const { parseScenario } = await lib();
+      const { serveStatic } = await import('../../node/serve.js');
+      const { buildSite, scenarioFragment, siteBuilt, siteDir } = await import('../../node/site.js');
+      if (!/^\d+$/.test(o.port) || Number(o.port) > 65535) throw new UsageError(`--port ${o.port}: expected a port number 0-65535`);
+      let fragment = '';
+      if (file) {
+        const text = readScenarioFile(file);
+        parseScenario(file, text); // the same errors as the other commands, before anything starts
+        fragment = '#' + scenarioFragment(basename(file), text);
+      }
+      if (!siteBuilt()) {
+        const why = buildSite((s) => process.stderr.write(s));
+        if (why) throw new UsageError(why);
+      }
+      serveStatic(siteDir(), Number(o.port)).then((s) => {
+        const url = s.url + fragment;
+        process.stdout.write(`vmemlab explore: serving ${siteDir()} at ${s.url} (127.0.0.1 only; Ctrl-C stops)\n${url}\n`);
+        if (o.open) openBrowser(url);
+        const stop = () => { void s.close().then(() => process.exit(0)); };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      }, (e: NodeJS.ErrnoException) => {
+        process.stderr.write(`vmemlab explore: cannot listen on 127.0.0.1:${o.port} (${e.code ?? e.message})\n`);
+        process.exitCode = 2;
+      });
+    });
+}
