@@ -116,6 +116,8 @@ function ndChecks(s: Snapshot, r: RunResult): Check[] {
     }
     if (holder?.size !== undefined) out.push(check(`${real} usable size`, ns.size, Number(holder.size)));
     else out.push(skip(`${real} usable size`, 'its pfn/dax device size is not in the snapshot'));
+    // the pfn/dax device's resource is where the data starts: namespace start + data offset
+    if (holder?.resource && sys[real]!.resource) out.push(check(`${real} data offset`, ns.dataOffset, Number(holder.resource) - Number(sys[real]!.resource)));
   }
   const kmem = (s.iomem ?? []).filter((e) => e.name === 'System RAM (kmem)').map((e) => `0x${e.start.toString(16)}-0x${(e.end + 1).toString(16)}`);
   const model = r.report.daxDevices.flatMap((d) => d.systemRam.map((x) => `0x${x.start.toString(16)}-0x${(x.start + x.size).toString(16)}`));
