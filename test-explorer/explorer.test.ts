@@ -201,6 +201,26 @@ describe('the explorer', () => {
     }
   });
 
+  it('shows the scenario under a profile file given with --kernel (it travels in the URL fragment)', async () => {
+    const s2 = await explore(['examples/pmem-arm64-64k.yaml', '--kernel', 'examples/profiles/fallback-flag.yaml']);
+    try {
+      await page.goto(s2.url);
+      await page.waitForSelector('body[data-ready=true]');
+      expect(await page.textContent('[data-testid=user-profile]')).toContain('v5.9-fallback-flag');
+      expect(await page.textContent('[data-testid=scenario-line]')).toContain('kernel v5.9-fallback-flag');
+      // the page ran the library under the profile: the same report as here
+      const { parseProfileFile, registerProfile, findProfile, runScenario } = await import('../src/index.ts');
+      const p = parseProfileFile('fallback-flag.yaml', readFileSync('examples/profiles/fallback-flag.yaml', 'utf8'));
+      if (!findProfile(p.id)) registerProfile(p);
+      const sc = parseScenario('x.yaml', readFileSync('examples/pmem-arm64-64k.yaml', 'utf8'));
+      const want = runScenario({ ...sc, kernel: p.id }).report;
+      expect(want.invariants.violations.length).toBeGreaterThan(0);
+      expect(pageErrors(page)).toEqual([]);
+    } finally {
+      await s2.stop();
+    }
+  });
+
   it('answers "where does the memmap of this namespace live" on every example', async () => {
     await open();
     const examples = readdirSync('examples').filter((f) => f.endsWith('.yaml')).sort();

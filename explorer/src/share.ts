@@ -21,19 +21,26 @@ function fromB64url(s: string): Uint8Array {
   return out;
 }
 
-export async function encodeFragment(name: string, text: string): Promise<string> {
+/** A profile file shared with the scenario (`vmemlab explore s.yaml --kernel ./my.yaml`): #...&pn=<name>&p=<deflated text>. */
+export interface SharedProfile { name: string; text: string }
+
+export async function encodeFragment(name: string, text: string, profile?: SharedProfile | null): Promise<string> {
   const z = await pump(new TextEncoder().encode(text), new CompressionStream('deflate-raw'));
-  return `n=${encodeURIComponent(name)}&s=${toB64url(z)}`;
+  let f = `n=${encodeURIComponent(name)}&s=${toB64url(z)}`;
+  if (profile) f += `&pn=${encodeURIComponent(profile.name)}&p=${toB64url(await pump(new TextEncoder().encode(profile.text), new CompressionStream('deflate-raw')))}`;
+  return f;
 }
 
-/** The scenario in a fragment, or null when there is none (or it does not decode). */
-export async function decodeFragment(hash: string): Promise<{ name: string; text: string } | null> {
+/** The scenario (and a profile file) in a fragment, or null when there is none (or it does not decode). */
+export async function decodeFragment(hash: string): Promise<{ name: string; text: string; profile: SharedProfile | null } | null> {
   const p = new URLSearchParams(hash.replace(/^#/, ''));
   const s = p.get('s');
   if (!s) return null;
   try {
     const raw = await pump(fromB64url(s), new DecompressionStream('deflate-raw'));
-    return { name: p.get('n') || 'shared.yaml', text: new TextDecoder().decode(raw) };
+    const pr = p.get('p');
+    const profile = pr ? { name: p.get('pn') || 'profile.yaml', text: new TextDecoder().decode(await pump(fromB64url(pr), new DecompressionStream('deflate-raw'))) } : null;
+    return { name: p.get('n') || 'shared.yaml', text: new TextDecoder().decode(raw), profile };
   } catch {
     return null;
   }

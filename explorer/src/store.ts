@@ -1,6 +1,7 @@
 /** App state as signals: the scenario, the step shown, the selection and hover shared by every view. */
 import { computed, signal } from '@preact/signals';
-import { DEFAULT_SCENARIO } from './lib.ts';
+import { DEFAULT_SCENARIO, findProfile, parseProfileFile, registerProfile } from './lib.ts';
+import type { SharedProfile } from './share.ts';
 import { analyse, type Analysis, type Parsed } from './model.ts';
 import type { Selection } from './types.ts';
 
@@ -9,8 +10,11 @@ export type Tab = 'explore' | 'steps' | 'compare' | 'edit' | 'size' | 'glossary'
 export const fileName = signal('default.yaml');
 /** What the editor holds (may be invalid). */
 export const editorText = signal(DEFAULT_SCENARIO);
-/** The parse/run of the editor text. */
-export const parsed = computed<Parsed>(() => analyse(fileName.value, editorText.value));
+/** A profile file the scenario is shown under (vmemlab explore --kernel ./my.yaml), and a problem with it. */
+export const userProfile = signal<{ id: string; file: SharedProfile } | null>(null);
+export const profileProblem = signal<string | null>(null);
+/** The parse/run of the editor text (under the user's profile when one was given). */
+export const parsed = computed<Parsed>(() => analyse(fileName.value, editorText.value, userProfile.value?.id));
 /** The last scenario that parsed: the views keep showing it while the editor holds an error. */
 let lastGood: Analysis | null = null;
 export const analysis = computed<Analysis>(() => {
@@ -50,6 +54,23 @@ export function pickFrom(map: 'phys' | 'vmem', sel: Selection | null) {
   if (!sel) return;
   if (map === 'phys' && sel.vmem) focusVmem.value = { range: sel.vmem, nonce: ++nonce };
   if (map === 'vmem' && sel.phys) focusPhys.value = { range: sel.phys, nonce: ++nonce };
+}
+
+/** Read a profile file (the library's parser and errors) and show the scenario under it. */
+export function loadProfile(f: SharedProfile | null) {
+  profileProblem.value = null;
+  if (!f) {
+    userProfile.value = null;
+    return;
+  }
+  try {
+    const p = parseProfileFile(f.name, f.text);
+    if (!findProfile(p.id)) registerProfile(p);
+    userProfile.value = { id: p.id, file: f };
+  } catch (e) {
+    userProfile.value = null;
+    profileProblem.value = (e as Error).message;
+  }
 }
 
 export function loadScenario(name: string, text: string) {

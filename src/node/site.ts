@@ -37,6 +37,7 @@ export function buildSite(log: (s: string) => void): string | null {
 }
 
 /** The URL fragment that carries a scenario into the page (explorer/src/share.ts reads it). */
-export function scenarioFragment(name: string, text: Uint8Array | string): string {
-  return `n=${encodeURIComponent(name)}&s=${deflateRawSync(typeof text === 'string' ? Buffer.from(text) : text).toString('base64url')}`;
+export function scenarioFragment(name: string, text: Uint8Array | string, profile?: { name: string; text: string }): string {
+  const z = (t: Uint8Array | string) => deflateRawSync(typeof t === 'string' ? Buffer.from(t) : t).toString('base64url');
+  return `n=${encodeURIComponent(name)}&s=${z(text)}${profile ? `&pn=${encodeURIComponent(profile.name)}&p=${z(profile.text)}` : ''}`;
 }

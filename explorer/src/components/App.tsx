@@ -1,6 +1,6 @@
 /** The page: header (scenario, share), the step strip, and the tabs. */
 import { useEffect } from 'preact/hooks';
-import { analysis, editorText, fileName, parsed, selection, tab, type Tab } from '../store.ts';
+import { analysis, editorText, fileName, parsed, profileProblem, selection, tab, userProfile, type Tab } from '../store.ts';
 import { encodeFragment } from '../share.ts';
 import { Compare } from './Compare.tsx';
 import { Details } from './Details.tsx';
@@ -25,7 +25,7 @@ export function App() {
   useEffect(() => {
     if (!p.ok) return;
     let live = true;
-    encodeFragment(fileName.value, editorText.value).then((f) => { if (live) history.replaceState(null, '', `#${f}`); });
+    encodeFragment(fileName.value, editorText.value, userProfile.value?.file).then((f) => { if (live) history.replaceState(null, '', `#${f}`); });
     return () => { live = false; };
   }, [p]);
   useEffect(() => { document.title = `${a.file} - vmemmap-lab explorer`; }, [a]);
@@ -48,6 +48,8 @@ export function App() {
         <p class="scenario-line" data-testid="scenario-line">
           <strong>{a.file}</strong>: {a.sc.description || '(no description)'} — {rep.arch} {Object.entries(rep.config).map(([k, v]) => `${k}=${v}`).join(' ')}, kernel {rep.kernel}
           {!p.ok && <span class="bad"> (the editor holds an error; showing the last valid scenario)</span>}
+          {userProfile.value && <span data-testid="user-profile"> (under your profile {userProfile.value.id}, from {userProfile.value.file.name})</span>}
+          {profileProblem.value && <span class="bad" data-testid="profile-problem"> profile: {profileProblem.value}</span>}
         </p>
         <p class="share">
           <button type="button" data-testid="copy-link" onClick={() => navigator.clipboard?.writeText(location.href)}>Copy share link</button>

@@ -1,7 +1,8 @@
 /** The scenario under two kernel profiles, side by side: the library's compare(), differences and why. */
 import { signal } from '@preact/signals';
 import { analysis } from '../store.ts';
-import { DEFAULT_KERNEL, PROFILES, compare } from '../lib.ts';
+import { DEFAULT_KERNEL, PROFILES, compare, findProfile } from '../lib.ts';
+import { userProfile } from '../store.ts';
 
 const left = signal('v6.1');
 const right = signal(DEFAULT_KERNEL);
@@ -19,7 +20,7 @@ function Pick({ label, sig, id }: { label: string; sig: typeof left; id: string 
   return (
     <label>{label}{' '}
       <select id={id} data-testid={id} value={sig.value} onChange={(e) => { sig.value = (e.target as HTMLSelectElement).value; }}>
-        {PROFILES.map((p) => <option key={p.id} value={p.id}>{p.id}{p.kind === 'proposal' ? ' (proposal)' : ''}</option>)}
+        {[...PROFILES, ...(userProfile.value ? [findProfile(userProfile.value.id)!] : [])].map((p) => <option key={p.id} value={p.id}>{p.id}{p.kind === 'proposal' ? ' (proposal)' : ''}</option>)}
       </select>
     </label>
   );

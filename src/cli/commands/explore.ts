@@ -25,16 +25,26 @@ export function register(program: Command, _ctx: Ctx): void {
     .argument('[scenario]', 'scenario file to open (it travels in the URL fragment; default: the built-in scenario)')
     .option('--port <n>', 'port on 127.0.0.1 (0: any free port)', '0')
     .option('--no-open', 'print the address instead of starting a browser')
-    .action(async (file: string | undefined, o: { port: string; open: boolean }) => {
+    .option('--kernel <file>', 'show the scenario under a profile file (./my.yaml; it travels in the URL fragment too; profile modules run only in Node)')
+    .action(async (file: string | undefined, o: { port: string; open: boolean; kernel?: string }) => {
       const { parseScenario } = await lib();
       const { serveStatic } = await import('../../node/serve.js');
       const { buildSite, scenarioFragment, siteBuilt, siteDir } = await import('../../node/site.js');
       if (!/^\d+$/.test(o.port) || Number(o.port) > 65535) throw new UsageError(`--port ${o.port}: expected a port number 0-65535`);
       let fragment = '';
-      if (file) {
-        const text = readScenarioFile(file);
-        parseScenario(file, text); // the same errors as the other commands, before anything starts
-        fragment = '#' + scenarioFragment(basename(file), text);
+      let profile: { name: string; text: string } | undefined;
+      if (o.kernel !== undefined) {
+        if (/\.(m?js|cjs)$/i.test(o.kernel)) throw new UsageError(`--kernel ${o.kernel}: a profile module runs only in Node; the explorer takes profile files (YAML or JSON)`);
+        const { parseProfileFile } = await lib();
+        const text = new TextDecoder().decode(readScenarioFile(o.kernel));
+        parseProfileFile(o.kernel, text); // its errors here, before anything starts
+        profile = { name: basename(o.kernel), text };
+      }
+      if (file || profile) {
+        const name = file ? basename(file) : 'default.yaml';
+        const text = file ? readScenarioFile(file) : (await lib()).DEFAULT_SCENARIO;
+        parseScenario(file ?? name, text); // the same errors as the other commands, before anything starts
+        fragment = '#' + scenarioFragment(name, text, profile);
       }
       if (!siteBuilt()) {
         const why = buildSite((s) => process.stderr.write(s));
