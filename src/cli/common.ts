@@ -3,7 +3,8 @@
  * Light on purpose (Node built-ins only): every command file imports it at start-up, and
  * the library is loaded only inside a command's action (see commands/index.ts).
  */
-import { readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+// built-ins through process.getBuiltinModule, not ES imports (see scripts/bundle.mjs)
+const { readFileSync, renameSync, writeFileSync, writeSync } = process.getBuiltinModule('node:fs');
 
 /** Bad flags or files: exit 2 with one line. */
 export class UsageError extends Error {}
