@@ -41,4 +41,14 @@ describe('start-up', () => {
     const all = readdirSync(join(root, 'dist/bundle')).map((f) => readFileSync(join(root, 'dist/bundle', f), 'utf8')).join('');
     for (const s of ['vmemmap_populate', 'yaml.document']) expect(all.includes(s), s).toBe(true);
   });
+
+  it('the core script of the bundle and its V8 code cache load (the cache is accepted) and run the default', () => {
+    const code = `const fs = require('fs'); const vm = require('vm'); const f = ${JSON.stringify(join(root, 'dist/bundle/core.cjs'))};
+      const s = new vm.Script(fs.readFileSync(f, 'utf8'), { filename: f, cachedData: fs.readFileSync(f + '.cache') });
+      const m = { exports: {} }; s.runInThisContext()(m, m.exports);
+      console.log(s.cachedDataRejected, m.exports.runPassed(m.exports.runScenario(m.exports.defaultScenario())));`;
+    const r = spawnSync(process.execPath, ['-e', code], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('false true\n');
+  });
 });

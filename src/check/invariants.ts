@@ -190,8 +190,8 @@ export function checkInvariants(k: Kernel): Violation[] {
 
 /** What checkTouched remembers from one check to the next. */
 export interface CheckMemo {
-  /** Each altmap's [base + reserve, base + reserve + free) at the last check, as "lo,hi". */
-  altBounds: Map<string, string>;
+  /** Each altmap's [base + reserve, base + reserve + free) at the last check. */
+  altBounds: Map<string, [number, number]>;
 }
 
 export function newCheckMemo(): CheckMemo {
@@ -220,12 +220,13 @@ export function checkTouched(k: Kernel, t: Touched, memo: CheckMemo): Violation[
   for (let i = 0; i < t.sections.length; i += 2) w.push([pfnToOff(k, t.sections[i]! * PPS), pfnToOff(k, t.sections[i + 1]! * PPS)]);
   for (let i = 0; i < t.subsections.length; i += 2) w.push([pfnToOff(k, t.subsections[i]!), pfnToOff(k, t.subsections[i + 1]!)]);
   if (bp > 0) for (let i = 0; i < t.blocks.length; i += 2) w.push([pfnToOff(k, t.blocks[i]! * bp), pfnToOff(k, t.blocks[i + 1]! * bp)]);
-  w.sort((x, y) => x[0] - y[0]);
+  if (w.length > 1) w.sort((x, y) => x[0] - y[0]);
   const windows: [number, number][] = [];
   for (const x of w) {
     const last = windows[windows.length - 1];
-    if (last && x[0] <= last[1]) last[1] = Math.max(last[1], x[1]);
-    else windows.push([x[0], x[1]]);
+    if (last && x[0] <= last[1]) {
+      if (x[1] > last[1]) last[1] = x[1];
+    } else windows.push(x);
   }
 
   const lv = k.arch.cfg.pt.allocLevels;
@@ -261,15 +262,15 @@ export function checkTouched(k: Kernel, t: Touched, memo: CheckMemo): Violation[
     if (a.alloc !== pages) v('altmap-accounting', `altmap ${a.id}`, 'mm/sparse-vmemmap.c:vmem_altmap_free', `alloc is ${a.alloc} but ${pages} live memmap pages come from it`);
     const lo = a.base_pfn + a.reserve;
     const hi = lo + a.free;
-    const key = `${lo},${hi}`;
-    if (memo.altBounds.get(a.id) !== key) {
-      memo.altBounds.set(a.id, key);
+    const was = memo.altBounds.get(a.id);
+    if (!was || was[0] !== lo || was[1] !== hi) {
+      memo.altBounds.set(a.id, [lo, hi]);
       const set = L.altPfns.get(a.id);
       const used = set ? set.ranges() : [];
       if (used.length && (used[0]!.start < lo || used[used.length - 1]!.end > hi)) v('altmap-accounting', `altmap ${a.id}`, 'mm/sparse-vmemmap.c:altmap_alloc_block_buf', `altmap ${a.id} page outside [base+reserve, base+reserve+free) = [0x${lx(lo)}, 0x${lx(hi)})`);
     }
   }
-  for (const id of memo.altBounds.keys()) if (!k.s.altmaps.has(id)) memo.altBounds.delete(id);
+  if (memo.altBounds.size > k.s.altmaps.size) for (const id of memo.altBounds.keys()) if (!k.s.altmaps.has(id)) memo.altBounds.delete(id);
   if (L.overlap) v('altmap-accounting', 'altmap', 'mm/sparse-vmemmap.c:vmem_altmap_free', 'altmap pages back two live mappings');
   let selfPages = 0;
   for (const x of L.self) selfPages += (x ?? 0) / P;

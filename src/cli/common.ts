@@ -3,14 +3,37 @@
  * Light on purpose (Node built-ins only): every command file imports it at start-up, and
  * the library is loaded only inside a command's action (see commands/index.ts).
  */
-import { readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+// built-ins through process.getBuiltinModule, not ES imports (see scripts/bundle.mjs)
+const { readFileSync, renameSync, writeFileSync, writeSync } = process.getBuiltinModule('node:fs');
 
 /** Bad flags or files: exit 2 with one line. */
 export class UsageError extends Error {}
 
-/** Set by an action: the process exit code when it returns normally. */
+/**
+ * What a command's register(program, ctx) gets. The functions are the same as the ones it
+ * could import from this file; they are here too so a command written against a context
+ * (writeOut, usage, setExit, readScenario, readText) plugs in as it is.
+ */
 export interface Ctx {
+  /** The process exit code when the action returns normally. */
   exitCode: number;
+  setExit(code: number): void;
+  usage(message: string): Error;
+  writeOut(path: string | undefined, text: string): void;
+  readScenario(path: string): Uint8Array;
+  readText(path: string, what: string): string;
+}
+
+export function newCtx(): Ctx {
+  const ctx: Ctx = {
+    exitCode: 0,
+    setExit: (code) => { ctx.exitCode = code; },
+    usage: (message) => new UsageError(message),
+    writeOut,
+    readScenario: readScenarioFile,
+    readText: readTextFile,
+  };
+  return ctx;
 }
 
 export function readScenarioFile(path: string): Uint8Array {
@@ -19,6 +42,15 @@ export function readScenarioFile(path: string): Uint8Array {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new UsageError(`${path}: cannot read scenario (${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code ?? (e as Error).message})`);
+  }
+}
+
+export function readTextFile(path: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(`${path}: cannot read ${what} (${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code ?? (e as Error).message})`);
   }
 }
 

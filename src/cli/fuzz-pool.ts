@@ -1,7 +1,8 @@
 /** Worker threads for `vmemlab fuzz --jobs N`: a batch of cases split among them, results in order. */
-import { Worker } from 'node:worker_threads';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import type { Worker as WorkerT } from 'node:worker_threads';
+const { Worker } = process.getBuiltinModule('node:worker_threads');
+const { existsSync } = process.getBuiltinModule('node:fs');
+const { fileURLToPath } = process.getBuiltinModule('node:url');
 import type { CaseResult } from '../sim/fuzz.js';
 
 /** The worker script: next to this code in the bundle (dist/bundle/), one level up in tsc's output (dist/src/cli/). */
@@ -14,7 +15,7 @@ function workerUrl(): URL {
 }
 
 export class FuzzPool {
-  private readonly workers: Worker[];
+  private readonly workers: WorkerT[];
   private seq = 0;
 
   constructor(n: number, private readonly paranoid: boolean | undefined) {

@@ -1,5 +1,5 @@
 /** A worker thread of `vmemlab fuzz --jobs N`: runs the random machines it is sent. */
-import { parentPort } from 'node:worker_threads';
+const { parentPort } = process.getBuiltinModule('node:worker_threads');
 import { runCase } from '../sim/fuzz.js';
 
 parentPort!.on('message', (m: { id: number; cases: Record<string, unknown>[]; paranoid?: boolean }) => {

@@ -8,7 +8,13 @@
  */
 import { Command, CommanderError } from 'commander';
 import { COMMANDS } from './commands/index.js';
-import { UsageError, type Ctx } from './common.js';
+import { newCtx, UsageError } from './common.js';
+
+/**
+ * The library's errors that mean bad input (exit 2, one line), matched by name so that a
+ * usage error need not load the library: give such an error class `this.name = '<Name>'`.
+ */
+export const INPUT_ERRORS = new Set(['ScenarioError', 'AnswerError', 'SnapshotError', 'ProfileError']);
 
 /**
  * A reader that goes away (`vmemlab run ... | head -1`) ends the program quietly with exit 0,
@@ -27,7 +33,7 @@ export function quietOnClosedPipes(): void {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const ctx: Ctx = { exitCode: 0 };
+  const ctx = newCtx();
   const program = new Command();
   program
     .name('vmemlab')
@@ -48,9 +54,7 @@ export async function main(argv: string[]): Promise<number> {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
       return 2;
     }
-    // the library's errors for bad input (scenarios, answers' flags, snapshots, profiles) are
-    // matched by name so that a usage error need not load the library
-    if (e instanceof UsageError || (e instanceof Error && ['ScenarioError', 'AnswerError', 'SnapshotError', 'ProfileError'].includes(e.name))) {
+    if (e instanceof UsageError || (e instanceof Error && INPUT_ERRORS.has(e.name))) {
       process.stderr.write(`vmemlab: ${(e as Error).message}\n`);
       return 2;
     }

@@ -217,9 +217,11 @@ function newLedger(): Ledger {
 }
 
 function cloneLedger(l: Ledger): Ledger {
+  const altPfns = new Map<string, IntervalSet>();
+  for (const [id, set] of l.altPfns) altPfns.set(id, set.clone());
   return {
-    ram: [...l.ram], altmap: new Map(l.altmap), self: [...l.self], dedup: new Map(l.dedup), tables: { ...l.tables }, tablesByNode: [...l.tablesByNode],
-    blockAlloc: l.blockAlloc, altPfns: new Map([...l.altPfns].map(([id, set]) => [id, set.clone()])), overlap: l.overlap,
+    ram: l.ram.slice(), altmap: new Map(l.altmap), self: l.self.slice(), dedup: new Map(l.dedup), tables: { ...l.tables }, tablesByNode: l.tablesByNode.slice(),
+    blockAlloc: l.blockAlloc, altPfns, overlap: l.overlap,
   };
 }
 

@@ -87,8 +87,11 @@ export function pathString(p: Path): string {
 }
 
 export class Locator {
-  /** doc and lc are null for a scenario given as an object (positions are then 0:0). */
-  constructor(readonly file: string, readonly doc: Document | null, readonly lc: LineCounter | null) {}
+  /**
+   * doc and lc are null for a scenario given as an object (positions are then 0:0);
+   * stepLines: the line of each step when the text was read in chunks (parseChunked).
+   */
+  constructor(readonly file: string, readonly doc: Document | null, readonly lc: LineCounter | null, readonly stepLines: number[] | null = null) {}
 
   pos(offset: number): { line: number; col: number } {
     const p = this.lc!.linePos(offset);
@@ -97,6 +100,7 @@ export class Locator {
 
   /** Position of the node at `path`, or of its nearest existing ancestor; `key` picks a map key. */
   at(path: Path, key?: string): { line: number; col: number } {
+    if (this.stepLines && path.length === 2 && path[0] === 'steps' && typeof path[1] === 'number') return { line: this.stepLines[path[1]] ?? 0, col: 0 };
     if (!this.doc) return { line: 0, col: 0 };
     for (let n = path.length; n >= 0; n--) {
       const node = n === 0 ? this.doc.contents : this.doc.getIn(path.slice(0, n), true);
@@ -156,7 +160,7 @@ function depth(v: unknown, d = 0): number {
 }
 
 /** Parse and validate a scenario from bytes (YAML or JSON; JSON is parsed as YAML 1.2). */
-export function parseScenario(file: string, bytes: Uint8Array | string): Scenario {
+export function parseScenario(file: string, bytes: Uint8Array | string, opts: { chunked?: boolean } = {}): Scenario {
   if (typeof bytes !== 'string' && bytes.length > MAX_BYTES) throw new ScenarioError(file, 1, 1, '', `file is larger than ${MAX_BYTES / 1024 / 1024} MiB`);
   let text: string;
   if (typeof bytes === 'string') text = bytes;
@@ -178,6 +182,10 @@ export function parseScenario(file: string, bytes: Uint8Array | string): Scenari
   }
   if (text.length > MAX_BYTES) throw new ScenarioError(file, 1, 1, '', `file is larger than ${MAX_BYTES / 1024 / 1024} MiB`);
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  if (text.length > CHUNKED_FROM && opts.chunked !== false) {
+    const sc = parseChunked(file, text);
+    if (sc) return sc;
+  }
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -204,6 +212,68 @@ export function parseScenario(file: string, bytes: Uint8Array | string): Scenari
     L.fail([], `cannot be read: ${(e as Error).message}`);
   }
   return validate(L, raw);
+}
+
+/** Texts longer than this have their steps read in chunks (see parseChunked). */
+const CHUNKED_FROM = 256 * 1024;
+const CHUNK_STEPS = 2000;
+
+/**
+ * A long scenario's steps read a few thousand at a time: the YAML library's syntax tree of a
+ * whole 8 MiB file holds about a gigabyte at its peak, a chunk's is freed before the next.
+ * Used only for a plain layout (one top-level `steps:` block sequence, no anchors, aliases,
+ * document markers or tabs) and only when everything is valid: on any doubt or error it
+ * returns null and parseScenario reads the whole text as one document, so every error
+ * message and position is exactly the one-document one.
+ */
+export function parseChunked(file: string, text: string): Scenario | null {
+  if (/[&*\t]|^(---|\.\.\.)/m.test(text)) return null;
+  const lines = text.split('\n');
+  const stepsAt = lines.findIndex((l) => /^steps:\s*(#.*)?$/.test(l));
+  if (stepsAt < 0 || lines.findIndex((l, i) => i > stepsAt && /^steps\s*:/.test(l)) >= 0) return null;
+  // the items of the block sequence: lines at the first item's indent that start with "- "
+  let first = stepsAt + 1;
+  while (first < lines.length && /^\s*(#.*)?$/.test(lines[first]!)) first++;
+  const m = /^( *)- /.exec(lines[first] ?? '');
+  if (!m) return null;
+  const indent = m[1]!.length;
+  const itemStart = new RegExp(`^ {${indent}}- `);
+  const itemLine = new RegExp(`^ {${indent}}- \\S`); // the item begins on its dash's line (that line is the step's)
+  const starts: number[] = [];
+  let end = first;
+  for (; end < lines.length; end++) {
+    const l = lines[end]!;
+    if (itemStart.test(l)) {
+      if (!itemLine.test(l)) return null;
+      starts.push(end);
+    }
+    else if (/^\s*(#.*)?$/.test(l)) continue;
+    else if (l.length - l.trimStart().length <= indent) break; // a line at the items' indent or less ends the sequence
+  }
+  if (starts.length < CHUNK_STEPS) return null;
+  try {
+    // everything but the steps, the steps' lines blanked so that line numbers stay
+    const head = [...lines.slice(0, stepsAt + 1), ...lines.slice(stepsAt + 1, end).map(() => ''), ...lines.slice(end)].join('\n');
+    const read = (t: string): unknown => {
+      const doc = parseDocument(t, { prettyErrors: false, uniqueKeys: true });
+      if (doc.errors.length || doc.warnings.length) throw new Error('fall back');
+      visit(doc, { Pair(_, pair) { if (isCollection(pair.key)) throw new Error('fall back'); } });
+      return doc.toJS({ maxAliasCount: 100 });
+    };
+    const raw = read(head) as Record<string, unknown> | null;
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw) || raw.steps !== null) return null;
+    const steps: unknown[] = [];
+    for (let c = 0; c < starts.length; c += CHUNK_STEPS) {
+      const to = c + CHUNK_STEPS < starts.length ? starts[c + CHUNK_STEPS]! : end;
+      const part = read(lines.slice(starts[c]!, to).join('\n') + '\n');
+      if (!Array.isArray(part) || part.length !== Math.min(CHUNK_STEPS, starts.length - c)) return null;
+      for (const x of part) steps.push(x);
+    }
+    raw.steps = steps;
+    return validate(new Locator(file, null, null, starts.map((l) => l + 1)), raw);
+  } catch {
+    return null;
+  }
 }
 
 /**

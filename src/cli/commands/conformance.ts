@@ -1,8 +1,8 @@
 /** vmemlab conformance: boot your own kernel under QEMU with the conformance harness. */
 import type { Command } from 'commander';
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+const { existsSync } = process.getBuiltinModule('node:fs');
+const { dirname, join, resolve } = process.getBuiltinModule('node:path');
+const { fileURLToPath } = process.getBuiltinModule('node:url');
 import { lib, readScenarioFile, UsageError, type Ctx } from '../common.js';
 
 /** The checkout this code runs from: the nearest directory above it with a package.json (dist/ or a bundle may sit at several depths). */
@@ -43,7 +43,7 @@ export function register(program: Command, ctx: Ctx): void {
       const entry = join(root, 'conformance', 'user-kernel-cli.ts');
       if (!existsSync(entry)) throw new UsageError('vmemlab conformance needs the source checkout (conformance/ is not part of the installed package)');
       const opts = { kernelImage: resolve(o.kernelImage), modules: o.modules && resolve(o.modules), kver: o.kver, scenario: scenario && resolve(scenario), arch: o.arch, profile: o.kernel, outDir: o.out && resolve(o.out), timeoutSec: timeout };
-      const { spawnSync } = await import('node:child_process');
+      const { spawnSync } = process.getBuiltinModule('node:child_process');
       const r = spawnSync(process.execPath, ['--import', 'tsx', entry, JSON.stringify(opts)], { cwd: root, stdio: 'inherit' });
       ctx.exitCode = r.status ?? 3;
     });

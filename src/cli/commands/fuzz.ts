@@ -1,7 +1,7 @@
 /** vmemlab fuzz: random workloads with every invariant checked after every step. */
 import type { Command } from 'commander';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+const { mkdirSync } = process.getBuiltinModule('node:fs');
+const { join } = process.getBuiltinModule('node:path');
 import { lib, UsageError, writeOut, type Ctx, resolveKernels } from '../common.js';
 
 export function register(program: Command, ctx: Ctx): void {

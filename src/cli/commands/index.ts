@@ -1,10 +1,14 @@
 /**
- * The commands, in the order `vmemlab --help` lists them. Adding a command: write
- * src/cli/commands/<name>.ts exporting a register(program, ctx) function that defines its
- * flags with commander and an async action that loads what it needs with `await lib()`
- * (or a dynamic import of its own module), then add it to this list. Nothing heavy may be
- * imported at the top of a command file: `vmemlab --help` and usage errors load only
- * commander and these files.
+ * The commands, in the order `vmemlab --help` lists them. Adding a command:
+ *  1. write src/cli/commands/<name>.ts exporting register(program, ctx): its flags with
+ *     commander, and an async action that loads what it needs inside the action
+ *     (`const { x } = await lib()` from ../common.js, or `await import('../../answers/x.js')`);
+ *     at the top of the file import only types (`import type`), commander types and
+ *     ../common.js: `vmemlab --help` and usage errors load only commander and these files;
+ *  2. add its register function to COMMANDS below;
+ *  3. a library error class that means bad input sets `this.name` and is added to
+ *     INPUT_ERRORS in ../main.ts (exit 2, one line).
+ * ctx (../common.ts Ctx) has setExit, usage, writeOut, readScenario and readText.
  */
 import type { Command } from 'commander';
 import type { Ctx } from '../common.js';

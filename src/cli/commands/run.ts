@@ -37,11 +37,11 @@ export function register(program: Command, ctx: Ctx): void {
     .action(async (file: string | undefined, o: { json?: boolean; dmesg?: boolean; debug: boolean; ptdump?: boolean; output?: string; kernel?: string; paranoid?: boolean }) => {
       if (o.json && (o.dmesg || o.ptdump)) throw new UsageError('--json cannot be combined with --dmesg or --ptdump (the JSON report is one document; its "dmesg" holds the messages)');
       // the built-in default under its own kernel needs only the core (no YAML parser, no validator)
-      const core = await import('../../core.js');
-      const { defaultScenario, runScenario, renderJson, renderDmesg, renderPtdump, renderText, runPassed } = core;
-      let sc = file ? (await lib()).parseScenario(file, readScenarioFile(file)) : defaultScenario();
+      const full = file !== undefined || o.kernel !== undefined ? await lib() : null;
+      const { defaultScenario, runScenario, renderJson, renderDmesg, renderPtdump, renderText, runPassed } = full ?? (await import('../../core.js'));
+      let sc = file ? full!.parseScenario(file, readScenarioFile(file)) : defaultScenario();
       if (o.kernel !== undefined) {
-        const { invalidUnder } = await lib();
+        const { invalidUnder } = full!;
         const [k] = await resolveKernels(o.kernel);
         const why = invalidUnder(sc, k!);
         if (why) throw new UsageError(`--kernel ${o.kernel}: the scenario's ${why}`);
