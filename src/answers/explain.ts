@@ -9,7 +9,7 @@ import { memremap_compat_align, nd_info_block_reserve, nd_pfn_init, nd_pfn_suppo
 import { commas, fmtSize } from '../util/units.js';
 import { lx } from '../util/bits.js';
 import { runObserved, total, type ObservedRun, type VmemAltmapView } from './machine.js';
-import { leafLine, machineInfo, populateLines, stepCost, stepWarnings, tablesLine, type PageTableCount } from './narrate.js';
+import { machineInfo, populateLines, stepCost, stepWarnings, tablesLine, type PageTableCount } from './narrate.js';
 import type { Namespace } from '../sim/ndctl.js';
 import { memmapOnMemoryRefusal } from '../kernel/memory_hotplug.js';
 
@@ -260,7 +260,12 @@ export function explainScenario(sc: Scenario, opts: { step?: number; whatIf?: bo
     if (st.kind !== 'expect') {
       lines.push(...memmapLines(run, i));
       lines.push(...populateLines(run, i));
-      if (c.leaves.pmd || c.leaves.pte || c.pt.total) lines.push(`mapping: ${leafLine(k, { pmd: Math.abs(c.leaves.pmd), pte: Math.abs(c.leaves.pte) })} ${c.leaves.pmd < 0 || c.leaves.pte < 0 ? 'unmapped' : 'mapped'}; ${c.pt.total < 0 ? `${-c.pt.total} page-table page(s) freed` : tablesLine(c.pt)}`);
+      if (c.leaves.pmd || c.leaves.pte || c.pt.total) {
+        // leaves mapped and unmapped by the step, each level with its own sign
+        const part = (n: number, what: string) => (n > 0 ? `${commas(n)} ${what} mapped` : `${commas(-n)} ${what} unmapped`);
+        const leaves = [c.leaves.pmd ? part(c.leaves.pmd, `PMD leaves (${fmtSize(k.c.PMD_SIZE)} of struct pages each)`) : '', c.leaves.pte ? part(c.leaves.pte, `PTE leaves (${fmtSize(P)} each)`) : ''].filter(Boolean).join(', ') || 'no leaf entries changed';
+        lines.push(`mapping: ${leaves}; ${c.pt.total < 0 ? `${-c.pt.total} page-table page(s) freed` : tablesLine(c.pt)}`);
+      }
       const fd = c.freeDelta.map((x, n) => [n, x] as const).filter(([, x]) => x !== 0);
       if (st.kind === 'boot') lines.push(`free after boot: ${a.free.map((x, n) => [n, x] as const).filter(([, x]) => x > 0).map(([n, x]) => `node ${n} ${fmtSize(x * P)}`).join(', ')} (the model counts only its own allocations and the scenario's "used")`);
       else if (fd.length) lines.push(`free memory: ${fd.map(([n, x]) => `node ${n} ${signed(x * P)}`).join(', ')} (the model counts only its own allocations)`);
