@@ -12,6 +12,7 @@ import { runObserved, total, type ObservedRun, type VmemAltmapView } from './mac
 import { machineInfo, populateLines, stepCost, stepWarnings, tablesLine, type PageTableCount } from './narrate.js';
 import type { Namespace } from '../sim/ndctl.js';
 import { memmapOnMemoryRefusal } from '../kernel/memory_hotplug.js';
+import { hvoSupported, optimizablePages } from '../kernel/hugetlb.js';
 
 export interface ExplainedStep {
   /** 1-based step number as in the scenario (0: the boot the runner added). */
@@ -251,11 +252,30 @@ export function explainScenario(sc: Scenario, opts: { step?: number; whatIf?: bo
       }
       case 'hugepages': {
         for (const [s, n] of Object.entries(a.hugepages)) if (n !== (b.hugepages[s] ?? 0)) lines.push(`${fmtSize(Number(s))} huge pages: ${b.hugepages[s] ?? 0} -> ${n}`);
+        const size = st.args.size as number;
+        const per = optimizablePages(k, size);
+        if (!k.cmdline.hugetlbFreeVmemmap) lines.push('HugeTLB vmemmap optimisation is off (hugetlb_free_vmemmap): every huge page keeps all its vmemmap');
+        else if (!hvoSupported(k) || per === 0) lines.push(`no HugeTLB vmemmap optimisation for ${fmtSize(size)} pages here (${k.profile.hvo === 'none' ? `${k.profile.id} has none` : hvoSupported(k) ? 'nothing to free: the vmemmap of one page is not more than the page HVO keeps' : `${k.arch.cfg.arch} does not select it in ${k.profile.id}`})`);
+        else {
+          const d = a.hvo.freed - b.hvo.freed;
+          lines.push(`hugetlb_vmemmap_optimize_folio() (mm/hugetlb_vmemmap.c) frees ${per} of the ${(size / P) * k.c.STRUCT_PAGE / P} vmemmap pages of each ${fmtSize(size)} page: ${d >= 0 ? '+' : '-'}${fmtSize(Math.abs(d) * P)} given back by this step, ${fmtSize(a.hvo.freed * P)} in all`);
+          const g0 = a.hvo.gain.min - b.hvo.gain.min;
+          const g1 = a.hvo.gain.max - b.hvo.gain.max;
+          if (g0 || g1) lines.push(`MemTotal ${g0 === g1 ? signed(g0 * P) : `${signed(g0 * P)}..${signed(g1 * P)}`}: freed boot-time (memblock) vmemmap pages join the managed pages; pages from the buddy allocator only go back to it`);
+          const s0 = a.hvo.split.min - b.hvo.split.min;
+          const s1 = a.hvo.split.max - b.hvo.split.max;
+          if (s0 || s1) lines.push(`vmemmap PMDs split to PTEs (split_vmemmap_huge_pmd): ${s0 === s1 ? s0 : `${s0}..${s1}`} new PTE table page(s); which PMDs depends on where the allocator put the huge pages, so the model gives a range`);
+        }
         break;
       }
       case 'expect':
         lines.push(r.ok ? 'every expectation holds' : `failed: ${(r.failedExpectations ?? []).join('; ')}`);
         break;
+    }
+    if (st.kind !== 'hugepages' && a.hvo.freed !== b.hvo.freed) {
+      // boot-time huge pages (hugepagesz=/hugepages=), or pages given up with their memory
+      const d = a.hvo.freed - b.hvo.freed;
+      lines.push(`HugeTLB vmemmap optimisation: ${d >= 0 ? '+' : '-'}${fmtSize(Math.abs(d) * P)} of vmemmap given back by this step${a.hvo.gain.max !== b.hvo.gain.max ? `; MemTotal ${signed((a.hvo.gain.min - b.hvo.gain.min) * P)}${a.hvo.gain.min - b.hvo.gain.min !== a.hvo.gain.max - b.hvo.gain.max ? `..${signed((a.hvo.gain.max - b.hvo.gain.max) * P)}` : ''}` : ''}`);
     }
     if (st.kind !== 'expect') {
       lines.push(...memmapLines(run, i));

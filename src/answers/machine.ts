@@ -110,6 +110,8 @@ export interface Observation {
   hugepages: Record<string, number>;
   /** Dax devices: name -> mode. */
   dax: Record<string, string>;
+  /** HugeTLB vmemmap optimisation, all nodes: pages freed, MemTotal gain and split-PMD PTE tables ({min, max} pages). */
+  hvo: { freed: number; gain: { min: number; max: number }; split: { min: number; max: number } };
 }
 
 export interface VmemAltmapView { id: string; owner: string; device: string; base_pfn: number; end_pfn: number; reserve: number; free: number; alloc: number; align: number }
@@ -130,8 +132,15 @@ export function observe(m: Machine): Observation {
     blocks: blockCounts(m),
     hugepages: Object.fromEntries(k.s.hvo.hstates.map((h) => [String(h.size), h.pages.reduce((s, x) => s + x, 0)])),
     dax: Object.fromEntries([...m.dax.values()].map((d) => [d.name, d.driver === 'kmem' ? 'system-ram' : d.driver === 'device_dax' ? 'devdax' : 'unbound'])),
+    hvo: {
+      freed: sum(k.s.hvo.freed),
+      gain: { min: sum(k.s.hvo.gainMin), max: sum(k.s.hvo.gainMax) },
+      split: { min: sum(k.s.hvo.splitMin), max: sum(k.s.hvo.splitMax) },
+    },
   };
 }
+
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
 function blockCounts(m: Machine): Observation['blocks'] {
   const out: Observation['blocks'] = { online: 0, offline: 0, selfHosting: 0, zones: {} };
