@@ -4,6 +4,7 @@
  * reproduce the worked examples users reported (../docs/answers.md cites them).
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   explainScenario, parseScenario, runScenarioText, sizeBlocks, sizeDedup, sizeHotAdd, sizeHvo, sizeMemmap, sizeNamespace, AnswerError,
@@ -282,5 +283,24 @@ describe('the JSON contract of size', () => {
     const r = vmemlab('run', 'examples/pmem-map-dev-vs-mem.yaml');
     expect(r.out).toMatch(/2 {2}create-namespace pmem0 fsdax map=dev size=8 GiB {2}ok {2}memmap \+128 MiB altmap namespace0\.0\n/);
     expect(r.out).toMatch(/3 {2}create-namespace pmem0 fsdax map=mem size=8 GiB {2}ok {2}memmap \+128 MiB RAM node 0\n/);
+  });
+});
+
+describe('explain: HugeTLB and device-dax steps', () => {
+  it('a hugepages step with HVO: pages freed per huge page, MemTotal gain and the split-PMD range', () => {
+    const e = explainScenario(parseScenario('h.yaml', `arch: x86_64
+cmdline: hugetlb_free_vmemmap=on
+nodes: [ { id: 0, memory: [ { start: 0, size: 64G } ] } ]
+steps: [ boot, { hugepages: { size: 2M, count: 10000 } } ]
+`), { step: 2, whatIf: false });
+    const t = e.steps[0]!.lines.join('\n');
+    expect(t).toContain('frees 7 of the 8 vmemmap pages of each 2 MiB page: +273.44 MiB given back by this step');
+    expect(t).toContain('MemTotal +312.50 MiB');
+    expect(t).toMatch(/split_vmemmap_huge_pmd\): \d+\.\.\d+ new PTE table page/);
+  });
+
+  it('a devdax reconfiguration: PMD leaves unmapped and PTE leaves mapped, each with its sign', () => {
+    const e = explainScenario(parseScenario('c.yaml', readFileSync(new URL('../examples/cxl-back-to-devdax.yaml', import.meta.url), 'utf8')), { step: 5, whatIf: false });
+    expect(e.steps[0]!.lines.join('\n')).toContain('mapping: 2,048 PMD leaves (2 MiB of struct pages each) unmapped, 1,048,576 PTE leaves (4 KiB each) mapped');
   });
 });
