@@ -113,3 +113,24 @@ describe('nd_pfn_supported_alignments', () => {
     expect([x86, a16, a64].map(nd_pfn_default_alignment)).toEqual([2 * M, 32 * M, 512 * M]);
   });
 });
+
+describe('__nvdimm_setup_pfn: the altmap reserve covers the padding back to a sub-section boundary', () => {
+  const scenario = (kernel: string) => `arch: x86_64
+kernel: ${kernel}
+nodes: [ { id: 0, memory: [ { start: 0, size: 4G } ] } ]
+devices: [ { name: pmem0, type: nvdimm, node: 0, start: 0x100100000, size: 1G, labels: false } ]
+steps: [ boot, { create-namespace: { device: pmem0, mode: fsdax, map: dev } } ]
+`;
+  it('v5.6 (no start check): a namespace 1 MiB past a 2 MiB boundary reserves the info block and 256 pfns of padding', async () => {
+    const { runScenarioText } = await import('../src/index.js');
+    const r = runScenarioText('u.yaml', scenario('v5.6'));
+    // base_pfn = SUBSECTION_ALIGN_DOWN(PHYS_PFN(0x100100000)) = 0x100000; reserve = 2 + (0x100100 - 0x100000)
+    expect(r.report.altmaps[0]).toMatchObject({ base_pfn: 0x100000, reserve: 2 + 256 });
+  });
+  it('v5.9 (memremap_compat_align, 2 MiB): the same start is refused with -EINVAL before any altmap', async () => {
+    const { runScenarioText } = await import('../src/index.js');
+    const r = runScenarioText('u.yaml', scenario('v5.9'));
+    expect(r.report.steps[1]).toMatchObject({ ok: false, errno: 'EINVAL' });
+    expect(r.report.altmaps).toEqual([]);
+  });
+});

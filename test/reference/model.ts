@@ -16,6 +16,7 @@ import { archHugePageSizes } from '../../src/kernel/hugetlb.js';
 import { deriveConsts, type Consts, type Kernel } from '../../src/kernel/state.js';
 import type { Scenario, ScenarioStep } from '../../src/scenario/parse.js';
 import { makeRegion, planNamespace, type Region } from '../../src/sim/ndctl.js';
+import { refFree, refHugepages, refPfn, refPopulate } from './policies.js';
 
 const ENOMEM = -12, EINVAL = -22, EEXIST = -17, ENXIO = -6, EBUSY = -16, E2BIG = -7, EPERM = -1, ERANGE = -34, ENODEV = -19, ENOENT = -2, EOPNOTSUPP = -95;
 const NAMES: Record<number, string> = { [-2]: 'ENOENT', [-95]: 'EOPNOTSUPP', [-12]: 'ENOMEM', [-22]: 'EINVAL', [-17]: 'EEXIST', [-6]: 'ENXIO', [-16]: 'EBUSY', [-7]: 'E2BIG', [-1]: 'EPERM', [-34]: 'ERANGE', [-28]: 'ENOSPC', [-19]: 'ENODEV' };
@@ -304,7 +305,7 @@ export class Reference {
     }
   }
   hugepages(start: number, end: number, node: number, altmap: string | null): number {
-    const v = this.a.policy.hugepages;
+    const v = refHugepages(this.a.cfg, this.p);
     for (let addr = start, next = 0; addr < end; addr = next) {
       next = Math.min(Math.floor(addr / this.PMD) * this.PMD + this.PMD, end);
       if (!this.ensureTables(addr, node, 'pmd')) return ENOMEM;
@@ -357,14 +358,14 @@ export class Reference {
     if (pg && !altmap && pg.nr > 1 && dd !== 'none' && (dd === 'v6.1' || (this.a.cfg.arch === 'x86_64' && (pg.nr * this.c.STRUCT_PAGE) / this.P > 2))) {
       return this.compound(pfn, start, end, nid, pg);
     }
-    return this.a.policy.vmemmap_populate({
-      basepages: (s, e, n, a) => this.basepages(s, e, n, a),
-      hugepages: (s, e, n, a) => this.hugepages(s, e, n, a),
-      onePagePerPmd: (s, e, n) => this.onePagePerPmd(s, e, n),
-      pr_err_once: () => {},
-      warn_on_once: () => false,
-      decide: () => {},
-    }, { start, end, callBytes: end - start }, nid, altmap);
+    // the reference's own vmemmap_populate() decision (test/reference/policies.ts)
+    const c = refPopulate(this.a.cfg, this.p, end - start, altmap !== null);
+    switch (c.how) {
+      case 'enomem': return ENOMEM;
+      case 'basepages': return this.basepages(start, end, nid, c.useAltmap ? altmap : null);
+      case 'hugepages': return this.hugepages(start, end, nid, c.useAltmap ? altmap : null);
+      case 'one-page-per-pmd': return this.onePagePerPmd(start, end, nid);
+    }
   }
 
   /** vmemmap_populate_compound_pages(), page by page. */
@@ -417,7 +418,7 @@ export class Reference {
     this.nodes[b.node]!.free += pages;
   }
   vmemmapFree(start: number, end: number, altmap: string | null) {
-    if (this.a.policy.free.empty) return;
+    if (refFree(this.a.cfg, this.p).empty) return;
     const perPmd = this.PMD / this.P;
     for (let addr = start, next = 0; addr < end; addr = next) {
       next = Math.min(Math.floor(addr / this.PMD) * this.PMD + this.PMD, end);
@@ -425,7 +426,7 @@ export class Reference {
       const b = this.pmd.get(idx);
       if (b) {
         const whole = addr % this.PMD === 0 && next % this.PMD === 0;
-        let free = whole || this.a.policy.free.partialPmd === 'always';
+        let free = whole || refFree(this.a.cfg, this.p).partialPmd === 'always';
         if (!free) {
           for (let q = addr; q < next; q += this.P) this.unusedPages.add(q / this.P);
           free = true;
@@ -448,7 +449,7 @@ export class Reference {
       }
     }
     // empty tables, bottom-up
-    const pol = this.a.policy.free;
+    const pol = refFree(this.a.cfg, this.p);
     const lv = this.a.cfg.pt.allocLevels;
     for (const kind of [...lv].reverse()) {
       if (!pol.freeTables[kind]) continue;
@@ -919,6 +920,18 @@ export class Reference {
     const plan = planNamespace(this.a.cfg, this.p, r, { mode: a.mode as 'fsdax', map: a.map as 'dev' | undefined, align: a.align as number | undefined, size: a.size as number | undefined });
     if (plan.errno) return plan.errno;
     const ns = plan.ns!;
+    // the namespace arithmetic counted again by the reference (test/reference/policies.ts):
+    // the plan's user-space choices (placement, alignment) are taken, its nd_pfn numbers not
+    if (ns.mode !== 'raw' && ns.map) {
+      const mine = refPfn(this.a.cfg, this.p, ns.start, ns.rawSize, ns.map, ns.align);
+      if (mine) {
+        ns.dataOffset = mine.dataoff;
+        ns.usable = mine.usable;
+        ns.npfns = mine.npfns;
+        if (plan.altmap && mine.altmap) plan.altmap = mine.altmap;
+        if (ns.pgmap) ns.pgmap = { ...ns.pgmap, end: ns.start + ns.rawSize - 1 - ((ns.start + ns.rawSize) % Math.max(ns.align, 2 * 1024 * 1024)) };
+      }
+    }
     if (ns.mode !== 'raw') r.pfnSeq++;
     if (plan.altmap) this.altmaps.set(ns.name, { id: ns.name, ...plan.altmap, align: 0, alloc: 0 });
     this.claims.push({ start: ns.start, end: ns.start + ns.rawSize });
