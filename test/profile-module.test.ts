@@ -108,3 +108,20 @@ describe('a vmemmap_alloc_block_buf() policy', () => {
     expect(mine.steps[1]!.violations.map((v) => v.invariant)).toEqual(['altmap-accounting']);
   });
 });
+
+describe('fuzz on a profile module', () => {
+  it('--jobs 2 loads the module in each worker and finds what --jobs 1 finds', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const run = (jobs: string) => {
+      const out = mkdtempSync(`${tmpdir()}/vmemlab-fz-`);
+      const r = spawnSync(process.execPath, [`${root}bin/vmemlab.js`, 'fuzz', '--kernel', `${root}examples/profiles/subsection-ram.mjs`, '--arch', 'arm64', '--events', '2000', '--seed', '3', '--jobs', jobs, '--out', out], { encoding: 'utf8', env: { ...process.env, VMEMLAB_PROGRESS_MS: '3600000' } });
+      expect(r.status, r.stderr).toBe(0);
+      return r.stdout.replace(/ in [\d.]+ s \(\d+ events\/s\)/, '').replaceAll(out, 'OUT');
+    };
+    const one = run('1');
+    expect(one).toMatch(/invariant violations \(bugs in vmemmap-lab\): 0/);
+    expect(run('2')).toBe(one);
+  });
+});

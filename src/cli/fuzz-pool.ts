@@ -18,7 +18,7 @@ export class FuzzPool {
   private readonly workers: WorkerT[];
   private seq = 0;
 
-  constructor(n: number, private readonly paranoid: boolean | undefined) {
+  constructor(n: number, private readonly paranoid: boolean | undefined, private readonly profile?: string) {
     const url = workerUrl();
     this.workers = Array.from({ length: n }, () => new Worker(url));
   }
@@ -38,7 +38,7 @@ export class FuzzPool {
         else resolve(m.results!);
       };
       w.on('message', on);
-      w.postMessage({ id, cases: share, paranoid: this.paranoid });
+      w.postMessage({ id, cases: share, paranoid: this.paranoid, profile: this.profile });
     }));
     return Promise.all(parts).then((rs) => rs.flat());
   }

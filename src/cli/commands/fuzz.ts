@@ -29,7 +29,6 @@ export function register(program: Command, ctx: Ctx): void {
       // a profile file or module is registered in this thread only: its machines run here
       const fromFile = o.kernel !== undefined && (await import('../../node/profile.js')).isProfilePath(o.kernel);
       const kernel = o.kernel === undefined ? undefined : (await resolveKernels(o.kernel))[0];
-      if (fromFile && jobs > 1) process.stderr.write(`vmemlab: --jobs ${jobs}: a profile from a file runs in this thread only (--jobs 1)\n`);
       const tty = process.stderr.isTTY === true;
       const t0 = Date.now();
       let last = t0;
@@ -55,10 +54,11 @@ export function register(program: Command, ctx: Ctx): void {
         },
       };
       let r: ReturnType<typeof fuzz>;
-      if (jobs === 1 || fromFile) r = fuzz(opts);
+      if (jobs === 1) r = fuzz(opts);
       else {
         const { FuzzPool } = await import('../fuzz-pool.js');
-        const pool = new FuzzPool(jobs, o.paranoid);
+        // a profile file or module is loaded by each worker too
+        const pool = new FuzzPool(jobs, o.paranoid, fromFile ? o.kernel : undefined);
         try {
           r = await fuzzBatched(opts, (cases) => pool.run(cases), 64 * jobs);
         } finally {
