@@ -401,7 +401,7 @@ export function sizeHotAdd(q0: HotAddQuestion): HotAddAnswer {
   const planBuilt = scen(g, g.used, steps, `the plan: ${fmtSize(q.size)} in ${plan.length} chunk(s)`);
   const ex: string[] = [];
   const P2 = (n: number) => `${fmtSize(n)} (${commas(n)} B)`;
-  ex.push(`${q.arch === 'arm64' ? 'an' : 'a'} ${q.arch} guest (${k.arch.cfg.label}, kernel ${k.profile.id}) with ${fmtSize(F)} free; memory block ${fmtSize(blockSize)} (memory_block_size_bytes()), hot-add at 0x${lx(g.start)}`);
+  ex.push(`An ${q.arch} guest (${k.arch.cfg.label}, kernel ${k.profile.id}) with ${fmtSize(F)} free; memory block ${fmtSize(blockSize)} (memory_block_size_bytes()), hot-add at 0x${lx(g.start)}`);
   ex.push(r.ok ? `hot-adding ${fmtSize(q.size)} at once succeeds` : `hot-adding ${fmtSize(q.size)} at once fails with ${r.errno}: __add_pages() stops at the first section whose memmap it cannot allocate`);
   ex.push(`  it needs ${P2(needFree)} of free memory: memmap in RAM ${fmtSize(total(ac.mm.ram))} (vmemmap_populate from node 0's free pages)${total(ac.mm.self) ? `, ${fmtSize(total(ac.mm.self))} of memmap inside the new blocks (memmap_on_memory, costs no free memory)` : ''} and ${ac.pt.total} page-table page(s)`);
   if (q.memmapOnMemory && !momSupported) ex.push(`  memory_hotplug.memmap_on_memory does not exist in ${prof.id}: it arrived in v5.13 (a08a2ae34613); the memmap comes from RAM`);
