@@ -11,6 +11,16 @@ CASE="${1:-x86-612-fsdax-dev}"
 bash conformance/setup.sh x86-6.12
 out=$(mktemp -d "${TMPDIR:-/tmp}/vmemlab-live-smoke.XXXXXX")
 trap 'rm -rf "$out"' EXIT
-npx tsx conformance/record.ts "$CASE" --out "$out" --strict
+# A guest under TCG now and then dies while booting, before any step (seen: an int3 oops in
+# sched_clock_cpu during text patching, 1 run in about 10): one more boot then. A difference
+# from the model is not retried away: record.ts prints it, and a second failure fails CI.
+if ! npx tsx conformance/record.ts "$CASE" --out "$out" --strict; then
+  if grep -q 'Kernel panic\|end trace' "${TMPDIR:-/tmp}/vmemlab-conformance/$CASE/console.log" 2>/dev/null; then
+    echo "live-smoke: the guest kernel crashed (console.log above); booting once more" >&2
+    npx tsx conformance/record.ts "$CASE" --out "$out" --strict
+  else
+    exit 1
+  fi
+fi
 test -s "$out/$CASE/recording.json" && test -s "$out/$CASE/raw.txt.gz"
 echo "live-smoke: $CASE recorded and compared: OK"
