@@ -79,3 +79,18 @@ describe('the switch registry', () => {
     expect(switchDiff(byId['v6.12']!, byId['v6.18']!).sort()).toEqual(['hvoParam', 'hvoPreinit', 'kmemTruncatedWarning', 'kstrtobool', 'x86MemoryBlockProbe']);
   });
 });
+
+describe('compare text layout', () => {
+  it('fits 100 columns with every profile (profiles continue in blocks); --wide is one table', async () => {
+    const { renderComparison } = await import('../src/index.js');
+    const { readFileSync } = await import('node:fs');
+    const sc = parseScenario('e.yaml', readFileSync(new URL('../examples/pmem-arm64-64k.yaml', import.meta.url), 'utf8'));
+    const c = compare(sc, PROFILES.map((p) => p.id));
+    const lines = renderComparison(c).split('\n').slice(1);
+    expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(100);
+    const wide = renderComparison(c, { width: Infinity }).split('\n');
+    // one header row per differing step in the wide table, more in the narrow one
+    const headers = (ls: string[]) => ls.filter((l) => /^\s+v5\.6\b/.test(l) || /^\s{10,}\S+\s{2,}\S/.test(l) && l.includes('v')).length;
+    expect(headers(wide)).toBeLessThan(headers(lines));
+  });
+});

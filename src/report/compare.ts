@@ -218,35 +218,54 @@ function wrap(s: string, w: number): string[] {
   return out;
 }
 
-export function renderComparison(c: Comparison): string {
+/**
+ * The comparison as text. Each step's table holds as many profile columns as fit in `width`
+ * (100 by default; Infinity for one wide table): more profiles continue in another block.
+ */
+export function renderComparison(c: Comparison, opts: { width?: number } = {}): string {
   const out: string[] = [];
   const ks = c.kernels.filter((k) => !(k in c.invalid));
   out.push(`vmemlab compare: ${c.scenario} under ${c.kernels.join(', ')}`);
   for (const [k, why] of Object.entries(c.invalid)) out.push(`  ${k}: not run - ${why}`);
-  const colW = 26;
+  const width = opts.width ?? 100;
   for (const st of c.steps) {
     out.push('');
     out.push(`step ${st.index}: ${st.step}${st.identical ? '   (identical under all kernels)' : ''}`);
     if (st.identical) continue;
-    const labelW = Math.max(12, ...st.rows.map((r) => r.what.length));
-    out.push('  ' + ''.padEnd(labelW) + '  ' + ks.map((k) => k.padEnd(colW)).join(''));
-    for (const r of st.rows) {
-      const cells = ks.map((k) => wrap(r.values[k] ?? '-', colW - 2));
-      const h = Math.max(...cells.map((x) => x.length));
-      for (let line = 0; line < h; line++) {
-        out.push('  ' + (line === 0 ? r.what : '').padEnd(labelW) + '  ' + cells.map((x) => (x[line] ?? '').padEnd(colW)).join('').trimEnd());
+    const labelW = Math.min(36, Math.max(12, ...st.rows.map((r) => r.what.length)));
+    // a column is as wide as its profile's longest cell, at most 26
+    const colW = (k: string) => Math.min(26, Math.max(k.length, ...st.rows.map((r) => (r.values[k] ?? '-').length)) + 2);
+    const blocks: string[][] = [];
+    for (const k of ks) {
+      const last = blocks[blocks.length - 1];
+      const used = last ? 2 + labelW + 2 + last.reduce((a, x) => a + colW(x), 0) : Infinity;
+      if (last && used + colW(k) <= width) last.push(k);
+      else blocks.push([k]);
+    }
+    for (const [bi, block] of blocks.entries()) {
+      if (bi > 0) out.push('');
+      out.push('  ' + ''.padEnd(labelW) + '  ' + block.map((k) => k.padEnd(colW(k))).join('').trimEnd());
+      for (const r of st.rows) {
+        const cells = block.map((k) => wrap(r.values[k] ?? '-', colW(k) - 2));
+        const label = wrap(r.what, labelW);
+        const h = Math.max(label.length, ...cells.map((x) => x.length));
+        for (let line = 0; line < h; line++) {
+          out.push('  ' + (label[line] ?? '').padEnd(labelW) + '  ' + cells.map((x, i) => (x[line] ?? '').padEnd(colW(block[i]!))).join('').trimEnd());
+        }
       }
     }
     // each reason once per step, with the rows it explains
     const reasons = new Map<string, string[]>();
     for (const r of st.rows) for (const w of r.why ?? []) reasons.set(w, [...(reasons.get(w) ?? []), r.what]);
     for (const [w, rows] of reasons) {
-      for (const [n, l] of wrap(`${w} [${rows.join(', ')}]`, 96).entries()) out.push(`  ${n === 0 ? 'why: ' : '     '}${l}`);
+      for (const [n, l] of wrap(`${w} [${rows.join(', ')}]`, Math.min(width, 200) - 8).entries()) out.push(`  ${n === 0 ? 'why: ' : '     '}${l}`);
     }
   }
   out.push('');
   if (c.expectations.length === 0) out.push(`expect steps: all pass under ${ks.join(', ')}`);
-  for (const e of c.expectations) out.push(`expect step ${e.step} FAILED under ${e.kernel}: ${e.failed.join('; ')}`);
+  for (const e of c.expectations) {
+    for (const [n, l] of wrap(`expect step ${e.step} FAILED under ${e.kernel}: ${e.failed.join('; ')}`, Math.min(width, 200) - 4).entries()) out.push(n === 0 ? l : `    ${l}`);
+  }
   return out.join('\n') + '\n';
 }
 
