@@ -108,6 +108,18 @@ describe('bad or foreign snapshots: one line, exit 2', () => {
     expect(() => importSnapshot(s)).not.toThrow();
     expect(verifySnapshot(s).checks.find((c) => c.what === 'memory blocks')).toMatchObject({ status: 'not compared', why: expect.stringMatching(/no memory hotplug/) });
   });
+  it('import --json: the scenario object, kernel and notes the YAML is made of', () => {
+    const file = join(fixtures, 'x86_64-6.18-vm-root.snap');
+    const r = vmemlab('import', '--json', file);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out);
+    const lib = importSnapshot(parseSnapshot(file, readFileSync(file, 'utf8')));
+    expect(j).toEqual({ scenario: lib.scenario, kernel: lib.kernel, notes: lib.notes, hotAdded: lib.hotAdded });
+    expect(j.notes.length).toBeGreaterThan(0);
+    expect(parseScenario('import.json', JSON.stringify(j.scenario))).toBeTruthy();
+    const y = vmemlab('import', file);
+    for (const n of j.notes) expect(y.out).toContain(n.split('\n')[0]);
+  });
   it('SnapshotError is what the library throws', () => {
     expect(() => parseSnapshot('x', 'nope')).toThrow(SnapshotError);
   });

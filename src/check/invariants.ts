@@ -72,18 +72,7 @@ export function checkInvariants(k: Kernel): Violation[] {
       break;
     }
   }
-  for (const s of k.s.leaves) {
-    const unit = s.v.level === 'pmd' ? k.c.PMD_SIZE : P;
-    // a leaf unit that overlaps no required range is a leaked mapping
-    for (const g of req.gaps(s.start, s.end)) {
-      const a = alignUp(g.start, unit);
-      const b = alignDown(g.end, unit);
-      if (b > a) {
-        v('memmap-coverage', vaRange(k, a, b), `${k.arch.policy.free.site} / mm/sparse.c:sparse_init_nid`, `${s.v.level} mapping left behind for pfns that are not present (not freed on removal, or left by a failed populate that nothing undoes)`);
-        break;
-      }
-    }
-  }
+  for (const s of k.s.leaves) checkLeaked(k, s, req, v);
 
   // altmap-accounting
   const perAlt = new Map<string, { pages: number; pfns: { start: number; end: number }[] }>();
@@ -289,21 +278,26 @@ export function checkTouched(k: Kernel, t: Touched, memo: CheckMemo): Violation[
   return out;
 }
 
+/** A leaf unit that overlaps no required range is a leaked mapping (reported once per leaf). */
+function checkLeaked(k: Kernel, s: Seg<Leaf>, req: IntervalSet, v: (invariant: string, range: string, fn: string, detail: string) => void): void {
+  const unit = s.v.level === 'pmd' ? k.c.PMD_SIZE : k.c.PAGE_SIZE;
+  for (const g of req.gaps(s.start, s.end)) {
+    const a = alignUp(g.start, unit);
+    const b = alignDown(g.end, unit);
+    if (b > a) {
+      v('memmap-coverage', vaRange(k, a, b), `${k.arch.policy.free.site} / mm/sparse.c:sparse_init_nid`, `${s.v.level} mapping left behind for pfns that are not present (not freed on removal, or left by a failed populate that nothing undoes)`);
+      return;
+    }
+  }
+}
+
 /** Leaf checks over some whole leaf segments, `req` holding the required memmap around them. */
 function checkLeaves(k: Kernel, leaves: Seg<Leaf>[], req: IntervalSet, v: (invariant: string, range: string, fn: string, detail: string) => void): void {
   const P = k.c.PAGE_SIZE;
   const bp = k.boot.memoryBlockSize / P;
   const lv = k.arch.cfg.pt.allocLevels;
   for (const s of leaves) {
-    const unit = s.v.level === 'pmd' ? k.c.PMD_SIZE : P;
-    for (const g of req.gaps(s.start, s.end)) {
-      const a = alignUp(g.start, unit);
-      const b = alignDown(g.end, unit);
-      if (b > a) {
-        v('memmap-coverage', vaRange(k, a, b), `${k.arch.policy.free.site} / mm/sparse.c:sparse_init_nid`, `${s.v.level} mapping left behind for pfns that are not present (not freed on removal, or left by a failed populate that nothing undoes)`);
-        break;
-      }
-    }
+    checkLeaked(k, s, req, v);
     const b0 = s.v.b;
     if (b0.kind === 'altmap') {
       const a = k.s.altmaps.get(b0.id);

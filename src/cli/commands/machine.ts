@@ -44,10 +44,12 @@ export function registerImport(program: Command, _ctx: Ctx): void {
     .command('import')
     .description('write the scenario that reproduces a snapshotted machine, to edit for "what if"')
     .argument('<snapshot>', 'a snapshot (vmemlab snapshot JSON, or the collector\'s text)')
+    .option('--json', 'print JSON: {scenario, kernel: {id, why}, notes, hotAdded} instead of YAML')
     .option('-o, --output <file>', 'write to a file instead of standard output (all or nothing)')
-    .action(async (file: string, o: { output?: string }) => {
+    .action(async (file: string, o: { json?: boolean; output?: string }) => {
       const { importSnapshot, parseSnapshot } = await lib();
-      writeOut(o.output, importSnapshot(parseSnapshot(file, readText(file))).yaml);
+      const i = importSnapshot(parseSnapshot(file, readText(file)));
+      writeOut(o.output, o.json ? JSON.stringify({ scenario: i.scenario, kernel: i.kernel, notes: i.notes, hotAdded: i.hotAdded }, null, 2) + '\n' : i.yaml);
     });
 }
 
