@@ -96,6 +96,26 @@ describe('explorer views', () => {
     await page.screenshot({ path: `${SHOTS}/six-tib-namespace.png` });
   });
 
+  it('size forms cover every arch: riscv64 with its paging mode, loongarch64 with its page size', async () => {
+    await open();
+    await page.click('[data-testid=tab-size]');
+    await page.selectOption('[data-testid=size] select >> nth=1', 'riscv64');
+    await page.selectOption('[data-testid=size] label:has-text("paging") select', 'sv48');
+    const rv = sizeNamespace({ arch: 'riscv64', paging: 'sv48', kernel: DEFAULT_KERNEL, size: parseSize('6T'), mode: 'fsdax', map: 'dev', align: parseSize('2M') });
+    await expect.poll(() => page.textContent('[data-testid=size-answer]')).toContain(rv.explanation[0]!);
+    expect(rv.machine.label).toContain('riscv64 sv48');
+    await page.selectOption('[data-testid=size] select >> nth=1', 'loongarch64');
+    await page.selectOption('[data-testid=size] label:has-text("page size") select', '64K');
+    const la = sizeNamespace({ arch: 'loongarch64', pageSize: '64K', kernel: DEFAULT_KERNEL, size: parseSize('6T'), mode: 'fsdax', map: 'dev', align: parseSize('2M') });
+    await expect.poll(() => page.textContent('[data-testid=size-answer]')).toContain(la.explanation[0]!);
+    // loongarch64 never hands the altmap to vmemmap_populate(): the memmap is in RAM even with --map=dev
+    await page.click('text=Explore this answer\'s scenario');
+    const r = runScenarioText('size.yaml', la.scenario);
+    const ns = r.report.namespaces[0]!;
+    await page.click(`[data-testid="pick-ns:${ns.name}"]`);
+    await expect.poll(() => page.textContent('[data-testid=where]')).toContain('RAM of node');
+  });
+
   it('a raw namespace has no memmap, and the panel says so', async () => {
     await open();
     const text = DEFAULT_SCENARIO.replace('mode: fsdax, map: dev', 'mode: raw');

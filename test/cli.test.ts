@@ -132,6 +132,21 @@ describe('other commands', () => {
     expect(JSON.parse(vmemlab('schema').out).title).toBe('vmemmap-lab scenario');
     expect(vmemlab('check', new URL('../examples/pmem-16g-fsdax-dev.yaml', import.meta.url).pathname)).toMatchObject({ code: 0 });
   });
+
+  it('every arch: arches --json, size with --paging, fuzz and bad flags naming the rule', () => {
+    const arches = JSON.parse(vmemlab('arches', '--json').out) as { arch: string; profiles: string[] }[];
+    expect(arches.map((a) => a.arch)).toEqual(['x86_64', 'arm64', 'riscv64', 'loongarch64']);
+    // LoongArch has a vmemmap from v6.2: the v6.6 profile is its first
+    expect(arches.find((a) => a.arch === 'loongarch64')!.profiles).toEqual(['v6.6', 'v6.12', 'v6.18', 'v7.1']);
+    const rows = JSON.parse(vmemlab('size', 'memmap', '--size', '1T', '--arch', 'riscv64', '--paging', 'sv39,sv48', '--json').out) as { machine: { label: string } }[];
+    expect(rows.map((r) => r.machine.label)).toEqual(['riscv64 sv39', 'riscv64 sv48']);
+    expect(vmemlab('size', 'memmap', '--size', '1T', '--arch', 'riscv64', '--paging', 'sv64')).toMatchObject({ code: 2, err: 'vmemlab: --paging sv64: expected sv39 or sv48 or sv57\n' });
+    expect(vmemlab('size', 'memmap', '--size', '1T', '--arch', 'loongarch64', '--kernel', 'v6.1')).toMatchObject({ code: 2, err: 'vmemlab: --arch: loongarch64 has no SPARSEMEM_VMEMMAP in v6.1 (it arrived in v6.2)\n' });
+    expect(vmemlab('fuzz', '--arch', 'loongarch64', '--kernel', 'v6.1', '--events', '10', '--out', join(tmp, 'fz-la'))).toMatchObject({ code: 2, err: 'vmemlab: --arch loongarch64: it has no SPARSEMEM_VMEMMAP in v6.1 (it arrived in v6.2)\n' });
+    const fz = vmemlab('fuzz', '--arch', 'riscv64', '--events', '300', '--seed', '5', '--out', join(tmp, 'fz-rv'));
+    expect(fz.code).toBe(0);
+    expect(fz.out).toContain('invariant violations (bugs in vmemmap-lab): 0');
+  });
 });
 
 describe('vmemlab conformance (flag checks; the live run is conformance/live-smoke.sh)', () => {

@@ -30,18 +30,20 @@ export interface MachineOpts {
   pageSize?: '4K' | '16K' | '64K';
   /** arm64 VA_BITS. */
   vaBits?: number;
-  /** x86_64 paging levels (4 or 5). */
+  /** x86_64 paging levels (4 or 5); loongarch64 page-table levels. */
   levels?: number;
+  /** riscv64 paging mode (sv39, sv48, sv57): the scenario's config.mode (the flag is --paging; --mode is a namespace's). */
+  paging?: string;
   /** Profile id (default: the default profile). */
   kernel?: string;
   /** x86_64 X86_FEATURE_HYPERVISOR (a guest). */
   hypervisor?: boolean;
 }
 
-/** Where DRAM starts: x86_64 at 0, arm64 at 1 GiB (QEMU virt, most servers start at or above it). */
-export const RAM_BASE: Record<ArchName, number> = { x86_64: 0, arm64: GiB };
+/** Where DRAM starts: x86_64 at 0, arm64 at 1 GiB (QEMU virt, most servers start at or above it), riscv64 at 2 GiB (QEMU virt, most SoCs), loongarch64 at 0. */
+export const RAM_BASE: Record<ArchName, number> = { x86_64: 0, arm64: GiB, riscv64: 2 * GiB, loongarch64: 0 };
 
-const FLAG_OF: Record<string, string> = { pageSize: '--page-size', vaBits: '--va-bits', levels: '--levels', pse: '--pse', hypervisor: '--hypervisor', gbpages: '--gbpages' };
+const FLAG_OF: Record<string, string> = { pageSize: '--page-size', vaBits: '--va-bits', levels: '--levels', pse: '--pse', hypervisor: '--hypervisor', gbpages: '--gbpages', mode: '--paging' };
 
 export function kernelOf(o: MachineOpts): string {
   return o.kernel ?? DEFAULT_KERNEL;
@@ -52,6 +54,7 @@ export function configOf(o: MachineOpts): ScenarioInput['config'] {
   if (o.pageSize !== undefined) c.pageSize = o.pageSize;
   if (o.vaBits !== undefined) c.vaBits = o.vaBits;
   if (o.levels !== undefined) c.levels = o.levels;
+  if (o.paging !== undefined) c.mode = o.paging;
   if (o.hypervisor !== undefined && o.arch === 'x86_64') c.hypervisor = o.hypervisor;
   return c as ScenarioInput['config'];
 }

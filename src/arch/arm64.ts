@@ -110,7 +110,22 @@ export function arm64Config(o: Arm64Options, p: KernelProfile): ArchConfig {
     ptdump: 'arm64',
     // the fixmap's bm_pud/bm_pmd/bm_pte (arch/arm64/mm/fixmap.c) exist from early boot
     staticTablesFor: fixaddrTop - 1n,
+    lacks: {
+      ...(p.arm64ZoneDevice ? {} : { zoneDevice: `arm64 has no ZONE_DEVICE in ${p.id} (it needs MEMORY_HOTREMOVE, v5.7)` }),
+      ...(p.hvoArm64 ? {} : { hvo: `arm64 does not select ARCH_WANT_HUGETLB_PAGE_OPTIMIZE_VMEMMAP in ${p.id}` }),
+      daxVmemmapOpt: 'arm64 does not select ARCH_WANT_OPTIMIZE_DAX_VMEMMAP',
+    },
+    hugePageSizes: arm64HugePageSizes(ps, PMD_SHIFT, PUD_SHIFT),
+    preallocateTopTables: false,
   };
+}
+
+/** arch/arm64/mm/hugetlbpage.c hugetlbpage_init(): PUD if pud_sect_supported() (4K only), CONT_PMD, PMD, CONT_PTE. */
+function arm64HugePageSizes(ps: number, pmdShift: number, pudShift: number): number[] {
+  const P = 2 ** ps;
+  const PMD = 2 ** pmdShift;
+  const cont = ps === 12 ? { pmd: 16, pte: 16 } : ps === 14 ? { pmd: 32, pte: 128 } : { pmd: 32, pte: 32 };
+  return [...(ps === 12 ? [2 ** pudShift] : []), cont.pmd * PMD, PMD, cont.pte * P];
 }
 
 export function arm64Policy(a: ArchConfig, p: KernelProfile): ArchPolicy {
@@ -176,11 +191,19 @@ export function arm64Policy(a: ArchConfig, p: KernelProfile): ArchPolicy {
       floorCeiling: true,
       partialPmd: 'always',
       site: 'arch/arm64/mm/mmu.c:vmemmap_free',
+      pteWalk: 'chunk', // unmap_hotplug_pte_range(): PAGE_SIZE steps from the chunk's start
+      pteAltmap: true, // free_hotplug_page_range(page, size, altmap) -> vmem_altmap_free
       empty: !p.arm64HotRemove, // v5.6: vmemmap_free() is empty
     },
     memoryBlockSize: () => ({ size: 2 ** a.SECTION_SIZE_BITS, messages: [] }),
     // arch_get_mappable_range(): [__pa(_PAGE_OFFSET(vabits_actual)), __pa(PAGE_END - 1)]
     mappableRange: (memstart: number) => ({ start: memstart, end: Math.min(memstart + linear - 1, 2 ** a.MAX_PHYSMEM_BITS - 1) }),
     populateSite: 'arch/arm64/mm/mmu.c:vmemmap_populate',
+    // arm64_memblock_init() (arch/arm64/mm/init.c @ v5.4..v6.18): RAM past memstart_addr +
+    // linear_region_size is removed, after a pr_warn (the kernel image is never high here)
+    bootMemoryCap: (base: number) => {
+      const memstart = Math.floor(base / a.memstartAlign) * a.memstartAlign;
+      return { kind: 'range', start: memstart, end: memstart + linear, site: 'arch/arm64/mm/init.c:arm64_memblock_init (memblock_remove)', warn: "Memory doesn't fit in the linear mapping, VA_BITS too small\n" };
+    },
   };
 }

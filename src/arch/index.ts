@@ -1,11 +1,15 @@
 import type { KernelProfile } from '../kernels/types.js';
 import { arm64Config, arm64Policy, arm64VaBits, ARM64_DEFAULT_VA_BITS, ARM64_VA_BITS, type Arm64PageSize } from './arm64.js';
-import { withOverrides, type ArchConfig, type ArchName, type ArchPolicy } from './types.js';
+import { ARCH_NAMES, withOverrides, type ArchConfig, type ArchName, type ArchPolicy } from './types.js';
 import { x86Config, x86Policy, X86_DEFAULTS } from './x86_64.js';
+import { riscvConfig, riscvModes, riscvPolicy, RISCV_MODES, type RiscvMode } from './riscv64.js';
+import { loongarchConfig, loongarchLayoutProblem, loongarchPolicy, LOONGARCH_DEFAULT_LEVELS, LOONGARCH_LEVELS, type LoongPageSize } from './loongarch64.js';
 
 export type { ArchConfig, ArchName, ArchPolicy, PtLevel, LeafLevel, VmemmapRange, VmemmapOps, HugepagesVariant, PolicyOverrides, VmemmapFreePolicy, PopulatePath } from './types.js';
 export { ARCH_NAMES, PT_LEVELS } from './types.js';
 export { ARM64_VA_BITS } from './arm64.js';
+export { RISCV_MODES } from './riscv64.js';
+export { LOONGARCH_LEVELS } from './loongarch64.js';
 
 export interface Arch {
   cfg: ArchConfig;
@@ -20,6 +24,8 @@ export interface ArchOptionsInput {
   pse?: boolean;
   hypervisor?: boolean;
   gbpages?: boolean;
+  /** riscv64 paging mode. */
+  mode?: string;
 }
 
 export class ArchConfigError extends Error {
@@ -28,25 +34,75 @@ export class ArchConfigError extends Error {
   }
 }
 
+/** What `vmemlab arches` says of each arch: its config keys and what the model knows of it. */
+export const ARCH_INFO: Record<ArchName, { config: string; notes: string }> = {
+  x86_64: { config: '{ levels: 4|5, pse: true|false, hypervisor: true|false, gbpages: true|false }', notes: '4K pages; PMD blocks from the altmap for whole sections, base pages from RAM below a section' },
+  arm64: { config: '{ pageSize: 4K|16K|64K, vaBits: 4K 39/48/52, 16K 36/47/48/52, 64K 42/48/52 }', notes: '4K: PMD blocks; 16K/64K: base pages; altmap honoured from v5.9' },
+  riscv64: { config: '{ mode: sv39|sv48|sv57 }', notes: '4K pages; Sv48/Sv57 from v6.1; base pages up to v6.6, PMD blocks with the altmap and memory hot-plug, ZONE_DEVICE, memmap_on_memory from v6.11' },
+  loongarch64: { config: '{ pageSize: 4K|16K|64K, levels: 4K 4, 16K 2/3, 64K 2/3 }', notes: 'from v6.2 (no vmemmap before); default 16K/3; the altmap is never used (memmap always in RAM) and vmemmap_free() is empty' },
+};
+
+/** The config keys each arch takes (anything else is refused, naming the arch that has it). */
+const KEYS: Record<ArchName, (keyof ArchOptionsInput)[]> = {
+  x86_64: ['pageSize', 'levels', 'pse', 'hypervisor', 'gbpages'],
+  arm64: ['pageSize', 'vaBits'],
+  riscv64: ['pageSize', 'mode'],
+  loongarch64: ['pageSize', 'levels'],
+};
+
 /** Build the arch for a scenario's `arch` + `config`; throws ArchConfigError naming the key. */
 export function resolveArch(name: ArchName, o: ArchOptionsInput, p: KernelProfile): Arch {
+  for (const key of Object.keys(o) as (keyof ArchOptionsInput)[]) {
+    if (o[key] === undefined || KEYS[name].includes(key)) continue;
+    const owners = ARCH_NAMES.filter((a) => KEYS[a].includes(key));
+    const hint = key === 'levels' && name === 'arm64' ? 'arm64 levels follow from pageSize and vaBits; set vaBits instead' : `${name} takes ${KEYS[name].join(', ')}; ${key} is ${owners.length ? `an option of ${owners.join(' and ')}` : 'not an option'}`;
+    throw new ArchConfigError(key, hint);
+  }
+  const arch = (cfg: ArchConfig, policy: ArchPolicy): Arch => ({ cfg, policy: withOverrides(cfg, policy, p.policies) });
   if (name === 'x86_64') {
     if (o.pageSize !== undefined && o.pageSize !== '4K') throw new ArchConfigError('pageSize', `x86_64 has only 4K pages, not ${o.pageSize}`);
-    if (o.vaBits !== undefined) throw new ArchConfigError('vaBits', 'x86_64 takes levels: 4 or 5, not vaBits');
     const levels = o.levels ?? X86_DEFAULTS.levels;
     if (levels !== 4 && levels !== 5) throw new ArchConfigError('levels', `x86_64 levels must be 4 or 5, not ${levels}`);
     const cfg = x86Config({ levels, pse: o.pse ?? X86_DEFAULTS.pse, hypervisor: o.hypervisor ?? X86_DEFAULTS.hypervisor, gbpages: o.gbpages ?? X86_DEFAULTS.gbpages });
-    return { cfg, policy: withOverrides(cfg, x86Policy(cfg, p), p.policies) };
+    return arch(cfg, x86Policy(cfg, p));
+  }
+  if (name === 'riscv64') {
+    if (o.pageSize !== undefined && o.pageSize !== '4K') throw new ArchConfigError('pageSize', `riscv64 has only 4K pages here, not ${o.pageSize}`);
+    const mode = (o.mode ?? 'sv39') as RiscvMode;
+    if (!RISCV_MODES.includes(mode)) throw new ArchConfigError('mode', `riscv64 mode must be ${RISCV_MODES.join(', ')}, not ${o.mode}`);
+    if (!riscvModes(p).includes(mode)) throw new ArchConfigError('mode', `riscv64 in ${p.id} has only sv39 (Sv48 and Sv57 arrived in v5.17 and v5.18)`);
+    const cfg = riscvConfig(mode, p);
+    return arch(cfg, riscvPolicy(cfg, p));
+  }
+  if (name === 'loongarch64') {
+    if (!p.loongarchVmemmap) throw new ArchConfigError('arch', `loongarch64 has no SPARSEMEM_VMEMMAP in ${p.id} (it arrived in v6.2)`);
+    const ps = (o.pageSize ?? '16K') as LoongPageSize;
+    if (!(ps in LOONGARCH_LEVELS)) throw new ArchConfigError('pageSize', `loongarch64 pageSize must be 4K, 16K or 64K, not ${o.pageSize}`);
+    const levels = o.levels ?? LOONGARCH_DEFAULT_LEVELS[ps];
+    if (!LOONGARCH_LEVELS[ps].includes(levels)) throw new ArchConfigError('levels', `loongarch64 ${ps} pages take levels ${LOONGARCH_LEVELS[ps].join(' or ')}, not ${levels}`);
+    const problem = loongarchLayoutProblem(ps, levels);
+    if (problem) throw new ArchConfigError('levels', problem);
+    const cfg = loongarchConfig(ps, levels, p);
+    return arch(cfg, loongarchPolicy(cfg));
   }
   const ps = (o.pageSize ?? '4K') as Arm64PageSize;
   if (!(ps in ARM64_VA_BITS)) throw new ArchConfigError('pageSize', `arm64 pageSize must be 4K, 16K or 64K, not ${o.pageSize}`);
-  if (o.levels !== undefined) throw new ArchConfigError('levels', 'arm64 levels follow from pageSize and vaBits; set vaBits instead');
-  if (o.pse !== undefined) throw new ArchConfigError('pse', 'pse is an x86_64 option');
-  if (o.hypervisor !== undefined) throw new ArchConfigError('hypervisor', 'hypervisor is an x86_64 option');
-  if (o.gbpages !== undefined) throw new ArchConfigError('gbpages', 'gbpages is an x86_64 option');
   const va = o.vaBits ?? ARM64_DEFAULT_VA_BITS[ps];
   const offered = arm64VaBits(ps, p);
   if (!offered.includes(va)) throw new ArchConfigError('vaBits', `arm64 ${ps} supports vaBits ${offered.join(', ')}${offered.length < ARM64_VA_BITS[ps].length ? ` in ${p.id} (52 needs 64K pages before v6.9)` : ''}, not ${va}`);
   const cfg = arm64Config({ pageSize: ps, vaBits: va }, p);
-  return { cfg, policy: withOverrides(cfg, arm64Policy(cfg, p), p.policies) };
+  return arch(cfg, arm64Policy(cfg, p));
+}
+
+/** The profiles under which an arch exists with its default config. */
+export function archProfiles(name: ArchName, profiles: readonly KernelProfile[]): string[] {
+  return profiles.filter((p) => {
+    try {
+      resolveArch(name, {}, p);
+      return true;
+    } catch (e) {
+      if (e instanceof ArchConfigError) return false;
+      throw e;
+    }
+  }).map((p) => p.id);
 }

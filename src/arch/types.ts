@@ -5,8 +5,11 @@
  * imports nothing from src/kernel.
  */
 
-export type ArchName = 'x86_64' | 'arm64';
-export const ARCH_NAMES: readonly ArchName[] = ['x86_64', 'arm64'];
+export type ArchName = 'x86_64' | 'arm64' | 'riscv64' | 'loongarch64';
+export const ARCH_NAMES: readonly ArchName[] = ['x86_64', 'arm64', 'riscv64', 'loongarch64'];
+
+/** Kernel features an arch may not offer in a given release (its Kconfig selects). */
+export type ArchFeature = 'hotplug' | 'zoneDevice' | 'memmapOnMemory' | 'hvo' | 'daxVmemmapOpt';
 
 /** Page-table levels, kernel names. pgd is always the top (pre-existing) table. */
 export type PtLevel = 'pgd' | 'p4d' | 'pud' | 'pmd' | 'pte';
@@ -59,7 +62,16 @@ export interface ArchConfig {
   /** Whether memblock keeps hot-added memory (CONFIG_ARCH_KEEP_MEMBLOCK). */
   keepMemblock: boolean;
   /** ptdump flavour. */
-  ptdump: 'x86' | 'arm64';
+  ptdump: 'x86' | 'arm64' | 'riscv' | 'loongarch';
+  /**
+   * What this arch does not have in this kernel, each with the reason a user is told (which
+   * Kconfig symbol, since when); a feature not listed is available.
+   */
+  lacks: Partial<Record<ArchFeature, string>>;
+  /** The huge page sizes the arch registers, in hstates[] order (empty: no HugeTLB). */
+  hugePageSizes: number[];
+  /** riscv v6.11+ pgtable_cache_init(): the table below the PGD is allocated for the whole vmemmap region after boot. */
+  preallocateTopTables: boolean;
   /** A kernel address whose page tables exist from boot for the kernel's own mappings and may
    *  reach into the vmemmap region (arm64: the fixmap just below FIXADDR_TOP); null if none. */
   staticTablesFor: bigint | null;
@@ -105,8 +117,13 @@ export interface VmemmapFreePolicy {
   partialPmd: 'if-unused' | 'always';
   /** Where the kernel source for this lives, for messages and docs. */
   site: string;
-  /** vmemmap_free() is an empty function (arm64 <= v5.6): nothing is unmapped or freed. */
+  /** vmemmap_free() is an empty function (arm64 <= v5.6, loongarch64): nothing is unmapped or freed. */
   empty?: boolean;
+  /** The PTE walk: 'page' visits every page overlapping the range (x86 remove_pte_table, riscv
+   *  remove_pte_mapping); 'chunk' steps PAGE_SIZE from the unaligned start of each PMD chunk (arm64). */
+  pteWalk: 'page' | 'chunk';
+  /** Base pages freed from an altmap-backed range go back to the altmap (vmem_altmap_free); x86 frees PTE-mapped pages as RAM. */
+  pteAltmap: boolean;
 }
 
 /**
@@ -136,6 +153,12 @@ export interface ArchPolicy {
   mappableRange(memstart: number): { start: number; end: number };
   /** Where vmemmap_populate lives, for citations. */
   populateSite: string;
+  /**
+   * Boot RAM the arch drops before sparse_init() because its linear map cannot reach it:
+   * 'limit' keeps the first `bytes` of RAM (memblock_enforce_memory_limit), 'range' keeps
+   * [start, end) (memblock_cap_memory_range). Absent: the model keeps all boot RAM.
+   */
+  bootMemoryCap?: (physRamBase: number) => ({ kind: 'limit'; bytes: number } | { kind: 'range'; start: number; end: number }) & { site: string; warn?: string };
 }
 
 /**

@@ -62,6 +62,10 @@ export function x86Config(o: X86Options): ArchConfig {
     keepMemblock: false, // x86 does not select ARCH_KEEP_MEMBLOCK
     ptdump: 'x86',
     staticTablesFor: null, // the vmemmap PGD entries are populated on demand
+    lacks: {},
+    // arch/x86/mm/hugetlbpage.c: hugepages_supported() needs PSE; 1 GiB with GBPAGES, registered first
+    hugePageSizes: !o.pse ? [] : o.gbpages ? [GiB, 2 * MiB] : [2 * MiB],
+    preallocateTopTables: false,
   };
 }
 
@@ -105,6 +109,8 @@ export function x86Policy(a: ArchConfig, p: KernelProfile): ArchPolicy {
       floorCeiling: false,
       partialPmd: 'if-unused',
       site: 'arch/x86/mm/init_64.c:remove_pagetable',
+      pteWalk: 'page', // remove_pte_table(): next = (addr + PAGE_SIZE) & PAGE_MASK
+      pteAltmap: false, // base pages were never from an altmap (vmemmap_populate passes NULL below a section)
     },
     memoryBlockSize(bootMemEnd: number, advisedMax: number) {
       let bz: number;

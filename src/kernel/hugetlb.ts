@@ -56,18 +56,9 @@ export function hugepagesSupported(k: Pick<Kernel, 'arch'>): boolean {
   return k.arch.cfg.arch !== 'x86_64' || k.arch.cfg.config.pse !== false;
 }
 
-/** The huge page sizes the arch registers, in hstates[] order (x86: 1G first; arm64 hugetlbpage_init order). */
+/** The huge page sizes the arch registers, in hstates[] order (each arch's config lists them). */
 export function archHugePageSizes(k: Pick<Kernel, 'arch'>): number[] {
-  const c = k.arch.cfg;
-  const PMD = 2 ** c.PMD_SHIFT;
-  if (!hugepagesSupported(k)) return [];
-  if (c.arch === 'x86_64') return k.arch.cfg.config.gbpages === false ? [PMD] : [2 ** c.PUD_SHIFT, PMD];
-  // arm64: PUD if pud_sect_supported() (4K only), CONT_PMD, PMD, CONT_PTE
-  const P = c.PAGE_SIZE;
-  const cont = P === 4096 ? { pmd: 16, pte: 16 } : P === 16384 ? { pmd: 32, pte: 128 } : { pmd: 32, pte: 32 };
-  const sizes = P === 4096 ? [2 ** c.PUD_SHIFT] : [];
-  sizes.push(cont.pmd * PMD, PMD, cont.pte * P);
-  return sizes;
+  return hugepagesSupported(k) ? k.arch.cfg.hugePageSizes : [];
 }
 
 /** vmemmap pages of one huge page (hugetlb_vmemmap_size / PAGE_SIZE). */
@@ -77,8 +68,7 @@ function vmemmapPages(k: Kernel, size: number): number {
 
 /** Whether this kernel on this arch has HVO at all (ARCH_WANT_*_HUGETLB_*_VMEMMAP). */
 export function hvoSupported(k: Kernel): boolean {
-  if (k.profile.hvo === 'none') return false;
-  return k.arch.cfg.arch === 'x86_64' || (k.arch.cfg.arch === 'arm64' && k.profile.hvoArm64);
+  return k.profile.hvo !== 'none' && k.arch.cfg.lacks.hvo === undefined;
 }
 
 /**

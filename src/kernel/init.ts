@@ -5,9 +5,10 @@
  */
 import { printCmdlineMessages } from './params.js';
 import { hugetlb_boot_alloc, hugetlb_boot_optimize, hugetlb_check_params, hugetlb_vmemmap_init_515, report_hugepages } from './hugetlb.js';
-import { KERN_INFO, printk } from './printk.js';
+import { KERN_INFO, KERN_WARNING, printk } from './printk.js';
 import { memblock_free_bytes } from './memblock.js';
 import { sparse_init, subsection_map_init } from './sparse.js';
+import { preallocate_vmemmap_top_tables } from './sparse-vmemmap.js';
 import type { Kernel } from './state.js';
 
 export interface FirmwareMap {
@@ -30,11 +31,43 @@ export function defaultReserved(k: Kernel, lowestRam: number): { start: number; 
   return [{ start: lowestRam, size: 64 * MiB }];
 }
 
-export function boot(k: Kernel, fw: FirmwareMap): void {
+/**
+ * The arch's cap on boot RAM (riscv setup_bootmem()): the node ranges with what the linear map
+ * cannot reach removed, and what was removed.
+ */
+function capBootMemory(k: Kernel, nodes: FirmwareMap['nodes']): FirmwareMap['nodes'] {
+  const capOf = k.arch.policy.bootMemoryCap;
+  if (!capOf) return nodes;
+  const all = nodes.flatMap((n) => n.memory.map((m) => ({ nid: n.id, start: m.start, end: m.start + m.size }))).sort((a, b) => a.start - b.start);
+  if (all.length === 0) return nodes;
+  const cap = capOf(Math.floor(all[0]!.start / k.c.PMD_SIZE) * k.c.PMD_SIZE);
+  let budget = cap.kind === 'limit' ? cap.bytes : Infinity;
+  const keep = new Map<number, { start: number; size: number }[]>();
+  const dropped: { start: number; end: number; site: string }[] = [];
+  for (const r of all) {
+    // memblock_enforce_memory_limit(): the first `bytes` of RAM in address order;
+    // memblock_cap_memory_range(): only what lies inside [start, end)
+    let a = r.start;
+    let b = r.end;
+    if (cap.kind === 'range') { a = Math.max(a, cap.start); b = Math.min(b, cap.end); } else { b = Math.min(b, a + budget); budget -= Math.max(0, b - a); }
+    if (b > a) (keep.get(r.nid) ?? keep.set(r.nid, []).get(r.nid)!).push({ start: a, size: b - a });
+    if (a > r.start) dropped.push({ start: r.start, end: Math.min(a, r.end), site: cap.site });
+    if (b < r.end) dropped.push({ start: Math.max(b, r.start), end: r.end, site: cap.site });
+  }
+  if (dropped.length) {
+    k.boot.dropped = dropped;
+    if (cap.warn) printk(k, KERN_WARNING, cap.site.split(' ')[0]!, '%s', [cap.warn]);
+  }
+  return nodes.map((n) => ({ ...n, memory: keep.get(n.id) ?? [] }));
+}
+
+export function boot(k: Kernel, fw0: FirmwareMap): void {
   const P = k.c.PAGE_SIZE;
+  const fw = { ...fw0, nodes: capBootMemory(k, fw0.nodes) };
   let lo = Infinity;
   let hi = 0;
   for (const n of fw.nodes) {
+    if (n.memory.length === 0) continue;
     k.s.nodes[n.id]!.online = true;
     for (const m of n.memory) {
       k.s.memblockMemory.set(m.start, m.start + m.size, n.id);
@@ -46,8 +79,9 @@ export function boot(k: Kernel, fw: FirmwareMap): void {
   for (const r of fw.reserved ?? defaultReserved(k, lo)) {
     for (const m of k.s.memblockMemory.overlaps(r.start, r.start + r.size)) k.s.memblockReserved.add(m.start, m.end);
   }
-  if (k.arch.cfg.arch === 'arm64') {
-    // arm64_memblock_init(): memstart_addr = round_down(memblock_start_of_DRAM(), ARM64_MEMSTART_ALIGN)
+  if (k.arch.cfg.memstartAlign > 0) {
+    // arm64_memblock_init(): memstart_addr = round_down(memblock_start_of_DRAM(), ARM64_MEMSTART_ALIGN);
+    // riscv setup_bootmem() (v6.8+): phys_ram_base / vmemmap_start_pfn, the pfn at VMEMMAP_START
     const a = k.arch.cfg.memstartAlign;
     k.boot.memstart = Math.floor(lo / a) * a;
     k.vmemmapPfnBase = k.boot.memstart / P;
@@ -74,6 +108,7 @@ export function boot(k: Kernel, fw: FirmwareMap): void {
     st.free = Math.max(0, st.free - Math.floor((n.used ?? 0) / P));
   }
   k.boot.done = true;
+  if (k.arch.cfg.preallocateTopTables) preallocate_vmemmap_top_tables(k);
   // hugetlb_init(): the other boot pools from the buddy allocator, the per-hstate lines,
   // then the vmemmap optimisation of every boot folio (gather_bootmem_prealloc & co.)
   hugetlb_boot_alloc(k, false);
@@ -92,6 +127,8 @@ export function boot(k: Kernel, fw: FirmwareMap): void {
   k.boot.memoryBlockSize = mb.size;
   for (const m of mb.messages) printk(k, KERN_INFO, 'arch/x86/mm/init_64.c:probe_memory_block_size', '%s', [m]);
   const bytesPerSection = 2 ** k.arch.cfg.SECTION_SIZE_BITS;
+  // drivers/base/memory.c is built only with MEMORY_HOTPLUG: no block devices without it
+  if (k.arch.cfg.lacks.hotplug) return;
   for (const s of k.s.sections) {
     const b0 = Math.floor((s.start * bytesPerSection) / mb.size);
     const b1 = Math.ceil((s.end * bytesPerSection) / mb.size);

@@ -156,7 +156,9 @@ export function mhp_range_allowed(k: Kernel, start: number, size: number): boole
 /**
  * arch_add_memory(): x86 init_memory_mapping() + add_pages() (-ERANGE past
  * DIRECT_MAP_PHYSMEM_END from v6.11/6.12; WARN_ON_ONCE on any __add_pages error); arm64
- * __create_pgd_mapping() + __add_pages() (linear map removed again on failure).
+ * __create_pgd_mapping() + __add_pages() (linear map removed again on failure); riscv
+ * create_linear_mapping_range() + __add_pages() (v6.11+); loongarch __add_pages() and a
+ * pr_warn on failure (the direct map is a hardware window).
  */
 export function arch_add_memory(k: Kernel, nid: number, start: number, size: number, altmap: string | null, pgmap: PgmapGeom | null = null): number {
   const P = k.c.PAGE_SIZE;
@@ -177,7 +179,10 @@ export function arch_add_memory(k: Kernel, nid: number, start: number, size: num
     WARN(k, ret !== 0, 'arch/x86/mm/init_64.c:add_pages', null, [], true);
     return ret;
   }
-  return __add_pages(k, nid, start / P, size / P, altmap, pgmap);
+  const ret = __add_pages(k, nid, start / P, size / P, altmap, pgmap);
+  // arch/loongarch/mm/init.c arch_add_memory() @ v6.2..v7.1
+  if (ret && k.arch.cfg.arch === 'loongarch64') pr_warn(k, 'arch/loongarch/mm/init.c:arch_add_memory', '%s: Problem encountered in __add_pages() as ret=%d\n', 'arch_add_memory', ret);
+  return ret;
 }
 
 export function arch_remove_memory(k: Kernel, start: number, size: number, altmap: string | null): void {
@@ -243,6 +248,8 @@ export function memmapOnMemoryRefusal(k: Kernel, size: number): string | null {
 function builtinMemmapOnMemoryRefusal(k: Kernel, size: number): string | null {
   const v = k.profile.memmapOnMemory;
   if (v === 'none') return `memory_hotplug.memmap_on_memory does not exist in ${k.profile.id} (v5.13+)`;
+  // without ARCH_MHP_MEMMAP_ON_MEMORY_ENABLE there is no CONFIG_MHP_MEMMAP_ON_MEMORY
+  if (k.arch.cfg.lacks.memmapOnMemory) return k.arch.cfg.lacks.memmapOnMemory;
   if (k.cmdline.memmapOnMemory === 'off') return 'memory_hotplug.memmap_on_memory is off';
   const bs = k.boot.memoryBlockSize;
   const P = k.c.PAGE_SIZE;

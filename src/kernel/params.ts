@@ -11,6 +11,7 @@
  *
  * Anything else is kept in Machine.ignoredParams and shown as ignored.
  */
+import type { ArchConfig } from '../arch/types.js';
 import type { KernelProfile } from '../kernels/types.js';
 import { KERN_ERR, KERN_INFO, KERN_WARNING, printk } from './printk.js';
 import type { Kernel, KernelCmdline } from './state.js';
@@ -43,7 +44,7 @@ export interface ParsedCmdline {
 }
 
 /** parse_args() over the scenario's command line for `profile`. */
-export function parseCmdline(profile: KernelProfile, line: string): ParsedCmdline {
+export function parseCmdline(profile: KernelProfile, line: string, lacks: ArchConfig['lacks'] = {}): ParsedCmdline {
   const cmd: KernelCmdline = { onlineType: profile.defaultOnlineType, memmapOnMemory: 'off', hugetlbFreeVmemmap: false, messages: [], hugepages: [], defaultHugepagesz: 0 };
   let hugepagesz = 0; // the size the next hugepages= applies to (0: the default size)
   const ignored: string[] = [];
@@ -61,6 +62,9 @@ export function parseCmdline(profile: KernelProfile, line: string): ParsedCmdlin
       if (val !== undefined && names.includes(val)) cmd.onlineType = val as KernelCmdline['onlineType'];
       else if (val === 'online_kernel' || val === 'online_movable') absent.push({ param: tok, why: `memhp_default_state=${val} does not exist in ${profile.id}: only online and offline before v5.9` });
       else ignored.push(tok);
+    } else if (key === 'memory_hotplug.memmap_on_memory' && lacks.memmapOnMemory) {
+      // the parameter exists only with CONFIG_MHP_MEMMAP_ON_MEMORY, which the arch must enable
+      absent.push({ param: tok, why: `memory_hotplug.memmap_on_memory does not exist here: ${lacks.memmapOnMemory}` });
     } else if (key === 'memory_hotplug.memmap_on_memory' && profile.memmapOnMemory !== 'none') {
       if (profile.memmapOnMemory === 'v5.13') {
         // param_set_bool(): no value means "1"

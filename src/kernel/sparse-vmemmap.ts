@@ -176,6 +176,26 @@ function vmemmap_alloc_block_zero(k: Kernel, node: number, count: number): Table
 }
 
 /**
+ * riscv pgtable_cache_init() -> preallocate_pgd_pages_range(VMEMMAP_START, VMEMMAP_END,
+ * "vmemmap") (arch/riscv/mm/init.c @ v6.11..v7.1, with MEMORY_HOTPLUG): after memblock has
+ * handed over, the table under every PGD entry of the vmemmap region is allocated from the
+ * page allocator, so populate and free never change that level again. A failure panics.
+ */
+export function preallocate_vmemmap_top_tables(k: Kernel): void {
+  const kind = k.arch.cfg.pt.allocLevels[0]!;
+  const spans = missingTables(k, kind, k.c.startOff, k.c.endOff);
+  if (spans.length === 0) return;
+  const n = spans.reduce((t, r) => t + (r.end - r.start), 0) / k.c.tableSpan[kind];
+  const nid = Math.max(0, k.s.nodes.findIndex((x) => x.online));
+  const owner = vmemmap_alloc_block_zero(k, nid, n);
+  if (!owner) {
+    printk(k, 0, 'arch/riscv/mm/init.c:preallocate_pgd_pages_range', 'Kernel panic - not syncing: Failed to pre-allocate %s pages for %s area\n', [kind === 'p4d' ? 'p4d' : kind === 'pud' ? 'pud' : 'pmd', 'vmemmap']);
+    return;
+  }
+  addTables(k, kind, spans, owner);
+}
+
+/**
  * vmemmap_alloc_block_buf(size, node, altmap) x count (v5.9+, 56993b4e147e): an altmap is
  * the only source when given (no fallback to RAM); otherwise the boot sparse buffer, then
  * vmemmap_alloc_block().
@@ -532,6 +552,16 @@ export function __populate_section_memmap(k: Kernel, pfnIn: number, nrIn: number
   }
   const start = pfnToOff(k, pfn);
   const end = start + nr_pages * STRUCT_PAGE;
+  if (start < k.c.startOff || end > k.c.endOff) {
+    // riscv v6.8..v6.12: vmemmap = VMEMMAP_START - (phys_ram_base >> PAGE_SHIFT), but sparse_init()
+    // populates whole sections, so DRAM that starts inside a section puts the section's first
+    // struct pages below VMEMMAP_START ("riscv: mm: Fix the out of bound issue of vmemmap
+    // address", v6.13, aligns vmemmap_start_pfn to a section). The kernel maps them there anyway.
+    const site = FILE + ':__populate_section_memmap';
+    const text = `the struct pages of pfns ${lx(BigInt(pfn))}..${lx(BigInt(pfn + nr_pages - 1))} (${lx(offToVa(k, start))}-${lx(offToVa(k, end) - 1n)}) fall outside the vmemmap region [${lx(k.arch.cfg.VMEMMAP_START)}-${lx(k.arch.cfg.VMEMMAP_END - 1n)}]: the kernel maps them there anyway`;
+    k.s.anomalies.push({ step: k.step, site, text });
+    k.s.trace.push({ t: 'note', text: `${site}: ${text}` });
+  }
   if (vmemmap_can_optimize(k, altmap, pgmap)) return vmemmap_populate_compound_pages(k, pfn, start, end, nid, pgmap!, (end - start) / nsec);
   return k.arch.policy.vmemmap_populate(vmemmapOps(k, altmap, nid), { start, end, callBytes: (end - start) / nsec }, nid, altmap);
 }
@@ -544,7 +574,7 @@ export function __populate_section_memmap(k: Kernel, pfnIn: number, nrIn: number
  *  v6.1: inline, sizeof(struct page) a power of two, a pgmap with pgmap_vmemmap_nr() > 1,
  *        no altmap - on every arch (read in 6.1.0 and 6.1.20);
  *  v6.6+: vmemmap_can_optimize() (include/linux/mm.h): the arch selects
- *        ARCH_WANT_OPTIMIZE_DAX_VMEMMAP (x86_64; not arm64), and the same conditions plus
+ *        ARCH_WANT_OPTIMIZE_DAX_VMEMMAP (x86_64, riscv64 v6.11+; not arm64, loongarch64), and the same conditions plus
  *        more than VMEMMAP_RESERVE_NR (2) vmemmap pages per compound page.
  */
 export function vmemmap_can_optimize(k: Kernel, altmap: string | null, pgmap: PgmapGeom | null): boolean {
@@ -552,7 +582,7 @@ export function vmemmap_can_optimize(k: Kernel, altmap: string | null, pgmap: Pg
   if (v === 'none' || !pgmap || altmap || pgmap.nr <= 1) return false;
   if (!isPowerOf2(k.c.STRUCT_PAGE)) return false;
   if (v === 'v6.1') return true;
-  if (k.arch.cfg.arch !== 'x86_64') return false;
+  if (k.arch.cfg.lacks.daxVmemmapOpt !== undefined) return false;
   return (pgmap.nr * k.c.STRUCT_PAGE) / k.c.PAGE_SIZE > 2;
 }
 

@@ -569,7 +569,8 @@ export interface Kernel {
   /** Free pages per node when the current optimistic run began (see buddy_alloc). */
   batchFree: number[] | null;
   /** Boot facts. */
-  boot: { done: boolean; maxPfn: number; memoryBlockSize: number; memstart: number };
+  /** dropped: boot RAM the arch's linear map cannot reach, removed before sparse_init() (bootMemoryCap). */
+  boot: { done: boolean; maxPfn: number; memoryBlockSize: number; memstart: number; dropped?: { start: number; end: number; site: string }[] };
   /** Kernel command line switches the model understands. */
   cmdline: KernelCmdline;
   /** Current scenario step (stamped on messages). */

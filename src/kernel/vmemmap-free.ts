@@ -26,8 +26,7 @@ function anomaly(k: Kernel, site: string, text: string): void {
 /** Give back `pages` pages of memmap backing, the way the arch's free path does. */
 function freeBacking(k: Kernel, b: Backing, pages: number, altmap: string | null, level: 'pte' | 'pmd', va: number): void {
   const site = k.arch.policy.free.site;
-  const x86 = k.arch.cfg.arch === 'x86_64';
-  const viaAltmap = altmap !== null && !(x86 && level === 'pte');
+  const viaAltmap = altmap !== null && (level !== 'pte' || k.arch.policy.free.pteAltmap);
   if (viaAltmap) {
     vmem_altmap_free(k, altmap!, pages);
     if (b.kind === 'ram') {
@@ -71,7 +70,7 @@ export function vmemmap_free(k: Kernel, start: number, end: number, altmap: stri
   // every page overlapping [start, end); arm64 unmap_hotplug_pte_range() steps by PAGE_SIZE
   // from the (possibly unaligned) start of each PMD chunk.
   const visits: [number, number][] = [];
-  if (k.arch.cfg.arch === 'x86_64') visits.push([alignDown(start, P), alignUp(end, P)]);
+  if (pol.pteWalk === 'page') visits.push([alignDown(start, P), alignUp(end, P)]);
   else {
     const chunkEnd = Math.min(end, alignDown(start, PMD) + PMD);
     visits.push([alignDown(start, P), alignDown(start, P) + Math.ceil((chunkEnd - start) / P) * P]);

@@ -26,6 +26,8 @@ export const v6_12: KernelProfile = {
   title: 'Linux 6.12 (Debian 12 backports / Debian 13)',
   provenance: 'Linux v6.12, read in the 6.12.0 source',
   x86MemoryBlockProbe: 'v5.10', // no memory_block_advised_max_size() yet
+  riscvLayout: 'v6.11', // vmemmap_start_pfn = phys_ram_base (PMD-aligned) until v6.13
+  riscvPudThp: false, // PUD THP arrived in v6.18
 };
 
 export const v6_6: KernelProfile = {
@@ -41,6 +43,10 @@ export const v6_6: KernelProfile = {
   x86AddPagesRangeCheck: false, // 6.6.9 add_pages() goes straight to __add_pages()
   memmapOnMemory: 'v6.6', // one altmap for a one-block request, kept with the block
   daxMemmapOnMemory: false, // no dax memmap_on_memory attribute in 6.6.9
+  riscvPopulate: 'basepages', // vmemmap_populate_basepages(.., NULL) until v6.8
+  riscvHotplug: false, // ARCH_ENABLE_MEMORY_HOTPLUG arrived in v6.11
+  riscvLayout: 'v6.1', // Sv39 PAGE_OFFSET 0xffffffd800000000, pfn 0 at VMEMMAP_START
+  loongarchZoneDevice: false, // ARCH_HAS_PTE_DEVMAP arrived in v6.11
 };
 
 export const v6_1: KernelProfile = {
@@ -60,6 +66,8 @@ export const v6_1: KernelProfile = {
   hvo: 'v6.1', // head page kept, tails read-only to it
   hvoArm64: true, // 6.1.0-rc7 selects ARCH_WANT_HUGETLB_PAGE_OPTIMIZE_VMEMMAP on arm64
   hmemKmemDefault: false, // device_dax binds hmem devices
+  riscvHvo: false, // ARCH_WANT_OPTIMIZE_HUGETLB_VMEMMAP arrived in v6.3
+  loongarchVmemmap: false, // 6.1 LoongArch has SPARSEMEM without VMEMMAP (v6.2)
 };
 
 /** The 6.1 stable series as distributions ship it (Debian 12: 6.1.192). */
@@ -88,6 +96,7 @@ export const v5_15: KernelProfile = {
   hugetlbReport: 'v5.10',
   hugepagesNodeSyntax: false,
   daxVmemmapDedup: 'none', // no pgmap vmemmap_shift in 5.15 (compound devmaps came in v5.17)
+  riscvLayout: 'v5.6', // Sv39 only, PAGE_OFFSET 0xffffffe000000000
 };
 
 export const v5_10: KernelProfile = {

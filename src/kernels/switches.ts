@@ -272,6 +272,50 @@ export const SWITCHES: Record<SwitchKey, SwitchDoc> = {
     what: 'the GP (BTI) column of the arm64 page-table dump',
     values: { false: 'absent (v5.6)', true: 'present (v5.9)' },
   },
+  riscvPopulate: {
+    site: 'arch/riscv/mm/init.c:vmemmap_populate',
+    what: 'how riscv64 maps the vmemmap, and whether it honours an altmap',
+    values: {
+      basepages: 'vmemmap_populate_basepages(start, end, node, NULL): base pages from RAM (up to v6.6)',
+      'hugepages-noaltmap': 'vmemmap_populate_hugepages(start, end, node, NULL): PMD blocks from RAM (v6.8)',
+      hugepages: 'vmemmap_populate_hugepages(start, end, node, altmap): PMD blocks, from the altmap when given (v6.11)',
+    },
+  },
+  riscvHotplug: {
+    site: 'arch/riscv/Kconfig (ARCH_ENABLE_MEMORY_HOTPLUG, ARCH_HAS_PTE_DEVMAP, ARCH_MHP_MEMMAP_ON_MEMORY_ENABLE, ARCH_WANT_OPTIMIZE_DAX_VMEMMAP); arch/riscv/mm/init.c:pgtable_cache_init',
+    what: 'riscv64 memory hot-plug/remove, ZONE_DEVICE, memmap_on_memory, DAX vmemmap dedup, and the vmemmap top tables preallocated after boot',
+    values: { false: 'none of them (up to v6.10)', true: 'all of them (v6.11)' },
+  },
+  riscvLayout: {
+    site: 'arch/riscv/include/asm/{page,pgtable}.h, arch/riscv/mm/init.c:setup_bootmem',
+    what: 'riscv64 paging modes, PAGE_OFFSET and which pfn sits at VMEMMAP_START',
+    values: {
+      'v5.6': 'Sv39 only; VMEMMAP_START 0xffffffcf00000000, pfn 0 there (up to v5.15)',
+      'v6.1': 'Sv39/48/57; Sv39 VMEMMAP_START 0xffffffc700000000, pfn 0 there (v6.1..v6.6)',
+      'v6.11': 'Sv39 VMEMMAP_START 0xffffffc500000000; the pfn of phys_ram_base (PMD-aligned) at VMEMMAP_START (v6.8..v6.12)',
+      'v6.13': 'vmemmap_start_pfn: phys_ram_base rounded down to 128 MiB (v6.13)',
+    },
+  },
+  riscvHvo: {
+    site: 'arch/riscv/Kconfig (ARCH_WANT_OPTIMIZE_HUGETLB_VMEMMAP)',
+    what: 'whether riscv64 has HVO',
+    values: { false: 'not selected (up to v6.2)', true: 'selected (v6.3)' },
+  },
+  riscvPudThp: {
+    site: 'arch/riscv/Kconfig (HAVE_ARCH_TRANSPARENT_HUGEPAGE_PUD)',
+    what: 'whether nvdimm pfn devices on riscv64 accept a 1 GiB alignment',
+    values: { false: 'no (up to v6.17)', true: 'yes (v6.18)' },
+  },
+  loongarchVmemmap: {
+    site: 'arch/loongarch/Kconfig (SPARSEMEM_VMEMMAP_ENABLE)',
+    what: 'whether LoongArch has a vmemmap at all',
+    values: { false: 'no: SPARSEMEM without VMEMMAP (v5.19..v6.1)', true: 'yes (v6.2)' },
+  },
+  loongarchZoneDevice: {
+    site: 'arch/loongarch/Kconfig (ARCH_HAS_PTE_DEVMAP)',
+    what: 'ZONE_DEVICE on LoongArch (pmem namespaces in fsdax/devdax mode)',
+    values: { false: 'unavailable (up to v6.10)', true: 'available (v6.11)' },
+  },
 };
 
 export const SWITCH_KEYS = Object.keys(SWITCHES) as SwitchKey[];

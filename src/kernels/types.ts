@@ -162,4 +162,30 @@ export interface KernelProfile {
   /** arm64 ptdump: markers before v6.9 ("PCI I/O end" precedes "vmemmap start"); GP column from v5.9. */
   arm64PtdumpLegacyMarkers: boolean;
   arm64PtdumpGpColumn: boolean;
+
+  // ---- arch/riscv ----
+  /**
+   * riscv vmemmap_populate() (arch/riscv/mm/init.c): 'basepages' with NULL (<= v6.6);
+   * 'hugepages-noaltmap' the generic PMD loop with NULL (v6.8; v6.7 or v6.8); 'hugepages' with
+   * the altmap (v6.11).
+   */
+  riscvPopulate: 'basepages' | 'hugepages-noaltmap' | 'hugepages';
+  /** riscv memory hot-plug and hot-remove, ZONE_DEVICE, memmap_on_memory, DAX vmemmap optimisation, preallocated vmemmap top tables (all v6.11). */
+  riscvHotplug: boolean;
+  /**
+   * riscv vmemmap placement: 'v5.6' Sv39 only, PAGE_OFFSET 0xffffffe000000000, pfn 0 at
+   * VMEMMAP_START; 'v6.1' Sv39/48/57, Sv39 PAGE_OFFSET 0xffffffd800000000; 'v6.11' Sv39
+   * 0xffffffd600000000, phys_ram_base at VMEMMAP_START; 'v6.13' vmemmap_start_pfn aligned to 128 MiB.
+   */
+  riscvLayout: 'v5.6' | 'v6.1' | 'v6.11' | 'v6.13';
+  /** riscv selects ARCH_WANT_OPTIMIZE_HUGETLB_VMEMMAP (v6.3). */
+  riscvHvo: boolean;
+  /** riscv HAVE_ARCH_TRANSPARENT_HUGEPAGE_PUD: 1 GiB nvdimm pfn alignment (v6.18). */
+  riscvPudThp: boolean;
+
+  // ---- arch/loongarch ----
+  /** LoongArch SPARSEMEM_VMEMMAP (v6.2; v6.1 has SPARSEMEM only, LoongArch itself arrived in v5.19). */
+  loongarchVmemmap: boolean;
+  /** LoongArch ZONE_DEVICE through ARCH_HAS_PTE_DEVMAP (v6.11). */
+  loongarchZoneDevice: boolean;
 }

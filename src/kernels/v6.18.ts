@@ -56,4 +56,11 @@ export const v6_18: KernelProfile = {
   arm64BootmemNotifier: 'warn',
   arm64PtdumpLegacyMarkers: false,
   arm64PtdumpGpColumn: true,
+  riscvPopulate: 'hugepages',
+  riscvHotplug: true,
+  riscvLayout: 'v6.13',
+  riscvHvo: true,
+  riscvPudThp: true,
+  loongarchVmemmap: true,
+  loongarchZoneDevice: true,
 };

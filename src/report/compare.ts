@@ -3,7 +3,7 @@
  * reduced to the differences that matter (where the memmap lives and how much, mapping
  * levels, page-table pages, altmap counters, errors, kernel messages, invariant violations).
  */
-import { resolveArch, ArchConfigError } from '../arch/index.js';
+import { resolveArch, ArchConfigError, type ArchName } from '../arch/index.js';
 import { findProfile, PROFILES, type KernelProfile } from '../kernels/index.js';
 import { describeSwitch, switchDiff, type SwitchKey } from '../kernels/switches.js';
 import { renderMessage } from '../kernel/printk.js';
@@ -84,7 +84,7 @@ function facts(m: Machine, r: StepResult, explained: Set<string>): Map<string, s
 }
 
 /** Why a scenario cannot run under a profile (an arch option it does not offer), or null. */
-export function invalidUnder(sc: Scenario, kernel: string): string | null {
+export function invalidUnder(sc: Pick<Scenario, 'arch' | 'config'>, kernel: string): string | null {
   const p = findProfile(kernel);
   if (!p) return `unknown kernel profile ${kernel}`;
   try {
@@ -274,7 +274,7 @@ export function renderComparison(c: Comparison, opts: { width?: number } = {}): 
 
 export interface MatrixConfig {
   label: string;
-  arch: 'x86_64' | 'arm64';
+  arch: ArchName;
   config: Record<string, unknown>;
   base: number;
   page: number;
@@ -286,6 +286,11 @@ export const MATRIX_CONFIGS: MatrixConfig[] = [
   { label: 'arm64 4K/48', arch: 'arm64', config: { pageSize: '4K', vaBits: 48 }, base: 2 ** 30, page: 4096 },
   { label: 'arm64 16K/47', arch: 'arm64', config: { pageSize: '16K', vaBits: 47 }, base: 2 ** 30, page: 16384 },
   { label: 'arm64 64K/48', arch: 'arm64', config: { pageSize: '64K', vaBits: 48 }, base: 2 ** 30, page: 65536 },
+  { label: 'riscv64 sv39', arch: 'riscv64', config: { mode: 'sv39' }, base: 2 ** 31, page: 4096 },
+  { label: 'riscv64 sv57', arch: 'riscv64', config: { mode: 'sv57' }, base: 2 ** 31, page: 4096 },
+  { label: 'loongarch64 4K/4', arch: 'loongarch64', config: { pageSize: '4K', levels: 4 }, base: 0, page: 4096 },
+  { label: 'loongarch64 16K/3', arch: 'loongarch64', config: { pageSize: '16K', levels: 3 }, base: 0, page: 16384 },
+  { label: 'loongarch64 64K/3', arch: 'loongarch64', config: { pageSize: '64K', levels: 3 }, base: 0, page: 65536 },
 ];
 
 /** The standard cases: a 4 GiB namespace (whole sections, default alignment) and a 1040 MiB one (a sub-section tail, --align=PAGE_SIZE). */
@@ -322,9 +327,9 @@ export interface MatrixCell {
 
 /** Run one cell: where the namespace's memmap went. `parse` turns scenario text into a Scenario. */
 export function matrixCell(parse: (text: string) => Scenario, c: MatrixConfig, cs: (typeof MATRIX_CASES)[number], kernel: string): MatrixCell {
-  const sc = parse(matrixScenarioText(c, cs.size, cs.align, kernel));
-  const why = invalidUnder(sc, kernel);
+  const why = invalidUnder({ arch: c.arch, config: c.config as Scenario['config'] }, kernel);
   if (why) return { where: 'n/a', altmapBytes: 0, ramBytes: 0, broken: [], findings: [why] };
+  const sc = parse(matrixScenarioText(c, cs.size, cs.align, kernel));
   const m = createMachine(sc);
   const results: StepResult[] = [];
   const explained = new Set<string>();

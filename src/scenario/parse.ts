@@ -389,7 +389,10 @@ function check(L: Locator, d: z.output<typeof ScenarioSchema>, steps: ScenarioSt
   try {
     arch = resolveArch(d.arch, d.config, profile!);
   } catch (e) {
-    if (e instanceof ArchConfigError) L.fail(['config'], e.message, e.key);
+    if (e instanceof ArchConfigError) {
+      if (e.key === 'arch') L.fail(['arch'], e.message);
+      L.fail(['config'], e.message, e.key);
+    }
     throw e;
   }
   const bits = arch.cfg.MAX_PHYSMEM_BITS;

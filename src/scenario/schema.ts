@@ -122,9 +122,10 @@ const StepSchema = z.union([
 ]).describe('One step: "boot" or an object with exactly one of ' + STEP_KINDS.join(', '));
 
 export const ConfigSchema = z.strictObject({
-  pageSize: z.enum(['4K', '16K', '64K']).optional().describe('arm64: 4K, 16K or 64K; x86_64: 4K only'),
+  pageSize: z.enum(['4K', '16K', '64K']).optional().describe('arm64 and loongarch64: 4K, 16K or 64K (loongarch64 default 16K); x86_64 and riscv64: 4K only'),
   vaBits: z.number().int().optional().describe('arm64 VA_BITS: 4K 39/48/52, 16K 36/47/48/52, 64K 42/48/52 (default 48)'),
-  levels: z.number().int().optional().describe('x86_64 paging levels: 4 (default) or 5 (LA57)'),
+  levels: z.number().int().optional().describe('x86_64 paging levels: 4 (default) or 5 (LA57); loongarch64 page-table levels: 4K 3/4 (default 4), 16K 2/3 (default 3), 64K 2/3 (default 3)'),
+  mode: z.enum(['sv39', 'sv48', 'sv57']).optional().describe('riscv64 paging mode: sv39 (default), sv48, sv57 (Sv48/Sv57 from v6.1 in the profiles)'),
   pse: z.boolean().optional().describe('x86_64 X86_FEATURE_PSE (default true)'),
   hypervisor: z.boolean().optional().describe('x86_64 X86_FEATURE_HYPERVISOR (default false); changes the memory block size probe'),
   gbpages: z.boolean().optional().describe('x86_64 X86_FEATURE_GBPAGES (default true): 1 GiB huge pages exist (QEMU qemu64: false)'),
@@ -133,7 +134,7 @@ export const ConfigSchema = z.strictObject({
 export const ScenarioSchema = z.strictObject({
   $schema: z.string().optional(),
   description: z.string().optional(),
-  arch: z.enum(['x86_64', 'arm64']),
+  arch: z.enum(['x86_64', 'arm64', 'riscv64', 'loongarch64']),
   config: ConfigSchema.default({}),
   kernel: z.union([z.string(), z.number()]).optional().describe('Kernel profile id, e.g. v6.18 or seed-v2; `vmemlab kernels` lists them (default v6.18)'),
   cmdline: z.string().default('').describe('Kernel parameters the model understands: memhp_default_state='),
@@ -144,7 +145,7 @@ export const ScenarioSchema = z.strictObject({
     alloc: z.enum(['memblock', 'buddy', 'altmap']).describe('allocator: memblock (boot), buddy (page allocator after boot), altmap'),
     nth: z.number().int().min(1).describe('the nth allocation of that kind in the whole run fails (1-based)'),
   })).default([]).describe('Fault injection: make chosen allocations fail to exercise the kernel\'s error paths'),
-  reserved: z.array(Range).optional().describe('memblock.reserved at sparse_init() time (kernel image, initrd, firmware tables). Default: 1 MiB at 0 and 64 MiB at 16 MiB on x86_64; 64 MiB at the start of DRAM on arm64'),
+  reserved: z.array(Range).optional().describe('memblock.reserved at sparse_init() time (kernel image, initrd, firmware tables). Default: 1 MiB at 0 and 64 MiB at 16 MiB on x86_64; 64 MiB at the start of DRAM elsewhere'),
   steps: z.array(StepSchema).default(['boot']),
 });
 

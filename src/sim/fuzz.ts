@@ -13,14 +13,16 @@
  */
 import { scenarioFromObject, type Scenario } from '../scenario/parse.js';
 import { arm64VaBits, type Arm64PageSize } from '../arch/arm64.js';
-import { DEFAULT_KERNEL, findProfile } from '../kernels/index.js';
+import { riscvModes } from '../arch/riscv64.js';
+import { ARCH_NAMES, type ArchName } from '../arch/types.js';
+import { DEFAULT_KERNEL, findProfile, type KernelProfile } from '../kernels/index.js';
 import { createMachine, runStep, type StepResult } from './machine.js';
 import type { Violation } from '../check/invariants.js';
 
 export interface FuzzOptions {
   seed: number;
   events: number;
-  arch?: 'x86_64' | 'arm64';
+  arch?: ArchName;
   kernel?: string;
   /** Steps after boot per random machine. */
   stepsPerMachine?: number;
@@ -77,19 +79,27 @@ export function prng(seed: number): () => number {
 const M = 2 ** 20;
 const G = 2 ** 30;
 
+/** The arches a kernel profile can run: all but loongarch64 before it had a vmemmap (v6.2). */
+export function fuzzArches(p: KernelProfile): ArchName[] {
+  return ARCH_NAMES.filter((a) => a !== 'loongarch64' || p.loongarchVmemmap);
+}
+
 /** A random, valid scenario object. */
 export function randomScenario(rnd: () => number, o: { arch?: string; kernel?: string; steps: number }): Record<string, unknown> {
   const int = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
   const pick = <T>(xs: readonly T[]): T => xs[int(0, xs.length - 1)]!;
-  const arch = o.arch ?? pick(['x86_64', 'arm64']);
-  const config = arch === 'x86_64'
-    ? { levels: pick([4, 4, 5]), pse: rnd() < 0.85, hypervisor: rnd() < 0.3 }
+  const prof = findProfile(o.kernel ?? DEFAULT_KERNEL)!;
+  const arch = o.arch ?? pick(fuzzArches(prof));
+  const config = arch === 'x86_64' ? { levels: pick([4, 4, 5]), pse: rnd() < 0.85, hypervisor: rnd() < 0.3 }
+    : arch === 'riscv64' ? { mode: pick(riscvModes(prof)) }
+    : arch === 'loongarch64' ? pick([{ pageSize: '16K', levels: 3 }, { pageSize: '16K', levels: 3 }, { pageSize: '4K', levels: 4 }, { pageSize: '64K', levels: 3 }, { pageSize: '64K', levels: 2 }])
     : pick([{ pageSize: '4K', vaBits: 48 }, { pageSize: '4K', vaBits: 39 }, { pageSize: '4K', vaBits: 52 }, { pageSize: '16K', vaBits: 47 },
       { pageSize: '16K', vaBits: 48 }, { pageSize: '64K', vaBits: 48 }, { pageSize: '64K', vaBits: 42 }, { pageSize: '64K', vaBits: 52 }]
-      .filter((c) => arm64VaBits(c.pageSize as Arm64PageSize, findProfile(o.kernel ?? DEFAULT_KERNEL)!).includes(c.vaBits)));
-  const page = arch === 'arm64' ? ({ '4K': 4096, '16K': 16384, '64K': 65536 } as Record<string, number>)[(config as { pageSize: string }).pageSize]! : 4096;
+      .filter((c) => arm64VaBits(c.pageSize as Arm64PageSize, prof).includes(c.vaBits)));
+  const pageSize = (config as { pageSize?: string }).pageSize;
+  const page = pageSize ? ({ '4K': 4096, '16K': 16384, '64K': 65536 } as Record<string, number>)[pageSize]! : 4096;
   const scale = pick([2 * M, 2 * M, 64 * M, G]);
-  let cur = arch === 'arm64' ? G : 0;
+  let cur = arch === 'arm64' ? G : arch === 'riscv64' ? 2 * G : 0;
   const nNodes = int(1, 4);
   const nodes = Array.from({ length: nNodes }, (_, id) => {
     const memory = Array.from({ length: int(1, 2) }, () => {
@@ -111,7 +121,8 @@ export function randomScenario(rnd: () => number, o: { arch?: string; kernel?: s
     return d;
   });
   const hp = Math.ceil(cur / (2 * G)) * 2 * G;
-  const block = arch === 'arm64' && page === 65536 ? 512 * M : 128 * M;
+  // memory_block_size_bytes(): the section size (512 MiB on arm64 64K and loongarch64), x86 128 MiB here
+  const block = (arch === 'arm64' && page === 65536) || arch === 'loongarch64' ? 512 * M : 128 * M;
   const slot = () => hp + int(0, 5) * 4 * G + pick([0, 0, 0, 0, 64 * M, 2 * M]);
   const steps: unknown[] = ['boot'];
   const namespaces: Record<string, string[]> = {};

@@ -62,7 +62,7 @@ export function createMachine(sc: Scenario, opts: { paranoid?: boolean; profile?
   s.nodes = Array.from({ length: nNodes }, () => ({ online: false, free: 0, managed: 0 }));
   s.memmapRamPages = Array(nNodes).fill(0);
   s.tablePages = Array(nNodes).fill(0);
-  const parsed = parseCmdline(profile, sc.cmdline);
+  const parsed = parseCmdline(profile, sc.cmdline, arch.cfg.lacks);
   const k: Kernel = {
     arch,
     profile,
@@ -117,9 +117,17 @@ export function runStep(m: Machine, st: ScenarioStep, results: StepResult[]): St
   const r: StepResult = { index: st.index, kind: st.kind, label: label(st), ok: true, errno: null, messages: [], dmesg: [], violations: [] };
   let errno = 0;
   const a = st.args;
+  const refusal = refused(k, st);
+  if (refusal) {
+    r.ok = false;
+    r.messages.push(`refused: ${refusal}`);
+    r.dmesg = k.s.log.slice(logStart);
+    return r;
+  }
   switch (st.kind) {
     case 'boot':
       boot(k, { nodes: m.scenario.nodes, devices: m.scenario.devices, reserved: m.scenario.reserved });
+      for (const d of k.boot.dropped ?? []) r.messages.push(`note: RAM [${'0x' + d.start.toString(16)}-${'0x' + (d.end - 1).toString(16)}] is beyond what the linear map reaches and is dropped at boot (${d.site})`);
       // device initcalls: dax_hmem / dax_cxl give soft-reserved memory its dax device
       m.scenario.devices.forEach((d, i) => {
         if (d.type === 'nvdimm') return;
@@ -233,6 +241,20 @@ export function runStep(m: Machine, st: ScenarioStep, results: StepResult[]): St
   r.dmesg = k.s.log.slice(logStart);
   if (st.kind !== 'expect') r.violations = checkStep(m);
   return r;
+}
+
+/**
+ * A step this kernel has no path for (the arch does not select the feature): the reason, or
+ * null. Without MEMORY_HOTPLUG there is no add_memory(), no memory block devices to online or
+ * offline (drivers/base/memory.c is built only with it) and no kmem driver.
+ */
+function refused(k: Kernel, st: ScenarioStep): string | null {
+  const noHotplug = k.arch.cfg.lacks.hotplug;
+  if (!noHotplug) return null;
+  if (st.kind === 'hot-add') return `${noHotplug}: no driver can add memory`;
+  if (st.kind === 'hot-remove' || st.kind === 'online' || st.kind === 'offline') return `${noHotplug}: there are no memory block devices`;
+  if (st.kind === 'reconfigure-device' && st.args.mode === 'system-ram') return `${noHotplug}: there is no kmem driver (DEV_DAX_KMEM depends on MEMORY_HOTPLUG)`;
+  return null;
 }
 
 /**

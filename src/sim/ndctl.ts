@@ -123,8 +123,9 @@ export function planNamespace(a0: ArchConfig, prof: KernelProfile, r: Region, a:
   const map = mode === 'raw' ? null : (a.map ?? 'dev');
   const P = a0.PAGE_SIZE;
   const no = (errno: number, ...messages: string[]): NamespacePlan => ({ errno, messages, kmsgs: [] });
-  // No ZONE_DEVICE (arm64 v5.6: no MEMORY_HOTREMOVE): no pfn or dax seed, only raw namespaces
-  if (a0.arch === 'arm64' && !prof.arm64ZoneDevice && mode !== 'raw') {
+  // No ZONE_DEVICE (arm64 v5.6: no MEMORY_HOTREMOVE; riscv64, loongarch64 before v6.11): no
+  // pfn or dax seed (NVDIMM_PFN/NVDIMM_DAX depend on ZONE_DEVICE), only raw namespaces
+  if (a0.lacks.zoneDevice && mode !== 'raw') {
     return mode === 'devdax'
       ? no(ENODEV, '  Error: Kernel does not support devdax mode', 'failed to create namespace: No such device')
       : no(EINVAL, `  Error: operation failed, ${r.name} cannot support requested mode`, 'failed to create namespace: Invalid argument');

@@ -3,7 +3,7 @@ const TERMS: [string, string][] = [
   ['memmap (the array)', 'The array of struct page, one per page frame (64 bytes each here): 1/64 of the memory it describes with 4 KiB pages. With SPARSEMEM_VMEMMAP it is virtually contiguous at the vmemmap address and mapped piece by piece as memory appears.'],
   ['memmap= (the boot parameter)', 'A kernel command-line option that marks physical ranges as reserved or as emulated persistent memory (memmap=4G!12G). It has nothing to do with where struct pages live.'],
   ['vmemmap', 'The virtual address window where the memmap is mapped; struct page of pfn N sits at vmemmap + N. The second map shows which parts are mapped and what physical pages back them.'],
-  ['section', 'The granule of SPARSEMEM (128 MiB on x86_64, 512 MiB on arm64 64K pages): present or not, each with its own slice of memmap. Sections are kernel bookkeeping, not visible in sysfs.'],
+  ['section', 'The granule of SPARSEMEM (128 MiB on x86_64, riscv64 and arm64 4K/16K pages, 512 MiB on arm64 64K pages and loongarch64): present or not, each with its own slice of memmap. Sections are kernel bookkeeping, not visible in sysfs.'],
   ['sub-section', '2 MiB: the granule at which device memory (ZONE_DEVICE) may start and end inside a section; subsection_map records which are active.'],
   ['memory block', 'The unit of memory hotplug in sysfs (/sys/devices/system/memory/memoryN): one or more sections, onlined and offlined as a whole, with a state and a zone.'],
   ['altmap', 'struct vmem_altmap: a range of device pages set aside so that the device\'s own memmap is allocated from the device (--map=dev) instead of RAM.'],

@@ -1,8 +1,8 @@
 /** `vmemlab size` questions as forms: the same library functions, answered in the page. */
 import { signal } from '@preact/signals';
 import {
-  AnswerError, DEFAULT_KERNEL, PROFILES, SizeError, parseSize, sizeBlocks, sizeDedup, sizeHotAdd, sizeHvo, sizeMemmap, sizeNamespace,
-  type AnswerBase, type MachineOpts,
+  ARCH_NAMES, AnswerError, DEFAULT_KERNEL, PROFILES, RISCV_MODES, SizeError, parseSize, sizeBlocks, sizeDedup, sizeHotAdd, sizeHvo, sizeMemmap, sizeNamespace,
+  type AnswerBase, type ArchName, type MachineOpts,
 } from '../lib.ts';
 import { loadScenario, tab } from '../store.ts';
 
@@ -23,15 +23,18 @@ const QUESTIONS: Record<Q, { title: string; fields: { key: string; label: string
 };
 
 const q = signal<Q>('namespace');
-const arch = signal<'x86_64' | 'arm64'>('x86_64');
+const arch = signal<ArchName>('x86_64');
 const pageSize = signal<'4K' | '16K' | '64K'>('4K');
+const paging = signal<string>('sv39');
+/** Arches with more than one base page size. */
+const MULTI_PAGE = new Set<ArchName>(['arm64', 'loongarch64']);
 const kernel = signal(DEFAULT_KERNEL);
 const values = signal<Record<string, string>>({});
 
 function answer(): AnswerBase {
   const v = (k: string) => values.value[`${q.value}.${k}`] ?? QUESTIONS[q.value].fields.find((f) => f.key === k)!.def;
   const size = (k: string) => parseSize(v(k));
-  const m: MachineOpts = { arch: arch.value, kernel: kernel.value, ...(arch.value === 'arm64' ? { pageSize: pageSize.value } : {}) };
+  const m: MachineOpts = { arch: arch.value, kernel: kernel.value, ...(MULTI_PAGE.has(arch.value) ? { pageSize: pageSize.value } : {}), ...(arch.value === 'riscv64' ? { paging: paging.value } : {}) };
   switch (q.value) {
     case 'namespace': return sizeNamespace({ ...m, size: size('size'), mode: v('mode') as 'fsdax', map: v('map') as 'dev', align: size('align') });
     case 'memmap': return sizeMemmap({ ...m, size: size('size') });
@@ -62,9 +65,11 @@ export function SizeForms() {
         <label>question <select value={q.value} onChange={(e) => { q.value = (e.target as HTMLSelectElement).value as Q; }}>
           {(Object.keys(QUESTIONS) as Q[]).map((k) => <option key={k} value={k}>{k}: {QUESTIONS[k].title}</option>)}
         </select></label>
-        <label>arch <select value={arch.value} onChange={(e) => { arch.value = (e.target as HTMLSelectElement).value as 'arm64'; }}>
-          <option value="x86_64">x86_64</option><option value="arm64">arm64</option></select></label>
-        {arch.value === 'arm64' && <label>page size <select value={pageSize.value} onChange={(e) => { pageSize.value = (e.target as HTMLSelectElement).value as '4K'; }}>
+        <label>arch <select value={arch.value} onChange={(e) => { arch.value = (e.target as HTMLSelectElement).value as ArchName; }}>
+          {ARCH_NAMES.map((a) => <option key={a} value={a}>{a}</option>)}</select></label>
+        {arch.value === 'riscv64' && <label>paging <select value={paging.value} onChange={(e) => { paging.value = (e.target as HTMLSelectElement).value; }}>
+          {RISCV_MODES.map((p) => <option key={p}>{p}</option>)}</select></label>}
+        {MULTI_PAGE.has(arch.value) && <label>page size <select value={pageSize.value} onChange={(e) => { pageSize.value = (e.target as HTMLSelectElement).value as '4K'; }}>
           {['4K', '16K', '64K'].map((p) => <option key={p}>{p}</option>)}</select></label>}
         <label>kernel <select value={kernel.value} onChange={(e) => { kernel.value = (e.target as HTMLSelectElement).value; }}>
           {PROFILES.map((p) => <option key={p.id} value={p.id}>{p.id}</option>)}</select></label>

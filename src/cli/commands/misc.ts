@@ -61,13 +61,13 @@ export function registerDiffProfiles(program: Command, _ctx: Ctx): void {
 export function registerArches(program: Command, _ctx: Ctx): void {
   program
     .command('arches')
-    .description('list the modelled architectures and their config keys')
-    .action(async () => {
-      const { ARCH_NAMES } = await lib();
-      const info: Record<string, string> = {
-        x86_64: 'config: { levels: 4|5, pse: true|false, hypervisor: true|false, gbpages: true|false }  (4K pages)',
-        arm64: 'config: { pageSize: 4K|16K|64K, vaBits: 4K 39/48/52, 16K 36/47/48/52, 64K 42/48/52 }',
-      };
-      for (const a of ARCH_NAMES) process.stdout.write(`${a.padEnd(8)} ${info[a]}\n`);
+    .description('list the modelled architectures, their config keys, and the kernel profiles that have each')
+    .option('--json', 'print JSON: [{ arch, config, notes, profiles }]')
+    .action(async (o: { json?: boolean }) => {
+      const { ARCH_NAMES, ARCH_INFO, PROFILES, archProfiles } = await lib();
+      const rows = ARCH_NAMES.map((a) => ({ arch: a, ...ARCH_INFO[a], profiles: archProfiles(a, PROFILES) }));
+      if (o.json) return writeOut(undefined, JSON.stringify(rows, null, 2) + '\n');
+      const all = PROFILES.length;
+      writeOut(undefined, rows.map((r) => `${r.arch}\n  config: ${r.config}\n  ${r.notes}\n  profiles: ${r.profiles.length === all ? 'all' : r.profiles.join(', ')}\n`).join(''));
     });
 }

@@ -1,0 +1,237 @@
+/**
+ * riscv64 and loongarch64: values derived by hand from the kernel source (docs/research/arches.md
+ * sections 3 and 4 give the formulas and where they live), checked against the model.
+ */
+import { describe, expect, it } from 'vitest';
+import { resolveArch } from '../src/arch/index.js';
+import { findProfile } from '../src/kernels/index.js';
+import { run, stepOf } from './helpers.js';
+
+const G = 2 ** 30;
+const M = 2 ** 20;
+const prof = (id: string) => findProfile(id)!;
+
+const rv = (o: { kernel?: string; mode?: string; ram?: string; devices?: string; steps?: string; cmdline?: string } = {}) => `
+arch: riscv64
+kernel: ${o.kernel ?? 'v6.12'}
+config: { mode: ${o.mode ?? 'sv39'} }
+${o.cmdline ? `cmdline: ${o.cmdline}` : ''}
+nodes:
+  - { id: 0, memory: [ ${o.ram ?? '{ start: 0x80000000, size: 4G }'} ] }
+devices: [ ${o.devices ?? ''} ]
+steps:
+  - boot
+${o.steps ?? ''}`;
+
+const la = (o: { kernel?: string; pageSize?: string; levels?: number; devices?: string; steps?: string; cmdline?: string } = {}) => `
+arch: loongarch64
+kernel: ${o.kernel ?? 'v6.12'}
+config: { pageSize: ${o.pageSize ?? '16K'}, levels: ${o.levels ?? 3} }
+${o.cmdline ? `cmdline: ${o.cmdline}` : ''}
+nodes:
+  - { id: 0, memory: [ { start: 0, size: 4G } ] }
+devices: [ ${o.devices ?? ''} ]
+steps:
+  - boot
+${o.steps ?? ''}`;
+
+describe('riscv64 layout (arch/riscv/include/asm/pgtable.h)', () => {
+  // VMEMMAP_START = PAGE_OFFSET - VMALLOC_SIZE - VMEMMAP_SIZE, VMEMMAP_SIZE = 1 << (VA_BITS - 12 - 1 + 6)
+  it.each([
+    // <= v5.15: KERN_VIRT_SIZE = -PAGE_OFFSET = 128 GiB, VMALLOC_SIZE 64 GiB, VMEMMAP_SIZE 4 GiB
+    ['v5.15', 'sv39', 0xffffffcf00000000n, 4n * 2n ** 30n],
+    // v6.1: PAGE_OFFSET_L3 0xffffffd800000000; KERN_VIRT_SIZE = 256 * 1 GiB / 2, VMALLOC_SIZE 64 GiB
+    ['v6.6', 'sv39', 0xffffffc700000000n, 4n * 2n ** 30n],
+    // v6.11: PAGE_OFFSET_L3 0xffffffd600000000
+    ['v6.12', 'sv39', 0xffffffc500000000n, 4n * 2n ** 30n],
+    // Sv48: 0xffffaf8000000000 - 32 TiB - 2 TiB
+    ['v6.12', 'sv48', 0xffff8d8000000000n, 2n * 2n ** 40n],
+    // Sv57: 0xff60000000000000 - 16 PiB - 1 PiB
+    ['v6.18', 'sv57', 0xff1c000000000000n, 2n ** 50n],
+  ])('%s %s: VMEMMAP_START %s', (k, mode, start, size) => {
+    const a = resolveArch('riscv64', { mode }, prof(k)).cfg;
+    expect(a.VMEMMAP_START).toBe(start);
+    expect(a.VMEMMAP_END - a.VMEMMAP_START).toBe(size);
+    expect(a.pt.levels).toBe({ sv39: 3, sv48: 4, sv57: 5 }[mode]);
+  });
+
+  it('which pfn sits at VMEMMAP_START: 0 (v6.6), phys_ram_base (v6.12: out of bounds), rounded to a section (v6.13+)', () => {
+    // DRAM at 0x82200000, inside the section that starts at 0x80000000; sparse_init() populates
+    // the whole section, so the first struct page mapped is pfn 0x80000's
+    const ram = '{ start: 0x82200000, size: 1G }';
+    // v6.6: pfn 0 at VMEMMAP_START: 0xffffffc700000000 + 0x80000 x 64
+    const v66 = run(rv({ kernel: 'v6.6', ram }));
+    expect(v66.report.vmemmap.ranges[0]!.va).toBe('0x' + (0xffffffc700000000n + 0x80000n * 64n).toString(16));
+    // v6.12: pfn 0x82200 (phys_ram_base, PMD-aligned) at VMEMMAP_START, so pfn 0x80000 is
+    // 0x2200 x 64 = 0x88000 below it, in the 2 MiB block at VMEMMAP_START - 2 MiB: the bug
+    // v6.13 fixed ("riscv: mm: Fix the out of bound issue of vmemmap address")
+    const v612 = run(rv({ kernel: 'v6.12', ram }));
+    expect(v612.report.vmemmap.ranges[0]!.va).toBe('0xffffffc4ffe00000');
+    expect(stepOf(v612, 1).violations.map((v) => v.invariant)).toContain('kernel-anomaly');
+    expect(stepOf(v612, 1).violations.find((v) => v.invariant === 'kernel-anomaly')!.detail).toContain('fall outside the vmemmap region [ffffffc500000000-ffffffc5ffffffff]');
+    // v6.18: vmemmap_start_pfn = round_down(0x82200000, 128 MiB) >> 12 = 0x80000: back at VMEMMAP_START
+    const v618 = run(rv({ kernel: 'v6.18', ram }));
+    expect(v618.report.vmemmap.ranges[0]!.va).toBe('0xffffffc500000000');
+    expect(stepOf(v618, 1).violations).toEqual([]);
+  });
+
+  it('v6.6 maps the vmemmap with base pages; v6.12 with PMD blocks, all tables under the PGD preallocated', () => {
+    // 4 GiB of RAM: 1 Mi pages x 64 B = 64 MiB of memmap
+    const old = run(rv({ kernel: 'v6.6' })).report;
+    expect(old.vmemmap.mappings).toEqual({ pte: 16384, pmd: 0, pud: 0 }); // 64 MiB / 4 KiB
+    // one PMD table (64 MiB < 1 GiB, one PGD entry) and 32 PTE tables (one per 2 MiB)
+    expect(old.pageTablePages).toMatchObject({ pmd: 1, pte: 32 });
+    const now = run(rv({ kernel: 'v6.12' })).report;
+    expect(now.vmemmap.mappings).toEqual({ pte: 0, pmd: 32, pud: 0 });
+    // pgtable_cache_init(): 4 GiB of vmemmap / 1 GiB per PGD entry = 4 PMD tables, one of them from boot
+    expect(now.pageTablePages).toMatchObject({ pmd: 4, pte: 0 });
+    // Sv48: 2 TiB / 512 GiB = 4 PUD tables preallocated; the PMD table is allocated on demand
+    expect(run(rv({ mode: 'sv48' })).report.pageTablePages).toMatchObject({ pud: 4, pmd: 1 });
+  });
+
+  it('before v6.11: no hot-plug and no ZONE_DEVICE (refused / EINVAL as ndctl reports it)', () => {
+    const r = run(rv({ kernel: 'v6.6', devices: '{ name: pmem0, type: nvdimm, node: 0, start: 0x200000000, size: 4G }', steps: `
+  - hot-add: { node: 0, start: 0x200000000, size: 1G }
+  - create-namespace: { device: pmem0, mode: fsdax }
+  - create-namespace: { device: pmem0, mode: raw }
+` }));
+    expect(stepOf(r, 2)).toMatchObject({ ok: false, errno: null, messages: ['refused: riscv64 has no memory hot-plug in v6.6 (ARCH_ENABLE_MEMORY_HOTPLUG arrived in v6.11): no driver can add memory'] });
+    expect(stepOf(r, 3)).toMatchObject({ ok: false, errno: 'EINVAL' });
+    expect(stepOf(r, 4)).toMatchObject({ ok: true });
+    // no memory block devices without MEMORY_HOTPLUG
+    expect(r.report.sections.present).toBe(32);
+  });
+
+  it('v6.12: a sub-section namespace gets a whole 2 MiB PMD block of memmap (no size threshold)', () => {
+    // fsdax map=mem of 16 MiB: 4096 pfns x 64 B = 256 KiB of struct pages, mapped with one 2 MiB block from RAM
+    const r = run(rv({ devices: '{ name: pmem0, type: nvdimm, node: 0, start: 0x200000000, size: 16M, labels: true }', steps: `
+  - create-namespace: { device: pmem0, mode: fsdax, map: mem }
+` }));
+    expect(stepOf(r, 2).ok).toBe(true);
+    expect(r.report.vmemmap.mappings.pmd).toBe(32 + 1);
+  });
+
+  it('v6.12 remove_pmd_mapping() frees a PMD block another namespace still uses (a kernel finding)', () => {
+    // two fsdax map=mem namespaces in one labelled region whose memmaps share a 2 MiB block
+    // (352 MiB then 80 MiB: the boundary at +352 MiB is inside the block covering +256..+384 MiB)
+    const r = run(rv({ devices: '{ name: pmem0, type: nvdimm, node: 0, start: 0x380000000, size: 2G, labels: true }', steps: `
+  - create-namespace: { device: pmem0, mode: fsdax, map: mem, size: 352M }
+  - create-namespace: { device: pmem0, mode: fsdax, map: mem, size: 80M }
+  - destroy-namespace: { device: pmem0 }
+` }));
+    expect(stepOf(r, 4).violations.map((v) => v.invariant)).toEqual(['memmap-coverage']);
+    expect(stepOf(r, 4).violations[0]!.detail).toContain('struct pages of present pfns are not mapped');
+  });
+
+  it('hot-add past the linear map is refused by mhp_range_allowed() (Sv39: 132 GiB from phys_ram_base)', () => {
+    // PAGE_END = (0xffffffff80000000 - 2 GiB - 32 GiB) & PGDIR_MASK = 0xfffffff700000000;
+    // PAGE_END - PAGE_OFFSET(0xffffffd600000000) = 132 GiB -> mappable [0x80000000, 0x80000000 + 132 GiB - 1]
+    const end = 0x80000000 + 132 * G;
+    const r = run(rv({ steps: `
+  - hot-add: { node: 0, start: ${end - 128 * M}, size: 128M }
+  - hot-add: { node: 0, start: ${end}, size: 128M }
+` }));
+    expect(stepOf(r, 2).ok).toBe(true);
+    expect(stepOf(r, 3)).toMatchObject({ ok: false, errno: 'E2BIG' });
+    expect(r.report.steps[2]!.dmesg.join('')).toContain(`Hotplug memory [${'0x' + end.toString(16)}-${'0x' + (end + 128 * M).toString(16)}] exceeds maximum addressable range [0x80000000-0x${(end - 1).toString(16)}]`);
+  });
+
+  it('boot RAM beyond the linear map is dropped: v6.12 keeps [phys_ram_base, + KERN_VIRT_SIZE), v5.15 the first 128 GiB', () => {
+    // Sv39 KERN_VIRT_SIZE = PTRS_PER_PGD / 2 x PGDIR_SIZE / 2 = 256 x 1 GiB / 2 = 128 GiB
+    const ram = '{ start: 0x80000000, size: 100G }, { start: 0x2000000000, size: 64G }';
+    const r = run(rv({ ram }));
+    // kept: 100 GiB + [128 GiB, 0x80000000 + 128 GiB) = 100 GiB + 2 GiB; 102 GiB of RAM -> 1632 MiB of memmap
+    expect(r.report.vmemmap.mappedBytes).toBe(102 * 16 * M);
+    expect(stepOf(r, 1).messages).toEqual(['note: RAM [0x2080000000-0x2fffffffff] is beyond what the linear map reaches and is dropped at boot (arch/riscv/mm/init.c:setup_bootmem (memblock_cap_memory_range))']);
+    // v5.15: memblock_enforce_memory_limit(-PAGE_OFFSET = 128 GiB): 100 GiB + the first 28 GiB of the second range
+    const old = run(rv({ kernel: 'v5.15', ram }));
+    expect(old.report.vmemmap.mappedBytes).toBe(128 * 16 * M);
+    expect(stepOf(old, 1).messages[0]).toBe('note: RAM [0x2700000000-0x2fffffffff] is beyond what the linear map reaches and is dropped at boot (arch/riscv/mm/init.c:setup_bootmem (memblock_enforce_memory_limit))');
+  });
+
+  it('memory_hotplug.memmap_on_memory: a 128 MiB block hosts its own 2 MiB memmap (one pageblock, PMD-aligned)', () => {
+    const r = run(rv({ cmdline: 'memory_hotplug.memmap_on_memory=1', steps: `
+  - hot-add: { node: 0, start: 0x200000000, size: 128M }
+` }));
+    expect(stepOf(r, 2).ok).toBe(true);
+    expect(r.report.memmapBacking.self).toBeDefined();
+  });
+
+  it('HugeTLB: 1 GiB and 2 MiB pages; HVO from v6.3 (not in v6.1)', () => {
+    expect(resolveArch('riscv64', {}, prof('v6.12')).cfg.hugePageSizes).toEqual([G, 2 * M]);
+    expect(resolveArch('riscv64', {}, prof('v6.1')).cfg.lacks.hvo).toContain('ARCH_WANT_OPTIMIZE_HUGETLB_VMEMMAP');
+    expect(resolveArch('riscv64', {}, prof('v6.6')).cfg.lacks.hvo).toBeUndefined();
+  });
+});
+
+describe('loongarch64 (arch/loongarch)', () => {
+  // vmemmap = (vm_map_base + min(reach, 2^48) - PMD_SIZE - VMEMMAP_SIZE + PMD_SIZE) & PMD_MASK,
+  // vm_map_base = -(1 << 48), VMEMMAP_SIZE = 64 << (48 + 1 - PAGE_SHIFT)
+  it.each([
+    ['16K', 3, 0xffff7e0000000000n, 2n ** 41n], // reach 2^47, 2 TiB
+    ['4K', 4, 0xfffff80000000000n, 2n ** 43n], // reach 2^48, 8 TiB
+    ['64K', 3, 0xffffff8000000000n, 2n ** 39n], // reach 2^55 > 2^48
+    ['64K', 2, 0xffff038000000000n, 2n ** 39n], // reach 2^42; PMD folded: 512 MiB
+  ])('%s/%d-level: vmemmap at %s', (ps, levels, start, size) => {
+    const a = resolveArch('loongarch64', { pageSize: ps, levels }, prof('v6.12')).cfg;
+    expect(a.VMEMMAP_START).toBe(start);
+    expect(a.VMEMMAP_END - a.VMEMMAP_START).toBe(size);
+  });
+
+  it('16K/3: 32 MiB PMD blocks from RAM; a --map=dev namespace reserves its memmap space on the device and leaves it unused', () => {
+    // 4 GiB / 16 KiB x 64 B = 16 MiB of boot memmap -> one 32 MiB block (section_map_size() rounds to PMD_SIZE)
+    const r = run(la({ devices: '{ name: pmem0, type: nvdimm, node: 0, start: 0x400000000, size: 16G }', steps: `
+  - create-namespace: { device: pmem0, mode: fsdax, map: dev }
+` }));
+    expect(r.report.vmemmap.mappings).toEqual({ pte: 0, pmd: 1 + 2, pud: 0 }); // 16 GiB -> 64 MiB = two more blocks
+    expect(r.report.steps[1]!.delta.memmapBacking.altmap).toEqual({});
+    expect(r.report.steps[1]!.delta.memmapBacking.ram).toEqual({ 0: 64 * M });
+    // the info block's reservation is still made: usable = 16 GiB - ALIGN(8K + 64 x npfns0, 32 MiB)
+    // npfns0 = (16 GiB - 8 KiB) / 16 KiB = 1048575 -> 8K + 67108800 B rounds up to 96 MiB
+    expect(r.report.namespaces[0]!.size).toBe(16 * G - 96 * M);
+  });
+
+  it('vmemmap_free() is empty: removal leaves the memmap mapped (a kernel finding), re-adding reuses it', () => {
+    const r = run(la({ steps: `
+  - hot-add: { node: 0, start: 0x200000000, size: 512M }
+  - hot-remove: { start: 0x200000000, size: 512M }
+  - hot-add: { node: 0, start: 0x200000000, size: 512M }
+` }));
+    expect([2, 3, 4].map((i) => stepOf(r, i).ok)).toEqual([true, true, true]);
+    expect(stepOf(r, 3).violations.map((v) => v.invariant)).toEqual(['memmap-coverage']);
+    // the 32 MiB block the first add mapped is still there: the second add allocates nothing
+    expect(r.report.steps[3]!.delta.memmapBacking.ram).toEqual({});
+  });
+
+  it('2 levels: base pages; no memmap_on_memory parameter; ZONE_DEVICE only from v6.11', () => {
+    const r = run(la({ pageSize: '64K', levels: 2, cmdline: 'memory_hotplug.memmap_on_memory=1' }));
+    // 4 GiB / 64 KiB x 64 B = 4 MiB = 64 pages of 64 KiB
+    expect(r.report.vmemmap.mappings).toEqual({ pte: 64, pmd: 0, pud: 0 });
+    expect(r.report.warnings.join('\n')).toContain('memory_hotplug.memmap_on_memory does not exist here: loongarch64 does not select ARCH_MHP_MEMMAP_ON_MEMORY_ENABLE');
+    const old = run(la({ kernel: 'v6.6', devices: '{ name: pmem0, type: nvdimm, node: 0, start: 0x400000000, size: 4G }', steps: `
+  - create-namespace: { device: pmem0, mode: fsdax }
+` }));
+    expect(stepOf(old, 2)).toMatchObject({ ok: false, errno: 'EINVAL' });
+  });
+
+  it('huge pages: HPAGE_SIZE only (PMD size: 2 MiB, 32 MiB, 512 MiB)', () => {
+    expect(['4K', '16K', '64K'].map((ps) => resolveArch('loongarch64', { pageSize: ps }, prof('v6.12')).cfg.hugePageSizes)).toEqual([[2 * M], [32 * M], [512 * M]]);
+  });
+});
+
+describe('boot RAM the linear map cannot reach (bootMemoryCap)', () => {
+  it('arm64: arm64_memblock_init() warns and removes RAM past memstart_addr + linear_region_size', () => {
+    // 4K pages, VA_BITS 39: linear_region_size = PAGE_END - PAGE_OFFSET = 2^38 = 256 GiB;
+    // memstart_addr = round_down(1 GiB, ARM64_MEMSTART_ALIGN = 1 GiB) = 1 GiB
+    const r = run(`
+arch: arm64
+config: { pageSize: 4K, vaBits: 39 }
+nodes:
+  - { id: 0, memory: [ { start: 1G, size: 300G } ] }
+`);
+    expect(stepOf(r, 1).messages).toEqual(['note: RAM [0x4040000000-0x4b3fffffff] is beyond what the linear map reaches and is dropped at boot (arch/arm64/mm/init.c:arm64_memblock_init (memblock_remove))']);
+    expect(r.report.dmesg).toContain("Memory doesn't fit in the linear mapping, VA_BITS too small");
+    // 256 GiB kept: 256 GiB / 4 KiB x 64 B = 4 GiB of memmap
+    expect(r.report.vmemmap.mappedBytes).toBe(4 * G);
+  });
+});
