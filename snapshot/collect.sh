@@ -56,6 +56,11 @@ begin cpuflags
 grep -m1 -E '^(flags|Features)[[:space:]]*:' /proc/cpuinfo 2>/dev/null
 end cpuflags
 
+# riscv64: the paging mode in use ("mmu : sv39")
+begin cpummu
+grep -m1 -E '^mmu[[:space:]]*:' /proc/cpuinfo 2>/dev/null
+end cpummu
+
 begin user
 id -u 2>/dev/null
 end user

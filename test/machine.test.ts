@@ -88,7 +88,7 @@ describe('bad or foreign snapshots: one line, exit 2', () => {
     ['cut.json', JSON.stringify(parseSnapshot('x', good)).slice(0, 500), /not valid JSON/],
     ['v9.json', JSON.stringify({ ...parseSnapshot('x', good), version: 9 }), /format 9 is not supported/],
     ['i686.snap', good.replace('\nx86_64\n===== END uname', '\ni686\n===== END uname'), /arch "i686" is not modelled.*32-bit/],
-    ['riscv.snap', good.replace('\nx86_64\n===== END uname', '\nriscv64\n===== END uname'), /arch "riscv64" is not modelled/],
+    ['s390x.snap', good.replace('\nx86_64\n===== END uname', '\ns390x\n===== END uname'), /arch "s390x" is not modelled \(x86_64, arm64, riscv64 and loongarch64 are\)/],
     ['nomem.snap', good.replace(/===== BEGIN boot-log =====[\s\S]*?===== END boot-log =====\n/, '').replace(/===== BEGIN iomem =====[\s\S]*?===== END iomem =====\n/, '').replace(/===== BEGIN firmware-memmap =====[\s\S]*?===== END firmware-memmap =====\n/, ''), /no memory map is readable/],
   ];
   for (const [name, text, rule] of cases) {
@@ -107,6 +107,21 @@ describe('bad or foreign snapshots: one line, exit 2', () => {
     expect(s.memory).toBeNull();
     expect(() => importSnapshot(s)).not.toThrow();
     expect(verifySnapshot(s).checks.find((c) => c.what === 'memory blocks')).toMatchObject({ status: 'not compared', why: expect.stringMatching(/no memory hotplug/) });
+  });
+  it('riscv64 and loongarch64 snapshots: the paging mode from /proc/cpuinfo, the layout assumed and said', () => {
+    const rv = good.replace('\nx86_64\n===== END uname', '\nriscv64\n===== END uname')
+      .replace('===== BEGIN user =====', '===== BEGIN cpummu =====\nmmu\t\t: sv48\n===== END cpummu =====\n===== BEGIN user =====');
+    const s = parseSnapshot('rv.snap', rv);
+    expect(s.mmu).toBe('sv48');
+    const imp = importSnapshot(s);
+    expect(imp.scenario).toMatchObject({ arch: 'riscv64', config: { mode: 'sv48' } });
+    // the same snapshot without the mmu line (a collector older than riscv support): sv39 and a note
+    const old = importSnapshot(parseSnapshot('rv-old.snap', rv.replace(/===== BEGIN cpummu =====[\s\S]*?===== END cpummu =====\n/, '')));
+    expect(old.scenario).toMatchObject({ config: { mode: 'sv39' } });
+    expect(old.notes.join('\n')).toContain('riscv64 paging mode not in the snapshot (no mmu line in /proc/cpuinfo): sv39 assumed');
+    const la = importSnapshot(parseSnapshot('la.snap', good.replace('\nx86_64\n===== END uname', '\nloongarch64\n===== END uname').replace(/===== BEGIN pagesize =====\n4096/, '===== BEGIN pagesize =====\n16384')));
+    expect(la.scenario).toMatchObject({ arch: 'loongarch64', config: { pageSize: '16K', levels: 3 } });
+    expect(la.notes.join('\n')).toContain('loongarch64 page-table levels are not in a snapshot: 3 assumed');
   });
   it('import --json: the scenario object, kernel and notes the YAML is made of', () => {
     const file = join(fixtures, 'x86_64-6.18-vm-root.snap');

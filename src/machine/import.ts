@@ -5,6 +5,7 @@
  * mode, huge pages). Every choice that is a guess is said in `notes` (and in the YAML's
  * header), so the user knows what to check before asking "what if". Pure: no Node imports.
  */
+import type { ArchName } from '../arch/types.js';
 import { stringify } from 'yaml';
 import { PROFILES } from '../kernels/index.js';
 import { alignDown, alignUp } from '../util/bits.js';
@@ -27,7 +28,7 @@ export interface Imported {
 
 const PARAMS_MODELLED = ['memhp_default_state', 'memory_hotplug.memmap_on_memory', 'hugetlb_free_vmemmap', 'hugepagesz', 'hugepages', 'default_hugepagesz'];
 
-const ARCHES: Record<string, 'x86_64' | 'arm64'> = { x86_64: 'x86_64', aarch64: 'arm64', arm64: 'arm64' };
+const ARCHES: Record<string, ArchName> = { x86_64: 'x86_64', aarch64: 'arm64', arm64: 'arm64', riscv64: 'riscv64', loongarch64: 'loongarch64' };
 
 /** "6.18.44-fc-v1300" -> [6, 18, 44] */
 export function kernelVersion(release: string): [number, number, number] | null {
@@ -95,7 +96,7 @@ function bootMemory(s: Snapshot, notes: string[]): Range[] {
 export function importSnapshot(s: Snapshot): Imported {
   const notes: string[] = [];
   const arch = ARCHES[s.kernel.machine];
-  if (!arch) throw new SnapshotError('snapshot', `arch "${s.kernel.machine}" is not modelled (x86_64 and arm64 are${/^(i[3-6]86|armv[5-7]|arm$)/.test(s.kernel.machine) ? '; 32-bit kernels have no SPARSEMEM_VMEMMAP model here' : ''})`);
+  if (!arch) throw new SnapshotError('snapshot', `arch "${s.kernel.machine}" is not modelled (x86_64, arm64, riscv64 and loongarch64 are${/^(i[3-6]86|armv[5-7]|arm$)/.test(s.kernel.machine) ? '; 32-bit kernels have no SPARSEMEM_VMEMMAP model here' : ''})`);
   const P = s.pageSize;
   // distribution kernels name the upstream release in uname -v / the boot log ("Debian 6.1.192-1")
   const upstream = /#\d+ [^(]*?\b(?:Debian|Ubuntu) (\d+\.\d+\.\d+)/.exec([s.kernel.version ?? '', ...s.bootLog.filter((l) => l.startsWith('Linux version'))].join(' '))?.[1];
@@ -120,6 +121,17 @@ export function importSnapshot(s: Snapshot): Imported {
     config.pse = flags.has('pse');
     config.gbpages = flags.has('pdpe1gb');
     config.hypervisor = flags.has('hypervisor');
+  } else if (arch === 'riscv64') {
+    if (P !== 4096) throw new SnapshotError('snapshot', `riscv64 with ${P}-byte pages is not modelled (4K only)`);
+    const mode = s.mmu && /^sv(39|48|57)$/.test(s.mmu) ? s.mmu : null;
+    config.mode = mode ?? 'sv39';
+    if (!mode) notes.push(`riscv64 paging mode not in the snapshot (${s.mmu ? `/proc/cpuinfo says mmu ${s.mmu}` : 'no mmu line in /proc/cpuinfo'}): sv39 assumed; change config.mode if the kernel runs Sv48 or Sv57`);
+  } else if (arch === 'loongarch64') {
+    const ps = ({ 4096: '4K', 16384: '16K', 65536: '64K' } as Record<number, string>)[P];
+    if (!ps) throw new SnapshotError('snapshot', `loongarch64 page size ${P} is not 4K, 16K or 64K`);
+    config.pageSize = ps;
+    config.levels = ps === '4K' ? 4 : 3;
+    notes.push(`loongarch64 page-table levels are not in a snapshot: ${config.levels} assumed (the Kconfig default for ${ps} pages); change config.levels if the kernel was built with another layout`);
   } else {
     const ps = { 4096: '4K', 16384: '16K', 65536: '64K' }[P];
     if (!ps) throw new SnapshotError('snapshot', `arm64 page size ${P} is not 4K, 16K or 64K`);

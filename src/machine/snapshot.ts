@@ -31,6 +31,8 @@ export interface Snapshot {
   pageSize: number;
   cmdline: string;
   cpuFlags: string[];
+  /** riscv64: the paging mode /proc/cpuinfo names ("sv39"); absent elsewhere and in older snapshots. */
+  mmu?: string;
   /** Whether the collector ran as root (addresses in /proc/iomem, dmesg, debugfs need it). */
   root: boolean;
   /** Sections the collector could not read, with why. */
@@ -112,6 +114,7 @@ export function parseSnapshot(file: string, text: string): Snapshot {
   const flagsLine = sections.get('cpuflags')?.[0] ?? '';
   const cpuFlags = flagsLine.includes(':') ? flagsLine.split(':')[1]!.trim().split(/\s+/).filter(Boolean) : [];
   const bootLog = sections.get('boot-log') ?? [];
+  const mmu = /^mmu\s*:\s*(\S+)/.exec(sections.get('cpummu')?.[0] ?? '')?.[1];
   return {
     format: SNAPSHOT_FORMAT,
     version: SNAPSHOT_VERSION,
@@ -119,6 +122,7 @@ export function parseSnapshot(file: string, text: string): Snapshot {
     pageSize,
     cmdline: (sections.get('cmdline') ?? []).join(' ').trim(),
     cpuFlags,
+    ...(mmu ? { mmu } : {}),
     root: uid === '0',
     unreadable,
     iomem: parseIomem(sections.get('iomem'), unreadable),
