@@ -235,3 +235,39 @@ nodes:
     expect(r.report.vmemmap.mappedBytes).toBe(4 * G);
   });
 });
+
+describe('ia64 (arch/ia64, up to v6.6)', () => {
+  it.each([
+    // region 5 + (1 << (4 x PAGE_SHIFT - 10)) .. + (1 << (4 x PAGE_SHIFT - 9))
+    ['16K', 0xa000400000000000n, 0xa000800000000000n, 30],
+    ['64K', 0xa040000000000000n, 0xa080000000000000n, 32], // 4 x 16 - 10 = 54; sections 2^(16 + 16)
+    ['4K', 0xa000004000000000n, 0xa000008000000000n, 30],
+  ])('%s pages: vmemmap %s..%s, SECTION_SIZE_BITS %d', (ps, start, end, sec) => {
+    const a = resolveArch('ia64', { pageSize: ps }, prof('v6.6')).cfg;
+    expect([a.VMEMMAP_START, a.VMEMMAP_END, a.SECTION_SIZE_BITS]).toEqual([start, end, sec]);
+  });
+
+  it('base pages from RAM, no ZONE_DEVICE, an empty vmemmap_free(); gone from v6.7 (the v6.12 profile refuses it)', () => {
+    const r = run(`
+arch: ia64
+kernel: v6.6
+nodes:
+  - { id: 0, memory: [ { start: 0, size: 8G } ] }
+devices:
+  - { name: pmem0, type: nvdimm, node: 0, start: 0x800000000, size: 4G }
+steps:
+  - boot
+  - create-namespace: { device: pmem0, mode: fsdax }
+  - hot-add: { node: 0, start: 0x400000000, size: 2G }
+  - hot-remove: { start: 0x400000000, size: 2G }
+`);
+    // 8 GiB / 16 KiB x 64 B = 32 MiB = 2048 PTEs of 16 KiB
+    expect(r.report.steps[0]!.delta.memmapBacking.ram).toEqual({ 0: 32 * M });
+    expect(r.report.vmemmap.mappings.pte).toBe(2048 + 512);
+    expect(stepOf(r, 2)).toMatchObject({ ok: false, errno: 'EINVAL' });
+    expect(stepOf(r, 4).violations.map((v) => v.invariant)).toEqual(['memmap-coverage']);
+    expect(() => resolveArch('ia64', {}, prof('v6.12'))).toThrow('ia64 is not in v6.12 (it was removed in v6.7)');
+    // HPAGE_SHIFT 28 -> pageblock_order 28 - 14 = 14
+    expect(resolveArch('ia64', {}, prof('v6.6')).cfg.pageblockOrder).toBe(14);
+  });
+});

@@ -26,8 +26,8 @@ export class AnswerError extends Error {
 /** What every answer takes: the machine's arch, paging configuration and kernel profile. */
 export interface MachineOpts {
   arch: ArchName;
-  /** arm64 granule (x86_64: 4K only). */
-  pageSize?: '4K' | '16K' | '64K';
+  /** arm64, loongarch64 and ia64 base page size (x86_64, riscv64: 4K only). */
+  pageSize?: '4K' | '8K' | '16K' | '64K';
   /** arm64 VA_BITS. */
   vaBits?: number;
   /** x86_64 paging levels (4 or 5); loongarch64 page-table levels. */
@@ -40,8 +40,8 @@ export interface MachineOpts {
   hypervisor?: boolean;
 }
 
-/** Where DRAM starts: x86_64 at 0, arm64 at 1 GiB (QEMU virt, most servers start at or above it), riscv64 at 2 GiB (QEMU virt, most SoCs), loongarch64 at 0. */
-export const RAM_BASE: Record<ArchName, number> = { x86_64: 0, arm64: GiB, riscv64: 2 * GiB, loongarch64: 0 };
+/** Where DRAM starts: x86_64 at 0, arm64 at 1 GiB (QEMU virt, most servers start at or above it), riscv64 at 2 GiB (QEMU virt, most SoCs), loongarch64 and ia64 at 0. */
+export const RAM_BASE: Record<ArchName, number> = { x86_64: 0, arm64: GiB, riscv64: 2 * GiB, loongarch64: 0, ia64: 0 };
 
 const FLAG_OF: Record<string, string> = { pageSize: '--page-size', vaBits: '--va-bits', levels: '--levels', pse: '--pse', hypervisor: '--hypervisor', gbpages: '--gbpages', mode: '--paging' };
 

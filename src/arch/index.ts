@@ -3,6 +3,7 @@ import { arm64Config, arm64Policy, arm64VaBits, ARM64_DEFAULT_VA_BITS, ARM64_VA_
 import { ARCH_NAMES, withOverrides, type ArchConfig, type ArchName, type ArchPolicy } from './types.js';
 import { x86Config, x86Policy, X86_DEFAULTS } from './x86_64.js';
 import { riscvConfig, riscvModes, riscvPolicy, RISCV_MODES, type RiscvMode } from './riscv64.js';
+import { ia64Config, ia64Policy, IA64_LEVELS, type Ia64PageSize } from './ia64.js';
 import { loongarchConfig, loongarchLayoutProblem, loongarchPolicy, LOONGARCH_DEFAULT_LEVELS, LOONGARCH_LEVELS, type LoongPageSize } from './loongarch64.js';
 
 export type { ArchConfig, ArchName, ArchPolicy, PtLevel, LeafLevel, VmemmapRange, VmemmapOps, HugepagesVariant, PolicyOverrides, VmemmapFreePolicy, PopulatePath } from './types.js';
@@ -40,6 +41,7 @@ export const ARCH_INFO: Record<ArchName, { config: string; notes: string }> = {
   arm64: { config: '{ pageSize: 4K|16K|64K, vaBits: 4K 39/48/52, 16K 36/47/48/52, 64K 42/48/52 }', notes: '4K: PMD blocks; 16K/64K: base pages; altmap honoured from v5.9' },
   riscv64: { config: '{ mode: sv39|sv48|sv57 }', notes: '4K pages; Sv48/Sv57 from v6.1; base pages up to v6.6, PMD blocks with the altmap and memory hot-plug, ZONE_DEVICE, memmap_on_memory from v6.11' },
   loongarch64: { config: '{ pageSize: 4K|16K|64K, levels: 4K 4, 16K 2/3, 64K 2/3 }', notes: 'from v6.2 (no vmemmap before); default 16K/3; the altmap is never used (memmap always in RAM) and vmemmap_free() is empty' },
+  ia64: { config: '{ pageSize: 4K|8K|16K|64K, levels: 3|4 (64K: 3) }', notes: 'up to v6.6 (removed in v6.7); default 16K/3; base pages from RAM, no ZONE_DEVICE, vmemmap_free() is empty' },
 };
 
 /** The config keys each arch takes (anything else is refused, naming the arch that has it). */
@@ -48,6 +50,7 @@ const KEYS: Record<ArchName, (keyof ArchOptionsInput)[]> = {
   arm64: ['pageSize', 'vaBits'],
   riscv64: ['pageSize', 'mode'],
   loongarch64: ['pageSize', 'levels'],
+  ia64: ['pageSize', 'levels'],
 };
 
 /** Build the arch for a scenario's `arch` + `config`; throws ArchConfigError naming the key. */
@@ -84,6 +87,15 @@ export function resolveArch(name: ArchName, o: ArchOptionsInput, p: KernelProfil
     if (problem) throw new ArchConfigError('levels', problem);
     const cfg = loongarchConfig(ps, levels, p);
     return arch(cfg, loongarchPolicy(cfg));
+  }
+  if (name === 'ia64') {
+    if (!p.ia64) throw new ArchConfigError('arch', `ia64 is not in ${p.id} (it was removed in v6.7)`);
+    const ps = (o.pageSize ?? '16K') as Ia64PageSize;
+    if (!(ps in IA64_LEVELS)) throw new ArchConfigError('pageSize', `ia64 pageSize must be 4K, 8K, 16K or 64K, not ${o.pageSize}`);
+    const levels = o.levels ?? 3;
+    if (!IA64_LEVELS[ps].includes(levels)) throw new ArchConfigError('levels', `ia64 ${ps} pages take levels ${IA64_LEVELS[ps].join(' or ')}, not ${levels}`);
+    const cfg = ia64Config(ps, levels, p);
+    return arch(cfg, ia64Policy(cfg));
   }
   const ps = (o.pageSize ?? '4K') as Arm64PageSize;
   if (!(ps in ARM64_VA_BITS)) throw new ArchConfigError('pageSize', `arm64 pageSize must be 4K, 16K or 64K, not ${o.pageSize}`);

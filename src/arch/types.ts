@@ -5,8 +5,8 @@
  * imports nothing from src/kernel.
  */
 
-export type ArchName = 'x86_64' | 'arm64' | 'riscv64' | 'loongarch64';
-export const ARCH_NAMES: readonly ArchName[] = ['x86_64', 'arm64', 'riscv64', 'loongarch64'];
+export type ArchName = 'x86_64' | 'arm64' | 'riscv64' | 'loongarch64' | 'ia64';
+export const ARCH_NAMES: readonly ArchName[] = ['x86_64', 'arm64', 'riscv64', 'loongarch64', 'ia64'];
 
 /** Kernel features an arch may not offer in a given release (its Kconfig selects). */
 export type ArchFeature = 'hotplug' | 'zoneDevice' | 'memmapOnMemory' | 'hvo' | 'daxVmemmapOpt';
@@ -62,7 +62,7 @@ export interface ArchConfig {
   /** Whether memblock keeps hot-added memory (CONFIG_ARCH_KEEP_MEMBLOCK). */
   keepMemblock: boolean;
   /** ptdump flavour. */
-  ptdump: 'x86' | 'arm64' | 'riscv' | 'loongarch';
+  ptdump: 'x86' | 'arm64' | 'riscv' | 'loongarch' | 'ia64';
   /**
    * What this arch does not have in this kernel, each with the reason a user is told (which
    * Kconfig symbol, since when); a feature not listed is available.

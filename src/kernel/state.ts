@@ -525,8 +525,8 @@ export function deriveConsts(a: Arch): Consts {
     STRUCT_PAGE: c.STRUCT_PAGE_SIZE,
     SECTION_MEMMAP,
     SECTION_MAP_SIZE: Math.ceil(SECTION_MEMMAP / PMD_SIZE) * PMD_SIZE,
-    // MAX_PAGE_ORDER: 10, arm64 16K 11, arm64 64K 13 (ARCH_FORCE_MAX_ORDER defaults)
-    PAGEBLOCK_PAGES: 2 ** Math.min(c.PMD_SHIFT - c.PAGE_SHIFT, c.PAGE_SHIFT === 14 ? 11 : c.PAGE_SHIFT === 16 ? 13 : 10),
+    // pageblock_order: min(HPAGE_PMD_ORDER, MAX_PAGE_ORDER) on most arches, ia64's variable hpage order (the arch config)
+    PAGEBLOCK_PAGES: 2 ** c.pageblockOrder,
     tableSpan,
     entrySpan,
     origin,

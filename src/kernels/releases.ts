@@ -47,6 +47,7 @@ export const v6_6: KernelProfile = {
   riscvHotplug: false, // ARCH_ENABLE_MEMORY_HOTPLUG arrived in v6.11
   riscvLayout: 'v6.1', // Sv39 PAGE_OFFSET 0xffffffd800000000, pfn 0 at VMEMMAP_START
   loongarchZoneDevice: false, // ARCH_HAS_PTE_DEVMAP arrived in v6.11
+  ia64: true, // removed in v6.7
 };
 
 export const v6_1: KernelProfile = {

@@ -316,6 +316,11 @@ export const SWITCHES: Record<SwitchKey, SwitchDoc> = {
     what: 'ZONE_DEVICE on LoongArch (pmem namespaces in fsdax/devdax mode)',
     values: { false: 'unavailable (up to v6.10)', true: 'available (v6.11)' },
   },
+  ia64: {
+    site: 'arch/ia64',
+    what: 'whether the kernel has the ia64 (Itanium) architecture',
+    values: { true: 'yes (up to v6.6)', false: 'no: removed in v6.7 ("arch: Remove Itanium (IA-64) architecture")' },
+  },
 };
 
 export const SWITCH_KEYS = Object.keys(SWITCHES) as SwitchKey[];

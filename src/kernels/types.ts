@@ -188,4 +188,8 @@ export interface KernelProfile {
   loongarchVmemmap: boolean;
   /** LoongArch ZONE_DEVICE through ARCH_HAS_PTE_DEVMAP (v6.11). */
   loongarchZoneDevice: boolean;
+
+  // ---- arch/ia64 ----
+  /** ia64 exists (up to v6.6; "arch: Remove Itanium (IA-64) architecture" in v6.7). */
+  ia64: boolean;
 }

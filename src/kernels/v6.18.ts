@@ -63,4 +63,5 @@ export const v6_18: KernelProfile = {
   riscvPudThp: true,
   loongarchVmemmap: true,
   loongarchZoneDevice: true,
+  ia64: false, // removed in v6.7
 };

@@ -6,7 +6,7 @@
  *  - arm64: arch/arm64/mm/ptdump.c note_page() @ v6.18: "0x%016lx-0x%016lx   " "%9lu%c %s"
  *    then " %s" per attribute; headers "vmalloc() end", "vmemmap start", "vmemmap end".
  *    Assumes no nG (no KPTI) and LPA2 hardware for 52-bit 4K/16K (SHD blank).
- *  - riscv64, loongarch64: a neutral listing (ranges, level, block/page), said to be one.
+ *  - riscv64, loongarch64, ia64: a neutral listing (ranges, level, block/page), said to be one.
  * Lines merge when level and attributes match (never on the physical address), as the
  * kernel's do. The dump covers [VMEMMAP_START, VMEMMAP_END).
  */
@@ -83,7 +83,7 @@ function arm64Line(k: Kernel, it: Item): string {
   return head + attrs.map((x) => ' ' + x).join('');
 }
 
-/** riscv64, loongarch64: the ranges and levels, in a neutral format (their ptdump formats are not modelled). */
+/** riscv64, loongarch64, ia64: the ranges and levels, in a neutral format (their ptdump formats are not modelled; ia64 has none). */
 function neutralLine(k: Kernel, it: Item): string {
   const s = offToVa(k, it.start);
   const e = offToVa(k, it.end);
@@ -92,12 +92,14 @@ function neutralLine(k: Kernel, it: Item): string {
 
 export function ptdump(k: Kernel): string[] {
   const flavour = k.arch.cfg.ptdump;
-  if (flavour === 'riscv' || flavour === 'loongarch') {
+  if (flavour !== 'x86' && flavour !== 'arm64') {
     const levels: PtLevel[] = ['pgd', ...k.arch.cfg.pt.allocLevels];
     const items: Item[] = [];
     walk(k, levels, 0, k.c.startOff, k.c.endOff, items);
     return [
-      `# vmemlab: ${k.arch.cfg.arch}'s own page-table dump format (arch/${flavour}/mm/ptdump.c) is not modelled; the vmemmap's ranges, levels and leaves:`,
+      flavour === 'ia64'
+        ? "# vmemlab: ia64 has no kernel page-table dump; the vmemmap's ranges, levels and leaves:"
+        : `# vmemlab: ${k.arch.cfg.arch}'s own page-table dump format (arch/${flavour}/mm/ptdump.c) is not modelled; the vmemmap's ranges, levels and leaves:`,
       ...merge(items).map((it) => neutralLine(k, it)),
     ];
   }

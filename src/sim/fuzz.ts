@@ -79,9 +79,9 @@ export function prng(seed: number): () => number {
 const M = 2 ** 20;
 const G = 2 ** 30;
 
-/** The arches a kernel profile can run: all but loongarch64 before it had a vmemmap (v6.2). */
+/** The arches a kernel profile can run: loongarch64 from v6.2 (its vmemmap), ia64 up to v6.6. */
 export function fuzzArches(p: KernelProfile): ArchName[] {
-  return ARCH_NAMES.filter((a) => a !== 'loongarch64' || p.loongarchVmemmap);
+  return ARCH_NAMES.filter((a) => (a !== 'loongarch64' || p.loongarchVmemmap) && (a !== 'ia64' || p.ia64));
 }
 
 /** A random, valid scenario object. */
@@ -92,12 +92,13 @@ export function randomScenario(rnd: () => number, o: { arch?: string; kernel?: s
   const arch = o.arch ?? pick(fuzzArches(prof));
   const config = arch === 'x86_64' ? { levels: pick([4, 4, 5]), pse: rnd() < 0.85, hypervisor: rnd() < 0.3 }
     : arch === 'riscv64' ? { mode: pick(riscvModes(prof)) }
+    : arch === 'ia64' ? pick([{ pageSize: '16K', levels: 3 }, { pageSize: '16K', levels: 4 }, { pageSize: '64K', levels: 3 }, { pageSize: '4K', levels: 3 }, { pageSize: '8K', levels: 4 }])
     : arch === 'loongarch64' ? pick([{ pageSize: '16K', levels: 3 }, { pageSize: '16K', levels: 3 }, { pageSize: '4K', levels: 4 }, { pageSize: '64K', levels: 3 }, { pageSize: '64K', levels: 2 }])
     : pick([{ pageSize: '4K', vaBits: 48 }, { pageSize: '4K', vaBits: 39 }, { pageSize: '4K', vaBits: 52 }, { pageSize: '16K', vaBits: 47 },
       { pageSize: '16K', vaBits: 48 }, { pageSize: '64K', vaBits: 48 }, { pageSize: '64K', vaBits: 42 }, { pageSize: '64K', vaBits: 52 }]
       .filter((c) => arm64VaBits(c.pageSize as Arm64PageSize, prof).includes(c.vaBits)));
   const pageSize = (config as { pageSize?: string }).pageSize;
-  const page = pageSize ? ({ '4K': 4096, '16K': 16384, '64K': 65536 } as Record<string, number>)[pageSize]! : 4096;
+  const page = pageSize ? ({ '4K': 4096, '8K': 8192, '16K': 16384, '64K': 65536 } as Record<string, number>)[pageSize]! : 4096;
   const scale = pick([2 * M, 2 * M, 64 * M, G]);
   let cur = arch === 'arm64' ? G : arch === 'riscv64' ? 2 * G : 0;
   const nNodes = int(1, 4);
@@ -121,8 +122,8 @@ export function randomScenario(rnd: () => number, o: { arch?: string; kernel?: s
     return d;
   });
   const hp = Math.ceil(cur / (2 * G)) * 2 * G;
-  // memory_block_size_bytes(): the section size (512 MiB on arm64 64K and loongarch64), x86 128 MiB here
-  const block = (arch === 'arm64' && page === 65536) || arch === 'loongarch64' ? 512 * M : 128 * M;
+  // memory_block_size_bytes(): the section size (512 MiB on arm64 64K and loongarch64, 1 or 4 GiB on ia64), x86 128 MiB here
+  const block = arch === 'ia64' ? (page === 65536 ? 4 * G : G) : (arch === 'arm64' && page === 65536) || arch === 'loongarch64' ? 512 * M : 128 * M;
   const slot = () => hp + int(0, 5) * 4 * G + pick([0, 0, 0, 0, 64 * M, 2 * M]);
   const steps: unknown[] = ['boot'];
   const namespaces: Record<string, string[]> = {};

@@ -24,10 +24,10 @@ const QUESTIONS: Record<Q, { title: string; fields: { key: string; label: string
 
 const q = signal<Q>('namespace');
 const arch = signal<ArchName>('x86_64');
-const pageSize = signal<'4K' | '16K' | '64K'>('4K');
+const pageSize = signal<'4K' | '8K' | '16K' | '64K'>('4K');
 const paging = signal<string>('sv39');
 /** Arches with more than one base page size. */
-const MULTI_PAGE = new Set<ArchName>(['arm64', 'loongarch64']);
+const MULTI_PAGE = new Set<ArchName>(['arm64', 'loongarch64', 'ia64']);
 const kernel = signal(DEFAULT_KERNEL);
 const values = signal<Record<string, string>>({});
 
@@ -70,7 +70,7 @@ export function SizeForms() {
         {arch.value === 'riscv64' && <label>paging <select value={paging.value} onChange={(e) => { paging.value = (e.target as HTMLSelectElement).value; }}>
           {RISCV_MODES.map((p) => <option key={p}>{p}</option>)}</select></label>}
         {MULTI_PAGE.has(arch.value) && <label>page size <select value={pageSize.value} onChange={(e) => { pageSize.value = (e.target as HTMLSelectElement).value as '4K'; }}>
-          {['4K', '16K', '64K'].map((p) => <option key={p}>{p}</option>)}</select></label>}
+          {(arch.value === 'ia64' ? ['4K', '8K', '16K', '64K'] : ['4K', '16K', '64K']).map((p) => <option key={p}>{p}</option>)}</select></label>}
         <label>kernel <select value={kernel.value} onChange={(e) => { kernel.value = (e.target as HTMLSelectElement).value; }}>
           {PROFILES.map((p) => <option key={p.id} value={p.id}>{p.id}</option>)}</select></label>
         {spec.fields.map((f) => (

@@ -70,12 +70,12 @@ interface CommonFlags {
 }
 
 /** Base page sizes each arch offers. */
-const PAGE_SIZES: Record<string, readonly string[]> = { x86_64: ['4K'], riscv64: ['4K'], arm64: ['4K', '16K', '64K'], loongarch64: ['4K', '16K', '64K'] };
+const PAGE_SIZES: Record<string, readonly string[]> = { x86_64: ['4K'], riscv64: ['4K'], arm64: ['4K', '16K', '64K'], loongarch64: ['4K', '16K', '64K'], ia64: ['4K', '8K', '16K', '64K'] };
 
 /** Every machine the flags name: arch x page size x paging mode x kernel. Page sizes an arch lacks are skipped. */
 async function machines(c: CliContext, o: CommonFlags): Promise<MachineOpts[]> {
   const arches = choice('--arch', o.arch, c.L.ARCH_NAMES) ?? ['x86_64'];
-  const pages = choice('--page-size', o.pageSize, ['4K', '16K', '64K'] as const);
+  const pages = choice('--page-size', o.pageSize, ['4K', '8K', '16K', '64K'] as const);
   const paging = choice('--paging', o.paging, c.L.RISCV_MODES);
   const kernels = o.kernel === undefined ? [c.L.DEFAULT_KERNEL] : await resolveKernels(o.kernel);
   const vaBits = int('--va-bits', o.vaBits);
@@ -90,7 +90,7 @@ async function machines(c: CliContext, o: CommonFlags): Promise<MachineOpts[]> {
             arch, kernel,
             ...(pageSize !== undefined ? { pageSize } : {}),
             ...(arch === 'arm64' && vaBits !== undefined ? { vaBits } : {}),
-            ...((arch === 'x86_64' || arch === 'loongarch64') && levels !== undefined ? { levels } : {}),
+            ...((arch === 'x86_64' || arch === 'loongarch64' || arch === 'ia64') && levels !== undefined ? { levels } : {}),
             ...(mode !== undefined ? { paging: mode } : {}),
           });
         }
@@ -111,9 +111,9 @@ function product<T>(base: T[], key: string, values: unknown[] | undefined): (T &
 function common(cmd: Command): Command {
   return cmd
     .option('--arch <list>', 'architecture(s): x86_64, arm64, riscv64, loongarch64 (default x86_64)')
-    .option('--page-size <list>', 'base page size(s): 4K, 16K, 64K (arm64, loongarch64; x86_64 and riscv64 have 4K)')
+    .option('--page-size <list>', 'base page size(s): 4K, 16K, 64K (arm64, loongarch64), 8K too (ia64); x86_64 and riscv64 have 4K')
     .option('--va-bits <n>', 'arm64 VA_BITS (default 48)')
-    .option('--levels <n>', 'x86_64 paging levels: 4 or 5; loongarch64 page-table levels: 2, 3 or 4')
+    .option('--levels <n>', 'x86_64 paging levels: 4 or 5; loongarch64 page-table levels: 2, 3 or 4; ia64: 3 or 4')
     .option('--paging <list>', 'riscv64 paging mode(s): sv39, sv48, sv57 (default sv39)')
     .option('--kernel <list>', 'kernel profile(s), ids or profile files/modules (default: the default profile, v6.18; `vmemlab kernels` lists them)')
     .option('--json', 'print JSON (an object; an array of objects when a flag is a list)')
