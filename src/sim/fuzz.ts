@@ -264,7 +264,8 @@ class FuzzRun {
     if (r.finding || r.oops) res.findings++;
     if (r.oops) {
       res.oopses++;
-      const key = 'kernel-oops:' + r.oops.detail.replace(/0x[0-9a-f]+|\b[0-9a-f]{8,}\b|\d+/g, '#');
+      // one reproducer per faulting access (function and site), whatever the device's name
+      const key = 'kernel-oops:' + r.oops.fn + ':' + (/in (\S+)/.exec(r.oops.detail)?.[1] ?? '');
       if (!this.seen.has(key)) {
         this.seen.add(key);
         const s = shrink(obj, 'kernel-oops', true, { paranoid: o.paranoid });
