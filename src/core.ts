@@ -6,7 +6,7 @@
 import { createMachine, runStep, type Machine, type StepResult } from './sim/machine.js';
 import { buildReport, stepDelta, totals, type Report, type ReportStep } from './report/json.js';
 import { textReport } from './report/text.js';
-import { checkInvariants } from './check/invariants.js';
+import { checkInvariants, classify } from './check/invariants.js';
 import { dmesgLines } from './report/dmesg.js';
 import { ptdump } from './report/ptdump.js';
 import { DEFAULT_PARSED } from './scenario/default-parsed.js';
@@ -54,16 +54,18 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
   ];
   // the full check at the end: it can only differ from the last step's if the per-step
   // checks missed something (a bug in vmemmap-lab); then its findings join the last step's
-  const last = [...results].reverse().find((r) => r.kind !== 'expect');
+  const last = [...results].reverse().find((r) => r.kind !== 'expect' && !r.notRun);
   if (last && !m.paranoid) {
     const step = m.k.step;
     m.k.step = last.index;
     const all = checkInvariants(m.k);
     m.k.step = step;
-    const seen = new Set(last.violations.map((v) => JSON.stringify(v)));
+    const seen = new Set([...last.violations, ...last.kernelBugs].map((v) => JSON.stringify(v)));
     const missed = all.filter((v) => !seen.has(JSON.stringify(v)));
     if (missed.length) {
-      last.violations.push(...missed);
+      const c = classify(missed, m.explained, last.oops !== null);
+      last.violations.push(...c.violations);
+      last.kernelBugs.push(...c.findings);
       warnings.push(`the final full invariant check found ${missed.length} violation(s) the per-step checks missed (a bug in vmemmap-lab)`);
     }
   }
@@ -87,10 +89,23 @@ export function renderJson(r: RunResult): string {
   return JSON.stringify(r.report, null, 2) + '\n';
 }
 
-/** True when every expect step passed and no invariant was violated. */
+/** True when every expect step passed and no invariant was violated (exit 0 or 4). */
 export function runPassed(r: RunResult): boolean {
   const expectsOk = r.results.every((x) => x.kind !== 'expect' || x.ok);
   // violations count as expected when an (passing) expect step asserts how many there are
   const acknowledged = r.machine.scenario.steps.some((s) => s.kind === 'expect' && s.args.violations !== undefined);
   return expectsOk && (r.report.invariants.violations.length === 0 || acknowledged);
+}
+
+/**
+ * The exit code of `vmemlab run`: 1 when an expect step failed or an invariant was violated
+ * (a bug in vmemmap-lab); 4 when the model predicts a kernel bug (an oops, or a kernel finding
+ * of the checks) that no expect step asserts (`oops:` or `kernelBugs:`); else 0.
+ */
+export function runExitCode(r: RunResult): 0 | 1 | 4 {
+  if (!runPassed(r)) return 1;
+  const kb = r.report.kernelBugs;
+  const predicted = kb.crashed !== null || kb.findings.length > 0;
+  const asserted = r.machine.scenario.steps.some((s) => s.kind === 'expect' && (s.args.oops !== undefined || s.args.kernelBugs !== undefined));
+  return predicted && !asserted ? 4 : 0;
 }

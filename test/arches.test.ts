@@ -67,12 +67,13 @@ describe('riscv64 layout (arch/riscv/include/asm/pgtable.h)', () => {
     // v6.13 fixed ("riscv: mm: Fix the out of bound issue of vmemmap address")
     const v612 = run(rv({ kernel: 'v6.12', ram }));
     expect(v612.report.vmemmap.ranges[0]!.va).toBe('0xffffffc4ffe00000');
-    expect(stepOf(v612, 1).violations.map((v) => v.invariant)).toContain('kernel-anomaly');
-    expect(stepOf(v612, 1).violations.find((v) => v.invariant === 'kernel-anomaly')!.detail).toContain('fall outside the vmemmap region [ffffffc500000000-ffffffc5ffffffff]');
+    expect(stepOf(v612, 1).kernelBugs.map((v) => v.invariant)).toContain('kernel-anomaly');
+    expect(stepOf(v612, 1).violations).toEqual([]);
+    expect(stepOf(v612, 1).kernelBugs.find((v) => v.invariant === 'kernel-anomaly')!.detail).toContain('fall outside the vmemmap region [ffffffc500000000-ffffffc5ffffffff]');
     // v6.18: vmemmap_start_pfn = round_down(0x82200000, 128 MiB) >> 12 = 0x80000: back at VMEMMAP_START
     const v618 = run(rv({ kernel: 'v6.18', ram }));
     expect(v618.report.vmemmap.ranges[0]!.va).toBe('0xffffffc500000000');
-    expect(stepOf(v618, 1).violations).toEqual([]);
+    expect([...stepOf(v618, 1).violations, ...stepOf(v618, 1).kernelBugs]).toEqual([]);
   });
 
   it('v6.6 maps the vmemmap with base pages; v6.12 with PMD blocks, all tables under the PGD preallocated', () => {
@@ -119,8 +120,8 @@ describe('riscv64 layout (arch/riscv/include/asm/pgtable.h)', () => {
   - create-namespace: { device: pmem0, mode: fsdax, map: mem, size: 80M }
   - destroy-namespace: { device: pmem0 }
 ` }));
-    expect(stepOf(r, 4).violations.map((v) => v.invariant)).toEqual(['memmap-coverage']);
-    expect(stepOf(r, 4).violations[0]!.detail).toContain('struct pages of present pfns are not mapped');
+    expect(stepOf(r, 4).kernelBugs.map((v) => v.invariant)).toEqual(['memmap-coverage']);
+    expect(stepOf(r, 4).kernelBugs[0]!.detail).toContain('struct pages of present pfns are not mapped');
   });
 
   it('hot-add past the linear map is refused by mhp_range_allowed() (Sv39: 132 GiB from phys_ram_base)', () => {
@@ -198,7 +199,7 @@ describe('loongarch64 (arch/loongarch)', () => {
   - hot-add: { node: 0, start: 0x200000000, size: 512M }
 ` }));
     expect([2, 3, 4].map((i) => stepOf(r, i).ok)).toEqual([true, true, true]);
-    expect(stepOf(r, 3).violations.map((v) => v.invariant)).toEqual(['memmap-coverage']);
+    expect(stepOf(r, 3).kernelBugs.map((v) => v.invariant)).toEqual(['memmap-coverage']);
     // the 32 MiB block the first add mapped is still there: the second add allocates nothing
     expect(r.report.steps[3]!.delta.memmapBacking.ram).toEqual({});
   });
@@ -265,7 +266,7 @@ steps:
     expect(r.report.steps[0]!.delta.memmapBacking.ram).toEqual({ 0: 32 * M });
     expect(r.report.vmemmap.mappings.pte).toBe(2048 + 512);
     expect(stepOf(r, 2)).toMatchObject({ ok: false, errno: 'EINVAL' });
-    expect(stepOf(r, 4).violations.map((v) => v.invariant)).toEqual(['memmap-coverage']);
+    expect(stepOf(r, 4).kernelBugs.map((v) => v.invariant)).toEqual(['memmap-coverage']);
     expect(() => resolveArch('ia64', {}, prof('v6.12'))).toThrow('ia64 is not in v6.12 (it was removed in v6.7)');
     // HPAGE_SHIFT 28 -> pageblock_order 28 - 14 = 14
     expect(resolveArch('ia64', {}, prof('v6.6')).cfg.pageblockOrder).toBe(14);

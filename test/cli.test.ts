@@ -114,13 +114,22 @@ describe('vmemlab fuzz (command line)', () => {
     const out = join(tmp, 'fuzz-repro');
     const r = spawnSync(process.execPath, [bin, 'fuzz', '--seed', '3', '--events', '3000', '--out', out], { encoding: 'utf8', env: { ...process.env, VMEMLAB_PROGRESS_MS: '0' } });
     expect(r.status).toBe(0);
-    expect(r.stderr).toMatch(/^fuzz: \d+\/3000 events, \d+ ev\/s, 0 violations, \d+ kernel findings$/m);
+    expect(r.stderr).toMatch(/^fuzz: \d+\/3000 events, \d+ ev\/s, 0 invariant violations, \d+ predicted kernel bugs \(\d+ oopses\)$/m);
+    expect(r.stdout).toMatch(/^invariant violations \(bugs in vmemmap-lab\): 0$/m);
+    expect(r.stdout).toMatch(/^predicted kernel bugs \(the modelled kernel oopses, leaves memmap unmapped or leaks\): \d+, \d+ of them oopses, \d+ distinct$/m);
     const files = [...r.stdout.matchAll(/-> (\S+\.yaml) \(/g)].map((m) => m[1]!);
     expect(files.length).toBeGreaterThan(0);
     for (const f of files) {
-      const inv = /^# vmemlab fuzz --seed 3: ([a-z-]+):/.exec(readFileSync(f, 'utf8'))![1]!;
-      const j = JSON.parse(vmemlab('run', f, '--json').out);
-      expect(j.invariants.violations.map((v: { invariant: string }) => v.invariant)).toContain(inv);
+      const text = readFileSync(f, 'utf8');
+      const inv = /^# vmemlab fuzz --seed 3: ([a-z-]+):/.exec(text)![1]!;
+      expect(text).toContain('# a predicted kernel bug (not a vmemmap-lab bug)');
+      // run names it the way fuzz did: a predicted kernel bug (exit 4), no invariant violation
+      const run = vmemlab('run', f, '--json');
+      expect(run.code).toBe(4);
+      const j = JSON.parse(run.out);
+      expect(j.invariants.violations).toEqual([]);
+      if (inv === 'kernel-oops') expect(j.kernelBugs.crashed).not.toBeNull();
+      else expect(j.kernelBugs.findings.map((v: { invariant: string }) => v.invariant)).toContain(inv);
     }
   }, 60_000);
 });

@@ -75,10 +75,12 @@ describe('matrix', () => {
     expect(cell('arm64 4K/48', '1040 MiB', 'v6.1').where).toBe('device');
   });
 
-  it('the proposals: fallback-as-posted puts everything in RAM; robin-arm64 ignores the altmap and under-maps 16K/64K', () => {
+  it('the proposals: fallback-as-posted puts everything in RAM; robin-arm64 ignores the altmap and under-maps 16K/64K, so the kernel oopses', () => {
     expect(cell('arm64 64K/48', '4 GiB', 'seed-v2-fallback')).toMatchObject({ where: 'RAM', broken: ['altmap-accounting'] });
-    expect(cell('arm64 64K/48', '4 GiB', 'robin-arm64').where).toBe('RAM');
-    expect(new Set(cell('arm64 64K/48', '4 GiB', 'robin-arm64').findings)).toEqual(new Set(['memmap-coverage']));
+    // the under-mapped struct pages are written by move_pfn_range_to_zone() -> memmap_init_zone()
+    // (the v5.6 base) initialising the altmap's pfns: a predicted oops, not a vmemmap-lab bug
+    expect(cell('arm64 64K/48', '4 GiB', 'robin-arm64')).toMatchObject({ where: 'oops memmap_init_zone', broken: [] });
+    expect(new Set(cell('arm64 64K/48', '4 GiB', 'robin-arm64').findings)).toEqual(new Set(['kernel-oops', 'memmap-coverage']));
     expect(cell('arm64 4K/48', '4 GiB', 'robin-arm64').where).toBe('RAM');
   });
 

@@ -12,7 +12,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { DEFAULT_SCENARIO, DEFAULT_SCENARIO_NAME, renderJson, runScenario } from '../src/index.js';
+import { DEFAULT_SCENARIO, DEFAULT_SCENARIO_NAME, renderJson, renderText, runExitCode, runScenario } from '../src/index.js';
 
 const corpus = new URL('./corpus/', import.meta.url);
 
@@ -101,12 +101,18 @@ describe('vmemlab fuzz', () => {
     }
   });
 
-  it('a shrunk reproducer still shows the finding', () => {
+  it('a shrunk reproducer still shows the finding, as a predicted kernel bug (run uses fuzz\'s words)', () => {
     const r = fuzz({ seed: 3, events: 3000 });
     expect(r.findingCases.length).toBeGreaterThan(0);
     for (const c of r.findingCases) {
-      const rep = runScenario(parseScenario('f.json', JSON.stringify(c.scenario))).report;
-      expect(rep.invariants.violations.some((v) => v.invariant === c.invariant)).toBe(true);
+      const run = runScenario(parseScenario('f.json', JSON.stringify(c.scenario)));
+      const rep = run.report;
+      if (c.invariant === 'kernel-oops') expect(rep.kernelBugs.crashed).not.toBeNull();
+      else expect(rep.kernelBugs.findings.some((v) => v.invariant === c.invariant)).toBe(true);
+      // never a vmemmap-lab invariant violation: fuzz counted none
+      expect(rep.invariants.violations).toEqual([]);
+      expect(renderText(run)).toContain('Predicted kernel bugs');
+      expect(runExitCode(run)).toBe(4);
     }
   }, 120_000);
 });

@@ -11,6 +11,7 @@ import { lx } from '../util/bits.js';
 import { runObserved, total, type ObservedRun, type VmemAltmapView } from './machine.js';
 import { machineInfo, populateLines, stepCost, stepWarnings, tablesLine, type PageTableCount } from './narrate.js';
 import type { Namespace } from '../sim/ndctl.js';
+import { oopsLine, stepOutcome } from '../sim/machine.js';
 import { memmapOnMemoryRefusal } from '../kernel/memory_hotplug.js';
 import { hvoSupported, optimizablePages } from '../kernel/hugetlb.js';
 
@@ -291,13 +292,15 @@ export function explainScenario(sc: Scenario, opts: { step?: number; whatIf?: bo
       else if (fd.length) lines.push(`free memory: ${fd.map(([n, x]) => `node ${n} ${signed(x * P)}`).join(', ')} (the model counts only its own allocations)`);
     }
     const warnings = stepWarnings(run, i);
-    let summary = `${r.label}: ${r.ok ? 'ok' : `FAILED with ${r.errno}`}`;
+    let summary = `${r.label}: ${r.oops || r.notRun ? stepOutcome(r) : r.ok ? 'ok' : `FAILED with ${r.errno}`}`;
+    if (r.oops) lines.unshift(oopsLine(r.oops));
     if (!r.ok && r.errno) {
       summary += ` - ${ERRNO_MEANING[r.errno] ?? 'the kernel refused'}`;
       const why = warnings.find((w) => !/^-+\[ cut here \]-+$/.test(w.trim())) ?? r.messages.find((m) => /error|fail|refus/i.test(m));
       if (why) lines.unshift(`the check that refused: ${why.trim()}`);
     }
-    if (r.violations.length) lines.push(`${r.violations.length} invariant violation(s) after this step: ${r.violations.map((v) => `${v.invariant}: ${v.detail}`).join('; ')}`);
+    if (r.violations.length) lines.push(`${r.violations.length} invariant violation(s) after this step (bugs in vmemmap-lab): ${r.violations.map((v) => `${v.invariant}: ${v.detail}`).join('; ')}`);
+    if (r.kernelBugs.length) lines.push(`${r.kernelBugs.length} predicted kernel bug(s) after this step: ${r.kernelBugs.map((v) => `${v.invariant}: ${v.detail}`).join('; ')}`);
     out.push({
       index: st.index,
       label: r.label,

@@ -354,3 +354,29 @@ function counters(k: Kernel, v: (invariant: string, range: string, fn: string, d
   while (i > 0 && an[i - 1]!.step === k.step) i--;
   for (; i < an.length; i++) v('kernel-anomaly', '-', an[i]!.site, an[i]!.text);
 }
+
+/** The invariants whose violations are the modelled kernel's own behaviour (predicted kernel bugs), not vmemmap-lab's. */
+export const FINDING_INVARIANTS = new Set(['memmap-coverage', 'kernel-anomaly']);
+
+/**
+ * Split a step's violations into model violations and kernel findings: memmap-coverage and
+ * kernel-anomaly are findings, and so is anything first seen in a step with one (the
+ * kernel's own bookkeeping is then off) and its repeats in later steps (`explained`).
+ * Shared by run, compare and fuzz, so the three name the same thing the same way.
+ */
+export function classify(violations: Violation[], explained: Set<string>, oopsed = false): { violations: Violation[]; findings: Violation[] } {
+  const out = { violations: [] as Violation[], findings: [] as Violation[] };
+  // a step that oopsed stopped half-way in the kernel: everything first seen there is the oops's
+  const anomalous = oopsed || violations.some((v) => FINDING_INVARIANTS.has(v.invariant));
+  for (const v of violations) {
+    // an altmap kept after its namespace went away is renamed "<id>~failed-stepN" /
+    // "<id>~destroyed-stepN": still the same altmap
+    const key = v.invariant + ' ' + v.range.replace(/~(failed|destroyed)-step\d+$/, '');
+    if (FINDING_INVARIANTS.has(v.invariant) || anomalous || explained.has(key)) {
+      explained.add(key);
+      out.findings.push(v);
+    } else out.violations.push(v);
+  }
+  return out;
+}
+

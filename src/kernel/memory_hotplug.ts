@@ -8,6 +8,7 @@
  * RAM its page tables take), memmap initialisation, zone spans, memory notifiers other than
  * arm64's boot-memory guard.
  */
+import { touchStructPages } from './fault.js';
 import { alignUp, isAligned } from '../util/bits.js';
 import { runSteps, unusual } from './engine.js';
 import { buddy_free } from './page_alloc.js';
@@ -452,6 +453,12 @@ export function online_blocks(k: Kernel, start: number, size: number, type: stri
   }
   for (const s of k.s.blocks.overlaps(b0, b1)) {
     const zone = zoneFor(type);
+    // online_pages() (and mhp_init_memmap_on_memory() for self-hosted pages) ->
+    // move_pfn_range_to_zone() -> memmap_init_range() (memmap_init_zone() before v5.11) writes
+    // every struct page of the block: an unmapped one oopses (kernel/fault.ts)
+    const v = k.profile.zoneDeviceInit;
+    const fn = v === 'v5.9' ? 'memmap_init_zone' : 'memmap_init_range';
+    touchStructPages(k, { fn, site: `${v === 'v6.4' ? 'mm/mm_init.c' : 'mm/page_alloc.c'}:${fn}`, access: 'write', field: 0, what: 'online_pages() initialising the struct pages of the memory block' }, s.start * pages, s.end * pages);
     k.s.blocks.set(s.start, s.end, { ...s.v, state: 'online', zone });
     if (zone === 'Normal') {
       const n = k.s.nodes[s.v.nid]!;

@@ -4,6 +4,7 @@
  */
 import { arch_add_memory, arch_remove_memory, leftBehind, mhp_range_allowed } from './memory_hotplug.js';
 import { printk, WARN } from './printk.js';
+import { touchStructPages } from './fault.js';
 import { EINVAL, ENOMEM, ENXIO, type Kernel } from './state.js';
 
 const FILE = 'mm/memremap.c';
@@ -76,19 +77,56 @@ function pagemap_range(k: Kernel, pgmap: DevPagemap, nid: number, spfn: number, 
     leftBehind(k, FILE + ':pagemap_range', pgmap.start, len);
     return err;
   }
-  // move_pfn_range_to_zone(ZONE_DEVICE, ...) and memmap_init_zone_device(): no model state.
+  // move_pfn_range_to_zone(ZONE_DEVICE, ...) and memmap_init_zone_device(): no model state, but
+  // they write struct pages, which oopses where one is not mapped (kernel/fault.ts).
   // memmap_init_zone_device() (mm/mm_init.c): pr_debug("%s initialised %lu pages in %ums\n",
   // __func__, nr_pages, ...) where nr_pages counts pfns from pfn_first(); the time is unknown
   const a = pgmap.altmap ? k.s.altmaps.get(pgmap.altmap)! : null;
   const first = spfn + (a ? a.reserve + a.free : 0);
+  initZoneDevicePages(k, pgmap, spfn, epfn + 1, a);
   printk(k, k.profile.memmapInitZoneDeviceLevel, 'mm/mm_init.c:memmap_init_zone_device', '%s initialised %lu pages in %ums\n', ['memmap_init_zone_device', epfn + 1 - first, '?'], { approx: true });
   return 0;
+}
+
+/**
+ * The struct-page writes of a new pgmap, in the kernel's order (each oopses on an unmapped
+ * struct page): move_pfn_range_to_zone() -> memmap_init_range() (memmap_init_zone() before
+ * v5.11), which for ZONE_DEVICE with an altmap initialises only the altmap's pfns
+ * [start (+ reserve when start == base_pfn), base_pfn + vmem_altmap_offset()); then
+ * memmap_init_zone_device() every pfn from there to the end (__init_single_page() /
+ * __init_zone_device_page() start with mm_zero_struct_page(): a write at offset 0).
+ * Read in 5.9.1 / 5.10.7 (page_alloc.c), 5.15.100, 6.1.20, 6.6.9 .. 7.1.5 (mm_init.c).
+ * With DEBUG_VM, sparse_add_section()'s page_init_poison() memsets the whole range first (the
+ * same first unmapped byte, a different function); DEBUG_VM is not modelled.
+ */
+function initZoneDevicePages(k: Kernel, pgmap: DevPagemap, spfn: number, epfn: number, a: { base_pfn: number; reserve: number; free: number } | null): void {
+  const v = k.profile.zoneDeviceInit;
+  const file = v === 'v6.4' ? 'mm/mm_init.c' : 'mm/page_alloc.c';
+  const range = v === 'v5.9' ? 'memmap_init_zone' : 'memmap_init_range';
+  const dev = v === 'v5.17' || v === 'v6.4' ? '__init_zone_device_page' : 'memmap_init_zone_device';
+  let first = spfn;
+  if (a) {
+    const s = spfn === a.base_pfn ? spfn + a.reserve : spfn;
+    first = a.base_pfn + a.reserve + a.free;
+    touchStructPages(k, { fn: range, site: `${file}:${range}`, access: 'write', field: 0, what: `move_pfn_range_to_zone() initialising the struct pages of ${pgmap.dev}'s altmap pfns` }, s, first);
+  }
+  touchStructPages(k, { fn: dev, site: `${file}:${dev}`, access: 'write', field: 0, what: `memmap_init_zone_device() initialising the struct pages of ${pgmap.dev}` }, first, epfn);
 }
 
 /** memunmap_pages(pgmap): arch_remove_memory() with the altmap, then the altmap->alloc check. */
 export function memunmap_pages(k: Kernel, pgmap: DevPagemap): void {
   const P = k.c.PAGE_SIZE;
   const len = pgmap.end + 1 - pgmap.start;
+  // before unmapping, the struct pages are read: <= 5.15 put_page(pfn_to_page(pfn)) of every pfn
+  // from pfn_first() (compound_head(), offset 8, is read first); then (every version)
+  // pageunmap_range()'s page_zone(first_page) reads the flags of pfn_first()'s page. Read in
+  // 5.9.1, 5.10.7, 5.15.100, 6.1.20 .. 7.1.5. pfn_first() = start + vmem_altmap_offset().
+  const a0 = pgmap.altmap ? k.s.altmaps.get(pgmap.altmap) : undefined;
+  const spfn = Math.floor(pgmap.start / P);
+  const pfnFirst = spfn + (a0 ? a0.reserve + a0.free : 0);
+  const epfn = Math.floor(pgmap.end / P) + 1;
+  if (k.profile.memunmapPutPage) touchStructPages(k, { fn: 'memunmap_pages', site: FILE + ':memunmap_pages', access: 'read', field: 8, what: `memunmap_pages() dropping the references of ${pgmap.dev}'s pages (put_page)` }, pfnFirst, epfn);
+  touchStructPages(k, { fn: 'memunmap_pages', site: FILE + ':pageunmap_range', access: 'read', field: 0, what: `memunmap_pages() reading the zone of ${pgmap.dev}'s first page (pageunmap_range: page_zone(first_page))` }, pfnFirst, pfnFirst + 1);
   arch_remove_memory(k, pgmap.start, len, pgmap.altmap);
   k.s.pgmaps.clear(Math.floor(pgmap.start / P), Math.floor(pgmap.end / P) + 1);
   const a = pgmap.altmap ? k.s.altmaps.get(pgmap.altmap) : undefined;

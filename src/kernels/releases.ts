@@ -53,6 +53,7 @@ export const v6_6: KernelProfile = {
 export const v6_1: KernelProfile = {
   ...v6_6,
   id: 'v6.1',
+  zoneDeviceInit: 'v5.17', // __init_zone_device_page() in mm/page_alloc.c (6.1.20)
   title: 'Linux 6.1.0 (MAX_STRUCT_PAGE_SIZE 128; 6.1.12+ went back to 64)',
   provenance: 'Linux v6.1, read in v6.1-rc7 and cross-checked with 6.1.20; MAX_STRUCT_PAGE_SIZE 128 from 6e9f05dc66f9 until c91d71363084 (6.1.12)',
   genericHugepages: false, // x86 private vmemmap_populate_hugepages()
@@ -84,6 +85,8 @@ export const v6_1_y: KernelProfile = {
 export const v5_15: KernelProfile = {
   ...v6_1,
   id: 'v5.15',
+  zoneDeviceInit: 'v5.11', // memmap_init_range(), memmap_init_zone_device() loop inline (5.15.100)
+  memunmapPutPage: true, // put_page(pfn_to_page(pfn)) for_each_device_pfn (5.15.100)
   title: 'Linux 5.15',
   provenance: 'Linux v5.15, read in the 5.15.100 stable source',
   vmemmapVerifyOnce: false,
@@ -103,6 +106,7 @@ export const v5_15: KernelProfile = {
 export const v5_10: KernelProfile = {
   ...v5_15,
   id: 'v5.10',
+  zoneDeviceInit: 'v5.9', // memmap_init_zone() (5.10.7)
   title: 'Linux 5.10',
   provenance: 'Linux v5.10, read in the 5.10.7 stable source',
   hotplugRangeCheck: 'addressable',

@@ -195,6 +195,21 @@ export const SWITCHES: Record<SwitchKey, SwitchDoc> = {
     what: 'the level of its "initialised %lu pages" message',
     values: { 6: 'pr_info (up to v6.1)', 7: 'pr_debug (v6.6)' },
   },
+  zoneDeviceInit: {
+    site: 'mm/mm_init.c:memmap_init_zone_device (mm/page_alloc.c before v6.4)',
+    what: 'the functions that first write a new ZONE_DEVICE pgmap\'s struct pages (where an unmapped one oopses)',
+    values: {
+      'v5.9': 'memmap_init_zone() (the altmap\'s pages) and memmap_init_zone_device() in mm/page_alloc.c (read in 5.9.1, 5.10.7)',
+      'v5.11': 'memmap_init_range() (renamed in v5.11) and memmap_init_zone_device() in mm/page_alloc.c (read in 5.15.100)',
+      'v5.17': 'memmap_init_range() and __init_zone_device_page() per page (v5.17 refactor for compound pages) in mm/page_alloc.c (read in 6.1.20)',
+      'v6.4': 'the same in mm/mm_init.c (v6.4 split; read in 6.6.9, 6.12.0, 7.1.5)',
+    },
+  },
+  memunmapPutPage: {
+    site: 'mm/memremap.c:memunmap_pages',
+    what: 'which struct pages tearing down a pgmap reads before unmapping them',
+    values: { true: 'put_page() of every device page, then the first page (read in 5.9.1, 5.10.7, 5.15.100)', false: 'percpu_ref_put_many() (no page), then page_zone() of the first page (read in 6.1.20 .. 7.1.5)' },
+  },
   MAX_STRUCT_PAGE_SIZE: {
     site: 'drivers/nvdimm/pfn_devs.c (MAX_STRUCT_PAGE_SIZE)',
     what: 'bytes reserved on the device per page for its struct page (--map=dev)',

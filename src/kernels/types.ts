@@ -123,6 +123,15 @@ export interface KernelProfile {
   memremapFailCheck: boolean;
   /** memmap_init_zone_device()'s message: pr_info (<= v6.1) or pr_debug (v6.6+). */
   memmapInitZoneDeviceLevel: 6 | 7;
+  /**
+   * Who initialises ZONE_DEVICE struct pages after memremap_pages() mapped them (the first
+   * kernel touch of a new pgmap's memmap): 'v5.9' memmap_init_zone() + memmap_init_zone_device()
+   * in mm/page_alloc.c; 'v5.11' memmap_init_range() (renamed); 'v5.17' the per-page
+   * __init_zone_device_page(); 'v6.4' the same in mm/mm_init.c.
+   */
+  zoneDeviceInit: 'v5.9' | 'v5.11' | 'v5.17' | 'v6.4';
+  /** memunmap_pages() drops every device page's reference with put_page(pfn_to_page()) (<= 5.15; 6.1+: percpu_ref_put_many, no struct page touched). */
+  memunmapPutPage: boolean;
 
   // ---- drivers/nvdimm/pfn_devs.c ----
   /** MAX_STRUCT_PAGE_SIZE: 64, except 128 in 6.1.0-6.1.11 (6e9f05dc66f9, reverted by c91d71363084). */

@@ -42,6 +42,8 @@ export const v6_18: KernelProfile = {
   memremapRamFmt: 'llx',
   memremapFailCheck: true,
   memmapInitZoneDeviceLevel: 7,
+  zoneDeviceInit: 'v6.4',
+  memunmapPutPage: false,
   MAX_STRUCT_PAGE_SIZE: 64,
   ndPfnInitSubtractsEndTrunc: true, // v6.6+
   memremapCompatAlign: true, // v5.7+

@@ -8,8 +8,7 @@ import { findProfile, PROFILES, type KernelProfile } from '../kernels/index.js';
 import { describeSwitch, switchDiff, type SwitchKey } from '../kernels/switches.js';
 import { renderMessage } from '../kernel/printk.js';
 import type { Scenario } from '../scenario/parse.js';
-import { createMachine, runStep, type Machine, type StepResult } from '../sim/machine.js';
-import { classify } from '../sim/fuzz.js';
+import { createMachine, runStep, stepOutcome, type Machine, type StepResult } from '../sim/machine.js';
 import { fmtSize } from '../util/units.js';
 import { leafCounts, memmapBacking, pageTablePages } from './summary.js';
 
@@ -41,10 +40,12 @@ export interface Comparison {
 }
 
 /** The facts compared after each step, as label -> text. */
-function facts(m: Machine, r: StepResult, explained: Set<string>): Map<string, string> {
+function facts(m: Machine, r: StepResult): Map<string, string> {
   const k = m.k;
   const f = new Map<string, string>();
-  f.set('result', r.ok ? 'ok' : `failed ${r.errno ?? ''}`.trim());
+  // the same words as run's: ok, failed <errno>, predicted kernel oops in <fn>, not run: ...
+  f.set('result', r.oops || r.notRun ? stepOutcome(r) : r.ok ? 'ok' : `failed ${r.errno ?? ''}`.trim());
+  if (r.oops) f.set('predicted kernel oops', `${r.oops.fn}: Unable to handle kernel paging request at virtual address ${r.oops.va} (pfn 0x${r.oops.pfn.toString(16)})`);
   const mb = memmapBacking(k);
   for (const [n, b] of Object.entries(mb.ram)) f.set(`memmap in node ${n} RAM`, fmtSize(b));
   for (const [n, b] of Object.entries(mb.altmap)) f.set(`memmap in altmap ${n}`, fmtSize(b));
@@ -76,9 +77,8 @@ function facts(m: Machine, r: StepResult, explained: Set<string>): Map<string, s
   if (msgs.length) f.set('kernel warnings/errors', msgs.join(' | '));
   const debug = r.dmesg.filter((x) => x.level === 7).reduce((t, x) => t + (x.run?.count ?? 1), 0);
   f.set('debug lines', String(debug));
-  const c = classify(r.violations, explained);
-  if (c.violations.length) f.set('invariant violations', c.violations.map((v) => `${v.invariant}: ${v.detail}`).join(' | '));
-  if (c.findings.length) f.set('kernel findings', c.findings.map((v) => `${v.invariant}: ${v.detail}`).join(' | '));
+  if (r.violations.length) f.set('invariant violations', r.violations.map((v) => `${v.invariant}: ${v.detail}`).join(' | '));
+  if (r.kernelBugs.length) f.set('predicted kernel bugs', r.kernelBugs.map((v) => `${v.invariant}: ${v.detail}`).join(' | '));
   for (const msg of r.messages) if (/Error|failed/.test(msg)) f.set('ndctl', (f.get('ndctl') ? f.get('ndctl') + ' | ' : '') + msg.trim());
   return f;
 }
@@ -108,7 +108,6 @@ function factRun(sc: Scenario, kernel: string, profile?: KernelProfile): FactRun
   const s2: Scenario = { ...sc, kernel };
   const m = createMachine(s2, { profile });
   const results: StepResult[] = [];
-  const explained = new Set<string>();
   const list: { r: StepResult; f: Map<string, string> }[] = [];
   const expectFailures: FactRun['expectFailures'] = [];
   const steps = s2.steps[0]?.kind === 'boot' ? s2.steps : [{ kind: 'boot' as const, args: {}, index: 0, line: 0 }, ...s2.steps];
@@ -119,7 +118,7 @@ function factRun(sc: Scenario, kernel: string, profile?: KernelProfile): FactRun
       if (!r.ok) expectFailures.push({ step: st.index, failed: r.failedExpectations ?? [] });
       continue;
     }
-    const f = facts(m, r, explained);
+    const f = facts(m, r);
     if (st.kind === 'boot' && m.absentParams.length) f.set('kernel parameters', m.absentParams.map((p) => p.why).join(' | '));
     list.push({ r, f });
   }
@@ -333,7 +332,6 @@ export function matrixCell(parse: (text: string) => Scenario, c: MatrixConfig, c
   const sc = parse(matrixScenarioText(c, cs.size, cs.align, kernel));
   const m = createMachine(sc);
   const results: StepResult[] = [];
-  const explained = new Set<string>();
   const boot = runStep(m, sc.steps[0]!, results);
   results.push(boot);
   const before = memmapBacking(m.k);
@@ -341,9 +339,10 @@ export function matrixCell(parse: (text: string) => Scenario, c: MatrixConfig, c
   const after = memmapBacking(m.k);
   const ram = Object.values(after.ram).reduce((a, b) => a + b, 0) - Object.values(before.ram).reduce((a, b) => a + b, 0);
   const alt = Object.values(after.altmap).reduce((a, b) => a + b, 0) - Object.values(before.altmap).reduce((a, b) => a + b, 0);
-  const cl = classify(r.violations, explained);
+  const cl = { violations: r.violations, findings: [...(r.oops ? [{ invariant: 'kernel-oops' }] : []), ...r.kernelBugs] };
   let where: string;
-  if (!r.ok) {
+  if (r.oops) where = `oops ${r.oops.fn}`;
+  else if (!r.ok) {
     const ns = r.messages.find((x) => /Error:/.test(x));
     where = `failed ${r.errno}` + (ns && /support/.test(ns) ? ' (no ZONE_DEVICE)' : '');
   } else where = ram > 0 && alt > 0 ? 'split' : alt > 0 ? 'device' : 'RAM';
@@ -429,7 +428,7 @@ export function renderMatrix(mx: Matrix, format: 'text' | 'markdown', opts: { wi
   notes.forEach((n, i) => legend.push(`[${i + 1}] ${n}`));
   for (const d of splits) legend.push(`split in ${d}`);
   const used = Object.entries(letters);
-  if (used.length) legend.push(`!x = an invariant the kernel's bookkeeping breaks, *x = a kernel finding: ${used.map(([inv, l]) => `${l} ${inv}`).join(', ')}.`);
+  if (used.length) legend.push(`!x = an invariant the kernel's bookkeeping breaks, *x = a predicted kernel bug: ${used.map(([inv, l]) => `${l} ${inv}`).join(', ')}.`);
   legend.push('vmemlab matrix --wide: one table with the full cells.');
   out.push('');
   for (const l of legend) out.push(...wrapLegend(l, width));
@@ -439,7 +438,7 @@ export function renderMatrix(mx: Matrix, format: 'text' | 'markdown', opts: { wi
 type MatrixRow = Matrix['rows'][number];
 
 const INVARIANT_LETTERS: Record<string, string> = {
-  'memmap-coverage': 'c', 'altmap-accounting': 'a', 'tables-from-ram': 't', 'ram-accounting': 'r', counters: 'n', 'kernel-anomaly': 'k',
+  'memmap-coverage': 'c', 'altmap-accounting': 'a', 'tables-from-ram': 't', 'ram-accounting': 'r', counters: 'n', 'kernel-anomaly': 'k', 'kernel-oops': 'o',
 };
 
 /** Words of `text` in lines of at most `width` columns, continuation lines indented. */
@@ -476,7 +475,6 @@ export function matrixForScenario(sc: Scenario, kernels: string[] = PROFILES.map
     }
     const m = createMachine({ ...sc, kernel: k });
     const results: StepResult[] = [];
-    const explained = new Set<string>();
     results.push(runStep(m, sc.steps[0]?.kind === 'boot' ? sc.steps[0] : { kind: 'boot', args: {}, index: 0, line: 0 }, results));
     perKernel[k] = [];
     for (const st of steps) {
@@ -487,8 +485,8 @@ export function matrixForScenario(sc: Scenario, kernels: string[] = PROFILES.map
       const sum = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0);
       const ram = sum(after.ram) - sum(before.ram);
       const alt = sum(after.altmap) - sum(before.altmap);
-      const cl = classify(r.violations, explained);
-      const where = !r.ok ? `failed ${r.errno}` : ram === 0 && alt === 0 ? (ram < 0 || alt < 0 ? 'freed' : 'no change') : ram > 0 && alt > 0 ? 'split' : alt > 0 ? 'device' : ram > 0 ? 'RAM' : 'freed';
+      const cl = { violations: r.violations, findings: [...(r.oops ? [{ invariant: 'kernel-oops' }] : []), ...r.kernelBugs] };
+      const where = r.oops ? `oops ${r.oops.fn}` : r.notRun ? 'not run' : !r.ok ? `failed ${r.errno}` : ram === 0 && alt === 0 ? (ram < 0 || alt < 0 ? 'freed' : 'no change') : ram > 0 && alt > 0 ? 'split' : alt > 0 ? 'device' : ram > 0 ? 'RAM' : 'freed';
       perKernel[k]!.push({ where, altmapBytes: alt, ramBytes: ram, broken: cl.violations.map((v) => v.invariant), findings: cl.findings.map((v) => v.invariant) });
     }
   }

@@ -6,7 +6,7 @@ export function dmesgLines(results: StepResult[], opts: { debug?: boolean } = {}
   const out: string[] = [];
   for (const r of results) {
     if (r.kind === 'expect') continue;
-    out.push(`# step ${r.index}: ${r.label}`);
+    out.push(`# step ${r.index}: ${r.label}${r.notRun ? ` (${r.notRun})` : ''}`);
     for (const m of r.dmesg) {
       if (m.level === 7 && opts.debug === false) continue;
       const lines = renderMessage(m);

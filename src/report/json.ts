@@ -2,6 +2,28 @@
 import { renderMessage } from '../kernel/printk.js';
 import type { Machine, StepResult } from '../sim/machine.js';
 import { INVARIANTS, type Violation } from '../check/invariants.js';
+import type { Oops } from '../kernel/fault.js';
+
+/** A predicted kernel oops in the report: where the kernel touched an unmapped struct page. */
+export interface ReportOops {
+  step: number;
+  /** The function that faulted (the oops's pc / RIP). */
+  fn: string;
+  /** file:function of the access. */
+  site: string;
+  /** The faulting virtual address (the struct page's, plus the field read). */
+  va: string;
+  pfn: number;
+  access: 'read' | 'write';
+  what: string;
+  /** The oops's first line as the arch prints it. */
+  message: string;
+}
+
+function reportOops(k: Machine['k'], o: Oops): ReportOops {
+  const message = k.arch.cfg.arch === 'arm64' ? `Unable to handle kernel paging request at virtual address ${o.va}` : `BUG: unable to handle page fault for address: ${o.va}`;
+  return { step: o.step, fn: o.fn, site: o.site, va: '0x' + o.va, pfn: o.pfn, access: o.access, what: o.what, message };
+}
 import { hvoSupported, optimizablePages } from '../kernel/hugetlb.js';
 import { leafCounts, memmapBacking, pageTablePages, sectionCounts, vmemmapRanges, type MemmapBacking, type PageTablePages, type VmemmapRange } from './summary.js';
 
@@ -17,6 +39,12 @@ export interface ReportStep {
     pageTablePages: Record<string, number>;
   };
   violations: Violation[];
+  /** Predicted kernel bugs the checks found after this step (the kernel's behaviour, not vmemmap-lab's). */
+  kernelBugs: Violation[];
+  /** The predicted kernel oops that ended this step, or null. */
+  oops: ReportOops | null;
+  /** "not run: the kernel oopsed at step N" for steps after an oops, else null. */
+  notRun: string | null;
   failedExpectations?: string[];
 }
 
@@ -46,6 +74,8 @@ export interface Report {
     blocks: { first: number; count: number; nid: number; state: string; zone: string | null; boot: boolean; vmemmapPages: number }[];
   };
   invariants: { checked: number; names: readonly string[]; violations: Violation[] };
+  /** What the model predicts the kernel gets wrong: the oops that crashed the machine (null if none) and the checks' kernel findings. */
+  kernelBugs: { crashed: ReportOops | null; findings: Violation[] };
   /** Dax devices: of hmem/cxl devices and of pmem devdax namespaces that were reconfigured. */
   daxDevices: { name: string; device: string; source: string; start: number; size: number; mode: 'devdax' | 'system-ram' | 'unbound'; memmapOnMemory: boolean; systemRam: { start: number; size: number }[] }[];
   /** HugeTLB pools and the vmemmap optimisation (HVO). */
@@ -133,6 +163,9 @@ export function buildReport(m: Machine, results: StepResult[], deltas: ReportSte
     dmesg: r.dmesg.flatMap((x) => renderMessage(x)),
     delta: deltas[i]!,
     violations: r.violations,
+    kernelBugs: r.kernelBugs,
+    oops: r.oops ? reportOops(k, r.oops) : null,
+    notRun: r.notRun,
     ...(r.failedExpectations ? { failedExpectations: r.failedExpectations } : {}),
   }));
   const lc = leafCounts(k);
@@ -162,7 +195,8 @@ export function buildReport(m: Machine, results: StepResult[], deltas: ReportSte
       nodes,
       blocks: [...k.s.blocks].map((b) => ({ first: b.start, count: b.end - b.start, nid: b.v.nid, state: b.v.state, zone: b.v.zone, boot: b.v.early, vmemmapPages: b.v.vmemmapPages })),
     },
-    invariants: { checked: results.filter((r) => r.kind !== 'expect').length * INVARIANTS.length, names: INVARIANTS, violations: results.flatMap((r) => r.violations) },
+    invariants: { checked: results.filter((r) => r.kind !== 'expect' && !r.notRun).length * INVARIANTS.length, names: INVARIANTS, violations: results.flatMap((r) => r.violations) },
+    kernelBugs: { crashed: m.crashed ? reportOops(k, m.crashed) : null, findings: results.flatMap((r) => r.kernelBugs) },
     daxDevices: [...m.dax.values()].map((d) => ({
       name: d.name, device: d.owner, source: d.source, start: d.start, size: d.end - d.start,
       mode: d.driver === 'kmem' ? 'system-ram' as const : d.driver === 'device_dax' ? 'devdax' as const : 'unbound' as const,

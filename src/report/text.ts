@@ -33,9 +33,12 @@ export function textReport(m: Machine, rep: Report): string {
   out.push('');
   out.push('Steps');
   // one line per step: a loop, not push(...lines) (a spread of 180,000 arguments overflows the stack)
-  for (const l of table(rep.steps.map((s) => [String(s.index), s.step, s.ok ? 'ok' : `FAILED ${s.errno ?? ''}`.trim(), stepChanges(s.delta), s.violations.length ? `${s.violations.length} invariant violation(s)` : '']))) out.push(l);
+  const outcome = (s: Report['steps'][number]) => s.notRun ?? (s.oops ? `predicted kernel oops in ${s.oops.fn}` : s.ok ? 'ok' : `FAILED ${s.errno ?? ''}`.trim());
+  const counts = (s: Report['steps'][number]) => [s.violations.length ? `${s.violations.length} invariant violation(s)` : '', s.kernelBugs.length ? `${s.kernelBugs.length} predicted kernel bug(s)` : ''].filter(Boolean).join(', ');
+  for (const l of table(rep.steps.map((s) => [String(s.index), s.step, outcome(s), stepChanges(s.delta), counts(s)]))) out.push(l);
   for (const s of rep.steps) {
     for (const msg of s.messages) out.push(`    step ${s.index}: ${msg}`);
+    if (s.oops) out.push(`    step ${s.index}: predicted kernel oops: ${s.oops.fn} ${s.oops.access === 'write' ? 'wrote' : 'read'} the struct page of pfn 0x${lx(s.oops.pfn)} at ${s.oops.va}, which is not mapped (${s.oops.what})`);
     for (const f of s.failedExpectations ?? []) out.push(`    step ${s.index}: expectation failed: ${f}`);
   }
   out.push('');
@@ -107,9 +110,23 @@ export function textReport(m: Machine, rep: Report): string {
     for (const w of warns.slice(0, 10)) out.push(`  dmesg: ${w}`);
     if (warns.length > 10) out.push(`  ... ${warns.length - 10} more (see --dmesg)`);
   }
+  const kb = rep.kernelBugs;
+  if (kb.crashed || kb.findings.length) {
+    out.push('');
+    out.push('Predicted kernel bugs (what the modelled kernel does wrong, not vmemmap-lab; docs/kernel-findings.md)');
+    const o = kb.crashed;
+    if (o) {
+      out.push(`  step ${o.step}: predicted kernel oops in ${o.fn} (${o.site}): "${o.message}", the struct page of pfn 0x${lx(o.pfn)}`);
+      const after = rep.steps.filter((s) => s.notRun).map((s) => s.index);
+      out.push(after.length ? `  the machine is dead from there: step(s) ${after.join(', ')} not run` : '  the machine is dead from there (no later kernel step)');
+    }
+    for (const x of kb.findings.slice(0, 20)) out.push(`  step ${x.step} ${x.invariant}: ${x.range}: ${x.detail} [${x.fn}]`);
+    if (kb.findings.length > 20) out.push(`  ... ${kb.findings.length - 20} more (see --json)`);
+  }
   out.push('');
   const v = rep.invariants.violations;
-  out.push(v.length === 0 ? `Invariants: ${rep.invariants.checked} checks after ${rep.steps.length} step(s), no violations` : `Invariants: ${v.length} violation(s)`);
+  const ran = rep.steps.filter((s) => !s.notRun).length;
+  out.push(v.length === 0 ? `Invariants: ${rep.invariants.checked} checks after ${ran} step(s), no violations` : `Invariants: ${v.length} violation(s) (bugs in vmemmap-lab)`);
   for (const x of v.slice(0, 20)) out.push(`  step ${x.step} ${x.invariant}: ${x.range}: ${x.detail} [${x.fn}]`);
   return out.join('\n') + '\n';
 }

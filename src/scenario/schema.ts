@@ -98,7 +98,9 @@ const ExpectStep = z.strictObject({
     pages: z.record(z.string(), z.number()).optional().describe('pool size by huge page size in bytes, all nodes'),
     memTotalGain: z.record(z.string(), z.number()).optional().describe('HVO: bytes added to MemTotal by freeing boot vmemmap pages, by node (must be exact, not a range)'),
   }).optional(),
-  violations: z.number().int().min(0).optional(),
+  violations: z.number().int().min(0).optional().describe('invariant violations (bugs in vmemmap-lab) up to the step'),
+  kernelBugs: z.number().int().min(0).optional().describe('predicted kernel bugs the checks found up to the step (not counting an oops)'),
+  oops: z.union([z.boolean(), z.string()]).optional().describe('the step ended in a predicted kernel oops (true), in this function (a name), or did not (false)'),
 });
 
 export const STEP_SCHEMAS = {

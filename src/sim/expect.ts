@@ -12,6 +12,8 @@ export function checkExpect(m: Machine, st: ScenarioStep, results: StepResult[])
     blocks?: { online?: number; offline?: number; selfHosting?: number; vmemmapPages?: number };
     hugetlb?: { vmemmapFreed?: Record<string, number>; pages?: Record<string, number>; memTotalGain?: Record<string, number> };
     violations?: number;
+    kernelBugs?: number;
+    oops?: boolean | string;
   };
   const out: string[] = [];
   const target = results.find((r) => r.index === a.step);
@@ -79,6 +81,16 @@ export function checkExpect(m: Machine, st: ScenarioStep, results: StepResult[])
   if (a.violations !== undefined) {
     const n = results.filter((r) => r.index <= a.step).reduce((t, r) => t + r.violations.length, 0);
     if (n !== a.violations) out.push(`invariant violations up to step ${a.step}: ${n}, expected ${a.violations}`);
+  }
+  if (a.kernelBugs !== undefined) {
+    const n = results.filter((r) => r.index <= a.step).reduce((t, r) => t + r.kernelBugs.length, 0);
+    if (n !== a.kernelBugs) out.push(`predicted kernel bugs up to step ${a.step}: ${n}, expected ${a.kernelBugs}`);
+  }
+  if (a.oops !== undefined) {
+    const got = target.oops ? target.oops.fn : null;
+    const want = a.oops === true ? 'an oops' : a.oops === false ? 'no oops' : `an oops in ${a.oops}`;
+    const ok = a.oops === true ? got !== null : a.oops === false ? got === null : got === a.oops;
+    if (!ok) out.push(`step ${a.step}: ${got ? `predicted kernel oops in ${got}` : target.notRun ?? 'no oops'}, expected ${want}`);
   }
   return out;
 }

@@ -3,13 +3,15 @@
  * namespace sequences, every invariant checked after every step, failures shrunk to a small
  * scenario that reproduces them. Pure (no Node imports): the CLI adds progress and files.
  *
- * Two kinds of result are kept apart:
- *  - violations: the model broke an invariant that holds whatever the kernel does
+ * Two kinds of result are kept apart, named as `run` and `compare` name them:
+ *  - invariant violations: the model broke an invariant that holds whatever the kernel does
  *    (altmap-accounting, tables-from-ram, ram-accounting, counters) - a bug in vmemmap-lab;
- *  - kernel findings: memmap-coverage and kernel-anomaly, i.e. places where the modelled
- *    kernel itself leaves struct pages unmapped or leaks (see docs/fidelity.md), and any
- *    violation first seen in a step where the kernel did such a thing (its bookkeeping is
- *    then off for real: e.g. a memmap page shared by two namespaces freed to the wrong altmap).
+ *  - predicted kernel bugs: a predicted kernel oops (the kernel touched a struct page that is
+ *    not mapped; the machine is dead from there), and the checks' kernel findings:
+ *    memmap-coverage and kernel-anomaly, i.e. places where the modelled kernel itself leaves
+ *    struct pages unmapped or leaks (see docs/fidelity.md), and any check result first seen
+ *    in a step where the kernel did such a thing (its bookkeeping is then off for real: e.g. a
+ *    memmap page shared by two namespaces freed to the wrong altmap). See classify().
  */
 import { scenarioFromObject, type Scenario } from '../scenario/parse.js';
 import { arm64VaBits, type Arm64PageSize } from '../arch/arm64.js';
@@ -18,6 +20,7 @@ import { ARCH_NAMES, type ArchName } from '../arch/types.js';
 import { DEFAULT_KERNEL, findProfile, type KernelProfile } from '../kernels/index.js';
 import { createMachine, runStep, type StepResult } from './machine.js';
 import type { Violation } from '../check/invariants.js';
+import type { Oops } from '../kernel/fault.js';
 
 export interface FuzzOptions {
   seed: number;
@@ -39,6 +42,7 @@ export interface FuzzProgress {
   machines: number;
   violations: number;
   findings: number;
+  oopses: number;
 }
 
 export interface FuzzCase {
@@ -56,13 +60,16 @@ export interface FuzzResult {
   events: number;
   machines: number;
   violations: number;
+  /** Machines with a predicted kernel bug (an oops or a kernel finding of the checks). */
   findings: number;
-  /** Shrunk reproducers: every violation, and one per distinct kind of finding. */
+  /** Machines whose kernel the model predicts to oops (counted in `findings` too). */
+  oopses: number;
+  /** Shrunk reproducers: every violation, and one per distinct kind of predicted kernel bug (an oops: one per faulting function). */
   failures: FuzzCase[];
   findingCases: FuzzCase[];
 }
 
-export const FINDING_INVARIANTS = new Set(['memmap-coverage', 'kernel-anomaly']);
+export { FINDING_INVARIANTS, classify } from '../check/invariants.js';
 
 /** mulberry32: a small deterministic PRNG. */
 export function prng(seed: number): () => number {
@@ -167,42 +174,31 @@ export function randomScenario(rnd: () => number, o: { arch?: string; kernel?: s
 }
 
 /**
- * Split a step's violations into model violations and kernel findings: memmap-coverage and
- * kernel-anomaly are findings, and so is anything first seen in a step with one (the
- * kernel's own bookkeeping is then off) and its repeats in later steps (`explained`).
+ * Run a scenario object: the first violation (a vmemmap-lab bug), the first predicted kernel
+ * bug of the checks (finding), the predicted kernel oops if the kernel died (as a finding of
+ * kind 'kernel-oops': the step stops there and nothing runs after it), and the events run.
  */
-export function classify(violations: Violation[], explained: Set<string>): { violations: Violation[]; findings: Violation[] } {
-  const out = { violations: [] as Violation[], findings: [] as Violation[] };
-  const anomalous = violations.some((v) => FINDING_INVARIANTS.has(v.invariant));
-  for (const v of violations) {
-    // an altmap kept after its namespace went away is renamed "<id>~failed-stepN" /
-    // "<id>~destroyed-stepN": still the same altmap
-    const key = v.invariant + ' ' + v.range.replace(/~(failed|destroyed)-step\d+$/, '');
-    if (FINDING_INVARIANTS.has(v.invariant) || anomalous || explained.has(key)) {
-      explained.add(key);
-      out.findings.push(v);
-    } else out.violations.push(v);
-  }
-  return out;
-}
-
-/** Run a scenario object; the first violation (or finding) and the number of events run. */
-export function runCase(obj: Record<string, unknown>, opts: { paranoid?: boolean } = {}): { events: number; violation: Violation | null; finding: Violation | null } {
+export function runCase(obj: Record<string, unknown>, opts: { paranoid?: boolean } = {}): { events: number; violation: Violation | null; finding: Violation | null; oops: Violation | null } {
   const sc: Scenario = scenarioFromObject('fuzz.json', obj);
   const m = createMachine(sc, opts);
   const results: StepResult[] = [];
   let violation: Violation | null = null;
   let finding: Violation | null = null;
-  const explained = new Set<string>();
+  let oops: Violation | null = null;
   for (const st of sc.steps) {
     const r = runStep(m, st, results);
     results.push(r);
-    const c = classify(r.violations, explained);
-    finding ??= c.findings[0] ?? null;
-    violation ??= c.violations[0] ?? null;
-    if (violation) break;
+    finding ??= r.kernelBugs[0] ?? null;
+    violation ??= r.violations[0] ?? null;
+    if (r.oops) oops = oopsFinding(r.oops);
+    if (violation || oops) break;
   }
-  return { events: results.length, violation, finding };
+  return { events: results.length, violation, finding, oops };
+}
+
+/** A predicted oops in the shape of a check result (kind 'kernel-oops'), for counting and shrinking. */
+export function oopsFinding(o: Oops): Violation {
+  return { invariant: 'kernel-oops', step: o.step, range: `va 0x${o.va}`, fn: o.site, detail: `predicted kernel oops: Unable to handle kernel paging request in ${o.fn} (${o.what})` };
 }
 
 /** Drop steps (keeping boot) while the same invariant still fails: a small reproducer. */
@@ -210,7 +206,7 @@ export function shrink(obj: Record<string, unknown>, invariant: string, isFindin
   const fails = (o: Record<string, unknown>) => {
     try {
       const r = runCase(o, opts);
-      const v = isFinding ? r.finding : r.violation;
+      const v = invariant === 'kernel-oops' ? r.oops : isFinding ? r.finding : r.violation;
       return v !== null && v.invariant === invariant;
     } catch {
       return false;
@@ -257,7 +253,7 @@ class FuzzRun {
   readonly rnd: { next: () => number; state: number };
 
   constructor(readonly o: FuzzOptions) {
-    this.res = { seed: o.seed, events: 0, machines: 0, violations: 0, findings: 0, failures: [], findingCases: [] };
+    this.res = { seed: o.seed, events: 0, machines: 0, violations: 0, findings: 0, oopses: 0, failures: [], findingCases: [] };
     this.rnd = prngState(o.seed);
   }
 
@@ -277,8 +273,18 @@ class FuzzRun {
       const s = shrink(obj, r.violation.invariant, false, { paranoid: o.paranoid });
       res.failures.push({ what: `${r.violation.invariant}: ${r.violation.detail}`, invariant: r.violation.invariant, scenario: s, steps: (s.steps as unknown[]).length });
     }
+    if (r.finding || r.oops) res.findings++;
+    if (r.oops) {
+      res.oopses++;
+      // one reproducer per faulting access (function and site), whatever the device's name
+      const key = 'kernel-oops:' + r.oops.fn + ':' + (/in (\S+)/.exec(r.oops.detail)?.[1] ?? '');
+      if (!this.seen.has(key)) {
+        this.seen.add(key);
+        const s = shrink(obj, 'kernel-oops', true, { paranoid: o.paranoid });
+        res.findingCases.push({ what: `kernel-oops: ${r.oops.detail}`, invariant: 'kernel-oops', scenario: s, steps: (s.steps as unknown[]).length });
+      }
+    }
     if (r.finding) {
-      res.findings++;
       const key = r.finding.invariant + ':' + r.finding.detail.replace(/0x[0-9a-f]+|\b[0-9a-f]{8,}\b|\d+/g, '#');
       if (!this.seen.has(key)) {
         this.seen.add(key);
@@ -286,7 +292,7 @@ class FuzzRun {
         res.findingCases.push({ what: `${r.finding.invariant}: ${r.finding.detail}`, invariant: r.finding.invariant, scenario: s, steps: (s.steps as unknown[]).length });
       }
     }
-    o.onProgress?.({ events: res.events, total: o.events, machines: res.machines, violations: res.violations, findings: res.findings });
+    o.onProgress?.({ events: res.events, total: o.events, machines: res.machines, violations: res.violations, findings: res.findings, oopses: res.oopses });
   }
 }
 

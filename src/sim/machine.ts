@@ -10,7 +10,8 @@ import { parseCmdline } from '../kernel/params.js';
 import { acpi_memory_enable_device, offline_blocks, online_blocks, remove_memory } from '../kernel/memory_hotplug.js';
 import { deriveConsts, ERRNO_NAMES, KState, rebuildAltPfns, type Kernel, type Message } from '../kernel/state.js';
 import type { Scenario, ScenarioStep } from '../scenario/parse.js';
-import { checkInvariants, checkTouched, newCheckMemo, type CheckMemo, type Violation } from '../check/invariants.js';
+import { checkInvariants, checkTouched, classify, newCheckMemo, type CheckMemo, type Violation } from '../check/invariants.js';
+import { KernelOops, type Oops } from '../kernel/fault.js';
 import { createNamespace, destroyNamespace, makeRegion, type Region } from './ndctl.js';
 import { namespaceDax, probeSoftReserved, reconfigureDevice, unbindKmem } from './daxctl.js';
 import type { DevDax } from '../kernel/dax.js';
@@ -32,6 +33,10 @@ export interface Machine {
   paranoid: boolean;
   /** The per-step check's memory: whether the last check was clean, and what checkTouched keeps. */
   check: { clean: boolean; memo: CheckMemo };
+  /** The oops that crashed the machine: no kernel step runs after it. */
+  crashed: Oops | null;
+  /** Check results already explained by a predicted kernel bug (see classify()). */
+  explained: Set<string>;
 }
 
 export interface StepResult {
@@ -43,7 +48,14 @@ export interface StepResult {
   /** What the user-space tool printed (ndctl), and model notes. */
   messages: string[];
   dmesg: Message[];
+  /** Invariants broken after the step: bugs in vmemmap-lab. */
   violations: Violation[];
+  /** Predicted kernel bugs the checks found after the step (struct pages of present pfns unmapped, memmap left behind, the kernel's anomalies, and what follows from them). */
+  kernelBugs: Violation[];
+  /** The step ended in a predicted kernel oops: an access to an unmapped struct page. */
+  oops: Oops | null;
+  /** Why the step did not run ("the kernel oopsed at step N"), or null. */
+  notRun: string | null;
   /** expect steps: the failed expectations. */
   failedExpectations?: string[];
 }
@@ -89,7 +101,7 @@ export function createMachine(sc: Scenario, opts: { paranoid?: boolean; profile?
   s.hvo = newHvoState(k);
   const regions = new Map<string, Region>();
   sc.devices.forEach((d, i) => { if (d.type === 'nvdimm') regions.set(d.name, makeRegion(k, d, i)); });
-  return { k, scenario: sc, regions, ignoredParams: parsed.ignored, absentParams: parsed.absent, dax: new Map(), paranoid: opts.paranoid ?? false, check: { clean: true, memo: newCheckMemo() } };
+  return { k, scenario: sc, regions, ignoredParams: parsed.ignored, absentParams: parsed.absent, dax: new Map(), paranoid: opts.paranoid ?? false, check: { clean: true, memo: newCheckMemo() }, crashed: null, explained: new Set() };
 }
 
 function label(st: ScenarioStep): string {
@@ -109,20 +121,68 @@ function label(st: ScenarioStep): string {
   }
 }
 
+/**
+ * A step's outcome in the words run, compare and explain share: "ok", "FAILED <errno>",
+ * "predicted kernel oops in <fn>", or "not run: the kernel oopsed at step N".
+ */
+export function stepOutcome(r: StepResult): string {
+  if (r.notRun) return r.notRun;
+  if (r.oops) return `predicted kernel oops in ${r.oops.fn}`;
+  return r.ok ? 'ok' : `FAILED ${r.errno ?? ''}`.trim();
+}
+
+/** One line on a predicted oops: the function, the access, the struct page's pfn and address. */
+export function oopsLine(o: Oops): string {
+  return `predicted kernel oops: ${o.fn} ${o.access === 'write' ? 'wrote' : 'read'} the struct page of pfn 0x${o.pfn.toString(16)} at 0x${o.va}, which is not mapped (${o.what})`;
+}
+
 /** Run one step; returns its result (never throws for kernel-level failures). */
 export function runStep(m: Machine, st: ScenarioStep, results: StepResult[]): StepResult {
   const k = m.k;
   k.step = st.index;
   const logStart = k.s.log.length;
-  const r: StepResult = { index: st.index, kind: st.kind, label: label(st), ok: true, errno: null, messages: [], dmesg: [], violations: [] };
+  const r: StepResult = { index: st.index, kind: st.kind, label: label(st), ok: true, errno: null, messages: [], dmesg: [], violations: [], kernelBugs: [], oops: null, notRun: null };
+  if (m.crashed && st.kind !== 'expect') {
+    // the kernel died at an earlier step: nothing runs on it any more (expect steps only read results)
+    r.ok = false;
+    r.notRun = `not run: the kernel oopsed at step ${m.crashed.step}`;
+    return r;
+  }
+  let errno = 0;
+  try {
+    errno = dispatch(m, st, r, results);
+  } catch (e) {
+    if (!(e instanceof KernelOops)) throw e;
+    r.ok = false;
+    r.oops = e.oops;
+    m.crashed = e.oops;
+  }
+  if (errno !== 0) {
+    r.ok = false;
+    r.errno = ERRNO_NAMES[errno] ?? String(errno);
+    k.s.trace.push({ t: 'errno', site: st.kind, errno });
+  }
+  r.dmesg = k.s.log.slice(logStart);
+  if (st.kind !== 'expect') {
+    // a predicted kernel bug explains what it breaks: the checks' findings in a step that
+    // oopsed, or where the kernel leaves memmap unmapped or misaccounted, are the kernel's
+    const c = classify(checkStep(m), m.explained, r.oops !== null);
+    r.violations = c.violations;
+    r.kernelBugs = c.findings;
+  }
+  return r;
+}
+
+/** The step's kernel and tool work; returns an errno (0 = success). */
+function dispatch(m: Machine, st: ScenarioStep, r: StepResult, results: StepResult[]): number {
+  const k = m.k;
   let errno = 0;
   const a = st.args;
   const refusal = refused(k, st);
   if (refusal) {
     r.ok = false;
     r.messages.push(`refused: ${refusal}`);
-    r.dmesg = k.s.log.slice(logStart);
-    return r;
+    return 0;
   }
   switch (st.kind) {
     case 'boot':
@@ -233,14 +293,7 @@ export function runStep(m: Machine, st: ScenarioStep, results: StepResult[]): St
       r.ok = r.failedExpectations.length === 0;
       break;
   }
-  if (errno !== 0) {
-    r.ok = false;
-    r.errno = ERRNO_NAMES[errno] ?? String(errno);
-    k.s.trace.push({ t: 'errno', site: st.kind, errno });
-  }
-  r.dmesg = k.s.log.slice(logStart);
-  if (st.kind !== 'expect') r.violations = checkStep(m);
-  return r;
+  return errno;
 }
 
 /**

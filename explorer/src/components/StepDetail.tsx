@@ -21,11 +21,19 @@ export function StepDetail() {
     ...Object.entries(mb.dedup).map(([n, v]) => [`memmap shared (dedup) ${n}`, v] as [string, number]),
   ];
   const tables = Object.entries(s.delta.pageTablePages);
-  const bad = !s.ok || s.violations.length > 0 || (s.failedExpectations?.length ?? 0) > 0;
+  const bad = !s.ok || s.violations.length > 0 || s.kernelBugs.length > 0 || (s.failedExpectations?.length ?? 0) > 0;
+  const outcome = s.notRun ?? (s.oops ? `predicted kernel oops in ${s.oops.fn}` : s.ok ? 'ok' : `failed ${s.errno ?? ''}`);
   return (
     <section class="step-detail" aria-labelledby="step-title" data-testid="step-detail">
       <Timeline />
-      <h2 id="step-title" class={bad ? 'bad' : ''}>Step {s.index}: {s.step} — {s.ok ? 'ok' : `failed ${s.errno ?? ''}`}</h2>
+      <h2 id="step-title" class={bad ? 'bad' : ''}>Step {s.index}: {s.step} — {outcome}</h2>
+      {s.oops && (
+        <div class="alert" role="alert"><strong>Predicted kernel oops:</strong> {s.oops.message}: {s.oops.fn} {s.oops.access === 'write' ? 'wrote' : 'read'} the struct page of pfn 0x{s.oops.pfn.toString(16)}, which is not mapped ({s.oops.what}). The machine is dead from here.</div>
+      )}
+      {s.kernelBugs.length > 0 && (
+        <div class="alert" role="alert"><strong>Predicted kernel bugs (the kernel's behaviour, not the model's):</strong>
+          <ul>{s.kernelBugs.map((v, i) => <li key={i}>{v.invariant}: {v.range}: {v.detail}</li>)}</ul></div>
+      )}
       {s.violations.length > 0 && (
         <div class="alert" role="alert"><strong>Invariant violations (a bug in the model):</strong>
           <ul>{s.violations.map((v, i) => <li key={i}>{JSON.stringify(v)}</li>)}</ul></div>

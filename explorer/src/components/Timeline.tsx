@@ -14,13 +14,13 @@ export function Timeline() {
       <button type="button" onClick={() => go(cur - 1)} disabled={cur === 0} aria-label="previous step">◀</button>
       <ol>
         {rep.steps.map((s, i) => {
-          const bad = !s.ok || s.violations.length > 0 || (s.failedExpectations?.length ?? 0) > 0;
+          const bad = !s.ok || s.violations.length > 0 || s.kernelBugs.length > 0 || (s.failedExpectations?.length ?? 0) > 0;
           return (
             <li key={i}>
               <button type="button" class={`step${i === cur ? ' current' : ''}${bad ? ' bad' : ''}`} aria-current={i === cur ? 'step' : undefined}
                 data-testid={`step-${i}`} onClick={() => go(i)} title={s.step}>
                 {bad ? '✗ ' : ''}{s.index}. {s.step.length > 40 ? s.step.slice(0, 38) + '…' : s.step}
-                {s.violations.length > 0 ? ` ⚠${s.violations.length}` : ''}
+                {s.violations.length > 0 ? ` ⚠${s.violations.length}` : ''}{s.oops ? ' (oops)' : ''}
               </button>
             </li>
           );

@@ -44,7 +44,7 @@ export function register(program: Command, ctx: Ctx): void {
             // not a terminal (a log, CI): a plain line every few seconds
             if (now - last < progressEvery) return;
             last = now;
-            process.stderr.write(`fuzz: ${p.events}/${p.total} events, ${Math.round(p.events / Math.max(0.001, (now - t0) / 1000))} ev/s, ${p.violations} violations, ${p.findings} kernel findings\n`);
+            process.stderr.write(`fuzz: ${p.events}/${p.total} events, ${Math.round(p.events / Math.max(0.001, (now - t0) / 1000))} ev/s, ${p.violations} invariant violations, ${p.findings} predicted kernel bugs (${p.oopses} oopses)\n`);
             return;
           }
           if (now - last < 100) return;
@@ -52,7 +52,7 @@ export function register(program: Command, ctx: Ctx): void {
           const w = 30;
           const f = Math.min(w, Math.floor((p.events / p.total) * w));
           const rate = Math.round(p.events / Math.max(0.001, (now - t0) / 1000));
-          process.stderr.write(`\r[${'#'.repeat(f)}${'.'.repeat(w - f)}] ${p.events}/${p.total} events, ${rate} ev/s, ${p.violations} violations, ${p.findings} kernel findings `);
+          process.stderr.write(`\r[${'#'.repeat(f)}${'.'.repeat(w - f)}] ${p.events}/${p.total} events, ${rate} ev/s, ${p.violations} invariant violations, ${p.findings} predicted kernel bugs (${p.oopses} oopses) `);
         },
       };
       let r: ReturnType<typeof fuzz>;
@@ -72,15 +72,16 @@ export function register(program: Command, ctx: Ctx): void {
       const write = (kind: string, cs: { what: string; scenario: Record<string, unknown> }[]) => cs.map((c, i) => {
         mkdirSync(o.out, { recursive: true });
         const f = join(o.out, `${kind}-seed${seed}-${i + 1}.yaml`);
-        writeOut(f, `# vmemlab fuzz --seed ${seed}: ${c.what.replace(/\n/g, ' ')}\n${toYaml(c.scenario)}`);
+        const how = kind === 'violation' ? 'an invariant violation (a bug in vmemmap-lab): vmemlab run exits 1' : 'a predicted kernel bug (not a vmemmap-lab bug): vmemlab run reports it as such and exits 4';
+        writeOut(f, `# vmemlab fuzz --seed ${seed}: ${c.what.replace(/\n/g, ' ')}\n# ${how}\n${toYaml(c.scenario)}`);
         return f;
       });
       const vf = write('violation', r.failures);
-      const ff = write('finding', r.findingCases);
+      const ff = write('kernel-bug', r.findingCases);
       process.stdout.write(`seed ${seed}: ${r.events} events on ${r.machines} random machines in ${secs.toFixed(1)} s (${Math.round(r.events / Math.max(secs, 0.001))} events/s)\n`);
       process.stdout.write(`invariant violations (bugs in vmemmap-lab): ${r.violations}\n`);
       for (let i = 0; i < r.failures.length; i++) process.stdout.write(`  ${r.failures[i]!.what} -> ${vf[i]} (${r.failures[i]!.steps} steps)\n`);
-      process.stdout.write(`kernel findings (the modelled kernel leaves memmap unmapped or leaks): ${r.findings}, ${r.findingCases.length} distinct\n`);
+      process.stdout.write(`predicted kernel bugs (the modelled kernel oopses, leaves memmap unmapped or leaks): ${r.findings}, ${r.oopses} of them oopses, ${r.findingCases.length} distinct\n`);
       for (let i = 0; i < r.findingCases.length; i++) process.stdout.write(`  ${r.findingCases[i]!.what.slice(0, 160)} -> ${ff[i]} (${r.findingCases[i]!.steps} steps)\n`);
       ctx.exitCode = r.violations === 0 ? 0 : 1;
     });

@@ -38,7 +38,7 @@ export function register(program: Command, ctx: Ctx): void {
       if (o.json && (o.dmesg || o.ptdump)) throw new UsageError('--json cannot be combined with --dmesg or --ptdump (the JSON report is one document; its "dmesg" holds the messages)');
       // the built-in default under its own kernel needs only the core (no YAML parser, no validator)
       const full = file !== undefined || o.kernel !== undefined ? await lib() : null;
-      const { defaultScenario, runScenario, renderJson, renderDmesg, renderPtdump, renderText, runPassed } = full ?? (await import('../../core.js'));
+      const { defaultScenario, runScenario, renderJson, renderDmesg, renderPtdump, renderText, runExitCode } = full ?? (await import('../../core.js'));
       let sc = file ? full!.parseScenario(file, readScenarioFile(file)) : defaultScenario();
       if (o.kernel !== undefined) {
         const { invalidUnder } = full!;
@@ -55,6 +55,6 @@ export function register(program: Command, ctx: Ctx): void {
       if (o.ptdump) parts.push(renderPtdump(r));
       if (!o.json && !o.dmesg && !o.ptdump) parts.push(renderText(r));
       writeOut(o.output, parts.join(o.json ? '' : '\n'));
-      ctx.exitCode = runPassed(r) ? 0 : 1;
+      ctx.exitCode = runExitCode(r);
     });
 }
