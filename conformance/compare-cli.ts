@@ -5,7 +5,7 @@
  * not listed (the same rule as test/conformance/recordings.test.ts). --table prints the
  * markdown case table of conformance/README.md.
  */
-import { renderComparison } from './compare.js';
+import { isKnown, renderComparison } from './compare.js';
 import { checkCase, loadCases } from './cases.js';
 
 const args = process.argv.slice(2);
@@ -28,7 +28,7 @@ for (const c of loadCases()) {
     const known = cmp.differences.length - r.triage.unexpected.length;
     let status = cmp.status === 'pending' ? `pending: ${cmp.reason}` : cmp.differences.length === 0 ? 'matches' : '';
     if (cmp.status === 'compared' && cmp.differences.length) {
-      const reasons = [...new Set(c.known.differences.filter((k) => cmp.differences.some((d) => (k.step === '*' || k.step === d.step) && new RegExp('^' + k.id.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*') + '$').test(d.id))).map((k) => `${k.id}: ${k.reason}`))];
+      const reasons = [...new Set(cmp.differences.map((d) => isKnown(c.known, d)).filter((x): x is string => x !== null))];
       status = `${cmp.differences.length} difference(s)${known ? `, ${known} known` : ''}${r.triage.unexpected.length ? `, **${r.triage.unexpected.length} unexpected**` : ''}${reasons.length ? ': ' + reasons.join('; ') : ''}`;
     }
     if (c.known.pending && cmp.status === 'pending') status += ` (${c.known.pending})`;

@@ -15,8 +15,13 @@
  *   pagetables/<level>         page-table pages per level below the top table
  *   dmesg/altmap, dmesg/pmd    the step's altmap_alloc_block_buf and "PMD ->" lines (the
  *                              physical side of a RAM-backed PMD line only where the model knows it)
- *   namespace/<ns>/<field>     mode, map, size, align, dataOffset (ndctl list, sysfs)
- *   blocks/...                 memory blocks: count, state per block, zone of hot-added blocks
+ *   layout/<field>             (step 0) paging levels, vmemmap base, pfn 0's struct page VA,
+ *                              memory block size
+ *   namespace/<ns>/<field>     mode, map, size, align, dataOffset, dev, start, rawSize (ndctl
+ *                              list, sysfs)
+ *   blocks/...                 memory blocks: count, state and node per block, zone of
+ *                              hot-added blocks
+ *   dax/<dev>/<field>          dax devices of soft-reserved memory: presence, size, driver
  *   memtotal/delta             MemTotal change since boot vs the pages the model onlines in
  *                              hot-added blocks (block size minus self-hosted memmap pages)
  *                              plus the boot vmemmap pages HVO freed (hugetlb.memTotalGain)
@@ -59,6 +64,8 @@ export interface CaseComparison {
   status: 'compared' | 'pending';
   reason?: string;
   steps: StepComparison[];
+  /** layout differences (step 0): paging levels, vmemmap base, pfn 0's struct page, block size */
+  layout?: Difference[];
   differences: Difference[];
   notComparable: string[];
 }
@@ -69,6 +76,8 @@ export const NOT_COMPARABLE = [
   'zones of boot memory blocks (the model has no DMA/DMA32 split)',
   'boot-time vmemmap pr_debug lines (dynamic debug starts after sparse_init())',
   'the label-less raw namespace the kernel lists from boot (the model has a namespace only after create-namespace)',
+  'dax devices of pmem namespaces (the guest dumps the nd bus, where the nd_dax device has the same name; the dax-bus device is not dumped): their memory shows in the namespace, block and memmap comparisons',
+  'dmesg lines other than the altmap, PMD, HugeTLB and memmap_on_memory ones (the recording keeps no log levels, so warnings cannot be told from info lines)',
 ];
 
 type ModelReport = ReturnType<typeof runScenario>['report'];
@@ -199,8 +208,8 @@ function pmdLinesDiffer(kernel: string[], model: string[]): { k: string; m: stri
 }
 
 function blockMap(runs: { first: number; count: number; state: string; zone: string | null; node?: number | null; nid?: number; boot?: boolean }[]) {
-  const out = new Map<number, { state: string; zone: string | null; boot: boolean }>();
-  for (const r of runs) for (let i = 0; i < r.count; i++) out.set(r.first + i, { state: r.state, zone: r.zone, boot: !!r.boot });
+  const out = new Map<number, { state: string; zone: string | null; boot: boolean; node: number | null }>();
+  for (const r of runs) for (let i = 0; i < r.count; i++) out.set(r.first + i, { state: r.state, zone: r.zone, boot: !!r.boot, node: r.node ?? r.nid ?? null });
   return out;
 }
 
@@ -306,7 +315,7 @@ function compareStep(sc: Scenario, ks: RecordedStep, m: ModelStep, ctx: StepCont
   // page-table pages (PTE tables are compared above while HVO has split PMDs)
   for (const [lvl, v] of Object.entries(ks.vmemmap.pageTables)) {
     const mv = pt[lvl];
-    if (mv === undefined) { notes.push(`page tables: the model has no ${lvl} level`); continue; }
+    if (mv === undefined) { if (v.tables) d(`pagetables/${lvl}`, String(v.tables), '(the model has no such level)'); continue; }
     if (lvl === 'pte' && hv.split.max > 0) continue;
     const kexcl = v.tables - v.shared;
     if (v.tables !== mv && kexcl !== mv) d(`pagetables/${lvl}`, v.shared ? `${v.tables} (${v.shared} of them also map outside the vmemmap)` : String(v.tables), String(mv));
@@ -350,6 +359,9 @@ function compareStep(sc: Scenario, ks: RecordedStep, m: ModelStep, ctx: StepCont
     f('size', kn.size, mn.size);
     if (kn.mode !== 'raw') f('align', kn.align, mn.align);
     if (kn.mode !== 'raw') f('dataOffset', kn.dataOffset, mn.dataOffset);
+    f('dev', kn.dev, mn.dev);
+    f('start', kn.start, mn.start);
+    f('rawSize', kn.rawSize, mn.rawSize);
   }
   for (const mn of mns.values()) d(`namespace/${mn.name}`, '(not listed by ndctl)', `${mn.mode} size ${mn.size}`);
 
@@ -359,9 +371,11 @@ function compareStep(sc: Scenario, ks: RecordedStep, m: ModelStep, ctx: StepCont
   if (kbm.size !== mbm.size) d('blocks/count', String(kbm.size), String(mbm.size));
   const stateDiff: string[] = [];
   const zoneDiff: string[] = [];
+  const nodeDiff: string[] = [];
   for (const [id, kbk] of kbm) {
     const mbk = mbm.get(id);
     if (!mbk) { stateDiff.push(`memory${id}: ${kbk.state} vs absent`); continue; }
+    if (kbk.node !== null && mbk.node !== null && kbk.node !== mbk.node) nodeDiff.push(`memory${id}: node ${kbk.node} vs ${mbk.node}`);
     if (kbk.state !== mbk.state) stateDiff.push(`memory${id}: ${kbk.state} vs ${mbk.state}`);
     else if (kbk.state === 'online' && !mbk.boot && kbk.zone !== mbk.zone) zoneDiff.push(`memory${id}: ${kbk.zone} vs ${mbk.zone}`);
   }
@@ -369,6 +383,20 @@ function compareStep(sc: Scenario, ks: RecordedStep, m: ModelStep, ctx: StepCont
   const cut = (a: string[]) => a.slice(0, 6).join('; ') + (a.length > 6 ? `; ... ${a.length - 6} more` : '');
   if (stateDiff.length) d('blocks/state', cut(stateDiff), `${stateDiff.length} blocks differ (kernel vs model)`);
   if (zoneDiff.length) d('blocks/zone', cut(zoneDiff), `${zoneDiff.length} blocks differ (kernel vs model)`);
+  if (nodeDiff.length) d('blocks/node', cut(nodeDiff), `${nodeDiff.length} blocks differ (kernel vs model)`);
+
+  // dax devices of soft-reserved memory (hmem, cxl): name, size and the bound driver. Those of
+  // pmem namespaces are not in the recording (see NOT_COMPARABLE)
+  const mdax = new Map(m.report.daxDevices.filter((x) => x.source !== 'pmem').map((x) => [x.name, x]));
+  for (const kd of ks.daxDevices) {
+    const md = mdax.get(kd.name);
+    if (!md) { d(`dax/${kd.name}`, `size ${kd.size ?? '?'} driver ${kd.driver ?? 'none'}`, '(no such dax device)'); continue; }
+    mdax.delete(kd.name);
+    if (kd.size !== null && kd.size !== md.size) d(`dax/${kd.name}/size`, String(kd.size), String(md.size));
+    const mdrv = md.mode === 'system-ram' ? 'kmem' : md.mode === 'devdax' ? 'device_dax' : 'none';
+    if (kd.driver !== null && kd.driver !== mdrv) d(`dax/${kd.name}/driver`, kd.driver, mdrv);
+  }
+  for (const md of mdax.values()) d(`dax/${md.name}`, '(not listed by daxctl)', `size ${md.size} ${md.mode}`);
 
   // HugeTLB pools and the vmemmap HVO gave back (only in recordings with the hugetlb dump)
   if (ks.hugetlb) compareHugetlb(ks, m, ctx, hv, d, notes, sc.nodes.length);
@@ -497,6 +525,20 @@ export function compareRecording(rec: Recording, scenarioText: string, opts: { p
     return cache.get(i)!;
   };
   const k1 = rec.steps.find((s) => s.index === 1);
+  // the layout: paging levels, where the vmemmap starts, where pfn 0's struct page sits
+  const first = rec.steps[0] ? at(rec.steps[0].index) : null;
+  if (first) {
+    const layout: Difference[] = [];
+    const lp = rec.layout.paging;
+    const mc = first.report.config as Record<string, unknown>;
+    const mLevels = Number(mc.levels);
+    if (lp.levels && Number.isFinite(mLevels) && lp.levels !== mLevels) layout.push({ step: 0, id: 'layout/levels', kernel: String(lp.levels), model: String(mLevels) });
+    if (lp.vmemmapBase && BigInt(lp.vmemmapBase) !== BigInt(first.report.vmemmap.start)) layout.push({ step: 0, id: 'layout/vmemmapBase', kernel: lp.vmemmapBase, model: first.report.vmemmap.start });
+    if (lp.pfn0Va && BigInt(lp.pfn0Va) !== first.pfn0Va) layout.push({ step: 0, id: 'layout/pfn0Va', kernel: lp.pfn0Va, model: hex(first.pfn0Va) });
+    if (rec.layout.memoryBlockSize && rec.layout.memoryBlockSize !== first.report.memory.blockSize) layout.push({ step: 0, id: 'layout/memoryBlockSize', kernel: String(rec.layout.memoryBlockSize), model: String(first.report.memory.blockSize) });
+    base.differences.push(...layout);
+    base.layout = layout;
+  }
   let kPrev: RecordedStep | undefined;
   for (const ks of rec.steps) {
     const m = at(ks.index);
@@ -511,40 +553,48 @@ export function compareRecording(rec: Recording, scenarioText: string, opts: { p
 
 // ---- known differences -------------------------------------------------------------------------
 
+/**
+ * A case's known differences: each names one step, one exact id and the exact kernel and
+ * model values, so a new difference - or the same one with other values - is never hidden.
+ */
 export interface KnownDifferences {
   /** The model cannot run this case yet: why. */
   pending?: string;
-  differences: { step: number | '*'; id: string; reason: string }[];
+  differences: { step: number; id: string; kernel: string; model: string; reason: string }[];
 }
 
 export function parseKnown(text: string | null): KnownDifferences {
   if (!text) return { differences: [] };
   const j = JSON.parse(text) as KnownDifferences;
   for (const k of j.differences ?? []) {
-    if (!k.reason || /\n/.test(k.reason)) throw new Error(`known difference ${k.step}/${k.id}: needs a one-line reason`);
+    const where = `known difference ${String(k.step)}/${k.id}`;
+    if (!k.reason || /\n/.test(k.reason)) throw new Error(`${where}: needs a one-line reason`);
+    if (typeof k.step !== 'number' || /[*?]/.test(k.id)) throw new Error(`${where}: name one step and one exact id (no wildcards)`);
+    if (typeof k.kernel !== 'string' || typeof k.model !== 'string') throw new Error(`${where}: give the exact kernel and model values`);
   }
   return { pending: j.pending, differences: j.differences ?? [] };
 }
 
-function globRe(g: string): RegExp {
-  return new RegExp('^' + g.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*') + '$');
-}
+const same = (x: KnownDifferences['differences'][number], d: Difference) => x.step === d.step && x.id === d.id && x.kernel === d.kernel && x.model === d.model;
 
 export function isKnown(k: KnownDifferences, d: Difference): string | null {
-  for (const x of k.differences) if ((x.step === '*' || x.step === d.step) && globRe(x.id).test(d.id)) return x.reason;
-  return null;
+  return k.differences.find((x) => same(x, d))?.reason ?? null;
 }
 
 /** Differences not covered by the known list, and known entries that matched nothing. */
 export function triage(c: CaseComparison, k: KnownDifferences): { unexpected: Difference[]; stale: KnownDifferences['differences']; pendingOk: boolean } {
   const unexpected = c.differences.filter((d) => isKnown(k, d) === null);
-  const stale = k.differences.filter((x) => !c.differences.some((d) => (x.step === '*' || x.step === d.step) && globRe(x.id).test(d.id)));
+  const stale = k.differences.filter((x) => !c.differences.some((d) => same(x, d)));
   return { unexpected, stale, pendingOk: c.status !== 'pending' || !!k.pending };
 }
 
 export function renderComparison(c: CaseComparison, k?: KnownDifferences): string {
   const out: string[] = [];
   out.push(`== ${c.case}: kernel ${c.release} vs model ${c.profile ?? '(none)'}: ${c.status === 'pending' ? 'PENDING - ' + c.reason : c.differences.length === 0 ? 'no differences' : c.differences.length + ' difference(s)'}`);
+  for (const d of c.layout ?? []) {
+    const why = k ? isKnown(k, d) : null;
+    out.push(`  layout: ${why ? '[known] ' : ''}${d.id}: kernel ${d.kernel}, model ${d.model}${why ? ` (${why})` : ''}`);
+  }
   for (const s of c.steps) {
     out.push(`  step ${s.index} ${s.label}: ${s.differences.length === 0 ? 'same' : s.differences.length + ' difference(s)'}`);
     out.push(`    kernel: ${s.facts}`);

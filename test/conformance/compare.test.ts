@@ -86,13 +86,37 @@ describe('conformance comparison', () => {
     expect(d.map((x) => x.id)).toEqual(['namespace/namespace0.0/size', 'namespace/namespace0.0/dataOffset']);
     expect(d[0]!.kernel).toBe('4225761280');
   });
-  it('known differences: step and glob matching, stale entries, one-line reasons', () => {
-    const k = parseKnown(JSON.stringify({ differences: [{ step: '*', id: 'dmesg/*', reason: 'r1' }, { step: 2, id: 'ok', reason: 'r2' }, { step: 9, id: 'x', reason: 'r3' }] }));
-    expect(isKnown(k, { step: 5, id: 'dmesg/pmd', kernel: '', model: '' })).toBe('r1');
-    expect(isKnown(k, { step: 3, id: 'ok', kernel: '', model: '' })).toBeNull();
-    const t = triage({ case: 'c', release: '', profile: 'p', status: 'compared', steps: [], notComparable: [], differences: [{ step: 2, id: 'ok', kernel: '', model: '' }, { step: 2, id: 'blocks/state', kernel: '', model: '' }] }, k);
+  it('known differences: exact step, id and values; a changed value is unexpected; stale entries; rules', () => {
+    const k = parseKnown(JSON.stringify({ differences: [
+      { step: 2, id: 'ok', kernel: 'rc=1', model: 'ok', reason: 'r2' },
+      { step: 9, id: 'x', kernel: 'a', model: 'b', reason: 'r3' },
+    ] }));
+    expect(isKnown(k, { step: 2, id: 'ok', kernel: 'rc=1', model: 'ok' })).toBe('r2');
+    // the same fact with another value, or in another step, is not the known difference
+    expect(isKnown(k, { step: 2, id: 'ok', kernel: 'rc=2', model: 'ok' })).toBeNull();
+    expect(isKnown(k, { step: 3, id: 'ok', kernel: 'rc=1', model: 'ok' })).toBeNull();
+    const t = triage({ case: 'c', release: '', profile: 'p', status: 'compared', steps: [], notComparable: [], differences: [{ step: 2, id: 'ok', kernel: 'rc=1', model: 'ok' }, { step: 2, id: 'blocks/state', kernel: '', model: '' }] }, k);
     expect(t.unexpected.map((d) => d.id)).toEqual(['blocks/state']);
-    expect(t.stale.map((s) => s.reason)).toEqual(['r1', 'r3']);
-    expect(() => parseKnown(JSON.stringify({ differences: [{ step: 1, id: 'ok', reason: '' }] }))).toThrow(/one-line reason/);
+    expect(t.stale.map((s) => s.reason)).toEqual(['r3']);
+    expect(() => parseKnown(JSON.stringify({ differences: [{ step: 1, id: 'ok', kernel: '', model: '', reason: '' }] }))).toThrow(/one-line reason/);
+    expect(() => parseKnown(JSON.stringify({ differences: [{ step: '*', id: 'ok', kernel: '', model: '', reason: 'r' }] }))).toThrow(/no wildcards/);
+    expect(() => parseKnown(JSON.stringify({ differences: [{ step: 1, id: 'dmesg/*', kernel: '', model: '', reason: 'r' }] }))).toThrow(/no wildcards/);
+    expect(() => parseKnown(JSON.stringify({ differences: [{ step: 1, id: 'ok', reason: 'r' }] }))).toThrow(/exact kernel and model values/);
+  });
+  it('sees the layout (step 0), a namespace dev/start/raw size, a block node and an hmem dax device', () => {
+    expect(mutated((r) => { r.layout.paging.pfn0Va = '0xffffea0000200000'; })).toEqual(['0 layout/pfn0Va']);
+    expect(mutated((r) => { r.layout.paging.levels = 5; })).toEqual(['0 layout/levels']);
+    expect(mutated((r) => { r.layout.memoryBlockSize *= 2; })).toEqual(['0 layout/memoryBlockSize']);
+    expect(mutated((r) => { r.steps[1]!.namespaces[0]!.dev = 'pmem1'; })).toEqual(['2 namespace/namespace0.0/dev']);
+    expect(mutated((r) => { r.steps[1]!.namespaces[0]!.rawSize! += 4096; })).toEqual(['2 namespace/namespace0.0/rawSize']);
+    expect(mutated((r) => { r.steps[1]!.memory.blocks[0]!.node = 1; })).toEqual(['2 blocks/node']);
+    // a page-table level the model does not have is a difference, not a note
+    expect(mutated((r) => { r.steps[1]!.vmemmap.pageTables.p4d = { tables: 1, shared: 0 }; })).toEqual(['2 pagetables/p4d']);
+    const hmem = loadCases().find((c) => c.name === 'x86-612-hmem')!;
+    const r = structuredClone(hmem.recording!) as Recording;
+    expect(compareRecording(r, hmem.scenarioText).differences).toEqual([]);
+    r.steps[1]!.daxDevices[0]!.driver = 'device_dax'; // 6.12: kmem binds hmem at boot and after reconfigure-device system-ram
+    r.steps[2]!.daxDevices[0]!.size = 1;
+    expect(compareRecording(r, hmem.scenarioText).differences.map((d) => `${d.step} ${d.id}`)).toEqual(['2 dax/dax0.0/driver', '3 dax/dax0.0/size']);
   });
 });
