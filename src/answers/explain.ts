@@ -170,7 +170,9 @@ function hotAddWhatIf(sc: Scenario, steps: ScenarioStep[], i: number, run: Obser
   const r = run.results[i]!;
   const out: string[] = [];
   const c = stepCost(run, i);
-  if (k.profile.memmapOnMemory !== 'none' && k.cmdline.memmapOnMemory === 'off') {
+  if (k.arch.cfg.lacks.memmapOnMemory) {
+    out.push(`memory_hotplug.memmap_on_memory does not exist here: ${k.arch.cfg.lacks.memmapOnMemory}`);
+  } else if (k.profile.memmapOnMemory !== 'none' && k.cmdline.memmapOnMemory === 'off') {
     const v = variant(sc, steps, i, { cmdline: `${sc.cmdline} memory_hotplug.memmap_on_memory=1`.trim() });
     const vr = v.results[i]!;
     const vc = stepCost(v, i);

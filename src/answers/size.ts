@@ -312,6 +312,7 @@ export function sizeHotAdd(q0: HotAddQuestion): HotAddAnswer {
   checkMachine(q);
   if (q.size <= 0) throw new AnswerError('--size', 'must be more than 0');
   const a = archOf(q);
+  if (a.lacks.hotplug) throw new AnswerError('--kernel', `${a.lacks.hotplug}: there is no hot-add to size`);
   const P = a.PAGE_SIZE;
   const prof = findProfile(kernelOf(q))!;
   const F = Math.floor(q.free / P) * P;
@@ -401,8 +402,8 @@ export function sizeHotAdd(q0: HotAddQuestion): HotAddAnswer {
   const planBuilt = scen(g, g.used, steps, `the plan: ${fmtSize(q.size)} in ${plan.length} chunk(s)`);
   const ex: string[] = [];
   const P2 = (n: number) => `${fmtSize(n)} (${commas(n)} B)`;
-  ex.push(`An ${q.arch} guest (${k.arch.cfg.label}, kernel ${k.profile.id}) with ${fmtSize(F)} free; memory block ${fmtSize(blockSize)} (memory_block_size_bytes()), hot-add at 0x${lx(g.start)}`);
-  ex.push(r.ok ? `hot-adding ${fmtSize(q.size)} at once succeeds` : `hot-adding ${fmtSize(q.size)} at once fails with ${r.errno}: __add_pages() stops at the first section whose memmap it cannot allocate`);
+  ex.push(`${/^[aeio]/.test(q.arch) ? "An" : "A"} ${q.arch} guest (${k.arch.cfg.label}, kernel ${k.profile.id}) with ${fmtSize(F)} free; memory block ${fmtSize(blockSize)} (memory_block_size_bytes()), hot-add at 0x${lx(g.start)}`);
+  ex.push(r.ok ? `hot-adding ${fmtSize(q.size)} at once succeeds` : `hot-adding ${fmtSize(q.size)} at once fails with ${r.errno}${r.errno === 'ENOMEM' ? ': __add_pages() stops at the first section whose memmap it cannot allocate' : ''}`);
   ex.push(`  it needs ${P2(needFree)} of free memory: memmap in RAM ${fmtSize(total(ac.mm.ram))} (vmemmap_populate from node 0's free pages)${total(ac.mm.self) ? `, ${fmtSize(total(ac.mm.self))} of memmap inside the new blocks (memmap_on_memory, costs no free memory)` : ''} and ${ac.pt.total} page-table page(s)`);
   if (q.memmapOnMemory && !momSupported) ex.push(`  memory_hotplug.memmap_on_memory does not exist in ${prof.id}: it arrived in v5.13 (a08a2ae34613); the memmap comes from RAM`);
   else if (q.memmapOnMemory && total(ac.mm.self) === 0) ex.push(`  memmap_on_memory was asked for but not used: mhp_supports_memmap_on_memory() refuses: ${memmapOnMemoryRefusal(ample.machine.k, q.size) ?? 'the altmap could not be set up'}`);
@@ -544,13 +545,15 @@ export function sizeDedup(q: DedupQuestion): DedupAnswer {
   const structPages = memmap + dedup;
   const ex = [...ns.explanation];
   const P = k.c.PAGE_SIZE;
-  if (dedup) {
+  if (!ns.ok) {
+    // the namespace failed: the namespace answer's explanation says why; nothing to dedup
+  } else if (dedup) {
     ex.unshift(`device-dax with ${fmtSize(ns.align)} compound pages: ${fmtSize(structPages)} of struct pages cost ${fmtSize(memmap)} of ${map === 'mem' ? 'RAM' : 'device'} - ${fmtSize(dedup)} (${((dedup / structPages) * 100).toFixed(1)} %) saved by mapping the tail struct pages of each compound page to shared pages (vmemmap_populate_compound_pages)`);
   } else {
     const why = k.profile.daxVmemmapDedup === 'none' ? `${k.profile.id} has no compound-page vmemmap for device-dax (vmemmap_shift arrived in v5.17)`
       : ns.align <= P ? 'the alignment is one base page: no compound pages'
       : map === 'dev' && k.profile.daxVmemmapDedup === 'v6.6' ? 'vmemmap_can_optimize() is false with an altmap (--map=dev): the memmap on the device is not deduplicated'
-      : k.profile.daxVmemmapDedup === 'v6.6' && k.arch.cfg.arch !== 'x86_64' ? `${k.arch.cfg.arch} does not select ARCH_WANT_OPTIMIZE_DAX_VMEMMAP in ${k.profile.id}`
+      : k.profile.daxVmemmapDedup === 'v6.6' && k.arch.cfg.lacks.daxVmemmapOpt ? k.arch.cfg.lacks.daxVmemmapOpt
       : 'a compound page\'s struct pages fill no more than the pages the kernel keeps per compound page';
     ex.unshift(`device-dax with ${fmtSize(ns.align)} alignment: no vmemmap dedup here (${why}); the memmap costs all ${fmtSize(structPages)}`);
   }

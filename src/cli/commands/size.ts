@@ -276,7 +276,7 @@ export function register(program: Command, ctx: Ctx): void {
         ['size', (a) => bytes(a.size)],
         ['align', (a) => bytes(a.align)],
         ['map', (a) => String(a.map)],
-        ['struct pages', (a) => bytes(a.structPages)],
+        ['struct pages', (a) => (a.ok ? bytes(a.structPages) : `FAILED ${a.errno}`)],
         ['memmap', (a) => bytes(a.memmap)],
         ['saved', (a) => bytes(a.saved)],
       ]);
