@@ -90,7 +90,7 @@ export function invalidUnder(sc: Pick<Scenario, 'arch' | 'config'>, kernel: stri
   try {
     resolveArch(sc.arch, sc.config, p);
   } catch (e) {
-    if (e instanceof ArchConfigError) return `config.${e.key}: ${e.message}`;
+    if (e instanceof ArchConfigError) return e.key === 'arch' ? `arch: ${e.message}` : `config.${e.key}: ${e.message}`;
     throw e;
   }
   return null;
