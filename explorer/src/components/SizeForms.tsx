@@ -10,7 +10,7 @@ type Q = 'namespace' | 'memmap' | 'hot-add' | 'hvo' | 'dedup' | 'blocks';
 const QUESTIONS: Record<Q, { title: string; fields: { key: string; label: string; def: string; choices?: string[] }[] }> = {
   namespace: { title: 'How big is my pmem namespace, and where does its memmap go?', fields: [
     { key: 'size', label: 'namespace size', def: '6T' }, { key: 'mode', label: 'mode', def: 'fsdax', choices: ['fsdax', 'devdax'] },
-    { key: 'map', label: '--map', def: 'dev', choices: ['dev', 'mem'] }, { key: 'align', label: 'align', def: '2M' }] },
+    { key: 'map', label: '--map', def: 'dev', choices: ['dev', 'mem'] }, { key: 'align', label: 'align (empty: the arch default)', def: '' }] },
   memmap: { title: 'How much memmap does this much memory need?', fields: [{ key: 'size', label: 'memory', def: '1T' }] },
   'hot-add': { title: 'Can this guest hot-add that much memory?', fields: [
     { key: 'size', label: 'hot-add size', def: '64G' }, { key: 'free', label: 'free memory now', def: '512M' },
@@ -36,7 +36,7 @@ function answer(): AnswerBase {
   const size = (k: string) => parseSize(v(k));
   const m: MachineOpts = { arch: arch.value, kernel: kernel.value, ...(MULTI_PAGE.has(arch.value) ? { pageSize: pageSize.value } : {}), ...(arch.value === 'riscv64' ? { paging: paging.value } : {}) };
   switch (q.value) {
-    case 'namespace': return sizeNamespace({ ...m, size: size('size'), mode: v('mode') as 'fsdax', map: v('map') as 'dev', align: size('align') });
+    case 'namespace': return sizeNamespace({ ...m, size: size('size'), mode: v('mode') as 'fsdax', map: v('map') as 'dev', align: v('align').trim() ? size('align') : undefined });
     case 'memmap': return sizeMemmap({ ...m, size: size('size') });
     case 'hot-add': return sizeHotAdd({ ...m, size: size('size'), free: size('free'), memmapOnMemory: v('memmapOnMemory') === 'force' ? 'force' : v('memmapOnMemory') === 'yes' });
     case 'hvo': return sizeHvo({ ...m, hugePage: size('hugePage'), count: Number(v('count')) });
