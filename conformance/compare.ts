@@ -22,6 +22,7 @@
  *   blocks/...                 memory blocks: count, state and node per block, zone of
  *                              hot-added blocks
  *   dax/<dev>/<field>          dax devices of soft-reserved memory: presence, size, driver
+ *   kernel/bad-page            "BUG: Bad page state" reports (the model's kernel has none)
  *   memtotal/delta             MemTotal change since boot vs the pages the model onlines in
  *                              hot-added blocks (block size minus self-hosted memmap pages)
  *                              plus the boot vmemmap pages HVO freed (hugetlb.memTotalGain)
@@ -342,6 +343,11 @@ function compareStep(sc: Scenario, ks: RecordedStep, m: ModelStep, ctx: StepCont
     const p = pmdLinesDiffer(ks.dmesg.pmd, mPmd);
     if (p) d('dmesg/pmd', p.k, p.m);
   }
+
+  // the kernel's own bug reports (BUG: Bad page state): the model's kernel has none of them, so
+  // any is a difference to be listed with its cause (docs/research/hvo-bad-page-state.md)
+  const bad = ks.dmesg.other.map((l) => /^BUG: Bad page state in process \S+ +pfn:([0-9a-f]+)$/.exec(l.trim())).filter((x): x is RegExpExecArray => x !== null);
+  if (bad.length) d('kernel/bad-page', `${bad.length} reports (first pfn ${bad[0]![1]})`, 'none');
 
   // namespaces
   const mns = new Map(m.report.namespaces.map((n) => [n.name, n]));

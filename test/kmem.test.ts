@@ -93,11 +93,16 @@ describe('daxctl reconfigure-device --mode=system-ram', () => {
     expect(stepOf(run(box('v6.6', PMEM, ns, 'memory_hotplug.memmap_on_memory=1')), 3)).toMatchObject({ ok: false, errno: 'ENOENT' });
   });
 
-  it('destroying the namespace unbinds kmem; online memory "cannot be hotremoved until the next reboot"', () => {
-    const r = run(box('v6.18', PMEM, '  - create-namespace: { device: pmem0, mode: devdax, map: mem }\n  - reconfigure-device: { device: pmem0, mode: system-ram }\n  - destroy-namespace: { device: pmem0 }'));
-    expect(stepOf(r, 4).ok).toBe(true);
-    expect(r.report.dmesg.some((l) => l.includes('cannot be hotremoved until the next reboot'))).toBe(true);
-    expect(r.report.memory.blocks.filter((b) => !b.boot)).toHaveLength(1); // still there
+  it('ndctl refuses to destroy a namespace whose memory is online as system-ram, -f or not; offline, destroy unbinds kmem', () => {
+    const r = run(box('v6.18', PMEM, '  - create-namespace: { device: pmem0, mode: devdax, map: mem }\n  - reconfigure-device: { device: pmem0, mode: system-ram }\n  - destroy-namespace: { device: pmem0 }\n  - destroy-namespace: { device: pmem0, force: false }'));
+    // ndctl v81 ndctl_namespace_disable_safe(): "active as system-ram, refusing to disable" (with -v)
+    expect(stepOf(r, 4)).toMatchObject({ ok: false, errno: 'EBUSY', messages: ['error destroying namespaces: Device or resource busy', 'destroyed 0 namespaces'] });
+    // without -f, namespace_prep_reconfig() refuses any enabled namespace first
+    expect(stepOf(r, 5)).toMatchObject({ ok: false, errno: 'EBUSY', messages: ['  Error: namespace0.0 is active, specify --force for re-configuration', 'error destroying namespaces: Device or resource busy', 'destroyed 0 namespaces'] });
+    expect(r.report.memory.blocks.filter((b) => !b.boot && b.state === 'online')).toHaveLength(1); // nothing changed
+    const off = run(box('v6.18', PMEM, '  - create-namespace: { device: pmem0, mode: devdax, map: mem }\n  - reconfigure-device: { device: pmem0, mode: system-ram, online: none }\n  - destroy-namespace: { device: pmem0 }'));
+    expect(stepOf(off, 4)).toMatchObject({ ok: true, messages: ['destroyed 1 namespace'] });
+    expect(off.report.memory.blocks.filter((b) => !b.boot)).toEqual([]); // kmem removed its memory
   });
 });
 

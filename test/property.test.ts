@@ -99,7 +99,7 @@ export function buildScenario(s: MachineSpec): Record<string, unknown> {
       const devdax = steps.some((x) => typeof x === 'object' && (x as Record<string, { device?: string; mode?: string }>)['create-namespace']?.device === d.name && (x as Record<string, { mode?: string }>)['create-namespace']?.mode === 'devdax');
       if (d.type === 'nvdimm' && !devdax) continue;
       const back = st.back === true;
-      const args: Record<string, unknown> = { device: d.name, mode: back ? 'devdax' : 'system-ram', online: st.online, force: st.force };
+      const args: Record<string, unknown> = { device: d.name, mode: back ? 'devdax' : 'system-ram', ...(back ? {} : { online: st.online }), force: st.force };
       if (st.mom !== undefined && !back) args.memmapOnMemory = st.mom;
       steps.push({ 'reconfigure-device': args });
       if (st.back === 'round-trip') steps.push({ 'reconfigure-device': { device: d.name, mode: 'devdax', force: st.force } });

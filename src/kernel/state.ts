@@ -32,6 +32,14 @@ export const ERRNO_NAMES: Record<number, string> = {
   [-34]: 'ERANGE', [-19]: 'ENODEV', [-95]: 'EOPNOTSUPP', [-28]: 'ENOSPC', [-7]: 'E2BIG', [-1]: 'EPERM', [-2]: 'ENOENT',
 };
 
+/** strerror() of the errnos the model returns (glibc's texts, as ndctl/daxctl print them). */
+const STRERROR: Record<number, string> = {
+  [-12]: 'Cannot allocate memory', [-22]: 'Invalid argument', [-17]: 'File exists', [-6]: 'No such device or address', [-16]: 'Device or resource busy',
+  [-34]: 'Numerical result out of range', [-19]: 'No such device', [-95]: 'Operation not supported', [-28]: 'No space left on device', [-7]: 'Argument list too long',
+  [-1]: 'Operation not permitted', [-2]: 'No such file or directory',
+};
+export const strerror = (e: number): string => STRERROR[e] ?? `Unknown error ${-e}`;
+
 /** Where the page backing a piece of memmap came from. */
 export type Backing =
   | { kind: 'ram'; node: number; src: 'sparsebuf' | 'memblock' | 'buddy'; key: number }

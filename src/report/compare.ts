@@ -407,7 +407,8 @@ export function renderMatrix(mx: Matrix, format: 'text' | 'markdown', opts: { wi
     }
     if (x.where === 'device') t = 'dev';
     const broken = [...new Set(x.broken)].map(letter).join('');
-    const found = [...new Set(x.findings)].filter((f) => !f.startsWith('config')).map(letter).join('');
+    // an n/a cell's finding is why the configuration does not exist under that profile
+    const found = x.where === 'n/a' ? '' : [...new Set(x.findings)].map(letter).join('');
     return t + (broken ? ` !${broken}` : '') + (found ? ` *${found}` : '');
   };
   const cells = mx.rows.map((r) => mx.kernels.map((k) => short(r, r.cells[k]!)));

@@ -30,11 +30,13 @@ const NamespaceStep = z.strictObject({
   map: z.enum(['dev', 'mem']).optional().describe('Where the memmap goes: dev = on the device (altmap), mem = system RAM. Default dev'),
   align: Size.optional().describe('ndctl --align; default: the kernel default for the arch (nd_pfn_default_alignment)'),
   size: Size.optional().describe('ndctl --size; default: the largest free extent of the region'),
+  force: z.boolean().optional().describe('ndctl -f: skip the 16 MiB start check (check_dax_align); a label-less region is always driven with -f -e'),
 });
 
 const DestroyStep = z.strictObject({
   device: z.string(),
   namespace: z.string().optional().describe('namespaceR.N; default: the last one created on the device'),
+  force: z.boolean().default(true).describe('ndctl destroy-namespace -f (default, as the conformance harness runs it); without it an enabled namespace is refused (-EBUSY)'),
 });
 
 const ReconfigureStep = z.strictObject({

@@ -14,7 +14,7 @@
 import { dev_dax_kmem_probe, dev_dax_kmem_remove, dev_dax_probe, dev_dax_remove, type DevDax } from '../kernel/dax.js';
 import { mhp_supports_memmap_on_memory, offline_blocks, online_blocks } from '../kernel/memory_hotplug.js';
 import { printk, KERN_INFO } from '../kernel/printk.js';
-import { EBUSY, ENODEV, ENOENT, EOPNOTSUPP, type Kernel } from '../kernel/state.js';
+import { EBUSY, ENOENT, EOPNOTSUPP, strerror, type Kernel } from '../kernel/state.js';
 import { orderBase2 } from '../util/bits.js';
 import type { Namespace } from './ndctl.js';
 
@@ -67,6 +67,7 @@ export function namespaceDax(ns: Namespace, node: number): DevDax {
   };
 }
 
+
 /**
  * daxctl reconfigure-device --mode=system-ram [--no-movable|--no-online] [-f]:
  * the auto-online check, the memmap_on_memory attribute write (when asked), unbind
@@ -94,14 +95,18 @@ export function reconfigureDevice(k: Kernel, dd: DevDax, a: ReconfigureArgs): Da
   else {
     if (dd.driver === 'device_dax') dev_dax_remove(k, dd);
     const err = dev_dax_kmem_probe(k, dd);
-    if (err !== 0) return { errno: err === ENODEV ? ENODEV : err, messages: [`${dd.name}: failed to enable kmem`, 'error reconfiguring devices', 'reconfigured 0 devices'] };
+    // libdaxctl daxctl_dev_enable(): the bind's errno, device_dax already unbound
+    if (err !== 0) return { errno: err, messages: [`libdaxctl: daxctl_dev_enable: ${dd.name}: failed to enable`, `error reconfiguring devices: ${strerror(err)}`, 'reconfigured 0 devices'] };
   }
   if (a.online !== 'none') {
     const type = a.online === 'movable' ? 'online_movable' : 'online';
     for (const r of dd.kmemRanges) {
       const bs = k.boot.memoryBlockSize;
       for (const b of k.s.blocks.overlaps(r.start / bs, r.end / bs)) {
-        if (b.v.state === 'offline') online_blocks(k, b.start * bs, (b.end - b.start) * bs, type);
+        if (b.v.state !== 'offline') continue;
+        // daxctl/device.c dev_online_memory(): a failed online stops the reconfigure
+        const err = online_blocks(k, b.start * bs, (b.end - b.start) * bs, type);
+        if (err !== 0) return { errno: err, messages: [...messages, `${dd.name}: failed to online memory: ${strerror(err)}`, `error reconfiguring devices: ${strerror(err)}`, 'reconfigured 0 devices'] };
       }
     }
   }

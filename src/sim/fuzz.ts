@@ -145,7 +145,8 @@ export function randomScenario(rnd: () => number, o: { arch?: string; kernel?: s
       const d = pick(devices);
       if (d.type === 'nvdimm' && !(namespaces[d.name] ?? []).includes('devdax')) continue;
       const back = rnd() < 0.3;
-      const a: Record<string, unknown> = { device: d.name, mode: back ? 'devdax' : 'system-ram', online: pick(['movable', 'movable', 'normal', 'none']) };
+      // (daxctl refuses --no-online with --mode=devdax: only system-ram takes an online mode)
+      const a: Record<string, unknown> = back ? { device: d.name, mode: 'devdax' } : { device: d.name, mode: 'system-ram', online: pick(['movable', 'movable', 'normal', 'none']) };
       if (!back && rnd() < 0.3) a.memmapOnMemory = rnd() < 0.7;
       if (rnd() < 0.3) a.force = true;
       steps.push({ 'reconfigure-device': a });

@@ -8,7 +8,7 @@ import { findProfile, type KernelProfile } from '../kernels/index.js';
 import { boot } from '../kernel/init.js';
 import { parseCmdline } from '../kernel/params.js';
 import { acpi_memory_enable_device, offline_blocks, online_blocks, remove_memory } from '../kernel/memory_hotplug.js';
-import { deriveConsts, ERRNO_NAMES, KState, rebuildAltPfns, type Kernel, type Message } from '../kernel/state.js';
+import { deriveConsts, EBUSY, EINVAL, ERRNO_NAMES, KState, rebuildAltPfns, type Kernel, type Message } from '../kernel/state.js';
 import type { Scenario, ScenarioStep } from '../scenario/parse.js';
 import { checkInvariants, checkTouched, classify, newCheckMemo, type CheckMemo, type Violation } from '../check/invariants.js';
 import { KernelOops, type Oops } from '../kernel/fault.js';
@@ -196,7 +196,7 @@ function dispatch(m: Machine, st: ScenarioStep, r: StepResult, results: StepResu
       });
       break;
     case 'create-namespace': {
-      const res = createNamespace(k, m.regions.get(a.device as string)!, { mode: a.mode as 'fsdax', map: a.map as 'dev' | undefined, align: a.align as number | undefined, size: a.size as number | undefined });
+      const res = createNamespace(k, m.regions.get(a.device as string)!, { mode: a.mode as 'fsdax', map: a.map as 'dev' | undefined, align: a.align as number | undefined, size: a.size as number | undefined, force: a.force as boolean | undefined });
       errno = res.errno;
       r.messages.push(...res.messages);
       if (res.namespace) r.messages.push(`${res.namespace.name}: ${res.namespace.mode}${res.namespace.map ? ' map=' + res.namespace.map : ''} size ${res.namespace.usable} (${fmtSize(res.namespace.usable)}), dev ${res.namespace.dev}`);
@@ -206,17 +206,31 @@ function dispatch(m: Machine, st: ScenarioStep, r: StepResult, results: StepResu
       const r0 = m.regions.get(a.device as string)!;
       const target = a.namespace ? r0.namespaces.find((n) => n.name === a.namespace) : r0.namespaces[r0.namespaces.length - 1];
       const dd = target ? m.dax.get(target.name) : undefined;
-      if (dd) {
+      // ndctl v81 namespace_destroy(): without -f an enabled namespace is refused
+      // (namespace_prep_reconfig); with it, ndctl_namespace_disable_safe() still refuses a dax
+      // device in system-ram mode with memory online ("active as system-ram, refusing to disable")
+      if (a.force !== false && dd && dd.driver === 'kmem' && kmemOnline(k, dd)) {
+        errno = EBUSY;
+        r.messages.push('error destroying namespaces: Device or resource busy', 'destroyed 0 namespaces');
+        break;
+      }
+      if (a.force !== false && dd) {
         // disabling the namespace unbinds kmem first (dev_dax_kmem_remove)
         if (dd.driver === 'kmem') unbindKmem(k, dd);
         m.dax.delete(target!.name);
       }
-      const res = destroyNamespace(k, r0, a.namespace as string | undefined);
+      const res = destroyNamespace(k, r0, a.namespace as string | undefined, a.force !== false);
       errno = res.errno;
       r.messages.push(...res.messages);
       break;
     }
     case 'reconfigure-device': {
+      // daxctl/device.c: --no-online with --mode=devdax is an option error (usage, exit 129)
+      if (a.mode === 'devdax' && a.online === 'none') {
+        errno = EINVAL;
+        r.messages.push('--no-online is incompatible with --mode=devdax', ' usage: daxctl reconfigure-device <dax0.0> [<dax1.0>...<daxY.Z>] [<options>]');
+        break;
+      }
       let dd = m.dax.get(a.device as string);
       const r0 = m.regions.get(a.device as string);
       if (r0) {
@@ -294,6 +308,12 @@ function dispatch(m: Machine, st: ScenarioStep, r: StepResult, results: StepResu
       break;
   }
   return errno;
+}
+
+/** Whether any memory block of a kmem-bound dax device is online. */
+function kmemOnline(k: Kernel, dd: DevDax): boolean {
+  const bs = k.boot.memoryBlockSize;
+  return dd.kmemRanges.some((r) => k.s.blocks.overlaps(r.start / bs, r.end / bs).some((b) => b.v.state === 'online'));
 }
 
 /**

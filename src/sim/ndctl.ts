@@ -15,7 +15,7 @@ import { memremap_pages, memunmap_pages, type DevPagemap } from '../kernel/memre
 import { probeFailure } from '../kernel/driver_core.js';
 import { __nvdimm_setup_pfn, nd_pfn_default_alignment, nd_pfn_init, nd_pfn_supported_alignments } from '../kernel/nvdimm/pfn_devs.js';
 import { KERN_ERR, KERN_INFO, printk, type KMsg } from '../kernel/printk.js';
-import { EINVAL, ENODEV, ENOSPC, ENXIO, type Kernel } from '../kernel/state.js';
+import { EBUSY, EINVAL, ENODEV, ENOSPC, ENXIO, strerror, type Kernel } from '../kernel/state.js';
 import type { ArchConfig } from '../arch/types.js';
 import type { KernelProfile } from '../kernels/types.js';
 import { orderBase2 } from '../util/bits.js';
@@ -95,7 +95,12 @@ export interface CreateArgs {
   map?: 'dev' | 'mem';
   align?: number;
   size?: number;
+  /** ndctl -f: skips check_dax_align()'s 16 MiB start check (a label-less region is always driven with -f -e). */
+  force?: boolean;
 }
+
+/** What usage_with_options() prints after an option error (ndctl exits 129 there). */
+const USAGE = ' usage: ndctl create-namespace [<options>]';
 
 export type { KMsg };
 
@@ -109,6 +114,8 @@ export interface NamespacePlan {
   altmap?: { base_pfn: number; end_pfn: number; reserve: number; free: number } | null;
   /** Device prefix and driver for the kernel's probe messages. */
   devPrefix?: string;
+  /** Whether the region has labels (ndctl's wording: create vs reconfigure). */
+  labels?: boolean;
   driver?: string;
   pfnDev?: string;
 }
@@ -123,50 +130,63 @@ export function planNamespace(a0: ArchConfig, prof: KernelProfile, r: Region, a:
   const map = mode === 'raw' ? null : (a.map ?? 'dev');
   const P = a0.PAGE_SIZE;
   const no = (errno: number, ...messages: string[]): NamespacePlan => ({ errno, messages, kmsgs: [] });
-  // No ZONE_DEVICE (arm64 v5.6: no MEMORY_HOTREMOVE; riscv64, loongarch64 before v6.11): no
-  // pfn or dax seed (NVDIMM_PFN/NVDIMM_DAX depend on ZONE_DEVICE), only raw namespaces
-  if (a0.lacks.zoneDevice && mode !== 'raw') {
-    return mode === 'devdax'
-      ? no(ENODEV, '  Error: Kernel does not support devdax mode', 'failed to create namespace: No such device')
-      : no(EINVAL, `  Error: operation failed, ${r.name} cannot support requested mode`, 'failed to create namespace: Invalid argument');
-  }
-  // --align
-  let align: number;
-  if (a.align !== undefined) {
-    if (!isPow2(a.align) || a.align < P) return no(EINVAL, `  Error: align must be a power-of-2 greater than ${P}`);
-    if (mode === 'raw') return no(ENXIO, `  Error: ${mode} mode does not support setting an alignment`);
-    if (!nd_pfn_supported_alignments(a0).includes(a.align)) return no(ENXIO, `  Error: unsupported align: ${shortSize(a.align)}`, `failed to create namespace: No such device or address`);
-    align = a.align;
-  } else {
-    align = mode === 'raw' ? P : nd_pfn_default_alignment(a0);
-    if (r.start % align !== 0) align = P; // "falling back to a page alignment"
-  }
-  // --size and placement
+  // ndctl v81 ndctl/namespace.c, in its order (validate_namespace_options, setup_namespace).
+  // error() lines are "  Error: ..."; err() adds "create namespace: " and suppresses the final
+  // "failed to create namespace: <strerror>" line (-e, as for label-less regions: "reconfigure").
+  const final = (errno: number) => `failed to ${r.labels ? 'create' : 'reconfigure'} namespace: ${strerror(errno)}`;
+  const fail = (errno: number, ...lines: string[]) => no(errno, ...lines, final(errno));
+  const err = (errno: number, text: string) => no(errno, `  Error: create namespace: ${text}`);
+  // set_defaults(): option errors print the usage and exit 129
+  if (mode === 'raw' && a.map !== undefined) return no(EINVAL, '  Error: --map only valid for an devdax mode pmem namespace', USAGE);
+  if (a.align !== undefined && (!isPow2(a.align) || a.align < P)) return no(EINVAL, `  Error: align must be a power-of-2 greater than ${P}`, USAGE);
+  // capacity (validate_available_capacity / namespace_create: -EAGAIN, reported as -ENOSPC)
   let start = 0;
   let size: number;
   if (!r.labels) {
-    if (r.namespaces.length > 0) return no(ENOSPC, `failed to create namespace: No space left on device`);
-    if (a.size !== undefined && a.size !== r.size) return no(EINVAL, '  Error: Legacy / label-less namespaces do not support sub-dividing a region', '  Error: Retry without -s/--size=');
+    if (r.namespaces.length > 0) return fail(ENOSPC);
+    // label-less regions cannot be sub-divided (since ndctl v71)
+    if (a.size !== undefined && a.size !== r.size) return fail(EINVAL, '  Error: Legacy / label-less namespaces do not support sub-dividing a region', '  Error: Retry without -s/--size=');
     start = r.start;
     size = r.size;
   } else {
     const ext = freeExtents(r);
     const avail = ext.reduce((m, g) => Math.max(m, g.end - g.start), 0);
     size = a.size ?? avail;
-    if (avail === 0 || size > avail) return no(ENOSPC, `failed to create namespace: No space left on device`);
+    if (avail === 0 || size > avail) return fail(ENOSPC);
   }
-  if (size % r.align !== 0) return no(EINVAL, kfmt('  Error: %s: align setting is %#lx size %#llx is misaligned', r.name, r.align, size));
+  // the mode's seed device: none without ZONE_DEVICE (arm64 v5.6: no MEMORY_HOTREMOVE;
+  // riscv64, loongarch64 before v6.11; ia64): NVDIMM_PFN/NVDIMM_DAX depend on it
+  const noSeed = a0.lacks.zoneDevice !== undefined && mode !== 'raw';
+  if (noSeed && mode === 'devdax') return fail(ENODEV, '  Error: Kernel does not support devdax mode');
+  // --align
+  let align: number;
+  if (a.align !== undefined) {
+    if (noSeed) return fail(ENXIO, '  Error: Kernel does not support setting an alignment in fsdax mode');
+    if (mode === 'raw') return fail(ENXIO, `  Error: ${mode} mode does not support setting an alignment`);
+    if (!nd_pfn_supported_alignments(a0).includes(a.align)) return fail(ENXIO, `  Error: unsupported align: ${shortSize(a.align)}`);
+    align = a.align;
+  } else {
+    align = mode === 'raw' ? P : nd_pfn_default_alignment(a0);
+    if (r.start % align !== 0) align = P; // "falling back to a page alignment"
+  }
+  // the region's align attribute (drivers/nvdimm/region_devs.c, v5.7 with memremap_compat_align)
+  if (prof.memremapCompatAlign && size % r.align !== 0) return err(EINVAL, kfmt('%s: align setting is %#lx size %#llx is misaligned', r.name, r.align, size));
   if (size % align !== 0) {
-    const unit = a.size !== undefined ? unitOf(a.size) : 1;
-    const step = Math.max(unit, align);
-    const suggest = (Math.floor(size / step) + 1) * step / unit;
-    return no(EINVAL, `  Error: '--size=' must align to interleave-width: 1 and alignment: ${align}`, `  Error: did you intend --size=${suggest}${suffixOf(unit)}?`);
+    // the harness passes --size in bytes: ndctl's suggestion is in the units given (here 1)
+    const suggest = (Math.floor(size / align) + 1) * align;
+    return no(EINVAL, `  Error: create namespace: '--size=' must align to interleave-width: 1 and alignment: ${align}`, `did you intend --size=${suggest}?`);
   }
-  if (size < SZ_16M && mode !== 'raw') return no(EINVAL, `  Error: '--size=' must be >= 16MiB for '${mode}' mode`);
+  if (size < SZ_16M && mode !== 'raw') {
+    // a defaulted size on a labelled region: -EAGAIN, then "No space left on device"
+    if (a.size === undefined && r.labels) return fail(ENOSPC);
+    return fail(EINVAL, `  Error: '--size=' must be >= 16MiB for '${mode}' mode`);
+  }
+  if (noSeed) return fail(EINVAL, `  Error: operation failed, ${r.name} cannot support requested mode`);
   if (r.labels) start = freeExtents(r).find((e) => e.end - e.start >= size)!.start;
   const id = r.labels ? lowestFreeId(r) : 0;
   const name = `namespace${r.index}.${id}`;
-  if (r.labels && mode !== 'raw' && start % SZ_16M !== 0) return no(EINVAL, `  Error: ${name} misaligned to 16M, adjust region alignment and retry`);
+  // setup_namespace() -> check_dax_align(): skipped with -f
+  if (r.labels && mode !== 'raw' && !a.force && start % SZ_16M !== 0) return fail(EINVAL, `  Error: ${name} misaligned to 16M, adjust region alignment and retry`);
   const dev = mode === 'devdax' ? `dax${r.index}.${id}` : id === 0 ? `pmem${r.index}` : `pmem${r.index}.${id}`;
   const ns: Namespace = { name, region: r.name, device: r.device, id, mode, map, align, start, rawSize: size, usable: size, dataOffset: 0, npfns: 0, dev, pgmap: null, altmap: null };
   if (mode === 'raw') return { errno: 0, messages: [], kmsgs: [], ns, altmap: null };
@@ -178,10 +198,10 @@ export function planNamespace(a0: ArchConfig, prof: KernelProfile, r: Region, a:
   const info = nd_pfn_init(a0, prof, start, size, pfnMode, align, name);
   if ('errno' in info) {
     const args = info.args.map((x, i) => (i === 0 && typeof x === 'string' ? devPrefix + x : x));
-    return { errno: info.errno, messages: [], kmsgs: [{ level: KERN_ERR, site: 'drivers/nvdimm/pfn_devs.c:nd_pfn_init', fmt: info.msg, args }], ns, devPrefix, driver, pfnDev };
+    return { errno: info.errno, messages: [], kmsgs: [{ level: KERN_ERR, site: 'drivers/nvdimm/pfn_devs.c:nd_pfn_init', fmt: info.msg, args }], ns, devPrefix, driver, pfnDev, labels: r.labels };
   }
   const setup = __nvdimm_setup_pfn(a0, start, size, pfnMode, info);
-  if ('errno' in setup) return { errno: setup.errno, messages: [], kmsgs: [], ns, devPrefix, driver, pfnDev };
+  if ('errno' in setup) return { errno: setup.errno, messages: [], kmsgs: [], ns, devPrefix, driver, pfnDev, labels: r.labels };
   const kmsgs: KMsg[] = [];
   if (setup.truncated) kmsgs.push({ level: KERN_INFO, site: 'drivers/nvdimm/pfn_devs.c:__nvdimm_setup_pfn', fmt: '%snumber of pfns truncated from %lld to %ld\n', args: [devPrefix, info.npfns, setup.npfns] });
   ns.dataOffset = info.dataoff;
@@ -198,14 +218,16 @@ export function planNamespace(a0: ArchConfig, prof: KernelProfile, r: Region, a:
     vmemmap_shift: mode === 'devdax' && align > P && prof.daxVmemmapDedup !== 'none' ? orderBase2(align / P) : 0,
     dev,
   };
-  return { errno: 0, messages: [], kmsgs, ns, altmap: setup.altmap, devPrefix, driver, pfnDev };
+  return { errno: 0, messages: [], kmsgs, ns, altmap: setup.altmap, devPrefix, driver, pfnDev, labels: r.labels };
 }
 
 /** The probe-failure messages and ndctl's report of a failed enable. */
 export function enableFailure(profile: KernelProfile, plan: NamespacePlan, errno: number): { kmsg: KMsg | null; messages: string[] } {
   const kmsg = probeFailure(profile, plan.driver!, plan.pfnDev!, errno);
   const mode = plan.ns!.mode;
-  return { kmsg, messages: [`libndctl: ndctl_${mode === 'devdax' ? 'dax' : 'pfn'}_enable: ${plan.pfnDev}: failed to enable`, `  Error: ${plan.ns!.name}: failed to enable`, `failed to create namespace: No such device or address`] };
+  // libndctl discards the bind's errno: -ENXIO; a label-less region is driven with -f -e ("reconfigure")
+  const labels = plan.labels !== false;
+  return { kmsg, messages: [`libndctl: ndctl_${mode === 'devdax' ? 'dax' : 'pfn'}_enable: ${plan.pfnDev}: failed to enable`, `  Error: ${plan.ns!.name}: failed to enable`, `failed to ${labels ? 'create' : 'reconfigure'} namespace: No such device or address`] };
 }
 
 /** ndctl create-namespace [-f -e namespaceR.0 for a label-less region]. */
@@ -258,10 +280,14 @@ export function renameAltmap(k: Kernel, from: string, to: string): void {
   }
 }
 
-/** ndctl destroy-namespace: disable (memunmap_pages for fsdax/devdax), then free the extent. */
-export function destroyNamespace(k: Kernel, r: Region, name?: string): NdctlResult {
+/**
+ * ndctl destroy-namespace [-f]: an enabled namespace needs -f (namespace_prep_reconfig); then
+ * disable (memunmap_pages for fsdax/devdax) and free the extent; "destroyed 1 namespace".
+ */
+export function destroyNamespace(k: Kernel, r: Region, name?: string, force = true): NdctlResult {
   const ns = name ? r.namespaces.find((n) => n.name === name) : r.namespaces[r.namespaces.length - 1];
   if (!ns) return { errno: ENXIO, messages: [`  Error: ${name ?? "namespace"}: no such namespace on ${r.device}`] };
+  if (!force) return { errno: EBUSY, messages: [`  Error: ${ns.name} is active, specify --force for re-configuration`, 'error destroying namespaces: Device or resource busy', 'destroyed 0 namespaces'] };
   if (ns.pgmap) memunmap_pages(k, ns.pgmap);
   if (ns.altmap) {
     // The pgmap and its altmap are freed with the device; memmap that an earlier failed
@@ -273,5 +299,5 @@ export function destroyNamespace(k: Kernel, r: Region, name?: string): NdctlResu
   }
   k.s.claims.clear(ns.start, ns.start + ns.rawSize);
   r.namespaces.splice(r.namespaces.indexOf(ns), 1);
-  return { errno: 0, messages: [] };
+  return { errno: 0, messages: ['destroyed 1 namespace'] };
 }

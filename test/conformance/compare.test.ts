@@ -51,8 +51,11 @@ describe('conformance comparison', () => {
     const cmp = (f: (r: Recording) => void) => {
       const r = structuredClone(hvo.recording!) as Recording;
       f(r);
-      return compareRecording(r, hvo.scenarioText).differences.map((d) => `${d.step} ${d.id}`);
+      // the recording's own "BUG: Bad page state" reports (Debian 6.12.114+, listed in the case's
+      // known-differences.json) are there whatever is mutated
+      return compareRecording(r, hvo.scenarioText).differences.map((d) => `${d.step} ${d.id}`).filter((x) => x !== '3 kernel/bad-page');
     };
+    expect(compareRecording(hvo.recording!, hvo.scenarioText).differences.map((d) => `${d.step} ${d.id} ${d.kernel}`)).toEqual(['3 kernel/bad-page 60 reports (first pfn 05e40)']);
     expect(cmp(() => {})).toEqual([]);
     expect(cmp((r) => { r.steps[1]!.hugetlb!.pools[0]!.nr = 199; })).toEqual(['2 hugetlb/pages/2M']);
     // one vmemmap page fewer freed than 7 per huge page

@@ -1014,6 +1014,8 @@ export class Reference {
   /** pmem dax devices: the namespace's pgmap, registered again whenever device_dax binds. */
   nsPgmaps = new Map<string, NonNullable<Region['namespaces'][number]['pgmap']>>();
   reconfigure(a: Record<string, unknown>): number {
+    // daxctl v81 refuses --no-online with --mode=devdax while parsing its options
+    if (a.mode === 'devdax' && a.online === 'none') return EINVAL;
     let dd = this.dax.get(a.device as string);
     const r = this.regions.get(a.device as string);
     let ns: Region['namespaces'][number] | undefined;
@@ -1068,7 +1070,10 @@ export class Reference {
       for (const k of dd.kmem) {
         for (const b of this.blockIds(k.start, k.end - k.start)) {
           const blk = this.blocks.get(b);
-          if (blk && blk.state === 'offline') this.online(b * this.bs, this.bs, online === 'movable' ? 'online_movable' : 'online');
+          if (!blk || blk.state !== 'offline') continue;
+          // daxctl stops at the first block it cannot online
+          const err = this.online(b * this.bs, this.bs, online === 'movable' ? 'online_movable' : 'online');
+          if (err) return err;
         }
       }
     }
@@ -1079,7 +1084,10 @@ export class Reference {
     const r = this.regions.get(a.device as string)!;
     const ns = a.namespace ? r.namespaces.find((n) => n.name === a.namespace) : r.namespaces[r.namespaces.length - 1];
     if (!ns) return ENXIO;
+    if (a.force === false) return EBUSY; // an enabled namespace needs -f
     const dd = this.dax.get(ns.name);
+    // ndctl refuses to disable a namespace whose dax device has kmem memory online
+    if (dd && dd.driver === 'kmem' && dd.kmem.some((k) => this.blockIds(k.start, k.end - k.start).some((b) => this.blocks.get(b)?.state === 'online'))) return EBUSY;
     if (dd) {
       if (dd.driver === 'kmem') {
         for (const k of dd.kmem) this.removeMemory(k.start, k.end - k.start);

@@ -1,0 +1,77 @@
+/**
+ * The user-space front end against ndctl/daxctl v81's own checks (docs/research/ndctl-v81-audit.md:
+ * ndctl/namespace.c validate_namespace_options(), setup_namespace(), namespace_destroy();
+ * ndctl/lib/libndctl.c ndctl_namespace_disable_safe(); daxctl/device.c). Messages are what
+ * ndctl prints: error() lines start "  Error: ", err() adds "create namespace: " and then no
+ * final "failed to create namespace: <strerror>" line; a label-less region is driven with
+ * -f -e, so its final line says "reconfigure".
+ */
+import { describe, expect, it } from 'vitest';
+import { run, stepOf } from './helpers.js';
+
+const box = (devices: string, steps: string, kernel = 'v6.18') => `
+arch: x86_64
+kernel: ${kernel}
+nodes:
+  - { id: 0, memory: [ { start: 0, size: 4G } ] }
+devices:
+${devices}
+steps:
+  - boot
+${steps}`;
+const LABELLED = '  - { name: pmem0, type: nvdimm, node: 0, start: 8G, size: 4G, labels: true }';
+const LABEL_LESS = '  - { name: pmem0, type: nvdimm, node: 0, start: 8G, size: 4G, labels: false }';
+
+describe('ndctl create-namespace (v81)', () => {
+  it('--map with raw mode: refused when the scenario is read, in ndctl words (ndctl: usage, exit 129)', () => {
+    expect(() => run(box(LABELLED, '  - create-namespace: { device: pmem0, mode: raw, map: mem }'))).toThrow('map applies to fsdax and devdax namespaces only (ndctl: --map only valid for an devdax mode pmem namespace)');
+  });
+
+  it('raw with --align, an unsupported align, too small: error() lines then the final strerror line', () => {
+    const r = run(box(LABELLED, `  - create-namespace: { device: pmem0, mode: raw, align: 2M, size: 1G }
+  - create-namespace: { device: pmem0, mode: fsdax, align: 64K, size: 1G }
+  - create-namespace: { device: pmem0, mode: fsdax, size: 8M }`));
+    expect(stepOf(r, 2).messages).toEqual(['  Error: raw mode does not support setting an alignment', 'failed to create namespace: No such device or address']);
+    expect(stepOf(r, 3).messages).toEqual(['  Error: unsupported align: 64K', 'failed to create namespace: No such device or address']);
+    // 8 MiB: below the region's 16 MiB align attribute first (an err(): no final line)
+    expect(stepOf(r, 4).messages).toEqual(['  Error: create namespace: region0: align setting is 0x1000000 size 0x800000 is misaligned']);
+  });
+
+  it('a label-less region cannot be sub-divided, and its final line says "reconfigure" (-f -e)', () => {
+    const r = run(box(LABEL_LESS, '  - create-namespace: { device: pmem0, mode: fsdax, size: 1G }'));
+    expect(stepOf(r, 2)).toMatchObject({ ok: false, errno: 'EINVAL', messages: ['  Error: Legacy / label-less namespaces do not support sub-dividing a region', '  Error: Retry without -s/--size=', 'failed to reconfigure namespace: Invalid argument'] });
+  });
+
+  it('check_dax_align(): a namespace that starts off a 16 MiB boundary is refused unless -f', () => {
+    // a labelled region at 8 GiB + 8 MiB: its first namespace starts there
+    const dev = '  - { name: pmem0, type: nvdimm, node: 0, start: 0x200800000, size: 4G, labels: true }';
+    const r = run(box(dev, `  - create-namespace: { device: pmem0, mode: fsdax, size: 1G }
+  - create-namespace: { device: pmem0, mode: fsdax, size: 1G, force: true }`));
+    expect(stepOf(r, 2)).toMatchObject({ ok: false, errno: 'EINVAL', messages: ['  Error: namespace0.0 misaligned to 16M, adjust region alignment and retry', 'failed to create namespace: Invalid argument'] });
+    // -f skips the check; the kernel's own start check (memremap_compat_align, 2 MiB) passes
+    expect(stepOf(r, 3).ok).toBe(true);
+  });
+
+  it('without ZONE_DEVICE: --align in fsdax mode is its own error (ia64)', () => {
+    const r = run(box(LABELLED, '  - create-namespace: { device: pmem0, mode: fsdax, align: 16K, size: 1G }', 'v6.6').replace('arch: x86_64', 'arch: ia64'));
+    expect(stepOf(r, 2)).toMatchObject({ ok: false, errno: 'ENXIO', messages: ['  Error: Kernel does not support setting an alignment in fsdax mode', 'failed to create namespace: No such device or address'] });
+  });
+});
+
+describe('ndctl destroy-namespace (v81)', () => {
+  it('says what it destroyed; without -f an enabled namespace is refused', () => {
+    const r = run(box(LABELLED, `  - create-namespace: { device: pmem0, mode: fsdax, size: 1G }
+  - destroy-namespace: { device: pmem0, force: false }
+  - destroy-namespace: { device: pmem0 }`));
+    expect(stepOf(r, 3)).toMatchObject({ ok: false, errno: 'EBUSY', messages: ['  Error: namespace0.0 is active, specify --force for re-configuration', 'error destroying namespaces: Device or resource busy', 'destroyed 0 namespaces'] });
+    expect(stepOf(r, 4)).toMatchObject({ ok: true, messages: ['destroyed 1 namespace'] });
+  });
+});
+
+describe('daxctl reconfigure-device (v81)', () => {
+  it('--no-online with --mode=devdax is an option error', () => {
+    const r = run(box(LABELLED, `  - create-namespace: { device: pmem0, mode: devdax, size: 1G }
+  - reconfigure-device: { device: pmem0, mode: devdax, online: none }`));
+    expect(stepOf(r, 3)).toMatchObject({ ok: false, errno: 'EINVAL', messages: ['--no-online is incompatible with --mode=devdax', ' usage: daxctl reconfigure-device <dax0.0> [<dax1.0>...<daxY.Z>] [<options>]'] });
+  });
+});
