@@ -302,3 +302,22 @@ describe('every answer works for every arch (size questions, explain on their sc
     expect(answers[0]!.ok).toBe(m.arch !== 'ia64');
   });
 });
+
+describe('the oops each arch prints (arch/*/mm/fault.c)', () => {
+  it.each([
+    ['x86_64', 'v6.18', 'BUG: unable to handle page fault for address: ffffea0000200000'], // show_fault_oops()
+    ['arm64', 'v6.18', 'Unable to handle kernel paging request at virtual address ffffea0000200000'], // die_kernel_fault()
+    ['riscv64', 'v6.18', 'Unable to handle kernel paging request at virtual address ffffea0000200000'], // die_kernel_fault(), REG_FMT
+    ['ia64', 'v6.6', 'Unable to handle kernel paging request at virtual address ffffea0000200000'], // ia64_do_page_fault()
+  ] as const)('%s', (arch, k, first) => {
+    const lines = resolveArch(arch, {}, prof(k)).policy.oopsLines({ va: 'ffffea0000200000', fn: 'memunmap_pages', access: 'read' });
+    expect(lines[0]).toEqual({ level: 1, text: first + '\n' });
+    // what the model cannot know (registers, offsets) is marked approximate
+    expect(lines.slice(1).every((l) => l.approx || l.text.startsWith('#PF'))).toBe(true);
+  });
+  it('loongarch64: the one line holds the CPU, era and ra the model does not know: approximate', () => {
+    const [l] = resolveArch('loongarch64', {}, prof('v6.18')).policy.oopsLines({ va: 'ffff7e0000200000', fn: 'memunmap_pages', access: 'read' });
+    expect(l).toMatchObject({ level: 1, approx: true });
+    expect(l!.text).toContain('Unable to handle kernel paging request at virtual address ffff7e0000200000, era == ');
+  });
+});

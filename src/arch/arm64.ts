@@ -5,7 +5,8 @@
  * unmap_hotplug_range + free_empty_tables, arch_get_mappable_range).
  */
 import type { KernelProfile } from '../kernels/types.js';
-import type { ArchConfig, ArchPolicy, PtLevel, VmemmapOps, VmemmapRange } from './types.js';
+import { pageSizedLevels } from './geometry.js';
+import type { ArchConfig, ArchPolicy, VmemmapOps, VmemmapRange } from './types.js';
 
 export type Arm64PageSize = '4K' | '16K' | '64K';
 export interface Arm64Options {
@@ -41,14 +42,10 @@ export function arm64VaBits(ps: Arm64PageSize, p: KernelProfile): number[] {
 export function arm64Config(o: Arm64Options, p: KernelProfile): ArchConfig {
   const ps = PAGE_SHIFT[o.pageSize];
   const levels = pgtableLevels(o.pageSize, o.vaBits);
-  // ARM64_HW_PGTABLE_LEVEL_SHIFT(n) = (PAGE_SHIFT - 3) * (4 - n) + 3
+  // ARM64_HW_PGTABLE_LEVEL_SHIFT(n) = (PAGE_SHIFT - 3) * (4 - n) + 3; the top (pgd) sits at
+  // hardware level 4 - levels, so level i from the top resolves at PAGE_SHIFT + (PAGE_SHIFT - 3) x (levels - 1 - i)
   const hwShift = (n: number) => (ps - 3) * (4 - n) + 3;
-  // Linux level names top-down; the top (pgd) sits at hardware level 4 - levels.
-  const names: PtLevel[] = levels === 5 ? ['pgd', 'p4d', 'pud', 'pmd', 'pte']
-    : levels === 4 ? ['pgd', 'pud', 'pmd', 'pte']
-    : levels === 3 ? ['pgd', 'pmd', 'pte'] : ['pgd', 'pte'];
-  const shift: Record<PtLevel, number | null> = { pgd: null, p4d: null, pud: null, pmd: null, pte: null };
-  names.forEach((n, i) => { shift[n] = hwShift(4 - levels + i); });
+  const { names, shift } = pageSizedLevels(ps, levels);
   const PMD_SHIFT = hwShift(2);
   const PUD_SHIFT = hwShift(1);
   // SECTION_SIZE_BITS: 27 for 4K/16K, 29 for 64K since v5.12; 30 before.
@@ -199,6 +196,12 @@ export function arm64Policy(a: ArchConfig, p: KernelProfile): ArchPolicy {
     // arch_get_mappable_range(): [__pa(_PAGE_OFFSET(vabits_actual)), __pa(PAGE_END - 1)]
     mappableRange: (memstart: number) => ({ start: memstart, end: Math.min(memstart + linear - 1, 2 ** a.MAX_PHYSMEM_BITS - 1) }),
     populateSite: 'arch/arm64/mm/mmu.c:vmemmap_populate',
+    // arch/arm64/mm/fault.c die_kernel_fault(): pr_alert, then die("Oops", ...) with the ESR (not modelled) and the pc
+    oopsLines: (o) => [
+      { level: 1, text: `Unable to handle kernel paging request at virtual address ${o.va}\n` },
+      { level: 0, text: 'Internal error: Oops: (esr) [#1] SMP\n', approx: true },
+      { level: 4, text: `pc : ${o.fn}+(offset)\n`, approx: true },
+    ],
     // arm64_memblock_init() (arch/arm64/mm/init.c @ v5.4..v6.18): RAM past memstart_addr +
     // linear_region_size is removed, after a pr_warn (the kernel image is never high here)
     bootMemoryCap: (base: number) => {

@@ -6,7 +6,8 @@
  * Reference: docs/research/arches.md section 6.
  */
 import type { KernelProfile } from '../kernels/types.js';
-import type { ArchConfig, ArchPolicy, PtLevel, VmemmapOps, VmemmapRange } from './types.js';
+import { pageSizedLevels } from './geometry.js';
+import type { ArchConfig, ArchPolicy, VmemmapOps, VmemmapRange } from './types.js';
 
 export type Ia64PageSize = '4K' | '8K' | '16K' | '64K';
 const PAGE_SHIFT: Record<Ia64PageSize, number> = { '4K': 12, '8K': 13, '16K': 14, '64K': 16 };
@@ -16,9 +17,7 @@ export const IA64_LEVELS: Record<Ia64PageSize, number[]> = { '4K': [3, 4], '8K':
 export function ia64Config(ps: Ia64PageSize, levels: number, p: KernelProfile): ArchConfig {
   const S = PAGE_SHIFT[ps];
   const bits = S - 3;
-  const names: PtLevel[] = levels === 4 ? ['pgd', 'pud', 'pmd', 'pte'] : ['pgd', 'pmd', 'pte'];
-  const shift: Record<PtLevel, number | null> = { pgd: null, p4d: null, pud: null, pmd: null, pte: null };
-  names.forEach((n, i) => { shift[n] = S + bits * (levels - 1 - i); });
+  const { names, shift } = pageSizedLevels(S, levels);
   // SECTION_SIZE_BITS: 30, or the largest buddy block if larger (64K pages with HugeTLB: 2^32)
   const SECTION_SIZE_BITS = Math.max(30, 16 + S);
   // region 5: VMALLOC_END = RGN_BASE(5) + (1 << (4 * PAGE_SHIFT - 10)) = vmemmap (pfn 0 there),
@@ -85,5 +84,10 @@ export function ia64Policy(a: ArchConfig): ArchPolicy {
     memoryBlockSize: () => ({ size: 2 ** a.SECTION_SIZE_BITS, messages: [] }),
     mappableRange: () => ({ start: 0, end: 2 ** a.MAX_PHYSMEM_BITS - 1 }),
     populateSite: 'arch/ia64/mm/discontig.c:vmemmap_populate',
+    // arch/ia64/mm/fault.c ia64_do_page_fault(): printk(KERN_ALERT ...), then die_if_kernel("Oops", ...)
+    oopsLines: (o) => [
+      { level: 1, text: `Unable to handle kernel paging request at virtual address ${o.va}\n` },
+      { level: 4, text: 'Oops (err) [1]\n', approx: true },
+    ],
   };
 }

@@ -6,7 +6,8 @@
  * arch_add_memory) @ v6.2..v7.1. Reference: docs/research/arches.md section 4.
  */
 import type { KernelProfile } from '../kernels/types.js';
-import type { ArchConfig, ArchPolicy, PtLevel, VmemmapOps, VmemmapRange } from './types.js';
+import { pageSizedLevels } from './geometry.js';
+import type { ArchConfig, ArchPolicy, VmemmapOps, VmemmapRange } from './types.js';
 
 export type LoongPageSize = '4K' | '16K' | '64K';
 const PAGE_SHIFT: Record<LoongPageSize, number> = { '4K': 12, '16K': 14, '64K': 16 };
@@ -31,10 +32,8 @@ export function loongarchLayoutProblem(ps: LoongPageSize, levels: number): strin
 export function loongarchConfig(ps: LoongPageSize, levels: number, p: KernelProfile): ArchConfig {
   const S = PAGE_SHIFT[ps];
   const bits = S - 3; // PTRS_PER_* = PAGE_SIZE >> 3 at every level
-  // top-down level names; folded levels take the shift of the level above (PMD_SHIFT = PGDIR_SHIFT with 2 levels)
-  const names: PtLevel[] = levels === 4 ? ['pgd', 'pud', 'pmd', 'pte'] : levels === 3 ? ['pgd', 'pmd', 'pte'] : ['pgd', 'pte'];
-  const shift: Record<PtLevel, number | null> = { pgd: null, p4d: null, pud: null, pmd: null, pte: null };
-  names.forEach((n, i) => { shift[n] = S + bits * (levels - 1 - i); });
+  // folded levels take the shift of the level above (PMD_SHIFT = PGDIR_SHIFT with 2 levels)
+  const { names, shift } = pageSizedLevels(S, levels);
   const PMD_SHIFT = S + bits; // HPAGE_SHIFT too
   const PUD_SHIFT = levels === 4 ? S + 2 * bits : shift.pgd!;
   const reach = (bits * levels) + S;
@@ -115,5 +114,10 @@ export function loongarchPolicy(a: ArchConfig): ArchPolicy {
     // generic arch_get_mappable_range(), clamped to (1 << MAX_PHYSMEM_BITS) - 1
     mappableRange: () => ({ start: 0, end: 2 ** a.MAX_PHYSMEM_BITS - 1 }),
     populateSite: 'arch/loongarch/mm/init.c:vmemmap_populate',
+    // arch/loongarch/mm/fault.c no_context(): one pr_alert line with the CPU, the address, era and ra (the model knows only the address)
+    oopsLines: (o) => [
+      { level: 1, text: `CPU (cpu) Unable to handle kernel paging request at virtual address ${o.va}, era == (era), ra == (ra)\n`, approx: true },
+      { level: 0, text: 'Oops[#1]:\n', approx: true },
+    ],
   };
 }

@@ -7,7 +7,8 @@
  */
 import { GiB, MiB } from '../util/bits.js';
 import type { KernelProfile } from '../kernels/types.js';
-import type { ArchConfig, ArchPolicy, PtLevel, VmemmapOps, VmemmapRange } from './types.js';
+import { pageSizedLevels } from './geometry.js';
+import type { ArchConfig, ArchPolicy, VmemmapOps, VmemmapRange } from './types.js';
 
 export type RiscvMode = 'sv39' | 'sv48' | 'sv57';
 export const RISCV_MODES: readonly RiscvMode[] = ['sv39', 'sv48', 'sv57'];
@@ -37,10 +38,7 @@ export function riscvConfig(mode: RiscvMode, p: KernelProfile): ArchConfig {
   const vaBits = VA_BITS[mode];
   const two64 = 1n << 64n;
   // PGDIR_SHIFT 30 / 39 / 48; every level resolves 9 bits (512 eight-byte entries)
-  const shift: Record<PtLevel, number | null> = levels === 5 ? { pgd: 48, p4d: 39, pud: 30, pmd: 21, pte: 12 }
-    : levels === 4 ? { pgd: 39, p4d: null, pud: 30, pmd: 21, pte: 12 }
-    : { pgd: 30, p4d: null, pud: null, pmd: 21, pte: 12 };
-  const names = (['pgd', 'p4d', 'pud', 'pmd', 'pte'] as PtLevel[]).filter((l) => shift[l] !== null);
+  const { names, shift } = pageSizedLevels(12, levels);
   const PAGE_OFFSET = pageOffset(mode, p);
   // VMEMMAP_SHIFT = VA_BITS - PAGE_SHIFT - 1 + STRUCT_PAGE_MAX_SHIFT (6);
   // VMALLOC_START = PAGE_OFFSET - VMALLOC_SIZE; VMEMMAP_START = VMALLOC_START - VMEMMAP_SIZE.
@@ -142,6 +140,13 @@ export function riscvPolicy(a: ArchConfig, p: KernelProfile): ArchPolicy {
     // the generic (1 << MAX_PHYSMEM_BITS) - 1
     mappableRange: (memstart: number) => ({ start: memstart, end: Math.min(memstart + linear - 1, 2 ** a.MAX_PHYSMEM_BITS - 1) }),
     populateSite: 'arch/riscv/mm/init.c:vmemmap_populate',
+    // arch/riscv/mm/fault.c die_kernel_fault(): pr_alert("Unable to handle kernel %s at virtual
+    // address " REG_FMT), then die(regs, "Oops") and the registers (epc not modelled)
+    oopsLines: (o) => [
+      { level: 1, text: `Unable to handle kernel paging request at virtual address ${o.va}\n` },
+      { level: 0, text: 'Oops [#1]\n', approx: true },
+      { level: 4, text: `epc : ${o.fn}+(offset)\n`, approx: true },
+    ],
     // setup_bootmem(): <= v5.15 memblock_enforce_memory_limit(-PAGE_OFFSET) keeps the first
     // 128 GiB of RAM; by v6.1 memblock_cap_memory_range(phys_ram_base, KERN_VIRT_SIZE) keeps
     // [phys_ram_base, phys_ram_base + KERN_VIRT_SIZE) (Sv39 128 GiB, Sv48 64 TiB, Sv57 32 PiB)

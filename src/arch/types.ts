@@ -154,6 +154,12 @@ export interface ArchPolicy {
   /** Where vmemmap_populate lives, for citations. */
   populateSite: string;
   /**
+   * The lines arch/<arch>/mm/fault.c prints for a kernel-mode fault on a not-present address
+   * (an oops): printk level, text; approx where the line holds what the model cannot know
+   * (registers, offsets, CPU numbers).
+   */
+  oopsLines(o: { va: string; fn: string; access: 'read' | 'write' }): { level: number; text: string; approx?: boolean }[];
+  /**
    * Boot RAM the arch drops before sparse_init() because its linear map cannot reach it:
    * 'limit' keeps the first `bytes` of RAM (memblock_enforce_memory_limit), 'range' keeps
    * [start, end) (memblock_cap_memory_range). Absent: the model keeps all boot RAM.

@@ -128,5 +128,12 @@ export function x86Policy(a: ArchConfig, p: KernelProfile): ArchPolicy {
     // generic arch_get_mappable_range() = [0, -1], clamped by mhp_get_pluggable_range() to PHYSMEM_END
     mappableRange: () => ({ start: 0, end: 2 ** a.MAX_PHYSMEM_BITS - 1 }),
     populateSite: 'arch/x86/mm/init_64.c:vmemmap_populate',
+    // arch/x86/mm/fault.c show_fault_oops(): the address (%px), the kind of access, the error code of a not-present page
+    oopsLines: (o) => [
+      { level: 1, text: `BUG: unable to handle page fault for address: ${o.va}\n` },
+      { level: 1, text: `#PF: supervisor ${o.access === 'write' ? 'write' : 'read'} access in kernel mode\n` },
+      { level: 1, text: `#PF: error_code(0x${o.access === 'write' ? '0002' : '0000'}) - not-present page\n` },
+      { level: 4, text: `RIP: 0010:${o.fn}+(offset)\n`, approx: true },
+    ],
   };
 }

@@ -63,18 +63,6 @@ export function touchStructPages(k: Kernel, t: Touch, spfn: number, epfn: number
 
 /** Print the oops the arch prints for a kernel-mode fault on a not-present address, and stop the step. */
 function oops(k: Kernel, o: Oops): never {
-  const push = (level: number, text: string, approx = false) => k.s.log.push({ level, text, site: o.site, step: k.step, ...(approx ? { approx } : {}) });
-  if (k.arch.cfg.arch === 'arm64') {
-    // die_kernel_fault(): pr_alert, then die("Oops", ...) with the ESR (not modelled) and the pc
-    push(1, `Unable to handle kernel paging request at virtual address ${o.va}\n`);
-    push(0, 'Internal error: Oops: (esr) [#1] SMP\n', true);
-    push(4, `pc : ${o.fn}+(offset)\n`, true);
-  } else {
-    // show_fault_oops(): the address (%px), what kind of access, the error code of a not-present page
-    push(1, `BUG: unable to handle page fault for address: ${o.va}\n`);
-    push(1, `#PF: supervisor ${o.access === 'write' ? 'write' : 'read'} access in kernel mode\n`);
-    push(1, `#PF: error_code(0x${o.access === 'write' ? '0002' : '0000'}) - not-present page\n`);
-    push(4, `RIP: 0010:${o.fn}+(offset)\n`, true);
-  }
+  for (const l of k.arch.policy.oopsLines(o)) k.s.log.push({ level: l.level, text: l.text, site: o.site, step: k.step, ...(l.approx ? { approx: true } : {}) });
   throw new KernelOops(o);
 }

@@ -4,24 +4,13 @@ import type { Machine, StepResult } from '../sim/machine.js';
 import { INVARIANTS, type Violation } from '../check/invariants.js';
 import type { Oops } from '../kernel/fault.js';
 
-/** A predicted kernel oops in the report: where the kernel touched an unmapped struct page. */
-export interface ReportOops {
-  step: number;
-  /** The function that faulted (the oops's pc / RIP). */
-  fn: string;
-  /** file:function of the access. */
-  site: string;
-  /** The faulting virtual address (the struct page's, plus the field read). */
-  va: string;
-  pfn: number;
-  access: 'read' | 'write';
-  what: string;
-  /** The oops's first line as the arch prints it. */
+/** A predicted kernel oops in the report (va with its 0x), with the oops's first line as the arch prints it. */
+export interface ReportOops extends Oops {
   message: string;
 }
 
 function reportOops(k: Machine['k'], o: Oops): ReportOops {
-  const message = k.arch.cfg.arch === 'arm64' ? `Unable to handle kernel paging request at virtual address ${o.va}` : `BUG: unable to handle page fault for address: ${o.va}`;
+  const message = k.arch.policy.oopsLines(o)[0]!.text.trimEnd();
   return { step: o.step, fn: o.fn, site: o.site, va: '0x' + o.va, pfn: o.pfn, access: o.access, what: o.what, message };
 }
 import { hvoSupported, optimizablePages } from '../kernel/hugetlb.js';
