@@ -611,8 +611,9 @@ export function offToPfn(k: Kernel, off: number): number {
 }
 
 /** Absolute virtual address of a vmemmap offset. */
+/** The virtual address of a vmemmap offset; the kernel's pointer arithmetic wraps at 2^64 (memmap placed past the top of the address space, e.g. arm64 <= v5.9 hot-add beyond the linear map). */
 export function offToVa(k: Kernel, off: number): bigint {
-  return k.c.origin + BigInt(off);
+  return BigInt.asUintN(64, k.c.origin + BigInt(off));
 }
 
 export function section_nr(k: Kernel, pfn: number): number {

@@ -286,7 +286,8 @@ class FuzzRun {
       }
     }
     if (r.finding) {
-      const key = r.finding.invariant + ':' + r.finding.detail.replace(/0x[0-9a-f]+|\b[0-9a-f]{8,}\b|\d+/g, '#');
+      // one reproducer per kind: addresses, pfns and counts (any hex or decimal token with a digit) do not make a new kind
+      const key = r.finding.invariant + ':' + r.finding.detail.replace(/\b(?:0x)?[0-9a-f]*\d[0-9a-f]*\b|\d+/g, '#');
       if (!this.seen.has(key)) {
         this.seen.add(key);
         const s = shrink(obj, r.finding.invariant, true, { paranoid: o.paranoid });
