@@ -286,8 +286,9 @@ class FuzzRun {
       }
     }
     if (r.finding) {
-      // one reproducer per kind: addresses, pfns and counts (any hex or decimal token with a digit) do not make a new kind
-      const key = r.finding.invariant + ':' + r.finding.detail.replace(/\b(?:0x)?[0-9a-f]*\d[0-9a-f]*\b|\d+/g, '#');
+      // one reproducer per kind: addresses, pfns and counts (hex tokens with a digit or of 4+
+      // letters, decimal numbers) do not make a new kind
+      const key = r.finding.invariant + ':' + r.finding.detail.replace(/\b(?:0x)?(?:[0-9a-f]*\d[0-9a-f]*|[0-9a-f]{4,})\b|\d+/g, '#');
       if (!this.seen.has(key)) {
         this.seen.add(key);
         const s = shrink(obj, r.finding.invariant, true, { paranoid: o.paranoid });
