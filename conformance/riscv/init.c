@@ -1,0 +1,287 @@
+/*
+ * vmemmap-lab riscv64 boot recorder: the guest's /init (static, no busybox: bookworm has no
+ * riscv64 user space). Compiled by conformance/riscv/build-initramfs.sh with
+ *   riscv64-linux-gnu-gcc -O2 -static -o init init.c
+ *
+ * It mounts proc, sysfs, devtmpfs and debugfs, silences the kernel console (console loglevel 1,
+ * so nothing interleaves with what follows), prints every section to /dev/console between
+ * markers in the format of conformance/guest/init.sh:
+ *   ===== BEGIN 0-boot <section> =====
+ *   ...verbatim...
+ *   ===== END 0-boot <section> (rc=<0 or errno>) =====
+ * then "@@DONE" and powers the machine off (SBI system reset).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/klog.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+static int out = 1;
+
+static void wr(const char *s, size_t n)
+{
+	while (n > 0) {
+		ssize_t k = write(out, s, n);
+		if (k <= 0) {
+			if (k < 0 && errno == EINTR)
+				continue;
+			return;
+		}
+		s += k;
+		n -= (size_t)k;
+	}
+}
+
+static void say(const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		wr(buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
+}
+
+static void begin(const char *name) { say("===== BEGIN 0-boot %s =====\n", name); }
+static void end(const char *name, int rc) { say("===== END 0-boot %s (rc=%d) =====\n", name, rc); }
+
+/* copy a file verbatim; returns 0 or errno */
+static int cat(const char *path)
+{
+	int fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return errno;
+	static char buf[65536];
+	ssize_t n;
+	int last = '\n';
+	while ((n = read(fd, buf, sizeof buf)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			int e = errno;
+			close(fd);
+			return e;
+		}
+		wr(buf, (size_t)n);
+		last = buf[n - 1];
+	}
+	close(fd);
+	if (last != '\n')
+		wr("\n", 1);
+	return 0;
+}
+
+static void section_file(const char *name, const char *path)
+{
+	begin(name);
+	int rc = cat(path);
+	if (rc)
+		say("%s: %s\n", path, strerror(rc));
+	end(name, rc);
+}
+
+static int first_line(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = 0;
+	char *nl = strchr(buf, '\n');
+	if (nl)
+		*nl = 0;
+	return 0;
+}
+
+static int cmp_mem(const void *a, const void *b)
+{
+	const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+	return atoi(x + 6) - atoi(y + 6);
+}
+
+/* /sys/devices/system/memory: block size, then one line per block: name, phys_index, state,
+ * valid_zones, the node link */
+static void section_blocks(void)
+{
+	char v[256], p[512];
+	begin("memory-blocks");
+	if (first_line("/sys/devices/system/memory/block_size_bytes", v, sizeof v) == 0)
+		say("block_size_bytes=%s\n", v);
+	if (first_line("/sys/devices/system/memory/auto_online_blocks", v, sizeof v) == 0)
+		say("auto_online_blocks=%s\n", v);
+	DIR *d = opendir("/sys/devices/system/memory");
+	int rc = 0;
+	if (!d) {
+		rc = errno;
+		say("opendir: %s\n", strerror(rc));
+	} else {
+		char *names[4096];
+		int n = 0;
+		struct dirent *e;
+		while ((e = readdir(d)) && n < 4096)
+			if (strncmp(e->d_name, "memory", 6) == 0 && e->d_name[6] >= '0' && e->d_name[6] <= '9')
+				names[n++] = strdup(e->d_name);
+		closedir(d);
+		qsort(names, n, sizeof names[0], cmp_mem);
+		say("blocks=%d\n", n);
+		for (int i = 0; i < n; i++) {
+			say("%s", names[i]);
+			static const char *attrs[] = { "phys_index", "state", "valid_zones", "removable", "online" };
+			for (unsigned j = 0; j < sizeof attrs / sizeof attrs[0]; j++) {
+				snprintf(p, sizeof p, "/sys/devices/system/memory/%s/%s", names[i], attrs[j]);
+				if (first_line(p, v, sizeof v) == 0)
+					say(" %s=%s", attrs[j], v);
+			}
+			for (int node = 0; node < 64; node++) {
+				struct stat st;
+				snprintf(p, sizeof p, "/sys/devices/system/memory/%s/node%d", names[i], node);
+				if (lstat(p, &st) == 0)
+					say(" node=%d", node);
+			}
+			say("\n");
+			free(names[i]);
+		}
+	}
+	end("memory-blocks", rc);
+}
+
+/* the hugepage sizes the kernel registered, with nr_hugepages */
+static void section_hugepages(void)
+{
+	char v[64], p[512];
+	begin("hugepages");
+	DIR *d = opendir("/sys/kernel/mm/hugepages");
+	int rc = 0;
+	if (!d) {
+		rc = errno;
+		say("opendir: %s\n", strerror(rc));
+	} else {
+		struct dirent *e;
+		while ((e = readdir(d))) {
+			if (e->d_name[0] == '.')
+				continue;
+			snprintf(p, sizeof p, "/sys/kernel/mm/hugepages/%s/nr_hugepages", e->d_name);
+			say("%s nr_hugepages=%s\n", e->d_name, first_line(p, v, sizeof v) == 0 ? v : "?");
+		}
+		closedir(d);
+	}
+	end("hugepages", rc);
+}
+
+/* device tree: every memory@ node's reg and every reserved-memory child's reg (hex, big-endian
+ * cells: #address-cells = #size-cells = 2 on QEMU virt) */
+static void dt_regs(const char *dir, const char *prefix)
+{
+	char p[512];
+	DIR *d = opendir(dir);
+	if (!d) {
+		say("%s: %s\n", dir, strerror(errno));
+		return;
+	}
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.' || (prefix && strncmp(e->d_name, prefix, strlen(prefix))))
+			continue;
+		snprintf(p, sizeof p, "%s/%s/reg", dir, e->d_name);
+		int fd = open(p, O_RDONLY);
+		if (fd < 0)
+			continue;
+		unsigned char b[256];
+		ssize_t n = read(fd, b, sizeof b);
+		close(fd);
+		say("%s/%s reg=", dir, e->d_name);
+		for (ssize_t i = 0; i < n; i++)
+			say("%02x%s", b[i], (i % 4 == 3 && i != n - 1) ? " " : "");
+		snprintf(p, sizeof p, "%s/%s/no-map", dir, e->d_name);
+		struct stat st;
+		say("%s\n", stat(p, &st) == 0 ? " no-map" : "");
+	}
+	closedir(d);
+}
+
+static void section_dt_memory(void)
+{
+	begin("dt-memory");
+	dt_regs("/proc/device-tree", "memory");
+	dt_regs("/proc/device-tree/reserved-memory", NULL);
+	end("dt-memory", 0);
+}
+
+static void section_dmesg(void)
+{
+	begin("dmesg-boot");
+	int size = klogctl(10 /* SYSLOG_ACTION_SIZE_BUFFER */, NULL, 0), rc = 0;
+	if (size <= 0)
+		size = 1 << 20;
+	char *buf = malloc((size_t)size);
+	int n = buf ? klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, size) : -1;
+	if (n < 0) {
+		rc = errno;
+		say("klogctl: %s\n", strerror(rc));
+	} else {
+		wr(buf, (size_t)n);
+		if (n > 0 && buf[n - 1] != '\n')
+			wr("\n", 1);
+	}
+	free(buf);
+	end("dmesg-boot", rc);
+}
+
+static void section_uname(void)
+{
+	struct utsname u;
+	begin("uname");
+	int rc = uname(&u) ? errno : 0;
+	if (!rc)
+		say("%s %s %s %s %s\n", u.sysname, u.nodename, u.release, u.version, u.machine);
+	end("uname", rc);
+}
+
+int main(void)
+{
+	mkdir("/proc", 0755);
+	mkdir("/sys", 0755);
+	mkdir("/dev", 0755);
+	mount("proc", "/proc", "proc", 0, NULL);
+	mount("sysfs", "/sys", "sysfs", 0, NULL);
+	mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
+	mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
+	int fd = open("/dev/console", O_WRONLY | O_NOCTTY);
+	if (fd >= 0)
+		out = fd;
+	/* the kernel console prints only emergencies from now on: the sections do not interleave
+	 * with kernel messages (all of which are in the dmesg-boot section anyway) */
+	klogctl(8 /* SYSLOG_ACTION_CONSOLE_LEVEL */, NULL, 1);
+
+	say("@@READY\n");
+	section_uname();
+	section_file("cmdline", "/proc/cmdline");
+	section_file("cpuinfo", "/proc/cpuinfo");
+	section_file("meminfo", "/proc/meminfo");
+	section_file("zoneinfo", "/proc/zoneinfo");
+	section_file("iomem", "/proc/iomem");
+	section_file("vmstat", "/proc/vmstat");
+	section_blocks();
+	section_hugepages();
+	section_dt_memory();
+	section_file("ptdump", "/sys/kernel/debug/kernel_page_tables");
+	section_dmesg();
+	say("@@DONE\n");
+	sync();
+	reboot(RB_POWER_OFF);
+	for (;;)
+		pause();
+}

@@ -1,0 +1,26 @@
+#!/bin/bash
+# A QEMU virt device tree with a different memory node: dump QEMU's own DT for the same
+# machine (-M virt -cpu rv64 -smp SMP -m MEM), replace memory@80000000's reg, compile.
+# QEMU still backs [0x80000000, 0x80000000 + MEM); the new reg must lie inside it and include
+# the kernel (loaded at 0x80200000).
+#   bash make-dtb.sh OUT.dtb MEM "REG CELLS"
+#   e.g. make-dtb.sh /tmp/base-2m.dtb 1G "0x0 0x80200000 0x0 0x3fe00000"
+# Needs device-tree-compiler. QEMU adds /chosen bootargs and initrd to a -dtb tree itself.
+set -euo pipefail
+out=${1:?out}; mem=${2:?mem}; reg=${3:?reg cells}
+SMP=${SMP:-2}
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+qemu-system-riscv64 -M virt,dumpdtb="$tmp/virt.dtb" -cpu rv64 -smp "$SMP" -m "$mem" -nographic >/dev/null 2>&1
+dtc -q -I dtb -O dts -o "$tmp/virt.dts" "$tmp/virt.dtb"
+# one memory node, reg replaced; the rng-seed is dropped so that the tree is reproducible
+python3 - "$tmp/virt.dts" "$reg" <<'PY'
+import re, sys
+p, reg = sys.argv[1], sys.argv[2]
+s = open(p).read()
+s, n = re.subn(r'(memory@80000000 \{[^}]*?reg = <)[^>]*(>;)', lambda m: m.group(1) + reg + m.group(2), s, flags=re.S)
+assert n == 1, 'memory@80000000 not found'
+s = re.sub(r'\s*rng-seed = <[^>]*>;', '', s)
+open(p, 'w').write(s)
+PY
+dtc -q -I dts -O dtb -o "$out" "$tmp/virt.dts"
+dtc -q -I dtb -O dts "$out" | grep -A3 'memory@'
