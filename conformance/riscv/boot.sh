@@ -13,7 +13,8 @@ INITRD=${INITRD:-/work/rvbuild/out/initrd-riscv.cpio.gz}
 BIOS=${BIOS:-/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin}
 SMP=${SMP:-2}
 TIMEOUT=${TIMEOUT:-120}
-[ -f "$INITRD" ] || bash "$here/build-initramfs.sh" "$INITRD"
+# (re)built when missing or older than init.c
+{ [ -f "$INITRD" ] && [ "$INITRD" -nt "$here/init.c" ]; } || bash "$here/build-initramfs.sh" "$INITRD"
 dir=$here/recordings/$case
 mkdir -p "$dir"
 cmdline="console=ttyS0 earlycon=sbi log_buf_len=4M no_hash_pointers memblock=debug $extra"

@@ -52,8 +52,9 @@ static void say(const char *fmt, ...)
 		wr(buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
 }
 
-static void begin(const char *name) { say("===== BEGIN 0-boot %s =====\n", name); }
-static void end(const char *name, int rc) { say("===== END 0-boot %s (rc=%d) =====\n", name, rc); }
+static const char *snap = "0-boot";
+static void begin(const char *name) { say("===== BEGIN %s %s =====\n", snap, name); }
+static void end(const char *name, int rc) { say("===== END %s %s (rc=%d) =====\n", snap, name, rc); }
 
 /* copy a file verbatim; returns 0 or errno */
 static int cat(const char *path)
@@ -220,14 +221,15 @@ static void section_dt_memory(void)
 	end("dt-memory", 0);
 }
 
-static void section_dmesg(void)
+/* the kernel log: all of it, or (delta) what came since the last clear; the buffer is cleared */
+static void section_dmesg(const char *name)
 {
-	begin("dmesg-boot");
+	begin(name);
 	int size = klogctl(10 /* SYSLOG_ACTION_SIZE_BUFFER */, NULL, 0), rc = 0;
 	if (size <= 0)
 		size = 1 << 20;
 	char *buf = malloc((size_t)size);
-	int n = buf ? klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, size) : -1;
+	int n = buf ? klogctl(4 /* SYSLOG_ACTION_READ_CLEAR */, buf, size) : -1;
 	if (n < 0) {
 		rc = errno;
 		say("klogctl: %s\n", strerror(rc));
@@ -237,7 +239,93 @@ static void section_dmesg(void)
 			wr("\n", 1);
 	}
 	free(buf);
-	end("dmesg-boot", rc);
+	end(name, rc);
+}
+
+/* write a sysfs attribute; prints the command and its result; returns 0 or errno */
+static int put(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY), rc = 0;
+	if (fd < 0)
+		rc = errno;
+	else {
+		if (write(fd, val, strlen(val)) < 0)
+			rc = errno;
+		close(fd);
+	}
+	say("echo %s > %s: %s\n", val, path, rc ? strerror(rc) : "ok");
+	return rc;
+}
+
+/* every attribute of the nd bus devices that says where things are */
+static void section_nd(void)
+{
+	static const char *attrs[] = { "devtype", "mode", "size", "resource", "align", "uuid", "namespace",
+		"holder", "numa_node", "target_node", "supported_alignments", "nstype", "available_size" };
+	char p[512], v[256];
+	begin("nd-sysfs");
+	DIR *d = opendir("/sys/bus/nd/devices");
+	int rc = 0;
+	if (!d) {
+		rc = errno;
+		say("opendir: %s\n", strerror(rc));
+	} else {
+		struct dirent *e;
+		while ((e = readdir(d))) {
+			if (e->d_name[0] == '.')
+				continue;
+			for (unsigned j = 0; j < sizeof attrs / sizeof attrs[0]; j++) {
+				snprintf(p, sizeof p, "/sys/bus/nd/devices/%s/%s", e->d_name, attrs[j]);
+				if (first_line(p, v, sizeof v) == 0)
+					say("%s %s=%s\n", e->d_name, attrs[j], v);
+			}
+			snprintf(p, sizeof p, "/sys/bus/nd/devices/%s/driver", e->d_name);
+			ssize_t n = readlink(p, v, sizeof v - 1);
+			if (n > 0) {
+				v[n] = 0;
+				say("%s driver=%s\n", e->d_name, strrchr(v, '/') ? strrchr(v, '/') + 1 : v);
+			}
+		}
+		closedir(d);
+	}
+	end("nd-sysfs", rc);
+}
+
+/* vl.pmem=fsdax|devdax:dev|mem[:ALIGN-in-bytes]: what `ndctl create-namespace -f -e namespace0.0
+ * -m MODE --map=MAP [--align=A]` does on a label-less region, through sysfs: unbind the raw
+ * namespace, configure the region's pfn (fsdax) or dax (devdax) seed, probe it */
+static int pmem_step(const char *spec)
+{
+	char mode[16] = "", map[16] = "", align[32] = "", seed[64], p[256];
+	sscanf(spec, "%15[^:]:%15[^:]:%31s", mode, map, align);
+	int dax = strcmp(mode, "devdax") == 0, rc = 0;
+	begin("cmd");
+	say("pmem step: mode=%s map=%s align=%s\n", mode, map, align[0] ? align : "(default)");
+	put("/sys/bus/nd/drivers/nd_pmem/unbind", "namespace0.0");
+	if (first_line(dax ? "/sys/bus/nd/devices/region0/dax_seed" : "/sys/bus/nd/devices/region0/pfn_seed", seed, sizeof seed)) {
+		rc = errno;
+		say("no %s seed: %s\n", dax ? "dax" : "pfn", strerror(rc));
+		goto out;
+	}
+	say("seed: %s\n", seed);
+	snprintf(p, sizeof p, "/sys/bus/nd/devices/%s/uuid", seed);
+	if ((rc = put(p, "6d2a7e58-4f4d-4a3b-9c5e-7a1c2b3d4e5f")))
+		goto out;
+	snprintf(p, sizeof p, "/sys/bus/nd/devices/%s/mode", seed);
+	if ((rc = put(p, strcmp(map, "dev") == 0 ? "pmem" : "ram")))
+		goto out;
+	if (align[0]) {
+		snprintf(p, sizeof p, "/sys/bus/nd/devices/%s/align", seed);
+		if ((rc = put(p, align)))
+			goto out;
+	}
+	snprintf(p, sizeof p, "/sys/bus/nd/devices/%s/namespace", seed);
+	if ((rc = put(p, "namespace0.0")))
+		goto out;
+	rc = put("/sys/bus/nd/drivers_probe", seed);
+out:
+	end("cmd", rc);
+	return rc;
 }
 
 static void section_uname(void)
@@ -278,7 +366,32 @@ int main(void)
 	section_hugepages();
 	section_dt_memory();
 	section_file("ptdump", "/sys/kernel/debug/kernel_page_tables");
-	section_dmesg();
+	section_nd();
+	section_dmesg("dmesg-boot");
+
+	/* optional: one namespace reconfiguration (vl.pmem=), with dynamic debug for the vmemmap */
+	char cmdline[4096], *pm;
+	if (first_line("/proc/cmdline", cmdline, sizeof cmdline) == 0 && (pm = strstr(cmdline, "vl.pmem="))) {
+		char spec[64];
+		sscanf(pm + 8, "%63s", spec);
+		int fd = open("/sys/kernel/debug/dynamic_debug/control", O_WRONLY);
+		if (fd >= 0) {
+			const char *q[] = { "file mm/sparse-vmemmap.c +p", "file mm/memremap.c +p", "file drivers/nvdimm/pfn_devs.c +p" };
+			for (unsigned i = 0; i < 3; i++)
+				if (write(fd, q[i], strlen(q[i])) < 0)
+					say("dyndbg %s: %s\n", q[i], strerror(errno));
+			close(fd);
+		}
+		snap = "1-pmem";
+		pmem_step(spec);
+		section_nd();
+		section_file("iomem", "/proc/iomem");
+		section_file("meminfo", "/proc/meminfo");
+		section_file("zoneinfo", "/proc/zoneinfo");
+		section_blocks();
+		section_file("ptdump", "/sys/kernel/debug/kernel_page_tables");
+		section_dmesg("dmesg-delta");
+	}
 	say("@@DONE\n");
 	sync();
 	reboot(RB_POWER_OFF);
