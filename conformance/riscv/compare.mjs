@@ -19,12 +19,13 @@ const bin = process.env.VMEMLAB_BIN
     .filter((p) => existsSync(p)).map((p) => join(dirname(p), '../../../bin/vmemlab.js'))[0];
 
 const MiB = 1n << 20n;
+const ERRNO = { '-6': 'ENXIO', '-12': 'ENOMEM', '-16': 'EBUSY', '-17': 'EEXIST', '-22': 'EINVAL', '-95': 'EOPNOTSUPP' };
 const hex = (v) => '0x' + BigInt(v).toString(16);
 
 /** the sections of a console.log: name -> text */
-function sections(text) {
+function sections(text, snap = '0-boot') {
   const out = {};
-  const re = /^===== BEGIN 0-boot (\S+) =====\n([\s\S]*?)^===== END 0-boot \1 \(rc=(-?\d+)\) =====$/gm;
+  const re = new RegExp(`^===== BEGIN ${snap} (\\S+) =====\\n([\\s\\S]*?)^===== END ${snap} \\1 \\(rc=(-?\\d+)\\) =====$`, 'gm');
   for (const m of text.matchAll(re)) out[m[1]] = m[2];
   return out;
 }
@@ -44,12 +45,39 @@ function kernelFacts(text) {
   f.early = [...dmesg.matchAll(/node\s+(\d+): \[mem 0x([0-9a-f]+)-0x([0-9a-f]+)\]/g)]
     .map((m) => ({ node: +m[1], start: BigInt('0x' + m[2]), end: BigInt('0x' + m[3]) + 1n }));
   f.hugetlb = [...dmesg.matchAll(/\] (HugeTLB: .*)$/gm)].map((m) => m[1]);
-  // ptdump: the lines in the vmemmap region, and any memmap mapped just below it (PCI I/O)
-  const lines = (s.ptdump ?? '').split('\n');
+  Object.assign(f, ptdumpFacts(s.ptdump ?? ''));
+  const mb = s['memory-blocks'] ?? '';
+  f.blockSize = BigInt('0x' + (mb.match(/block_size_bytes=([0-9a-f]+)/)?.[1] ?? '0'));
+  f.blocks = [...mb.matchAll(/^memory(\d+) .*?state=(\S+).*?node=(\d+)/gm)].map((m) => ({ index: +m[1], state: m[2], node: +m[3] }));
+  f.memTotal = (s.meminfo ?? '').match(/MemTotal:\s+(\d+) kB/)?.[1];
+  // a namespace step (vl.pmem=): the vmemmap after it, the altmap and pfn/dax device lines
+  const p = sections(text, '1-pmem');
+  if (p.ptdump) {
+    f.boot = { leaves: f.leaves, mappedBytes: f.mappedBytes };
+    Object.assign(f, ptdumpFacts(p.ptdump));
+    const delta = p['dmesg-delta'] ?? '';
+    f.altmap = [...delta.matchAll(/\] (altmap_alloc_block_buf: .*)$/gm)].map((m) => m[1]);
+    f.zoneDevice = delta.match(/memmap_init_zone_device initialised (\d+) pages/)?.[1];
+    const nd = p['nd-sysfs'] ?? '';
+    const attr = (dev, a) => nd.match(new RegExp(`^${dev} ${a}=(\\S+)`, 'm'))?.[1];
+    const dev = ['pfn0.0', 'dax0.0'].find((d) => attr(d, 'namespace') === 'namespace0.0');
+    f.nsDev = dev ?? 'pfn/dax';
+    f.nsSize = dev && attr(dev, 'size') ? attr(dev, 'size') : '-';
+    f.dataOffset = dev && attr(dev, 'resource') ? String(BigInt(attr(dev, 'resource')) - BigInt(attr('namespace0.0', 'resource'))) : '-';
+    f.cmdRc = (text.match(/^===== END 1-pmem cmd \(rc=(-?\d+)\) =====$/m) ?? [])[1];
+    // drivers_probe returns 0 even when the probe fails: the device must have its driver
+    f.probeError = delta.match(/probe with driver \S+ failed with error (-\d+)/)?.[1];
+    f.stepOk = f.cmdRc === '0' && !f.probeError && dev !== undefined && attr(dev, 'driver') !== undefined;
+    f.memmapPages = (p.vmstat ?? '').match(/^nr_memmap_pages (\d+)/m)?.[1];
+  }
+  return f;
+}
+
+function ptdumpFacts(text) {
+  // the lines in the vmemmap region, and any memmap mapped just below it (PCI I/O)
+  const f = { ptdump: [], ptdumpBelow: [] };
   let region = null;
-  f.ptdump = [];
-  f.ptdumpBelow = [];
-  for (const l of lines) {
+  for (const l of text.split('\n')) {
     const mk = l.match(/^---\[ (.*) \]---$/);
     if (mk) { region = mk[1]; continue; }
     const m = l.match(PTDUMP_LINE);
@@ -62,11 +90,6 @@ function kernelFacts(text) {
   for (const e of [...f.ptdumpBelow, ...f.ptdump]) f.leaves[e.level] = (f.leaves[e.level] ?? 0n) + (e.end - e.start) / LEVEL_SIZE[e.level];
   f.firstVa = f.ptdumpBelow[0]?.start ?? f.ptdump[0]?.start;
   f.mappedBytes = [...f.ptdumpBelow, ...f.ptdump].reduce((a, e) => a + e.end - e.start, 0n);
-  const mb = s['memory-blocks'] ?? '';
-  f.blockSize = BigInt('0x' + (mb.match(/block_size_bytes=([0-9a-f]+)/)?.[1] ?? '0'));
-  f.blocks = [...mb.matchAll(/^memory(\d+) .*?state=(\S+).*?node=(\d+)/gm)].map((m) => ({ index: +m[1], state: m[2], node: +m[3] }));
-  f.memTotal = (s.meminfo ?? '').match(/MemTotal:\s+(\d+) kB/)?.[1];
-  f.ptdumpSample = lines;
   return f;
 }
 
@@ -94,6 +117,18 @@ function modelFacts(yaml) {
     ...j.invariants.violations.map((v) => `violation: ${v.detail ?? v.message ?? JSON.stringify(v)}`),
     ...(j.kernelBugs?.findings ?? []).map((v) => `${v.invariant}: ${v.detail} [${v.fn}]`),
   ];
+  const ns = j.namespaces[0];
+  if (j.steps[1]) {
+    f.nsSize = ns ? String(ns.size) : '-';
+    f.dataOffset = ns ? String(ns.dataOffset) : '-';
+    f.altmap = (j.steps[1]?.dmesg ?? []).filter((l) => l.startsWith('altmap_alloc_block_buf'));
+    f.zoneDevice = (j.steps[1]?.dmesg ?? []).map((l) => l.match(/memmap_init_zone_device initialised (\d+) pages/)?.[1]).find(Boolean);
+    f.stepOk = j.steps[1]?.ok;
+    f.stepErrno = j.steps[1]?.errno;
+    const mb = j.memmapBacking;
+    const sum = (o) => Object.values(o ?? {}).reduce((a, b) => a + b, 0);
+    f.backing = `ram ${sum(mb.ram) / 2 ** 20} MiB, altmap ${sum(mb.altmap) / 2 ** 20} MiB, dedup ${sum(mb.dedup) / 2 ** 20} MiB`;
+  }
   f.kernel = j.kernel;
   f.config = j.config;
   return f;
@@ -123,13 +158,27 @@ for (const c of cases) {
     ['block index:node', blocksK, blocksM],
     ['HugeTLB lines', k.hugetlb.join(' / '), m.hugetlb.join(' / ')],
   ];
-  const same = (a, b, name) => name === 'blocks (= sections)' ? b.startsWith(a + ' ') : a === b;
+  if (k.boot) {
+    items.splice(4, 0, ['boot PMD leaves (info)', String(k.boot.leaves.PMD ?? 0n), '(of_pmem raw namespace has a memmap)']);
+    items.push(
+      ['namespace step ok', String(k.stepOk), String(m.stepOk)],
+      ['namespace step error', k.probeError ? (ERRNO[k.probeError] ?? k.probeError) : '-', m.stepErrno ?? '-'],
+      [`${k.nsDev} size`, k.nsSize, m.nsSize],
+      ['data offset', k.dataOffset, m.dataOffset],
+      ['altmap lines', `${k.altmap.length}: ${k.altmap[0] ?? '-'} .. ${k.altmap.at(-1) ?? '-'}`, `${m.altmap.length}: ${m.altmap[0] ?? '-'} .. ${m.altmap.at(-1) ?? '-'}`],
+      ['altmap lines equal', String(k.altmap.join('\n') === m.altmap.join('\n')), 'true'],
+      ['zone device pages', k.zoneDevice ?? '-', m.zoneDevice ?? '-'],
+      ['nr_memmap_pages / backing (info)', k.memmapPages, m.backing],
+    );
+  }
+  const same = (a, b, name) => name.endsWith('(info)') || (name === 'blocks (= sections)' ? b.startsWith(a + ' ') : a === b);
   if (summary) {
     const v = (name) => { const it = items.find((i) => i[0] === name); return same(it[1], it[2], name) ? it[1] : `${it[1]} / model ${it[2]}`; };
     const bad = items.filter(([n, a, b]) => !same(a, b, n)).length;
     differ += bad;
-    if (!rows.length) rows.push('| case | mmu | VMEMMAP_START | first memmap VA | PMD leaves | PTE leaves | blocks (128 MiB) | HugeTLB lines | result |', '|---|---|---|---|---|---|---|---|---|');
-    rows.push(`| ${c} | ${v('mmu / mode')} | ${v('VMEMMAP_START')} | ${v('first memmap VA')} | ${v('PMD leaves')} | ${v('PTE leaves')} | ${v('blocks (= sections)')} | ${same(items[10][1], items[10][2]) ? 'same 4' : 'differ'} | ${bad ? `**${bad} differ**` : 'agree'} |`);
+    if (!rows.length) rows.push('| case | mmu | VMEMMAP_START | first memmap VA | PMD leaves | PTE leaves | blocks (128 MiB) | namespace size / data offset / altmap lines | HugeTLB lines | result |', '|---|---|---|---|---|---|---|---|---|---|');
+    const ns = k.boot ? `${v(`${k.nsDev} size`)} / ${v('data offset')} / ${k.altmap.length}${same(...items.find((i) => i[0] === 'altmap lines equal').slice(1, 3), 'x') ? '' : ' (differ)'}` : '-';
+    rows.push(`| ${c} | ${v('mmu / mode')} | ${v('VMEMMAP_START')} | ${v('first memmap VA')} | ${v('PMD leaves')} | ${v('PTE leaves')} | ${v('blocks (= sections)')} | ${ns} | ${v('HugeTLB lines') === k.hugetlb.join(' / ') ? 'same ' + k.hugetlb.length : 'differ'} | ${bad ? `**${bad} differ**` : 'agree'} |`);
     continue;
   }
   if (md) {

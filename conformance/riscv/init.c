@@ -361,6 +361,7 @@ int main(void)
 	section_file("meminfo", "/proc/meminfo");
 	section_file("zoneinfo", "/proc/zoneinfo");
 	section_file("iomem", "/proc/iomem");
+	put("/proc/sys/vm/stat_refresh", "1"); /* fold the per-cpu counters into /proc/vmstat */
 	section_file("vmstat", "/proc/vmstat");
 	section_blocks();
 	section_hugepages();
@@ -376,8 +377,9 @@ int main(void)
 		sscanf(pm + 8, "%63s", spec);
 		int fd = open("/sys/kernel/debug/dynamic_debug/control", O_WRONLY);
 		if (fd >= 0) {
-			const char *q[] = { "file mm/sparse-vmemmap.c +p", "file mm/memremap.c +p", "file drivers/nvdimm/pfn_devs.c +p" };
-			for (unsigned i = 0; i < 3; i++)
+			const char *q[] = { "file mm/sparse-vmemmap.c +p", "file mm/memremap.c +p", "file mm/mm_init.c +p",
+				"file drivers/nvdimm/pfn_devs.c +p" };
+			for (unsigned i = 0; i < sizeof q / sizeof q[0]; i++)
 				if (write(fd, q[i], strlen(q[i])) < 0)
 					say("dyndbg %s: %s\n", q[i], strerror(errno));
 			close(fd);
@@ -388,6 +390,8 @@ int main(void)
 		section_file("iomem", "/proc/iomem");
 		section_file("meminfo", "/proc/meminfo");
 		section_file("zoneinfo", "/proc/zoneinfo");
+		put("/proc/sys/vm/stat_refresh", "1"); /* fold the per-cpu counters into /proc/vmstat */
+		section_file("vmstat", "/proc/vmstat");
 		section_blocks();
 		section_file("ptdump", "/sys/kernel/debug/kernel_page_tables");
 		section_dmesg("dmesg-delta");
