@@ -48,7 +48,7 @@ function kernelFacts(text) {
   Object.assign(f, ptdumpFacts(s.ptdump ?? ''));
   const mb = s['memory-blocks'] ?? '';
   f.blockSize = BigInt('0x' + (mb.match(/block_size_bytes=([0-9a-f]+)/)?.[1] ?? '0'));
-  f.blocks = [...mb.matchAll(/^memory(\d+) .*?state=(\S+).*?node=(\d+)/gm)].map((m) => ({ index: +m[1], state: m[2], node: +m[3] }));
+  f.blocks = blockFacts(mb);
   f.memTotal = (s.meminfo ?? '').match(/MemTotal:\s+(\d+) kB/)?.[1];
   // a namespace step (vl.pmem=): the vmemmap after it, the altmap and pfn/dax device lines
   const p = sections(text, '1-pmem');
@@ -70,7 +70,22 @@ function kernelFacts(text) {
     f.stepOk = f.cmdRc === '0' && !f.probeError && dev !== undefined && attr(dev, 'driver') !== undefined;
     f.memmapPages = (p.vmstat ?? '').match(/^nr_memmap_pages (\d+)/m)?.[1];
   }
+  // a kmem step (vl.kmem=): the vmemmap, blocks and MemTotal after it
+  const q = sections(text, '2-kmem');
+  if (q.ptdump) {
+    Object.assign(f, ptdumpFacts(q.ptdump));
+    f.kmemAltmap = [...(q['dmesg-delta'] ?? '').matchAll(/\] (altmap_alloc_block_buf: .*)$/gm)].map((m) => m[1]);
+    f.blocks = blockFacts(q['memory-blocks'] ?? '');
+    const mt = (t) => BigInt((t ?? '').match(/MemTotal:\s+(\d+) kB/)?.[1] ?? '0');
+    f.memTotalDelta = String(mt(q.meminfo) - mt(s.meminfo));
+    f.kmemRc = (text.match(/^===== END 2-kmem cmd \(rc=(-?\d+)\) =====$/m) ?? [])[1];
+  }
   return f;
+}
+
+function blockFacts(mb) {
+  return [...mb.matchAll(/^memory(\d+) .*?state=(\S+) valid_zones=(\S+).*?node=(\d+)/gm)]
+    .map((m) => ({ index: +m[1], state: m[2], zone: m[3], node: +m[4] }));
 }
 
 function ptdumpFacts(text) {
@@ -110,7 +125,7 @@ function modelFacts(yaml) {
   f.firstVa = j.vmemmap.ranges.length ? BigInt(j.vmemmap.ranges[0].va) : undefined;
   f.mappedBytes = BigInt(j.vmemmap.mappedBytes);
   f.blockSize = BigInt(j.memory.blockSize);
-  f.blocks = j.memory.blocks.flatMap((b) => Array.from({ length: b.count }, (_, i) => ({ index: b.first + i, state: b.state, node: b.nid })));
+  f.blocks = j.memory.blocks.flatMap((b) => Array.from({ length: b.count }, (_, i) => ({ index: b.first + i, state: b.state, zone: b.boot ? '(boot)' : b.zone, node: b.nid })));
   f.sections = j.sections.present;
   f.hugetlb = j.steps.flatMap((s) => s.dmesg).filter((l) => l.startsWith('HugeTLB'));
   f.violations = [
@@ -128,6 +143,12 @@ function modelFacts(yaml) {
     const mb = j.memmapBacking;
     const sum = (o) => Object.values(o ?? {}).reduce((a, b) => a + b, 0);
     f.backing = `ram ${sum(mb.ram) / 2 ** 20} MiB, altmap ${sum(mb.altmap) / 2 ** 20} MiB, dedup ${sum(mb.dedup) / 2 ** 20} MiB`;
+  }
+  const hot = j.memory.blocks.filter((b) => !b.boot);
+  if (hot.length) {
+    f.kmemAltmap = (j.steps[2]?.dmesg ?? []).filter((l) => l.startsWith('altmap_alloc_block_buf'));
+    f.memTotalDelta = String(hot.filter((b) => b.state === 'online').reduce((a, b) => a + b.count * (j.memory.blockSize / 1024 - b.vmemmapPages * 4), 0));
+    f.stepOk3 = j.steps[2]?.ok;
   }
   f.kernel = j.kernel;
   f.config = j.config;
@@ -169,6 +190,16 @@ for (const c of cases) {
       ['altmap lines equal', String(k.altmap.join('\n') === m.altmap.join('\n')), 'true'],
       ['zone device pages', k.zoneDevice ?? '-', m.zoneDevice ?? '-'],
       ['nr_memmap_pages / backing (info)', k.memmapPages, m.backing],
+    );
+  }
+  if (k.kmemRc !== undefined) {
+    const hotK = k.blocks.filter((b) => !/DMA32/.test(b.zone)).map((b) => `${b.index}:${b.state}:${b.zone}`).join(',');
+    const hotM = m.blocks.filter((b) => b.zone !== '(boot)').map((b) => `${b.index}:${b.state}:${b.zone}`).join(',');
+    items.push(
+      ['kmem step ok', String(k.kmemRc === '0'), String(m.stepOk3)],
+      ['hot-added blocks', hotK, hotM],
+      ['MemTotal delta KiB', k.memTotalDelta, m.memTotalDelta],
+      ['kmem altmap lines', k.kmemAltmap.join(' / ') || '-', m.kmemAltmap.join(' / ') || '-'],
     );
   }
   const same = (a, b, name) => name.endsWith('(info)') || (name === 'blocks (= sections)' ? b.startsWith(a + ' ') : a === b);

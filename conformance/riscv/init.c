@@ -395,6 +395,38 @@ int main(void)
 		section_blocks();
 		section_file("ptdump", "/sys/kernel/debug/kernel_page_tables");
 		section_dmesg("dmesg-delta");
+
+		/* optional: vl.kmem=movable|mom (memmap_on_memory): what `daxctl reconfigure-device
+		 * --mode=system-ram dax0.0` does (unbind device_dax, new_id + bind kmem), then online
+		 * the new blocks movable */
+		char *km = strstr(cmdline, "vl.kmem=");
+		if (km) {
+			int mom = strncmp(km + 8, "mom", 3) == 0, rc = 0;
+			char v[64], p[256];
+			snap = "2-kmem";
+			begin("cmd");
+			if (mom)
+				put("/sys/bus/dax/devices/dax0.0/memmap_on_memory", "1");
+			rc = put("/sys/bus/dax/drivers/device_dax/unbind", "dax0.0");
+			if (!rc)
+				rc = put("/sys/bus/dax/drivers/kmem/new_id", "dax0.0");
+			ssize_t n = readlink("/sys/bus/dax/devices/dax0.0/driver", v, sizeof v - 1);
+			if (!rc && (n <= 0 || !strstr((v[n > 0 ? n : 0] = 0, v), "kmem")))
+				rc = put("/sys/bus/dax/drivers/kmem/bind", "dax0.0");
+			for (int b = 0; !rc && b < 4096; b++) {
+				snprintf(p, sizeof p, "/sys/devices/system/memory/memory%d/state", b);
+				if (first_line(p, v, sizeof v) == 0 && strcmp(v, "offline") == 0)
+					put(p, "online_movable");
+			}
+			end("cmd", rc);
+			section_file("iomem", "/proc/iomem");
+			section_file("meminfo", "/proc/meminfo");
+			put("/proc/sys/vm/stat_refresh", "1");
+			section_file("vmstat", "/proc/vmstat");
+			section_blocks();
+			section_file("ptdump", "/sys/kernel/debug/kernel_page_tables");
+			section_dmesg("dmesg-delta");
+		}
 	}
 	say("@@DONE\n");
 	sync();

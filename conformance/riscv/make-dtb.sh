@@ -5,7 +5,7 @@
 # the kernel (loaded at 0x80200000).
 #   bash make-dtb.sh OUT.dtb MEM "REG CELLS"
 #   e.g. make-dtb.sh /tmp/base-2m.dtb 1G "0x0 0x80200000 0x0 0x3fe00000"
-# PMEM="REG CELLS" adds a persistent memory region node (compatible "pmem-region",
+# PMEM="REG CELLS" adds a persistent memory region node on node 0 (compatible "pmem-region",
 # drivers/nvdimm/of_pmem.c) at that range, e.g. PMEM="0x0 0xc0000000 0x0 0x40000000" with -m 2G
 # and memory "0x0 0x80000000 0x0 0x40000000".
 # Needs device-tree-compiler. QEMU adds /chosen bootargs and initrd to a -dtb tree itself.
@@ -26,7 +26,9 @@ s = re.sub(r'\s*rng-seed = <[^>]*>;', '', s)
 if pmem:
     cells = pmem.split()
     addr = int(cells[0], 16) << 32 | int(cells[1], 16)
-    node = '\tpmem@%x {\n\t\tcompatible = "pmem-region";\n\t\treg = <%s>;\n\t};\n\n\t' % (addr, pmem)
+    # numa-node-id: without it the region's node is -1 and dax kmem refuses it
+    # ("kmem dax0.0: rejecting DAX region with invalid node: -1", -EINVAL)
+    node = '\tpmem@%x {\n\t\tcompatible = "pmem-region";\n\t\treg = <%s>;\n\t\tnuma-node-id = <0x00>;\n\t};\n\n\t' % (addr, pmem)
     s = s.replace('memory@80000000 {', node + 'memory@80000000 {', 1)
 open(p, 'w').write(s)
 PY
