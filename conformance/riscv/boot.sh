@@ -29,6 +29,8 @@ for attempt in 1 2; do
   t1=$(date +%s.%N)
   printf 'attempt %d: wall %.1f s\n' "$attempt" "$(echo "$t1 - $t0" | bc)" >> "$dir/qemu-cmdline.txt"
   grep -q '^@@DONE' "$dir/console.log" && break
+  # a kernel panic (an oops that killed init, with panic=-1) is a result, not a hang
+  grep -q 'Kernel panic' "$dir/console.log" && break
 done
 rm -f "$dir/console.log.gz"
-grep -q '^@@DONE' "$dir/console.log" && bash "$here/split.sh" "$dir" >/dev/null && echo "$case: done ($(zcat "$dir/console.log.gz" | wc -c) bytes)" || { echo "$case: no @@DONE"; tail -20 "$dir/console.log"; }
+grep -q '^@@DONE\|Kernel panic' "$dir/console.log" && bash "$here/split.sh" "$dir" >/dev/null && echo "$case: done ($(zcat "$dir/console.log.gz" | wc -c) bytes)" || { echo "$case: no @@DONE"; tail -20 "$dir/console.log"; }

@@ -428,6 +428,28 @@ int main(void)
 			section_dmesg("dmesg-delta");
 		}
 	}
+	/* optional: vl.unbind=NS[,NS...]: unbind each raw namespace from nd_pmem in turn (of_pmem
+	 * raw namespaces have a memmap: memunmap_pages -> vmemmap_free), with a snapshot after each.
+	 * The kernel console is turned back on first: an oops must reach the console. */
+	char *ub;
+	if (first_line("/proc/cmdline", cmdline, sizeof cmdline) == 0 && (ub = strstr(cmdline, "vl.unbind="))) {
+		char list[256], *save = NULL, name[64];
+		sscanf(ub + 10, "%255s", list);
+		klogctl(8 /* SYSLOG_ACTION_CONSOLE_LEVEL */, NULL, 8);
+		int n = 3;
+		for (char *ns = strtok_r(list, ",", &save); ns; ns = strtok_r(NULL, ",", &save), n++) {
+			static char snapname[96];
+			snprintf(snapname, sizeof snapname, "%d-unbind-%s", n, ns);
+			snap = snapname;
+			begin("cmd");
+			snprintf(name, sizeof name, "%s", ns);
+			int rc = put("/sys/bus/nd/drivers/nd_pmem/unbind", name);
+			end("cmd", rc);
+			section_nd();
+			section_file("ptdump", "/sys/kernel/debug/kernel_page_tables");
+			section_dmesg("dmesg-delta");
+		}
+	}
 	say("@@DONE\n");
 	sync();
 	reboot(RB_POWER_OFF);

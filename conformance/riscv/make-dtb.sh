@@ -7,7 +7,7 @@
 #   e.g. make-dtb.sh /tmp/base-2m.dtb 1G "0x0 0x80200000 0x0 0x3fe00000"
 # PMEM="REG CELLS" adds a persistent memory region node on node 0 (compatible "pmem-region",
 # drivers/nvdimm/of_pmem.c) at that range, e.g. PMEM="0x0 0xc0000000 0x0 0x40000000" with -m 2G
-# and memory "0x0 0x80000000 0x0 0x40000000".
+# and memory "0x0 0x80000000 0x0 0x40000000"; several regions: PMEM="REG1;REG2".
 # Needs device-tree-compiler. QEMU adds /chosen bootargs and initrd to a -dtb tree itself.
 set -euo pipefail
 out=${1:?out}; mem=${2:?mem}; reg=${3:?reg cells}
@@ -23,13 +23,14 @@ s = open(p).read()
 s, n = re.subn(r'(memory@80000000 \{[^}]*?reg = <)[^>]*(>;)', lambda m: m.group(1) + reg + m.group(2), s, flags=re.S)
 assert n == 1, 'memory@80000000 not found'
 s = re.sub(r'\s*rng-seed = <[^>]*>;', '', s)
-if pmem:
-    cells = pmem.split()
+nodes = ''
+for one in filter(None, (x.strip() for x in pmem.split(';'))):
+    cells = one.split()
     addr = int(cells[0], 16) << 32 | int(cells[1], 16)
     # numa-node-id: without it the region's node is -1 and dax kmem refuses it
     # ("kmem dax0.0: rejecting DAX region with invalid node: -1", -EINVAL)
-    node = '\tpmem@%x {\n\t\tcompatible = "pmem-region";\n\t\treg = <%s>;\n\t\tnuma-node-id = <0x00>;\n\t};\n\n\t' % (addr, pmem)
-    s = s.replace('memory@80000000 {', node + 'memory@80000000 {', 1)
+    nodes += '\tpmem@%x {\n\t\tcompatible = "pmem-region";\n\t\treg = <%s>;\n\t\tnuma-node-id = <0x00>;\n\t};\n\n\t' % (addr, one)
+s = s.replace('memory@80000000 {', nodes + 'memory@80000000 {', 1)
 open(p, 'w').write(s)
 PY
 dtc -q -I dts -O dtb -o "$out" "$tmp/virt.dts"

@@ -27,6 +27,7 @@ CASES=(
   "pmem-sv39-subsection|2064M|no4lvl vl.pmem=fsdax:dev|0x0 0x80000000 0x0 0x40000000||0x0 0xc0000000 0x0 0x41000000"
   "pmem-sv39-kmem|2G|no4lvl vl.pmem=devdax:mem:2097152 vl.kmem=movable|0x0 0x80000000 0x0 0x40000000|"
   "pmem-sv39-kmem-mom|2G|no4lvl memory_hotplug.memmap_on_memory=1 vl.pmem=devdax:mem:2097152 vl.kmem=mom|0x0 0x80000000 0x0 0x40000000|"
+  "pmem-sv39-shared-pmd|2G|no4lvl panic=-1 vl.unbind=namespace0.0,namespace1.0|0x0 0x80000000 0x0 0x40000000||0x0 0xc0000000 0x0 0x4000000;0x0 0xc4000000 0x0 0x4000000"
   "sv48-numa|2G|no5lvl|-|-object memory-backend-ram,id=m0,size=1G -object memory-backend-ram,id=m1,size=1G -numa node,nodeid=0,cpus=0,memdev=m0 -numa node,nodeid=1,cpus=1,memdev=m1"
 )
 want=("$@")
