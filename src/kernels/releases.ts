@@ -26,7 +26,8 @@ export const v6_12: KernelProfile = {
   title: 'Linux 6.12 (Debian 12 backports / Debian 13)',
   provenance: 'Linux v6.12, read in the 6.12.0 source',
   x86MemoryBlockProbe: 'v5.10', // no memory_block_advised_max_size() yet
-  riscvLayout: 'v6.11', // vmemmap_start_pfn = phys_ram_base (PMD-aligned) until v6.13
+  // riscvLayout 'v6.13' as v6.18: "riscv: mm: Fix the out of bound issue of vmemmap address" is
+  // in 6.12.10 (stable; Debian's changelog), and the 6.12.118 kernel recorded here has it
   riscvPudThp: false, // PUD THP arrived in v6.18
 };
 

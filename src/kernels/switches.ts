@@ -307,8 +307,8 @@ export const SWITCHES: Record<SwitchKey, SwitchDoc> = {
     values: {
       'v5.6': 'Sv39 only; VMEMMAP_START 0xffffffcf00000000, pfn 0 there (up to v5.15)',
       'v6.1': 'Sv39/48/57; Sv39 VMEMMAP_START 0xffffffc700000000, pfn 0 there (v6.1..v6.6)',
-      'v6.11': 'Sv39 VMEMMAP_START 0xffffffc500000000; the pfn of phys_ram_base (PMD-aligned) at VMEMMAP_START (v6.8..v6.12)',
-      'v6.13': 'vmemmap_start_pfn: phys_ram_base rounded down to 128 MiB (v6.13)',
+      'v6.11': 'Sv39 VMEMMAP_START 0xffffffc500000000; the pfn of phys_ram_base (PMD-aligned) at VMEMMAP_START (v6.8..v6.12.9; no profile has it)',
+      'v6.13': 'vmemmap_start_pfn: phys_ram_base rounded down to 128 MiB (v6.13; stable 6.12.10)',
     },
   },
   riscvHvo: {

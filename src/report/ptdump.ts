@@ -6,7 +6,8 @@
  *  - arm64: arch/arm64/mm/ptdump.c note_page() @ v6.18: "0x%016lx-0x%016lx   " "%9lu%c %s"
  *    then " %s" per attribute; headers "vmalloc() end", "vmemmap start", "vmemmap end".
  *    Assumes no nG (no KPTI) and LPA2 hardware for 52-bit 4K/16K (SHD blank).
- *  - riscv64, loongarch64, ia64: a neutral listing (ranges, level, block/page), said to be one.
+ *  - riscv64: arch/riscv/mm/ptdump.c (see riscvLines); loongarch64, ia64: a neutral listing
+ *    (ranges, level, block/page), said to be one.
  * Lines merge when level and attributes match (never on the physical address), as the
  * kernel's do. The dump covers [VMEMMAP_START, VMEMMAP_END).
  */
@@ -83,7 +84,35 @@ function arm64Line(k: Kernel, it: Item): string {
   return head + attrs.map((x) => ' ' + x).join('');
 }
 
-/** riscv64, loongarch64, ia64: the ranges and levels, in a neutral format (their ptdump formats are not modelled; ia64 has none). */
+/**
+ * riscv64: arch/riscv/mm/ptdump.c note_page() @ 6.12 (recorded on 6.12.118, docs/conformance-riscv.md
+ * section 5): "0x%016lx-0x%016lx   " " 0x%016lx " (the run's first physical address) "%9lu%c %s"
+ * (level names of 5 levels, so PMD under Sv39 too), then the 11 flag fields of PAGE_KERNEL.
+ * Runs merge on level and protection only; only leaves are printed.
+ */
+function riscvLines(k: Kernel, items: Item[]): string[] {
+  const runs: Item[] = [];
+  for (const it of items) {
+    if (!it.leaf) continue;
+    const last = runs[runs.length - 1];
+    if (last && last.end === it.start && last.leaf === it.leaf) last.end = it.end;
+    else runs.push({ ...it });
+  }
+  const P = k.c.PAGE_SIZE;
+  const pa = (off: number): string => {
+    // the physical address is known for altmap-backed memmap (at the start of its block)
+    const seg = k.s.leaves.overlaps(off, off + 1)[0];
+    if (seg && seg.start === off && seg.v.b.kind === 'altmap') return '0x' + (BigInt(seg.v.b.pfn) * BigInt(P)).toString(16).padStart(16, '0');
+    return '0x' + '?'.repeat(16);
+  };
+  return runs.map((it) => {
+    const s = offToVa(k, it.start);
+    const e = offToVa(k, it.end);
+    return `${hex16(s)}-${hex16(e)}    ${pa(it.start)} ${sizeUnit((e - s) >> 10n, 'KMGTPE')} ${it.leaf!.toUpperCase()} .   ..     ..   D A G . . W R V`;
+  });
+}
+
+/** loongarch64, ia64: the ranges and levels, in a neutral format (loongarch64's ptdump format is not modelled; ia64 has none). */
 function neutralLine(k: Kernel, it: Item): string {
   const s = offToVa(k, it.start);
   const e = offToVa(k, it.end);
@@ -92,6 +121,15 @@ function neutralLine(k: Kernel, it: Item): string {
 
 export function ptdump(k: Kernel): string[] {
   const flavour = k.arch.cfg.ptdump;
+  if (flavour === 'riscv') {
+    const items: Item[] = [];
+    walk(k, ['pgd', ...k.arch.cfg.pt.allocLevels], 0, k.c.startOff, k.c.endOff, items);
+    const lines = riscvLines(k, items);
+    return [
+      '---[ PCI I/O start ]---', '---[ PCI I/O end ]---', '---[ vmemmap start ]---', ...lines, '---[ vmemmap end ]---', '---[ vmalloc() area ]---',
+      ...(lines.some((l) => l.includes('0x????')) ? ['# vmemlab: ? = the physical address of RAM-backed memmap (where memblock or the page allocator put it) is not modelled'] : []),
+    ];
+  }
   if (flavour !== 'x86' && flavour !== 'arm64') {
     const levels: PtLevel[] = ['pgd', ...k.arch.cfg.pt.allocLevels];
     const items: Item[] = [];
