@@ -3,13 +3,13 @@
 # keep the console: conformance/riscv/recordings/<case>/console.log (+ qemu command line).
 #   bash conformance/riscv/boot.sh CASE MEM "EXTRA CMDLINE" [extra qemu args...]
 #   e.g. boot.sh sv39-1g 1G no4lvl
-# Env: IMAGE (default /work/rvbuild/out/Image), INITRD (built when missing), BIOS (OpenSBI
+# Env: IMAGE (default ${HOME}/.cache/vmemlab-riscv/out/Image), INITRD (built when missing), BIOS (OpenSBI
 # fw_dynamic from the Debian opensbi package), SMP (2), TIMEOUT (120 s per attempt).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 case=${1:?case}; mem=${2:?mem}; extra=${3:-}; shift 3 || shift $#
-IMAGE=${IMAGE:-/work/rvbuild/out/Image}
-INITRD=${INITRD:-/work/rvbuild/out/initrd-riscv.cpio.gz}
+IMAGE=${IMAGE:-${HOME}/.cache/vmemlab-riscv/out/Image}
+INITRD=${INITRD:-${HOME}/.cache/vmemlab-riscv/out/initrd-riscv.cpio.gz}
 BIOS=${BIOS:-/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin}
 SMP=${SMP:-2}
 TIMEOUT=${TIMEOUT:-120}

@@ -2,12 +2,12 @@
 # Build a small riscv64 kernel for the riscv boot recordings (docs/conformance-riscv.md).
 # Not run in CI. Needs: gcc-riscv64-linux-gnu linux-source-6.12 bc bison flex libssl-dev libelf-dev
 # (apt-get install). Output: $OUT/Image and $OUT/config (not committed).
-#   OUT=/work/rvbuild/out bash conformance/riscv/build-kernel.sh
-#   PMEM=1 OUT=/work/rvbuild/out-pmem bash conformance/riscv/build-kernel.sh   (+ kernel-pmem.config)
+#   OUT=${HOME}/.cache/vmemlab-riscv/out bash conformance/riscv/build-kernel.sh
+#   PMEM=1 OUT=${HOME}/.cache/vmemlab-riscv/out-pmem bash conformance/riscv/build-kernel.sh   (+ kernel-pmem.config)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 SRC_TAR=${SRC_TAR:-/usr/src/linux-source-6.12.tar.xz}
-WORK=${WORK:-/work/rvbuild}
+WORK=${WORK:-${HOME}/.cache/vmemlab-riscv}
 OUT=${OUT:-$WORK/out}
 JOBS=${JOBS:-2}
 mkdir -p "$WORK" "$OUT"

@@ -2,7 +2,7 @@
 // Compare the riscv64 boot recordings (recordings/<case>/console.log) with the model run on
 // cases/<case>.yaml. Not part of the test suite: a hand check, see docs/conformance-riscv.md.
 //   node conformance/riscv/compare.mjs [--md] [CASE...]
-// VMEMLAB_BIN: the model's CLI (default: bin/vmemlab.js of this checkout when it is built, else /work/main's).
+// VMEMLAB_BIN: the model's CLI (default: bin/vmemlab.js of this checkout).
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -14,9 +14,7 @@ const args = process.argv.slice(2);
 const md = args.includes('--md');
 const summary = args.includes('--summary');
 const names = args.filter((a) => !a.startsWith('--'));
-const bin = process.env.VMEMLAB_BIN
-  ?? [join(here, '../../dist/src/cli/main.js'), '/work/main/dist/src/cli/main.js']
-    .filter((p) => existsSync(p)).map((p) => join(dirname(p), '../../../bin/vmemlab.js'))[0];
+const bin = process.env.VMEMLAB_BIN ?? join(here, '../../bin/vmemlab.js');
 
 const MiB = 1n << 20n;
 const ERRNO = { '-6': 'ENXIO', '-12': 'ENOMEM', '-16': 'EBUSY', '-17': 'EEXIST', '-22': 'EINVAL', '-95': 'EOPNOTSUPP' };

@@ -2,7 +2,7 @@
 # Record every riscv64 boot case (or the named ones) with boot.sh. Not run in CI.
 #   bash conformance/riscv/run-cases.sh [CASE...]
 # A case: name | -m | extra kernel command line | memory reg for make-dtb.sh (or -) | extra QEMU args
-# The pmem-* cases need the PMEM=1 kernel (PMEM_IMAGE, default /work/rvbuild/out-pmem/Image) and
+# The pmem-* cases need the PMEM=1 kernel (PMEM_IMAGE, default ${HOME}/.cache/vmemlab-riscv/out-pmem/Image) and
 # add a "pmem-region" node to the device tree (6th field; default 1 GiB at 0xc0000000, after
 # 1 GiB of RAM).
 set -euo pipefail
@@ -40,8 +40,8 @@ for c in "${CASES[@]}"; do
   extra=()
   # shellcheck disable=SC2206
   [ -n "$qargs" ] && extra=($qargs)
-  image=${IMAGE:-/work/rvbuild/out/Image}; pmem=
-  case $name in pmem-*) image=${PMEM_IMAGE:-/work/rvbuild/out-pmem/Image}; pmem=${preg:-0x0 0xc0000000 0x0 0x40000000};; esac
+  image=${IMAGE:-${HOME}/.cache/vmemlab-riscv/out/Image}; pmem=
+  case $name in pmem-*) image=${PMEM_IMAGE:-${HOME}/.cache/vmemlab-riscv/out-pmem/Image}; pmem=${preg:-0x0 0xc0000000 0x0 0x40000000};; esac
   if [ "$reg" != "-" ]; then
     mkdir -p "$here/recordings/$name"
     PMEM=$pmem bash "$here/make-dtb.sh" "/tmp/vmemlab-riscv-$name.dtb" "$mem" "$reg" > "$here/recordings/$name/dt-memory.txt"
