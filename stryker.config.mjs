@@ -11,6 +11,8 @@
  * random machines in every run, so the seed is fixed here (the workers inherit the environment).
  */
 process.env.VMEMLAB_SEED ??= '2026';
+// ... and 40 of them, not 200 (the random test runs under nearly every mutant; the fixed seeds stay)
+process.env.VMEMLAB_RUNS ??= '40';
 
 const dirs = (process.env.MUTATE_DIRS ?? 'kernel,arch,kernels,sim').split(',').map((d) => d.trim()).filter(Boolean);
 // a directory of src/ (every .ts below it) or one file (kernel/sparse.ts)
@@ -31,7 +33,9 @@ export default {
   // Reruns test only the mutants whose code or covering tests changed (see docs/testing.md).
   incremental: true,
   incrementalFile: `reports/stryker-incremental-${tag}.json`,
-  reporters: ['clear-text', 'progress', 'html', 'json'],
+  // event-recorder: one file per tested mutant under reports/stryker-events/, as it is tested
+  reporters: ['clear-text', 'progress', 'html', 'json', 'event-recorder'],
+  eventReporter: { baseDir: `reports/stryker-events/${tag}` },
   htmlReporter: { fileName: `reports/mutation/${tag}.html` },
   jsonReporter: { fileName: `reports/mutation/${tag}.json` },
   // The sandbox needs dist/ (a few tests spawn bin/vmemlab.js) but not earlier reports or outputs.

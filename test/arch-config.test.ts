@@ -1,0 +1,196 @@
+/**
+ * The arch layer's constants and small policies, pinned one value at a time (mutation testing,
+ * docs/testing.md): arm64's page-table geometry and vmemmap window per granule, VA size and
+ * release; x86_64's memory block size with memory_block_advised_max_size(); the errors of
+ * resolveArch(); a profile's policy overrides.
+ * Kernel: arch/arm64/Kconfig, arch/arm64/include/asm/{memory,pgtable-hwdef}.h,
+ * arch/x86/mm/init_64.c (probe_memory_block_size) @ v5.10, v6.6, v6.18.
+ */
+import { describe, expect, it } from 'vitest';
+import { ArchConfigError, resolveArch } from '../src/arch/index.js';
+import { x86Config, x86Policy, X86_DEFAULTS } from '../src/arch/x86_64.js';
+import { v5_10, v6_6 } from '../src/kernels/releases.js';
+import { v6_18 } from '../src/kernels/v6.18.js';
+import type { KernelProfile } from '../src/kernels/types.js';
+
+const M = 2 ** 20;
+const G = 2 ** 30;
+const arm64 = (pageSize: string, vaBits: number, p: KernelProfile = v6_18) => resolveArch('arm64', { pageSize, vaBits }, p);
+
+describe('arm64 page-table geometry (ARM64_HW_PGTABLE_LEVEL_SHIFT(n) = (PAGE_SHIFT - 3) * (4 - n) + 3)', () => {
+  /*
+   * CONFIG_PGTABLE_LEVELS = 2 for 64K/42 and 16K/36 (arch/arm64/Kconfig): the pgd is hardware
+   * level 2 (PMD level) and the next level is the PTE table; pud/pmd/p4d are folded.
+   *   64K: PAGE_SHIFT 16 -> level 2 shift (13 * 2 + 3) = 29, level 3 shift 16
+   *   16K: PAGE_SHIFT 14 -> level 2 shift (11 * 2 + 3) = 25, level 3 shift 14
+   * Expect the folded levels to have no shift (null) and only PTE tables to be allocated.
+   */
+  it('2 levels (64K/42, 16K/36): pgd at the PMD shift, then PTE tables', () => {
+    expect(arm64('64K', 42).cfg.pt).toEqual({ levels: 2, shift: { pgd: 29, p4d: null, pud: null, pmd: null, pte: 16 }, allocLevels: ['pte'] });
+    expect(arm64('16K', 36).cfg.pt).toEqual({ levels: 2, shift: { pgd: 25, p4d: null, pud: null, pmd: null, pte: 14 }, allocLevels: ['pte'] });
+  });
+
+  /* 64K/48: 3 levels, pgd at hardware level 1 (13 + 29 = 42), pmd 29, pte 16; no pud, no p4d. */
+  it('3 levels (64K/48, 4K/39): pgd, pmd, pte', () => {
+    expect(arm64('64K', 48).cfg.pt).toEqual({ levels: 3, shift: { pgd: 42, p4d: null, pud: null, pmd: 29, pte: 16 }, allocLevels: ['pmd', 'pte'] });
+    // 4K: (12 - 3) = 9 bits a level: 30, 21, 12
+    expect(arm64('4K', 39).cfg.pt).toEqual({ levels: 3, shift: { pgd: 30, p4d: null, pud: null, pmd: 21, pte: 12 }, allocLevels: ['pmd', 'pte'] });
+  });
+
+  /* 4K/52 (LPA2, v6.9+): 5 levels, pgd at hardware level -1 = 9 * 5 + 3 = 48, p4d 39. */
+  it('5 levels (4K/52 from v6.9): p4d tables too', () => {
+    expect(arm64('4K', 52).cfg.pt).toEqual({ levels: 5, shift: { pgd: 48, p4d: 39, pud: 30, pmd: 21, pte: 12 }, allocLevels: ['p4d', 'pud', 'pmd', 'pte'] });
+  });
+});
+
+describe('arm64 vmemmap window (arch/arm64/include/asm/memory.h)', () => {
+  /*
+   * v6.9+: VMEMMAP_END = -1 GiB, VMEMMAP_START = VMEMMAP_END - VMEMMAP_SIZE,
+   *   VMEMMAP_SIZE = ((_PAGE_END(VA_BITS_MIN) - PAGE_OFFSET) >> PAGE_SHIFT) * 64,
+   *   _PAGE_END(va) = -(1 << (va - 1)), PAGE_OFFSET = -(1 << VA_BITS),
+   *   VA_BITS_MIN = 48 if VA_BITS > 48 (47 with 16K pages, LPA2), else VA_BITS.
+   * 16K/52: ((2^52 - 2^46) >> 14) * 64 = 2^44 - 2^38 = 15.75 TiB -> START 0xfffff03fc0000000
+   *         (with VA_BITS_MIN 48 it would be 2^44 - 2^39 = 15.5 TiB).
+   * 4K/52:  ((2^52 - 2^47) >> 12) * 64 = 62 TiB -> 0xffffc1ffc0000000.
+   * 64K/52: ((2^52 - 2^47) >> 16) * 64 = 3.875 TiB -> 0xfffffc1fc0000000.
+   * 16K/48: VA_BITS_MIN = 48 (not > 48): ((2^48 - 2^47) >> 14) * 64 = 512 GiB -> 0xffffff7fc0000000.
+   * Expect these starts, and END = 0xffffffffc0000000 for all.
+   */
+  const END_V69 = 0xffffffffc0000000n;
+  it.each([
+    ['16K', 52, 0xfffff03fc0000000n],
+    ['4K', 52, 0xffffc1ffc0000000n],
+    ['64K', 52, 0xfffffc1fc0000000n],
+    ['16K', 48, 0xffffff7fc0000000n],
+    ['16K', 47, 0xffffffbfc0000000n],
+    ['4K', 48, 0xfffffdffc0000000n],
+    ['64K', 42, 0xffffffff40000000n],
+  ] as const)('v6.18 %s/%i: VMEMMAP_START %s, END -1 GiB', (ps, va, start) => {
+    const cfg = arm64(ps, va).cfg;
+    expect(cfg.VMEMMAP_START).toBe(start);
+    expect(cfg.VMEMMAP_END).toBe(END_V69);
+  });
+
+  /*
+   * v5.11..v6.8: VMEMMAP_START = -(1 << (VA_BITS - (PAGE_SHIFT - 6))), same SIZE.
+   *   64K/52 (52-bit only with 64K before v6.9): VA_BITS_MIN 48, SIZE = ((2^52 - 2^47) >> 16) * 64
+   *   = 0x3e000000000; START = -(1 << 42) = 0xfffffc0000000000.
+   * v5.4..v5.10: START = -SIZE - 2 MiB = 0xfffffc1fffe00000.
+   */
+  it('64K/52 in v6.6 and v5.10 layouts', () => {
+    const size = 0x3e000000000n;
+    expect(arm64('64K', 52, v6_6).cfg).toMatchObject({ VMEMMAP_START: 0xfffffc0000000000n, VMEMMAP_END: 0xfffffc0000000000n + size });
+    expect(arm64('64K', 52, v5_10).cfg).toMatchObject({ VMEMMAP_START: 0xfffffc1fffe00000n, VMEMMAP_END: 0xfffffc1fffe00000n + size });
+  });
+});
+
+describe('arm64 constants per granule', () => {
+  /*
+   * ARM64_MEMSTART_ALIGN = 1 << max(ARM64_MEMSTART_SHIFT, SECTION_SIZE_BITS)
+   * (arch/arm64/include/asm/kernel-pgtable.h, memory.h): MEMSTART_SHIFT is PUD_SHIFT (30) for 4K,
+   * CONT_PMD_SHIFT (25 + 5 = 30) for 16K, PMD_SHIFT (29) for 64K; SECTION_SIZE_BITS 27/27/29 since
+   * v5.12, 30 before (asm/sparsemem.h). Expect 1 GiB, 1 GiB, 512 MiB; 64K in v5.10: 1 GiB.
+   */
+  it('ARM64_MEMSTART_ALIGN', () => {
+    expect(arm64('4K', 48).cfg.memstartAlign).toBe(G);
+    expect(arm64('16K', 48).cfg.memstartAlign).toBe(G);
+    expect(arm64('64K', 48).cfg.memstartAlign).toBe(512 * M);
+    expect(arm64('64K', 48, v5_10).cfg.memstartAlign).toBe(G);
+    expect([arm64('4K', 48).cfg.SECTION_SIZE_BITS, arm64('64K', 48).cfg.SECTION_SIZE_BITS, arm64('16K', 48, v5_10).cfg.SECTION_SIZE_BITS]).toEqual([27, 29, 30]);
+  });
+
+  /*
+   * MAX_PHYSMEM_BITS = CONFIG_ARM64_PA_BITS: ARM64_PA_BITS_52 depends on ARM64_64K_PAGES ||
+   * ARM64_VA_BITS_52 (arch/arm64/Kconfig); the model takes 52 wherever it is offered, else 48.
+   * It bounds arch_get_mappable_range() (the 4K/48 linear map, 2^47 bytes, is the tighter bound there).
+   */
+  it('MAX_PHYSMEM_BITS: 52 with 64K pages or 52-bit VA, else 48', () => {
+    expect(['4K/48', '16K/47', '64K/48', '64K/42', '4K/52', '16K/52'].map((c) => {
+      const [ps, va] = c.split('/');
+      return arm64(ps!, Number(va)).cfg.MAX_PHYSMEM_BITS;
+    })).toEqual([48, 48, 52, 52, 52, 52]);
+  });
+
+  /*
+   * pageblock_order = min(HPAGE_PMD_ORDER, MAX_PAGE_ORDER) (include/linux/pageblock-flags.h):
+   * PMD order = PMD_SHIFT - PAGE_SHIFT = 21 - 12 = 9 (4K), 25 - 14 = 11 (16K), 29 - 16 = 13 (64K,
+   * where MAX_PAGE_ORDER is 13 too). `vmemlab size blocks` reports the pageblock from it.
+   */
+  it('pageblock_order: 9, 11, 13', () => {
+    expect(['4K', '16K', '64K'].map((ps) => arm64(ps, 48).cfg.pageblockOrder)).toEqual([9, 11, 13]);
+  });
+
+  it('the label names granule and VA size', () => {
+    expect(arm64('16K', 47).cfg.label).toBe('arm64 16K/47');
+    expect(arm64('64K', 52).cfg.config).toEqual({ pageSize: '64K', vaBits: 52, levels: 3 });
+  });
+});
+
+describe('x86_64 probe_memory_block_size() with memory_block_advised_max_size() (v6.18)', () => {
+  /*
+   * arch/x86/mm/init_64.c @ v6.18: with RAM ending at or above 64 GiB and advice present, clamp
+   * the advice to [128 MiB, 2 GiB], then halve it while it does not divide the end of boot memory
+   * (and is above 128 MiB). The model's boot path passes no advice (0), so this is the policy alone.
+   */
+  const policy = () => x86Policy(x86Config(X86_DEFAULTS), v6_18);
+  const size = (end: number, advised: number) => policy().memoryBlockSize(end, advised).size;
+
+  it('advice inside the bounds is taken when it divides the end of RAM', () => {
+    expect(size(96 * G, G)).toBe(G);
+    expect(policy().memoryBlockSize(96 * G, G).messages).toEqual(['x86/mm: Memory block size: 1024MB\n']);
+  });
+
+  it('advice is clamped to [128 MiB, 2 GiB]', () => {
+    expect(size(96 * G, 8 * G)).toBe(2 * G);
+    expect(size(96 * G, 64 * M)).toBe(128 * M);
+  });
+
+  /* 65 GiB: 2 GiB does not divide it, 1 GiB does. 64 GiB + 64 MiB: not even 128 MiB divides it; the loop stops at 128 MiB. */
+  it('advice halved until it divides the end of RAM, never below 128 MiB', () => {
+    expect(size(65 * G, 2 * G)).toBe(G);
+    expect(size(64 * G + 64 * M, 2 * G)).toBe(128 * M);
+  });
+});
+
+describe('resolveArch(): a bad config names its key', () => {
+  const err = (f: () => unknown) => {
+    try {
+      f();
+    } catch (e) {
+      expect(e).toBeInstanceOf(ArchConfigError);
+      const a = e as ArchConfigError;
+      return { key: a.key, message: a.message };
+    }
+    throw new Error('no error');
+  };
+  it('x86_64', () => {
+    expect(err(() => resolveArch('x86_64', { pageSize: '16K' }, v6_18))).toEqual({ key: 'pageSize', message: 'x86_64 has only 4K pages, not 16K' });
+    expect(err(() => resolveArch('x86_64', { vaBits: 48 }, v6_18))).toEqual({ key: 'vaBits', message: 'x86_64 takes levels: 4 or 5, not vaBits' });
+    expect(err(() => resolveArch('x86_64', { levels: 3 }, v6_18))).toEqual({ key: 'levels', message: 'x86_64 levels must be 4 or 5, not 3' });
+  });
+  it('arm64', () => {
+    expect(err(() => resolveArch('arm64', { pageSize: '8K' }, v6_18))).toEqual({ key: 'pageSize', message: 'arm64 pageSize must be 4K, 16K or 64K, not 8K' });
+    expect(err(() => resolveArch('arm64', { levels: 4 }, v6_18))).toEqual({ key: 'levels', message: 'arm64 levels follow from pageSize and vaBits; set vaBits instead' });
+    expect(err(() => resolveArch('arm64', { pse: true }, v6_18))).toEqual({ key: 'pse', message: 'pse is an x86_64 option' });
+    expect(err(() => resolveArch('arm64', { hypervisor: true }, v6_18))).toEqual({ key: 'hypervisor', message: 'hypervisor is an x86_64 option' });
+    expect(err(() => resolveArch('arm64', { gbpages: false }, v6_18))).toEqual({ key: 'gbpages', message: 'gbpages is an x86_64 option' });
+    // VA_BITS_52 needs 64K pages before v6.9 (arch/arm64/Kconfig @ v6.6)
+    expect(err(() => resolveArch('arm64', { pageSize: '4K', vaBits: 52 }, v6_6))).toEqual({ key: 'vaBits', message: 'arm64 4K supports vaBits 39, 48 in v6.6 (52 needs 64K pages before v6.9), not 52' });
+    expect(err(() => resolveArch('arm64', { pageSize: '4K', vaBits: 47 }, v6_18))).toEqual({ key: 'vaBits', message: 'arm64 4K supports vaBits 39, 48, 52, not 47' });
+  });
+});
+
+describe("a profile's policy overrides (withOverrides)", () => {
+  /* x86 v6.18: generic vmemmap_populate_hugepages (tableAltmap), vmemmap_check_pmd = leaf; remove_pagetable frees partial PMDs only if unused. */
+  it('hugepages and vmemmap_free: the given fields replaced, the rest kept, the site marked', () => {
+    const p: KernelProfile = { ...v6_18, policies: { hugepages: { onFail: 'enomem' }, vmemmap_free: { partialPmd: 'always' } } };
+    const { policy } = resolveArch('x86_64', {}, p);
+    expect(policy.hugepages).toEqual({ onFail: 'enomem', tableAltmap: true, checkPmd: 'leaf' });
+    expect(policy.free).toEqual({
+      freeTables: { pte: true, pmd: true, pud: false, p4d: false },
+      floorCeiling: false,
+      partialPmd: 'always',
+      site: 'arch/x86/mm/init_64.c:remove_pagetable (changed by the profile)',
+    });
+  });
+});
