@@ -12,6 +12,7 @@ import { x86Config, x86Policy, X86_DEFAULTS } from '../src/arch/x86_64.js';
 import { v5_10, v6_6 } from '../src/kernels/releases.js';
 import { v6_18 } from '../src/kernels/v6.18.js';
 import type { KernelProfile } from '../src/kernels/types.js';
+import { run, stepOf } from './helpers.js';
 
 const M = 2 ** 20;
 const G = 2 ** 30;
@@ -126,6 +127,22 @@ describe('arm64 constants per granule', () => {
   });
 });
 
+describe('x86_64 4- and 5-level constants (arch/x86/include/asm/{pgtable_64_types,sparsemem}.h)', () => {
+  /*
+   * LA57: PGDIR_SHIFT 48, P4D_SHIFT 39, MAX_PHYSMEM_BITS 52, __VMEMMAP_BASE_L5 0xffd4000000000000;
+   * the vmemmap covers 2^(52 - 12) struct pages of 64 bytes = 2^46 bytes. 4-level: PGDIR_SHIFT 39,
+   * 46 bits, 0xffffea0000000000 + 2^40.
+   */
+  it('5-level and 4-level', () => {
+    const l5 = resolveArch('x86_64', { levels: 5 }, v6_18).cfg;
+    expect(l5).toMatchObject({ MAX_PHYSMEM_BITS: 52, VMEMMAP_START: 0xffd4000000000000n, VMEMMAP_END: 0xffd4000000000000n + 2n ** 46n, PAGE_OFFSET: 0xff11000000000000n });
+    expect(l5.pt).toEqual({ levels: 5, shift: { pgd: 48, p4d: 39, pud: 30, pmd: 21, pte: 12 }, allocLevels: ['p4d', 'pud', 'pmd', 'pte'] });
+    const l4 = resolveArch('x86_64', {}, v6_18).cfg;
+    expect(l4).toMatchObject({ MAX_PHYSMEM_BITS: 46, VMEMMAP_START: 0xffffea0000000000n, VMEMMAP_END: 0xffffea0000000000n + 2n ** 40n, PAGE_OFFSET: 0xffff888000000000n });
+    expect(l4.pt).toEqual({ levels: 4, shift: { pgd: 39, p4d: null, pud: 30, pmd: 21, pte: 12 }, allocLevels: ['pud', 'pmd', 'pte'] });
+  });
+});
+
 describe('x86_64 probe_memory_block_size() with memory_block_advised_max_size() (v6.18)', () => {
   /*
    * arch/x86/mm/init_64.c @ v6.18: with RAM ending at or above 64 GiB and advice present, clamp
@@ -164,6 +181,7 @@ describe('resolveArch(): a bad config names its key', () => {
     throw new Error('no error');
   };
   it('x86_64', () => {
+    expect(resolveArch('x86_64', { pageSize: '4K' }, v6_18).cfg.PAGE_SIZE).toBe(4096);
     expect(err(() => resolveArch('x86_64', { pageSize: '16K' }, v6_18))).toEqual({ key: 'pageSize', message: 'x86_64 has only 4K pages, not 16K' });
     expect(err(() => resolveArch('x86_64', { vaBits: 48 }, v6_18))).toEqual({ key: 'vaBits', message: 'x86_64 takes levels: 4 or 5, not vaBits' });
     expect(err(() => resolveArch('x86_64', { levels: 3 }, v6_18))).toEqual({ key: 'levels', message: 'x86_64 levels must be 4 or 5, not 3' });
@@ -192,5 +210,100 @@ describe("a profile's policy overrides (withOverrides)", () => {
       partialPmd: 'always',
       site: 'arch/x86/mm/init_64.c:remove_pagetable (changed by the profile)',
     });
+  });
+});
+
+describe('arm64 hot-add: arch_get_mappable_range() and ARCH_KEEP_MEMBLOCK', () => {
+  const box = (cfg: string, steps: string) => `
+arch: arm64
+config: ${cfg}
+nodes:
+  - { id: 0, memory: [ { start: 0x40000000, size: 4G } ] }
+steps:
+  - boot
+${steps}
+`;
+  /*
+   * arch/arm64/mm/mmu.c arch_get_mappable_range() @ v6.18: [__pa(_PAGE_OFFSET(vabits_actual)),
+   * __pa(PAGE_END - 1)], with PAGE_END = _PAGE_END(VA_BITS_MIN) and __pa(va) = va - PAGE_OFFSET +
+   * memstart_addr. DRAM at 1 GiB: memstart_addr = round_down(1 GiB, ARM64_MEMSTART_ALIGN 1 GiB).
+   *   16K/48: VA_BITS_MIN 48 (not > 48): PAGE_END - PAGE_OFFSET = 2^48 - 2^47 = 2^47
+   *           -> last byte 1 GiB + 2^47 - 1 = 0x80003fffffff
+   *   4K/52:  VA_BITS_MIN 48: 2^52 - 2^47 -> last byte 0xf80003fffffff
+   * mhp_range_allowed() (mm/memory_hotplug.c) refuses a range past it with -E2BIG and pr_warn.
+   * Expect the last 128 MiB section below the bound to be added, the one at the bound refused.
+   */
+  it.each([
+    ['{ pageSize: 16K, vaBits: 48 }', 0x800038000000, '0x80003fffffff'],
+    ['{ pageSize: 4K, vaBits: 52 }', 0xf800038000000, '0xf80003fffffff'],
+  ])('%s: the linear map bounds hot-add', (cfg, below, last) => {
+    const at = (start: number) => run(box(cfg, `  - hot-add: { node: 0, start: 0x${start.toString(16)}, size: 128M }`));
+    expect(stepOf(at(below), 2)).toMatchObject({ ok: true });
+    const above = below + 128 * M;
+    const r = at(above);
+    expect(stepOf(r, 2)).toMatchObject({ ok: false, errno: 'E2BIG' });
+    expect(r.report.dmesg).toContain(`Hotplug memory [0x${above.toString(16)}-0x${(above + 128 * M).toString(16)}] exceeds maximum addressable range [0x40000000-${last}]`);
+  });
+
+  /*
+   * mm/memory_hotplug.c add_memory_resource() @ v6.18: memblock_add_node() only under
+   * CONFIG_ARCH_KEEP_MEMBLOCK (arm64 selects it, x86 does not); try_remove_memory() then
+   * memblock_remove()s it. Expect memblock.memory to grow by the hot-added 1 GiB on arm64 and
+   * shrink back on hot-remove; on x86_64 to keep only boot memory.
+   */
+  it('memblock.memory follows hot-add and hot-remove on arm64 only', () => {
+    const regions = (r: ReturnType<typeof run>) => [...r.machine.k.s.memblockMemory].map((s) => [s.start, s.end]);
+    const add = '  - hot-add: { node: 0, start: 0x200000000, size: 1G }';
+    const arm = run(box('{ pageSize: 4K }', add));
+    expect(regions(arm)).toEqual([[0x40000000, 0x140000000], [0x200000000, 0x240000000]]);
+    const armRemoved = run(box('{ pageSize: 4K }', `${add}\n  - hot-remove: { start: 0x200000000, size: 1G }`));
+    expect(stepOf(armRemoved, 3).ok).toBe(true);
+    expect(regions(armRemoved)).toEqual([[0x40000000, 0x140000000]]);
+    const x86 = run(box('{}', add).replace('arch: arm64', 'arch: x86_64'));
+    expect(stepOf(x86, 2).ok).toBe(true);
+    expect(regions(x86)).toEqual([[0x40000000, 0x140000000]]);
+  });
+});
+
+describe('the arch policies name their kernel sites; arm64 prints no block size', () => {
+  /* drivers/base/memory.c: arm64 has no memory_block_size_bytes() override: the section size, silently. */
+  it('arm64 memory_block_size_bytes() = the section size, no message', () => {
+    expect(arm64('4K', 48).policy.memoryBlockSize(4 * G, 0)).toEqual({ size: 128 * M, messages: [] });
+    expect(arm64('64K', 48).policy.memoryBlockSize(4 * G, 0)).toEqual({ size: 512 * M, messages: [] });
+  });
+
+  it('sites and labels', () => {
+    const a = arm64('4K', 48).policy;
+    expect([a.populateSite, a.free.site]).toEqual(['arch/arm64/mm/mmu.c:vmemmap_populate', 'arch/arm64/mm/mmu.c:vmemmap_free']);
+    const x = resolveArch('x86_64', { pageSize: '4K', levels: 5, pse: false }, v6_18);
+    expect(x.cfg.label).toBe('x86_64 5-level 4K nopse');
+    expect([x.policy.populateSite, x.policy.free.site]).toEqual(['arch/x86/mm/init_64.c:vmemmap_populate', 'arch/x86/mm/init_64.c:remove_pagetable']);
+  });
+
+  /* A profile that replaces only vmemmap_populate keeps the free policy (and its site) as it was. */
+  it('a vmemmap_populate override marks the populate site only', () => {
+    const p: KernelProfile = { ...v6_18, policies: { vmemmap_populate: ({ base }) => base() } };
+    const { policy } = resolveArch('arm64', { pageSize: '4K' }, p);
+    expect(policy.populateSite).toBe('arch/arm64/mm/mmu.c:vmemmap_populate (replaced by the profile)');
+    expect(policy.free.site).toBe('arch/arm64/mm/mmu.c:vmemmap_free');
+  });
+
+  /*
+   * arm64 4K/52 with DRAM from 128 TiB: memstart_addr = 128 TiB, the linear map (2^52 - 2^47)
+   * would reach past 2^52, so mhp_get_pluggable_range() clamps the end to
+   * 2^MAX_PHYSMEM_BITS - 1 = 0xfffffffffffff. Expect a hot-add at 2^52 refused with that range.
+   */
+  it('arm64 4K/52 at 128 TiB: the pluggable range ends at 2^52 - 1', () => {
+    const r = run(`
+arch: arm64
+config: { pageSize: 4K, vaBits: 52 }
+nodes:
+  - { id: 0, memory: [ { start: 0x800000000000, size: 4G } ] }
+steps:
+  - boot
+  - hot-add: { node: 0, start: 0x10000000000000, size: 128M }
+`);
+    expect(stepOf(r, 2)).toMatchObject({ ok: false, errno: 'E2BIG' });
+    expect(r.report.dmesg).toContain('Hotplug memory [0x10000000000000-0x10000008000000] exceeds maximum addressable range [0x800000000000-0xfffffffffffff]');
   });
 });
