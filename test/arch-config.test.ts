@@ -7,7 +7,7 @@
  * arch/x86/mm/init_64.c (probe_memory_block_size) @ v5.10, v6.6, v6.18.
  */
 import { describe, expect, it } from 'vitest';
-import { ArchConfigError, resolveArch } from '../src/arch/index.js';
+import { ArchConfigError, PT_LEVELS, resolveArch } from '../src/arch/index.js';
 import { x86Config, x86Policy, X86_DEFAULTS } from '../src/arch/x86_64.js';
 import { v5_10, v6_6 } from '../src/kernels/releases.js';
 import { v6_18 } from '../src/kernels/v6.18.js';
@@ -17,6 +17,10 @@ import { run, stepOf } from './helpers.js';
 const M = 2 ** 20;
 const G = 2 ** 30;
 const arm64 = (pageSize: string, vaBits: number, p: KernelProfile = v6_18) => resolveArch('arm64', { pageSize, vaBits }, p);
+
+it('PT_LEVELS: the kernel level names, top down', () => {
+  expect(PT_LEVELS).toEqual(['pgd', 'p4d', 'pud', 'pmd', 'pte']);
+});
 
 describe('arm64 page-table geometry (ARM64_HW_PGTABLE_LEVEL_SHIFT(n) = (PAGE_SHIFT - 3) * (4 - n) + 3)', () => {
   /*
@@ -143,6 +147,35 @@ describe('x86_64 4- and 5-level constants (arch/x86/include/asm/{pgtable_64_type
   });
 });
 
+describe('x86_64 probe_memory_block_size() at boot, by version', () => {
+  /*
+   * arch/x86/mm/init_64.c probe_memory_block_size(), boot_mem_end = max_pfn << PAGE_SHIFT:
+   *   below 64 GiB (MEM_SIZE_FOR_LARGE_BLOCK): 128 MiB;
+   *   v5.6: the largest power of two from 2 GiB down that divides boot_mem_end;
+   *   v5.10..v6.18: the same, except bare metal (no X86_FEATURE_HYPERVISOR) takes 2 GiB at once
+   *   (v6.18: when memory_block_advised_max_size() gives no advice, as at boot here).
+   * 65 GiB: 1 GiB divides it, 2 GiB does not; 64 GiB + 128 MiB: only 128 MiB does.
+   * Expect the pr_info "x86/mm: Memory block size: %ldMB".
+   */
+  const blockSize = (kernel: string, config: string, size: string) =>
+    run(`arch: x86_64\nkernel: ${kernel}\nconfig: ${config}\nnodes:\n  - { id: 0, memory: [ { start: 0, size: ${size} } ] }\nsteps: [ boot ]\n`).report.dmesg.filter((l) => l.startsWith('x86/mm: Memory block size'));
+  it.each([
+    ['v5.6', '{}', '65G', 1024],
+    ['v5.6', '{}', '0x1008000000', 128],
+    ['v5.6', '{}', '96G', 2048],
+    ['v5.10', '{}', '65G', 2048],
+    ['v5.10', '{ hypervisor: true }', '65G', 1024],
+    ['v6.18', '{}', '0x1008000000', 2048],
+    ['v6.18', '{ hypervisor: true }', '0x1008000000', 128],
+    ['v6.18', '{ hypervisor: true }', '65G', 1024],
+    // 64 GiB + 64 MiB: nothing from 2 GiB down to 128 MiB divides it; the loop stops at 128 MiB
+    ['v6.18', '{ hypervisor: true }', '0x1004000000', 128],
+    ['v6.18', '{}', '63G', 128],
+  ])('%s %s, RAM to %s: %i MiB', (kernel, config, size, mb) => {
+    expect(blockSize(kernel, config, size)).toEqual([`x86/mm: Memory block size: ${mb}MB`]);
+  });
+});
+
 describe('x86_64 probe_memory_block_size() with memory_block_advised_max_size() (v6.18)', () => {
   /*
    * arch/x86/mm/init_64.c @ v6.18: with RAM ending at or above 64 GiB and advice present, clamp
@@ -230,12 +263,15 @@ ${steps}
    *   16K/48: VA_BITS_MIN 48 (not > 48): PAGE_END - PAGE_OFFSET = 2^48 - 2^47 = 2^47
    *           -> last byte 1 GiB + 2^47 - 1 = 0x80003fffffff
    *   4K/52:  VA_BITS_MIN 48: 2^52 - 2^47 -> last byte 0xf80003fffffff
+   *   16K/52: VA_BITS_MIN 47: 2^52 - 2^46 -> last byte 0xfc0003fffffff
    * mhp_range_allowed() (mm/memory_hotplug.c) refuses a range past it with -E2BIG and pr_warn.
    * Expect the last 128 MiB section below the bound to be added, the one at the bound refused.
    */
   it.each([
     ['{ pageSize: 16K, vaBits: 48 }', 0x800038000000, '0x80003fffffff'],
     ['{ pageSize: 4K, vaBits: 52 }', 0xf800038000000, '0xf80003fffffff'],
+    // 16K/52: VA_BITS_MIN 47 (LPA2): 2^52 - 2^46 -> last byte 1 GiB + 0xfc00000000000 - 1
+    ['{ pageSize: 16K, vaBits: 52 }', 0xfc00038000000, '0xfc0003fffffff'],
   ])('%s: the linear map bounds hot-add', (cfg, below, last) => {
     const at = (start: number) => run(box(cfg, `  - hot-add: { node: 0, start: 0x${start.toString(16)}, size: 128M }`));
     expect(stepOf(at(below), 2)).toMatchObject({ ok: true });
@@ -277,6 +313,7 @@ describe('the arch policies name their kernel sites; arm64 prints no block size'
     expect([a.populateSite, a.free.site]).toEqual(['arch/arm64/mm/mmu.c:vmemmap_populate', 'arch/arm64/mm/mmu.c:vmemmap_free']);
     const x = resolveArch('x86_64', { pageSize: '4K', levels: 5, pse: false }, v6_18);
     expect(x.cfg.label).toBe('x86_64 5-level 4K nopse');
+    expect(resolveArch('x86_64', {}, v6_18).cfg.label).toBe('x86_64 4-level 4K');
     expect([x.policy.populateSite, x.policy.free.site]).toEqual(['arch/x86/mm/init_64.c:vmemmap_populate', 'arch/x86/mm/init_64.c:remove_pagetable']);
   });
 
@@ -289,21 +326,21 @@ describe('the arch policies name their kernel sites; arm64 prints no block size'
   });
 
   /*
-   * arm64 4K/52 with DRAM from 128 TiB: memstart_addr = 128 TiB, the linear map (2^52 - 2^47)
-   * would reach past 2^52, so mhp_get_pluggable_range() clamps the end to
+   * arm64 4K/52 with DRAM from 256 TiB: memstart_addr = 2^48, the linear map (2^52 - 2^47)
+   * would reach 2^48 + 2^52 - 2^47 - 1, past 2^52, so mhp_get_pluggable_range() clamps the end to
    * 2^MAX_PHYSMEM_BITS - 1 = 0xfffffffffffff. Expect a hot-add at 2^52 refused with that range.
    */
-  it('arm64 4K/52 at 128 TiB: the pluggable range ends at 2^52 - 1', () => {
+  it('arm64 4K/52 at 256 TiB: the pluggable range ends at 2^52 - 1', () => {
     const r = run(`
 arch: arm64
 config: { pageSize: 4K, vaBits: 52 }
 nodes:
-  - { id: 0, memory: [ { start: 0x800000000000, size: 4G } ] }
+  - { id: 0, memory: [ { start: 0x1000000000000, size: 4G } ] }
 steps:
   - boot
   - hot-add: { node: 0, start: 0x10000000000000, size: 128M }
 `);
     expect(stepOf(r, 2)).toMatchObject({ ok: false, errno: 'E2BIG' });
-    expect(r.report.dmesg).toContain('Hotplug memory [0x10000000000000-0x10000008000000] exceeds maximum addressable range [0x800000000000-0xfffffffffffff]');
+    expect(r.report.dmesg).toContain('Hotplug memory [0x10000000000000-0x10000008000000] exceeds maximum addressable range [0x1000000000000-0xfffffffffffff]');
   });
 });

@@ -92,6 +92,20 @@ describe('arm64 vmemmap_populate() by generation', () => {
     ]);
     expect(r4.report.altmaps[0]).toMatchObject({ alloc: 0 });
   });
+
+  /*
+   * The sketch's loop returns -ENOMEM when a page cannot be allocated: with the first page
+   * allocation after boot failing (the one base page of the first 512 MiB section's PMD step),
+   * the namespace's probe fails with -12 (v5.6 message format).
+   */
+  it('robin-arm64 64K: a failed page allocation is -ENOMEM for the namespace', () => {
+    const r = run(machine('arm64', 'robin-arm64', '{ pageSize: 64K }', ns('1G')).replace('steps:', 'faults: [ { alloc: buddy, nth: 1 } ]\nsteps:'));
+    expect(stepOf(r, 2)).toMatchObject({ ok: false, errno: 'ENOMEM' });
+    expect(r.report.dmesg).toEqual(expect.arrayContaining([
+      '<comm>: vmemmap alloc failure: order:0, mode:0x4cc0(GFP_KERNEL|__GFP_RETRY_MAYFAIL), nodemask=(null)',
+      'nd_pmem: probe of pfn0.0 failed with error -12',
+    ]));
+  });
 });
 
 describe('x86_64 vmemmap_populate() @ v6.18', () => {
@@ -107,6 +121,9 @@ describe('x86_64 vmemmap_populate() @ v6.18', () => {
       "basepages: less than a section's memmap (a sub-section range): base pages from RAM, the altmap ignored",
     ]);
     expect(decisions(r, false)).toEqual(['hugepages: whole sections with PSE: PMD-sized blocks (vmemmap_populate_hugepages)']);
+    // --map=mem: no altmap to ignore
+    const mem = run(machine('x86_64', 'v6.18', '{}', ns('1040M').replace('map: dev', 'map: mem')));
+    expect(decisions(mem, false)).toContain("basepages: less than a section's memmap (a sub-section range): base pages from RAM");
   });
 
   it('no PSE: an altmap is -ENOMEM with the pr_err; hot-added RAM gets base pages', () => {
