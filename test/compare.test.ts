@@ -4,7 +4,7 @@
  * MAX_STRUCT_PAGE_SIZE, the proposals' defects as posted.
  */
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { compare, matrix, parseScenario, PROFILES, renderMatrix } from '../src/index.js';
 
 const ex = (f: string) => parseScenario(f, readFileSync(new URL(`../examples/${f}`, import.meta.url)));
@@ -53,7 +53,12 @@ describe('compare', () => {
 });
 
 describe('matrix', () => {
-  const mx = matrix();
+  // built in each test, not while the file is collected: StrykerJS charges only code run inside a
+  // test to that test; code run at collection is 'static' and re-runs the whole suite per mutant
+  let mx: ReturnType<typeof matrix>;
+  beforeEach(() => {
+    mx = matrix();
+  });
   const cell = (config: string, cs: string, k: string) => mx.rows.find((r) => r.config === config && r.case === cs)!.cells[k]!;
 
   it('x86_64: whole sections on the device in every release; the sub-section tail in RAM', () => {

@@ -1,10 +1,15 @@
 /** `vmemlab matrix` text fits a terminal: blocks of kernel columns with short cells and a legend; --wide is one table. */
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { matrix, renderMatrix } from '../src/index.js';
 
 describe('matrix text layout', () => {
-  const mx = matrix();
-  const text = renderMatrix(mx, 'text');
+  // built in each test, not at collection (StrykerJS, docs/testing.md)
+  let mx: ReturnType<typeof matrix>;
+  let text: string;
+  beforeEach(() => {
+    mx = matrix();
+    text = renderMatrix(mx, 'text');
+  });
 
   it('every line fits 100 columns; --wide is one table of full cells', () => {
     for (const l of text.split('\n')) expect(l.length, l).toBeLessThanOrEqual(100);
