@@ -216,15 +216,15 @@ describe('resolveArch(): a bad config names its key', () => {
   it('x86_64', () => {
     expect(resolveArch('x86_64', { pageSize: '4K' }, v6_18).cfg.PAGE_SIZE).toBe(4096);
     expect(err(() => resolveArch('x86_64', { pageSize: '16K' }, v6_18))).toEqual({ key: 'pageSize', message: 'x86_64 has only 4K pages, not 16K' });
-    expect(err(() => resolveArch('x86_64', { vaBits: 48 }, v6_18))).toEqual({ key: 'vaBits', message: 'x86_64 takes levels: 4 or 5, not vaBits' });
+    expect(err(() => resolveArch('x86_64', { vaBits: 48 }, v6_18))).toEqual({ key: 'vaBits', message: 'x86_64 takes pageSize, levels, pse, hypervisor, gbpages; vaBits is an option of arm64' });
     expect(err(() => resolveArch('x86_64', { levels: 3 }, v6_18))).toEqual({ key: 'levels', message: 'x86_64 levels must be 4 or 5, not 3' });
   });
   it('arm64', () => {
     expect(err(() => resolveArch('arm64', { pageSize: '8K' }, v6_18))).toEqual({ key: 'pageSize', message: 'arm64 pageSize must be 4K, 16K or 64K, not 8K' });
     expect(err(() => resolveArch('arm64', { levels: 4 }, v6_18))).toEqual({ key: 'levels', message: 'arm64 levels follow from pageSize and vaBits; set vaBits instead' });
-    expect(err(() => resolveArch('arm64', { pse: true }, v6_18))).toEqual({ key: 'pse', message: 'pse is an x86_64 option' });
-    expect(err(() => resolveArch('arm64', { hypervisor: true }, v6_18))).toEqual({ key: 'hypervisor', message: 'hypervisor is an x86_64 option' });
-    expect(err(() => resolveArch('arm64', { gbpages: false }, v6_18))).toEqual({ key: 'gbpages', message: 'gbpages is an x86_64 option' });
+    expect(err(() => resolveArch('arm64', { pse: true }, v6_18))).toEqual({ key: 'pse', message: 'arm64 takes pageSize, vaBits; pse is an option of x86_64' });
+    expect(err(() => resolveArch('arm64', { hypervisor: true }, v6_18))).toEqual({ key: 'hypervisor', message: 'arm64 takes pageSize, vaBits; hypervisor is an option of x86_64' });
+    expect(err(() => resolveArch('arm64', { gbpages: false }, v6_18))).toEqual({ key: 'gbpages', message: 'arm64 takes pageSize, vaBits; gbpages is an option of x86_64' });
     // VA_BITS_52 needs 64K pages before v6.9 (arch/arm64/Kconfig @ v6.6)
     expect(err(() => resolveArch('arm64', { pageSize: '4K', vaBits: 52 }, v6_6))).toEqual({ key: 'vaBits', message: 'arm64 4K supports vaBits 39, 48 in v6.6 (52 needs 64K pages before v6.9), not 52' });
     expect(err(() => resolveArch('arm64', { pageSize: '4K', vaBits: 47 }, v6_18))).toEqual({ key: 'vaBits', message: 'arm64 4K supports vaBits 39, 48, 52, not 47' });
@@ -242,6 +242,8 @@ describe("a profile's policy overrides (withOverrides)", () => {
       floorCeiling: false,
       partialPmd: 'always',
       site: 'arch/x86/mm/init_64.c:remove_pagetable (changed by the profile)',
+      pteWalk: 'page',
+      pteAltmap: false,
     });
   });
 });
