@@ -46,3 +46,6 @@ r ppc-612-4k-hash-dimm-mom -a ppc64el -k $K612_4K -m $HP -s $DIMM -A "disable_ra
 r ppc-612-64k-radix-2dimm -a ppc64el -k $K612 -m 2G,slots=4,maxmem=8G -s hotplug:d1:512,hotplug:d2:512,unplug:d1,unplug:d2
 r ppc-61-64k-radix-2dimm -a ppc64el -k $K61 -m 2G,slots=4,maxmem=8G -s hotplug:d1:512,hotplug:d2:512,unplug:d1,unplug:d2
 r ppc-612-64k-hash-2dimm -a ppc64el -k $K612 -m 2G,slots=4,maxmem=8G -s hotplug:d1:512,hotplug:d2:512,unplug:d1,unplug:d2 -A disable_radix
+# block size with 3 GiB and no DR-memory node on 6.1
+r ppc-61-64k-radix-3g-boot -a ppc64el -k $K61 -m 3G
+r ppc-612-4k-radix-3g-boot -a ppc64el -k $K612_4K -m 3G
