@@ -69,12 +69,21 @@ debugfs_list() {
 	done
 }
 
-# the kernel's own page-table dumps, where the config has them (Debian: no PTDUMP_DEBUGFS)
+# the kernel's own page-table dumps, where the config has them (Debian: no PTDUMP_DEBUGFS).
+# kernel_page_tables (radix) whole; kernel_hash_pagetable only from "vmemmap start" on (the
+# linear-map part is one line per HPTE)
 ptdump() {
 	_any=
-	for f in /sys/kernel/debug/kernel_page_tables /sys/kernel/debug/kernel_hash_pagetable /sys/kernel/debug/page_tables/kernel; do
-		[ -r "$f" ] && { _any=1; echo "### $f"; cat "$f"; }
+	for f in /sys/kernel/debug/kernel_page_tables /sys/kernel/debug/page_tables/kernel; do
+		[ -r "$f" ] && { _any=1; echo "### $f"; timeout 120 cat "$f"; }
 	done
+	f=/sys/kernel/debug/kernel_hash_pagetable
+	if [ -r "$f" ]; then
+		_any=1
+		echo "### $f (from the vmemmap start marker on; $(timeout 300 cat $f | tee /tmp/hpt | wc -l) lines in all)"
+		awk '/vmemmap start/ { on = 1 } on' /tmp/hpt
+		rm -f /tmp/hpt
+	fi
 	[ -n "$_any" ] || echo "no kernel_page_tables / kernel_hash_pagetable / page_tables in debugfs"
 }
 
@@ -115,6 +124,20 @@ kallsyms_vm() {
 walker() {
 	# shellcheck disable=SC2086
 	if [ -x /bin/vmemwalk ]; then /bin/vmemwalk $SYMS; else echo "no vmemwalk in this image"; fi
+}
+
+nd_sysfs() {
+	for d in /sys/bus/nd/devices/* /sys/bus/dax/devices/*; do
+		[ -e "$d" ] || continue
+		n=${d##*/}
+		for f in devtype mode size resource align sector_size uuid namespace holder supported_alignments available_size init_namespaces map; do
+			[ -r "$d/$f" ] || continue
+			rd "$d/$f"
+			echo "$n $f=$_v"
+		done
+		if [ -e "$d/driver" ]; then _l=$(readlink "$d/driver"); echo "$n driver=${_l##*/}"; fi
+	done
+	return 0
 }
 
 zoneinfo() {
@@ -158,7 +181,7 @@ if [ -x /usr/bin/ndctl ]; then
 fi
 # dynamic debug for the vmemmap/hotplug files (runtime only; sparse_init runs before dyndbg)
 ddbg() {
-	for f in mm/sparse-vmemmap.c mm/sparse.c mm/memory_hotplug.c mm/memremap.c arch/powerpc/mm/init_64.c arch/powerpc/mm/book3s64/radix_pgtable.c arch/powerpc/mm/book3s64/hash_utils.c arch/powerpc/mm/book3s64/hash_pgtable.c arch/powerpc/platforms/pseries/hotplug-memory.c arch/powerpc/platforms/pseries/dlpar.c arch/s390/mm/vmem.c drivers/s390/char/sclp_cmd.c; do
+	for f in mm/sparse-vmemmap.c mm/sparse.c mm/memory_hotplug.c mm/memremap.c arch/powerpc/mm/init_64.c arch/powerpc/mm/book3s64/radix_pgtable.c arch/powerpc/mm/book3s64/hash_utils.c arch/powerpc/mm/book3s64/hash_pgtable.c arch/powerpc/platforms/pseries/hotplug-memory.c arch/powerpc/platforms/pseries/dlpar.c arch/s390/mm/vmem.c drivers/s390/char/sclp_cmd.c drivers/nvdimm/pfn_devs.c drivers/nvdimm/namespace_devs.c arch/powerpc/platforms/pseries/papr_scm.c; do
 		if echo "file $f +p" > /sys/kernel/debug/dynamic_debug/control 2>/dev/null; then echo "enabled $f"; else echo "no pr_debug sites in $f"; fi
 	done
 }
@@ -213,6 +236,23 @@ for s in $(echo "$STEPS" | tr ',' ' '); do
 	nvdimm)
 		sec ndctl-list-RN sh -c 'ndctl list -RN; echo rc=$?'
 		sec ndctl-create-fsdax-dev sh -c 'ndctl create-namespace -f -e namespace0.0 -m fsdax --map=dev; echo rc=$?'
+		;;
+	nvprep)
+		# papr_scm NVDIMMs have a label area (label-size): show it, initialise it if needed
+		sec ndctl-list sh -c 'ndctl list -RNDiu; echo rc=$?; ndctl list -Rv; ls /sys/bus/nd/devices/'
+		sec nd-sysfs nd_sysfs
+		sec init-labels sh -c 'ndctl disable-region all; echo disable rc=$?; ndctl init-labels -f all; echo init-labels rc=$?; ndctl enable-region all; echo enable rc=$?; ndctl list -RNDiu'
+		;;
+	ns:*)
+		# ns:MODE:MAP:ALIGN (MAP/ALIGN may be empty): destroy every namespace, create one on region0
+		_m=$(echo "$s" | cut -d: -f2); _map=$(echo "$s" | cut -d: -f3); _al=$(echo "$s" | cut -d: -f4)
+		_args="-r region0 -m $_m"
+		[ -n "$_map" ] && _args="$_args --map=$_map"
+		[ -n "$_al" ] && _args="$_args --align=$_al"
+		sec destroy sh -c 'ndctl destroy-namespace -f all; echo rc=$?'
+		sec create sh -c "echo ndctl create-namespace $_args; ndctl create-namespace $_args; echo rc=\$?"
+		sec ndctl-list sh -c 'ndctl list -RNu; daxctl list -RDM 2>&1'
+		sec nd-sysfs nd_sysfs
 		;;
 	*) echo "unknown step $s" ;;
 	esac

@@ -49,3 +49,15 @@ r ppc-612-64k-hash-2dimm -a ppc64el -k $K612 -m 2G,slots=4,maxmem=8G -s hotplug:
 # block size with 3 GiB and no DR-memory node on 6.1
 r ppc-61-64k-radix-3g-boot -a ppc64el -k $K61 -m 3G
 r ppc-612-4k-radix-3g-boot -a ppc64el -k $K612_4K -m 3G
+# ---- self-built 6.12.118 ppc64le guest kernel with libnvdimm/papr_scm and PTDUMP_DEBUGFS
+#      (build-kernel-nvdimm.sh): pseries NVDIMM namespaces, 2 GiB + 128 KiB label area
+KV=6.12-vmemlab-nvdimm-64k
+NV2="-object memory-backend-ram,id=nv0,size=2147614720 -device nvdimm,id=nvdimm0,memdev=nv0,label-size=128K,uuid=7f1b3c2e-5a6d-4e8f-9a0b-1c2d3e4f5a6b"
+NSCHAIN=nvprep,ns:fsdax:dev,ns:fsdax:mem,ns:devdax:dev,ns:devdax:mem,ns:devdax:dev:64K,ns:devdax:mem:64K,ns:devdax:mem:1G,ns:devdax:dev:16M
+r ppcv-612-64k-radix-nvdimm -a ppc64el -k $KV -m $HP -M ,nvdimm=on -X "$NV2" -s $NSCHAIN
+# not run (no time left after the radix runs oopsed): r ppcv-612-64k-hash-nvdimm -a ppc64el -k $KV -m $HP -M ,nvdimm=on -X "$NV2" -s $NSCHAIN -A disable_radix
+# not run (no time left after the radix runs oopsed): r ppcv-612-64k-hash16m-nvdimm -a ppc64el -k $KV -m $HP -M ,nvdimm=on,cap-hpt-max-page-size=16M -X "$NV2" -s $NSCHAIN -A disable_radix
+# not run (no time left after the radix runs oopsed): r ppcv-612-64k-radix-boot -a ppc64el -k $KV -m 2G
+# not run (no time left after the radix runs oopsed): r ppcv-612-64k-hash-dimm -a ppc64el -k $KV -m $HP -s $DIMM -A disable_radix
+# the power9 run above oopses in memcpy_flushcache (TCG: illegal instruction 7cc048ac, dcbf with L=6); try POWER10
+r ppcv-612-64k-radix-nvdimm-p10 -a ppc64el -k $KV -c power10 -m $HP -M ,nvdimm=on -X "$NV2" -s nvprep,ns:fsdax:dev,ns:fsdax:mem,ns:devdax:mem,ns:devdax:dev:64K -t 300
