@@ -25,6 +25,9 @@ export function unusual(k: Kernel, why: string): void {
   if (k.optimistic > 0) throw BatchAbort;
 }
 
+/** Runs of at most this many iterations are run one iteration at a time (see runSteps). */
+export const SHORT_RUN = 4;
+
 /**
  * Run `body` over [start, end) as the kernel's loop with iterations of `step` units (aligned
  * to `step`, the first and last possibly partial). body(a, b) handles a run of iterations; it
@@ -34,6 +37,17 @@ export function runSteps(k: Kernel, start: number, end: number, step: number, bo
   if (end <= start) return 0;
   if (k.optimistic > 0) return body(start, end);
   if (alignDown(start, step) === alignDown(end - 1, step)) return body(start, end);
+  // a few iterations: run them one by one, as the kernel does (a snapshot of the state, and
+  // the split-and-retry after an abort, cost more than they save on so short a run)
+  if (end - alignDown(start, step) <= SHORT_RUN * step) {
+    for (let a = start; a < end;) {
+      const b = Math.min(end, alignDown(a, step) + step);
+      const r = body(a, b);
+      if (r !== 0) return r;
+      a = b;
+    }
+    return 0;
+  }
   const snap = k.s.clone();
   k.optimistic++;
   k.batchFree = k.s.nodes.map((n) => n.free);

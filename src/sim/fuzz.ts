@@ -91,7 +91,11 @@ export function fuzzArches(p: KernelProfile): ArchName[] {
   return ARCH_NAMES.filter((a) => (a !== 'loongarch64' || p.loongarchVmemmap) && (a !== 'ia64' || p.ia64));
 }
 
-/** A random, valid scenario object. */
+/**
+ * A random, valid scenario object, complete: every key the schema gives a default is written
+ * out, so fuzz() runs it with runCase's `complete` and skips the schema pass (scenarioFromObject's `complete`;
+ * test/fuzz-complete.test.ts checks the schema returns these objects unchanged).
+ */
 export function randomScenario(rnd: () => number, o: { arch?: string; kernel?: string; steps: number }): Record<string, unknown> {
   const int = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
   const pick = <T>(xs: readonly T[]): T => xs[int(0, xs.length - 1)]!;
@@ -146,9 +150,9 @@ export function randomScenario(rnd: () => number, o: { arch?: string; kernel?: s
       if (d.type === 'nvdimm' && !(namespaces[d.name] ?? []).includes('devdax')) continue;
       const back = rnd() < 0.3;
       // (daxctl refuses --no-online with --mode=devdax: only system-ram takes an online mode)
-      const a: Record<string, unknown> = back ? { device: d.name, mode: 'devdax' } : { device: d.name, mode: 'system-ram', online: pick(['movable', 'movable', 'normal', 'none']) };
+      const a: Record<string, unknown> = back ? { device: d.name, mode: 'devdax', online: 'movable' } : { device: d.name, mode: 'system-ram', online: pick(['movable', 'movable', 'normal', 'none']) };
       if (!back && rnd() < 0.3) a.memmapOnMemory = rnd() < 0.7;
-      if (rnd() < 0.3) a.force = true;
+      a.force = rnd() < 0.3;
       steps.push({ 'reconfigure-device': a });
     } else if (devices.every((d) => d.type !== 'nvdimm')) continue;
     else if (r < 0.85) {
@@ -163,14 +167,13 @@ export function randomScenario(rnd: () => number, o: { arch?: string; kernel?: s
     } else {
       const names = Object.keys(namespaces);
       if (names.length === 0) continue;
-      steps.push({ 'destroy-namespace': { device: pick(names) } });
+      steps.push({ 'destroy-namespace': { device: pick(names), force: true } });
     }
   }
   const sc: Record<string, unknown> = { arch, config, nodes, devices, steps };
   if (o.kernel) sc.kernel = o.kernel;
-  if (rnd() < 0.15) sc.faults = [{ alloc: pick(['memblock', 'buddy', 'altmap']), nth: int(1, 400) }];
-  const cmdline = [pick(['', '', 'memory_hotplug.memmap_on_memory=1', 'memory_hotplug.memmap_on_memory=force']), pick(['', '', 'memhp_default_state=online', 'memhp_default_state=online_movable'])].filter(Boolean).join(' ');
-  if (cmdline) sc.cmdline = cmdline;
+  sc.faults = rnd() < 0.15 ? [{ alloc: pick(['memblock', 'buddy', 'altmap']), nth: int(1, 400) }] : [];
+  sc.cmdline = [pick(['', '', 'memory_hotplug.memmap_on_memory=1', 'memory_hotplug.memmap_on_memory=force']), pick(['', '', 'memhp_default_state=online', 'memhp_default_state=online_movable'])].filter(Boolean).join(' ');
   return sc;
 }
 
@@ -179,9 +182,9 @@ export function randomScenario(rnd: () => number, o: { arch?: string; kernel?: s
  * bug of the checks (finding), the predicted kernel oops if the kernel died (as a finding of
  * kind 'kernel-oops': the step stops there and nothing runs after it), and the events run.
  */
-export function runCase(obj: Record<string, unknown>, opts: { paranoid?: boolean } = {}): { events: number; violation: Violation | null; finding: Violation | null; oops: Violation | null } {
-  const sc: Scenario = scenarioFromObject('fuzz.json', obj);
-  const m = createMachine(sc, opts);
+export function runCase(obj: Record<string, unknown>, opts: { paranoid?: boolean; complete?: boolean } = {}): { events: number; violation: Violation | null; finding: Violation | null; oops: Violation | null } {
+  const sc: Scenario = scenarioFromObject('fuzz.json', obj, { complete: opts.complete });
+  const m = createMachine(sc, { paranoid: opts.paranoid, lean: true });
   const results: StepResult[] = [];
   let violation: Violation | null = null;
   let finding: Violation | null = null;
@@ -203,7 +206,7 @@ export function oopsFinding(o: Oops): Violation {
 }
 
 /** Drop steps (keeping boot) while the same invariant still fails: a small reproducer. */
-export function shrink(obj: Record<string, unknown>, invariant: string, isFinding: boolean, opts: { paranoid?: boolean } = {}): Record<string, unknown> {
+export function shrink(obj: Record<string, unknown>, invariant: string, isFinding: boolean, opts: { paranoid?: boolean; complete?: boolean } = {}): Record<string, unknown> {
   const fails = (o: Record<string, unknown>) => {
     try {
       const r = runCase(o, opts);
@@ -220,13 +223,20 @@ export function shrink(obj: Record<string, unknown>, invariant: string, isFindin
     const o = { ...cur, steps: cand };
     if (fails(o)) { steps = cand; cur = o; }
   }
-  for (const key of ['faults'] as const) {
-    if (cur[key] === undefined) continue;
-    const o = { ...cur };
-    delete o[key];
+  // without the injected fault (the object stays complete: faults: [] is the default)
+  if ((cur.faults as unknown[] | undefined)?.length) {
+    const o = { ...cur, faults: [] };
     if (fails(o)) cur = o;
   }
   return { ...cur, steps };
+}
+
+/** A case as a reproducer file shows it: the top-level keys left at their defaults (no faults, an empty command line) are dropped. */
+export function forWriting(obj: Record<string, unknown>): Record<string, unknown> {
+  const o = { ...obj };
+  if ((o.faults as unknown[] | undefined)?.length === 0) delete o.faults;
+  if (o.cmdline === '') delete o.cmdline;
+  return o;
 }
 
 /** The outcome of one random machine (see runCase). */
@@ -271,7 +281,7 @@ class FuzzRun {
     res.machines++;
     if (r.violation) {
       res.violations++;
-      const s = shrink(obj, r.violation.invariant, false, { paranoid: o.paranoid });
+      const s = shrink(obj, r.violation.invariant, false, { paranoid: o.paranoid, complete: true });
       res.failures.push({ what: `${r.violation.invariant}: ${r.violation.detail}`, invariant: r.violation.invariant, scenario: s, steps: (s.steps as unknown[]).length });
     }
     if (r.finding || r.oops) res.findings++;
@@ -281,7 +291,7 @@ class FuzzRun {
       const key = 'kernel-oops:' + r.oops.fn + ':' + (/in (\S+)/.exec(r.oops.detail)?.[1] ?? '');
       if (!this.seen.has(key)) {
         this.seen.add(key);
-        const s = shrink(obj, 'kernel-oops', true, { paranoid: o.paranoid });
+        const s = shrink(obj, 'kernel-oops', true, { paranoid: o.paranoid, complete: true });
         res.findingCases.push({ what: `kernel-oops: ${r.oops.detail}`, invariant: 'kernel-oops', scenario: s, steps: (s.steps as unknown[]).length });
       }
     }
@@ -291,7 +301,7 @@ class FuzzRun {
       const key = r.finding.invariant + ':' + r.finding.detail.replace(/\b(?:0x)?(?:[0-9a-f]*\d[0-9a-f]*|[0-9a-f]{4,})\b|\d+/g, '#');
       if (!this.seen.has(key)) {
         this.seen.add(key);
-        const s = shrink(obj, r.finding.invariant, true, { paranoid: o.paranoid });
+        const s = shrink(obj, r.finding.invariant, true, { paranoid: o.paranoid, complete: true });
         res.findingCases.push({ what: `${r.finding.invariant}: ${r.finding.detail}`, invariant: r.finding.invariant, scenario: s, steps: (s.steps as unknown[]).length });
       }
     }
@@ -303,7 +313,7 @@ export function fuzz(o: FuzzOptions): FuzzResult {
   const run = new FuzzRun(o);
   while (run.res.events < o.events) {
     const obj = run.next(run.res.events);
-    run.add(obj, o.runCase ? o.runCase(obj) : runCase(obj, { paranoid: o.paranoid }));
+    run.add(obj, o.runCase ? o.runCase(obj) : runCase(obj, { paranoid: o.paranoid, complete: true }));
   }
   return run.res;
 }

@@ -31,6 +31,8 @@ export interface Machine {
   dax: Map<string, DevDax>;
   /** Check every invariant over the whole state after every step (--paranoid), not only what the step touched. */
   paranoid: boolean;
+  /** No step labels (StepResult.label is ''): for callers that make no report (fuzz). */
+  lean: boolean;
   /** The per-step check's memory: whether the last check was clean, and what checkTouched keeps. */
   check: { clean: boolean; memo: CheckMemo };
   /** The oops that crashed the machine: no kernel step runs after it. */
@@ -65,7 +67,7 @@ export interface StepResult {
  * after every step; opts.profile: run under this profile instead of the scenario's (compare's
  * attribution runs a profile with one switch flipped).
  */
-export function createMachine(sc: Scenario, opts: { paranoid?: boolean; profile?: KernelProfile } = {}): Machine {
+export function createMachine(sc: Scenario, opts: { paranoid?: boolean; profile?: KernelProfile; lean?: boolean } = {}): Machine {
   const profile = opts.profile ?? findProfile(sc.kernel)!;
   const arch = resolveArch(sc.arch, sc.config, profile);
   const c = deriveConsts(arch);
@@ -101,7 +103,7 @@ export function createMachine(sc: Scenario, opts: { paranoid?: boolean; profile?
   s.hvo = newHvoState(k);
   const regions = new Map<string, Region>();
   sc.devices.forEach((d, i) => { if (d.type === 'nvdimm') regions.set(d.name, makeRegion(k, d, i)); });
-  return { k, scenario: sc, regions, ignoredParams: parsed.ignored, absentParams: parsed.absent, dax: new Map(), paranoid: opts.paranoid ?? false, check: { clean: true, memo: newCheckMemo() }, crashed: null, explained: new Set() };
+  return { k, scenario: sc, regions, ignoredParams: parsed.ignored, absentParams: parsed.absent, dax: new Map(), paranoid: opts.paranoid ?? false, lean: opts.lean ?? false, check: { clean: true, memo: newCheckMemo() }, crashed: null, explained: new Set() };
 }
 
 function label(st: ScenarioStep): string {
@@ -141,7 +143,7 @@ export function runStep(m: Machine, st: ScenarioStep, results: StepResult[]): St
   const k = m.k;
   k.step = st.index;
   const logStart = k.s.log.length;
-  const r: StepResult = { index: st.index, kind: st.kind, label: label(st), ok: true, errno: null, messages: [], dmesg: [], violations: [], kernelBugs: [], oops: null, notRun: null };
+  const r: StepResult = { index: st.index, kind: st.kind, label: m.lean ? '' : label(st), ok: true, errno: null, messages: [], dmesg: [], violations: [], kernelBugs: [], oops: null, notRun: null };
   if (m.crashed && st.kind !== 'expect') {
     // the kernel died at an earlier step: nothing runs on it any more (expect steps only read results)
     r.ok = false;

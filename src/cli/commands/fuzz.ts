@@ -23,7 +23,7 @@ export function register(program: Command, ctx: Ctx): void {
       const seed = int('seed', o.seed, 0);
       const events = int('events', o.events, 1);
       const jobs = int('jobs', o.jobs, 1);
-      const { ARCH_NAMES, DEFAULT_KERNEL, findProfile, fuzz, fuzzBatched, toYaml } = await lib();
+      const { ARCH_NAMES, DEFAULT_KERNEL, findProfile, fuzz, fuzzBatched, forWriting, toYaml } = await lib();
       if (o.arch !== undefined && !ARCH_NAMES.includes(o.arch as 'x86_64')) throw new UsageError(`--arch ${o.arch}: expected ${ARCH_NAMES.join(', ')}`);
       // a profile file or module is registered in this thread only: its machines run here
       const fromFile = o.kernel !== undefined && (await import('../../node/profile.js')).isProfilePath(o.kernel);
@@ -73,7 +73,7 @@ export function register(program: Command, ctx: Ctx): void {
         mkdirSync(o.out, { recursive: true });
         const f = join(o.out, `${kind}-seed${seed}-${i + 1}.yaml`);
         const how = kind === 'violation' ? 'an invariant violation (a bug in vmemmap-lab): vmemlab run exits 1' : 'a predicted kernel bug (not a vmemmap-lab bug): vmemlab run reports it as such and exits 4';
-        writeOut(f, `# vmemlab fuzz --seed ${seed}: ${c.what.replace(/\n/g, ' ')}\n# ${how}\n${toYaml(c.scenario)}`);
+        writeOut(f, `# vmemlab fuzz --seed ${seed}: ${c.what.replace(/\n/g, ' ')}\n# ${how}\n${toYaml(forWriting(c.scenario))}`);
         return f;
       });
       const vf = write('violation', r.failures);
