@@ -58,6 +58,8 @@ export interface StepResult {
   oops: Oops | null;
   /** Why the step did not run ("the kernel oopsed at step N"), or null. */
   notRun: string | null;
+  /** The step's events in k.s.trace: [from, to) (`--trace`, explain). */
+  trace: { from: number; to: number };
   /** expect steps: the failed expectations. */
   failedExpectations?: string[];
 }
@@ -143,7 +145,8 @@ export function runStep(m: Machine, st: ScenarioStep, results: StepResult[]): St
   const k = m.k;
   k.step = st.index;
   const logStart = k.s.log.length;
-  const r: StepResult = { index: st.index, kind: st.kind, label: m.lean ? '' : label(st), ok: true, errno: null, messages: [], dmesg: [], violations: [], kernelBugs: [], oops: null, notRun: null };
+  const traceStart = k.s.trace.length;
+  const r: StepResult = { index: st.index, kind: st.kind, label: m.lean ? '' : label(st), ok: true, errno: null, messages: [], dmesg: [], violations: [], kernelBugs: [], oops: null, notRun: null, trace: { from: traceStart, to: traceStart } };
   if (m.crashed && st.kind !== 'expect') {
     // the kernel died at an earlier step: nothing runs on it any more (expect steps only read results)
     r.ok = false;
@@ -165,6 +168,7 @@ export function runStep(m: Machine, st: ScenarioStep, results: StepResult[]): St
     k.s.trace.push({ t: 'errno', site: st.kind, errno });
   }
   r.dmesg = k.s.log.slice(logStart);
+  r.trace.to = k.s.trace.length;
   if (st.kind !== 'expect') {
     // a predicted kernel bug explains what it breaks: the checks' findings in a step that
     // oopsed, or where the kernel leaves memmap unmapped or misaccounted, are the kernel's
