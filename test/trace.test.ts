@@ -3,6 +3,7 @@
  * derived by hand from the scenarios and the kernel's rules, not read back from a run.
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { defaultScenario, parseScenario, renderJson, renderTrace, runScenario } from '../src/index.js';
 
@@ -76,6 +77,22 @@ steps:
     expect(boot.find((e) => e.t === 'map')).toEqual({ t: 'map', level: 'pmd', va: '0xffffea0000000000', size: 64 * 2 ** 20, b: { kind: 'ram', node: 0, src: 'sparsebuf' } });
     // without --trace the report has no trace
     expect(JSON.parse(renderJson(r)).steps[0].trace).toBeUndefined();
+  });
+
+  it('a kernel anomaly is a note in the trace, where the free path does it', () => {
+    const sc = parseScenario('r.yaml', readFileSync(new URL('./regressions/arm64-64k-shared-memmap-page-reverse-teardown.yaml', import.meta.url), 'utf8'));
+    const t = renderTrace(runScenario(sc));
+    // arm64 64K: region at 0xc0000000 = pfn 0xc000; namespace0.0 is 48 MiB (pfns 0xc000-0xc2ff),
+    // namespace0.1 16 MiB from pfn 0xc300. One 64 KiB memmap page holds 1024 struct pages of
+    // 64 B: pfns 0xc000-0xc3ff, both namespaces' (namespace0.0 allocated it from its altmap,
+    // at pfn 0xc001 after its one reserved pfn). Destroying namespace0.1 unmaps that whole page
+    // (unmap_hotplug_pte_range) and gives it to namespace0.1's altmap (vmem_altmap_free)
+    expect(stepOf(t, 4)).toEqual([
+      'unmap pte: 0xffffffdfc0300000-0xffffffdfc0310000 (64 KiB), was altmap namespace0.0 from pfn 0xc001',
+      'altmap namespace0.1 free: 1 pfns',
+      'note: arch/arm64/mm/mmu.c:vmemmap_free: a block of altmap namespace0.0 at ffffffdfc0300000 was charged to altmap namespace0.1',
+      'section deactivate: pfn 0xc300, 256 pages, node 0',
+    ]);
   });
 
   it('the command line: --trace alone, and with --json', () => {
