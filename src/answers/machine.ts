@@ -40,8 +40,8 @@ export interface MachineOpts {
   hypervisor?: boolean;
 }
 
-/** Where DRAM starts: x86_64 at 0, arm64 at 1 GiB (QEMU virt, most servers start at or above it), riscv64 at 2 GiB (QEMU virt, most SoCs), loongarch64 and ia64 at 0. */
-export const RAM_BASE: Record<ArchName, number> = { x86_64: 0, arm64: GiB, riscv64: 2 * GiB, loongarch64: 0, ia64: 0 };
+/** Where DRAM starts: x86_64 at 0, arm64 at 1 GiB (QEMU virt, most servers start at or above it), riscv64 at 2 GiB (QEMU virt, most SoCs), loongarch64, ia64 and powerpc64 at 0. */
+export const RAM_BASE: Record<ArchName, number> = { x86_64: 0, arm64: GiB, riscv64: 2 * GiB, loongarch64: 0, ia64: 0, powerpc64: 0 };
 
 const FLAG_OF: Record<string, string> = { pageSize: '--page-size', vaBits: '--va-bits', levels: '--levels', pse: '--pse', hypervisor: '--hypervisor', gbpages: '--gbpages', mode: '--paging' };
 

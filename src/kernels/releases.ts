@@ -29,6 +29,7 @@ export const v6_12: KernelProfile = {
   // riscvLayout 'v6.13' as v6.18: "riscv: mm: Fix the out of bound issue of vmemmap address" is
   // in 6.12.10 (stable; Debian's changelog), and the 6.12.118 kernel recorded here has it
   riscvPudThp: false, // PUD THP arrived in v6.18
+  ppcRadixAlignStart: false, // radix__vmemmap_populate() walks from the raw start (6.12.0, 6.14.0)
 };
 
 export const v6_6: KernelProfile = {
@@ -71,6 +72,7 @@ export const v6_1: KernelProfile = {
   hmemKmemDefault: false, // device_dax binds hmem devices
   riscvHvo: false, // ARCH_WANT_OPTIMIZE_HUGETLB_VMEMMAP arrived in v6.3
   loongarchVmemmap: false, // 6.1 LoongArch has SPARSEMEM without VMEMMAP (v6.2)
+  ppc64: false, // powerpc64 is modelled from v6.6 (radix__vmemmap_populate, memory block probe)
 };
 
 /** The 6.1 stable series as distributions ship it (Debian 12: 6.1.192). */

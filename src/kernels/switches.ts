@@ -331,6 +331,16 @@ export const SWITCHES: Record<SwitchKey, SwitchDoc> = {
     what: 'ZONE_DEVICE on LoongArch (pmem namespaces in fsdax/devdax mode)',
     values: { false: 'unavailable (up to v6.10)', true: 'available (v6.11)' },
   },
+  ppc64: {
+    site: 'arch/powerpc/mm/init_64.c, arch/powerpc/mm/book3s64/radix_pgtable.c',
+    what: 'whether the model has powerpc64 in this profile',
+    values: { true: 'yes: radix__vmemmap_populate (v6.6+), __vmemmap_populate for hash', false: 'not modelled before v6.6 (radix used the vmemmap_list block path, other block-size probes)' },
+  },
+  ppcRadixAlignStart: {
+    site: 'arch/powerpc/mm/book3s64/radix_pgtable.c:radix__vmemmap_populate',
+    what: 'whether radix__vmemmap_populate() aligns the start address',
+    values: { false: 'the raw start (v6.6..v6.14): with 64K pages a call can start inside a page', true: 'ALIGN_DOWN to PAGE_SIZE with an altmap, PMD_SIZE without (v6.17)' },
+  },
   ia64: {
     site: 'arch/ia64',
     what: 'whether the kernel has the ia64 (Itanium) architecture',

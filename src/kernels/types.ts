@@ -198,6 +198,12 @@ export interface KernelProfile {
   /** LoongArch ZONE_DEVICE through ARCH_HAS_PTE_DEVMAP (v6.11). */
   loongarchZoneDevice: boolean;
 
+  // ---- arch/powerpc ----
+  /** powerpc64 Book3S-64 is modelled in this profile (v6.6+: radix__vmemmap_populate); older ones are refused. */
+  ppc64: boolean;
+  /** radix__vmemmap_populate() aligns start down (PAGE_SIZE with an altmap, PMD_SIZE without) (v6.17+; absent in 6.14). */
+  ppcRadixAlignStart: boolean;
+
   // ---- arch/ia64 ----
   /** ia64 exists (up to v6.6; "arch: Remove Itanium (IA-64) architecture" in v6.7). */
   ia64: boolean;

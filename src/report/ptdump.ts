@@ -130,6 +130,14 @@ export function ptdump(k: Kernel): string[] {
       ...(lines.some((l) => l.includes('0x????')) ? ['# vmemlab: ? = the physical address of RAM-backed memmap (where memblock or the page allocator put it) is not modelled'] : []),
     ];
   }
+  if (flavour === 'powerpc' && k.arch.cfg.pt.noPageTables) {
+    // hash: nothing of the vmemmap is in kernel_page_tables; kernel_hash_pagetable lists the
+    // bolted HPTEs per vmemmap_list entry (format not modelled)
+    return [
+      `# vmemlab: powerpc64 ${k.arch.cfg.pt.noPageTables}; kernel_page_tables shows none of it. The bolted blocks:`,
+      ...merge(k.s.leaves.overlaps(k.c.startOff, k.c.endOff).map((sg) => ({ start: sg.start, end: sg.end, level: sg.v.level, leaf: sg.v.level }))).map((it) => neutralLine(k, it).replace(/ (pmd|pte) (block|page)$/, ' bolted HPTE block(s)')),
+    ];
+  }
   if (flavour !== 'x86' && flavour !== 'arm64') {
     const levels: PtLevel[] = ['pgd', ...k.arch.cfg.pt.allocLevels];
     const items: Item[] = [];
