@@ -26,6 +26,8 @@ export interface PpcOptions {
   lmbSize: number;
   /** The hash MMU offers 16M pages (real POWER; QEMU only with cap-hpt-max-page-size=16M). */
   hash16M: boolean;
+  /** KFENCE (or debug_pagealloc) is on: hash maps the linear map with base pages (Debian 6.12: CONFIG_KFENCE=y). */
+  kfence: boolean;
 }
 
 /**
@@ -65,12 +67,15 @@ export function ppcConfig(o: PpcOptions): ArchConfig {
   };
   // radix_pgtable.c vmemmap_can_optimize(): false unless radix_enabled() (v6.6+)
   if (!radix) lacks.daxVmemmapOpt = 'powerpc64 hash: vmemmap_can_optimize() is false without the radix MMU (arch/powerpc/mm/book3s64/radix_pgtable.c)';
+  // radix has its own vmemmap_populate_compound_pages() (radix_pgtable.c @ v6.6+: a position
+  // counter stepping one pfn per vmemmap page, PMD leaves skipped); not modelled yet
+  else lacks.daxVmemmapOpt = 'powerpc64 radix: the kernel deduplicates device-dax memmap with its own vmemmap_populate_compound_pages() (arch/powerpc/mm/book3s64/radix_pgtable.c), which vmemmap-lab does not model: it maps the full memmap instead (docs/fidelity.md)';
   // hstates in mmu_psize_defs order: radix 2M and 1G; hash 16M when the MMU has it
   const hugePageSizes = radix ? [2 * MiB, GiB] : o.hash16M ? [16 * MiB] : [];
   return {
     arch: 'powerpc64',
     label: `powerpc64 ${o.mmu} ${o.pageSize}`,
-    config: { mmu: o.mmu, pageSize: o.pageSize, lmbSize: o.lmbSize, ...(radix ? {} : { hash16M: o.hash16M }) },
+    config: { mmu: o.mmu, pageSize: o.pageSize, lmbSize: o.lmbSize, ...(radix ? {} : { hash16M: o.hash16M, kfence: o.kfence }) },
     PAGE_SHIFT,
     PAGE_SIZE,
     PMD_SHIFT,

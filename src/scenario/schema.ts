@@ -136,6 +136,7 @@ export const ConfigSchema = z.strictObject({
   mmu: z.enum(['radix', 'hash']).optional().describe('powerpc64 MMU: radix (default) or hash (disable_radix)'),
   lmbSize: z.number().int().optional().describe('powerpc64 ibm,lmb-size of the DR-memory node in bytes (default 268435456 = 256 MiB, QEMU pseries and PowerVM); 0: no such node, the memory block size is probed from the memory nodes'),
   hash16M: z.boolean().optional().describe('powerpc64 hash: the MMU offers 16M pages (default true; QEMU only with cap-hpt-max-page-size=16M)'),
+  kfence: z.boolean().optional().describe('powerpc64 hash: KFENCE or debug_pagealloc is on (default true, as in Debian 6.12): the linear map uses base pages, so memremap_compat_align() is 2 MiB instead of 16 MiB'),
 });
 
 export const ScenarioSchema = z.strictObject({
