@@ -39,7 +39,7 @@ const INDEX: Record<PpcMmu, Record<PpcPageSize, [number, number, number, number]
   hash: { '4K': [9, 7, 9, 9], '64K': [8, 10, 10, 8] },
 };
 
-export function ppcConfig(o: PpcOptions): ArchConfig {
+export function ppcConfig(o: PpcOptions, p: KernelProfile): ArchConfig {
   const PAGE_SHIFT = o.pageSize === '64K' ? 16 : 12;
   const PAGE_SIZE = 2 ** PAGE_SHIFT;
   const [pte, pmd, pud, pgd] = INDEX[o.mmu][o.pageSize];
@@ -68,9 +68,12 @@ export function ppcConfig(o: PpcOptions): ArchConfig {
   // radix_pgtable.c vmemmap_can_optimize(): false unless radix_enabled() (v6.6+)
   if (!radix) lacks.daxVmemmapOpt = 'powerpc64 hash: vmemmap_can_optimize() is false without the radix MMU (arch/powerpc/mm/book3s64/radix_pgtable.c)';
   // radix has its own vmemmap_populate_compound_pages() (radix_pgtable.c @ v6.6+: a position
-  // counter stepping one pfn per vmemmap page, PMD leaves skipped); not modelled yet
+  // counter stepping one pfn per vmemmap page, PMD leaves skipped); not modelled yet. (v6.1 runs
+  // the generic one on every arch - the model's daxVmemmapDedup 'v6.1' - which is modelled.)
   else lacks.daxVmemmapOpt = 'powerpc64 radix: the kernel deduplicates device-dax memmap with its own vmemmap_populate_compound_pages() (arch/powerpc/mm/book3s64/radix_pgtable.c), which vmemmap-lab does not model: it maps the full memmap instead (docs/fidelity.md)';
   // hstates in mmu_psize_defs order: radix 2M and 1G; hash 16M when the MMU has it
+  // ARCH_MHP_MEMMAP_ON_MEMORY_ENABLE if PPC_RADIX_MMU arrived in v6.6
+  if (p.ppcRadixPopulate === 'list') lacks.memmapOnMemory = `powerpc64 does not select ARCH_MHP_MEMMAP_ON_MEMORY_ENABLE in ${p.id} (v6.6, radix only)`;
   const hugePageSizes = radix ? [2 * MiB, GiB] : o.hash16M ? [16 * MiB] : [];
   return {
     arch: 'powerpc64',
@@ -108,8 +111,9 @@ export function ppcConfig(o: PpcOptions): ArchConfig {
     pageblockOrder,
     // has_transparent_hugepage(): radix 2M == PMD_SHIFT; hash needs 16M == PMD_SHIFT (hash 64K with 16M pages)
     thpPmd: radix || (o.pageSize === '64K' && o.hash16M),
-    // has_transparent_pud_hugepage() (v6.6+): radix 1G == PUD_SHIFT; hash 0
-    thpPud: radix,
+    // has_transparent_pud_hugepage() (v6.6+): radix 1G == PUD_SHIFT; hash 0. Before v6.6
+    // nd_pfn_supported_alignments() asks for HAVE_ARCH_TRANSPARENT_HUGEPAGE_PUD, not selected
+    thpPud: radix && p.ppcRadixPopulate === 'radix',
     pse: false,
     hypervisor: false,
     memblockGoal: 0,
@@ -133,8 +137,14 @@ export function hashVmemmapBlock(a: ArchConfig, bootRam: number): number {
  * is one; else from 1 GiB, update_memory_block_size() per memory node: while the block is
  * larger than 16 MiB, stop if (size & block) == 0, else block >>= 2.
  */
-export function ppcMemoryBlockSize(lmbSize: number, ranges: { start: number; end: number }[]): number {
+export function ppcMemoryBlockSize(lmbSize: number, ranges: { start: number; end: number }[], probe: 'v6.1' | 'v6.6' = 'v6.6'): number {
   if (lmbSize > 0) return lmbSize;
+  if (probe === 'v6.1') {
+    // pseries_memory_block_size() <= v6.5: the size of the node /memory@<size of memory@0>, else 16 MiB
+    const m0 = ranges.find((r) => r.start === 0);
+    const next = m0 ? ranges.find((r) => r.start === m0.end) : undefined;
+    return next ? next.end - next.start : 16 * MiB;
+  }
   let block = GiB;
   for (const r of ranges) {
     const size = r.end - r.start;
@@ -156,6 +166,12 @@ export function ppcPolicy(a: ArchConfig, p: KernelProfile): ArchPolicy {
         ops.decide(r, 'blocks', `hash MMU: ${bs >= MiB ? `${bs / MiB} MiB` : `${bs / 1024} KiB`} blocks (mmu_vmemmap_psize), bolted HPTEs and vmemmap_list entries${altmap ? '; the altmap for blocks whose pfns are all the device\'s, RAM otherwise or when it runs out' : ''}`);
         return ops.listBlocks(r.start, r.end, node, altmap, bs, false);
       }
+      if (p.ppcRadixPopulate === 'list') {
+        // <= v6.5: vmemmap_populate() (init_64.c) with mmu_vmemmap_psize 2M (radix__early_init_mmu:
+        // 2M when the MMU has it), radix__vmemmap_create_mapping() -> a PMD leaf in the page tables
+        ops.decide(r, 'blocks', `radix ${p.id}: 2 MiB blocks (mmu_vmemmap_psize) mapped as PMD leaves, each with a vmemmap_list entry${altmap ? '; from the altmap when the block describes only the device, else RAM' : ''}`);
+        return ops.listBlocks(r.start, r.end, node, altmap, PMD, true);
+      }
       // radix__vmemmap_populate(): v6.17+ aligns start down to PAGE_SIZE with an altmap, to
       // PMD_SIZE without; v6.6..v6.14 use the raw start
       const start = align ? Math.floor(r.start / (altmap ? P : PMD)) * (altmap ? P : PMD) : r.start;
@@ -167,7 +183,22 @@ export function ppcPolicy(a: ArchConfig, p: KernelProfile): ArchPolicy {
     // not used: powerpc has its own loops (no vmemmap_populate_hugepages)
     hugepages: { onFail: 'basepages', tableAltmap: true, checkPmd: 'leaf' },
     pmdPrintTracker: false,
-    free: radix
+    free: radix && p.ppcRadixPopulate === 'list'
+      ? {
+          // <= v6.5 vmemmap_free() (init_64.c): per 2 MiB block, kept while vmemmap_populated(),
+          // else the list entry and memory go, then radix__vmemmap_remove_mapping() ->
+          // remove_pagetable(): v5.9+ frees empty PTE, PMD and PUD tables
+          freeTables: { pte: true, pmd: true, pud: true },
+          floorCeiling: false,
+          partialPmd: 'if-unpopulated',
+          partialPte: 'if-unpopulated',
+          site: 'arch/powerpc/mm/init_64.c:vmemmap_free',
+          pteWalk: 'page',
+          pteAltmap: true,
+          blocks: true,
+          altmapRangeCheck: true,
+        }
+      : radix
       ? {
           // radix__vmemmap_free -> remove_pagetable(direct = false): free_pte_table,
           // free_pmd_table, free_pud_table when empty; the PGD is never freed
@@ -191,7 +222,7 @@ export function ppcPolicy(a: ArchConfig, p: KernelProfile): ArchPolicy {
           blocks: true,
           altmapRangeCheck: true, // alt_start..alt_end = base_pfn .. base_pfn + reserve + free (v6.6+)
         },
-    memoryBlockSize: (_end, _adv, ranges) => ({ size: ppcMemoryBlockSize(Number(a.config.lmbSize), ranges ?? []), messages: [] }),
+    memoryBlockSize: (_end, _adv, ranges) => ({ size: ppcMemoryBlockSize(Number(a.config.lmbSize), ranges ?? [], p.ppcBlockProbe), messages: [] }),
     // asm/pgtable.h arch_supports_memmap_on_memory() (v6.6+)
     supportsMemmapOnMemory: (bytes) => {
       if (!radix) return 'arch_supports_memmap_on_memory() is false with the hash MMU (!radix_enabled())';
@@ -200,7 +231,7 @@ export function ppcPolicy(a: ArchConfig, p: KernelProfile): ArchPolicy {
     },
     // not overridden: the generic [0, (1 << MAX_PHYSMEM_BITS) - 1]
     mappableRange: () => ({ start: 0, end: 2 ** a.MAX_PHYSMEM_BITS - 1 }),
-    populateSite: radix ? 'arch/powerpc/mm/book3s64/radix_pgtable.c:radix__vmemmap_populate' : 'arch/powerpc/mm/init_64.c:__vmemmap_populate',
+    populateSite: radix && p.ppcRadixPopulate === 'radix' ? 'arch/powerpc/mm/book3s64/radix_pgtable.c:radix__vmemmap_populate' : 'arch/powerpc/mm/init_64.c:__vmemmap_populate',
     // arch/powerpc/mm/fault.c bad_kernel_fault() / __bad_page_fault(): "BUG: Unable to handle
     // kernel data access on read/write at 0x%lx", then "Faulting instruction address: 0x%lx",
     // die("Kernel access of bad area") -> "Oops: Kernel access of bad area, sig: 11 [#1]"

@@ -732,7 +732,9 @@ export function altmap_cross_boundary(k: Kernel, id: string, start: number, size
   const startPfn = Math.floor(offToPfn(k, start));
   const nr = size / k.c.STRUCT_PAGE;
   const { base, end } = altmapBounds(a, startPfn);
-  return startPfn + nr - 1 > end || startPfn < base;
+  // <= v6.3: start_pfn + nr_pfn > end_pfn (a block ending on the last pfn counts as crossing)
+  const last = k.profile.ppcCrossEnd === 'v5.6' ? startPfn + nr : startPfn + nr - 1;
+  return last > end || startPfn < base;
 }
 
 /** Whether every `unit` (aligned) in [a, b) crosses the altmap's boundary, none does, or it is mixed. */
@@ -744,9 +746,9 @@ function crossKind(k: Kernel, id: string, a: number, b: number, unit: number): '
   const pb = Math.floor(offToPfn(k, b - 1));
   if (al.self && altmapBounds(al, pa).base !== altmapBounds(al, pb).base) return 'mixed';
   const { base, end } = altmapBounds(al, pa);
-  // units u with u >= off(base) and u + unit <= off(end + 1)
+  // units u with u >= off(base) and u + unit <= off(end + 1) (<= v6.3: off(end))
   const lo = Math.max(a, alignUp(pfnToOff(k, base), unit));
-  const hi = Math.min(b, alignDown(pfnToOff(k, end + 1), unit));
+  const hi = Math.min(b, alignDown(pfnToOff(k, k.profile.ppcCrossEnd === 'v5.6' ? end : end + 1), unit));
   if (hi <= lo) return 'cross';
   return lo === a && hi >= alignDown(b - 1, unit) + unit ? 'inside' : 'mixed';
 }

@@ -204,4 +204,6 @@ function freeListBlocks(k: Kernel, start: number, end: number, altmap: string | 
   const edges = new Set([A, B - bs]);
   for (const e of edges) if (!ppc_vmemmap_populated(k, e, bs)) free(e, e + bs);
   free(A + bs, B - bs);
+  // radix <= v6.5: radix__vmemmap_remove_mapping() -> remove_pagetable() frees the empty tables
+  freeEmptyTables(k, A, B);
 }
