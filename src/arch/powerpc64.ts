@@ -164,13 +164,13 @@ export function ppcPolicy(a: ArchConfig, p: KernelProfile): ArchPolicy {
         // init_64.c vmemmap_populate() -> __vmemmap_populate() when !radix_enabled()
         const bs = hashVmemmapBlock(a, ops.bootRam());
         ops.decide(r, 'blocks', `hash MMU: ${bs >= MiB ? `${bs / MiB} MiB` : `${bs / 1024} KiB`} blocks (mmu_vmemmap_psize), bolted HPTEs and vmemmap_list entries${altmap ? '; the altmap for blocks whose pfns are all the device\'s, RAM otherwise or when it runs out' : ''}`);
-        return ops.listBlocks(r.start, r.end, node, altmap, bs, false);
+        return ops.listBlocks(r.start, r.end, node, altmap, bs, false, r.callBytes);
       }
       if (p.ppcRadixPopulate === 'list') {
         // <= v6.5: vmemmap_populate() (init_64.c) with mmu_vmemmap_psize 2M (radix__early_init_mmu:
         // 2M when the MMU has it), radix__vmemmap_create_mapping() -> a PMD leaf in the page tables
         ops.decide(r, 'blocks', `radix ${p.id}: 2 MiB blocks (mmu_vmemmap_psize) mapped as PMD leaves, each with a vmemmap_list entry${altmap ? '; from the altmap when the block describes only the device, else RAM' : ''}`);
-        return ops.listBlocks(r.start, r.end, node, altmap, PMD, true);
+        return ops.listBlocks(r.start, r.end, node, altmap, PMD, true, r.callBytes);
       }
       // radix__vmemmap_populate(): v6.17+ aligns start down to PAGE_SIZE with an altmap, to
       // PMD_SIZE without; v6.6..v6.14 use the raw start

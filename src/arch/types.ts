@@ -124,7 +124,7 @@ export interface VmemmapOps<Altmap> {
    * altmap_cross_boundary()), else from RAM, mapped as one leaf without Linux page tables
    * (`tables` false: bolted HPTEs) or with them (radix), and a vmemmap_list entry.
    */
-  listBlocks(start: number, end: number, node: number, altmap: Altmap | null, blockSize: number, tables: boolean): number;
+  listBlocks(start: number, end: number, node: number, altmap: Altmap | null, blockSize: number, tables: boolean, callBytes?: number): number;
   /** memblock_phys_mem_size() at boot (powerpc hash picks the vmemmap block size from it). */
   bootRam(): number;
   pr_err_once(site: string, text: string): void;

@@ -524,7 +524,7 @@ export function vmemmapOps(k: Kernel, altmap: string | null = null, node = -1): 
     radixPmdLoop: (s, e, n, a) => ppc_radix_pmd_loop(k, s, e, n, a),
     basepagesFallback: (s, e, n, a) => ppc_basepages_fallback(k, s, e, n, a),
     altmapCrossBoundary: (a, s, size) => altmap_cross_boundary(k, a, s, size),
-    listBlocks: (s, e, n, a, bs, t) => ppc_list_blocks(k, s, e, n, a, bs, t),
+    listBlocks: (s, e, n, a, bs, t, cb) => ppc_list_blocks(k, s, e, n, a, bs, t, cb),
     bootRam: () => k.boot.bootRam ?? 0,
     pr_err_once: (site, text) => {
       unusual(k, 'pr_err_once');
@@ -880,11 +880,15 @@ function ops_note(k: Kernel, text: string): void {
  * from vmemmap_alloc_block(PAGE_SIZE) - RAM, never given back); then vmemmap_create_mapping():
  * hash bolts HPTEs of the block size (no Linux page tables); radix would map a PMD/PTE.
  */
-export function ppc_list_blocks(k: Kernel, start: number, end: number, node: number, altmap: string | null, bs: number, tables: boolean): number {
+export function ppc_list_blocks(k: Kernel, start: number, end: number, node: number, altmap: string | null, bs: number, tables: boolean, callBytes = end - start): number {
   const A = alignDown(start, bs);
   const B = alignUp(end, bs);
   const level: LeafLevel = bs >= k.c.PMD_SIZE ? 'pmd' : 'pte';
   k.s.ppcList.blockSize = bs;
+  // pr_debug("vmemmap_populate %lx..%lx, node %d\n", start aligned down to the block, end), once per call
+  const calls = Math.max(1, Math.round((end - start) / callBytes));
+  const popLine = (i: number) => `vmemmap_populate ${lx(offToVa(k, alignDown(start + i * callBytes, bs)))}..${lx(offToVa(k, Math.min(end, start + (i + 1) * callBytes)))}, node ${node}\n`;
+  printk(k, KERN_DEBUG, PPC_INIT + ':__vmemmap_populate', '%s', [popLine(0)], { run: { count: calls, nth: popLine } });
   return runSteps(k, A, B, bs, (a, b) => {
     for (const g of k.s.leaves.gaps(a, b)) {
       if (tables && populate_tables(k, g.start, g.end, node, level) !== 0) return ENOMEM;

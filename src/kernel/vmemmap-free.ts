@@ -17,6 +17,7 @@ import { IntervalSet } from '../util/interval.js';
 import { buddy_free } from './page_alloc.js';
 import { ppc_vmemmap_populated, vmem_altmap_free, vmemmap_list_free } from './sparse-vmemmap.js';
 import { compoundUnique, offToVa, type Backing, type Kernel } from './state.js';
+import { KERN_DEBUG, printk } from './printk.js';
 
 function anomaly(k: Kernel, site: string, text: string): void {
   k.s.anomalies.push({ step: k.step, site, text });
@@ -188,6 +189,13 @@ function freeListBlocks(k: Kernel, start: number, end: number, altmap: string | 
   const P = k.c.PAGE_SIZE;
   const A = alignDown(start, bs);
   const B = alignUp(end, bs);
+  // pr_debug("vmemmap_free %lx...%lx\n", start aligned down to the block, end): __remove_pages()
+  // calls it once per section (a run of whole sections arrives here as one range)
+  const sec = k.c.SECTION_MEMMAP;
+  const calls = (end - start) % sec === 0 && (end - start) > sec ? (end - start) / sec : 1;
+  const cb = (end - start) / calls;
+  const freeLine = (i: number) => `vmemmap_free ${lx(offToVa(k, alignDown(start + i * cb, bs)))}...${lx(offToVa(k, start + (i + 1) * cb))}\n`;
+  printk(k, KERN_DEBUG, 'arch/powerpc/mm/init_64.c:__vmemmap_free', '%s', [freeLine(0)], { run: { count: calls, nth: freeLine } });
   // interior blocks describe only the removed pfns; the two edge blocks are checked
   const free = (x0: number, x1: number) => {
     if (x1 <= x0) return;

@@ -132,6 +132,19 @@ function modelFacts(k: Kernel): Omit<Facts, 'memTotalKb' | 'blocks' | 'blockSize
   };
 }
 
+/** The vmemmap pr_debug lines by kind: whole lines in order, "allocated at" without the (unknown) address, the mapping lines counted. */
+function debugLines(lines: string[]) {
+  const pick = (re: RegExp) => lines.filter((l) => re.test(l)).map((l) => l.trimEnd());
+  return {
+    populate: pick(/^vmemmap_populate [0-9a-f]+\.\.[0-9a-f]+, node \d+$/),
+    allocated: lines.map((l) => /^ {6}\* ([0-9a-f]{16}\.\.[0-9a-f]{16}) allocated at /.exec(l)?.[1]).filter(Boolean),
+    free: pick(/^vmemmap_free [0-9a-f]+\.\.\.[0-9a-f]+$/),
+    altmap: pick(/^altmap_alloc_block_buf: /),
+    pmdMappings: pick(/^radix-mmu: PMD_SIZE vmemmap mapping$/).length,
+    pageMappings: pick(/^radix-mmu: PAGE_SIZE vmemmap mapping$/).length,
+  };
+}
+
 const hex = (xs: [bigint, bigint][]) => xs.map(([a, b]) => `0x${a.toString(16)}-0x${(b - 1n).toString(16)}`);
 
 describe('powerpc64 recordings (Debian 6.12.95 and 6.1.176 ppc64el under QEMU pseries)', () => {
@@ -187,6 +200,14 @@ describe('powerpc64 recordings (Debian 6.12.95 and 6.1.176 ppc64el under QEMU ps
         expect(mf.blockSize, `${at}: block_size_bytes`).toBe(kf.blockSize);
         expect(mf.blocks, `${at}: online memory blocks`).toBe(kf.blocks);
         if (prev) expect((mf.managed - prev.model) / 1024, `${at}: MemTotal change (kB)`).toBe(kf.memTotalKb - prev.kernel);
+        if (i > 0) {
+          // the populate/free pr_debug lines of the steps since the last snapshot (dynamic debug
+          // is on from the end of boot): each kind in order, the kinds apart (the model prints a
+          // run of calls at once, the kernel interleaves them)
+          const kernelLines = (s['dmesg-delta'] ?? '').split('\n').map((l) => l.replace(/^\[[ 0-9.]+\] /, ''));
+          const modelLines = r.report.steps.slice(groups[i - 1], groups[i]).flatMap((x) => x.dmesg);
+          expect(debugLines(modelLines), `${at}: populate/free debug lines`).toEqual(debugLines(kernelLines));
+        }
         prev = { kernel: kf.memTotalKb, model: mf.managed };
       });
     });
