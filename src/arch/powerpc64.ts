@@ -68,9 +68,15 @@ export function ppcConfig(o: PpcOptions, p: KernelProfile): ArchConfig {
   // radix_pgtable.c vmemmap_can_optimize(): false unless radix_enabled() (v6.6+)
   if (!radix) lacks.daxVmemmapOpt = 'powerpc64 hash: vmemmap_can_optimize() is false without the radix MMU (arch/powerpc/mm/book3s64/radix_pgtable.c)';
   // radix has its own vmemmap_populate_compound_pages() (radix_pgtable.c @ v6.6+: a position
-  // counter stepping one pfn per vmemmap page, PMD leaves skipped); not modelled yet. (v6.1 runs
-  // the generic one on every arch - the model's daxVmemmapDedup 'v6.1' - which is modelled.)
+  // counter stepping one pfn per vmemmap page, PMD leaves skipped); not modelled yet
   else lacks.daxVmemmapOpt = 'powerpc64 radix: the kernel deduplicates device-dax memmap with its own vmemmap_populate_compound_pages() (arch/powerpc/mm/book3s64/radix_pgtable.c), which vmemmap-lab does not model: it maps the full memmap instead (docs/fidelity.md)';
+  // v5.19..v6.3 run the generic vmemmap_populate_compound_pages() on every arch, powerpc too
+  // (hash: outside the Linux page tables the vmemmap lives in; radix <= v6.5: next to the
+  // vmemmap_list PMD blocks): not modelled
+  const daxDedupNotModelled = p.ppcRadixPopulate === 'list'
+    ? `powerpc64 in ${p.id}: the generic vmemmap_populate_compound_pages() runs here (every arch, v5.19-v6.3); what it does next to powerpc's own vmemmap mappings is not modelled: vmemmap-lab maps the full memmap instead (docs/fidelity.md)`
+    : lacks.daxVmemmapOpt;
+  if (p.ppcRadixPopulate === 'list') lacks.daxVmemmapOpt = daxDedupNotModelled;
   // hstates in mmu_psize_defs order: radix 2M and 1G; hash 16M when the MMU has it
   // ARCH_MHP_MEMMAP_ON_MEMORY_ENABLE if PPC_RADIX_MMU arrived in v6.6
   if (p.ppcRadixPopulate === 'list') lacks.memmapOnMemory = `powerpc64 does not select ARCH_MHP_MEMMAP_ON_MEMORY_ENABLE in ${p.id} (v6.6, radix only)`;
@@ -124,6 +130,7 @@ export function ppcConfig(o: PpcOptions, p: KernelProfile): ArchConfig {
     hugePageSizes,
     preallocateTopTables: false,
     staticTablesFor: null,
+    daxDedupNotModelled,
   };
 }
 

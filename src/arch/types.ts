@@ -79,6 +79,9 @@ export interface ArchConfig {
   lacks: Partial<Record<ArchFeature, string>>;
   /** The huge page sizes the arch registers, in hstates[] order (empty: no HugeTLB). */
   hugePageSizes: number[];
+  /** Device-dax compound-page dedup is not modelled for this arch in this profile (powerpc64):
+   *  the reason users are told; the model then maps the full memmap whatever the kernel's rule. */
+  daxDedupNotModelled?: string;
   /** riscv v6.11+ pgtable_cache_init(): the table below the PGD is allocated for the whole vmemmap region after boot. */
   preallocateTopTables: boolean;
   /** A kernel address whose page tables exist from boot for the kernel's own mappings and may

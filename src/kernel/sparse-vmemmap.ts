@@ -585,6 +585,7 @@ export function __populate_section_memmap(k: Kernel, pfnIn: number, nrIn: number
 export function vmemmap_can_optimize(k: Kernel, altmap: string | null, pgmap: PgmapGeom | null): boolean {
   const v = k.profile.daxVmemmapDedup;
   if (v === 'none' || !pgmap || altmap || pgmap.nr <= 1) return false;
+  if (k.arch.cfg.daxDedupNotModelled) return false;
   if (!isPowerOf2(k.c.STRUCT_PAGE)) return false;
   if (v === 'v6.1') return true;
   if (k.arch.cfg.lacks.daxVmemmapOpt !== undefined) return false;
