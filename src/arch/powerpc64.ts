@@ -236,6 +236,16 @@ export function ppcPolicy(a: ArchConfig, p: KernelProfile): ArchPolicy {
       if (P === 4096 && bytes % PMD !== 0) return `the block's memmap (${bytes / 1024} KiB) is not PMD-aligned (arch_supports_memmap_on_memory, 4K pages: ${PMD / MiB} MiB)`;
       return null;
     },
+    // hash_utils.c htab_init_page_sizes(): printk(KERN_DEBUG "Page orders: ...") with the page
+    // shifts of mmu_linear_psize (16M unless KFENCE/debug_pagealloc or no 16M pages; a 4K choice
+    // is 64K on 64K kernels), mmu_virtual_psize, mmu_io_psize (64K needs cache-inhibited large
+    // pages and no possible HEA: not known, marked approximate) and mmu_vmemmap_psize
+    bootLines: radix ? undefined : (bootRam) => {
+      const ps = a.PAGE_SHIFT;
+      const linear = a.config.hash16M === true && a.config.kfence === false ? 24 : ps;
+      const vm = Math.log2(hashVmemmapBlock(a, bootRam));
+      return [{ level: 7, site: 'arch/powerpc/mm/book3s64/hash_utils.c:htab_init_page_sizes', text: `Page orders: linear mapping = ${linear}, virtual = ${ps}, io = ${ps}, vmemmap = ${vm}\n`, approx: ps === 16 }];
+    },
     // not overridden: the generic [0, (1 << MAX_PHYSMEM_BITS) - 1]
     mappableRange: () => ({ start: 0, end: 2 ** a.MAX_PHYSMEM_BITS - 1 }),
     populateSite: radix && p.ppcRadixPopulate === 'radix' ? 'arch/powerpc/mm/book3s64/radix_pgtable.c:radix__vmemmap_populate' : 'arch/powerpc/mm/init_64.c:__vmemmap_populate',

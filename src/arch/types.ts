@@ -197,6 +197,8 @@ export interface ArchPolicy {
   /** arch_supports_memmap_on_memory(vmemmap_size) when the arch overrides it (powerpc): null
    *  allows, a string is why it refuses; absent: the generic PMD-alignment check. */
   supportsMemmapOnMemory?: (memmapBytes: number) => string | null;
+  /** Lines the arch's early MMU setup prints (before sparse_init), given the boot RAM (memblock_phys_mem_size()). */
+  bootLines?: (bootRam: number) => { level: number; site: string; text: string; approx?: boolean }[];
   /** arch_get_mappable_range(): physical range hot-plug may use [start, end] inclusive. */
   mappableRange(memstart: number): { start: number; end: number };
   /** Where vmemmap_populate lives, for citations. */

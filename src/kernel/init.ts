@@ -93,6 +93,7 @@ export function boot(k: Kernel, fw0: FirmwareMap): void {
   // parse_args() runs before sparse_init(); set_memmap_mode()'s message needs the block size
   k.boot.memoryBlockSize = k.arch.policy.memoryBlockSize(k.boot.maxPfn * P, 0, bootRanges).size;
   printCmdlineMessages(k);
+  for (const l of k.arch.policy.bootLines?.(k.boot.bootRam) ?? []) printk(k, l.level, l.site, '%s', [l.text], l.approx ? { approx: true } : {});
   sparse_init(k);
   subsection_map_init(k);
   // hugepages= (5.15-6.12: parse_args after setup_arch; the model does all versions here):

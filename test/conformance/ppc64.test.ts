@@ -200,6 +200,12 @@ describe('powerpc64 recordings (Debian 6.12.95 and 6.1.176 ppc64el under QEMU ps
         expect(mf.blockSize, `${at}: block_size_bytes`).toBe(kf.blockSize);
         expect(mf.blocks, `${at}: online memory blocks`).toBe(kf.blocks);
         if (prev) expect((mf.managed - prev.model) / 1024, `${at}: MemTotal change (kB)`).toBe(kf.memTotalKb - prev.kernel);
+        if (i === 0 && !mf.tables) {
+          // hash: htab_init_page_sizes()'s KERN_DEBUG line (in the log buffer at boot)
+          const line = (s['dmesg-boot'] ?? '').split('\n').map((l) => l.replace(/^\[[ 0-9.]+\] /, '')).find((l) => l.startsWith('Page orders:'));
+          expect(line, `${at}: the kernel's Page orders line`).toBeDefined();
+          expect(r.report.steps[0]!.dmesg.find((l) => l.startsWith('Page orders:')), `${at}: Page orders`).toBe(line);
+        }
         if (i > 0) {
           // the populate/free pr_debug lines of the steps since the last snapshot (dynamic debug
           // is on from the end of boot): each kind in order, the kinds apart (the model prints a
