@@ -376,6 +376,24 @@ describe('powerpc64 Book3S-64 (arch/powerpc, v6.6+)', () => {
     expect(h.report.steps[1]!.delta.memmapBacking.ram).toEqual({ 0: 16 * M });
   });
 
+  it('hash 4K with 4K blocks: a second sub-section added to a live section counts as populated (vmemmap_populated) and stays unmapped: a predicted oops', () => {
+    // hmem0 makes section 0x1000000000's memmap valid (SECTION_HAS_MEM_MAP); hmem1's sub-section
+    // bit is set before its populate, so each 4 KiB block of its 32 KiB of memmap starts in a
+    // valid sub-section: skipped; memmap_init_zone_device() then writes pfn 0x1000200's struct page
+    const r = run(ppc({ config: '{ mmu: hash, pageSize: 4K, hash16M: false }', devices: '{ name: hmem0, type: hmem, node: 0, start: 0x1000000000, size: 2M }, { name: hmem1, type: hmem, node: 0, start: 0x1000200000, size: 2M }', steps: `
+  - reconfigure-device: { device: hmem0, mode: devdax }
+  - reconfigure-device: { device: hmem1, mode: devdax }
+` }));
+    expect(stepOf(r, 2).ok).toBe(true);
+    expect(r.report.kernelBugs.crashed).toMatchObject({ fn: '__init_zone_device_page', pfn: 0x1000200 });
+    // with 16M blocks the first sub-section's populate mapped the whole section's memmap: no oops
+    const big = run(ppc({ config: '{ mmu: hash, pageSize: 4K }', devices: '{ name: hmem0, type: hmem, node: 0, start: 0x1000000000, size: 2M }, { name: hmem1, type: hmem, node: 0, start: 0x1000200000, size: 2M }', steps: `
+  - reconfigure-device: { device: hmem0, mode: devdax }
+  - reconfigure-device: { device: hmem1, mode: devdax }
+` }));
+    expect(big.report.kernelBugs.crashed).toBeNull();
+  });
+
   it('memremap_compat_align(): 16 MiB on hash with a 16M linear map, 2 MiB with KFENCE (Debian) or radix', async () => {
     const { memremap_compat_align } = await import('../src/kernel/nvdimm/pfn_devs.js');
     const c = (o: Record<string, unknown>) => memremap_compat_align(resolveArch('powerpc64', o, prof('v6.12')).cfg);

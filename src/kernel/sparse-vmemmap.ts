@@ -13,6 +13,7 @@ import { runSteps, unusual } from './engine.js';
 import { early_pfn_to_nid, memblock_alloc, memblock_alloc_many } from './memblock.js';
 import { buddy_alloc } from './page_alloc.js';
 import { addTables, leafSegments, mapLeaves, missingTables, pmdRuns, tableKindsFor } from './pgtable.js';
+import { IntervalSet } from '../util/interval.js';
 import { KERN_DEBUG, KERN_WARNING, printk, pr_err_once, pr_warn_once, WARN } from './printk.js';
 import { sparse_buffer_alloc } from './sparse.js';
 import { compoundUnique, ENOMEM, injectFault, offToPfn, offToVa, pfnToOff, selfHostedPfn, type Backing, type PgmapGeom, type Kernel, type TableOwner, type VmemAltmap } from './state.js';
@@ -755,18 +756,53 @@ function crossKind(k: Kernel, id: string, a: number, b: number, unit: number): '
 }
 
 /**
+ * The valid pfns in [p0, p1) as intervals: pfn_valid() (include/linux/mmzone.h) is true in a
+ * section that has its memmap (SECTION_HAS_MEM_MAP) when the section is early or the pfn's
+ * sub-section bit is set. A section being added gets its memmap flag only after its populate.
+ */
+function validPfns(k: Kernel, p0: number, p1: number): { start: number; end: number }[] {
+  const PPSec = k.c.PAGES_PER_SECTION;
+  const out: { start: number; end: number }[] = [];
+  for (const s of k.s.sections.overlaps(Math.floor(p0 / PPSec), Math.ceil(p1 / PPSec))) {
+    if (!s.v.memmap) continue;
+    const a = Math.max(p0, s.start * PPSec);
+    const b = Math.min(p1, s.end * PPSec);
+    if (s.v.early) out.push({ start: a, end: b });
+    else out.push(...k.s.subsections.overlaps(a, b).map((x) => ({ start: Math.max(a, x.start), end: Math.min(b, x.end) })));
+  }
+  return out;
+}
+
+/**
  * vmemmap_populated(start, size) (init_64.c @ v5.6..v7.1): from the sub-section holding the
  * struct page at `start`, is any sub-section whose first struct page lies before start + size
- * valid (pfn_valid: its bit set, or an early section with a memmap)?
+ * valid (pfn_valid)?
  */
 export function ppc_vmemmap_populated(k: Kernel, start: number, size: number): boolean {
   const PPS = k.c.PAGES_PER_SUBSECTION;
   const p0 = alignDown(Math.floor(offToPfn(k, start)), PPS);
   const p1 = Math.ceil(offToPfn(k, start + size));
   if (p1 <= p0) return false;
-  if (k.s.subsections.coverage(p0, p1) > 0) return true;
-  const PPSec = k.c.PAGES_PER_SECTION;
-  return k.s.sections.overlaps(Math.floor(p0 / PPSec), Math.ceil(p1 / PPSec)).some((s) => s.v.early && s.v.memmap);
+  return validPfns(k, p0, p1).length > 0;
+}
+
+/**
+ * The blocks of [a, b) (block-aligned) that vmemmap_populated() reports populated: those whose
+ * range, from the sub-section holding their first struct page, meets a valid pfn's struct page.
+ */
+function populatedBlocks(k: Kernel, a: number, b: number, bs: number): IntervalSet {
+  const PPS = k.c.PAGES_PER_SUBSECTION;
+  const out = new IntervalSet();
+  const p0 = alignDown(Math.floor(offToPfn(k, a)), PPS);
+  const p1 = Math.ceil(offToPfn(k, b));
+  for (const v of validPfns(k, p0, p1)) {
+    // valid pfns are whole sub-sections: a block is populated when it holds one's first struct
+    // page, or when the sub-section holding its own first struct page is valid
+    const lo = Math.max(a, alignDown(pfnToOff(k, alignDown(v.start, PPS)), bs));
+    const hi = Math.min(b, alignUp(pfnToOff(k, v.end), bs));
+    if (hi > lo) out.add(lo, hi);
+  }
+  return out;
 }
 
 /** Allocate `count` pages of RAM for memmap (the boot buffer / memblock / page allocator). */
@@ -891,7 +927,13 @@ export function ppc_list_blocks(k: Kernel, start: number, end: number, node: num
   const popLine = (i: number) => `vmemmap_populate ${lx(offToVa(k, alignDown(start + i * callBytes, bs)))}..${lx(offToVa(k, Math.min(end, start + (i + 1) * callBytes)))}, node ${node}\n`;
   printk(k, KERN_DEBUG, PPC_INIT + ':__vmemmap_populate', '%s', [popLine(0)], { run: { count: calls, nth: popLine } });
   return runSteps(k, A, B, bs, (a, b) => {
-    for (const g of k.s.leaves.gaps(a, b)) {
+    // vmemmap_populated(): a block some valid sub-section's memmap lies in is skipped, mapped or
+    // not (a second sub-section added to a live section is valid before its populate runs: with
+    // blocks smaller than its memmap they stay unmapped); mapped blocks are valid ones' anyway
+    const skip = populatedBlocks(k, a, b, bs);
+    const todo = k.s.leaves.gaps(a, b).flatMap((g) => skip.gaps(g.start, g.end));
+    for (const g of k.s.leaves.gaps(a, b)) if (skip.coverage(g.start, g.end) > 0) ops_note(k, `${PPC_INIT}:vmemmap_populated: ${lx(offToVa(k, g.start))}.. counts as populated (a valid sub-section's memmap is there) but is not mapped`);
+    for (const g of todo) {
       if (tables && populate_tables(k, g.start, g.end, node, level) !== 0) return ENOMEM;
       const n = (g.end - g.start) / bs;
       let bk: Backing | null = null;
