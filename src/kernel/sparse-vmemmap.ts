@@ -828,7 +828,9 @@ export function ppc_basepages_fallback(k: Kernel, start: number, end: number, no
       return 0;
     }
     if (populate_tables(k, a, b, node, 'pte') !== 0) return ENOMEM;
-    for (const g of k.s.leaves.gaps(a, b)) {
+    // the first page is checked at the (possibly unaligned) address the kernel is at: apart
+    const pieces = k.s.leaves.gaps(a, b).flatMap((g) => (g.start === A && firstAddr !== A && g.end > A + P ? [{ start: A, end: A + P }, { start: A + P, end: g.end }] : [g]));
+    for (const g of pieces) {
       const n = (g.end - g.start) / P;
       let kind: 'cross' | 'inside' | 'mixed' = 'cross';
       if (altmap) kind = g.start === A && firstAddr !== A ? (altmap_cross_boundary(k, altmap, firstAddr, P) ? 'cross' : 'inside') : crossKind(k, altmap, g.start, g.end, P);
