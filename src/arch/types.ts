@@ -5,8 +5,8 @@
  * imports nothing from src/kernel.
  */
 
-export type ArchName = 'x86_64' | 'arm64' | 'riscv64' | 'loongarch64' | 'ia64';
-export const ARCH_NAMES: readonly ArchName[] = ['x86_64', 'arm64', 'riscv64', 'loongarch64', 'ia64'];
+export type ArchName = 'x86_64' | 'arm64' | 'riscv64' | 'loongarch64' | 'ia64' | 'powerpc64';
+export const ARCH_NAMES: readonly ArchName[] = ['x86_64', 'arm64', 'riscv64', 'loongarch64', 'ia64', 'powerpc64'];
 
 /** Kernel features an arch may not offer in a given release (its Kconfig selects). */
 export type ArchFeature = 'hotplug' | 'zoneDevice' | 'memmapOnMemory' | 'hvo' | 'daxVmemmapOpt';
@@ -24,6 +24,15 @@ export interface PtGeometry {
   shift: Record<PtLevel, number | null>;
   /** Levels whose tables are allocated on demand, top-down (the top-level table pre-exists). */
   allocLevels: PtLevel[];
+  /** Bytes of one page-table table at each level; absent = PAGE_SIZE (powerpc radix 64K: PTE
+   *  tables of 256 B, PUD/PMD tables of 4 KiB). A table of level L spans entrySpan(L) x tableBytes / 8. */
+  tableBytes?: Partial<Record<PtLevel, number>>;
+  /** Bytes one table takes when allocated before slab is up (memblock); absent = tableBytes
+   *  (powerpc radix: early_alloc_pgtable(PAGE_SIZE) for every level). */
+  earlyTableBytes?: Partial<Record<PtLevel, number>>;
+  /** The vmemmap is not in Linux page tables at all (powerpc hash: bolted HPTEs and
+   *  vmemmap_list entries); allocLevels is then empty. */
+  noPageTables?: string;
 }
 
 export interface ArchConfig {
@@ -62,7 +71,7 @@ export interface ArchConfig {
   /** Whether memblock keeps hot-added memory (CONFIG_ARCH_KEEP_MEMBLOCK). */
   keepMemblock: boolean;
   /** ptdump flavour. */
-  ptdump: 'x86' | 'arm64' | 'riscv' | 'loongarch' | 'ia64';
+  ptdump: 'x86' | 'arm64' | 'riscv' | 'loongarch' | 'ia64' | 'powerpc';
   /**
    * What this arch does not have in this kernel, each with the reason a user is told (which
    * Kconfig symbol, since when); a feature not listed is available.
@@ -70,6 +79,9 @@ export interface ArchConfig {
   lacks: Partial<Record<ArchFeature, string>>;
   /** The huge page sizes the arch registers, in hstates[] order (empty: no HugeTLB). */
   hugePageSizes: number[];
+  /** Device-dax compound-page dedup is not modelled for this arch in this profile (powerpc64):
+   *  the reason users are told; the model then maps the full memmap whatever the kernel's rule. */
+  daxDedupNotModelled?: string;
   /** riscv v6.11+ pgtable_cache_init(): the table below the PGD is allocated for the whole vmemmap region after boot. */
   preallocateTopTables: boolean;
   /** A kernel address whose page tables exist from boot for the kernel's own mappings and may
@@ -94,6 +106,30 @@ export interface VmemmapOps<Altmap> {
   hugepages(start: number, end: number, node: number, altmap: Altmap | null): number;
   /** Robin Murphy's sketch (thread §3): per PMD step, tables and one base page at the step's address. */
   onePagePerPmd(start: number, end: number, node: number): number;
+  /**
+   * powerpc radix__vmemmap_populate()'s PMD loop (v6.6+): per PMD slot the tables; an empty
+   * PMD gets base pages when an altmap is given and the address is unaligned or
+   * altmap_cross_boundary(PMD_SIZE), else a PMD_SIZE block (altmap or RAM), base pages when
+   * that fails; a leaf is kept; a PTE table gets base pages (basepagesFallback).
+   */
+  radixPmdLoop(start: number, end: number, node: number, altmap: Altmap | null): number;
+  /**
+   * powerpc radix__vmemmap_pte_populate() for each page overlapping [start, end): the tables,
+   * then per missing PTE a page from the altmap unless altmap_cross_boundary(), falling back
+   * to RAM when the altmap cannot serve; -ENOMEM when RAM fails too.
+   */
+  basepagesFallback(start: number, end: number, node: number, altmap: Altmap | null): number;
+  /** powerpc altmap_cross_boundary(altmap, start, size): the pfns the memmap at [start, start + size) describes are not all the device's. */
+  altmapCrossBoundary(altmap: Altmap, start: number, size: number): boolean;
+  /**
+   * powerpc hash (and radix <= v6.5) vmemmap_populate(): per `blockSize` block overlapping
+   * [start, end) that is not mapped yet, a block from the altmap (unless
+   * altmap_cross_boundary()), else from RAM, mapped as one leaf without Linux page tables
+   * (`tables` false: bolted HPTEs) or with them (radix), and a vmemmap_list entry.
+   */
+  listBlocks(start: number, end: number, node: number, altmap: Altmap | null, blockSize: number, tables: boolean, callBytes?: number): number;
+  /** memblock_phys_mem_size() at boot (powerpc hash picks the vmemmap block size from it). */
+  bootRam(): number;
   pr_err_once(site: string, text: string): void;
   warn_on_once(site: string, cond: boolean, what: string): boolean;
   /** Record which path the policy took for a range, and why (for `explain`; no effect on the model). */
@@ -101,7 +137,7 @@ export interface VmemmapOps<Altmap> {
 }
 
 /** The paths a vmemmap_populate() policy can take. */
-export type PopulatePath = 'basepages' | 'hugepages' | 'enomem' | 'one-page-per-pmd';
+export type PopulatePath = 'basepages' | 'hugepages' | 'enomem' | 'one-page-per-pmd' | 'blocks';
 
 /** The arch's vmemmap_populate() policy. */
 export type VmemmapPopulate = <A>(ops: VmemmapOps<A>, r: VmemmapRange, node: number, altmap: A | null) => number;
@@ -114,7 +150,10 @@ export interface VmemmapFreePolicy {
   floorCeiling: boolean;
   /** A PMD leaf partly covered by the range: x86 frees it only if the whole block is unused
    *  (sub-PMD 0xFD marking); arm64 <= v6.13 frees it anyway. */
-  partialPmd: 'if-unused' | 'always';
+  partialPmd: 'if-unused' | 'always' | 'if-unpopulated';
+  /** powerpc radix remove_pte_table(): a page only partly covered by the range is freed only if
+   *  no valid sub-section's memmap is in it (vmemmap_page_is_unused); absent: always freed. */
+  partialPte?: 'if-unpopulated';
   /** Where the kernel source for this lives, for messages and docs. */
   site: string;
   /** vmemmap_free() is an empty function (arm64 <= v5.6, loongarch64): nothing is unmapped or freed. */
@@ -122,6 +161,12 @@ export interface VmemmapFreePolicy {
   /** The PTE walk: 'page' visits every page overlapping the range (x86 remove_pte_table, riscv
    *  remove_pte_mapping); 'chunk' steps PAGE_SIZE from the unaligned start of each PMD chunk (arm64). */
   pteWalk: 'page' | 'chunk';
+  /** powerpc hash (__vmemmap_free): the vmemmap is freed per mmu_vmemmap_psize block - kept
+   *  while vmemmap_populated(), else its vmemmap_list entry, memory and HPTEs are released. */
+  blocks?: boolean;
+  /** powerpc free_vmemmap_pages() / __vmemmap_free(): only memory inside the altmap's range
+   *  [base_pfn, base_pfn + reserve + free) goes back to the altmap; the rest is freed as RAM. */
+  altmapRangeCheck?: boolean;
   /** Base pages freed from an altmap-backed range go back to the altmap (vmem_altmap_free); x86 frees PTE-mapped pages as RAM. */
   pteAltmap: boolean;
 }
@@ -148,7 +193,12 @@ export interface ArchPolicy {
   pmdPrintTracker: boolean;
   free: VmemmapFreePolicy;
   /** Memory block size (memory_block_size_bytes()) given the boot memory end. */
-  memoryBlockSize(bootMemEnd: number, advisedMax: number): { size: number; messages: string[] };
+  memoryBlockSize(bootMemEnd: number, advisedMax: number, bootRanges?: { start: number; end: number }[]): { size: number; messages: string[] };
+  /** arch_supports_memmap_on_memory(vmemmap_size) when the arch overrides it (powerpc): null
+   *  allows, a string is why it refuses; absent: the generic PMD-alignment check. */
+  supportsMemmapOnMemory?: (memmapBytes: number) => string | null;
+  /** Lines the arch's early MMU setup prints (before sparse_init), given the boot RAM (memblock_phys_mem_size()). */
+  bootLines?: (bootRam: number) => { level: number; site: string; text: string; approx?: boolean }[];
   /** arch_get_mappable_range(): physical range hot-plug may use [start, end] inclusive. */
   mappableRange(memstart: number): { start: number; end: number };
   /** Where vmemmap_populate lives, for citations. */

@@ -373,6 +373,12 @@ export class KState {
   /** Table pages per node as allocated (accounting side). */
   tablePages: number[] = [];
   sparseBuffer: SparseBuffer | null = null;
+  /**
+   * powerpc vmemmap_list (arch/powerpc/mm/init_64.c): entries live, entries on the free list
+   * (num_freed), entries left in the current page (num_left), pages taken for entries (never
+   * given back), and the block size (mmu_vmemmap_psize) the list was filled with.
+   */
+  ppcList = { entries: 0, freed: 0, left: 0, pages: 0, blockSize: 0 };
   /** printk ring. */
   log: Message[] = [];
   /** Keys of *_once sites that already fired. */
@@ -451,6 +457,7 @@ export class KState {
     c.memmapRamPages = [...this.memmapRamPages];
     c.tablePages = [...this.tablePages];
     c.sparseBuffer = this.sparseBuffer ? { ...this.sparseBuffer } : null;
+    c.ppcList = { ...this.ppcList };
     // log, trace and anomalies are append-only: share them and remember their lengths
     c.log = this.log;
     c.once = new Set(this.once);
@@ -517,7 +524,8 @@ export function deriveConsts(a: Arch): Consts {
     const s = c.pt.shift[l];
     if (s === null) continue;
     entrySpan[l] = 2 ** s;
-    tableSpan[l] = 2 ** (s + c.PAGE_SHIFT - 3);
+    // a table of (tableBytes / 8) eight-byte entries; PAGE_SIZE / 8 entries when tableBytes is absent
+    tableSpan[l] = 2 ** s * ((c.pt.tableBytes?.[l] ?? PAGE_SIZE) / 8);
   }
   const topShift = BigInt(c.pt.shift.pgd!);
   const origin = (c.VMEMMAP_START >> topShift) << topShift;
@@ -578,7 +586,7 @@ export interface Kernel {
   batchFree: number[] | null;
   /** Boot facts. */
   /** dropped: boot RAM the arch's linear map cannot reach, removed before sparse_init() (bootMemoryCap). */
-  boot: { done: boolean; maxPfn: number; memoryBlockSize: number; memstart: number; dropped?: { start: number; end: number; site: string }[] };
+  boot: { done: boolean; maxPfn: number; memoryBlockSize: number; memstart: number; dropped?: { start: number; end: number; site: string }[]; bootRam?: number };
   /** Kernel command line switches the model understands. */
   cmdline: KernelCmdline;
   /** Current scenario step (stamped on messages). */

@@ -29,6 +29,7 @@ export const v6_12: KernelProfile = {
   // riscvLayout 'v6.13' as v6.18: "riscv: mm: Fix the out of bound issue of vmemmap address" is
   // in 6.12.10 (stable; Debian's changelog), and the 6.12.118 kernel recorded here has it
   riscvPudThp: false, // PUD THP arrived in v6.18
+  ppcRadixAlignStart: false, // radix__vmemmap_populate() walks from the raw start (6.12.0, 6.14.0)
 };
 
 export const v6_6: KernelProfile = {
@@ -71,6 +72,11 @@ export const v6_1: KernelProfile = {
   hmemKmemDefault: false, // device_dax binds hmem devices
   riscvHvo: false, // ARCH_WANT_OPTIMIZE_HUGETLB_VMEMMAP arrived in v6.3
   loongarchVmemmap: false, // 6.1 LoongArch has SPARSEMEM without VMEMMAP (v6.2)
+  // powerpc64 v6.1: radix still goes through the vmemmap_list block code (2 MiB blocks),
+  // pseries_memory_block_size(), the old altmap_cross_boundary() end test (init_64.c @ 6.1.20)
+  ppcRadixPopulate: 'list',
+  ppcBlockProbe: 'v6.1',
+  ppcCrossEnd: 'v5.6',
 };
 
 /** The 6.1 stable series as distributions ship it (Debian 12: 6.1.192). */
@@ -86,6 +92,7 @@ export const v6_1_y: KernelProfile = {
 export const v5_15: KernelProfile = {
   ...v6_1,
   id: 'v5.15',
+  ppc64: false, // powerpc64 is modelled from v6.1 (before: pageblock_order set before HPAGE_SHIFT, other checks)
   zoneDeviceInit: 'v5.11', // memmap_init_range(), memmap_init_zone_device() loop inline (5.15.100)
   memunmapPutPage: true, // put_page(pfn_to_page(pfn)) for_each_device_pfn (5.15.100)
   title: 'Linux 5.15',

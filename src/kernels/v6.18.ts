@@ -66,4 +66,9 @@ export const v6_18: KernelProfile = {
   loongarchVmemmap: true,
   loongarchZoneDevice: true,
   ia64: false, // removed in v6.7
+  ppc64: true,
+  ppcRadixPopulate: 'radix',
+  ppcBlockProbe: 'v6.6',
+  ppcCrossEnd: 'v6.4',
+  ppcRadixAlignStart: true, // radix__vmemmap_populate() aligns start (in 6.17.0, not in 6.14.0)
 };

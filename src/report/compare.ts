@@ -291,6 +291,10 @@ export const MATRIX_CONFIGS: MatrixConfig[] = [
   { label: 'loongarch64 16K/3', arch: 'loongarch64', config: { pageSize: '16K', levels: 3 }, base: 0, page: 16384 },
   { label: 'loongarch64 64K/3', arch: 'loongarch64', config: { pageSize: '64K', levels: 3 }, base: 0, page: 65536 },
   { label: 'ia64 16K/3', arch: 'ia64', config: { pageSize: '16K', levels: 3 }, base: 0, page: 16384 },
+  { label: 'powerpc64 radix 64K', arch: 'powerpc64', config: { mmu: 'radix', pageSize: '64K' }, base: 0, page: 65536 },
+  { label: 'powerpc64 radix 4K', arch: 'powerpc64', config: { mmu: 'radix', pageSize: '4K' }, base: 0, page: 4096 },
+  { label: 'powerpc64 hash 64K', arch: 'powerpc64', config: { mmu: 'hash', pageSize: '64K' }, base: 0, page: 65536 },
+  { label: 'powerpc64 hash 4K', arch: 'powerpc64', config: { mmu: 'hash', pageSize: '4K' }, base: 0, page: 4096 },
 ];
 
 /** The standard cases: a 4 GiB namespace (whole sections, default alignment) and a 1040 MiB one (a sub-section tail, --align=PAGE_SIZE). */

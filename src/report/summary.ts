@@ -51,20 +51,33 @@ export interface PageTablePages {
   pmd?: number;
   pte?: number;
   byNode: Record<string, number>;
+  /**
+   * Arches whose tables are not one page each (PtGeometry.tableBytes, powerpc radix): the RAM
+   * the tables of each level take, in bytes - a table allocated at boot takes earlyTableBytes
+   * (memblock), one allocated later tableBytes (slab / page-table fragments). Absent elsewhere:
+   * a table is a page.
+   */
+  bytes?: Partial<Record<PtLevel, number>>;
 }
 
 export function pageTablePages(k: Kernel): PageTablePages {
   const out: PageTablePages = { byNode: {} };
-  for (const lvl of k.arch.cfg.pt.allocLevels) {
+  const pt = k.arch.cfg.pt;
+  if (pt.tableBytes) out.bytes = {};
+  for (const lvl of pt.allocLevels) {
     const span = k.c.tableSpan[lvl];
     let n = 0;
+    let bytes = 0;
     for (const s of k.s.tables[lvl]) {
       if (s.v.src === 'static') continue;
       const c = (s.end - s.start) / span;
       n += c;
       out.byNode[s.v.node] = (out.byNode[s.v.node] ?? 0) + c;
+      const one = pt.tableBytes?.[lvl] ?? k.c.PAGE_SIZE;
+      bytes += c * (s.v.src === 'memblock' ? (pt.earlyTableBytes?.[lvl] ?? one) : one);
     }
     (out as unknown as Record<PtLevel, number>)[lvl] = n;
+    if (out.bytes) out.bytes[lvl] = bytes;
   }
   return out;
 }

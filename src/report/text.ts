@@ -58,8 +58,17 @@ export function textReport(m: Machine, rep: Report): string {
   const mp = rep.vmemmap.mappings;
   out.push(`  leaf entries: ${commas(mp.pmd)} PMD (${fmtSize(k.c.PMD_SIZE)} each), ${commas(mp.pte)} PTE (${fmtSize(k.c.PAGE_SIZE)} each)`);
   const pt = rep.pageTablePages;
-  const lv = k.arch.cfg.pt.allocLevels.map((l) => `${l} ${(pt as unknown as Record<string, number>)[l] ?? 0}`).join(', ');
-  out.push(`  page-table pages (RAM): ${lv}; by node: ${Object.entries(pt.byNode).map(([n, c]) => `node ${n}: ${c}`).join(', ') || 'none'}`);
+  const geo = k.arch.cfg.pt;
+  const lv = geo.allocLevels.map((l) => `${l} ${(pt as unknown as Record<string, number>)[l] ?? 0}`).join(', ');
+  if (geo.noPageTables) {
+    const L = k.s.ppcList;
+    out.push(`  page tables: none - ${geo.noPageTables}: ${commas(L.entries)} vmemmap_list entr${L.entries === 1 ? 'y' : 'ies'} of ${fmtSize(L.blockSize || k.c.PAGE_SIZE)} blocks (${commas(L.freed)} on the free list; ${commas(L.pages)} page(s) taken for entries, never freed)`);
+  } else if (pt.bytes) {
+    const sizes = geo.allocLevels.map((l) => `${l} ${fmtSize(geo.tableBytes?.[l] ?? k.c.PAGE_SIZE)}`).join(', ');
+    const bytes = geo.allocLevels.map((l) => `${l} ${fmtSize(pt.bytes?.[l] ?? 0)}`).join(', ');
+    out.push(`  page tables (RAM): ${lv} table(s); by node: ${Object.entries(pt.byNode).map(([n, c]) => `node ${n}: ${c}`).join(', ') || 'none'}`);
+    out.push(`    one table: ${sizes}; taken: ${bytes} (a table allocated at boot takes a whole page from memblock)`);
+  } else out.push(`  page-table pages (RAM): ${lv}; by node: ${Object.entries(pt.byNode).map(([n, c]) => `node ${n}: ${c}`).join(', ') || 'none'}`);
   const shown = rep.vmemmap.ranges.slice(0, 12);
   if (shown.length) {
     out.push('  vmemmap ranges:');

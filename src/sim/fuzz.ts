@@ -86,10 +86,16 @@ export function prng(seed: number): () => number {
 const M = 2 ** 20;
 const G = 2 ** 30;
 
-/** The arches a kernel profile can run: loongarch64 from v6.2 (its vmemmap), ia64 up to v6.6. */
+/** The arches a kernel profile can run: loongarch64 from v6.2 (its vmemmap), ia64 up to v6.6, powerpc64 from v6.1. */
 export function fuzzArches(p: KernelProfile): ArchName[] {
-  return ARCH_NAMES.filter((a) => (a !== 'loongarch64' || p.loongarchVmemmap) && (a !== 'ia64' || p.ia64));
+  return ARCH_NAMES.filter((a) => (a !== 'loongarch64' || p.loongarchVmemmap) && (a !== 'ia64' || p.ia64) && (a !== 'powerpc64' || p.ppc64));
 }
+
+/** powerpc64 configs the fuzzer picks from (radix 64K, the distro default, twice). */
+export const PPC_FUZZ_CONFIGS: Record<string, unknown>[] = [
+  { mmu: 'radix', pageSize: '64K' }, { mmu: 'radix', pageSize: '64K' }, { mmu: 'radix', pageSize: '4K' },
+  { mmu: 'hash', pageSize: '64K', hash16M: false }, { mmu: 'hash', pageSize: '64K' }, { mmu: 'hash', pageSize: '4K', hash16M: false }, { mmu: 'hash', pageSize: '4K' },
+];
 
 /**
  * A random, valid scenario object, complete: every key the schema gives a default is written
@@ -104,6 +110,7 @@ export function randomScenario(rnd: () => number, o: { arch?: string; kernel?: s
   const config = arch === 'x86_64' ? { levels: pick([4, 4, 5]), pse: rnd() < 0.85, hypervisor: rnd() < 0.3 }
     : arch === 'riscv64' ? { mode: pick(riscvModes(prof)) }
     : arch === 'ia64' ? pick([{ pageSize: '16K', levels: 3 }, { pageSize: '16K', levels: 4 }, { pageSize: '64K', levels: 3 }, { pageSize: '4K', levels: 3 }, { pageSize: '8K', levels: 4 }])
+    : arch === 'powerpc64' ? pick(PPC_FUZZ_CONFIGS)
     : arch === 'loongarch64' ? pick([{ pageSize: '16K', levels: 3 }, { pageSize: '16K', levels: 3 }, { pageSize: '4K', levels: 4 }, { pageSize: '64K', levels: 3 }, { pageSize: '64K', levels: 2 }])
     : pick([{ pageSize: '4K', vaBits: 48 }, { pageSize: '4K', vaBits: 39 }, { pageSize: '4K', vaBits: 52 }, { pageSize: '16K', vaBits: 47 },
       { pageSize: '16K', vaBits: 48 }, { pageSize: '64K', vaBits: 48 }, { pageSize: '64K', vaBits: 42 }, { pageSize: '64K', vaBits: 52 }]
@@ -134,7 +141,8 @@ export function randomScenario(rnd: () => number, o: { arch?: string; kernel?: s
   });
   const hp = Math.ceil(cur / (2 * G)) * 2 * G;
   // memory_block_size_bytes(): the section size (512 MiB on arm64 64K and loongarch64, 1 or 4 GiB on ia64), x86 128 MiB here
-  const block = arch === 'ia64' ? (page === 65536 ? 4 * G : G) : (arch === 'arm64' && page === 65536) || arch === 'loongarch64' ? 512 * M : 128 * M;
+  // powerpc64: ibm,lmb-size 256 MiB
+  const block = arch === 'ia64' ? (page === 65536 ? 4 * G : G) : (arch === 'arm64' && page === 65536) || arch === 'loongarch64' ? 512 * M : arch === 'powerpc64' ? 256 * M : 128 * M;
   const slot = () => hp + int(0, 5) * 4 * G + pick([0, 0, 0, 0, 64 * M, 2 * M]);
   const steps: unknown[] = ['boot'];
   const namespaces: Record<string, string[]> = {};

@@ -10,7 +10,7 @@ export function register(program: Command, ctx: Ctx): void {
     .description('random boot/hot-add/hot-remove/namespace sequences with every invariant checked after every step')
     .option('--seed <n>', 'PRNG seed', '1')
     .option('--events <n>', 'number of steps to run', '100000')
-    .option('--arch <arch>', 'x86_64, arm64, riscv64, loongarch64 or ia64 (default: all the kernel has)')
+    .option('--arch <arch>', 'x86_64, arm64, riscv64, loongarch64, ia64 or powerpc64 (default: all the kernel has)')
     .option('--kernel <id|file>', 'kernel profile, or a profile file/module (default v6.18)')
     .option('--out <dir>', 'where shrunk reproducers are written', 'fuzz-out')
     .option('--paranoid', 'check every invariant over the whole state after every step (default: what the step touched)')
@@ -30,6 +30,7 @@ export function register(program: Command, ctx: Ctx): void {
       const kernel = o.kernel === undefined ? undefined : (await resolveKernels(o.kernel))[0];
       const prof = findProfile(kernel ?? DEFAULT_KERNEL)!;
       if (o.arch === 'loongarch64' && !prof.loongarchVmemmap) throw new UsageError(`--arch loongarch64: it has no SPARSEMEM_VMEMMAP in ${prof.id} (it arrived in v6.2)`);
+      if (o.arch === 'powerpc64' && !prof.ppc64) throw new UsageError(`--arch powerpc64: it is modelled from v6.1, not in ${prof.id}`);
       if (o.arch === 'ia64' && !prof.ia64) throw new UsageError(`--arch ia64: it is not in ${prof.id} (removed in v6.7); try --kernel v6.6`);
       const tty = process.stderr.isTTY === true;
       const t0 = Date.now();
