@@ -23,6 +23,11 @@
  *                              hot-added blocks
  *   dax/<dev>/<field>          dax devices of soft-reserved memory: presence, size, driver
  *   kernel/bad-page            "BUG: Bad page state" reports (the model's kernel has none)
+ *   kernel/oops                a kernel-mode paging fault in the step (arm64 "Unable to handle
+ *                              kernel paging request at virtual address", x86 "BUG: unable to
+ *                              handle page fault for address"): the address and the function
+ *                              of pc/RIP, against the oops the model predicts (src/kernel/fault.ts)
+ *   kernel/warn-altmap         memunmap_pages()'s WARN "failed to free all reserved pages"
  *   memtotal/delta             MemTotal change since boot vs the pages the model onlines in
  *                              hot-added blocks (block size minus self-hosted memmap pages)
  *                              plus the boot vmemmap pages HVO freed (hugetlb.memTotalGain)
@@ -349,6 +354,18 @@ function compareStep(sc: Scenario, ks: RecordedStep, m: ModelStep, ctx: StepCont
   const bad = ks.dmesg.other.map((l) => /^BUG: Bad page state in process \S+ +pfn:([0-9a-f]+)$/.exec(l.trim())).filter((x): x is RegExpExecArray => x !== null);
   if (bad.length) d('kernel/bad-page', `${bad.length} reports (first pfn ${bad[0]![1]})`, 'none');
 
+  // kernel-mode paging faults (oopses): the kernel's report against the model's prediction.
+  // Both print the arch's first line with the faulting address and a pc/RIP line naming the
+  // function (the model without the offset)
+  const ko = oopsOf(ks.dmesg.other);
+  const mo = oopsOf(m.dmesg);
+  if (ko !== mo) d('kernel/oops', ko ?? 'none', mo ?? 'none');
+  // memunmap_pages(): WARN_ONCE(pgmap->altmap.alloc, "failed to free all reserved pages\n")
+  const warnRe = /^failed to free all reserved pages$/;
+  const kw = ks.dmesg.other.filter((l) => warnRe.test(l.trim())).length;
+  const mw = m.dmesg.filter((l) => warnRe.test(l.trim())).length;
+  if (kw !== mw) d('kernel/warn-altmap', `${kw} "failed to free all reserved pages"`, `${mw} "failed to free all reserved pages"`);
+
   // namespaces
   const mns = new Map(m.report.namespaces.map((n) => [n.name, n]));
   for (const kn of ks.namespaces) {
@@ -420,6 +437,20 @@ function compareStep(sc: Scenario, ks: RecordedStep, m: ModelStep, ctx: StepCont
     else if (lo !== hi) notes.push(`MemTotal: ${kd} KiB since boot, within the model's ${lo}..${hi} KiB`);
   }
   return { index: ks.index, label: ks.label, facts: facts(ks), differences: diffs, notes };
+}
+
+/** "<va> in <function>" of the first kernel paging fault among the lines, or null. */
+export function oopsOf(lines: string[]): string | null {
+  let va: string | null = null;
+  let fn: string | null = null;
+  for (const raw of lines) {
+    const l = raw.trim();
+    const a = /^Unable to handle kernel paging request at virtual address ([0-9a-f]+)$/.exec(l) ?? /^BUG: unable to handle page fault for address: ([0-9a-f]+)$/.exec(l);
+    if (a && va === null) { va = a[1]!.padStart(16, '0'); continue; }
+    const f = /^(?:pc : |RIP: 0010:)([A-Za-z0-9_.]+)\+/.exec(l);
+    if (f && va !== null && fn === null) fn = f[1]!;
+  }
+  return va === null ? null : `${va} in ${fn ?? '(no pc line)'}`;
 }
 
 interface HvoView {

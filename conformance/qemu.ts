@@ -8,7 +8,7 @@ import { createConnection, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { MachinePlan } from './plan.js';
-import { stepsScript } from './plan.js';
+import { LABEL_SIZE, stepsScript } from './plan.js';
 
 export interface BootOptions {
   plan: MachinePlan;
@@ -70,12 +70,18 @@ export function kernelCmdline(plan: MachinePlan): string {
   return [...base, ...(process.env.VL_TIMING ? ['vl.timing'] : []), 'panic=-1', 'log_buf_len=8M', 'no_hash_pointers', 'nokaslr', ...hmem, plan.cmdline].filter(Boolean).join(' ').trim();
 }
 
+/** The NVDIMM's backing file: the region plus, when labelled, the label area. */
+export function nvdimmFileSize(d: { size: number; labels?: boolean }): number {
+  return d.size + (d.labels ? LABEL_SIZE : 0);
+}
+
 export function qemuArgs(plan: MachinePlan, o: { image: string; initrd: string; runDir: string }): string[] {
   const dev: string[] = [];
   plan.devices.filter((d) => d.type === 'nvdimm').forEach((d) => {
     const img = join(o.runDir, `nvdimm${d.index}.img`);
-    dev.push('-object', `memory-backend-file,id=nvmem${d.index},share=on,mem-path=${img},size=${d.size}`);
-    dev.push('-device', `nvdimm,id=nvdimm${d.index},memdev=nvmem${d.index},addr=${hexa(d.start)}${plan.nodes.length > 1 ? `,node=${d.node}` : ''}`);
+    // labelled: QEMU keeps the label area at the end of the backing file, outside the region
+    dev.push('-object', `memory-backend-file,id=nvmem${d.index},share=on,mem-path=${img},size=${nvdimmFileSize(d)}`);
+    dev.push('-device', `nvdimm,id=nvdimm${d.index},memdev=nvmem${d.index},addr=${hexa(d.start)}${d.labels ? `,label-size=${LABEL_SIZE}` : ''}${plan.nodes.length > 1 ? `,node=${d.node}` : ''}`);
   });
   const numa: string[] = [];
   if (plan.nodes.length > 1) {
@@ -181,7 +187,7 @@ export async function bootMachine(o: BootOptions): Promise<BootResult> {
     const img = join(runDir, `nvdimm${d.index}.img`);
     rmSync(img, { force: true });
     const fd = openSync(img, 'w');
-    ftruncateSync(fd, d.size);
+    ftruncateSync(fd, nvdimmFileSize(d));
     closeSync(fd);
   }
   const args = qemuArgs(plan, { image: o.image, initrd, runDir });

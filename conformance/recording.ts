@@ -406,7 +406,7 @@ function snapshotOf(parsed: ReturnType<typeof parseResults>): { machineSnapshot?
 const fmtRange = (r: { start: number; size: number }) => `{ start: ${hex(r.start)}, size: ${hex(r.size)} }`;
 
 /** The scenario lines that describe the machine as the guest saw it. */
-export function layoutYaml(l: Layout, deviceNames: string[]): string {
+export function layoutYaml(l: Layout, deviceNames: string[], labels: boolean[] = []): string {
   const lines: string[] = [];
   if (l.paging.arch === 'x86_64') lines.push(`config: { levels: ${l.paging.levels}${l.cpuFlags.includes('pdpe1gb') ? '' : ', gbpages: false'} }`);
   else lines.push(`config: { pageSize: ${l.paging.pageSize / 1024}K, vaBits: ${l.paging.vaBits ?? 48} }`);
@@ -414,7 +414,7 @@ export function layoutYaml(l: Layout, deviceNames: string[]): string {
   for (const n of l.nodes) lines.push(`  - id: ${n.id}`, `    memory: [ ${n.memory.map(fmtRange).join(', ')} ]`);
   if (l.devices.length) {
     lines.push('devices:');
-    l.devices.forEach((d, i) => lines.push(`  - { name: ${deviceNames[i] ?? 'nvdimm' + i}, type: nvdimm, node: ${d.node ?? 0}, start: ${hex(d.start)}, size: ${hex(d.size)}, labels: false }`));
+    l.devices.forEach((d, i) => lines.push(`  - { name: ${deviceNames[i] ?? 'nvdimm' + i}, type: nvdimm, node: ${d.node ?? 0}, start: ${hex(d.start)}, size: ${hex(d.size)}, labels: ${labels[i] ?? false} }`));
   }
   return lines.join('\n');
 }
