@@ -26,7 +26,8 @@ export interface KernelEntry {
   /** The model profile a scenario names to mean this kernel (also the default for comparison). */
   profile: string;
   pageSize?: '4K' | '16K' | '64K';
-  /** Not a Debian package: built by `recipe` (a script in the repo), everything built in (kver "none": no modules). */
+  /** Not a Debian package: built by `recipe` (a script in the repo), everything built in; next to
+   * its image the recipe puts lib/modules/<kver>/ with modules.builtin and depmod's indexes only. */
   selfBuilt?: { recipe: string; env: string; image: string };
 }
 
@@ -56,8 +57,8 @@ export function cacheDir(): string {
 export function kernelFiles(k: KernelEntry): { image: string; modulesRoot: string; config: string } {
   const dir = join(cacheDir(), 'kernels', k.id);
   const img = selfBuiltImage(k);
-  // the recipe copies .config next to the Image
-  if (img !== null) return { image: img, modulesRoot: dir, config: join(dirname(img), 'config') };
+  // the recipe puts config and lib/modules/<kver>/ (built-in modules only) next to the Image
+  if (img !== null) return { image: img, modulesRoot: dirname(img), config: join(dirname(img), 'config') };
   return { image: join(dir, 'boot', `vmlinuz-${k.kver}`), modulesRoot: dir, config: join(dir, 'boot', `config-${k.kver}`) };
 }
 

@@ -236,6 +236,8 @@ export async function bootMachine(o: BootOptions): Promise<BootResult> {
           hl(`host: guest reported ${line}`);
         }
       }
+      // after @@DONE nothing more is read; the guest powers off by itself (below: or is stopped)
+      if (outcome === 'done') break;
       await Promise.race([exitP, sleep(200)]);
     }
   } catch (e) {
@@ -245,6 +247,9 @@ export async function bootMachine(o: BootOptions): Promise<BootResult> {
     if (!exited) {
       // the guest powers off by itself after @@DONE; give it a moment, then stop it
       await Promise.race([exitP, sleep(outcome === 'done' ? 15_000 : 100)]);
+      // after a kernel oops the power-off can hang: device_shutdown() takes every device's lock,
+      // and the oopsed task died holding one
+      if (!exited && outcome === 'done') hl('host: the guest did not power off within 15 s of @@DONE, stopping QEMU');
       if (!exited) { child.kill('SIGTERM'); await Promise.race([exitP, sleep(5000)]); }
       if (!exited) child.kill('SIGKILL');
     }
@@ -265,6 +270,9 @@ export async function bootMachine(o: BootOptions): Promise<BootResult> {
 /** Build (or reuse) the base initramfs for a kernel: cached by the inputs' mtimes. */
 export function buildInitramfs(o: { arch: string; modulesRoot: string; kver: string; out: string; guestDir: string; cacheDir: string }): void {
   const inputs = [join(o.guestDir, 'init.sh'), join(o.guestDir, 'build-initramfs.sh'), join(o.cacheDir, 'bin', `vmemdump-${o.arch}`)];
+  // a rebuilt kernel's modules tree (a self-built kernel's recipe runs depmod again)
+  const dep = join(o.modulesRoot, 'lib', 'modules', o.kver, 'modules.dep');
+  if (existsSync(dep)) inputs.push(dep);
   if (existsSync(o.out)) {
     const t = statSync(o.out).mtimeMs;
     if (inputs.every((f) => existsSync(f) && statSync(f).mtimeMs <= t)) return;

@@ -83,6 +83,9 @@ export interface RecordedStep {
    * memmap counters (nr_memmap_pages, nr_memmap_boot_pages: 6.11+); absent in recordings made
    * before the guest dumped them */
   hugetlb?: HugetlbDump;
+  /** Snapshot sections the guest gave up on (init.sh section_t: blocked in the kernel, e.g. on a
+   * device lock an oopsed task still holds); their facts are missing from this step. Absent when none. */
+  stuck?: string[];
 }
 
 export interface Layout {
@@ -314,7 +317,14 @@ function recordStep(st: ParsedStep, c: Ctx): RecordedStep {
     },
     iomem: c.io.map((e) => ({ start: hex(e.start), end: hex(e.end), name: e.name, depth: e.depth })),
     ...(section(st, 'hugetlb') ? { hugetlb: parseHugetlb(section(st, 'hugetlb')!.text) } : {}),
+    ...stuckOf(st),
   };
+}
+
+/** Sections init.sh's section_t stopped waiting for (rc 124 and its "section timed out" line). */
+function stuckOf(st: ParsedStep): { stuck?: string[] } {
+  const names = st.sections.filter((x) => x.rc === 124 && /^section timed out after \d+ s/m.test(x.text)).map((x) => x.name);
+  return names.length ? { stuck: names } : {};
 }
 
 export interface BuildInput {

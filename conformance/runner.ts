@@ -42,7 +42,8 @@ function sourceHash(): string {
 
 export function debianKernel(k: KernelEntry): KernelSource {
   const f = kernelFiles(k);
-  // a self-built kernel has everything built in: its initramfs carries no modules (kver none)
+  // a self-built kernel has everything built in: its initramfs carries modules.builtin and the
+  // depmod indexes only (daxctl asks libkmod for kmem, which must find it built in)
   return { entry: k, image: f.image, modulesRoot: f.modulesRoot, initramfs: join(cacheDir(), 'initramfs', `${k.id}.cpio.gz`) };
 }
 

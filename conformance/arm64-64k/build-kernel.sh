@@ -2,9 +2,12 @@
 # Build the arm64 64K-page kernel for the arm64-64k-* conformance recordings
 # (docs/conformance-arm64-64k.md). Not run in CI: the recordings are committed, the kernel is not.
 # Needs: gcc-aarch64-linux-gnu linux-source-6.12 bc bison flex libssl-dev libelf-dev (apt-get install).
-# Output: $OUT/Image and $OUT/config; point the harness at it with VMEMLAB_ARM64_64K_IMAGE=$OUT/Image
-# (default location /var/cache/vmemlab-arm64-64k/out/Image).
-#   bash conformance/arm64-64k/build-kernel.sh            # about 6 minutes with JOBS=2 on 2 cores
+# Output: $OUT/Image, $OUT/config and $OUT/lib/modules/<release>/ (no modules: modules.builtin and
+# its depmod indexes, so that daxctl's libkmod sees kmem & co. as built in instead of failing to
+# load them). The harness looks for $OUT/Image at /var/cache/vmemlab-arm64-64k/out/Image, or at
+# $VMEMLAB_ARM64_64K_IMAGE (the lib/modules tree must sit next to it).
+#   bash conformance/arm64-64k/build-kernel.sh            # 5-6 minutes with JOBS=2 on 2 cores
+#   INSTALL_ONLY=1 bash conformance/arm64-64k/build-kernel.sh   # only copy an existing build to $OUT
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 SRC_TAR=${SRC_TAR:-/usr/src/linux-source-6.12.tar.xz}
@@ -16,6 +19,17 @@ cd "$WORK"
 [ -d linux-source-6.12 ] || tar xf "$SRC_TAR"
 cd linux-source-6.12
 export ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-
+install_out() {
+  local rel
+  rel=$(make -s kernelrelease)
+  cp arch/arm64/boot/Image "$OUT/Image"
+  cp .config "$OUT/config"
+  rm -rf "$OUT/lib/modules/$rel"; mkdir -p "$OUT/lib/modules/$rel"
+  cp modules.builtin modules.builtin.modinfo "$OUT/lib/modules/$rel/"
+  depmod -b "$OUT" "$rel"
+  echo "built $rel -> $OUT/Image (+ lib/modules/$rel)"
+}
+if [ "${INSTALL_ONLY:-0}" = 1 ]; then install_out; exit 0; fi
 make allnoconfig >/dev/null
 apply() {
   while IFS= read -r line; do
@@ -40,6 +54,4 @@ done
 [ $missing = 0 ] || exit 1
 [ "${CONFIG_ONLY:-0}" = 1 ] && { echo "config only: $PWD/.config"; exit 0; }
 time nice -n 10 make -j"$JOBS" Image
-cp arch/arm64/boot/Image "$OUT/Image"
-cp .config "$OUT/config"
-echo "built $(make -s kernelrelease) -> $OUT/Image"
+install_out

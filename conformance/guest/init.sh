@@ -59,9 +59,12 @@ section() {
 # section_t SECONDS NAME CMD...: the same, but give up waiting after SECONDS: after a kernel oops
 # the dead task keeps the device locks it held (and the nvdimm bus's probe count), so reading
 # some nd sysfs attributes blocks for ever, uninterruptibly. The stuck reader is left behind;
-# the section ends with what it printed so far and rc=124.
+# the section ends with what it printed so far and rc=124. Once one has blocked, the later ones
+# wait 3 s only (they would block on the same lock).
+STUCK=
 section_t() {
 	_lim=$1
+	[ -n "$STUCK" ] && _lim=3
 	shift
 	_secname=$1
 	shift
@@ -74,6 +77,7 @@ section_t() {
 		cat /tmp/section.out >&3
 		R "section timed out after $_lim s (the command is blocked in the kernel)"
 		_rc=124
+		STUCK=1
 	else
 		wait $_pid
 		_rc=$?
@@ -173,10 +177,10 @@ snapshot() {
 	section meminfo cat /proc/meminfo
 	section zoneinfo zoneinfo
 	section iomem cat /proc/iomem
-	section_t 30 ndctl-list-RNu ndctl list -RNu
-	section_t 30 ndctl-list-N ndctl list -RN
-	section_t 30 daxctl-list daxctl list -RDM
-	section_t 30 nd-sysfs nd_sysfs
+	section_t 15 ndctl-list-RNu ndctl list -RNu
+	section_t 15 ndctl-list-N ndctl list -RN
+	section_t 15 daxctl-list daxctl list -RDM
+	section_t 15 nd-sysfs nd_sysfs
 	section memory-blocks memory_blocks
 	section hugetlb hugetlb_dump
 	section vmemdump vmemdump_run

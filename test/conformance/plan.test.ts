@@ -80,12 +80,12 @@ describe('conformance plan', () => {
   });
   it('the self-built 64K kernel: found by page size, its image configurable, a clear message when absent', () => {
     const p = planScenario(text('arm64-64k-boot'));
-    expect(p.kernel).toMatchObject({ id: 'arm64-6.12-64k', pageSize: '64K', kver: 'none' });
+    expect(p.kernel).toMatchObject({ id: 'arm64-6.12-64k', pageSize: '64K', kver: '6.12.118', release: '6.12.118' });
     expect(p.kernel.selfBuilt?.recipe).toBe('conformance/arm64-64k/build-kernel.sh');
     const old = process.env.VMEMLAB_ARM64_64K_IMAGE;
     try {
       process.env.VMEMLAB_ARM64_64K_IMAGE = '/nonexistent/Image';
-      expect(kernelFiles(p.kernel).image).toBe('/nonexistent/Image');
+      expect(kernelFiles(p.kernel)).toEqual({ image: '/nonexistent/Image', modulesRoot: '/nonexistent', config: '/nonexistent/config' });
       expect(selfBuiltMissing(p.kernel)).toMatch(/self-built .*\/nonexistent\/Image.*build-kernel\.sh.*VMEMLAB_ARM64_64K_IMAGE/);
       expect(() => ensureSetup(p.kernel, () => {})).toThrow(/self-built/);
     } finally {
