@@ -406,6 +406,8 @@ export function buildRecording(inp: BuildInput): Recording {
 function snapshotOf(parsed: ReturnType<typeof parseResults>): { machineSnapshot?: string } {
   for (const st of [...parsed.steps].reverse()) {
     const s = section(st, 'vmemlab-snapshot');
+    // a collector that blocked in the kernel (after an oops) left a truncated snapshot: none
+    if (s && s.rc === 124) return {};
     if (s) return { machineSnapshot: s.text + '\n' };
   }
   return {};

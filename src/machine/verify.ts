@@ -195,6 +195,11 @@ export function leafCounts(lines: string[], pageSize: number): { pmd: number; pt
     const m = /^0x[0-9a-f]+-0x[0-9a-f]+\s+(\d+)([KMGT])\s.*\b(pmd|pte|PMD|PTE)\b/.exec(l.trim());
     if (!m) continue;
     seen = true;
+    // not-present ranges are listed too, with the level and no attributes (arm64
+    // arch/arm64/mm/ptdump.c note_page() prints the attributes only for a valid entry; x86
+    // arch/x86/mm/dump_pagetables.c printk_prot() prints blanks for a non-present one): skip them
+    const attrs = l.trim().split(/\s+/).slice(2).filter((t) => !/^(pmd|pte|PMD|PTE)$/.test(t));
+    if (attrs.length === 0) continue;
     const bytes = Number(m[1]) * unit[m[2]!]!;
     // a PMD entry maps PAGE_SIZE / 8 pages
     if (m[3]!.toLowerCase() === 'pmd') pmd += bytes / ((pageSize * pageSize) / 8);
