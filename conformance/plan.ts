@@ -207,6 +207,11 @@ export function planScenario(text: string, opts: { kernel?: KernelEntry } = {}):
     return { name: d.name, type: 'nvdimm' as const, index: i, node: d.node ?? 0, start, size: bytes, labels };
   });
   nodes.forEach((n) => { n.bytes = Math.ceil(n.bytes / (128 * MiB)) * 128 * MiB; });
+  // QEMU's TCG x86 CPUs address 40 bits (1 TiB) unless told more: a device above needs
+  // phys-bits=52 (the guest then sees a 52-bit physical address width in CPUID)
+  if (arch === 'x86_64' && devices.some((d) => d.start + d.size > 2 ** 40)) {
+    cpu += ',phys-bits=52';
+  }
   const ramBytes = nodes.reduce((s, n) => s + n.bytes, 0);
 
   // ---- steps ----

@@ -70,6 +70,16 @@ export function kernelCmdline(plan: MachinePlan): string {
   return [...base, ...(process.env.VL_TIMING ? ['vl.timing'] : []), 'panic=-1', 'log_buf_len=8M', 'no_hash_pointers', 'nokaslr', ...hmem, plan.cmdline].filter(Boolean).join(' ').trim();
 }
 
+/**
+ * maxmem in GiB: 64, or enough for the highest NVDIMM/DIMM end. QEMU's pc machine puts its
+ * device memory region at 4 GiB (above RAM) with maxmem - RAM + 1 GiB per slot of room
+ * (hw/i386/pc.c pc_memory_init, QEMU 7.2), so maxmem >= the highest end always covers it.
+ */
+export function maxmemGiB(plan: Pick<MachinePlan, 'devices' | 'dimms'>): number {
+  const end = Math.max(0, ...plan.devices.filter((d) => d.type === 'nvdimm').map((d) => d.start + d.size), ...plan.dimms.map((d) => d.start + d.size));
+  return Math.max(64, Math.ceil(end / GiB));
+}
+
 /** The NVDIMM's backing file: the region plus, when labelled, the label area. */
 export function nvdimmFileSize(d: { size: number; labels?: boolean }): number {
   return d.size + (d.labels ? LABEL_SIZE : 0);
@@ -93,7 +103,7 @@ export function qemuArgs(plan: MachinePlan, o: { image: string; initrd: string; 
     });
     if (plan.distances) plan.distances.forEach((row, i) => row.forEach((v, j) => { if (i < j) numa.push('-numa', `dist,src=${i},dst=${j},val=${v}`); }));
   }
-  const mem = ['-m', `${plan.ramBytes / MiB}M,slots=8,maxmem=64G`];
+  const mem = ['-m', `${plan.ramBytes / MiB}M,slots=8,maxmem=${maxmemGiB(plan)}G`];
   const mon = ['-monitor', `unix:${join(o.runDir, 'mon.sock')},server,nowait`];
   const cmdline = kernelCmdline(plan);
   if (plan.arch === 'x86_64') {
