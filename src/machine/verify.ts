@@ -97,7 +97,10 @@ function hugetlbChecks(s: Snapshot, r: RunResult): Check[] {
   }
   if (s.hugetlb.optimizeVmemmap !== null) {
     out.push(check('HugeTLB vmemmap optimisation (vm.hugetlb_optimize_vmemmap)', rep.hvo ? 'on' : 'off', s.hugetlb.optimizeVmemmap ? 'on' : 'off'));
-  } else if (hvoSupported(r.machine.k)) {
+  } else if (hvoSupported(r.machine.k) && rep.hstates.length > 0) {
+    // mm/hugetlb_vmemmap.c hugetlb_vmemmap_init() (6.1.20, 6.12): the sysctl is registered only
+    // when some hstate is optimizable; a kernel without huge page sizes (x86 without PSE:
+    // hugepages_supported() is false) has none, so no vm.hugetlb_optimize_vmemmap (x86-61-nopse)
     out.push({ what: 'HugeTLB vmemmap optimisation', status: 'differ', model: 'available', machine: 'no vm.hugetlb_optimize_vmemmap (not built in?)' });
   }
   return out;

@@ -95,6 +95,18 @@ describe('conformance plan', () => {
     // Debian kernels are not self-built
     expect(selfBuiltMissing(planScenario(text('arm64-16k-boot')).kernel)).toBeNull();
   });
+  it('x86 devices above 1 TiB: phys-bits=52 (TCG gives 40 otherwise) and maxmem up to the device end', () => {
+    const p = planScenario(text('x86-612-la57-high'));
+    expect(p.cpu).toBe('max,phys-bits=52');
+    // 0x800000000000 + 4 GiB = 131076 GiB; the pc machine's device region starts at 4 GiB and is
+    // maxmem - RAM + 8 x 1 GiB long, so maxmem = the device end covers it
+    expect(qemuArgs(p, { image: 'v', initrd: 'i', runDir: '/r' })).toContain('2048M,slots=8,maxmem=131076G');
+    expect(planScenario(text('x86-612-l4-high')).cpu).toBe('qemu64,pdpe1gb=on,phys-bits=52');
+    // below 64 GiB nothing changes
+    const low = planScenario(text('x86-612-la57'));
+    expect(low.cpu).toBe('max');
+    expect(qemuArgs(low, { image: 'v', initrd: 'i', runDir: '/r' })).toContain('2048M,slots=8,maxmem=64G');
+  });
   it('refuses what QEMU cannot express, with the reason', () => {
     const base = text('x86-612-boot');
     expect(() => planScenario(base.replace('cmdline: memhp_default_state=offline', 'cmdline: ""'))).toThrow(/memhp_default_state/);
