@@ -210,8 +210,26 @@ cmd() {
 	fi
 	_t0=$(up)
 	R "===== BEGIN $SNAP cmd $* ====="
-	"$@" >&3 2>&1
-	_rc=$?
+	if [ -z "$STUCK" ]; then
+		"$@" >&3 2>&1
+		_rc=$?
+	else
+		# a snapshot section has blocked (after an oops): ndctl may block the same way (e.g.
+		# in wait_nvdimm_bus_probe_idle(), the dead prober never ended), so wait 30 s at most
+		"$@" > /tmp/cmd.out 2>&1 &
+		_pid=$!
+		_n=0
+		while kill -0 $_pid 2>/dev/null && [ $_n -lt 300 ]; do sleep 0.1; _n=$((_n + 1)); done
+		if kill -0 $_pid 2>/dev/null; then
+			cat /tmp/cmd.out >&3
+			R "command timed out after 30 s (blocked in the kernel)"
+			_rc=124
+		else
+			wait $_pid
+			_rc=$?
+			cat /tmp/cmd.out >&3
+		fi
+	fi
 	R "elapsed: $_t0 -> $(up)"
 	R "===== END $SNAP cmd $* (rc=$_rc) ====="
 	[ $STEP_RC = 0 ] && STEP_RC=$_rc
