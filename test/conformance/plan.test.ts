@@ -73,6 +73,9 @@ describe('conformance plan', () => {
     const d = stepsScript(planScenario(dflt));
     expect(d.indexOf('destroy-namespace -f namespace0.1')).toBeGreaterThan(0);
     expect(d.indexOf('destroy-namespace -f namespace0.1')).toBeLessThan(d.indexOf('destroy-namespace -f namespace0.0'));
+    // after a destroy, a later create's name is not known: a default destroy then is refused
+    const again = dflt.trimEnd() + '\n  - create-namespace: { device: nvdimm0, mode: fsdax, map: dev, size: 16M, align: 64K }\n  - destroy-namespace: { device: nvdimm0 }\n';
+    expect(() => planScenario(again)).toThrow(/name the namespace/);
     // label-less devices keep the reconfigure-in-place form and no label area
     const x = planScenario(text('x86-612-fsdax-dev'));
     expect(qemuArgs(x, { image: 'v', initrd: 'i', runDir: '/r' }).find((v) => v.startsWith('nvdimm,'))).not.toContain('label-size');
