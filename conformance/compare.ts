@@ -23,6 +23,11 @@
  *                              hot-added blocks
  *   dax/<dev>/<field>          dax devices of soft-reserved memory: presence, size, driver
  *   kernel/bad-page            "BUG: Bad page state" reports (the model's kernel has none)
+ *   kernel/oops                a kernel-mode paging fault in the step (arm64 "Unable to handle
+ *                              kernel paging request at virtual address", x86 "BUG: unable to
+ *                              handle page fault for address"): the address and the function
+ *                              of pc/RIP, against the oops the model predicts (src/kernel/fault.ts)
+ *   kernel/warn-altmap         memunmap_pages()'s WARN "failed to free all reserved pages"
  *   memtotal/delta             MemTotal change since boot vs the pages the model onlines in
  *                              hot-added blocks (block size minus self-hosted memmap pages)
  *                              plus the boot vmemmap pages HVO freed (hugetlb.memTotalGain)
@@ -349,9 +354,27 @@ function compareStep(sc: Scenario, ks: RecordedStep, m: ModelStep, ctx: StepCont
   const bad = ks.dmesg.other.map((l) => /^BUG: Bad page state in process \S+ +pfn:([0-9a-f]+)$/.exec(l.trim())).filter((x): x is RegExpExecArray => x !== null);
   if (bad.length) d('kernel/bad-page', `${bad.length} reports (first pfn ${bad[0]![1]})`, 'none');
 
-  // namespaces
+  // kernel-mode paging faults (oopses): the kernel's report against the model's prediction.
+  // Both print the arch's first line with the faulting address and a pc/RIP line naming the
+  // function (the model without the offset)
+  const ko = oopsOf(ks.dmesg.other);
+  const mo = oopsOf(m.dmesg);
+  if ((ko?.key ?? null) !== (mo?.key ?? null)) d('kernel/oops', ko?.key ?? 'none', mo?.key ?? 'none');
+  else if (ko && mo) notes.push(`oops: both in ${ko.fn} on the struct page at ${ko.structPage}; first faulting byte kernel ${ko.va}, model ${mo.va} (the field the compiled code stores to first is the compiler's choice; the model touches the struct page's first byte)`);
+  // memunmap_pages(): WARN_ONCE(pgmap->altmap.alloc, "failed to free all reserved pages\n")
+  const warnRe = /^failed to free all reserved pages$/;
+  const kw = ks.dmesg.other.filter((l) => warnRe.test(l.trim())).length;
+  const mw = m.dmesg.filter((l) => warnRe.test(l.trim())).length;
+  if (kw !== mw) d('kernel/warn-altmap', `${kw} "failed to free all reserved pages"`, `${mw} "failed to free all reserved pages"`);
+
+  // namespaces (not when ndctl list blocked in the guest: then the kernel's list is unknown)
   const mns = new Map(m.report.namespaces.map((n) => [n.name, n]));
-  for (const kn of ks.namespaces) {
+  const listStuck = (ks.stuck ?? []).includes('ndctl-list-N');
+  if (listStuck) {
+    notes.push(`namespaces not compared: ndctl list blocked in the guest (${(ks.stuck ?? []).join(', ')} timed out; an oopsed task keeps the device locks it held)`);
+    mns.clear();
+  }
+  for (const kn of listStuck ? [] : ks.namespaces) {
     const mn = mns.get(kn.name);
     if (!mn) {
       if (kn.mode === 'raw') notes.push(`${kn.name}: raw in the kernel, not listed by the model (label-less namespace from boot)`);
@@ -420,6 +443,30 @@ function compareStep(sc: Scenario, ks: RecordedStep, m: ModelStep, ctx: StepCont
     else if (lo !== hi) notes.push(`MemTotal: ${kd} KiB since boot, within the model's ${lo}..${hi} KiB`);
   }
   return { index: ks.index, label: ks.label, facts: facts(ks), differences: diffs, notes };
+}
+
+/**
+ * The first kernel paging fault among the lines: the faulting address, the struct page it lies
+ * in (rounded down to sizeof(struct page), 64 bytes in every configuration recorded) and the
+ * function of the pc/RIP line without the compiler's clone suffixes (.constprop.0, .isra.0,
+ * .part.0, .cold). key, what is compared, is "struct page <va> in <function>": which byte of
+ * the struct page the compiled code stores to first is the compiler's choice (6.12.118 built
+ * with gcc 12 writes _refcount at +0x34 before the rest), the model cannot know it.
+ */
+export function oopsOf(lines: string[]): { va: string; structPage: string; fn: string; key: string } | null {
+  let va: string | null = null;
+  let fn: string | null = null;
+  for (const raw of lines) {
+    const l = raw.trim();
+    const a = /^Unable to handle kernel paging request at virtual address ([0-9a-f]+)$/.exec(l) ?? /^BUG: unable to handle page fault for address: ([0-9a-f]+)$/.exec(l);
+    if (a && va === null) { va = a[1]!.padStart(16, '0'); continue; }
+    const f = /^(?:pc : |RIP: 0010:)([A-Za-z0-9_.]+)\+/.exec(l);
+    if (f && va !== null && fn === null) fn = f[1]!.replace(/\.(?:constprop|isra|part|cold)(?:\.\d+)?/g, '');
+  }
+  if (va === null) return null;
+  const structPage = (BigInt('0x' + va) & ~63n).toString(16).padStart(16, '0');
+  const name = fn ?? '(no pc line)';
+  return { va, structPage, fn: name, key: `struct page ${structPage} in ${name}` };
 }
 
 interface HvoView {

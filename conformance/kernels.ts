@@ -1,6 +1,8 @@
 /**
- * The Debian kernels the harness records against (conformance/kernels.json, shared with
- * setup.sh), the cache they are extracted into, and which model profile matches a kernel.
+ * The kernels the harness records against (conformance/kernels.json, shared with setup.sh):
+ * Debian packages extracted into the cache, and self-built ones (a kernel Debian does not ship,
+ * e.g. arm64 with 64K pages, built by a committed recipe outside the repo; the image path is
+ * configurable and CI never needs it); and which model profile matches a kernel.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -24,6 +26,22 @@ export interface KernelEntry {
   /** The model profile a scenario names to mean this kernel (also the default for comparison). */
   profile: string;
   pageSize?: '4K' | '16K' | '64K';
+  /** Not a Debian package: built by `recipe` (a script in the repo), everything built in; next to
+   * its image the recipe puts lib/modules/<kver>/ with modules.builtin and depmod's indexes only. */
+  selfBuilt?: { recipe: string; env: string; image: string };
+}
+
+/** Where a self-built kernel's image is: $env, else the recipe's default output. */
+export function selfBuiltImage(k: KernelEntry): string | null {
+  if (!k.selfBuilt) return null;
+  return process.env[k.selfBuilt.env] || k.selfBuilt.image;
+}
+
+/** Why a self-built kernel cannot be booted here (null when its image exists). */
+export function selfBuiltMissing(k: KernelEntry): string | null {
+  const img = selfBuiltImage(k);
+  if (img === null || existsSync(img)) return null;
+  return `kernel ${k.id} is self-built and its image ${img} is not here: build it with ${k.selfBuilt!.recipe} (about 6 minutes on 2 cores), or set ${k.selfBuilt!.env} to its arch/arm64/boot/Image. Only recording needs it; the committed recordings are compared without it`;
 }
 
 export function kernels(): KernelEntry[] {
@@ -38,11 +56,15 @@ export function cacheDir(): string {
 /** Files of an extracted kernel in the cache. */
 export function kernelFiles(k: KernelEntry): { image: string; modulesRoot: string; config: string } {
   const dir = join(cacheDir(), 'kernels', k.id);
+  const img = selfBuiltImage(k);
+  // the recipe puts config and lib/modules/<kver>/ (built-in modules only) next to the Image
+  if (img !== null) return { image: img, modulesRoot: dirname(img), config: join(dirname(img), 'config') };
   return { image: join(dir, 'boot', `vmlinuz-${k.kver}`), modulesRoot: dir, config: join(dir, 'boot', `config-${k.kver}`) };
 }
 
 export function kernelReady(k: KernelEntry): boolean {
   const f = kernelFiles(k);
+  if (k.selfBuilt) return existsSync(f.image);
   return existsSync(f.image) && existsSync(join(f.modulesRoot, '.ready'));
 }
 

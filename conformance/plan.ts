@@ -4,7 +4,8 @@
  * The scenario is read with the plain YAML parser, not the model's validator, so that the
  * harness can record steps the model does not understand yet (`reconfigure-device`); the
  * comparison later runs the model's own parser. Only what QEMU can express is accepted:
- * boot RAM size and NUMA nodes, NVDIMMs (label-less), the x86 paging mode, the kernel command
+ * boot RAM size and NUMA nodes, NVDIMMs (label-less, or labelled: QEMU's label-size, so that
+ * one region holds several namespaces), the x86 paging mode, the kernel command
  * line, and the steps create-namespace, destroy-namespace, hot-add, hot-remove (an ACPI eject),
  * online, offline, reconfigure-device (daxctl: system-ram / devdax), hugepages (nr_hugepages). Everything else
  * is refused with a reason.
@@ -28,7 +29,16 @@ export interface PlannedDevice {
   node: number;
   start: number;
   size: number;
+  /** nvdimm with a label area (QEMU label-size=LABEL_SIZE): several namespaces per region. */
+  labels: boolean;
 }
+
+/**
+ * The label area QEMU gives a labelled NVDIMM (-device nvdimm,label-size=). 128 KiB holds the
+ * two index blocks and plenty of 256-byte v1.2 labels; QEMU takes it from the end of the
+ * backing file, so the file is the region size plus this.
+ */
+export const LABEL_SIZE = 128 * 1024;
 
 export interface PlannedStep {
   /** 1-based index in the scenario's steps (boot is 1, implied when absent). */
@@ -188,13 +198,20 @@ export function planScenario(text: string, opts: { kernel?: KernelEntry } = {}):
       if (nodes.length !== 1) throw new PlanError(`devices[${i}] (${d.name}): hmem needs a one-node scenario (QEMU's SRAT gives soft-reserved RAM the node of its memdev)`);
       if (start + bytes > 3 * GiB) throw new PlanError(`devices[${i}] (${d.name}): hmem must lie in QEMU's low RAM, below 3 GiB`);
       nodes[0]!.bytes += bytes;
-      return { name: d.name, type: 'hmem' as const, index: i, node: 0, start, size: bytes };
+      return { name: d.name, type: 'hmem' as const, index: i, node: 0, start, size: bytes, labels: false };
     }
     if (d.type !== undefined && d.type !== 'nvdimm') throw new PlanError(`devices[${i}].type: nvdimm or (x86) hmem`);
-    if (d.labels !== false) throw new PlanError(`devices[${i}] (${d.name}): the harness models QEMU's label-less NVDIMM (no label-size), write "labels: false"`);
-    return { name: d.name, type: 'nvdimm' as const, index: i, node: d.node ?? 0, start, size: bytes };
+    // labels (the model's default: true): QEMU's label-size; the guest initialises the label
+    // area at boot (ndctl init-labels), then create-namespace carves namespaces out of the region
+    const labels = d.labels !== false;
+    return { name: d.name, type: 'nvdimm' as const, index: i, node: d.node ?? 0, start, size: bytes, labels };
   });
   nodes.forEach((n) => { n.bytes = Math.ceil(n.bytes / (128 * MiB)) * 128 * MiB; });
+  // QEMU's TCG x86 CPUs address 40 bits (1 TiB) unless told more: a device above needs
+  // phys-bits=52 (the guest then sees a 52-bit physical address width in CPUID)
+  if (arch === 'x86_64' && devices.some((d) => d.start + d.size > 2 ** 40)) {
+    cpu += ',phys-bits=52';
+  }
   const ramBytes = nodes.reduce((s, n) => s + n.bytes, 0);
 
   // ---- steps ----
@@ -208,6 +225,15 @@ export function planScenario(text: string, opts: { kernel?: KernelEntry } = {}):
   if (norm[0]?.kind !== 'boot') norm.unshift({ kind: 'boot', args: {}, pos: -1 });
   const byName = new Map(devices.map((d) => [d.name, d]));
   const live = new Map<string, boolean>(); // label-less namespace of a device is configured
+  // labelled devices: the namespaces created (ids in creation order). The kernel names them
+  // after the region's seed: namespaceR.0 first, then the next seed namespaceR.1, ...
+  // (drivers/nvdimm/namespace_devs.c nd_region_create_ns_seed(); ndctl creates in the seed;
+  // recorded in the arm64-64k-shared-* cases). Which name the seed has after a destroy was not
+  // recorded, so a default destroy after create-destroy-create must name its namespace.
+  const created = new Map<string, number[]>();
+  const nextId = new Map<string, number>();
+  const destroyedOn = new Set<string>();
+  const nameUncertain = new Set<string>();
   const dimms: Dimm[] = [];
   const steps: PlannedStep[] = [];
   const dev = (a: Record<string, unknown>, where: string) => {
@@ -225,6 +251,11 @@ export function planScenario(text: string, opts: { kernel?: KernelEntry } = {}):
     switch (s.kind) {
       case 'boot':
         if (i !== 0) throw new PlanError(`${where}: boot can only be the first step`);
+        // a fresh label area has no valid index block: write one (the region must be disabled
+        // for that), then the region comes back with a zero-size seed namespace
+        for (const d of devices.filter((x) => x.type === 'nvdimm' && x.labels)) {
+          script.push(`cmd ndctl disable-region region${d.index}`, `cmd ndctl init-labels -f nmem${d.index}`, `cmd ndctl enable-region region${d.index}`);
+        }
         break;
       case 'create-namespace': {
         const d = dev(a, where);
@@ -234,17 +265,33 @@ export function planScenario(text: string, opts: { kernel?: KernelEntry } = {}):
         else if (mode !== 'raw') args.push('--map=dev'); // the model's default; ndctl's too
         if (a.align !== undefined) args.push(`--align=${ndctlSize(size(a.align, `${where}.align`))}`);
         if (a.size !== undefined) args.push(`--size=${size(a.size, `${where}.size`)}`);
-        // label-less: the one namespace is reconfigured in place (-f -e); while it is
-        // configured, a plain create in the region is what the scenario asks for
-        const target = live.get(d.name) ? ['-r', `region${d.index}`] : ['-f', '-e', `namespace${d.index}.0`];
-        script.push(`cmd ndctl create-namespace ${[...target, ...args].join(' ')}`);
-        live.set(d.name, true);
-        label = `create-namespace ${d.name} ${mode}${a.map ? ' map=' + String(a.map) : ''}${a.align !== undefined ? ' align=' + ndctlSize(size(a.align, where)) : ''}`;
+        if (d.labels) {
+          // labelled: a new namespace in the region's seed
+          script.push(`cmd ndctl create-namespace ${['-r', `region${d.index}`, ...args].join(' ')}`);
+          if (destroyedOn.has(d.name)) nameUncertain.add(d.name);
+          const id = nextId.get(d.name) ?? 0;
+          nextId.set(d.name, id + 1);
+          created.set(d.name, [...(created.get(d.name) ?? []), id]);
+        } else {
+          // label-less: the one namespace is reconfigured in place (-f -e); while it is
+          // configured, a plain create in the region is what the scenario asks for
+          const target = live.get(d.name) ? ['-r', `region${d.index}`] : ['-f', '-e', `namespace${d.index}.0`];
+          script.push(`cmd ndctl create-namespace ${[...target, ...args].join(' ')}`);
+          live.set(d.name, true);
+        }
+        label = `create-namespace ${d.name} ${mode}${a.map ? ' map=' + String(a.map) : ''}${a.align !== undefined ? ' align=' + ndctlSize(size(a.align, where)) : ''}${a.size !== undefined ? ' size=' + ndctlSize(size(a.size, where)) : ''}`;
         break;
       }
       case 'destroy-namespace': {
         const d = dev(a, where);
-        const ns = a.namespace !== undefined ? String(a.namespace) : `namespace${d.index}.0`;
+        // default: the last namespace created on the device (the model's default too)
+        const ids = created.get(d.name) ?? [];
+        if (d.labels && a.namespace === undefined && nameUncertain.has(d.name)) throw new PlanError(`${where}: name the namespace (namespace: namespace${d.index}.N): after a destroy in a labelled region, the name of the next namespace created there is not known here`);
+        const ns = a.namespace !== undefined ? String(a.namespace) : `namespace${d.index}.${d.labels && ids.length ? ids[ids.length - 1] : 0}`;
+        if (d.labels) {
+          created.set(d.name, ids.filter((x) => `namespace${d.index}.${x}` !== ns));
+          destroyedOn.add(d.name);
+        }
         script.push(`cmd ndctl destroy-namespace -f ${ns}`);
         live.set(d.name, false);
         label = `destroy-namespace ${d.name} ${ns}`;

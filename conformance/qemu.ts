@@ -8,7 +8,7 @@ import { createConnection, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { MachinePlan } from './plan.js';
-import { stepsScript } from './plan.js';
+import { LABEL_SIZE, stepsScript } from './plan.js';
 
 export interface BootOptions {
   plan: MachinePlan;
@@ -70,12 +70,28 @@ export function kernelCmdline(plan: MachinePlan): string {
   return [...base, ...(process.env.VL_TIMING ? ['vl.timing'] : []), 'panic=-1', 'log_buf_len=8M', 'no_hash_pointers', 'nokaslr', ...hmem, plan.cmdline].filter(Boolean).join(' ').trim();
 }
 
+/**
+ * maxmem in GiB: 64, or enough for the highest NVDIMM/DIMM end. QEMU's pc machine puts its
+ * device memory region at 4 GiB (above RAM) with maxmem - RAM + 1 GiB per slot of room
+ * (hw/i386/pc.c pc_memory_init, QEMU 7.2), so maxmem >= the highest end always covers it.
+ */
+export function maxmemGiB(plan: Pick<MachinePlan, 'devices' | 'dimms'>): number {
+  const end = Math.max(0, ...plan.devices.filter((d) => d.type === 'nvdimm').map((d) => d.start + d.size), ...plan.dimms.map((d) => d.start + d.size));
+  return Math.max(64, Math.ceil(end / GiB));
+}
+
+/** The NVDIMM's backing file: the region plus, when labelled, the label area. */
+export function nvdimmFileSize(d: { size: number; labels?: boolean }): number {
+  return d.size + (d.labels ? LABEL_SIZE : 0);
+}
+
 export function qemuArgs(plan: MachinePlan, o: { image: string; initrd: string; runDir: string }): string[] {
   const dev: string[] = [];
   plan.devices.filter((d) => d.type === 'nvdimm').forEach((d) => {
     const img = join(o.runDir, `nvdimm${d.index}.img`);
-    dev.push('-object', `memory-backend-file,id=nvmem${d.index},share=on,mem-path=${img},size=${d.size}`);
-    dev.push('-device', `nvdimm,id=nvdimm${d.index},memdev=nvmem${d.index},addr=${hexa(d.start)}${plan.nodes.length > 1 ? `,node=${d.node}` : ''}`);
+    // labelled: QEMU keeps the label area at the end of the backing file, outside the region
+    dev.push('-object', `memory-backend-file,id=nvmem${d.index},share=on,mem-path=${img},size=${nvdimmFileSize(d)}`);
+    dev.push('-device', `nvdimm,id=nvdimm${d.index},memdev=nvmem${d.index},addr=${hexa(d.start)}${d.labels ? `,label-size=${LABEL_SIZE}` : ''}${plan.nodes.length > 1 ? `,node=${d.node}` : ''}`);
   });
   const numa: string[] = [];
   if (plan.nodes.length > 1) {
@@ -87,7 +103,7 @@ export function qemuArgs(plan: MachinePlan, o: { image: string; initrd: string; 
     });
     if (plan.distances) plan.distances.forEach((row, i) => row.forEach((v, j) => { if (i < j) numa.push('-numa', `dist,src=${i},dst=${j},val=${v}`); }));
   }
-  const mem = ['-m', `${plan.ramBytes / MiB}M,slots=8,maxmem=64G`];
+  const mem = ['-m', `${plan.ramBytes / MiB}M,slots=8,maxmem=${maxmemGiB(plan)}G`];
   const mon = ['-monitor', `unix:${join(o.runDir, 'mon.sock')},server,nowait`];
   const cmdline = kernelCmdline(plan);
   if (plan.arch === 'x86_64') {
@@ -181,7 +197,7 @@ export async function bootMachine(o: BootOptions): Promise<BootResult> {
     const img = join(runDir, `nvdimm${d.index}.img`);
     rmSync(img, { force: true });
     const fd = openSync(img, 'w');
-    ftruncateSync(fd, d.size);
+    ftruncateSync(fd, nvdimmFileSize(d));
     closeSync(fd);
   }
   const args = qemuArgs(plan, { image: o.image, initrd, runDir });
@@ -230,6 +246,8 @@ export async function bootMachine(o: BootOptions): Promise<BootResult> {
           hl(`host: guest reported ${line}`);
         }
       }
+      // after @@DONE nothing more is read; the guest powers off by itself (below: or is stopped)
+      if (outcome === 'done') break;
       await Promise.race([exitP, sleep(200)]);
     }
   } catch (e) {
@@ -239,6 +257,9 @@ export async function bootMachine(o: BootOptions): Promise<BootResult> {
     if (!exited) {
       // the guest powers off by itself after @@DONE; give it a moment, then stop it
       await Promise.race([exitP, sleep(outcome === 'done' ? 15_000 : 100)]);
+      // after a kernel oops the power-off can hang: device_shutdown() takes every device's lock,
+      // and the oopsed task died holding one
+      if (!exited && outcome === 'done') hl('host: the guest did not power off within 15 s of @@DONE, stopping QEMU');
       if (!exited) { child.kill('SIGTERM'); await Promise.race([exitP, sleep(5000)]); }
       if (!exited) child.kill('SIGKILL');
     }
@@ -259,6 +280,9 @@ export async function bootMachine(o: BootOptions): Promise<BootResult> {
 /** Build (or reuse) the base initramfs for a kernel: cached by the inputs' mtimes. */
 export function buildInitramfs(o: { arch: string; modulesRoot: string; kver: string; out: string; guestDir: string; cacheDir: string }): void {
   const inputs = [join(o.guestDir, 'init.sh'), join(o.guestDir, 'build-initramfs.sh'), join(o.cacheDir, 'bin', `vmemdump-${o.arch}`)];
+  // a rebuilt kernel's modules tree (a self-built kernel's recipe runs depmod again)
+  const dep = join(o.modulesRoot, 'lib', 'modules', o.kver, 'modules.dep');
+  if (existsSync(dep)) inputs.push(dep);
   if (existsSync(o.out)) {
     const t = statSync(o.out).mtimeMs;
     if (inputs.every((f) => existsSync(f) && statSync(f).mtimeMs <= t)) return;

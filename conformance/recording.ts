@@ -83,6 +83,9 @@ export interface RecordedStep {
    * memmap counters (nr_memmap_pages, nr_memmap_boot_pages: 6.11+); absent in recordings made
    * before the guest dumped them */
   hugetlb?: HugetlbDump;
+  /** Snapshot sections the guest gave up on (init.sh section_t: blocked in the kernel, e.g. on a
+   * device lock an oopsed task still holds); their facts are missing from this step. Absent when none. */
+  stuck?: string[];
 }
 
 export interface Layout {
@@ -314,7 +317,14 @@ function recordStep(st: ParsedStep, c: Ctx): RecordedStep {
     },
     iomem: c.io.map((e) => ({ start: hex(e.start), end: hex(e.end), name: e.name, depth: e.depth })),
     ...(section(st, 'hugetlb') ? { hugetlb: parseHugetlb(section(st, 'hugetlb')!.text) } : {}),
+    ...stuckOf(st),
   };
+}
+
+/** Sections init.sh's section_t stopped waiting for (rc 124 and its "section timed out" line). */
+function stuckOf(st: ParsedStep): { stuck?: string[] } {
+  const names = st.sections.filter((x) => x.rc === 124 && /^section timed out after \d+ s/m.test(x.text)).map((x) => x.name);
+  return names.length ? { stuck: names } : {};
 }
 
 export interface BuildInput {
@@ -396,6 +406,8 @@ export function buildRecording(inp: BuildInput): Recording {
 function snapshotOf(parsed: ReturnType<typeof parseResults>): { machineSnapshot?: string } {
   for (const st of [...parsed.steps].reverse()) {
     const s = section(st, 'vmemlab-snapshot');
+    // a collector that blocked in the kernel (after an oops) left a truncated snapshot: none
+    if (s && s.rc === 124) return {};
     if (s) return { machineSnapshot: s.text + '\n' };
   }
   return {};
@@ -406,7 +418,7 @@ function snapshotOf(parsed: ReturnType<typeof parseResults>): { machineSnapshot?
 const fmtRange = (r: { start: number; size: number }) => `{ start: ${hex(r.start)}, size: ${hex(r.size)} }`;
 
 /** The scenario lines that describe the machine as the guest saw it. */
-export function layoutYaml(l: Layout, deviceNames: string[]): string {
+export function layoutYaml(l: Layout, deviceNames: string[], labels: boolean[] = []): string {
   const lines: string[] = [];
   if (l.paging.arch === 'x86_64') lines.push(`config: { levels: ${l.paging.levels}${l.cpuFlags.includes('pdpe1gb') ? '' : ', gbpages: false'} }`);
   else lines.push(`config: { pageSize: ${l.paging.pageSize / 1024}K, vaBits: ${l.paging.vaBits ?? 48} }`);
@@ -414,7 +426,7 @@ export function layoutYaml(l: Layout, deviceNames: string[]): string {
   for (const n of l.nodes) lines.push(`  - id: ${n.id}`, `    memory: [ ${n.memory.map(fmtRange).join(', ')} ]`);
   if (l.devices.length) {
     lines.push('devices:');
-    l.devices.forEach((d, i) => lines.push(`  - { name: ${deviceNames[i] ?? 'nvdimm' + i}, type: nvdimm, node: ${d.node ?? 0}, start: ${hex(d.start)}, size: ${hex(d.size)}, labels: false }`));
+    l.devices.forEach((d, i) => lines.push(`  - { name: ${deviceNames[i] ?? 'nvdimm' + i}, type: nvdimm, node: ${d.node ?? 0}, start: ${hex(d.start)}, size: ${hex(d.size)}, labels: ${labels[i] ?? false} }`));
   }
   return lines.join('\n');
 }

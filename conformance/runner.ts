@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { cacheDir, CONFORMANCE_DIR, kernelFiles, kernelReady, type KernelEntry } from './kernels.js';
+import { cacheDir, CONFORMANCE_DIR, kernelFiles, kernelReady, selfBuiltMissing, type KernelEntry } from './kernels.js';
 import { planScenario, readScenario, type MachinePlan } from './plan.js';
 import { bootMachine, buildInitramfs, type BootResult } from './qemu.js';
 import { buildRecording, checkLayout, layoutYaml, type Recording } from './recording.js';
@@ -19,15 +19,20 @@ export interface KernelSource {
   initramfs: string;
 }
 
-/** Make sure setup.sh has prepared a Debian kernel (runs it when not). */
+/** Make sure setup.sh has prepared a Debian kernel (runs it when not); a self-built kernel must
+ * be there already (its recipe is not run from here: a kernel build takes minutes), and only
+ * the host tools are set up for it. */
 export function ensureSetup(k: KernelEntry, log: (s: string) => void = console.error): void {
+  const missing = selfBuiltMissing(k);
+  if (missing) throw new Error(missing);
   const vmemdump = join(cacheDir(), 'bin', `vmemdump-${k.arch}`);
   const srcSum = join(vmemdump + '.src');
   const fresh = existsSync(srcSum) && existsSync(vmemdump) && sourceHash() === readFileSync(srcSum, 'utf8').trim();
   if (kernelReady(k) && fresh && (k.arch !== 'arm64' || existsSync(join(cacheDir(), 'sysroot-arm64', '.ready')))) return;
-  log(`conformance: running setup.sh ${k.id}`);
-  const r = spawnSync('bash', [join(CONFORMANCE_DIR, 'setup.sh'), k.id], { stdio: ['ignore', 'inherit', 'inherit'] });
-  if (r.status !== 0) throw new Error(`setup.sh ${k.id} failed (exit ${r.status})`);
+  const target = k.selfBuilt ? (k.arch === 'arm64' ? 'tools-arm64' : 'tools') : k.id;
+  log(`conformance: running setup.sh ${target}`);
+  const r = spawnSync('bash', [join(CONFORMANCE_DIR, 'setup.sh'), target], { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (r.status !== 0) throw new Error(`setup.sh ${target} failed (exit ${r.status})`);
 }
 
 function sourceHash(): string {
@@ -37,6 +42,8 @@ function sourceHash(): string {
 
 export function debianKernel(k: KernelEntry): KernelSource {
   const f = kernelFiles(k);
+  // a self-built kernel has everything built in: its initramfs carries modules.builtin and the
+  // depmod indexes only (daxctl asks libkmod for kmem, which must find it built in)
   return { entry: k, image: f.image, modulesRoot: f.modulesRoot, initramfs: join(cacheDir(), 'initramfs', `${k.id}.cpio.gz`) };
 }
 
@@ -92,5 +99,5 @@ export async function recordScenario(o: { caseName: string; scenarioText: string
   if (JSON.stringify(expected) !== JSON.stringify(got)) problems.push(`steps recorded ${JSON.stringify(got)}, expected ${JSON.stringify(expected)}`);
   for (const s of recording.steps) for (const e of s.vmemmap.errors) problems.push(`step ${s.index}: vmemdump: ${e}`);
   const layoutProblems = boot.outcome !== 'done' && !recording.steps.length ? [] : recording.layout.nodes.length ? checkLayout(plan, recording.layout, config) : ['no layout recorded (the boot log has no "Early memory node ranges")'];
-  return { plan, boot, recording, rawGz, layoutProblems, layoutYaml: layoutYaml(recording.layout, plan.devices.map((d) => d.name)), problems };
+  return { plan, boot, recording, rawGz, layoutProblems, layoutYaml: layoutYaml(recording.layout, plan.devices.map((d) => d.name), plan.devices.map((d) => d.labels)), problems };
 }

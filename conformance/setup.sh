@@ -26,8 +26,9 @@ command -v node >/dev/null || die "node is needed (it reads kernels.json)"
 
 # ---- which kernels -------------------------------------------------------------------------
 kernel_field() { node -e 'const k=require(process.argv[1]).kernels[process.argv[2]]; if(!k){process.exit(3)} process.stdout.write(String(k[process.argv[3]]??""))' "$HERE/kernels.json" "$1" "$2"; }
-all_ids() { node -e 'process.stdout.write(Object.keys(require(process.argv[1]).kernels).join(" "))' "$HERE/kernels.json"; }
-ids_for_arch() { node -e 'const j=require(process.argv[1]).kernels; process.stdout.write(Object.keys(j).filter(k=>j[k].arch===process.argv[2]).join(" "))' "$HERE/kernels.json" "$1"; }
+# self-built kernels (selfBuilt in kernels.json) are not downloaded: their recipe builds them
+all_ids() { node -e 'const j=require(process.argv[1]).kernels; process.stdout.write(Object.keys(j).filter(k=>!j[k].selfBuilt).join(" "))' "$HERE/kernels.json"; }
+ids_for_arch() { node -e 'const j=require(process.argv[1]).kernels; process.stdout.write(Object.keys(j).filter(k=>j[k].arch===process.argv[2]&&!j[k].selfBuilt).join(" "))' "$HERE/kernels.json" "$1"; }
 
 targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(x86)
 KIDS=()
@@ -39,7 +40,13 @@ for t in "${targets[@]}"; do
     x86|x86_64) KIDS+=($(ids_for_arch x86_64)) ;;
     arm64) KIDS+=($(ids_for_arch arm64)) ;;
     all) KIDS+=($(all_ids)) ;;
-    *) kernel_field "$t" arch >/dev/null || die "unknown target '$t' (x86, arm64, all, or one of: $(all_ids))"; KIDS+=("$t") ;;
+    *) kernel_field "$t" arch >/dev/null || die "unknown target '$t' (x86, arm64, all, or one of: $(all_ids))"
+       if [ -n "$(kernel_field "$t" selfBuilt)" ]; then
+         log "kernel $t is self-built (not a Debian package): build it with $(node -e 'process.stdout.write(require(process.argv[1]).kernels[process.argv[2]].selfBuilt.recipe)' "$HERE/kernels.json" "$t"); setting up the host tools only"
+         [ "$(kernel_field "$t" arch)" = arm64 ] && NEED_ARM64=1
+         continue
+       fi
+       KIDS+=("$t") ;;
   esac
 done
 for k in "${KIDS[@]+"${KIDS[@]}"}"; do [ "$(kernel_field "$k" arch)" = arm64 ] && NEED_ARM64=1; done

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { importSnapshot, nearestProfile, parseScenario, parseSnapshot, runScenarioText, SnapshotError, verifySnapshot } from '../src/index.js';
+import { leafCounts } from '../src/machine/verify.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const bin = join(root, 'bin/vmemlab.js');
@@ -60,6 +61,29 @@ describe('snapshots of real machines (fixtures)', () => {
   it('the JSON form reads back the same', () => {
     const s = fixture('x86_64-6.18-vm-root.snap');
     expect(parseSnapshot('s.json', JSON.stringify(s))).toEqual(s);
+  });
+});
+
+describe('vmemmap leaf entries from a debugfs page-table dump', () => {
+  it('counts present entries only: the not-present ranges ptdump lists (no attributes) are not leaves', () => {
+    // the arm64 64K kernel of the conformance cases (6.12.118, PTDUMP_DEBUGFS) at boot: 40 vmemmap
+    // pages mapped (512K + 2M = 40 x 64K PTEs); the 512K, 509M and 4062720M lines are holes
+    const arm = [
+      '---[ vmemmap start ]---',
+      '0xfffffc1fc0000000-0xfffffc1fc0080000         512K PTE       RW NX SHD AF            UXN    MEM/NORMAL',
+      '0xfffffc1fc0080000-0xfffffc1fc0100000         512K PTE',
+      '0xfffffc1fc0100000-0xfffffc1fc0300000           2M PTE       RW NX SHD AF            UXN    MEM/NORMAL',
+      '0xfffffc1fc0300000-0xfffffc1fe0000000         509M PTE',
+      '0xfffffc1fe0000000-0xffffffffc0000000     4062720M PMD',
+      '---[ vmemmap end ]---',
+    ];
+    expect(leafCounts(arm, 65536)).toEqual({ pmd: 0, pte: 40 });
+    // x86 (4K): a 64M run of present 2M pmd leaves (32) and a hole printed with blanks
+    const x86 = [
+      '0xffffea0000000000-0xffffea0004000000          64M     RW         PSE         GLB NX pmd',
+      '0xffffea0004000000-0xffffea0040000000         960M                                    pmd',
+    ];
+    expect(leafCounts(x86, 4096)).toEqual({ pmd: 32, pte: 0 });
   });
 });
 

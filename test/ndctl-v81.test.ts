@@ -75,3 +75,46 @@ describe('daxctl reconfigure-device (v81)', () => {
     expect(stepOf(r, 3)).toMatchObject({ ok: false, errno: 'EINVAL', messages: ['--no-online is incompatible with --mode=devdax', ' usage: daxctl reconfigure-device <dax0.0> [<dax1.0>...<daxY.Z>] [<options>]'] });
   });
 });
+
+describe('pfn/dax seed devices and a region above MAX_PHYSMEM_BITS', () => {
+  // drivers/nvdimm/bus.c nvdimm_bus_probe(): nd_region_advance_seeds() only after a probe that
+  // returned 0 (or -EOPNOTSUPP); the new seed gets the lowest free id, and a destroyed
+  // namespace's claiming device is unregistered. Recorded on Debian 6.12.117 (x86-612-chain's
+  // nd sysfs: holder pfn0.0, then pfn0.1; dax0.0, then dax0.1).
+  const HIGH = '  - { name: pmem0, type: nvdimm, node: 0, start: 0x800000000000, size: 4G, labels: false }';
+  it('a failed probe leaves the seed: both failed enables name pfn0.0 (x86 4-level, NVDIMM at 128 TiB)', () => {
+    // MAX_PHYSMEM_BITS 46 on 4-level x86: the region (firmware's) registers, mhp_range_allowed()
+    // refuses [0x800000000000, +4G) in memremap_pages(): -EINVAL, pr_warn with the pluggable
+    // range [0, 2^46 - 1]; the same lines the recording x86-612-l4-high holds
+    const r = run(box(HIGH, `  - create-namespace: { device: pmem0, mode: fsdax, map: dev }
+  - destroy-namespace: { device: pmem0 }
+  - create-namespace: { device: pmem0, mode: fsdax, map: mem }`, 'v6.12'));
+    const failed = ['libndctl: ndctl_pfn_enable: pfn0.0: failed to enable', '  Error: namespace0.0: failed to enable', 'failed to reconfigure namespace: No such device or address'];
+    expect(stepOf(r, 2)).toMatchObject({ ok: false, errno: 'EINVAL', messages: failed });
+    expect(stepOf(r, 2).dmesg.map((l) => l.text.trim())).toContain('Hotplug memory [0x800000000000-0x800100000000] exceeds maximum addressable range [0x0-0x3fffffffffff]');
+    // ndctl namespace_destroy(): a label-less (io) namespace is disabled and left, return 0
+    expect(stepOf(r, 3)).toMatchObject({ ok: true, messages: ['destroyed 1 namespace'] });
+    expect(stepOf(r, 4)).toMatchObject({ ok: false, errno: 'EINVAL', messages: failed });
+  });
+  it('the seeds advance after a successful probe, separately for pfn and dax, to the lowest free id', () => {
+    // a labelled 4 GiB region straddling 64 TiB (4-level: MAX_PHYSMEM_BITS 46): namespaces below
+    // 2^46 probe fine, one at 2^46 fails in mhp_range_allowed()
+    const r = run(box('  - { name: pmem0, type: nvdimm, node: 0, start: 0x3fff80000000, size: 4G, labels: true }', `  - create-namespace: { device: pmem0, mode: fsdax, map: dev, size: 1G }
+  - create-namespace: { device: pmem0, mode: fsdax, map: dev, size: 1G }
+  - destroy-namespace: { device: pmem0, namespace: namespace0.0 }
+  - create-namespace: { device: pmem0, mode: fsdax, map: dev, size: 1G }
+  - create-namespace: { device: pmem0, mode: fsdax, map: dev, size: 1G }
+  - create-namespace: { device: pmem0, mode: devdax, map: dev, size: 1G }`, 'v6.12'));
+    // pfn0.0 claims namespace0.0 (seed -> pfn0.1), pfn0.1 claims namespace0.1 (seed -> pfn0.2);
+    // destroying namespace0.0 unregisters pfn0.0; the next namespace (back in the freed first
+    // GiB) takes pfn0.2 and the new seed is the lowest free id, pfn0.0
+    expect([2, 3, 4, 5].map((i) => stepOf(r, i).ok)).toEqual([true, true, true, true]);
+    // the fourth GiB starts at 2^46: its probe fails and names the pfn seed pfn0.0; the devdax
+    // one after it names the dax seed, untouched so far: dax0.0
+    expect(stepOf(r, 6)).toMatchObject({ ok: false, errno: 'EINVAL' });
+    expect(stepOf(r, 6).messages[0]).toBe('libndctl: ndctl_pfn_enable: pfn0.0: failed to enable');
+    expect(stepOf(r, 7)).toMatchObject({ ok: false, errno: 'EINVAL' });
+    expect(stepOf(r, 7).messages[0]).toBe('libndctl: ndctl_dax_enable: dax0.0: failed to enable');
+    expect(stepOf(r, 6).dmesg.map((l) => l.text.trim())).toContain('Hotplug memory [0x400000000000-0x400040000000] exceeds maximum addressable range [0x0-0x3fffffffffff]');
+  });
+});

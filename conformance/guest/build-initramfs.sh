@@ -97,6 +97,7 @@ if [ "$KVER" != none ]; then
       *) cp "$MD/$p" "$dst" ;;
     esac
   done
+  mkdir -p "$T/lib/modules/$KVER"   # a kernel with everything built in has no module to copy
   for f in modules.builtin modules.builtin.modinfo modules.order; do [ -f "$MD/$f" ] && cp "$MD/$f" "$T/lib/modules/$KVER/"; done
   depmod -b "$T" "$KVER"
 fi

@@ -56,6 +56,38 @@ section() {
 	return $_rc
 }
 
+# section_t SECONDS NAME CMD...: the same, but give up waiting after SECONDS: after a kernel oops
+# the dead task keeps the device locks it held (and the nvdimm bus's probe count), so reading
+# some nd sysfs attributes blocks for ever, uninterruptibly. The stuck reader is left behind;
+# the section ends with what it printed so far and rc=124. Once one has blocked, the later ones
+# wait 3 s only (they would block on the same lock).
+STUCK=
+section_t() {
+	_lim=$1
+	[ -n "$STUCK" ] && _lim=3
+	shift
+	_secname=$1
+	shift
+	R "===== BEGIN $SNAP $_secname ====="
+	"$@" > /tmp/section.out 2>&1 &
+	_pid=$!
+	_n=0
+	while kill -0 $_pid 2>/dev/null && [ $_n -lt $((_lim * 10)) ]; do sleep 0.1; _n=$((_n + 1)); done
+	if kill -0 $_pid 2>/dev/null; then
+		cat /tmp/section.out >&3
+		R "section timed out after $_lim s (the command is blocked in the kernel)"
+		_rc=124
+		STUCK=1
+	else
+		wait $_pid
+		_rc=$?
+		cat /tmp/section.out >&3
+	fi
+	R "===== END $SNAP $_secname (rc=$_rc) ====="
+	[ -n "$VL_TIMING" ] && R "timing: $_secname $(up)"
+	return $_rc
+}
+
 fail() {
 	R "@@FATAL $*"
 	echo "conformance init: FATAL: $*"
@@ -145,10 +177,10 @@ snapshot() {
 	section meminfo cat /proc/meminfo
 	section zoneinfo zoneinfo
 	section iomem cat /proc/iomem
-	section ndctl-list-RNu ndctl list -RNu
-	section ndctl-list-N ndctl list -RN
-	section daxctl-list daxctl list -RDM
-	section nd-sysfs nd_sysfs
+	section_t 15 ndctl-list-RNu ndctl list -RNu
+	section_t 15 ndctl-list-N ndctl list -RN
+	section_t 15 daxctl-list daxctl list -RDM
+	section_t 15 nd-sysfs nd_sysfs
 	section memory-blocks memory_blocks
 	section hugetlb hugetlb_dump
 	section vmemdump vmemdump_run
@@ -178,8 +210,26 @@ cmd() {
 	fi
 	_t0=$(up)
 	R "===== BEGIN $SNAP cmd $* ====="
-	"$@" >&3 2>&1
-	_rc=$?
+	if [ -z "$STUCK" ]; then
+		"$@" >&3 2>&1
+		_rc=$?
+	else
+		# a snapshot section has blocked (after an oops): ndctl may block the same way (e.g.
+		# in wait_nvdimm_bus_probe_idle(), the dead prober never ended), so wait 30 s at most
+		"$@" > /tmp/cmd.out 2>&1 &
+		_pid=$!
+		_n=0
+		while kill -0 $_pid 2>/dev/null && [ $_n -lt 300 ]; do sleep 0.1; _n=$((_n + 1)); done
+		if kill -0 $_pid 2>/dev/null; then
+			cat /tmp/cmd.out >&3
+			R "command timed out after 30 s (blocked in the kernel)"
+			_rc=124
+		else
+			wait $_pid
+			_rc=$?
+			cat /tmp/cmd.out >&3
+		fi
+	fi
 	R "elapsed: $_t0 -> $(up)"
 	R "===== END $SNAP cmd $* (rc=$_rc) ====="
 	[ $STEP_RC = 0 ] && STEP_RC=$_rc
@@ -269,7 +319,7 @@ else
 	fail "no /steps.sh in the initramfs"
 fi
 # the machine as `vmemlab snapshot` sees it, after every step (the boot log from the copy above)
-[ -f /collect.sh ] && section vmemlab-snapshot env VMEMLAB_BOOT_LOG=/tmp/boot-dmesg sh /collect.sh
+[ -f /collect.sh ] && section_t 60 vmemlab-snapshot env VMEMLAB_BOOT_LOG=/tmp/boot-dmesg sh /collect.sh
 R "@@DONE t=$(up)"
 sync
 poweroff -f

@@ -78,7 +78,10 @@ function blockChecks(s: Snapshot, r: RunResult): Check[] {
 function bootLineChecks(s: Snapshot, r: RunResult): Check[] {
   if (!s.bootLog.length) return [skip('boot log lines', s.unreadable['boot-log'] ?? 'not in the snapshot')];
   const modelLines = r.results[0]!.dmesg.flatMap((m) => renderMessage(m)).map((l) => l.replace(/^<\d>/, '').trim());
-  const want = (l: string) => !/command line/i.test(l) && /Memory block size|HugeTLB: (registered|\d+ KiB vmemmap)|hugetlb_free_vmemmap/.test(l);
+  // not the parameter itself: a kernel without HVO does not know hugetlb_free_vmemmap=, passes it
+  // to init as an environment variable and lists it under "with environment:" (init/main.c
+  // run_init_process(); seen on the arm64 64K conformance kernel)
+  const want = (l: string) => !/command line/i.test(l) && !/^hugetlb_free_vmemmap=\S*$/.test(l) && /Memory block size|HugeTLB: (registered|\d+ KiB vmemmap)|hugetlb_free_vmemmap/.test(l);
   const machine = s.bootLog.map((l) => l.trim()).filter(want);
   const model = modelLines.filter(want);
   if (!machine.length && !model.length) return [];
@@ -97,7 +100,10 @@ function hugetlbChecks(s: Snapshot, r: RunResult): Check[] {
   }
   if (s.hugetlb.optimizeVmemmap !== null) {
     out.push(check('HugeTLB vmemmap optimisation (vm.hugetlb_optimize_vmemmap)', rep.hvo ? 'on' : 'off', s.hugetlb.optimizeVmemmap ? 'on' : 'off'));
-  } else if (hvoSupported(r.machine.k)) {
+  } else if (hvoSupported(r.machine.k) && rep.hstates.length > 0) {
+    // mm/hugetlb_vmemmap.c hugetlb_vmemmap_init() (6.1.20, 6.12): the sysctl is registered only
+    // when some hstate is optimizable; a kernel without huge page sizes (x86 without PSE:
+    // hugepages_supported() is false) has none, so no vm.hugetlb_optimize_vmemmap (x86-61-nopse)
     out.push({ what: 'HugeTLB vmemmap optimisation', status: 'differ', model: 'available', machine: 'no vm.hugetlb_optimize_vmemmap (not built in?)' });
   }
   return out;
@@ -195,6 +201,11 @@ export function leafCounts(lines: string[], pageSize: number): { pmd: number; pt
     const m = /^0x[0-9a-f]+-0x[0-9a-f]+\s+(\d+)([KMGT])\s.*\b(pmd|pte|PMD|PTE)\b/.exec(l.trim());
     if (!m) continue;
     seen = true;
+    // not-present ranges are listed too, with the level and no attributes (arm64
+    // arch/arm64/mm/ptdump.c note_page() prints the attributes only for a valid entry; x86
+    // arch/x86/mm/dump_pagetables.c printk_prot() prints blanks for a non-present one): skip them
+    const attrs = l.trim().split(/\s+/).slice(2).filter((t) => !/^(pmd|pte|PMD|PTE)$/.test(t));
+    if (attrs.length === 0) continue;
     const bytes = Number(m[1]) * unit[m[2]!]!;
     // a PMD entry maps PAGE_SIZE / 8 pages
     if (m[3]!.toLowerCase() === 'pmd') pmd += bytes / ((pageSize * pageSize) / 8);

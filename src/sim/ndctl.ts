@@ -41,6 +41,8 @@ export interface Namespace {
   altmap: string | null;
   /** The kernel's setup failed: sections it added may remain. */
   failed?: boolean;
+  /** The pfn/dax device that claims the namespace (pfnR.N / daxR.N), while it lives. */
+  holder?: string;
 }
 
 export interface Region {
@@ -53,13 +55,30 @@ export interface Region {
   labels: boolean;
   align: number;
   namespaces: Namespace[];
-  pfnSeq: number;
+  /**
+   * The region's pfn and dax seed device ids (pfnR.<pfn>, daxR.<dax>): separate seeds, each
+   * replaced only after a successful probe (drivers/nvdimm/bus.c nvdimm_bus_probe():
+   * nd_region_advance_seeds() when the probe returns 0 or -EOPNOTSUPP, v5.4..v7.1) by a new
+   * device with the lowest free id (nd_region_create_{pfn,dax}_seed(), ida_simple_get /
+   * ida_alloc); a destroyed namespace's claiming device is unregistered, freeing its id.
+   * Recorded: x86-612-chain (pfn0.0, pfn0.1, dax0.0, dax0.1), x86-612-l4-high (a failed probe
+   * leaves pfn0.0 the seed).
+   */
+  seeds: { pfn: number; dax: number };
+}
+
+/** The lowest id no live namespace's claiming device of that kind (pfn/dax) holds. */
+function lowestFreeSeed(r: Region, kind: 'pfn' | 'dax'): number {
+  const used = new Set(r.namespaces.map((n) => n.holder).filter((h): h is string => !!h && h.startsWith(kind)).map((h) => Number(h.split('.')[1])));
+  let id = 0;
+  while (used.has(id)) id++;
+  return id;
 }
 
 export function makeRegion(k: Kernel, d: { name: string; node: number; start: number; size: number; labels: boolean }, index: number): Region {
   // drivers/nvdimm/region_devs.c default_align(): 16 MiB (MEMREMAP_COMPAT_ALIGN_MAX), PAGE_SIZE below 16 MiB
   const align = d.size < SZ_16M ? k.c.PAGE_SIZE : SZ_16M;
-  return { device: d.name, name: `region${index}`, index, node: d.node, start: d.start, size: d.size, labels: d.labels, align, namespaces: [], pfnSeq: 0 };
+  return { device: d.name, name: `region${index}`, index, node: d.node, start: d.start, size: d.size, labels: d.labels, align, namespaces: [], seeds: { pfn: 0, dax: 0 } };
 }
 
 export interface NdctlResult {
@@ -191,7 +210,7 @@ export function planNamespace(a0: ArchConfig, prof: KernelProfile, r: Region, a:
   const ns: Namespace = { name, region: r.name, device: r.device, id, mode, map, align, start, rawSize: size, usable: size, dataOffset: 0, npfns: 0, dev, pgmap: null, altmap: null };
   if (mode === 'raw') return { errno: 0, messages: [], kmsgs: [], ns, altmap: null };
   // The kernel: nd_pfn_init() / __nvdimm_setup_pfn() on the pfn or dax device.
-  const pfnDev = mode === 'devdax' ? `dax${r.index}.${r.pfnSeq}` : `pfn${r.index}.${r.pfnSeq}`;
+  const pfnDev = mode === 'devdax' ? `dax${r.index}.${r.seeds.dax}` : `pfn${r.index}.${r.seeds.pfn}`;
   const driver = mode === 'devdax' ? 'dax_pmem' : 'nd_pmem';
   const devPrefix = `${driver} ${pfnDev}: `;
   const pfnMode = map === 'dev' ? 'pmem' : 'ram';
@@ -241,7 +260,6 @@ export function createNamespace(k: Kernel, r: Region, a: CreateArgs): NdctlResul
   };
   if (plan.errno !== 0) return plan.ns ? fail(plan.errno) : { errno: plan.errno, messages: plan.messages };
   const ns = plan.ns!;
-  if (ns.mode !== 'raw') r.pfnSeq++;
   if (plan.altmap) k.s.altmaps.set(ns.name, { id: ns.name, ...plan.altmap, align: 0, alloc: 0, owner: ns.name, device: r.device });
   k.s.claims.set(ns.start, ns.start + ns.rawSize, { name: ns.name, kind: 'namespace', owner: ns.name });
   if (ns.pgmap) {
@@ -253,10 +271,16 @@ export function createNamespace(k: Kernel, r: Region, a: CreateArgs): NdctlResul
       // memremap_pages() left populated still points at the altmap's pages: keep the altmap
       // under a name of its own so a later namespace of the same name gets a fresh one.
       if (ns.altmap) renameAltmap(k, ns.altmap, `${ns.altmap}~failed-step${k.step}`);
-      return fail(err);
+      return fail(err); // the probe failed: the seed stays
     }
   }
   r.namespaces.push(ns);
+  if (ns.mode !== 'raw') {
+    // the probe succeeded: the seed now claims the namespace, a new seed takes the lowest free id
+    const kind = ns.mode === 'devdax' ? 'dax' : 'pfn';
+    ns.holder = plan.pfnDev;
+    r.seeds[kind] = lowestFreeSeed(r, kind);
+  }
   return { errno: 0, messages: [], namespace: ns };
 }
 
@@ -286,6 +310,14 @@ export function renameAltmap(k: Kernel, from: string, to: string): void {
  */
 export function destroyNamespace(k: Kernel, r: Region, name?: string, force = true): NdctlResult {
   const ns = name ? r.namespaces.find((n) => n.name === name) : r.namespaces[r.namespaces.length - 1];
+  // A label-less region always has its namespaceR.0 (raw when nothing claims it: the model
+  // lists no namespace then). ndctl's namespace_destroy() disables it and, for a label-less
+  // (io) namespace, stops there with 0 ("Labeless namespaces can't be deleted"): "destroyed 1
+  // namespace" (ndctl v76-v81 ndctl/namespace.c; recorded: x86-612-l4-high step 3, after a
+  // failed create)
+  if (!ns && !r.labels && (name === undefined || name === `namespace${r.index}.0`)) {
+    return force ? { errno: 0, messages: ['destroyed 1 namespace'] } : { errno: EBUSY, messages: [`  Error: namespace${r.index}.0 is active, specify --force for re-configuration`, 'error destroying namespaces: Device or resource busy', 'destroyed 0 namespaces'] };
+  }
   if (!ns) return { errno: ENXIO, messages: [`  Error: ${name ?? "namespace"}: no such namespace on ${r.device}`] };
   if (!force) return { errno: EBUSY, messages: [`  Error: ${ns.name} is active, specify --force for re-configuration`, 'error destroying namespaces: Device or resource busy', 'destroyed 0 namespaces'] };
   if (ns.pgmap) memunmap_pages(k, ns.pgmap);

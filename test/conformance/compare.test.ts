@@ -3,7 +3,7 @@
  * recordings.test.ts means something), and it must use the recorded kernel's profile.
  */
 import { describe, expect, it } from 'vitest';
-import { compareRecording, isKnown, parseKnown, triage } from '../../conformance/compare.js';
+import { compareRecording, isKnown, oopsOf, parseKnown, triage } from '../../conformance/compare.js';
 import { loadCases } from '../../conformance/cases.js';
 import { profileForRelease } from '../../conformance/kernels.js';
 import type { Recording } from '../../conformance/recording.js';
@@ -15,6 +15,54 @@ function mutated(f: (r: Recording) => void): string[] {
   f(r);
   return compareRecording(r, base.scenarioText).differences.map((d) => `${d.step} ${d.id}`);
 }
+
+describe('conformance comparison: oopses and WARNs (arm64 64K, labelled region)', () => {
+  const get = (name: string) => loadCases().find((c) => c.name === name)!;
+  const ids = (c: ReturnType<typeof get>, f: (r: Recording) => void) => {
+    const r = structuredClone(c.recording!) as Recording;
+    f(r);
+    return compareRecording(r, c.scenarioText).differences.map((d) => `${d.step} ${d.id}: ${d.kernel} | ${d.model}`);
+  };
+  it('oopsOf: the struct page (64 bytes) and the function without clone suffixes', () => {
+    // the 6.12.118 64K kernel's oops creating the 32M namespace: gcc stored _refcount (+0x34) first
+    expect(oopsOf(['Unable to handle kernel paging request at virtual address fffffc1fc0310034', 'Mem abort info:', 'pc : __init_zone_device_page.constprop.0+0x4/0x5c', 'lr : memmap_init_zone_device+0x114/0x200'])).toEqual({
+      va: 'fffffc1fc0310034', structPage: 'fffffc1fc0310000', fn: '__init_zone_device_page', key: 'struct page fffffc1fc0310000 in __init_zone_device_page' });
+    // x86's first line and RIP line; a pc line before any fault (a WARN's) is not an oops's
+    expect(oopsOf(['pc : memunmap_pages+0x2d8/0x300', 'BUG: unable to handle page fault for address: ffffea0004000040', 'RIP: 0010:memunmap_pages.isra.0+0x10/0x300'])!.key).toBe('struct page ffffea0004000040 in memunmap_pages');
+    expect(oopsOf(['WARNING: CPU: 0 PID: 200 at mm/memremap.c:153 memunmap_pages+0x2d8/0x300', 'pc : memunmap_pages+0x2d8/0x300'])).toBeNull();
+  });
+  it('the three shared-memmap-page recordings hold the oops/WARN the model predicts, and agree', () => {
+    const c32 = get('arm64-64k-shared-32m');
+    expect(oopsOf(c32.recording!.steps.find((s) => s.index === 3)!.dmesg.other)!.key).toBe('struct page fffffc1fc0310000 in __init_zone_device_page');
+    expect(ids(c32, () => {})).toEqual([]);
+    const rev = get('arm64-64k-shared-16m-reverse');
+    expect(rev.recording!.steps.find((s) => s.index === 4)!.dmesg.other).toContain('failed to free all reserved pages');
+    expect(ids(rev, () => {})).toEqual([]);
+  });
+  it('sees an oops at another struct page, a missing oops, and a missing WARN', () => {
+    const c = get('arm64-64k-shared-16m');
+    const step5 = (r: Recording) => r.steps.find((s) => s.index === 5)!;
+    // one struct page further (+0x40): pfn 0xc321 instead of 0xc320
+    expect(ids(c, (r) => { step5(r).dmesg.other = step5(r).dmesg.other.map((l) => l.replace('fffffc1fc030c800', 'fffffc1fc030c840')); }))
+      .toEqual(['5 kernel/oops: struct page fffffc1fc030c840 in memunmap_pages | struct page fffffc1fc030c800 in memunmap_pages']);
+    // another byte of the same struct page is the same oops
+    expect(ids(c, (r) => { step5(r).dmesg.other = step5(r).dmesg.other.map((l) => l.replace('fffffc1fc030c800', 'fffffc1fc030c834')); })).toEqual([]);
+    expect(ids(c, (r) => { step5(r).dmesg.other = step5(r).dmesg.other.filter((l) => !l.startsWith('Unable to handle')); }))
+      .toEqual(['5 kernel/oops: none | struct page fffffc1fc030c800 in memunmap_pages']);
+    const rev = get('arm64-64k-shared-16m-reverse');
+    expect(ids(rev, (r) => { const s = r.steps.find((x) => x.index === 4)!; s.dmesg.other = s.dmesg.other.filter((l) => !/failed to free/.test(l)); }))
+      .toEqual(['4 kernel/warn-altmap: 0 "failed to free all reserved pages" | 1 "failed to free all reserved pages"']);
+  });
+  it('namespaces are compared unless ndctl list blocked in the guest (after the oops)', () => {
+    const c = get('arm64-64k-shared-16m');
+    expect(c.recording!.steps.find((s) => s.index === 5)!.stuck).toContain('ndctl-list-N');
+    expect(c.recording!.steps.find((s) => s.index === 4)!.stuck).toBeUndefined();
+    // step 4 (not stuck): a namespace the kernel lost is seen
+    expect(ids(c, (r) => { r.steps.find((s) => s.index === 4)!.namespaces = []; })).toEqual(['4 namespace/namespace0.1: (not listed by ndctl) | fsdax size 14680064']);
+    // step 5 (stuck): nothing to compare, whatever the parsed list holds
+    expect(ids(c, (r) => { r.steps.find((s) => s.index === 5)!.namespaces = [{ ...r.steps.find((s) => s.index === 4)!.namespaces[0]! }]; })).toEqual([]);
+  });
+});
 
 describe('conformance comparison', () => {
   it('the committed fsdax --map=dev recording matches as it is', () => {
