@@ -4,6 +4,7 @@ import { ARCH_NAMES, withOverrides, type ArchConfig, type ArchName, type ArchPol
 import { x86Config, x86Policy, X86_DEFAULTS } from './x86_64.js';
 import { riscvConfig, riscvModes, riscvPolicy, RISCV_MODES, type RiscvMode } from './riscv64.js';
 import { ia64Config, ia64Policy, IA64_LEVELS, type Ia64PageSize } from './ia64.js';
+import { s390Config, s390Policy } from './s390x.js';
 import { loongarchConfig, loongarchLayoutProblem, loongarchPolicy, LOONGARCH_DEFAULT_LEVELS, LOONGARCH_LEVELS, type LoongPageSize } from './loongarch64.js';
 
 export type { ArchConfig, ArchName, ArchPolicy, PtLevel, LeafLevel, VmemmapRange, VmemmapOps, HugepagesVariant, PolicyOverrides, VmemmapFreePolicy, PopulatePath } from './types.js';
@@ -11,6 +12,7 @@ export { ARCH_NAMES, PT_LEVELS } from './types.js';
 export { ARM64_VA_BITS } from './arm64.js';
 export { RISCV_MODES } from './riscv64.js';
 export { LOONGARCH_LEVELS } from './loongarch64.js';
+export { S390_LEVEL_NAMES } from './s390x.js';
 
 export interface Arch {
   cfg: ArchConfig;
@@ -27,6 +29,8 @@ export interface ArchOptionsInput {
   gbpages?: boolean;
   /** riscv64 paging mode. */
   mode?: string;
+  /** s390x: the CPU has EDAT-1 (1 MiB segment frames). */
+  edat1?: boolean;
 }
 
 export class ArchConfigError extends Error {
@@ -42,6 +46,7 @@ export const ARCH_INFO: Record<ArchName, { config: string; notes: string }> = {
   riscv64: { config: '{ mode: sv39|sv48|sv57 }', notes: '4K pages; Sv48/Sv57 from v6.1; base pages up to v6.6, PMD blocks with the altmap and memory hot-plug, ZONE_DEVICE, memmap_on_memory from v6.11' },
   loongarch64: { config: '{ pageSize: 4K|16K|64K, levels: 4K 4, 16K 2/3, 64K 2/3 }', notes: 'from v6.2 (no vmemmap before); default 16K/3; the altmap is never used (memmap always in RAM) and vmemmap_free() is empty' },
   ia64: { config: '{ pageSize: 4K|8K|16K|64K, levels: 3|4 (64K: 3) }', notes: 'up to v6.6 (removed in v6.7); default 16K/3; base pages from RAM, no ZONE_DEVICE, vmemmap_free() is empty' },
+  s390x: { config: '{ edat1: true|false }', notes: '4K pages, 3-level tables (16 KiB region/segment tables, 2 KiB page tables); EDAT-1: 1 MiB segment frames, else 4 KiB pages; altmap and memmap_on_memory from v6.9, ZONE_DEVICE from v6.17 (v6.18 profile); hot-add is sclp standby memory; hot-remove from v6.13 (virtio-mem)' },
 };
 
 /** The config keys each arch takes (anything else is refused, naming the arch that has it). */
@@ -51,6 +56,7 @@ const KEYS: Record<ArchName, (keyof ArchOptionsInput)[]> = {
   riscv64: ['pageSize', 'mode'],
   loongarch64: ['pageSize', 'levels'],
   ia64: ['pageSize', 'levels'],
+  s390x: ['pageSize', 'edat1'],
 };
 
 /** Build the arch for a scenario's `arch` + `config`; throws ArchConfigError naming the key. */
@@ -96,6 +102,11 @@ export function resolveArch(name: ArchName, o: ArchOptionsInput, p: KernelProfil
     if (!IA64_LEVELS[ps].includes(levels)) throw new ArchConfigError('levels', `ia64 ${ps} pages take levels ${IA64_LEVELS[ps].join(' or ')}, not ${levels}`);
     const cfg = ia64Config(ps, levels, p);
     return arch(cfg, ia64Policy(cfg));
+  }
+  if (name === 's390x') {
+    if (o.pageSize !== undefined && o.pageSize !== '4K') throw new ArchConfigError('pageSize', `s390x has only 4K pages, not ${o.pageSize}`);
+    const cfg = s390Config(o.edat1 ?? true, p);
+    return arch(cfg, s390Policy(cfg, p));
   }
   const ps = (o.pageSize ?? '4K') as Arm64PageSize;
   if (!(ps in ARM64_VA_BITS)) throw new ArchConfigError('pageSize', `arm64 pageSize must be 4K, 16K or 64K, not ${o.pageSize}`);

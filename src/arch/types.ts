@@ -5,11 +5,11 @@
  * imports nothing from src/kernel.
  */
 
-export type ArchName = 'x86_64' | 'arm64' | 'riscv64' | 'loongarch64' | 'ia64';
-export const ARCH_NAMES: readonly ArchName[] = ['x86_64', 'arm64', 'riscv64', 'loongarch64', 'ia64'];
+export type ArchName = 'x86_64' | 'arm64' | 'riscv64' | 'loongarch64' | 'ia64' | 's390x';
+export const ARCH_NAMES: readonly ArchName[] = ['x86_64', 'arm64', 'riscv64', 'loongarch64', 'ia64', 's390x'];
 
 /** Kernel features an arch may not offer in a given release (its Kconfig selects). */
-export type ArchFeature = 'hotplug' | 'zoneDevice' | 'memmapOnMemory' | 'hvo' | 'daxVmemmapOpt';
+export type ArchFeature = 'hotplug' | 'hotRemove' | 'zoneDevice' | 'memmapOnMemory' | 'hvo' | 'daxVmemmapOpt';
 
 /** Page-table levels, kernel names. pgd is always the top (pre-existing) table. */
 export type PtLevel = 'pgd' | 'p4d' | 'pud' | 'pmd' | 'pte';
@@ -24,6 +24,12 @@ export interface PtGeometry {
   shift: Record<PtLevel, number | null>;
   /** Levels whose tables are allocated on demand, top-down (the top-level table pre-exists). */
   allocLevels: PtLevel[];
+  /**
+   * Bytes of one page-table table at each level; absent = PAGE_SIZE. A table holds
+   * tableBytes / 8 entries, so it spans 2^shift x tableBytes / 8 of address space, and costs
+   * tableBytes of RAM (s390: 16 KiB region/segment tables, 2 KiB page tables).
+   */
+  tableBytes?: Partial<Record<PtLevel, number>>;
 }
 
 export interface ArchConfig {
@@ -62,7 +68,13 @@ export interface ArchConfig {
   /** Whether memblock keeps hot-added memory (CONFIG_ARCH_KEEP_MEMBLOCK). */
   keepMemblock: boolean;
   /** ptdump flavour. */
-  ptdump: 'x86' | 'arm64' | 'riscv' | 'loongarch' | 'ia64';
+  ptdump: 'x86' | 'arm64' | 'riscv' | 'loongarch' | 'ia64' | 's390';
+  /**
+   * RAM one table of a level takes when it comes from the page allocator after boot, where
+   * that differs from pt.tableBytes (s390 page_table_alloc() v6.8+: a whole page for each
+   * 2 KiB page table). Absent: pt.tableBytes.
+   */
+  runtimeTableBytes?: Partial<Record<PtLevel, number>>;
   /**
    * What this arch does not have in this kernel, each with the reason a user is told (which
    * Kconfig symbol, since when); a feature not listed is available.
@@ -124,6 +136,12 @@ export interface VmemmapFreePolicy {
   pteWalk: 'page' | 'chunk';
   /** Base pages freed from an altmap-backed range go back to the altmap (vmem_altmap_free); x86 frees PTE-mapped pages as RAM. */
   pteAltmap: boolean;
+  /**
+   * Boot memory (memblock: the boot memmap and boot page tables, PageReserved) is not freed:
+   * the entry is cleared, the memory kept after a WARN_ON_ONCE at this site (s390 <= v6.18
+   * vmem_free_pages / vmem_pte_free). Absent: freed like any other.
+   */
+  keepBoot?: string;
 }
 
 /**
@@ -149,8 +167,10 @@ export interface ArchPolicy {
   free: VmemmapFreePolicy;
   /** Memory block size (memory_block_size_bytes()) given the boot memory end. */
   memoryBlockSize(bootMemEnd: number, advisedMax: number): { size: number; messages: string[] };
-  /** arch_get_mappable_range(): physical range hot-plug may use [start, end] inclusive. */
-  mappableRange(memstart: number): { start: number; end: number };
+  /** arch_get_mappable_range(): physical range hot-plug may use [start, end] inclusive (bootMemEnd: the end of boot RAM, where the arch's range depends on it). */
+  mappableRange(memstart: number, bootMemEnd?: number): { start: number; end: number };
+  /** Memmap blocks come from vmemmap_alloc_block(), never the boot sparse buffer (s390 <= v6.8). */
+  noSparseBuffer?: boolean;
   /** Where vmemmap_populate lives, for citations. */
   populateSite: string;
   /**

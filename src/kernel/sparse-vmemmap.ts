@@ -167,11 +167,24 @@ export function vmemmap_alloc_block(k: Kernel, size: number, node: number, count
   return { node: nid, src: 'buddy', key, phys: -1 };
 }
 
-/** vmemmap_alloc_block_zero(): page-table pages; always RAM, never the sparse buffer or an altmap. */
-function vmemmap_alloc_block_zero(k: Kernel, node: number, count: number): TableOwner | null {
-  const r = vmemmap_alloc_block(k, k.c.PAGE_SIZE, node, count);
+/**
+ * vmemmap_alloc_block_zero(): `count` page-table tables of `kind`; always RAM, never the sparse
+ * buffer or an altmap. A table is one page on most arches; pt.tableBytes says otherwise (s390:
+ * 16 KiB region/segment tables, order 2; 2 KiB page tables, memblock_alloc(2 KiB) at boot and
+ * page_table_alloc() after: 2 KiB fragments up to v6.7, a whole page from v6.8). Tables smaller
+ * than a page are taken as the pages they fill together.
+ */
+function vmemmap_alloc_block_zero(k: Kernel, node: number, count: number, kind: PtLevel): TableOwner | null {
+  const P = k.c.PAGE_SIZE;
+  const each = k.boot.done ? k.c.tableCost.runtime[kind] : k.c.tableCost.boot[kind];
+  const r = each >= 1 ? vmemmap_alloc_block(k, each * P, node, count) : vmemmap_alloc_block(k, P, node, Math.ceil(count * each));
   if (!r) return null;
-  k.s.tablePages[r.node] = (k.s.tablePages[r.node] ?? 0) + count;
+  k.s.tablePages[r.node] = (k.s.tablePages[r.node] ?? 0) + count * each;
+  if (r.src === 'buddy' && each < 1 && Math.ceil(count * each) !== count * each) {
+    // the fragment's other half stays free in the page the kernel keeps on its list
+    const n = k.s.nodes[r.node];
+    if (n) n.free += Math.ceil(count * each) - count * each;
+  }
   return { node: r.node, src: r.src === 'buddy' ? 'buddy' : 'memblock' };
 }
 
@@ -187,7 +200,7 @@ export function preallocate_vmemmap_top_tables(k: Kernel): void {
   if (spans.length === 0) return;
   const n = spans.reduce((t, r) => t + (r.end - r.start), 0) / k.c.tableSpan[kind];
   const nid = Math.max(0, k.s.nodes.findIndex((x) => x.online));
-  const owner = vmemmap_alloc_block_zero(k, nid, n);
+  const owner = vmemmap_alloc_block_zero(k, nid, n, kind);
   if (!owner) {
     printk(k, 0, 'arch/riscv/mm/init.c:preallocate_pgd_pages_range', 'Kernel panic - not syncing: Failed to pre-allocate %s pages for %s area\n', [kind === 'p4d' ? 'p4d' : kind === 'pud' ? 'pud' : 'pmd', 'vmemmap']);
     return;
@@ -223,7 +236,8 @@ function altmapBlock(k: Kernel, size: number, altmap: string, count: number): Ba
 
 /** count blocks of size from RAM: the boot sparse buffer, then vmemmap_alloc_block(). */
 function ramBlock(k: Kernel, size: number, node: number, count: number): Backing | null {
-  const sb = sparse_buffer_alloc(k, size, count);
+  // s390 <= v6.8 calls vmemmap_alloc_block(), which never uses the sparse buffer
+  const sb = k.arch.policy.noSparseBuffer ? null : sparse_buffer_alloc(k, size, count);
   const r = sb ?? vmemmap_alloc_block(k, size, node, count);
   if (!r) return null;
   k.s.memmapRamPages[r.node] = (k.s.memmapRamPages[r.node] ?? 0) + (size / k.c.PAGE_SIZE) * count;
@@ -306,7 +320,7 @@ function populate_tables(k: Kernel, a: number, b: number, node: number, entryLev
     const spans = missingTables(k, kind, a, b);
     if (spans.length === 0) continue;
     const n = spans.reduce((t, r) => t + (r.end - r.start), 0) / k.c.tableSpan[kind];
-    const owner = vmemmap_alloc_block_zero(k, node, n);
+    const owner = vmemmap_alloc_block_zero(k, node, n, kind);
     if (!owner) return ENOMEM;
     addTables(k, kind, spans, owner);
   }

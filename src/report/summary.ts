@@ -3,7 +3,7 @@
  * leaf mappings by level, merged vmemmap ranges, section counts.
  */
 import type { PtLevel } from '../arch/types.js';
-import { compoundUnique, offToVa, type Backing, type Kernel } from '../kernel/state.js';
+import { compoundUnique, offToVa, tablePagesEach, type Backing, type Kernel } from '../kernel/state.js';
 
 export function backingLabel(b: Backing): string {
   switch (b.kind) {
@@ -60,7 +60,7 @@ export function pageTablePages(k: Kernel): PageTablePages {
     let n = 0;
     for (const s of k.s.tables[lvl]) {
       if (s.v.src === 'static') continue;
-      const c = (s.end - s.start) / span;
+      const c = ((s.end - s.start) / span) * tablePagesEach(k.c.tableCost, lvl, s.v.src);
       n += c;
       out.byNode[s.v.node] = (out.byNode[s.v.node] ?? 0) + c;
     }

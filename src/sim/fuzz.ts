@@ -99,6 +99,7 @@ export function randomScenario(rnd: () => number, o: { arch?: string; kernel?: s
   const arch = o.arch ?? pick(fuzzArches(prof));
   const config = arch === 'x86_64' ? { levels: pick([4, 4, 5]), pse: rnd() < 0.85, hypervisor: rnd() < 0.3 }
     : arch === 'riscv64' ? { mode: pick(riscvModes(prof)) }
+    : arch === 's390x' ? pick([{ edat1: true }, { edat1: true }, { edat1: false }])
     : arch === 'ia64' ? pick([{ pageSize: '16K', levels: 3 }, { pageSize: '16K', levels: 4 }, { pageSize: '64K', levels: 3 }, { pageSize: '4K', levels: 3 }, { pageSize: '8K', levels: 4 }])
     : arch === 'loongarch64' ? pick([{ pageSize: '16K', levels: 3 }, { pageSize: '16K', levels: 3 }, { pageSize: '4K', levels: 4 }, { pageSize: '64K', levels: 3 }, { pageSize: '64K', levels: 2 }])
     : pick([{ pageSize: '4K', vaBits: 48 }, { pageSize: '4K', vaBits: 39 }, { pageSize: '4K', vaBits: 52 }, { pageSize: '16K', vaBits: 47 },
@@ -130,7 +131,8 @@ export function randomScenario(rnd: () => number, o: { arch?: string; kernel?: s
   });
   const hp = Math.ceil(cur / (2 * G)) * 2 * G;
   // memory_block_size_bytes(): the section size (512 MiB on arm64 64K and loongarch64, 1 or 4 GiB on ia64), x86 128 MiB here
-  const block = arch === 'ia64' ? (page === 65536 ? 4 * G : G) : (arch === 'arm64' && page === 65536) || arch === 'loongarch64' ? 512 * M : 128 * M;
+  // s390x: the section size, 256 MiB (128 MiB from v6.13: the smaller one stays aligned)
+  const block = arch === 's390x' ? 256 * M : arch === 'ia64' ? (page === 65536 ? 4 * G : G) : (arch === 'arm64' && page === 65536) || arch === 'loongarch64' ? 512 * M : 128 * M;
   const slot = () => hp + int(0, 5) * 4 * G + pick([0, 0, 0, 0, 64 * M, 2 * M]);
   const steps: unknown[] = ['boot'];
   const namespaces: Record<string, string[]> = {};
