@@ -146,7 +146,7 @@ describe('other commands', () => {
     const arches = JSON.parse(vmemlab('arches', '--json').out) as { arch: string; profiles: string[] }[];
     // the fields docs/report.md documents, and no others
     for (const a of arches) expect(Object.keys(a).sort()).toEqual(['arch', 'config', 'notes', 'profiles']);
-    expect(arches.map((a) => a.arch)).toEqual(['x86_64', 'arm64', 'riscv64', 'loongarch64', 'ia64']);
+    expect(arches.map((a) => a.arch)).toEqual(['x86_64', 'arm64', 'riscv64', 'loongarch64', 'ia64', 's390x']);
     // ia64 was removed in v6.7: the profiles up to v6.6 and the proposals (based on v5.6) have it
     expect(arches.find((a) => a.arch === 'ia64')!.profiles).toEqual(['v5.6', 'v5.9', 'v5.10', 'v5.15', 'v6.1', 'v6.1.y', 'v6.6', 'seed-v2', 'seed-v2-fallback', 'robin-arm64']);
     // LoongArch has a vmemmap from v6.2: the v6.6 profile is its first

@@ -129,12 +129,18 @@ export function s390Policy(a: ArchConfig, p: KernelProfile): ArchPolicy {
     vmemmap_populate<A>(ops: VmemmapOps<A>, r: VmemmapRange, node: number, altmap: A | null): number {
       const alt = gen === 'v6.9' ? altmap : null;
       const ignored = altmap && !alt ? `, the altmap ignored (not passed down in ${p.id}; v6.9 threads it through)` : alt ? ' from the altmap' : '';
+      let ret: number;
       if (!edat1) {
         ops.decide(r, 'basepages', `no EDAT-1: a page table and 4 KiB pages (modify_pte_table)${ignored}`);
-        return ops.basepages(r.start, r.end, node, alt);
+        ret = ops.basepages(r.start, r.end, node, alt);
+      } else {
+        ops.decide(r, 'hugepages', `EDAT-1: 1 MiB segment frames for any range, partly used ones too (modify_pmd_table)${ignored}`);
+        ret = ops.hugepages(r.start, r.end, node, alt);
       }
-      ops.decide(r, 'hugepages', `EDAT-1: 1 MiB segment frames for any range, partly used ones too (modify_pmd_table)${ignored}`);
-      return ops.hugepages(r.start, r.end, node, alt);
+      // v5.9+: remove_pagetable(start, end, false, altmap) undoes what the failed call mapped
+      // (v5.6: nothing is undone, and vmemmap_free() is empty)
+      if (ret !== 0 && gen !== 'v5.6') ops.free(r.start, r.end, alt);
+      return ret;
     },
     // v5.6: a failed 1 MiB allocation returns -ENOMEM; v5.9+: a page table and 4 KiB pages
     // instead (from the same altmap, v6.9+); a segment entry holding a page table gets its
@@ -179,6 +185,6 @@ export function s390Policy(a: ArchConfig, p: KernelProfile): ArchPolicy {
     // the identity map stops at vmemmap: memory above it is dropped at boot
     // (setup_memory_end memblock_remove <= v5.10; ident_map_size = min(ident_map_size,
     // vmemmap_start) v5.11+)
-    bootMemoryCap: () => ({ kind: 'limit', bytes: vmemmap, site: p.s390Layout === 'v5.6' ? 'arch/s390/kernel/setup.c:setup_memory_end' : 'arch/s390/boot/startup.c:setup_kernel_memory_layout' }),
+    bootMemoryCap: () => ({ kind: 'range', start: 0, end: vmemmap, site: p.s390Layout === 'v5.6' ? 'arch/s390/kernel/setup.c:setup_memory_end' : 'arch/s390/boot/startup.c:setup_kernel_memory_layout' }),
   };
 }

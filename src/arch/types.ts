@@ -104,6 +104,8 @@ export interface VmemmapOps<Altmap> {
   basepages(start: number, end: number, node: number, altmap: Altmap | null): number;
   /** vmemmap_populate_hugepages(start, end, node, altmap) with the arch's PMD loop variant: 0 or -ENOMEM. */
   hugepages(start: number, end: number, node: number, altmap: Altmap | null): number;
+  /** The arch's own vmemmap_free(start, end, altmap) (s390 rolls a failed populate back with it). */
+  free(start: number, end: number, altmap: Altmap | null): void;
   /** Robin Murphy's sketch (thread §3): per PMD step, tables and one base page at the step's address. */
   onePagePerPmd(start: number, end: number, node: number): number;
   pr_err_once(site: string, text: string): void;

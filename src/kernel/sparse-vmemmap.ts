@@ -15,6 +15,7 @@ import { buddy_alloc } from './page_alloc.js';
 import { addTables, leafSegments, mapLeaves, missingTables, pmdRuns, tableKindsFor } from './pgtable.js';
 import { KERN_DEBUG, KERN_WARNING, printk, pr_err_once, pr_warn_once, WARN } from './printk.js';
 import { sparse_buffer_alloc } from './sparse.js';
+import { vmemmap_free } from './vmemmap-free.js';
 import { compoundUnique, ENOMEM, injectFault, offToPfn, offToVa, pfnToOff, selfHostedPfn, type Backing, type PgmapGeom, type Kernel, type TableOwner, type VmemAltmap } from './state.js';
 
 const FILE = 'mm/sparse-vmemmap.c';
@@ -456,7 +457,10 @@ export function vmemmap_populate_hugepages(k: Kernel, start: number, end: number
         if (bk) {
           mapLeaves(k, A, B, 'pmd', bk);
           pmdTrack(k, A, B, bk, node);
-          if (r.start !== A || r.end !== B) k.s.trace.push({ t: 'note', text: 'vmemmap_use_new_sub_pmd: partial PMD' });
+          if (r.start !== A || r.end !== B) {
+            k.s.trace.push({ t: 'note', text: 'vmemmap_use_new_sub_pmd: partial PMD' });
+            useNewSubPmd(k, r.start, r.end);
+          }
           continue;
         }
         if (v.onFail === 'enomem' || (v.onFail === 'generic' && altmap)) {
@@ -469,6 +473,8 @@ export function vmemmap_populate_hugepages(k: Kernel, start: number, end: number
       }
       if (r.state === 'leaf') {
         vmemmap_verify(k, node, r.start, r.end, PMD, (u) => [Math.max(u, r.start), Math.min(u + PMD, r.end)]);
+        // vmemmap_use_sub_pmd(): the range is in use again (no longer all PAGE_UNUSED)
+        if (k.arch.policy.free.partialPmd === 'if-unused') k.s.pmdUnused.remove(r.start, r.end);
         continue;
       }
       if (v.checkPmd === 'any') {
@@ -484,6 +490,22 @@ export function vmemmap_populate_hugepages(k: Kernel, start: number, end: number
 }
 
 const HUGE = 'vmemmap_populate_hugepages';
+
+/**
+ * vmemmap_use_new_sub_pmd(start, end) (x86 arch/x86/mm/init_64.c, s390 arch/s390/mm/vmem.c,
+ * v5.9+), for the arches whose vmemmap_free() frees a partly covered PMD only once it is all
+ * PAGE_UNUSED: the parts of a new PMD block outside [start, end) are marked unused (the head at
+ * once, the tail when the next populate does not continue there - the same end state).
+ */
+function useNewSubPmd(k: Kernel, start: number, end: number): void {
+  if (k.arch.policy.free.partialPmd !== 'if-unused') return;
+  const PMD = k.c.PMD_SIZE;
+  // only the first and the last block can be partial
+  const head = alignDown(start, PMD);
+  const tail = alignUp(end, PMD);
+  if (start > head) k.s.pmdUnused.add(head, start);
+  if (end < tail) k.s.pmdUnused.add(end, tail);
+}
 
 function fmtCount(n: number, what: string): string {
   return `${n} ${what}${n === 1 ? '' : 's'}`;
@@ -534,6 +556,7 @@ export function vmemmapOps(k: Kernel, altmap: string | null = null, node = -1): 
     decide: (r, path, why) => { k.s.trace.push({ t: 'populate', path, why, start: r.start, end: r.end, callBytes: r.callBytes, altmap, node }); },
     basepages: (s, e, n, a) => vmemmap_populate_basepages(k, s, e, n, a),
     hugepages: (s, e, n, a) => vmemmap_populate_hugepages(k, s, e, n, a),
+    free: (s, e, a) => vmemmap_free(k, s, e, a),
     onePagePerPmd: (s, e, n) => vmemmap_one_page_per_pmd(k, s, e, n),
     pr_err_once: (site, text) => {
       unusual(k, 'pr_err_once');

@@ -53,6 +53,12 @@ function freeBacking(k: Kernel, b: Backing, pages: number, altmap: string | null
     }
     return;
   }
+  if (b.kind === 'ram' && b.src !== 'buddy' && !k.boot.done) {
+    // s390 vmem_free_pages() before slab is up (a failed boot populate rolled back): nothing
+    // is freed, the memblock memory stays reserved
+    k.s.memmapRamPages[b.node] = (k.s.memmapRamPages[b.node] ?? 0) - pages;
+    return;
+  }
   if (b.kind === 'ram' && b.src !== 'buddy' && k.arch.policy.free.keepBoot) {
     // s390 <= v6.18 vmem_free_pages(): "We don't expect boot memory to be removed ever."
     // PageReserved -> WARN_ON_ONCE, return: the entry is cleared, the pages stay reserved
@@ -166,6 +172,7 @@ function freeEmptyTables(k: Kernel, start: number, end: number): void {
         const pages = n * tablePagesEach(k.c.tableCost, kind, t.v.src);
         k.s.tables[kind].clear(g.start, g.end);
         k.s.tablePages[t.v.node] = (k.s.tablePages[t.v.node] ?? 0) - pages;
+        if (t.v.src === 'memblock' && !k.boot.done) continue; // before slab: vmem_pte_free()/vmem_free_pages() keep it
         if (t.v.src === 'memblock' && pol.keepBoot) keepBootMemory(k, `${n} boot ${kind} table(s) at ${lx(offToVa(k, g.start))}`);
         else buddy_free(k, t.v.node, pages);
         k.s.trace.push({ t: 'table-free', level: kind, va: g.start, count: n });
