@@ -175,6 +175,9 @@ export function s390Policy(a: ArchConfig, p: KernelProfile): ArchPolicy {
       end: (p.s390Layout === 'v6.6' ? Math.min(Math.max(bootMemEnd, MAX_DCSS_ADDR), vmemmap) : vmemmap) - 1,
     }),
     populateSite: 'arch/s390/mm/vmem.c:vmemmap_populate',
+    // setup_memory_end(): pr_notice("The maximum memory size is %luMB\n", ident_map_size >> 20)
+    // with the "setup: " prefix (KMSG_COMPONENT), ident_map_size = min(end of memory, vmemmap)
+    bootNotices: (memEnd: number) => [{ site: 'arch/s390/kernel/setup.c:setup_memory_end', text: `setup: The maximum memory size is ${Math.floor(Math.min(memEnd, vmemmap) / MiB)}MB\n` }],
     // arch/s390/mm/fault.c do_no_context(): pr_alert, dump_fault_info() (the page-aligned
     // address and the TEID), then die(regs, "Oops") with the interruption code
     oopsLines: (o) => [

@@ -173,6 +173,8 @@ export interface ArchPolicy {
   mappableRange(memstart: number, bootMemEnd?: number): { start: number; end: number };
   /** Memmap blocks come from vmemmap_alloc_block(), never the boot sparse buffer (s390 <= v6.8). */
   noSparseBuffer?: boolean;
+  /** KERN_NOTICE lines the arch prints at boot about the memory it keeps (end of boot RAM given). */
+  bootNotices?: (memEnd: number) => { site: string; text: string }[];
   /** Where vmemmap_populate lives, for citations. */
   populateSite: string;
   /**

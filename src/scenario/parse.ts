@@ -442,6 +442,9 @@ function check(L: Locator, d: z.output<typeof ScenarioSchema>, steps: ScenarioSt
     for (const r of devs) if (start < r.end && r.start < start + sz) L.fail(path, `overlaps ${pathString(r.path)}: devices must not overlap each other`);
     devs.push({ start, end: start + sz, path });
     if (dv.type !== 'nvdimm' && dv.labels !== undefined) L.fail([...path, 'labels'], `labels apply to nvdimm devices only (this is ${dv.type})`);
+    // s390x has no ACPI and no EFI: no soft-reserved memory for dax_hmem (DEV_DAX_HMEM depends
+    // on EFI_SOFT_RESERVE) and no CEDT for CXL regions (CXL_ACPI depends on ACPI)
+    if (d.arch === 's390x' && dv.type !== 'nvdimm') L.fail([...path, 'type'], `s390x has no ${dv.type === 'hmem' ? 'EFI soft-reserved memory (dax_hmem needs EFI_SOFT_RESERVE)' : 'CXL memory (CXL regions come from ACPI CEDT)'}`);
     return { name: dv.name, type: dv.type, node: dv.node, start, size: sz, labels: dv.labels ?? true };
   });
   const reserved = d.reserved === undefined ? null : d.reserved.map((r, i) => ({
