@@ -244,7 +244,7 @@ export function sizeMemmap(q: MemmapQuestion): MemmapAnswer {
   ex.push(`${fmtSize(q.size)} = ${commas(q.size / P)} pages of ${fmtSize(P)}; each has a struct page of ${k.arch.cfg.STRUCT_PAGE_SIZE} B: ${fmtSize(bytes)} (${commas(bytes)} B) of memmap${r.ok ? '' : ` before the step failed (${r.errno})`}`);
   ex.push(hot
     ? '  hot-add: add_memory() -> arch_add_memory() -> __add_pages() -> sparse_add_section() -> __populate_section_memmap(), pages from node RAM (vmemmap_alloc_block)'
-    : '  boot: sparse_init() -> __populate_section_memmap(), pages from memblock (the sparse buffer first)');
+    : `  boot: sparse_init() -> __populate_section_memmap(), pages from memblock (${k.arch.policy.noSparseBuffer ? 'one vmemmap_alloc_block() at a time, never the sparse buffer' : 'the sparse buffer first'})`);
   for (const l of populateLines(run, i)) ex.push(`  ${l}`);
   ex.push(`  mapping: ${leafLine(k, cost.leaves)}; ${tablesLine(cost.pt)}`);
   return {

@@ -147,6 +147,8 @@ export function s390Policy(a: ArchConfig, p: KernelProfile): ArchPolicy {
     // missing PTEs (modify_pte_table); only a large entry counts as populated
     hugepages: { onFail: gen === 'v5.6' ? 'enomem' : 'basepages', tableAltmap: true, checkPmd: 'leaf' },
     pmdPrintTracker: false,
+    // modify_pagetable() (and v5.6's walk) never call vmemmap_verify()
+    noVerify: true,
     // <= v6.8: vmemmap_alloc_block(), never the boot sparse buffer (v6.9: vmemmap_alloc_block_buf)
     ...(gen === 'v6.9' ? {} : { noSparseBuffer: true }),
     free: {

@@ -171,6 +171,8 @@ export interface ArchPolicy {
   memoryBlockSize(bootMemEnd: number, advisedMax: number): { size: number; messages: string[] };
   /** arch_get_mappable_range(): physical range hot-plug may use [start, end] inclusive (bootMemEnd: the end of boot RAM, where the arch's range depends on it). */
   mappableRange(memstart: number, bootMemEnd?: number): { start: number; end: number };
+  /** The arch's own walk never calls vmemmap_verify(): no "potential offnode page_structs" (s390). */
+  noVerify?: boolean;
   /** Memmap blocks come from vmemmap_alloc_block(), never the boot sparse buffer (s390 <= v6.8). */
   noSparseBuffer?: boolean;
   /** KERN_NOTICE lines the arch prints at boot about the memory it keeps (end of boot RAM given). */

@@ -277,6 +277,7 @@ function backingNode(k: Kernel, b: Backing, off: number): number {
  */
 function vmemmap_verify(k: Kernel, node: number, a: number, b: number, unit: number, range: (u: number) => [number, number]): void {
   const site = FILE + ':vmemmap_verify';
+  if (k.arch.policy.noVerify) return;
   if (k.profile.vmemmapVerifyOnce && k.s.once.has(site)) return;
   const fmt = '[%lx-%lx] potential offnode page_structs\n';
   const text = (u: number) => {
@@ -514,6 +515,7 @@ function fmtCount(n: number, what: string): string {
 /** vmemmap_verify((pte_t *)pmd, ...) on a PMD that points to a PTE table: the table page's node. */
 function verifyTablePage(k: Kernel, node: number, a: number, b: number): void {
   const site = FILE + ':vmemmap_verify';
+  if (k.arch.policy.noVerify) return;
   if (k.profile.vmemmapVerifyOnce && k.s.once.has(site)) return;
   const PMD = k.c.PMD_SIZE;
   for (const t of k.s.tables.pte.overlaps(a, b)) {
