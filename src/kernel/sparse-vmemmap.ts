@@ -476,6 +476,7 @@ export function vmemmap_populate_hugepages(k: Kernel, start: number, end: number
         vmemmap_verify(k, node, r.start, r.end, PMD, (u) => [Math.max(u, r.start), Math.min(u + PMD, r.end)]);
         // vmemmap_use_sub_pmd(): the range is in use again (no longer all PAGE_UNUSED)
         if (k.arch.policy.free.partialPmd === 'if-unused') k.s.pmdUnused.remove(r.start, r.end);
+        if (altmap) staleAltmapFrames(k, r.start, r.end, altmap);
         continue;
       }
       if (v.checkPmd === 'any') {
@@ -491,6 +492,27 @@ export function vmemmap_populate_hugepages(k: Kernel, start: number, end: number
 }
 
 const HUGE = 'vmemmap_populate_hugepages';
+
+/**
+ * A PMD block kept from an earlier life of the same altmap (a partly used block that another
+ * range's memmap still shares, so vmemmap_free() kept it) is found populated when the
+ * re-created altmap - alloc from 0 - maps the range again: its pfns lie beyond what the new
+ * altmap counts as allocated. The kernel reuses the block silently; a later allocation from
+ * this altmap would hand those pfns out again, and freeing the block through it takes
+ * vmem_altmap_free() below what it allocated.
+ */
+function staleAltmapFrames(k: Kernel, a: number, b: number, altmap: string): void {
+  const am = k.s.altmaps.get(altmap);
+  if (!am || am.self) return;
+  const P = k.c.PAGE_SIZE;
+  const next = vmem_altmap_next_pfn(am);
+  for (const s of leafSegments(k, alignDown(a, k.c.PMD_SIZE), alignUp(b, k.c.PMD_SIZE), 'pmd')) {
+    const bk = s.v.b;
+    if (bk.kind !== 'altmap' || bk.id !== altmap || bk.pfn + (s.end - s.start) / P <= next) continue;
+    k.s.anomalies.push({ step: k.step, site: k.arch.policy.populateSite, text: `the PMD block at ${lx(offToVa(k, s.start))} (pfn 0x${lx(BigInt(bk.pfn))}) was mapped from an earlier life of altmap ${altmap} and is reused, but the re-created altmap counts its pfns as free (next pfn 0x${lx(BigInt(next))}): another allocation would hand them out again, and freeing the block through this altmap takes alloc below what it allocated` });
+    return;
+  }
+}
 
 /**
  * vmemmap_use_new_sub_pmd(start, end) (x86 arch/x86/mm/init_64.c, s390 arch/s390/mm/vmem.c,
