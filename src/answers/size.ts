@@ -485,6 +485,7 @@ export function sizeHvo(q: HvoQuestion): HvoAnswer {
     const why = !k.cmdline.hugetlbFreeVmemmap ? 'the kernel did not take hugetlb_free_vmemmap=on'
       : k.profile.hvo === 'none' ? `${k.profile.id} has no HugeTLB vmemmap optimisation (it arrived in v5.14/v5.15)`
       : k.arch.cfg.arch === 'arm64' && !k.profile.hvoArm64 ? `${k.profile.id} does not select ARCH_WANT_HUGETLB_PAGE_OPTIMIZE_VMEMMAP on arm64`
+      : k.arch.cfg.lacks.hvo ? k.arch.cfg.lacks.hvo
       : 'hugetlb_vmemmap_optimizable_size() is 0 here: the vmemmap of one huge page does not fill more pages than HVO keeps';
     ex.push(`  HVO is not possible: ${why}; nothing is freed`);
   } else {

@@ -146,8 +146,8 @@ export function vmemmap_alloc_block(k: Kernel, size: number, node: number, count
   const key = 0;
   if (!k.boot.done) {
     if (count > 1) {
-      memblock_alloc_many(k, size, count, k.arch.cfg.memblockGoal, node);
-      return { node, src: 'memblock', key, phys: -1 };
+      const nid = memblock_alloc_many(k, size, count, k.arch.cfg.memblockGoal, node);
+      return { node: nid, src: 'memblock', key, phys: -1 };
     }
     const f = memblock_alloc(k, size, size, k.arch.cfg.memblockGoal, node, false);
     return f ? { node: f.nid, src: 'memblock', key, phys: -1 } : null;
