@@ -176,3 +176,17 @@ describe('s390x features per release', () => {
     expect(() => run(s390({ devices: '{ name: hmem0, type: hmem, node: 0, start: 0x200000000, size: 1G }' }))).toThrow('s390x has no EFI soft-reserved memory');
   });
 });
+
+describe('s390x: memory the 3-level layout cannot hold', () => {
+  it('is refused, naming the kernel path the model does not have', () => {
+    // v6.1: round_up(ident, 2 GiB) + ident / 64 + 510 GiB + 2 GiB > 4 TiB from about 3.5 TiB:
+    // 3.5 TiB = 3584 GiB -> 3584 + 56 + 512 = 4152 GiB > 4096
+    const big = (kernel: string, size: string) => run(s390({ kernel, ram: `{ start: 0, size: ${size} }` }));
+    expect(() => big('v6.1', '3584G')).toThrow('the kernel switches to 4-level page tables (setup_kernel_memory_layout)');
+    // 3 TiB: 3072 + 48 + 512 = 3632 GiB fits
+    expect(big('v6.1', '3T').report.vmemmap.mappedBytes).toBe(48 * G);
+    // v5.6: pages x 4160 + 128 GiB > 4 TiB: 3.9 TiB -> 3993.6 x 4160/4096 + 128 > 4096
+    expect(() => big('v5.6', '3993G')).toThrow('setup_memory_end');
+    expect(() => big('v6.12', '3584G')).toThrow('with KASLR the kernel switches to 4-level page tables at a random place');
+  });
+});

@@ -30,29 +30,52 @@ export const S390_LEVEL_NAMES: Partial<Record<PtLevel, string>> = { pgd: 'region
 
 /**
  * vmemmap (the struct page of pfn 0) for the 3-level layout with the default vmalloc size and
- * no KASLR: the space below the vmalloc area (v5.6..v6.1) or below the absolute-lowcore area
- * (v6.6+) is split between the identity map and the vmemmap:
+ * no KASLR: the space below the vmalloc area is split between the identity map and the vmemmap:
  * pages = SECTION_ALIGN_UP(limit / (PAGE_SIZE + sizeof(struct page))),
  * vmemmap = round_down(limit - pages x 64, 2 GiB) (a region-third entry).
  *  - v5.6..v5.10 setup_memory_end(): limit = VMALLOC_START = 4 TiB - MODULES_LEN (2 GiB) -
  *    VMALLOC_DEFAULT_SIZE (128 GiB - 2 GiB), aligned to vmax >> 11 = 2 GiB;
- *  - v5.15, v6.1 setup_kernel_memory_layout(): VMALLOC_DEFAULT_SIZE 512 GiB - 2 GiB below the
- *    modules (and from v6.0 the absolute lowcore, NR_CPUS 256 x 8 KiB, and a page);
- *  - v6.6+: the kernel image sits at the top (__NO_KASLR_START_KERNEL), modules and vmalloc
- *    below it, then __abs_lowcore: 0x37ffe5fe000 as read from a 6.12.95 kernel (QEMU, no KASLR).
- * All of them give 0x37200000000 from v5.15 (the 6.1.176 and 6.12.95 recordings show it),
- * 0x3d080000000 before.
+ *  - v5.11+ setup_kernel_memory_layout(): VMALLOC_DEFAULT_SIZE 512 GiB - 2 GiB below the
+ *    modules, from v6.0 below the absolute lowcore (NR_CPUS 256 x 8 KiB) and a page too;
+ *    v6.12 puts the kernel image at the top and vmalloc below it: __abs_lowcore 0x37ffe5fe000
+ *    as read from a 6.12.95 kernel (QEMU, no KASLR), the same vmemmap after the rounding.
+ * 0x3d080000000 up to v5.10, 0x37200000000 from v5.15 (the 6.1.176 and 6.12.95 recordings).
  */
 export function s390Vmemmap(p: KernelProfile): bigint {
   const sectionPages = 2 ** (s390SectionBits(p) - 12);
   let limit: number;
   if (p.s390Layout === 'v5.6') limit = 4 * TiB - 2 * GiB - (128 * GiB - 2 * GiB);
-  else if (p.s390Layout === 'v5.11') {
+  else if (p.s390Layout === 'v6.12') limit = 0x37ffe5fe000;
+  else {
     const absLowcore = Math.floor((4 * TiB - 4096 - 256 * 8192) / 8192) * 8192;
     limit = Math.floor(absLowcore / MiB) * MiB - 2 * GiB - (512 * GiB - 2 * GiB);
-  } else limit = 0x37ffe5fe000;
+  }
   const pages = Math.ceil(Math.floor(limit / 4160) / sectionPages) * sectionPages;
   return BigInt(Math.floor((limit - pages * 64) / (2 * GiB)) * 2 * GiB);
+}
+
+/**
+ * Memory the 3-level layout cannot hold: the kernel then chooses a 4-level ASCE (region-second
+ * table on top) and places everything else, which the model does not have. ident = the end of
+ * memory (the kernel includes standby memory), vmemmap_size = SECTION_ALIGN_UP(ident / 4 KiB) x 64.
+ *  - v5.6..v5.10 setup_memory_end(): 4 levels if pages x (4096 + 64) + vmalloc (126 GiB) + 2 GiB > 4 TiB;
+ *  - v5.15, v6.1: if round_up(ident, 2 GiB) + vmemmap_size + vmalloc (510 GiB) + 2 GiB > 4 TiB;
+ *  - v6.6: the same plus a page and the absolute lowcore (2 MiB);
+ *  - v6.12+: 4 levels only with KASLR (which real machines have and QEMU TCG has not); without
+ *    it the identity map is cut at vmemmap. Either way beyond what the model knows.
+ */
+export function s390FourLevel(p: KernelProfile, ident: number): string | null {
+  const pps = 2 ** (s390SectionBits(p) - 12);
+  const vmemmapSize = Math.ceil(ident / 4096 / pps) * pps * 64;
+  const up2g = Math.ceil(ident / (2 * GiB)) * 2 * GiB;
+  const over = p.s390Layout === 'v5.6' ? (ident / 4096) * 4160 + 126 * GiB + 2 * GiB > 4 * TiB
+    : p.s390Layout === 'v5.11' ? up2g + vmemmapSize + 510 * GiB + 2 * GiB > 4 * TiB
+    : up2g + vmemmapSize + 510 * GiB + 2 * GiB + 4096 + 2 * MiB > 4 * TiB;
+  if (!over) return null;
+  const end = `memory up to 0x${ident.toString(16)}`;
+  return p.s390Layout === 'v6.12'
+    ? `s390x in ${p.id} with ${end}: with KASLR the kernel switches to 4-level page tables at a random place, without it the identity map is cut at vmemmap (setup_kernel_memory_layout); the model has only the 3-level layout`
+    : `s390x in ${p.id} with ${end}: the kernel switches to 4-level page tables (${p.s390Layout === 'v5.6' ? 'setup_memory_end' : 'setup_kernel_memory_layout'}), a layout the model does not have`;
 }
 
 /** SECTION_SIZE_BITS: 28 (256 MiB) up to v6.12, 27 (128 MiB) from v6.13 (asm/sparsemem.h). */
@@ -174,7 +197,7 @@ export function s390Policy(a: ArchConfig, p: KernelProfile): ArchPolicy {
     // includes standby memory, which the model does not know: the boot memory end stands in.
     mappableRange: (_memstart: number, bootMemEnd = 0) => ({
       start: 0,
-      end: (p.s390Layout === 'v6.6' ? Math.min(Math.max(bootMemEnd, MAX_DCSS_ADDR), vmemmap) : vmemmap) - 1,
+      end: (p.s390Layout === 'v6.6' || p.s390Layout === 'v6.12' ? Math.min(Math.max(bootMemEnd, MAX_DCSS_ADDR), vmemmap) : vmemmap) - 1,
     }),
     populateSite: 'arch/s390/mm/vmem.c:vmemmap_populate',
     // setup_memory_end(): pr_notice("The maximum memory size is %luMB\n", ident_map_size >> 20)
@@ -187,9 +210,10 @@ export function s390Policy(a: ArchConfig, p: KernelProfile): ArchPolicy {
       { level: 1, text: `Failing address: ${o.va} TEID: (teid)\n`, approx: true },
       { level: 4, text: 'Oops: 0011 ilc:3 [#1] \n', approx: true },
     ],
-    // the identity map stops at vmemmap: memory above it is dropped at boot
-    // (setup_memory_end memblock_remove <= v5.10; ident_map_size = min(ident_map_size,
-    // vmemmap_start) v5.11+)
+    // more memory than the 3-level layout holds: refused (s390FourLevel); below that, memory
+    // above vmemmap is still dropped (setup_memory_end memblock_remove <= v5.10;
+    // ident_map_size = min(ident_map_size, vmemmap_start) v5.11+)
+    unmodelledBoot: (memEnd: number) => s390FourLevel(p, memEnd),
     bootMemoryCap: () => ({ kind: 'range', start: 0, end: vmemmap, site: p.s390Layout === 'v5.6' ? 'arch/s390/kernel/setup.c:setup_memory_end' : 'arch/s390/boot/startup.c:setup_kernel_memory_layout' }),
   };
 }

@@ -175,6 +175,8 @@ export interface ArchPolicy {
   noVerify?: boolean;
   /** Memmap blocks come from vmemmap_alloc_block(), never the boot sparse buffer (s390 <= v6.8). */
   noSparseBuffer?: boolean;
+  /** Boot memory (its end given) for which the kernel takes a path the model does not have: why, or null. */
+  unmodelledBoot?: (memEnd: number) => string | null;
   /** KERN_NOTICE lines the arch prints at boot about the memory it keeps (end of boot RAM given). */
   bootNotices?: (memEnd: number) => { site: string; text: string }[];
   /** Where vmemmap_populate lives, for citations. */

@@ -53,6 +53,7 @@ export const v6_6: KernelProfile = {
   riscvPopulate: 'basepages', // vmemmap_populate_basepages(.., NULL) until v6.8
   riscvHotplug: false, // ARCH_ENABLE_MEMORY_HOTPLUG arrived in v6.11
   riscvLayout: 'v6.1', // Sv39 PAGE_OFFSET 0xffffffd800000000, pfn 0 at VMEMMAP_START
+  s390Layout: 'v6.6', // vmalloc below the absolute lowcore; 4 levels when the memory needs them
   loongarchZoneDevice: false, // ARCH_HAS_PTE_DEVMAP arrived in v6.11
   ia64: true, // removed in v6.7
   s390Populate: 'v5.9', // modify_pagetable() without the altmap until v6.9

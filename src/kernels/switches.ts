@@ -352,6 +352,7 @@ export const SWITCHES: Record<SwitchKey, SwitchDoc> = {
       'v5.6': 'below a 128 GiB vmalloc area: vmemmap 0x3d080000000; hot-add up to vmemmap (VMEM_MAX_PHYS) (up to v5.10)',
       'v5.11': 'the decompressor: below a 512 GiB vmalloc area, vmemmap 0x37200000000; hot-add up to vmemmap (v5.11)',
       'v6.6': 'the same vmemmap; hot-add up to max_mappable = min(max(ident_map_size, 512 GiB), vmemmap) (v6.6)',
+      'v6.12': 'the kernel image at the top, vmalloc below it, the same vmemmap; a 4-level layout only with KASLR (read in v6.12)',
     },
   },
   s390SmallSections: {

@@ -210,8 +210,8 @@ export interface KernelProfile {
    * one); 'v6.9' the altmap threaded through (vmemmap_alloc_block_buf), memmap_on_memory.
    */
   s390Populate: 'v5.6' | 'v5.9' | 'v6.9';
-  /** s390 virtual layout: 'v5.6' setup_memory_end(); 'v5.11' the decompressor's setup_kernel_memory_layout(); 'v6.6' the same with max_mappable. */
-  s390Layout: 'v5.6' | 'v5.11' | 'v6.6';
+  /** s390 virtual layout: 'v5.6' setup_memory_end(); 'v5.11' the decompressor's setup_kernel_memory_layout(); 'v6.6' the same with max_mappable; 'v6.12' the kernel image at the top, 4 levels only with KASLR. */
+  s390Layout: 'v5.6' | 'v5.11' | 'v6.6' | 'v6.12';
   /** s390 SECTION_SIZE_BITS 27 (v6.13) instead of 28. */
   s390SmallSections: boolean;
   /** s390 page_table_alloc() gives each 2 KiB page table a whole page (v6.8; 2 KiB fragments before). */

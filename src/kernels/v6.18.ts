@@ -67,7 +67,7 @@ export const v6_18: KernelProfile = {
   loongarchZoneDevice: true,
   ia64: false, // removed in v6.7
   s390Populate: 'v6.9',
-  s390Layout: 'v6.6',
+  s390Layout: 'v6.12',
   s390SmallSections: true, // v6.13
   s390PteFullPage: true, // v6.8
   s390ZoneDevice: true, // v6.17

@@ -415,6 +415,8 @@ function check(L: Locator, d: z.output<typeof ScenarioSchema>, steps: ScenarioSt
     return { id: n.id, memory, used };
   });
   if (ram.length === 0) L.fail(['nodes'], 'no boot memory: at least one node needs a memory range');
+  const unmodelled = arch.policy.unmodelledBoot?.(Math.max(...ram.map((r) => r.end)));
+  if (unmodelled) L.fail(['nodes'], unmodelled);
   const maxId = Math.max(...ids);
   const distances: number[][] = Array.from({ length: maxId + 1 }, (_, i) => Array.from({ length: maxId + 1 }, (_, j) => (i === j ? 10 : 20)));
   if (d.distances) {

@@ -107,7 +107,8 @@ export function randomScenario(rnd: () => number, o: { arch?: string; kernel?: s
       .filter((c) => arm64VaBits(c.pageSize as Arm64PageSize, prof).includes(c.vaBits)));
   const pageSize = (config as { pageSize?: string }).pageSize;
   const page = pageSize ? ({ '4K': 4096, '8K': 8192, '16K': 16384, '64K': 65536 } as Record<string, number>)[pageSize]! : 4096;
-  const scale = pick([2 * M, 2 * M, 64 * M, G]);
+  // s390x: at most ~1.2 TiB, well inside its 3-level layout (more is refused: 4-level not modelled)
+  const scale = pick(arch === 's390x' ? [2 * M, 2 * M, 64 * M, 256 * M] : [2 * M, 2 * M, 64 * M, G]);
   let cur = arch === 'arm64' ? G : arch === 'riscv64' ? 2 * G : 0;
   const nNodes = int(1, 4);
   const nodes = Array.from({ length: nNodes }, (_, id) => {
