@@ -46,7 +46,7 @@ export const ARCH_INFO: Record<ArchName, { config: string; notes: string }> = {
   riscv64: { config: '{ mode: sv39|sv48|sv57 }', notes: '4K pages; Sv48/Sv57 from v6.1; base pages up to v6.6, PMD blocks with the altmap and memory hot-plug, ZONE_DEVICE, memmap_on_memory from v6.11' },
   loongarch64: { config: '{ pageSize: 4K|16K|64K, levels: 4K 4, 16K 2/3, 64K 2/3 }', notes: 'from v6.2 (no vmemmap before); default 16K/3; the altmap is never used (memmap always in RAM) and vmemmap_free() is empty' },
   ia64: { config: '{ pageSize: 4K|8K|16K|64K, levels: 3|4 (64K: 3) }', notes: 'up to v6.6 (removed in v6.7); default 16K/3; base pages from RAM, no ZONE_DEVICE, vmemmap_free() is empty' },
-  s390x: { config: '{ edat1: true|false }', notes: '4K pages, 3-level tables (16 KiB region/segment tables, 2 KiB page tables); EDAT-1: 1 MiB segment frames, else 4 KiB pages; altmap and memmap_on_memory from v6.9, ZONE_DEVICE from v6.17 (v6.18 profile); hot-add is sclp standby memory; hot-remove from v6.13 (virtio-mem)' },
+  s390x: { config: '{ edat1: true|false }', notes: '4K pages, 3-level tables (16 KiB region/segment tables, 2 KiB page tables); EDAT-1: 1 MiB segment frames, else 4 KiB pages; altmap and memmap_on_memory from v6.9, ZONE_DEVICE from v6.17 (v6.18 profile); hot-add is sclp standby memory; hot-remove from v6.13 (virtio-mem); the 3-level layout only (memory past about 3.5 TiB refused)' },
 };
 
 /** The config keys each arch takes (anything else is refused, naming the arch that has it). */
