@@ -124,7 +124,7 @@ export function s390Config(edat1: boolean, p: KernelProfile): ArchConfig {
     // fragments of a page up to v6.6, a whole page from v6.8 (arch/s390/mm/pgalloc.c)
     ...(p.s390PteFullPage ? { runtimeTableBytes: { pte: 4096 } } : {}),
     lacks: {
-      ...(p.s390ZoneDevice ? {} : { zoneDevice: `s390x has no ZONE_DEVICE in ${p.id} (no ARCH_HAS_PTE_DEVMAP; from v6.17 ZONE_DEVICE needs only hot-plug, hot-remove and the vmemmap)` }),
+      ...(p.s390ZoneDevice ? {} : { zoneDevice: `s390x has no ZONE_DEVICE in ${p.id} (ZONE_DEVICE needs ARCH_HAS_PTE_DEVMAP, which s390 never selects, up to v6.14 at least; by v6.17 it needs only hot-plug, hot-remove and the vmemmap)` }),
       ...(gen === 'v6.9' ? {} : { memmapOnMemory: `s390x does not select ARCH_MHP_MEMMAP_ON_MEMORY_ENABLE in ${p.id} (v6.9)` }),
       ...(p.s390Hvo ? {} : { hvo: `s390x does not select ARCH_WANT_OPTIMIZE_HUGETLB_VMEMMAP in ${p.id} (v6.6..v6.17; dropped in v6.18)` }),
       daxVmemmapOpt: 's390x does not select ARCH_WANT_OPTIMIZE_DAX_VMEMMAP',

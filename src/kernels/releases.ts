@@ -32,7 +32,7 @@ export const v6_12: KernelProfile = {
   // in 6.12.10 (stable; Debian's changelog), and the 6.12.118 kernel recorded here has it
   riscvPudThp: false, // PUD THP arrived in v6.18
   s390SmallSections: false, // SECTION_SIZE_BITS 28 until v6.13
-  s390ZoneDevice: false, // no ARCH_HAS_PTE_DEVMAP; ZONE_DEVICE without it from v6.17
+  s390ZoneDevice: false, // ZONE_DEVICE depends on ARCH_HAS_PTE_DEVMAP (v6.14); not by v6.17
   s390Hvo: true, // ARCH_WANT_OPTIMIZE_HUGETLB_VMEMMAP (selected in v6.6..v6.17, not in v6.1 or v6.18)
   s390HotRemove: false, // virtio-mem supports s390 from v6.13; sclp never removes memory
 };

@@ -368,7 +368,7 @@ export const SWITCHES: Record<SwitchKey, SwitchDoc> = {
   s390ZoneDevice: {
     site: 'mm/Kconfig (ZONE_DEVICE)',
     what: 'ZONE_DEVICE on s390x (pmem namespaces in fsdax/devdax mode)',
-    values: { false: 'unavailable: no ARCH_HAS_PTE_DEVMAP (up to v6.16)', true: 'available: ZONE_DEVICE needs only hot-plug, hot-remove and the vmemmap (v6.17)' },
+    values: { false: 'unavailable: ZONE_DEVICE depends on ARCH_HAS_PTE_DEVMAP (read in v6.14)', true: 'available: ZONE_DEVICE needs only hot-plug, hot-remove and the vmemmap (read in v6.17)' },
   },
   s390Hvo: {
     site: 'arch/s390/Kconfig (ARCH_WANT_OPTIMIZE_HUGETLB_VMEMMAP)',
