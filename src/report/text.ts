@@ -3,6 +3,8 @@ import { commas, fmtSize } from '../util/units.js';
 import { lx } from '../util/bits.js';
 import type { Report } from './json.js';
 import type { Machine } from '../sim/machine.js';
+import { S390_LEVEL_NAMES } from '../arch/s390x.js';
+import type { PtLevel } from '../arch/types.js';
 
 function table(rows: string[][], indent = '  '): string[] {
   const w: number[] = [];
@@ -58,7 +60,9 @@ export function textReport(m: Machine, rep: Report): string {
   const mp = rep.vmemmap.mappings;
   out.push(`  leaf entries: ${commas(mp.pmd)} PMD (${fmtSize(k.c.PMD_SIZE)} each), ${commas(mp.pte)} PTE (${fmtSize(k.c.PAGE_SIZE)} each)`);
   const pt = rep.pageTablePages;
-  const lv = k.arch.cfg.pt.allocLevels.map((l) => `${l} ${(pt as unknown as Record<string, number>)[l] ?? 0}`).join(', ');
+  // s390: the kernel's level names with s390's own table names (segment table, page table)
+  const own = (l: PtLevel) => (k.arch.cfg.arch === 's390x' && S390_LEVEL_NAMES[l] ? ` (${S390_LEVEL_NAMES[l]}s)` : '');
+  const lv = k.arch.cfg.pt.allocLevels.map((l) => `${l}${own(l)} ${(pt as unknown as Record<string, number>)[l] ?? 0}`).join(', ');
   out.push(`  page-table pages (RAM): ${lv}; by node: ${Object.entries(pt.byNode).map(([n, c]) => `node ${n}: ${c}`).join(', ') || 'none'}`);
   const shown = rep.vmemmap.ranges.slice(0, 12);
   if (shown.length) {
