@@ -190,3 +190,18 @@ describe('s390x: memory the 3-level layout cannot hold', () => {
     expect(() => big('v6.12', '3584G')).toThrow('with KASLR the kernel switches to 4-level page tables at a random place');
   });
 });
+
+describe('s390x memory block size (arch/s390/mm/init.c memory_block_size_bytes)', () => {
+  it('max(MIN_MEMORY_BLOCK_SIZE, sclp.rzm); not a power of two: the boot panics in memory_dev_init()', () => {
+    const withRzm = (rzm: number, kernel = 'v6.12') => run(s390({ kernel }).replace('config: { edat1: true }', `config: { edat1: true, rzm: ${rzm} }`));
+    // QEMU's 1 MiB increment: the section, 256 MiB (128 MiB from v6.13)
+    expect(withRzm(1).report.memory.blockSize).toBe(256 * M);
+    expect(withRzm(1, 'v6.18').report.memory.blockSize).toBe(128 * M);
+    // a 1 GiB increment: 1 GiB blocks
+    expect(withRzm(1024).report.memory.blockSize).toBe(G);
+    // 384 MiB = 0x18000000 is not a power of two
+    expect(() => withRzm(384)).toThrow('"Memory block size not suitable: 0x18000000"');
+    // below the section size the increment does not matter
+    expect(withRzm(192).report.memory.blockSize).toBe(256 * M);
+  });
+});

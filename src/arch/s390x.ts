@@ -79,11 +79,11 @@ export function s390FourLevel(p: KernelProfile, ident: number): string | null {
 }
 
 /** SECTION_SIZE_BITS: 28 (256 MiB) up to v6.12, 27 (128 MiB) from v6.13 (asm/sparsemem.h). */
-function s390SectionBits(p: KernelProfile): number {
+export function s390SectionBits(p: KernelProfile): number {
   return p.s390SmallSections ? 27 : 28;
 }
 
-export function s390Config(edat1: boolean, p: KernelProfile): ArchConfig {
+export function s390Config(edat1: boolean, p: KernelProfile, rzm = 1): ArchConfig {
   const shift: Record<PtLevel, number | null> = { pgd: 31, p4d: null, pud: null, pmd: 20, pte: 12 };
   const VMEMMAP_START = s390Vmemmap(p);
   const sectionBits = s390SectionBits(p);
@@ -95,7 +95,7 @@ export function s390Config(edat1: boolean, p: KernelProfile): ArchConfig {
   return {
     arch: 's390x',
     label: `s390x ${edat1 ? 'EDAT-1' : 'no EDAT'}`,
-    config: { edat1, levels: 3 },
+    config: { edat1, levels: 3, rzm },
     PAGE_SHIFT: 12,
     PAGE_SIZE: 4096,
     PMD_SHIFT: 20, // _SEGMENT_SHIFT
@@ -189,9 +189,10 @@ export function s390Policy(a: ArchConfig, p: KernelProfile): ArchPolicy {
       // WARN_ON_ONCE; v7.1 frees it with free_bootmem_page()
       ...(p.s390FreeBootmem ? {} : { keepBoot: 'arch/s390/mm/vmem.c:vmem_free_pages' }),
     },
-    // memory_block_size_bytes(): max(MIN_MEMORY_BLOCK_SIZE, sclp.rzm); the storage increment
-    // rzm is taken to be at most a section (QEMU machines since 5.0: 1 MiB)
-    memoryBlockSize: () => ({ size: 2 ** a.SECTION_SIZE_BITS, messages: [] }),
+    // memory_block_size_bytes(): max(MIN_MEMORY_BLOCK_SIZE, sclp.rzm) (arch/s390/mm/init.c
+    // @ v5.6..v7.1); sclp.rzm is the machine's storage increment (config rzm, MiB; QEMU
+    // machines since 5.0 report 1 MiB)
+    memoryBlockSize: () => ({ size: Math.max(2 ** a.SECTION_SIZE_BITS, Number(a.config.rzm) * MiB), messages: [] }),
     // vmem_add_mapping() refuses (-ERANGE) past VMEM_MAX_PHYS = vmemmap (<= v6.1), past
     // max_mappable = min(max(ident_map_size, MAX_DCSS_ADDR), vmemmap) (v6.6+). ident_map_size
     // includes standby memory, which the model does not know: the boot memory end stands in.

@@ -134,6 +134,7 @@ export const ConfigSchema = z.strictObject({
   hypervisor: z.boolean().optional().describe('x86_64 X86_FEATURE_HYPERVISOR (default false); changes the memory block size probe'),
   gbpages: z.boolean().optional().describe('x86_64 X86_FEATURE_GBPAGES (default true): 1 GiB huge pages exist (QEMU qemu64: false)'),
   edat1: z.boolean().optional().describe('s390x: the CPU has EDAT-1 (default true): the vmemmap is mapped with 1 MiB segment frames, else with 4 KiB pages (QEMU TCG: false)'),
+  rzm: z.number().int().optional().describe('s390x: sclp.rzm, the storage increment in MiB (default 1, as QEMU reports); the memory block is max(section, rzm)'),
 });
 
 export const ScenarioSchema = z.strictObject({
