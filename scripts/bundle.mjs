@@ -56,7 +56,7 @@ script.runInThisContext()(mod, mod.exports);
 {
   const c = mod.exports;
   const r = c.runScenario(c.defaultScenario());
-  c.renderText(r); c.renderJson(r); c.renderDmesg(r); c.renderPtdump(r); c.runPassed(r); c.runExitCode(r);
+  c.renderText(r); c.renderJson(r); c.renderDmesg(r); c.renderPtdump(r); c.renderTrace(r); c.runPassed(r); c.runExitCode(r);
 }
 writeFileSync(`${coreFile}.cache`, script.createCachedData());
 
@@ -75,7 +75,7 @@ let cachedData;
 try { cachedData = fs.readFileSync(file + '.cache'); } catch {}
 const m = { exports: {} };
 new vm.Script(fs.readFileSync(file, 'utf8'), { filename: file, cachedData }).runInThisContext()(m, m.exports);
-export const { defaultScenario, runScenario, renderText, renderJson, renderDmesg, renderPtdump, runPassed, runExitCode } = m.exports;
+export const { defaultScenario, runScenario, renderText, renderJson, renderDmesg, renderPtdump, renderTrace, runPassed, runExitCode } = m.exports;
 `,
     }));
   },

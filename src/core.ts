@@ -9,6 +9,7 @@ import { textReport } from './report/text.js';
 import { checkInvariants, classify } from './check/invariants.js';
 import { dmesgLines } from './report/dmesg.js';
 import { ptdump } from './report/ptdump.js';
+import { traceJson, traceLines } from './report/trace.js';
 import { DEFAULT_PARSED } from './scenario/default-parsed.js';
 import type { Scenario } from './scenario/parse.js';
 
@@ -84,9 +85,20 @@ export function renderPtdump(r: RunResult): string {
   return ptdump(r.machine.k).join('\n') + '\n';
 }
 
-/** Deterministic JSON text of a report (stable key order as built). */
-export function renderJson(r: RunResult): string {
-  return JSON.stringify(r.report, null, 2) + '\n';
+/** `--trace`: the kernel-level events of each step (src/report/trace.ts). */
+export function renderTrace(r: RunResult): string {
+  return traceLines(r.machine.k, r.results).join('\n') + '\n';
+}
+
+/** Deterministic JSON text of a report (stable key order as built); opts.trace: each step with its events. */
+export function renderJson(r: RunResult, opts: { trace?: boolean } = {}): string {
+  if (!opts.trace) return JSON.stringify(r.report, null, 2) + '\n';
+  const k = r.machine.k;
+  const steps = r.report.steps.map((s, i) => {
+    const t = r.results[i]!.trace;
+    return { ...s, trace: k.s.trace.slice(t.from, t.to).map((e) => traceJson(k, e)) };
+  });
+  return JSON.stringify({ ...r.report, steps }, null, 2) + '\n';
 }
 
 /** True when every expect step passed and no invariant was violated (exit 0 or 4). */

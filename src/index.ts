@@ -14,10 +14,10 @@ export { findProfile } from './kernels/index.js';
 export { scenarioJsonSchema } from './scenario/schema.js';
 export { parseSize, fmtSize, SizeError } from './util/units.js';
 export type { Scenario };
-export { defaultScenario, runScenario, renderText, renderDmesg, renderPtdump, renderJson, runPassed, runExitCode, type RunOptions, type RunResult, type Machine, type StepResult, type Report } from './core.js';
-export { ARCH_INFO, ARCH_NAMES, RISCV_MODES, archProfiles } from './arch/index.js';
+export { defaultScenario, runScenario, renderText, renderDmesg, renderPtdump, renderTrace, renderJson, runPassed, runExitCode, type RunOptions, type RunResult, type Machine, type StepResult, type Report } from './core.js';
+export { ARCH_INFO, ARCH_NAMES, RISCV_MODES, PPC_MMUS, archProfiles } from './arch/index.js';
 export type { ArchName } from './arch/index.js';
-export { fuzz, fuzzBatched, type FuzzOptions, type FuzzResult, type FuzzProgress, type FuzzCase } from './sim/fuzz.js';
+export { fuzz, fuzzBatched, forWriting, type FuzzOptions, type FuzzResult, type FuzzProgress, type FuzzCase } from './sim/fuzz.js';
 export { compare, invalidUnder, renderComparison, matrixForScenario, renderMatrix, type Comparison, type Matrix } from './report/compare.js';
 import { matrix as matrixWith } from './report/compare.js';
 

@@ -120,6 +120,18 @@ describe('explorer views', () => {
     await expect.poll(() => page.textContent('[data-testid=where]')).toContain('RAM of node');
   });
 
+  it('size forms: powerpc64 with its MMU and page size (hash 64K: 16 MiB default alignment with 16M pages)', async () => {
+    await open();
+    await page.click('[data-testid=tab-size]');
+    await page.selectOption('[data-testid=size] select >> nth=1', 'powerpc64');
+    await page.selectOption('[data-testid=size] label:has-text("MMU") select', 'hash');
+    await page.selectOption('[data-testid=size] label:has-text("page size") select', '64K');
+    const h = sizeNamespace({ arch: 'powerpc64', mmu: 'hash', pageSize: '64K', kernel: DEFAULT_KERNEL, size: parseSize('6T'), mode: 'fsdax', map: 'dev' });
+    expect(h.machine.label).toBe('powerpc64 hash 64K');
+    expect(h.align).toBe(parseSize('16M'));
+    await expect.poll(() => page.textContent('[data-testid=size-answer]')).toContain(h.explanation[0]!);
+  });
+
   it('a raw namespace has no memmap, and the panel says so', async () => {
     await open();
     const text = DEFAULT_SCENARIO.replace('mode: fsdax, map: dev', 'mode: raw');

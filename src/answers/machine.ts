@@ -26,7 +26,7 @@ export class AnswerError extends Error {
 /** What every answer takes: the machine's arch, paging configuration and kernel profile. */
 export interface MachineOpts {
   arch: ArchName;
-  /** arm64, loongarch64 and ia64 base page size (x86_64, riscv64: 4K only). */
+  /** arm64, loongarch64, ia64 and powerpc64 base page size (x86_64, riscv64: 4K only). */
   pageSize?: '4K' | '8K' | '16K' | '64K';
   /** arm64 VA_BITS. */
   vaBits?: number;
@@ -34,6 +34,8 @@ export interface MachineOpts {
   levels?: number;
   /** riscv64 paging mode (sv39, sv48, sv57): the scenario's config.mode (the flag is --paging; --mode is a namespace's). */
   paging?: string;
+  /** powerpc64 MMU (radix, hash): the scenario's config.mmu. */
+  mmu?: string;
   /** Profile id (default: the default profile). */
   kernel?: string;
   /** x86_64 X86_FEATURE_HYPERVISOR (a guest). */
@@ -42,10 +44,10 @@ export interface MachineOpts {
   edat1?: boolean;
 }
 
-/** Where DRAM starts: x86_64 at 0, arm64 at 1 GiB (QEMU virt, most servers start at or above it), riscv64 at 2 GiB (QEMU virt, most SoCs), loongarch64, ia64 and s390x at 0. */
-export const RAM_BASE: Record<ArchName, number> = { x86_64: 0, arm64: GiB, riscv64: 2 * GiB, loongarch64: 0, ia64: 0, s390x: 0 };
+/** Where DRAM starts: x86_64 at 0, arm64 at 1 GiB (QEMU virt, most servers start at or above it), riscv64 at 2 GiB (QEMU virt, most SoCs), loongarch64, ia64, powerpc64 and s390x at 0. */
+export const RAM_BASE: Record<ArchName, number> = { x86_64: 0, arm64: GiB, riscv64: 2 * GiB, loongarch64: 0, ia64: 0, powerpc64: 0, s390x: 0 };
 
-const FLAG_OF: Record<string, string> = { pageSize: '--page-size', vaBits: '--va-bits', levels: '--levels', pse: '--pse', hypervisor: '--hypervisor', gbpages: '--gbpages', mode: '--paging', edat1: '--no-edat' };
+const FLAG_OF: Record<string, string> = { pageSize: '--page-size', vaBits: '--va-bits', levels: '--levels', pse: '--pse', hypervisor: '--hypervisor', gbpages: '--gbpages', mode: '--paging', mmu: '--mmu', edat1: '--no-edat' };
 
 export function kernelOf(o: MachineOpts): string {
   return o.kernel ?? DEFAULT_KERNEL;
@@ -57,6 +59,7 @@ export function configOf(o: MachineOpts): ScenarioInput['config'] {
   if (o.vaBits !== undefined) c.vaBits = o.vaBits;
   if (o.levels !== undefined) c.levels = o.levels;
   if (o.paging !== undefined) c.mode = o.paging;
+  if (o.mmu !== undefined) c.mmu = o.mmu;
   if (o.hypervisor !== undefined && o.arch === 'x86_64') c.hypervisor = o.hypervisor;
   if (o.edat1 !== undefined && o.arch === 's390x') c.edat1 = o.edat1;
   return c as ScenarioInput['config'];

@@ -553,6 +553,7 @@ export function sizeDedup(q: DedupQuestion): DedupAnswer {
   } else {
     const why = k.profile.daxVmemmapDedup === 'none' ? `${k.profile.id} has no compound-page vmemmap for device-dax (vmemmap_shift arrived in v5.17)`
       : ns.align <= P ? 'the alignment is one base page: no compound pages'
+      : k.arch.cfg.daxDedupNotModelled && map === 'mem' ? k.arch.cfg.daxDedupNotModelled
       : map === 'dev' && k.profile.daxVmemmapDedup === 'v6.6' ? 'vmemmap_can_optimize() is false with an altmap (--map=dev): the memmap on the device is not deduplicated'
       : k.profile.daxVmemmapDedup === 'v6.6' && k.arch.cfg.lacks.daxVmemmapOpt ? k.arch.cfg.lacks.daxVmemmapOpt
       : 'a compound page\'s struct pages fill no more than the pages the kernel keeps per compound page';

@@ -4,6 +4,7 @@ import { ARCH_NAMES, withOverrides, type ArchConfig, type ArchName, type ArchPol
 import { x86Config, x86Policy, X86_DEFAULTS } from './x86_64.js';
 import { riscvConfig, riscvModes, riscvPolicy, RISCV_MODES, type RiscvMode } from './riscv64.js';
 import { ia64Config, ia64Policy, IA64_LEVELS, type Ia64PageSize } from './ia64.js';
+import { ppcConfig, ppcPolicy, PPC_DEFAULT_LMB, PPC_MMUS, type PpcMmu } from './powerpc64.js';
 import { s390Config, s390Policy, s390SectionBits } from './s390x.js';
 import { loongarchConfig, loongarchLayoutProblem, loongarchPolicy, LOONGARCH_DEFAULT_LEVELS, LOONGARCH_LEVELS, type LoongPageSize } from './loongarch64.js';
 
@@ -12,6 +13,7 @@ export { ARCH_NAMES, PT_LEVELS } from './types.js';
 export { ARM64_VA_BITS } from './arm64.js';
 export { RISCV_MODES } from './riscv64.js';
 export { LOONGARCH_LEVELS } from './loongarch64.js';
+export { PPC_MMUS } from './powerpc64.js';
 export { S390_LEVEL_NAMES } from './s390x.js';
 
 export interface Arch {
@@ -29,6 +31,14 @@ export interface ArchOptionsInput {
   gbpages?: boolean;
   /** riscv64 paging mode. */
   mode?: string;
+  /** powerpc64 MMU: radix or hash. */
+  mmu?: string;
+  /** powerpc64 ibm,lmb-size of the DR-memory node in bytes (0: none). */
+  lmbSize?: number;
+  /** powerpc64 hash: the MMU has 16M pages. */
+  hash16M?: boolean;
+  /** powerpc64 hash: KFENCE / debug_pagealloc on (linear map in base pages). */
+  kfence?: boolean;
   /** s390x: the CPU has EDAT-1 (1 MiB segment frames). */
   edat1?: boolean;
   /** s390x: sclp.rzm, the storage increment, in MiB. */
@@ -47,6 +57,7 @@ export const ARCH_INFO: Record<ArchName, { config: string; notes: string }> = {
   arm64: { config: '{ pageSize: 4K|16K|64K, vaBits: 4K 39/48/52, 16K 36/47/48/52, 64K 42/48/52 }', notes: '4K: PMD blocks; 16K/64K: base pages; altmap honoured from v5.9' },
   riscv64: { config: '{ mode: sv39|sv48|sv57 }', notes: '4K pages; Sv48/Sv57 from v6.1; base pages up to v6.6, PMD blocks with the altmap and memory hot-plug, ZONE_DEVICE, memmap_on_memory from v6.11' },
   loongarch64: { config: '{ pageSize: 4K|16K|64K, levels: 4K 4, 16K 2/3, 64K 2/3 }', notes: 'from v6.2 (no vmemmap before); default 16K/3; the altmap is never used (memmap always in RAM) and vmemmap_free() is empty' },
+  powerpc64: { config: '{ mmu: radix|hash, pageSize: 4K|64K, lmbSize: bytes (256M; 0 = no DR-memory node), hash16M: true|false, kfence: true|false }', notes: 'Book3S-64, from v6.1; default radix 64K (Debian ppc64el); radix: 2 MiB PMD blocks from RAM, base pages from the altmap or RAM (altmap_cross_boundary, RAM fallback); hash: mmu_vmemmap_psize blocks as bolted HPTEs + vmemmap_list, no Linux page tables' },
   ia64: { config: '{ pageSize: 4K|8K|16K|64K, levels: 3|4 (64K: 3) }', notes: 'up to v6.6 (removed in v6.7); default 16K/3; base pages from RAM, no ZONE_DEVICE, vmemmap_free() is empty' },
   s390x: { config: '{ edat1: true|false, rzm: storage increment in MiB (default 1, QEMU) }', notes: '4K pages, 3-level tables (16 KiB region/segment tables, 2 KiB page tables); EDAT-1: 1 MiB segment frames, else 4 KiB pages; altmap and memmap_on_memory from v6.9, ZONE_DEVICE from v6.17 (v6.18 profile); hot-add is sclp standby memory; hot-remove from v6.13 (virtio-mem); the 3-level layout only (memory past about 3.5 TiB refused)' },
 };
@@ -58,6 +69,7 @@ const KEYS: Record<ArchName, (keyof ArchOptionsInput)[]> = {
   riscv64: ['pageSize', 'mode'],
   loongarch64: ['pageSize', 'levels'],
   ia64: ['pageSize', 'levels'],
+  powerpc64: ['pageSize', 'mmu', 'lmbSize', 'hash16M', 'kfence'],
   s390x: ['pageSize', 'edat1', 'rzm'],
 };
 
@@ -95,6 +107,18 @@ export function resolveArch(name: ArchName, o: ArchOptionsInput, p: KernelProfil
     if (problem) throw new ArchConfigError('levels', problem);
     const cfg = loongarchConfig(ps, levels, p);
     return arch(cfg, loongarchPolicy(cfg));
+  }
+  if (name === 'powerpc64') {
+    if (!p.ppc64) throw new ArchConfigError('arch', `powerpc64 is modelled from v6.1; ${p.id} is not modelled for it (docs/fidelity.md)`);
+    const mmu = (o.mmu ?? 'radix') as PpcMmu;
+    if (!PPC_MMUS.includes(mmu)) throw new ArchConfigError('mmu', `powerpc64 mmu must be radix or hash, not ${o.mmu}`);
+    const ps = o.pageSize ?? '64K';
+    if (ps !== '4K' && ps !== '64K') throw new ArchConfigError('pageSize', `powerpc64 pageSize must be 4K or 64K, not ${o.pageSize}`);
+    const lmb = o.lmbSize ?? PPC_DEFAULT_LMB;
+    if (lmb !== 0 && (lmb < 16 * 2 ** 20 || (lmb & (lmb - 1)) !== 0)) throw new ArchConfigError('lmbSize', `powerpc64 lmbSize must be 0 or a power of two of at least 16 MiB, not ${lmb}`);
+    for (const key of ['hash16M', 'kfence'] as const) if (o[key] !== undefined && mmu !== 'hash') throw new ArchConfigError(key, `powerpc64 ${key} applies to the hash MMU only`);
+    const cfg = ppcConfig({ mmu, pageSize: ps, lmbSize: lmb, hash16M: o.hash16M ?? true, kfence: o.kfence ?? true }, p);
+    return arch(cfg, ppcPolicy(cfg, p));
   }
   if (name === 'ia64') {
     if (!p.ia64) throw new ArchConfigError('arch', `ia64 is not in ${p.id} (it was removed in v6.7)`);

@@ -106,7 +106,15 @@ export function s390Config(edat1: boolean, p: KernelProfile, rzm = 1): ArchConfi
     // 3-level ASCE: the region-third table is the top (pgd and p4d fold into it, as
     // pgd_offset() does for an _ASCE_TYPE_REGION3 ASCE); segment tables (pmd) and page tables
     // (pte) are allocated on demand
-    pt: { levels: 3, shift, allocLevels: ['pmd', 'pte'], tableBytes: { pgd: CRST_BYTES, pmd: CRST_BYTES, pte: PTE_TABLE_BYTES } },
+    // vmem_pte_alloc() before slab: memblock_alloc(2 KiB); after: page_table_alloc(), 2 KiB
+    // fragments of a page up to v6.6, a whole page from v6.8 (arch/s390/mm/pgalloc.c)
+    pt: {
+      levels: 3,
+      shift,
+      allocLevels: ['pmd', 'pte'],
+      tableBytes: { pgd: CRST_BYTES, pmd: CRST_BYTES, pte: PTE_TABLE_BYTES },
+      ...(p.s390PteFullPage ? { runtimeTableBytes: { pte: 4096 } } : {}),
+    },
     VMEMMAP_START,
     VMEMMAP_END: VMEMMAP_START + pagesMax * 64n,
     PAGE_OFFSET: 0n, // identity map at 0 (no RANDOMIZE_IDENTITY_BASE without KASLR)
@@ -120,9 +128,6 @@ export function s390Config(edat1: boolean, p: KernelProfile, rzm = 1): ArchConfi
     keepMemblock: gen === 'v5.6', // selects ARCH_KEEP_MEMBLOCK in v5.6, not from v5.9
     ptdump: 's390',
     staticTablesFor: null,
-    // vmem_pte_alloc() before slab: memblock_alloc(2 KiB); after: page_table_alloc(), 2 KiB
-    // fragments of a page up to v6.6, a whole page from v6.8 (arch/s390/mm/pgalloc.c)
-    ...(p.s390PteFullPage ? { runtimeTableBytes: { pte: 4096 } } : {}),
     lacks: {
       ...(p.s390ZoneDevice ? {} : { zoneDevice: `s390x has no ZONE_DEVICE in ${p.id} (ZONE_DEVICE needs ARCH_HAS_PTE_DEVMAP, which s390 never selects, up to v6.14 at least; by v6.17 it needs only hot-plug, hot-remove and the vmemmap)` }),
       ...(gen === 'v6.9' ? {} : { memmapOnMemory: `s390x does not select ARCH_MHP_MEMMAP_ON_MEMORY_ENABLE in ${p.id} (v6.9)` }),

@@ -5,8 +5,8 @@
  * imports nothing from src/kernel.
  */
 
-export type ArchName = 'x86_64' | 'arm64' | 'riscv64' | 'loongarch64' | 'ia64' | 's390x';
-export const ARCH_NAMES: readonly ArchName[] = ['x86_64', 'arm64', 'riscv64', 'loongarch64', 'ia64', 's390x'];
+export type ArchName = 'x86_64' | 'arm64' | 'riscv64' | 'loongarch64' | 'ia64' | 'powerpc64' | 's390x';
+export const ARCH_NAMES: readonly ArchName[] = ['x86_64', 'arm64', 'riscv64', 'loongarch64', 'ia64', 'powerpc64', 's390x'];
 
 /** Kernel features an arch may not offer in a given release (its Kconfig selects). */
 export type ArchFeature = 'hotplug' | 'hotRemove' | 'zoneDevice' | 'memmapOnMemory' | 'hvo' | 'daxVmemmapOpt';
@@ -26,10 +26,29 @@ export interface PtGeometry {
   allocLevels: PtLevel[];
   /**
    * Bytes of one page-table table at each level; absent = PAGE_SIZE. A table holds
-   * tableBytes / 8 entries, so it spans 2^shift x tableBytes / 8 of address space, and costs
-   * tableBytes of RAM (s390: 16 KiB region/segment tables, 2 KiB page tables).
+   * tableBytes / 8 entries, so a table of level L spans entrySpan(L) x tableBytes / 8 of address
+   * space (s390: 16 KiB region/segment tables, 2 KiB page tables; powerpc radix 64K: PTE tables
+   * of 256 B, PUD/PMD tables of 4 KiB).
+   *
+   * The RAM one table takes is tableBytes unless the kernel allocates tables of that level
+   * differently depending on when: earlyTableBytes is what one takes when allocated at boot
+   * (memblock, before slab / the page allocator), runtimeTableBytes what one takes when allocated
+   * after boot (the page allocator). Each is a per-level override of tableBytes, absent = tableBytes:
+   * - powerpc radix: early_alloc_pgtable(PAGE_SIZE) at boot for every level (earlyTableBytes a
+   *   page), page-table fragments of tableBytes after;
+   * - s390: memblock_alloc(2 KiB) page tables at boot, page_table_alloc() after, a whole page from
+   *   v6.8 (runtimeTableBytes pte 4 KiB), 2 KiB fragments before.
+   * deriveConsts() turns them into Consts.tableCost (pages per table, boot and runtime): the RAM
+   * ledger, invariants and reports all read that.
    */
   tableBytes?: Partial<Record<PtLevel, number>>;
+  /** RAM one table takes when allocated at boot (memblock); absent = tableBytes. See tableBytes. */
+  earlyTableBytes?: Partial<Record<PtLevel, number>>;
+  /** RAM one table takes when allocated after boot (page allocator); absent = tableBytes. See tableBytes. */
+  runtimeTableBytes?: Partial<Record<PtLevel, number>>;
+  /** The vmemmap is not in Linux page tables at all (powerpc hash: bolted HPTEs and
+   *  vmemmap_list entries); allocLevels is then empty. */
+  noPageTables?: string;
 }
 
 export interface ArchConfig {
@@ -68,13 +87,7 @@ export interface ArchConfig {
   /** Whether memblock keeps hot-added memory (CONFIG_ARCH_KEEP_MEMBLOCK). */
   keepMemblock: boolean;
   /** ptdump flavour. */
-  ptdump: 'x86' | 'arm64' | 'riscv' | 'loongarch' | 'ia64' | 's390';
-  /**
-   * RAM one table of a level takes when it comes from the page allocator after boot, where
-   * that differs from pt.tableBytes (s390 page_table_alloc() v6.8+: a whole page for each
-   * 2 KiB page table). Absent: pt.tableBytes.
-   */
-  runtimeTableBytes?: Partial<Record<PtLevel, number>>;
+  ptdump: 'x86' | 'arm64' | 'riscv' | 'loongarch' | 'ia64' | 'powerpc' | 's390';
   /**
    * What this arch does not have in this kernel, each with the reason a user is told (which
    * Kconfig symbol, since when); a feature not listed is available.
@@ -82,6 +95,9 @@ export interface ArchConfig {
   lacks: Partial<Record<ArchFeature, string>>;
   /** The huge page sizes the arch registers, in hstates[] order (empty: no HugeTLB). */
   hugePageSizes: number[];
+  /** Device-dax compound-page dedup is not modelled for this arch in this profile (powerpc64):
+   *  the reason users are told; the model then maps the full memmap whatever the kernel's rule. */
+  daxDedupNotModelled?: string;
   /** riscv v6.11+ pgtable_cache_init(): the table below the PGD is allocated for the whole vmemmap region after boot. */
   preallocateTopTables: boolean;
   /** A kernel address whose page tables exist from boot for the kernel's own mappings and may
@@ -108,6 +124,30 @@ export interface VmemmapOps<Altmap> {
   free(start: number, end: number, altmap: Altmap | null): void;
   /** Robin Murphy's sketch (thread §3): per PMD step, tables and one base page at the step's address. */
   onePagePerPmd(start: number, end: number, node: number): number;
+  /**
+   * powerpc radix__vmemmap_populate()'s PMD loop (v6.6+): per PMD slot the tables; an empty
+   * PMD gets base pages when an altmap is given and the address is unaligned or
+   * altmap_cross_boundary(PMD_SIZE), else a PMD_SIZE block (altmap or RAM), base pages when
+   * that fails; a leaf is kept; a PTE table gets base pages (basepagesFallback).
+   */
+  radixPmdLoop(start: number, end: number, node: number, altmap: Altmap | null): number;
+  /**
+   * powerpc radix__vmemmap_pte_populate() for each page overlapping [start, end): the tables,
+   * then per missing PTE a page from the altmap unless altmap_cross_boundary(), falling back
+   * to RAM when the altmap cannot serve; -ENOMEM when RAM fails too.
+   */
+  basepagesFallback(start: number, end: number, node: number, altmap: Altmap | null): number;
+  /** powerpc altmap_cross_boundary(altmap, start, size): the pfns the memmap at [start, start + size) describes are not all the device's. */
+  altmapCrossBoundary(altmap: Altmap, start: number, size: number): boolean;
+  /**
+   * powerpc hash (and radix <= v6.5) vmemmap_populate(): per `blockSize` block overlapping
+   * [start, end) that is not mapped yet, a block from the altmap (unless
+   * altmap_cross_boundary()), else from RAM, mapped as one leaf without Linux page tables
+   * (`tables` false: bolted HPTEs) or with them (radix), and a vmemmap_list entry.
+   */
+  listBlocks(start: number, end: number, node: number, altmap: Altmap | null, blockSize: number, tables: boolean, callBytes?: number): number;
+  /** memblock_phys_mem_size() at boot (powerpc hash picks the vmemmap block size from it). */
+  bootRam(): number;
   pr_err_once(site: string, text: string): void;
   warn_on_once(site: string, cond: boolean, what: string): boolean;
   /** Record which path the policy took for a range, and why (for `explain`; no effect on the model). */
@@ -115,7 +155,7 @@ export interface VmemmapOps<Altmap> {
 }
 
 /** The paths a vmemmap_populate() policy can take. */
-export type PopulatePath = 'basepages' | 'hugepages' | 'enomem' | 'one-page-per-pmd';
+export type PopulatePath = 'basepages' | 'hugepages' | 'enomem' | 'one-page-per-pmd' | 'blocks';
 
 /** The arch's vmemmap_populate() policy. */
 export type VmemmapPopulate = <A>(ops: VmemmapOps<A>, r: VmemmapRange, node: number, altmap: A | null) => number;
@@ -128,7 +168,10 @@ export interface VmemmapFreePolicy {
   floorCeiling: boolean;
   /** A PMD leaf partly covered by the range: x86 frees it only if the whole block is unused
    *  (sub-PMD 0xFD marking); arm64 <= v6.13 frees it anyway. */
-  partialPmd: 'if-unused' | 'always';
+  partialPmd: 'if-unused' | 'always' | 'if-unpopulated';
+  /** powerpc radix remove_pte_table(): a page only partly covered by the range is freed only if
+   *  no valid sub-section's memmap is in it (vmemmap_page_is_unused); absent: always freed. */
+  partialPte?: 'if-unpopulated';
   /** Where the kernel source for this lives, for messages and docs. */
   site: string;
   /** vmemmap_free() is an empty function (arm64 <= v5.6, loongarch64): nothing is unmapped or freed. */
@@ -136,6 +179,12 @@ export interface VmemmapFreePolicy {
   /** The PTE walk: 'page' visits every page overlapping the range (x86 remove_pte_table, riscv
    *  remove_pte_mapping); 'chunk' steps PAGE_SIZE from the unaligned start of each PMD chunk (arm64). */
   pteWalk: 'page' | 'chunk';
+  /** powerpc hash (__vmemmap_free): the vmemmap is freed per mmu_vmemmap_psize block - kept
+   *  while vmemmap_populated(), else its vmemmap_list entry, memory and HPTEs are released. */
+  blocks?: boolean;
+  /** powerpc free_vmemmap_pages() / __vmemmap_free(): only memory inside the altmap's range
+   *  [base_pfn, base_pfn + reserve + free) goes back to the altmap; the rest is freed as RAM. */
+  altmapRangeCheck?: boolean;
   /** Base pages freed from an altmap-backed range go back to the altmap (vmem_altmap_free); x86 frees PTE-mapped pages as RAM. */
   pteAltmap: boolean;
   /**
@@ -168,7 +217,12 @@ export interface ArchPolicy {
   pmdPrintTracker: boolean;
   free: VmemmapFreePolicy;
   /** Memory block size (memory_block_size_bytes()) given the boot memory end. */
-  memoryBlockSize(bootMemEnd: number, advisedMax: number): { size: number; messages: string[] };
+  memoryBlockSize(bootMemEnd: number, advisedMax: number, bootRanges?: { start: number; end: number }[]): { size: number; messages: string[] };
+  /** arch_supports_memmap_on_memory(vmemmap_size) when the arch overrides it (powerpc): null
+   *  allows, a string is why it refuses; absent: the generic PMD-alignment check. */
+  supportsMemmapOnMemory?: (memmapBytes: number) => string | null;
+  /** Lines the arch's early MMU setup prints (before sparse_init), given the boot RAM (memblock_phys_mem_size()). */
+  bootLines?: (bootRam: number) => { level: number; site: string; text: string; approx?: boolean }[];
   /** arch_get_mappable_range(): physical range hot-plug may use [start, end] inclusive (bootMemEnd: the end of boot RAM, where the arch's range depends on it). */
   mappableRange(memstart: number, bootMemEnd?: number): { start: number; end: number };
   /** The arch's own walk never calls vmemmap_verify(): no "potential offnode page_structs" (s390). */

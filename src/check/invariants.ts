@@ -280,7 +280,8 @@ export function checkTouched(k: Kernel, t: Touched, memo: CheckMemo): Violation[
 
 /** A leaf unit that overlaps no required range is a leaked mapping (reported once per leaf). */
 function checkLeaked(k: Kernel, s: Seg<Leaf>, req: IntervalSet, v: (invariant: string, range: string, fn: string, detail: string) => void): void {
-  const unit = s.v.level === 'pmd' ? k.c.PMD_SIZE : k.c.PAGE_SIZE;
+  // powerpc hash maps whole mmu_vmemmap_psize blocks (16 MiB on 4K pages: eight PMD sizes)
+  const unit = k.arch.cfg.pt.noPageTables && k.s.ppcList.blockSize ? k.s.ppcList.blockSize : s.v.level === 'pmd' ? k.c.PMD_SIZE : k.c.PAGE_SIZE;
   for (const g of req.gaps(s.start, s.end)) {
     const a = alignUp(g.start, unit);
     const b = alignDown(g.end, unit);

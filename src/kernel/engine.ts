@@ -7,8 +7,8 @@
  * "optimistic" mode: every allocation must then be served by its first choice (the altmap,
  * the sparse buffer, the requested node) and nothing may fail. If anything else would happen
  * (an allocator runs short, a fallback node is needed, an errno), the body throws BatchAbort,
- * the state is restored from a snapshot, and the run is split in two at a step boundary and
- * retried. Single iterations always run for real, exactly as the kernel's loop body. The
+ * the state is restored from a snapshot, the run's first iteration runs alone, and the rest is
+ * split in two at a step boundary and retried. Single iterations always run for real, exactly as the kernel's loop body. The
  * result equals the kernel's step-by-step walk while costing O(log n) bodies per place where
  * behaviour changes, instead of O(n).
  */
@@ -25,6 +25,9 @@ export function unusual(k: Kernel, why: string): void {
   if (k.optimistic > 0) throw BatchAbort;
 }
 
+/** Runs of at most this many iterations are run one iteration at a time (see runSteps). */
+export const SHORT_RUN = 4;
+
 /**
  * Run `body` over [start, end) as the kernel's loop with iterations of `step` units (aligned
  * to `step`, the first and last possibly partial). body(a, b) handles a run of iterations; it
@@ -34,6 +37,17 @@ export function runSteps(k: Kernel, start: number, end: number, step: number, bo
   if (end <= start) return 0;
   if (k.optimistic > 0) return body(start, end);
   if (alignDown(start, step) === alignDown(end - 1, step)) return body(start, end);
+  // a few iterations: run them one by one, as the kernel does (a snapshot of the state, and
+  // the split-and-retry after an abort, cost more than they save on so short a run)
+  if (end - alignDown(start, step) <= SHORT_RUN * step) {
+    for (let a = start; a < end;) {
+      const b = Math.min(end, alignDown(a, step) + step);
+      const r = body(a, b);
+      if (r !== 0) return r;
+      a = b;
+    }
+    return 0;
+  }
   const snap = k.s.clone();
   k.optimistic++;
   k.batchFree = k.s.nodes.map((n) => n.free);
@@ -51,10 +65,17 @@ export function runSteps(k: Kernel, start: number, end: number, step: number, bo
     k.s = snap;
     snap.restoreAppendOnly();
   }
-  let mid = alignDown(start + (end - start) / 2, step);
-  if (mid <= start) mid = alignUp(start + 1, step);
+  // The first iteration on its own, for real: a run most often stops being uniform right at
+  // its start (an allocator already empty or the next allocation's injected fault), and then
+  // this ends it without halving down to it. The rest is split in two and retried.
+  const first = alignDown(start, step) + step;
+  const r0 = body(start, first);
+  if (r0 !== 0) return r0;
+  let mid = alignDown(first + (end - first) / 2, step);
+  if (mid <= first) mid = alignUp(first + 1, step);
   if (mid >= end) mid = alignDown(end - 1, step);
-  const r = runSteps(k, start, mid, step, body);
+  if (mid <= first) return runSteps(k, first, end, step, body);
+  const r = runSteps(k, first, mid, step, body);
   if (r !== 0) return r;
   return runSteps(k, mid, end, step, body);
 }

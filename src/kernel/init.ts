@@ -77,6 +77,10 @@ export function boot(k: Kernel, fw0: FirmwareMap): void {
   }
   k.boot.maxPfn = Math.floor(hi / P);
   for (const m of k.arch.policy.bootNotices?.(hi) ?? []) printk(k, KERN_NOTICE, m.site, '%s', [m.text]);
+  // memblock_phys_mem_size(): boot RAM in memblock.memory
+  k.boot.bootRam = k.s.memblockMemory.total();
+  // the memory nodes as the firmware lists them (powerpc sizes memory blocks from them)
+  const bootRanges = fw.nodes.flatMap((n) => n.memory.map((m) => ({ start: m.start, end: m.start + m.size }))).sort((x, y) => x.start - y.start);
   for (const r of fw.reserved ?? defaultReserved(k, lo)) {
     for (const m of k.s.memblockMemory.overlaps(r.start, r.start + r.size)) k.s.memblockReserved.add(m.start, m.end);
   }
@@ -88,8 +92,9 @@ export function boot(k: Kernel, fw0: FirmwareMap): void {
     k.vmemmapPfnBase = k.boot.memstart / P;
   }
   // parse_args() runs before sparse_init(); set_memmap_mode()'s message needs the block size
-  k.boot.memoryBlockSize = k.arch.policy.memoryBlockSize(k.boot.maxPfn * P, 0).size;
+  k.boot.memoryBlockSize = k.arch.policy.memoryBlockSize(k.boot.maxPfn * P, 0, bootRanges).size;
   printCmdlineMessages(k);
+  for (const l of k.arch.policy.bootLines?.(k.boot.bootRam) ?? []) printk(k, l.level, l.site, '%s', [l.text], l.approx ? { approx: true } : {});
   sparse_init(k);
   subsection_map_init(k);
   // hugepages= (5.15-6.12: parse_args after setup_arch; the model does all versions here):
@@ -124,7 +129,7 @@ export function boot(k: Kernel, fw0: FirmwareMap): void {
     k.s.iomem.fill(d.start, d.start + d.size, () => ({ ...r, owner: d.name }));
   }
   // memory_dev_init(): memory_block_size_bytes(), then a block device per block with present sections
-  const mb = k.arch.policy.memoryBlockSize(k.boot.maxPfn * P, 0);
+  const mb = k.arch.policy.memoryBlockSize(k.boot.maxPfn * P, 0, bootRanges);
   k.boot.memoryBlockSize = mb.size;
   for (const m of mb.messages) printk(k, KERN_INFO, 'arch/x86/mm/init_64.c:probe_memory_block_size', '%s', [m]);
   const bytesPerSection = 2 ** k.arch.cfg.SECTION_SIZE_BITS;

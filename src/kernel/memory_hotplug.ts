@@ -310,7 +310,9 @@ function builtinMemmapOnMemoryRefusal(k: Kernel, size: number): string | null {
   if (!isAligned(memmap, P)) return `the block's memmap (${memmap} B) is not a whole number of pages`;
   if (!isAligned(pages, pb)) return `the block's memmap is ${pages} page(s), not a multiple of a pageblock (${pb} pages); memory_hotplug.memmap_on_memory=force pads it to whole pageblocks`;
   if (pages === bs / P) return 'the memmap would fill the whole block (force padding to a pageblock as large as the block)';
-  // arch_supports_memmap_on_memory(): x86_64 and arm64 use the default (memmap PMD-aligned)
+  // arch_supports_memmap_on_memory(): powerpc overrides it; the other arches use the default (memmap PMD-aligned)
+  const archCheck = k.arch.policy.supportsMemmapOnMemory;
+  if (archCheck) return archCheck(memmap);
   if (!isAligned(memmap, k.c.PMD_SIZE)) return `the block's memmap (${memmap / 1024} KiB) is not PMD-aligned (arch_supports_memmap_on_memory: ${k.c.PMD_SIZE / 2 ** 20} MiB)`;
   return null;
 }

@@ -13,6 +13,7 @@ import { runSteps, unusual } from './engine.js';
 import { early_pfn_to_nid, memblock_alloc, memblock_alloc_many } from './memblock.js';
 import { buddy_alloc } from './page_alloc.js';
 import { addTables, leafSegments, mapLeaves, missingTables, pmdRuns, tableKindsFor } from './pgtable.js';
+import { IntervalSet } from '../util/interval.js';
 import { KERN_DEBUG, KERN_WARNING, printk, pr_err_once, pr_warn_once, WARN } from './printk.js';
 import { sparse_buffer_alloc } from './sparse.js';
 import { vmemmap_free } from './vmemmap-free.js';
@@ -170,10 +171,12 @@ export function vmemmap_alloc_block(k: Kernel, size: number, node: number, count
 
 /**
  * vmemmap_alloc_block_zero(): `count` page-table tables of `kind`; always RAM, never the sparse
- * buffer or an altmap. A table is one page on most arches; pt.tableBytes says otherwise (s390:
- * 16 KiB region/segment tables, order 2; 2 KiB page tables, memblock_alloc(2 KiB) at boot and
- * page_table_alloc() after: 2 KiB fragments up to v6.7, a whole page from v6.8). Tables smaller
- * than a page are taken as the pages they fill together.
+ * buffer or an altmap. A table is one page on most arches; pt.tableBytes (with earlyTableBytes /
+ * runtimeTableBytes, Consts.tableCost) says otherwise (s390: 16 KiB region/segment tables, order 2;
+ * 2 KiB page tables, memblock_alloc(2 KiB) at boot and page_table_alloc() after: 2 KiB fragments
+ * up to v6.7, a whole page from v6.8; powerpc radix: early_alloc_pgtable(PAGE_SIZE) at boot,
+ * page-table fragments / slab after). Tables smaller than a page are taken as the pages they fill
+ * together.
  */
 function vmemmap_alloc_block_zero(k: Kernel, node: number, count: number, kind: PtLevel): TableOwner | null {
   const P = k.c.PAGE_SIZE;
@@ -582,6 +585,11 @@ export function vmemmapOps(k: Kernel, altmap: string | null = null, node = -1): 
     hugepages: (s, e, n, a) => vmemmap_populate_hugepages(k, s, e, n, a),
     free: (s, e, a) => vmemmap_free(k, s, e, a),
     onePagePerPmd: (s, e, n) => vmemmap_one_page_per_pmd(k, s, e, n),
+    radixPmdLoop: (s, e, n, a) => ppc_radix_pmd_loop(k, s, e, n, a),
+    basepagesFallback: (s, e, n, a) => ppc_basepages_fallback(k, s, e, n, a),
+    altmapCrossBoundary: (a, s, size) => altmap_cross_boundary(k, a, s, size),
+    listBlocks: (s, e, n, a, bs, t, cb) => ppc_list_blocks(k, s, e, n, a, bs, t, cb),
+    bootRam: () => k.boot.bootRam ?? 0,
     pr_err_once: (site, text) => {
       unusual(k, 'pr_err_once');
       pr_err_once(k, site, '%s', text);
@@ -641,6 +649,7 @@ export function __populate_section_memmap(k: Kernel, pfnIn: number, nrIn: number
 export function vmemmap_can_optimize(k: Kernel, altmap: string | null, pgmap: PgmapGeom | null): boolean {
   const v = k.profile.daxVmemmapDedup;
   if (v === 'none' || !pgmap || altmap || pgmap.nr <= 1) return false;
+  if (k.arch.cfg.daxDedupNotModelled) return false;
   if (!isPowerOf2(k.c.STRUCT_PAGE)) return false;
   if (v === 'v6.1') return true;
   if (k.arch.cfg.lacks.daxVmemmapOpt !== undefined) return false;
@@ -762,3 +771,300 @@ function vmemmap_populate_compound_pages(k: Kernel, startPfn: number, start: num
 
 export { offToPfn };
 export type { PtLevel };
+
+// ---------------------------------------------------------------------------------------
+// powerpc Book3S-64 helpers (arch/powerpc/mm/init_64.c, arch/powerpc/mm/book3s64/radix_pgtable.c
+// @ v6.6..v7.1): the policies in src/arch/powerpc64.ts decide, these do the work as range runs.
+
+const PPC_INIT = 'arch/powerpc/mm/init_64.c';
+const PPC_RADIX = 'arch/powerpc/mm/book3s64/radix_pgtable.c';
+
+/** The per-block bounds of an altmap at `pfn` (a memmap_on_memory object stands for one altmap per block). */
+function altmapBounds(a: VmemAltmap, pfn: number): { base: number; end: number } {
+  if (!a.self) return { base: a.base_pfn, end: a.end_pfn };
+  const i = Math.min(a.self.blocks - 1, Math.max(0, Math.floor((pfn - a.base_pfn) / a.self.stride)));
+  const base = a.base_pfn + i * a.self.stride;
+  return { base, end: base + a.self.stride - 1 };
+}
+
+/**
+ * altmap_cross_boundary(altmap, start, page_size) (init_64.c @ v6.4+): the struct pages in
+ * [start, start + page_size) describe page_size / sizeof(struct page) pfns from the one at
+ * `start`; true when any of them is outside [base_pfn, end_pfn].
+ */
+export function altmap_cross_boundary(k: Kernel, id: string, start: number, size: number): boolean {
+  const a = k.s.altmaps.get(id)!;
+  const startPfn = Math.floor(offToPfn(k, start));
+  const nr = size / k.c.STRUCT_PAGE;
+  const { base, end } = altmapBounds(a, startPfn);
+  // <= v6.3: start_pfn + nr_pfn > end_pfn (a block ending on the last pfn counts as crossing)
+  const last = k.profile.ppcCrossEnd === 'v5.6' ? startPfn + nr : startPfn + nr - 1;
+  return last > end || startPfn < base;
+}
+
+/** Whether every `unit` (aligned) in [a, b) crosses the altmap's boundary, none does, or it is mixed. */
+function crossKind(k: Kernel, id: string, a: number, b: number, unit: number): 'cross' | 'inside' | 'mixed' {
+  const first = altmap_cross_boundary(k, id, a, unit);
+  if (b - a <= unit) return first ? 'cross' : 'inside';
+  const al = k.s.altmaps.get(id)!;
+  const pa = Math.floor(offToPfn(k, a));
+  const pb = Math.floor(offToPfn(k, b - 1));
+  if (al.self && altmapBounds(al, pa).base !== altmapBounds(al, pb).base) return 'mixed';
+  const { base, end } = altmapBounds(al, pa);
+  // units u with u >= off(base) and u + unit <= off(end + 1) (<= v6.3: off(end))
+  const lo = Math.max(a, alignUp(pfnToOff(k, base), unit));
+  const hi = Math.min(b, alignDown(pfnToOff(k, k.profile.ppcCrossEnd === 'v5.6' ? end : end + 1), unit));
+  if (hi <= lo) return 'cross';
+  return lo === a && hi >= alignDown(b - 1, unit) + unit ? 'inside' : 'mixed';
+}
+
+/**
+ * The valid pfns in [p0, p1) as intervals: pfn_valid() (include/linux/mmzone.h) is true in a
+ * section that has its memmap (SECTION_HAS_MEM_MAP) when the section is early or the pfn's
+ * sub-section bit is set. A section being added gets its memmap flag only after its populate.
+ */
+function validPfns(k: Kernel, p0: number, p1: number): { start: number; end: number }[] {
+  const PPSec = k.c.PAGES_PER_SECTION;
+  const out: { start: number; end: number }[] = [];
+  for (const s of k.s.sections.overlaps(Math.floor(p0 / PPSec), Math.ceil(p1 / PPSec))) {
+    if (!s.v.memmap) continue;
+    const a = Math.max(p0, s.start * PPSec);
+    const b = Math.min(p1, s.end * PPSec);
+    if (s.v.early) out.push({ start: a, end: b });
+    else out.push(...k.s.subsections.overlaps(a, b).map((x) => ({ start: Math.max(a, x.start), end: Math.min(b, x.end) })));
+  }
+  return out;
+}
+
+/**
+ * vmemmap_populated(start, size) (init_64.c @ v5.6..v7.1): from the sub-section holding the
+ * struct page at `start`, is any sub-section whose first struct page lies before start + size
+ * valid (pfn_valid)?
+ */
+export function ppc_vmemmap_populated(k: Kernel, start: number, size: number): boolean {
+  const PPS = k.c.PAGES_PER_SUBSECTION;
+  const p0 = alignDown(Math.floor(offToPfn(k, start)), PPS);
+  const p1 = Math.ceil(offToPfn(k, start + size));
+  if (p1 <= p0) return false;
+  return validPfns(k, p0, p1).length > 0;
+}
+
+/**
+ * The blocks of [a, b) (block-aligned) that vmemmap_populated() reports populated: those whose
+ * range, from the sub-section holding their first struct page, meets a valid pfn's struct page.
+ */
+function populatedBlocks(k: Kernel, a: number, b: number, bs: number): IntervalSet {
+  const PPS = k.c.PAGES_PER_SUBSECTION;
+  const out = new IntervalSet();
+  const p0 = alignDown(Math.floor(offToPfn(k, a)), PPS);
+  const p1 = Math.ceil(offToPfn(k, b));
+  for (const v of validPfns(k, p0, p1)) {
+    // valid pfns are whole sub-sections: a block is populated when it holds one's first struct
+    // page, or when the sub-section holding its own first struct page is valid
+    const lo = Math.max(a, alignDown(pfnToOff(k, alignDown(v.start, PPS)), bs));
+    const hi = Math.min(b, alignUp(pfnToOff(k, v.end), bs));
+    if (hi > lo) out.add(lo, hi);
+  }
+  return out;
+}
+
+/** Allocate `count` pages of RAM for memmap (the boot buffer / memblock / page allocator). */
+function ramPages(k: Kernel, size: number, node: number, count: number): Backing | null {
+  return vmemmap_alloc_block_buf(k, size, node, null, count);
+}
+
+/**
+ * radix__vmemmap_pte_populate() for every page overlapping [start, end) (v6.6+): the tables
+ * (vmemmap_pte_alloc), then per missing PTE vmemmap_alloc_block_buf(PAGE_SIZE, node, altmap)
+ * - the altmap dropped for a page whose struct pages describe pfns outside the device
+ * (altmap_cross_boundary) - and, when that fails with an altmap, the same from RAM; -ENOMEM
+ * when RAM fails. pr_debug "PAGE_SIZE vmemmap mapping" per page. `firstAddr` is the address
+ * the kernel checks for the first page (the unaligned call start before v6.17).
+ */
+export function ppc_basepages_fallback(k: Kernel, start: number, end: number, node: number, altmap: string | null, firstAddr = start): number {
+  const P = k.c.PAGE_SIZE;
+  const A = alignDown(start, P);
+  const B = alignUp(end, P);
+  return runSteps(k, A, B, P, (a, b) => {
+    if (leafSegments(k, a, b, 'pmd').length > 0) {
+      unusual(k, 'basepages over a PMD leaf');
+      return 0;
+    }
+    if (populate_tables(k, a, b, node, 'pte') !== 0) return ENOMEM;
+    // the first page is checked at the (possibly unaligned) address the kernel is at: apart
+    const pieces = k.s.leaves.gaps(a, b).flatMap((g) => (g.start === A && firstAddr !== A && g.end > A + P ? [{ start: A, end: A + P }, { start: A + P, end: g.end }] : [g]));
+    for (const g of pieces) {
+      const n = (g.end - g.start) / P;
+      let kind: 'cross' | 'inside' | 'mixed' = 'cross';
+      if (altmap) kind = g.start === A && firstAddr !== A ? (altmap_cross_boundary(k, altmap, firstAddr, P) ? 'cross' : 'inside') : crossKind(k, altmap, g.start, g.end, P);
+      if (kind === 'mixed') {
+        unusual(k, 'altmap boundary inside the run');
+        // only an optimistic run gets here with more than one page; single pages are never mixed
+      }
+      let bk: Backing | null = null;
+      if (altmap && kind === 'inside') {
+        bk = vmemmap_alloc_block_buf(k, P, node, altmap, n);
+        if (!bk) unusual(k, 'altmap page failed: RAM fallback');
+      }
+      if (!bk) bk = ramPages(k, P, node, n);
+      if (!bk) return ENOMEM;
+      mapLeaves(k, g.start, g.end, 'pte', bk);
+      printk(k, KERN_DEBUG, PPC_RADIX + ':radix__vmemmap_pte_populate', 'radix-mmu: PAGE_SIZE vmemmap mapping\n', [], { run: { count: n, nth: () => 'radix-mmu: PAGE_SIZE vmemmap mapping\n' } });
+    }
+    vmemmap_verify(k, node, a, b, P, (u) => [u, u + P]);
+    return 0;
+  });
+}
+
+/**
+ * radix__vmemmap_populate()'s PMD loop over [start, end) (v6.6+, radix_pgtable.c): per PMD
+ * slot, vmemmap_pud_alloc / vmemmap_pmd_alloc (-ENOMEM); an empty PMD gets base pages when an
+ * altmap is given and the address is not PMD-aligned or altmap_cross_boundary(addr,
+ * PMD_SIZE); otherwise vmemmap_alloc_block_buf(PMD_SIZE, node, altmap) and vmemmap_set_pmd(),
+ * or base pages when that fails; a leaf is kept (vmemmap_check_pmd); a PMD holding a PTE
+ * table gets base pages. Base pages: ppc_basepages_fallback(). `start` may be unaligned
+ * (v6.6..v6.14 do not align it): the first slot then sees the unaligned address.
+ */
+export function ppc_radix_pmd_loop(k: Kernel, start: number, end: number, node: number, altmap: string | null): number {
+  const PMD = k.c.PMD_SIZE;
+  const firstAddr = start;
+  return runSteps(k, start, end, PMD, (a, b) => {
+    for (const r of pmdRuns(k, a, b)) {
+      if (r.state === 'leaf') {
+        vmemmap_verify(k, node, r.start, r.end, PMD, (u) => [Math.max(u, r.start), Math.min(u + PMD, r.end)]);
+        continue;
+      }
+      if (r.state === 'table') {
+        if (ppc_basepages_fallback(k, r.start, r.end, node, altmap, r.start === firstAddr ? firstAddr : alignDown(r.start, k.c.PAGE_SIZE)) !== 0) return ENOMEM;
+        continue;
+      }
+      if (populate_tables(k, r.start, r.end, node, 'pmd') !== 0) return ENOMEM;
+      const A = alignDown(r.start, PMD);
+      const B = alignUp(r.end, PMD);
+      const addr0 = r.start; // the address the kernel is at when it reaches the first slot
+      if (altmap) {
+        const unalignedFirst = !isAligned(addr0, PMD);
+        const kind = unalignedFirst ? (B - A > PMD ? 'mixed' : 'cross') : crossKind(k, altmap, A, B, PMD);
+        if (kind === 'mixed') unusual(k, 'radix: PMD slots differ');
+        if (kind !== 'inside') {
+          ops_note(k, `${PPC_RADIX}:radix__vmemmap_populate: ${unalignedFirst ? 'address not PMD-aligned' : 'altmap_cross_boundary(PMD_SIZE)'} with an altmap: base pages`);
+          if (ppc_basepages_fallback(k, r.start, r.end, node, altmap, addr0) !== 0) return ENOMEM;
+          continue;
+        }
+      }
+      const n = (B - A) / PMD;
+      const bk = vmemmap_alloc_block_buf(k, PMD, node, altmap, n);
+      if (bk) {
+        mapLeaves(k, A, B, 'pmd', bk);
+        printk(k, KERN_DEBUG, PPC_RADIX + ':radix__vmemmap_populate', 'radix-mmu: PMD_SIZE vmemmap mapping\n', [], { run: { count: n, nth: () => 'radix-mmu: PMD_SIZE vmemmap mapping\n' } });
+        vmemmap_verify(k, node, r.start, r.end, PMD, (u) => [Math.max(u, r.start), Math.min(u + PMD, r.end)]);
+        continue;
+      }
+      unusual(k, 'radix: PMD block failed');
+      ops_note(k, `${PPC_RADIX}:radix__vmemmap_populate: no PMD_SIZE block ${altmap ? 'in the altmap' : 'in RAM'}: base pages`);
+      if (ppc_basepages_fallback(k, r.start, r.end, node, altmap, addr0) !== 0) return ENOMEM;
+    }
+    return 0;
+  });
+}
+
+function ops_note(k: Kernel, text: string): void {
+  k.s.trace.push({ t: 'note', text });
+}
+
+/**
+ * __vmemmap_populate() (init_64.c @ v6.6..v7.1; the whole vmemmap_populate() before v6.6):
+ * start aligned down to the block size (mmu_vmemmap_psize); per block not yet populated
+ * (vmemmap_populated(): the model asks whether the block is mapped), a block from the altmap
+ * unless altmap_cross_boundary() (pr_debug "altmap block allocation failed, falling back to
+ * system memory" when it cannot serve), else from RAM (-ENOMEM when RAM fails); a
+ * vmemmap_list entry (vmemmap_list_alloc: a free-list entry, else the next slot of a page
+ * from vmemmap_alloc_block(PAGE_SIZE) - RAM, never given back); then vmemmap_create_mapping():
+ * hash bolts HPTEs of the block size (no Linux page tables); radix would map a PMD/PTE.
+ */
+export function ppc_list_blocks(k: Kernel, start: number, end: number, node: number, altmap: string | null, bs: number, tables: boolean, callBytes = end - start): number {
+  const A = alignDown(start, bs);
+  const B = alignUp(end, bs);
+  const level: LeafLevel = bs >= k.c.PMD_SIZE ? 'pmd' : 'pte';
+  k.s.ppcList.blockSize = bs;
+  // pr_debug("vmemmap_populate %lx..%lx, node %d\n", start aligned down to the block, end), once per call
+  const calls = Math.max(1, Math.round((end - start) / callBytes));
+  const popLine = (i: number) => `vmemmap_populate ${lx(offToVa(k, alignDown(start + i * callBytes, bs)))}..${lx(offToVa(k, Math.min(end, start + (i + 1) * callBytes)))}, node ${node}\n`;
+  printk(k, KERN_DEBUG, PPC_INIT + ':__vmemmap_populate', '%s', [popLine(0)], { run: { count: calls, nth: popLine } });
+  return runSteps(k, A, B, bs, (a, b) => {
+    // vmemmap_populated(): a block some valid sub-section's memmap lies in is skipped, mapped or
+    // not (a second sub-section added to a live section is valid before its populate runs: with
+    // blocks smaller than its memmap they stay unmapped); mapped blocks are valid ones' anyway
+    const skip = populatedBlocks(k, a, b, bs);
+    const todo = k.s.leaves.gaps(a, b).flatMap((g) => skip.gaps(g.start, g.end));
+    for (const g of k.s.leaves.gaps(a, b)) if (skip.coverage(g.start, g.end) > 0) ops_note(k, `${PPC_INIT}:vmemmap_populated: ${lx(offToVa(k, g.start))}.. counts as populated (a valid sub-section's memmap is there) but is not mapped`);
+    for (const g of todo) {
+      if (tables && populate_tables(k, g.start, g.end, node, level) !== 0) return ENOMEM;
+      const n = (g.end - g.start) / bs;
+      let bk: Backing | null = null;
+      if (altmap) {
+        const kind = crossKind(k, altmap, g.start, g.end, bs);
+        if (kind === 'mixed') unusual(k, 'altmap boundary inside the run');
+        if (kind === 'inside') {
+          bk = vmemmap_alloc_block_buf(k, bs, node, altmap, n);
+          if (!bk) {
+            unusual(k, 'altmap block failed: RAM fallback');
+            printk(k, KERN_DEBUG, PPC_INIT + ':__vmemmap_populate', 'altmap block allocation failed, falling back to system memory', []);
+          }
+        }
+      }
+      if (!bk) bk = ramPages(k, bs, node, n);
+      if (!bk) return ENOMEM;
+      if (vmemmap_list_alloc(k, node, n) !== 0) {
+        // v5.10+: the block is given back and -ENOMEM returned
+        if (bk.kind === 'altmap') vmem_altmap_free(k, bk.id, (bs / k.c.PAGE_SIZE) * n);
+        else if (bk.kind === 'ram') {
+          k.s.memmapRamPages[bk.node] = (k.s.memmapRamPages[bk.node] ?? 0) - (bs / k.c.PAGE_SIZE) * n;
+          buddy_free_pages(k, bk.node, (bs / k.c.PAGE_SIZE) * n);
+        }
+        printk(k, KERN_DEBUG, PPC_INIT + ':vmemmap_list_populate', 'vmemap list allocation failed\n', []);
+        return ENOMEM;
+      }
+      mapLeaves(k, g.start, g.end, level, bk);
+      const va = (i: number) => offToVa(k, g.start + i * bs);
+      printk(k, KERN_DEBUG, PPC_INIT + ':__vmemmap_populate', '      * %016lx..%016lx allocated at %p\n', [va(0), va(1), '(unknown)'], {
+        approx: bk.kind !== 'altmap',
+        run: { count: n, nth: (i) => `      * ${lx(va(i)).padStart(16, '0')}..${lx(va(i + 1)).padStart(16, '0')} allocated at (unknown)\n` },
+      });
+    }
+    return 0;
+  });
+}
+
+/** vmemmap_list_alloc() x n: free-list entries first, then slots of pages from vmemmap_alloc_block(PAGE_SIZE). */
+function vmemmap_list_alloc(k: Kernel, node: number, n: number): number {
+  const L = k.s.ppcList;
+  const fromFree = Math.min(L.freed, n);
+  L.freed -= fromFree;
+  let rest = n - fromFree;
+  const fromLeft = Math.min(L.left, rest);
+  L.left -= fromLeft;
+  rest -= fromLeft;
+  if (rest > 0) {
+    // sizeof(struct vmemmap_backing) = 24: PAGE_SIZE / 24 entries per page
+    const per = Math.floor(k.c.PAGE_SIZE / 24);
+    const pages = Math.ceil(rest / per);
+    const r = vmemmap_alloc_block(k, k.c.PAGE_SIZE, node, pages);
+    if (!r) return ENOMEM;
+    L.pages += pages;
+    L.left = pages * per - rest;
+  }
+  L.entries += n;
+  return 0;
+}
+
+/** vmemmap_list_free(): the entry goes to the free list (its page is never given back). */
+export function vmemmap_list_free(k: Kernel, n: number): void {
+  k.s.ppcList.entries -= n;
+  k.s.ppcList.freed += n;
+}
+
+function buddy_free_pages(k: Kernel, node: number, pages: number): void {
+  const n = k.s.nodes[node];
+  if (n) n.free += pages;
+}

@@ -373,6 +373,12 @@ export class KState {
   /** Table pages per node as allocated (accounting side). */
   tablePages: number[] = [];
   sparseBuffer: SparseBuffer | null = null;
+  /**
+   * powerpc vmemmap_list (arch/powerpc/mm/init_64.c): entries live, entries on the free list
+   * (num_freed), entries left in the current page (num_left), pages taken for entries (never
+   * given back), and the block size (mmu_vmemmap_psize) the list was filled with.
+   */
+  ppcList = { entries: 0, freed: 0, left: 0, pages: 0, blockSize: 0 };
   /** printk ring. */
   log: Message[] = [];
   /** Keys of *_once sites that already fired. */
@@ -451,6 +457,7 @@ export class KState {
     c.memmapRamPages = [...this.memmapRamPages];
     c.tablePages = [...this.tablePages];
     c.sparseBuffer = this.sparseBuffer ? { ...this.sparseBuffer } : null;
+    c.ppcList = { ...this.ppcList };
     // log, trace and anomalies are append-only: share them and remember their lengths
     c.log = this.log;
     c.once = new Set(this.once);
@@ -491,7 +498,7 @@ export interface Consts {
   SECTION_MAP_SIZE: number;
   /** Table span per allocatable level: address range one table of that kind covers. */
   tableSpan: Record<PtLevel, number>;
-  /** Pages of RAM one table of each level takes (pt.tableBytes / PAGE_SIZE; runtime: after boot). */
+  /** Pages of RAM one table of each level takes: boot (pt.earlyTableBytes) and runtime (pt.runtimeTableBytes), each absent = pt.tableBytes, / PAGE_SIZE. */
   tableCost: TableCost;
   /** Entry span per level (what one entry maps). */
   entrySpan: Record<PtLevel, number>;
@@ -542,8 +549,8 @@ export function deriveConsts(a: Arch): Consts {
   }
   const tableCost: TableCost = { boot: { pgd: 1, p4d: 1, pud: 1, pmd: 1, pte: 1 }, runtime: { pgd: 1, p4d: 1, pud: 1, pmd: 1, pte: 1 } };
   for (const l of ['pgd', 'p4d', 'pud', 'pmd', 'pte'] as PtLevel[]) {
-    tableCost.boot[l] = tableBytesOf(c, l) / PAGE_SIZE;
-    tableCost.runtime[l] = (c.runtimeTableBytes?.[l] ?? tableBytesOf(c, l)) / PAGE_SIZE;
+    tableCost.boot[l] = (c.pt.earlyTableBytes?.[l] ?? tableBytesOf(c, l)) / PAGE_SIZE;
+    tableCost.runtime[l] = (c.pt.runtimeTableBytes?.[l] ?? tableBytesOf(c, l)) / PAGE_SIZE;
   }
   const topShift = BigInt(c.pt.shift.pgd!);
   const origin = (c.VMEMMAP_START >> topShift) << topShift;
@@ -605,7 +612,7 @@ export interface Kernel {
   batchFree: number[] | null;
   /** Boot facts. */
   /** dropped: boot RAM the arch's linear map cannot reach, removed before sparse_init() (bootMemoryCap). */
-  boot: { done: boolean; maxPfn: number; memoryBlockSize: number; memstart: number; dropped?: { start: number; end: number; site: string }[] };
+  boot: { done: boolean; maxPfn: number; memoryBlockSize: number; memstart: number; dropped?: { start: number; end: number; site: string }[]; bootRam?: number };
   /** Kernel command line switches the model understands. */
   cmdline: KernelCmdline;
   /** Current scenario step (stamped on messages). */

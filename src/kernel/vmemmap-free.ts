@@ -15,9 +15,9 @@
 import { alignDown, alignUp, lx } from '../util/bits.js';
 import { IntervalSet } from '../util/interval.js';
 import { buddy_free } from './page_alloc.js';
-import { vmem_altmap_free } from './sparse-vmemmap.js';
-import { WARN } from './printk.js';
+import { ppc_vmemmap_populated, vmem_altmap_free, vmemmap_list_free } from './sparse-vmemmap.js';
 import { compoundUnique, offToVa, tablePagesEach, type Backing, type Kernel } from './state.js';
+import { KERN_DEBUG, printk, WARN } from './printk.js';
 
 function anomaly(k: Kernel, site: string, text: string): void {
   k.s.anomalies.push({ step: k.step, site, text });
@@ -27,7 +27,9 @@ function anomaly(k: Kernel, site: string, text: string): void {
 /** Give back `pages` pages of memmap backing, the way the arch's free path does. */
 function freeBacking(k: Kernel, b: Backing, pages: number, altmap: string | null, level: 'pte' | 'pmd', va: number): void {
   const site = k.arch.policy.free.site;
-  const viaAltmap = altmap !== null && (level !== 'pte' || k.arch.policy.free.pteAltmap);
+  let viaAltmap = altmap !== null && (level !== 'pte' || k.arch.policy.free.pteAltmap);
+  // powerpc: only memory inside the altmap's pfn range is handed back to it
+  if (viaAltmap && k.arch.policy.free.altmapRangeCheck) viaAltmap = (b.kind === 'altmap' && b.id === altmap) || b.kind === 'self';
   if (viaAltmap) {
     vmem_altmap_free(k, altmap!, pages);
     if (b.kind === 'ram') {
@@ -87,6 +89,7 @@ export function vmemmap_free(k: Kernel, start: number, end: number, altmap: stri
   const P = k.c.PAGE_SIZE;
   const PMD = k.c.PMD_SIZE;
   const pol = k.arch.policy.free;
+  if (pol.blocks) return freeListBlocks(k, start, end, altmap);
   // PTE pages the walk visits: x86 remove_pte_table() steps to the next page boundary, so
   // every page overlapping [start, end); arm64 unmap_hotplug_pte_range() steps by PAGE_SIZE
   // from the (possibly unaligned) start of each PMD chunk.
@@ -97,8 +100,21 @@ export function vmemmap_free(k: Kernel, start: number, end: number, altmap: stri
     visits.push([alignDown(start, P), alignDown(start, P) + Math.ceil((chunkEnd - start) / P) * P]);
     if (chunkEnd < end) visits.push([chunkEnd, alignUp(end, P)]);
   }
-  for (const [va, vb] of visits) {
-    for (const s of k.s.leaves.overlaps(va, vb)) {
+  for (const [va0, vb0] of visits) {
+    const pieces: [number, number][] = [[va0, vb0]];
+    if (pol.partialPte === 'if-unpopulated') {
+      // powerpc remove_pte_table(): a page the range covers only in part is freed only if
+      // vmemmap_page_is_unused() (no valid sub-section's memmap in it)
+      pieces.length = 0;
+      const f0 = alignUp(start, P);
+      const f1 = alignDown(end, P);
+      if (f1 > f0) pieces.push([f0, f1]);
+      for (const pg of new Set([alignDown(start, P), alignDown(end - 1, P)])) {
+        if (pg >= f0 && pg < f1) continue;
+        if (!ppc_vmemmap_populated(k, pg, P)) pieces.push([pg, pg + P]);
+      }
+    }
+    for (const [va, vb] of pieces) for (const s of k.s.leaves.overlaps(va, vb)) {
       if (s.v.level !== 'pte') continue;
       k.s.leaves.clear(s.start, s.end);
       k.s.trace.push({ t: 'unmap', level: 'pte', va: s.start, size: s.end - s.start, b: s.v.b });
@@ -131,7 +147,10 @@ export function vmemmap_free(k: Kernel, start: number, end: number, altmap: stri
       const lo = Math.max(start, blk);
       const hi = Math.min(end, blk + PMD);
       if (pol.partialPmd === 'always') freeBlocks(blk, blk + PMD);
-      else {
+      else if (pol.partialPmd === 'if-unpopulated') {
+        // powerpc vmemmap_pmd_is_unused(): no valid sub-section's memmap in the PMD
+        if (!ppc_vmemmap_populated(k, blk, PMD)) freeBlocks(blk, blk + PMD);
+      } else {
         k.s.pmdUnused.add(lo, hi); // vmemmap_pmd_is_unused(): memset(PAGE_UNUSED)
         if (k.s.pmdUnused.coverage(blk, blk + PMD) === PMD) freeBlocks(blk, blk + PMD);
       }
@@ -179,4 +198,43 @@ function freeEmptyTables(k: Kernel, start: number, end: number): void {
       }
     }
   }
+}
+
+/**
+ * powerpc hash __vmemmap_free() (arch/powerpc/mm/init_64.c @ v6.6..v7.1): start aligned down to
+ * the block size; per block, kept while vmemmap_populated() (a valid sub-section's memmap is
+ * in it), else vmemmap_list_free() (no entry: skipped), the memory back to the altmap when its
+ * pfn is in [base_pfn, base_pfn + reserve + free), else to the page allocator / as reserved
+ * pages, then hash__vmemmap_remove_mapping() of the bolted HPTEs.
+ */
+function freeListBlocks(k: Kernel, start: number, end: number, altmap: string | null): void {
+  const bs = k.s.ppcList.blockSize || k.c.PAGE_SIZE;
+  const P = k.c.PAGE_SIZE;
+  const A = alignDown(start, bs);
+  const B = alignUp(end, bs);
+  // pr_debug("vmemmap_free %lx...%lx\n", start aligned down to the block, end): __remove_pages()
+  // calls it once per section (a run of whole sections arrives here as one range)
+  const sec = k.c.SECTION_MEMMAP;
+  const calls = (end - start) % sec === 0 && (end - start) > sec ? (end - start) / sec : 1;
+  const cb = (end - start) / calls;
+  const freeLine = (i: number) => `vmemmap_free ${lx(offToVa(k, alignDown(start + i * cb, bs)))}...${lx(offToVa(k, start + (i + 1) * cb))}\n`;
+  printk(k, KERN_DEBUG, 'arch/powerpc/mm/init_64.c:__vmemmap_free', '%s', [freeLine(0)], { run: { count: calls, nth: freeLine } });
+  // interior blocks describe only the removed pfns; the two edge blocks are checked
+  const free = (x0: number, x1: number) => {
+    if (x1 <= x0) return;
+    const seg = k.s.leaves.overlaps(x0, x1);
+    if (seg.length === 0) return;
+    k.s.leaves.clear(x0, x1);
+    for (const q of seg) {
+      const lvl = q.v.level;
+      k.s.trace.push({ t: 'unmap', level: lvl, va: q.start, size: q.end - q.start, b: q.v.b });
+      vmemmap_list_free(k, Math.ceil((q.end - q.start) / bs));
+      freeBacking(k, q.v.b, (q.end - q.start) / P, altmap, lvl, q.start);
+    }
+  };
+  const edges = new Set([A, B - bs]);
+  for (const e of edges) if (!ppc_vmemmap_populated(k, e, bs)) free(e, e + bs);
+  free(A + bs, B - bs);
+  // radix <= v6.5: radix__vmemmap_remove_mapping() -> remove_pagetable() frees the empty tables
+  freeEmptyTables(k, A, B);
 }

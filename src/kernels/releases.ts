@@ -35,6 +35,7 @@ export const v6_12: KernelProfile = {
   s390ZoneDevice: false, // ZONE_DEVICE depends on ARCH_HAS_PTE_DEVMAP (v6.14); not by v6.17
   s390Hvo: true, // ARCH_WANT_OPTIMIZE_HUGETLB_VMEMMAP (selected in v6.6..v6.17, not in v6.1 or v6.18)
   s390HotRemove: false, // virtio-mem supports s390 from v6.13; sclp never removes memory
+  ppcRadixAlignStart: false, // radix__vmemmap_populate() walks from the raw start (6.12.0, 6.14.0)
 };
 
 export const v6_6: KernelProfile = {
@@ -83,6 +84,11 @@ export const v6_1: KernelProfile = {
   loongarchVmemmap: false, // 6.1 LoongArch has SPARSEMEM without VMEMMAP (v6.2)
   s390Layout: 'v5.11', // the decompressor's layout, vmemmap below vmalloc; VMEM_MAX_PHYS = vmemmap
   s390Hvo: false, // ARCH_WANT_HUGETLB_PAGE_OPTIMIZE_VMEMMAP is x86/arm64 only in 6.1
+  // powerpc64 v6.1: radix still goes through the vmemmap_list block code (2 MiB blocks),
+  // pseries_memory_block_size(), the old altmap_cross_boundary() end test (init_64.c @ 6.1.20)
+  ppcRadixPopulate: 'list',
+  ppcBlockProbe: 'v6.1',
+  ppcCrossEnd: 'v5.6',
 };
 
 /** The 6.1 stable series as distributions ship it (Debian 12: 6.1.192). */
@@ -98,6 +104,7 @@ export const v6_1_y: KernelProfile = {
 export const v5_15: KernelProfile = {
   ...v6_1,
   id: 'v5.15',
+  ppc64: false, // powerpc64 is modelled from v6.1 (before: pageblock_order set before HPAGE_SHIFT, other checks)
   zoneDeviceInit: 'v5.11', // memmap_init_range(), memmap_init_zone_device() loop inline (5.15.100)
   memunmapPutPage: true, // put_page(pfn_to_page(pfn)) for_each_device_pfn (5.15.100)
   title: 'Linux 5.15',

@@ -331,6 +331,31 @@ export const SWITCHES: Record<SwitchKey, SwitchDoc> = {
     what: 'ZONE_DEVICE on LoongArch (pmem namespaces in fsdax/devdax mode)',
     values: { false: 'unavailable (up to v6.10)', true: 'available (v6.11)' },
   },
+  ppc64: {
+    site: 'arch/powerpc/mm/init_64.c, arch/powerpc/mm/book3s64/radix_pgtable.c',
+    what: 'whether the model has powerpc64 in this profile',
+    values: { true: 'yes (v6.1+)', false: 'not modelled before v6.1 (pageblock_order was set before HPAGE_SHIFT, hash 4K had another layout up to v5.9)' },
+  },
+  ppcRadixPopulate: {
+    site: 'arch/powerpc/mm/init_64.c:vmemmap_populate, arch/powerpc/mm/book3s64/radix_pgtable.c:radix__vmemmap_populate',
+    what: 'how powerpc radix maps the vmemmap',
+    values: { list: '2 MiB blocks through the vmemmap_list code, the altmap unless a block crosses the device, RAM otherwise (<= v6.5)', radix: 'radix__vmemmap_populate(): PMD blocks or base pages, per-page altmap checks, no vmemmap_list (v6.6)' },
+  },
+  ppcBlockProbe: {
+    site: 'arch/powerpc/platforms/pseries/hotplug-memory.c:pseries_memory_block_size, arch/powerpc/mm/init_64.c:probe_memory_block_size',
+    what: 'the powerpc memory block size',
+    values: { 'v6.1': 'ibm,lmb-size, else the size of the memory node after memory@0, else 16 MiB (<= v6.5)', 'v6.6': 'ibm,lmb-size, else from 1 GiB down in steps of 4 while a memory node size has the bit set (v6.6)' },
+  },
+  ppcCrossEnd: {
+    site: 'arch/powerpc/mm/init_64.c:altmap_cross_boundary',
+    what: 'whether a vmemmap block ending on the device\'s last pfn crosses its boundary',
+    values: { 'v5.6': 'yes: start_pfn + nr_pfn > end_pfn (<= v6.3)', 'v6.4': 'no: start_pfn + nr_pfn - 1 > end_pfn (v6.4)' },
+  },
+  ppcRadixAlignStart: {
+    site: 'arch/powerpc/mm/book3s64/radix_pgtable.c:radix__vmemmap_populate',
+    what: 'whether radix__vmemmap_populate() aligns the start address',
+    values: { false: 'the raw start (v6.6..v6.14): with 64K pages a call can start inside a page', true: 'ALIGN_DOWN to PAGE_SIZE with an altmap, PMD_SIZE without (v6.17)' },
+  },
   ia64: {
     site: 'arch/ia64',
     what: 'whether the kernel has the ia64 (Itanium) architecture',

@@ -198,6 +198,22 @@ export interface KernelProfile {
   /** LoongArch ZONE_DEVICE through ARCH_HAS_PTE_DEVMAP (v6.11). */
   loongarchZoneDevice: boolean;
 
+  // ---- arch/powerpc ----
+  /** powerpc64 Book3S-64 is modelled in this profile (v6.6+: radix__vmemmap_populate); older ones are refused. */
+  ppc64: boolean;
+  /**
+   * How radix maps the vmemmap: 'list' = the hash code path with 2 MiB blocks (mmu_vmemmap_psize),
+   * a vmemmap_list entry per block and radix__vmemmap_create_mapping() (<= v6.5); 'radix' =
+   * radix__vmemmap_populate() (v6.6+).
+   */
+  ppcRadixPopulate: 'list' | 'radix';
+  /** Memory block size: 'v6.1' pseries_memory_block_size() (ibm,lmb-size, else the memory node after memory@0, else 16 MiB); 'v6.6' probe_memory_block_size(). */
+  ppcBlockProbe: 'v6.1' | 'v6.6';
+  /** altmap_cross_boundary()'s end test: 'v5.6' start_pfn + nr_pfn > end_pfn; 'v6.4' start_pfn + nr_pfn - 1 > end_pfn. */
+  ppcCrossEnd: 'v5.6' | 'v6.4';
+  /** radix__vmemmap_populate() aligns start down (PAGE_SIZE with an altmap, PMD_SIZE without) (v6.17+; absent in 6.14). */
+  ppcRadixAlignStart: boolean;
+
   // ---- arch/ia64 ----
   /** ia64 exists (up to v6.6; "arch: Remove Itanium (IA-64) architecture" in v6.7). */
   ia64: boolean;

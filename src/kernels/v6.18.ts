@@ -75,4 +75,9 @@ export const v6_18: KernelProfile = {
   s390HotRemove: true, // virtio-mem on s390, v6.13
   s390FreeBootmem: false,
   s390Standby: 'v6.9',
+  ppc64: true,
+  ppcRadixPopulate: 'radix',
+  ppcBlockProbe: 'v6.6',
+  ppcCrossEnd: 'v6.4',
+  ppcRadixAlignStart: true, // radix__vmemmap_populate() aligns start (in 6.17.0, not in 6.14.0)
 };

@@ -291,6 +291,10 @@ export const MATRIX_CONFIGS: MatrixConfig[] = [
   { label: 'loongarch64 16K/3', arch: 'loongarch64', config: { pageSize: '16K', levels: 3 }, base: 0, page: 16384 },
   { label: 'loongarch64 64K/3', arch: 'loongarch64', config: { pageSize: '64K', levels: 3 }, base: 0, page: 65536 },
   { label: 'ia64 16K/3', arch: 'ia64', config: { pageSize: '16K', levels: 3 }, base: 0, page: 16384 },
+  { label: 'powerpc64 radix 64K', arch: 'powerpc64', config: { mmu: 'radix', pageSize: '64K' }, base: 0, page: 65536 },
+  { label: 'powerpc64 radix 4K', arch: 'powerpc64', config: { mmu: 'radix', pageSize: '4K' }, base: 0, page: 4096 },
+  { label: 'powerpc64 hash 64K', arch: 'powerpc64', config: { mmu: 'hash', pageSize: '64K' }, base: 0, page: 65536 },
+  { label: 'powerpc64 hash 4K', arch: 'powerpc64', config: { mmu: 'hash', pageSize: '4K' }, base: 0, page: 4096 },
   { label: 's390x EDAT-1', arch: 's390x', config: { edat1: true }, base: 0, page: 4096 },
   { label: 's390x no EDAT', arch: 's390x', config: { edat1: false }, base: 0, page: 4096 },
 ];

@@ -30,7 +30,7 @@ export interface Layout {
   /** What one entry of a level maps, and what one table of a level covers (bytes of vmemmap). */
   entrySpan: Record<string, number>;
   tableSpan: Record<string, number>;
-  /** Pages of RAM one table of a level takes: at boot (memblock) and after (the page allocator); 1 unless pt.tableBytes says otherwise (s390). */
+  /** Pages of RAM one table of a level takes: at boot (memblock) and after (the page allocator); 1 unless pt.tableBytes / earlyTableBytes / runtimeTableBytes say otherwise (s390, powerpc radix). */
   tablePages: Record<string, { boot: number; runtime: number }>;
   /** Present sections (mem_section), merged runs. */
   sections: { start: number; size: number; nid: number; early: boolean }[];

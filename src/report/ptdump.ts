@@ -6,15 +6,17 @@
  *  - arm64: arch/arm64/mm/ptdump.c note_page() @ v6.18: "0x%016lx-0x%016lx   " "%9lu%c %s"
  *    then " %s" per attribute; headers "vmalloc() end", "vmemmap start", "vmemmap end".
  *    Assumes no nG (no KPTI) and LPA2 hardware for 52-bit 4K/16K (SHD blank).
- *  - riscv64: arch/riscv/mm/ptdump.c (see riscvLines); loongarch64, ia64, s390x: a neutral
- *    listing (ranges, level, block/page; s390's own table names), said to be one.
+ *  - riscv64: arch/riscv/mm/ptdump.c (see riscvLines); powerpc64 radix: arch/powerpc/mm/ptdump
+ *    (see powerpcLines); powerpc64 hash: the bolted blocks, said to be no page tables;
+ *    loongarch64, ia64, s390x: a neutral listing
+ *    (ranges, level, block/page; s390's own table names), said to be one.
  * Lines merge when level and attributes match (never on the physical address), as the
  * kernel's do. The dump covers [VMEMMAP_START, VMEMMAP_END).
  */
 import { S390_LEVEL_NAMES } from '../arch/s390x.js';
 import type { PtLevel } from '../arch/types.js';
 import type { Kernel } from '../kernel/state.js';
-import { offToVa } from '../kernel/state.js';
+import { offToVa, selfHostedPfn } from '../kernel/state.js';
 
 interface Item {
   start: number;
@@ -113,6 +115,37 @@ function riscvLines(k: Kernel, items: Item[]): string[] {
   });
 }
 
+/**
+ * powerpc radix: arch/powerpc/mm/ptdump/ptdump.c @ 6.12 (recorded on a self-built 6.12.118, 64K
+ * radix, docs/conformance-ppc64-s390x.md): note_page() merges runs on flags and level only (not
+ * on the physical address); dump_addr() prints "0x%016lx-0x%016lx " (end inclusive), " 0x%016lx "
+ * (the run's first physical address), pt_dump_size() "%9lu%c " with units " KMGTPE", then
+ * "  %s" per flag_array entry; holes are not printed. Book3S-64 without KASAN: "vmemmap start"
+ * is the last marker.
+ */
+const PPC_KERNEL_FLAGS = '        r  w       pte  valid  present        dirty  accessed                          ';
+function powerpcLines(k: Kernel, items: Item[]): string[] {
+  const runs: Item[] = [];
+  for (const it of items) {
+    if (!it.leaf) continue;
+    const last = runs[runs.length - 1];
+    if (last && last.end === it.start && last.leaf === it.leaf) last.end = it.end;
+    else runs.push({ ...it });
+  }
+  const P = k.c.PAGE_SIZE;
+  const pa = (off: number): string => {
+    const seg = k.s.leaves.overlaps(off, off + 1)[0];
+    if (seg && seg.v.b.kind === 'altmap') return '0x' + (BigInt(seg.v.b.pfn) * BigInt(P) + BigInt(off - seg.start)).toString(16).padStart(16, '0');
+    if (seg && seg.v.b.kind === 'self') return '0x' + (BigInt(selfHostedPfn(k, off)) * BigInt(P)).toString(16).padStart(16, '0');
+    return '0x' + '?'.repeat(16);
+  };
+  return runs.map((it) => {
+    const s = offToVa(k, it.start);
+    const e = offToVa(k, it.end);
+    return `${hex16(s)}-${hex16(e - 1n)}  ${pa(it.start)} ${sizeUnit(e - s, ' KMGTPE')} ${PPC_KERNEL_FLAGS}`;
+  });
+}
+
 /** loongarch64, ia64: the ranges and levels, in a neutral format (loongarch64's ptdump format is not modelled; ia64 has none). */
 function neutralLine(k: Kernel, it: Item): string {
   const s = offToVa(k, it.start);
@@ -132,6 +165,23 @@ export function ptdump(k: Kernel): string[] {
     return [
       '---[ PCI I/O start ]---', '---[ PCI I/O end ]---', '---[ vmemmap start ]---', ...lines, '---[ vmemmap end ]---', '---[ vmalloc() area ]---',
       ...(lines.some((l) => l.includes('0x????')) ? ['# vmemlab: ? = the physical address of RAM-backed memmap (where memblock or the page allocator put it) is not modelled'] : []),
+    ];
+  }
+  if (flavour === 'powerpc' && !k.arch.cfg.pt.noPageTables) {
+    const items: Item[] = [];
+    walk(k, ['pgd', ...k.arch.cfg.pt.allocLevels], 0, k.c.startOff, k.c.endOff, items);
+    const lines = powerpcLines(k, items);
+    return [
+      '---[ I/O remap end ]---', '---[ vmemmap start ]---', ...lines,
+      ...(lines.some((l) => l.includes('0x????')) ? ['# vmemlab: ? = the physical address of RAM-backed memmap (where memblock or the page allocator put it) is not modelled'] : []),
+    ];
+  }
+  if (flavour === 'powerpc' && k.arch.cfg.pt.noPageTables) {
+    // hash: nothing of the vmemmap is in kernel_page_tables; kernel_hash_pagetable lists the
+    // bolted HPTEs per vmemmap_list entry (format not modelled)
+    return [
+      `# vmemlab: powerpc64 ${k.arch.cfg.pt.noPageTables}; kernel_page_tables shows none of it. The bolted blocks:`,
+      ...merge(k.s.leaves.overlaps(k.c.startOff, k.c.endOff).map((sg) => ({ start: sg.start, end: sg.end, level: sg.v.level, leaf: sg.v.level }))).map((it) => neutralLine(k, it).replace(/ (pmd|pte) (block|page)$/, ' bolted HPTE block(s)')),
     ];
   }
   if (flavour !== 'x86' && flavour !== 'arm64') {

@@ -51,20 +51,33 @@ export interface PageTablePages {
   pmd?: number;
   pte?: number;
   byNode: Record<string, number>;
+  /**
+   * Arches whose tables are not one page each (PtGeometry.tableBytes: powerpc radix, s390): the
+   * RAM the tables of each level take, in bytes - a table allocated at boot takes earlyTableBytes
+   * (memblock), one allocated later runtimeTableBytes, each absent = tableBytes (Consts.tableCost).
+   * Absent elsewhere: a table is a page.
+   */
+  bytes?: Partial<Record<PtLevel, number>>;
 }
 
 export function pageTablePages(k: Kernel): PageTablePages {
   const out: PageTablePages = { byNode: {} };
-  for (const lvl of k.arch.cfg.pt.allocLevels) {
+  const pt = k.arch.cfg.pt;
+  if (pt.tableBytes) out.bytes = {};
+  for (const lvl of pt.allocLevels) {
     const span = k.c.tableSpan[lvl];
     let n = 0;
+    let bytes = 0;
     for (const s of k.s.tables[lvl]) {
       if (s.v.src === 'static') continue;
+      // pages of RAM: tables x the pages one takes (boot or runtime)
       const c = ((s.end - s.start) / span) * tablePagesEach(k.c.tableCost, lvl, s.v.src);
       n += c;
       out.byNode[s.v.node] = (out.byNode[s.v.node] ?? 0) + c;
+      bytes += c * k.c.PAGE_SIZE;
     }
     (out as unknown as Record<PtLevel, number>)[lvl] = n;
+    if (out.bytes) out.bytes[lvl] = bytes;
   }
   return out;
 }

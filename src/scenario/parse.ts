@@ -280,17 +280,26 @@ export function parseChunked(file: string, text: string): Scenario | null {
  * Validate a scenario given as an object (what YAML or JSON text parses to), without text:
  * the fuzzer's path. Errors are ScenarioErrors at position 0:0 naming the path and the rule.
  */
-export function scenarioFromObject(file: string, raw: unknown): Scenario {
-  return validate(new Locator(file, null, null), raw);
+/**
+ * A scenario from an object (JSON-like data). `complete`: the object already satisfies the
+ * schema with every defaulted key written out (the fuzzer's generator, which
+ * test/fuzz-complete.test.ts holds to that), so the schema pass, which would return it unchanged,
+ * is skipped; the semantic checks (sizes, overlaps, references between steps) still run.
+ */
+export function scenarioFromObject(file: string, raw: unknown, opts: { complete?: boolean } = {}): Scenario {
+  return validate(new Locator(file, null, null), raw, opts.complete === true);
 }
 
-function validate(L: Locator, raw: unknown): Scenario {  if (raw === null || raw === undefined) L.fail([], 'the scenario is empty (expected a map with arch, nodes and steps)');
+function validate(L: Locator, raw: unknown, complete = false): Scenario {
+  if (raw === null || raw === undefined) L.fail([], 'the scenario is empty (expected a map with arch, nodes and steps)');
   if (typeof raw !== 'object' || Array.isArray(raw)) L.fail([], `expected a map with arch, nodes and steps, got ${describeType(raw)}`);
-  if (depth(raw) > MAX_DEPTH) L.fail([], `nested more than ${MAX_DEPTH} levels deep`);
+  if (!complete && depth(raw) > MAX_DEPTH) L.fail([], `nested more than ${MAX_DEPTH} levels deep`);
 
   // Steps are validated one by one so that errors name the step kind.
   const rawSteps = (raw as Record<string, unknown>).steps;
-  const top = ScenarioSchema.safeParse({ ...(raw as object), steps: [] });
+  const top = complete
+    ? { success: true as const, data: { ...(raw as z.output<typeof ScenarioSchema>), steps: [] } }
+    : ScenarioSchema.safeParse({ ...(raw as object), steps: [] });
   if (!top.success) reportZod(L, top.error.issues, raw, []);
   const data = top.data!;
   const steps: ScenarioStep[] = [];
@@ -307,7 +316,7 @@ function validate(L: Locator, raw: unknown): Scenario {  if (raw === null || raw
       const kind = keys[0]!;
       if (!(STEP_KINDS as string[]).includes(kind)) L.fail(path, `unknown step kind "${kind}"${didYouMean(kind, STEP_KINDS)}`, kind);
       const inner = (st as Record<string, unknown>)[kind] ?? {};
-      const r = STEP_SCHEMAS[kind as StepKind].safeParse(inner);
+      const r = complete ? { success: true as const, data: { ...(inner as object) } } : STEP_SCHEMAS[kind as StepKind].safeParse(inner);
       if (!r.success) reportZod(L, r.error.issues, inner, [...path, kind]);
       steps.push({ kind: kind as StepKind, args: r.data as Record<string, unknown>, index: i + 1, line });
     });
@@ -453,13 +462,17 @@ function check(L: Locator, d: z.output<typeof ScenarioSchema>, steps: ScenarioSt
     start: size(L, ['reserved', i, 'start'], r.start, 'start', { maxBits: bits }),
     size: size(L, ['reserved', i, 'size'], r.size, 'size', { maxBits: bits }),
   }));
+  // devices with an earlier create-namespace step (any mode, and devdax), kept as the steps are
+  // walked: a scenario of many steps costs linear time
+  const created = new Set<unknown>();
+  const createdDevdax = new Set<unknown>();
   steps.forEach((st, i) => {
     const path: Path = ['steps', st.index - 1, st.kind];
     const a = st.args;
     if (st.kind === 'boot' && i !== 0) L.fail(['steps', st.index - 1], 'boot can only be the first step (it is implied when absent)');
     if (st.kind === 'destroy-namespace' && names.has(a.device as string)) {
       const di = devices.findIndex((d) => d.name === a.device);
-      if (!steps.slice(0, i).some((x) => x.kind === 'create-namespace' && x.args.device === a.device)) L.fail(path, `no earlier create-namespace step on device "${String(a.device)}"`);
+      if (!created.has(a.device)) L.fail(path, `no earlier create-namespace step on device "${String(a.device)}"`);
       if (a.namespace !== undefined && !new RegExp(`^namespace${di}\\.\\d+$`).test(String(a.namespace))) {
         L.fail([...path, 'namespace'], `"${String(a.namespace)}" is not a namespace of ${String(a.device)} (its namespaces are namespace${di}.N)`);
       }
@@ -471,7 +484,7 @@ function check(L: Locator, d: z.output<typeof ScenarioSchema>, steps: ScenarioSt
     if (st.kind === 'reconfigure-device') {
       const dev = devices.find((d) => d.name === a.device);
       if (!dev) L.fail([...path, 'device'], `no device "${String(a.device)}"${didYouMean(String(a.device), [...names])}${names.size ? `; devices: ${[...names].join(', ')}` : '; the scenario has no devices'}`);
-      if (dev.type === 'nvdimm' && !steps.slice(0, i).some((x) => x.kind === 'create-namespace' && x.args.device === a.device && x.args.mode === 'devdax')) {
+      if (dev.type === 'nvdimm' && !createdDevdax.has(a.device)) {
         L.fail([...path, 'device'], `no earlier devdax create-namespace step on nvdimm "${dev.name}": only a devdax namespace has a dax device to reconfigure`);
       }
       if (dev.type !== 'nvdimm' && a.namespace !== undefined) L.fail([...path, 'namespace'], `${dev.type} devices have no namespaces`);
@@ -480,6 +493,8 @@ function check(L: Locator, d: z.output<typeof ScenarioSchema>, steps: ScenarioSt
       L.fail([...path, 'device'], `no device "${String(a.device)}"${didYouMean(String(a.device), [...names])}${names.size ? `; devices: ${[...names].join(', ')}` : '; the scenario has no devices'}`);
     }
     if (st.kind === 'create-namespace') {
+      created.add(a.device);
+      if (a.mode === 'devdax') createdDevdax.add(a.device);
       if (a.map !== undefined && a.mode === 'raw') L.fail([...path, 'map'], 'map applies to fsdax and devdax namespaces only (ndctl: --map only valid for an devdax mode pmem namespace)');
       if (a.size !== undefined) a.size = size(L, [...path, 'size'], a.size, 'size', { nonzero: true });
       if (a.align !== undefined) a.align = size(L, [...path, 'align'], a.align, 'align', { nonzero: true });

@@ -86,12 +86,22 @@ export function prng(seed: number): () => number {
 const M = 2 ** 20;
 const G = 2 ** 30;
 
-/** The arches a kernel profile can run: loongarch64 from v6.2 (its vmemmap), ia64 up to v6.6. */
+/** The arches a kernel profile can run: loongarch64 from v6.2 (its vmemmap), ia64 up to v6.6, powerpc64 from v6.1. */
 export function fuzzArches(p: KernelProfile): ArchName[] {
-  return ARCH_NAMES.filter((a) => (a !== 'loongarch64' || p.loongarchVmemmap) && (a !== 'ia64' || p.ia64));
+  return ARCH_NAMES.filter((a) => (a !== 'loongarch64' || p.loongarchVmemmap) && (a !== 'ia64' || p.ia64) && (a !== 'powerpc64' || p.ppc64));
 }
 
-/** A random, valid scenario object. */
+/** powerpc64 configs the fuzzer picks from (radix 64K, the distro default, twice). */
+export const PPC_FUZZ_CONFIGS: Record<string, unknown>[] = [
+  { mmu: 'radix', pageSize: '64K' }, { mmu: 'radix', pageSize: '64K' }, { mmu: 'radix', pageSize: '4K' },
+  { mmu: 'hash', pageSize: '64K', hash16M: false }, { mmu: 'hash', pageSize: '64K' }, { mmu: 'hash', pageSize: '4K', hash16M: false }, { mmu: 'hash', pageSize: '4K' },
+];
+
+/**
+ * A random, valid scenario object, complete: every key the schema gives a default is written
+ * out, so fuzz() runs it with runCase's `complete` and skips the schema pass (scenarioFromObject's `complete`;
+ * test/fuzz-complete.test.ts checks the schema returns these objects unchanged).
+ */
 export function randomScenario(rnd: () => number, o: { arch?: string; kernel?: string; steps: number }): Record<string, unknown> {
   const int = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
   const pick = <T>(xs: readonly T[]): T => xs[int(0, xs.length - 1)]!;
@@ -101,6 +111,7 @@ export function randomScenario(rnd: () => number, o: { arch?: string; kernel?: s
     : arch === 'riscv64' ? { mode: pick(riscvModes(prof)) }
     : arch === 's390x' ? pick([{ edat1: true }, { edat1: true }, { edat1: false }])
     : arch === 'ia64' ? pick([{ pageSize: '16K', levels: 3 }, { pageSize: '16K', levels: 4 }, { pageSize: '64K', levels: 3 }, { pageSize: '4K', levels: 3 }, { pageSize: '8K', levels: 4 }])
+    : arch === 'powerpc64' ? pick(PPC_FUZZ_CONFIGS)
     : arch === 'loongarch64' ? pick([{ pageSize: '16K', levels: 3 }, { pageSize: '16K', levels: 3 }, { pageSize: '4K', levels: 4 }, { pageSize: '64K', levels: 3 }, { pageSize: '64K', levels: 2 }])
     : pick([{ pageSize: '4K', vaBits: 48 }, { pageSize: '4K', vaBits: 39 }, { pageSize: '4K', vaBits: 52 }, { pageSize: '16K', vaBits: 47 },
       { pageSize: '16K', vaBits: 48 }, { pageSize: '64K', vaBits: 48 }, { pageSize: '64K', vaBits: 42 }, { pageSize: '64K', vaBits: 52 }]
@@ -132,8 +143,8 @@ export function randomScenario(rnd: () => number, o: { arch?: string; kernel?: s
   });
   const hp = Math.ceil(cur / (2 * G)) * 2 * G;
   // memory_block_size_bytes(): the section size (512 MiB on arm64 64K and loongarch64, 1 or 4 GiB on ia64), x86 128 MiB here
-  // s390x: the section size, 256 MiB (128 MiB from v6.13: the smaller one stays aligned)
-  const block = arch === 's390x' ? 256 * M : arch === 'ia64' ? (page === 65536 ? 4 * G : G) : (arch === 'arm64' && page === 65536) || arch === 'loongarch64' ? 512 * M : 128 * M;
+  // s390x: the section size, 256 MiB (128 MiB from v6.13: the smaller one stays aligned); powerpc64: ibm,lmb-size 256 MiB
+  const block = arch === 's390x' || arch === 'powerpc64' ? 256 * M : arch === 'ia64' ? (page === 65536 ? 4 * G : G) : (arch === 'arm64' && page === 65536) || arch === 'loongarch64' ? 512 * M : 128 * M;
   const slot = () => hp + int(0, 5) * 4 * G + pick([0, 0, 0, 0, 64 * M, 2 * M]);
   const steps: unknown[] = ['boot'];
   const namespaces: Record<string, string[]> = {};
@@ -149,9 +160,9 @@ export function randomScenario(rnd: () => number, o: { arch?: string; kernel?: s
       if (d.type === 'nvdimm' && !(namespaces[d.name] ?? []).includes('devdax')) continue;
       const back = rnd() < 0.3;
       // (daxctl refuses --no-online with --mode=devdax: only system-ram takes an online mode)
-      const a: Record<string, unknown> = back ? { device: d.name, mode: 'devdax' } : { device: d.name, mode: 'system-ram', online: pick(['movable', 'movable', 'normal', 'none']) };
+      const a: Record<string, unknown> = back ? { device: d.name, mode: 'devdax', online: 'movable' } : { device: d.name, mode: 'system-ram', online: pick(['movable', 'movable', 'normal', 'none']) };
       if (!back && rnd() < 0.3) a.memmapOnMemory = rnd() < 0.7;
-      if (rnd() < 0.3) a.force = true;
+      a.force = rnd() < 0.3;
       steps.push({ 'reconfigure-device': a });
     } else if (devices.every((d) => d.type !== 'nvdimm')) continue;
     else if (r < 0.85) {
@@ -166,14 +177,13 @@ export function randomScenario(rnd: () => number, o: { arch?: string; kernel?: s
     } else {
       const names = Object.keys(namespaces);
       if (names.length === 0) continue;
-      steps.push({ 'destroy-namespace': { device: pick(names) } });
+      steps.push({ 'destroy-namespace': { device: pick(names), force: true } });
     }
   }
   const sc: Record<string, unknown> = { arch, config, nodes, devices, steps };
   if (o.kernel) sc.kernel = o.kernel;
-  if (rnd() < 0.15) sc.faults = [{ alloc: pick(['memblock', 'buddy', 'altmap']), nth: int(1, 400) }];
-  const cmdline = [pick(['', '', 'memory_hotplug.memmap_on_memory=1', 'memory_hotplug.memmap_on_memory=force']), pick(['', '', 'memhp_default_state=online', 'memhp_default_state=online_movable'])].filter(Boolean).join(' ');
-  if (cmdline) sc.cmdline = cmdline;
+  sc.faults = rnd() < 0.15 ? [{ alloc: pick(['memblock', 'buddy', 'altmap']), nth: int(1, 400) }] : [];
+  sc.cmdline = [pick(['', '', 'memory_hotplug.memmap_on_memory=1', 'memory_hotplug.memmap_on_memory=force']), pick(['', '', 'memhp_default_state=online', 'memhp_default_state=online_movable'])].filter(Boolean).join(' ');
   return sc;
 }
 
@@ -182,9 +192,9 @@ export function randomScenario(rnd: () => number, o: { arch?: string; kernel?: s
  * bug of the checks (finding), the predicted kernel oops if the kernel died (as a finding of
  * kind 'kernel-oops': the step stops there and nothing runs after it), and the events run.
  */
-export function runCase(obj: Record<string, unknown>, opts: { paranoid?: boolean } = {}): { events: number; violation: Violation | null; finding: Violation | null; oops: Violation | null } {
-  const sc: Scenario = scenarioFromObject('fuzz.json', obj);
-  const m = createMachine(sc, opts);
+export function runCase(obj: Record<string, unknown>, opts: { paranoid?: boolean; complete?: boolean } = {}): { events: number; violation: Violation | null; finding: Violation | null; oops: Violation | null } {
+  const sc: Scenario = scenarioFromObject('fuzz.json', obj, { complete: opts.complete });
+  const m = createMachine(sc, { paranoid: opts.paranoid, lean: true });
   const results: StepResult[] = [];
   let violation: Violation | null = null;
   let finding: Violation | null = null;
@@ -206,7 +216,7 @@ export function oopsFinding(o: Oops): Violation {
 }
 
 /** Drop steps (keeping boot) while the same invariant still fails: a small reproducer. */
-export function shrink(obj: Record<string, unknown>, invariant: string, isFinding: boolean, opts: { paranoid?: boolean } = {}): Record<string, unknown> {
+export function shrink(obj: Record<string, unknown>, invariant: string, isFinding: boolean, opts: { paranoid?: boolean; complete?: boolean } = {}): Record<string, unknown> {
   const fails = (o: Record<string, unknown>) => {
     try {
       const r = runCase(o, opts);
@@ -223,13 +233,20 @@ export function shrink(obj: Record<string, unknown>, invariant: string, isFindin
     const o = { ...cur, steps: cand };
     if (fails(o)) { steps = cand; cur = o; }
   }
-  for (const key of ['faults'] as const) {
-    if (cur[key] === undefined) continue;
-    const o = { ...cur };
-    delete o[key];
+  // without the injected fault (the object stays complete: faults: [] is the default)
+  if ((cur.faults as unknown[] | undefined)?.length) {
+    const o = { ...cur, faults: [] };
     if (fails(o)) cur = o;
   }
   return { ...cur, steps };
+}
+
+/** A case as a reproducer file shows it: the top-level keys left at their defaults (no faults, an empty command line) are dropped. */
+export function forWriting(obj: Record<string, unknown>): Record<string, unknown> {
+  const o = { ...obj };
+  if ((o.faults as unknown[] | undefined)?.length === 0) delete o.faults;
+  if (o.cmdline === '') delete o.cmdline;
+  return o;
 }
 
 /** The outcome of one random machine (see runCase). */
@@ -274,7 +291,7 @@ class FuzzRun {
     res.machines++;
     if (r.violation) {
       res.violations++;
-      const s = shrink(obj, r.violation.invariant, false, { paranoid: o.paranoid });
+      const s = shrink(obj, r.violation.invariant, false, { paranoid: o.paranoid, complete: true });
       res.failures.push({ what: `${r.violation.invariant}: ${r.violation.detail}`, invariant: r.violation.invariant, scenario: s, steps: (s.steps as unknown[]).length });
     }
     if (r.finding || r.oops) res.findings++;
@@ -284,7 +301,7 @@ class FuzzRun {
       const key = 'kernel-oops:' + r.oops.fn + ':' + (/in (\S+)/.exec(r.oops.detail)?.[1] ?? '');
       if (!this.seen.has(key)) {
         this.seen.add(key);
-        const s = shrink(obj, 'kernel-oops', true, { paranoid: o.paranoid });
+        const s = shrink(obj, 'kernel-oops', true, { paranoid: o.paranoid, complete: true });
         res.findingCases.push({ what: `kernel-oops: ${r.oops.detail}`, invariant: 'kernel-oops', scenario: s, steps: (s.steps as unknown[]).length });
       }
     }
@@ -294,7 +311,7 @@ class FuzzRun {
       const key = r.finding.invariant + ':' + r.finding.detail.replace(/\b(?:0x)?(?:[0-9a-f]*\d[0-9a-f]*|[0-9a-f]{4,})\b|\d+/g, '#');
       if (!this.seen.has(key)) {
         this.seen.add(key);
-        const s = shrink(obj, r.finding.invariant, true, { paranoid: o.paranoid });
+        const s = shrink(obj, r.finding.invariant, true, { paranoid: o.paranoid, complete: true });
         res.findingCases.push({ what: `${r.finding.invariant}: ${r.finding.detail}`, invariant: r.finding.invariant, scenario: s, steps: (s.steps as unknown[]).length });
       }
     }
@@ -306,7 +323,7 @@ export function fuzz(o: FuzzOptions): FuzzResult {
   const run = new FuzzRun(o);
   while (run.res.events < o.events) {
     const obj = run.next(run.res.events);
-    run.add(obj, o.runCase ? o.runCase(obj) : runCase(obj, { paranoid: o.paranoid }));
+    run.add(obj, o.runCase ? o.runCase(obj) : runCase(obj, { paranoid: o.paranoid, complete: true }));
   }
   return run.res;
 }

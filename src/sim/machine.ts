@@ -31,6 +31,8 @@ export interface Machine {
   dax: Map<string, DevDax>;
   /** Check every invariant over the whole state after every step (--paranoid), not only what the step touched. */
   paranoid: boolean;
+  /** No step labels (StepResult.label is ''): for callers that make no report (fuzz). */
+  lean: boolean;
   /** The per-step check's memory: whether the last check was clean, and what checkTouched keeps. */
   check: { clean: boolean; memo: CheckMemo };
   /** The oops that crashed the machine: no kernel step runs after it. */
@@ -56,6 +58,8 @@ export interface StepResult {
   oops: Oops | null;
   /** Why the step did not run ("the kernel oopsed at step N"), or null. */
   notRun: string | null;
+  /** The step's events in k.s.trace: [from, to) (`--trace`, explain). */
+  trace: { from: number; to: number };
   /** expect steps: the failed expectations. */
   failedExpectations?: string[];
 }
@@ -65,7 +69,7 @@ export interface StepResult {
  * after every step; opts.profile: run under this profile instead of the scenario's (compare's
  * attribution runs a profile with one switch flipped).
  */
-export function createMachine(sc: Scenario, opts: { paranoid?: boolean; profile?: KernelProfile } = {}): Machine {
+export function createMachine(sc: Scenario, opts: { paranoid?: boolean; profile?: KernelProfile; lean?: boolean } = {}): Machine {
   const profile = opts.profile ?? findProfile(sc.kernel)!;
   const arch = resolveArch(sc.arch, sc.config, profile);
   const c = deriveConsts(arch);
@@ -101,7 +105,7 @@ export function createMachine(sc: Scenario, opts: { paranoid?: boolean; profile?
   s.hvo = newHvoState(k);
   const regions = new Map<string, Region>();
   sc.devices.forEach((d, i) => { if (d.type === 'nvdimm') regions.set(d.name, makeRegion(k, d, i)); });
-  return { k, scenario: sc, regions, ignoredParams: parsed.ignored, absentParams: parsed.absent, dax: new Map(), paranoid: opts.paranoid ?? false, check: { clean: true, memo: newCheckMemo() }, crashed: null, explained: new Set() };
+  return { k, scenario: sc, regions, ignoredParams: parsed.ignored, absentParams: parsed.absent, dax: new Map(), paranoid: opts.paranoid ?? false, lean: opts.lean ?? false, check: { clean: true, memo: newCheckMemo() }, crashed: null, explained: new Set() };
 }
 
 function label(st: ScenarioStep): string {
@@ -141,7 +145,8 @@ export function runStep(m: Machine, st: ScenarioStep, results: StepResult[]): St
   const k = m.k;
   k.step = st.index;
   const logStart = k.s.log.length;
-  const r: StepResult = { index: st.index, kind: st.kind, label: label(st), ok: true, errno: null, messages: [], dmesg: [], violations: [], kernelBugs: [], oops: null, notRun: null };
+  const traceStart = k.s.trace.length;
+  const r: StepResult = { index: st.index, kind: st.kind, label: m.lean ? '' : label(st), ok: true, errno: null, messages: [], dmesg: [], violations: [], kernelBugs: [], oops: null, notRun: null, trace: { from: traceStart, to: traceStart } };
   if (m.crashed && st.kind !== 'expect') {
     // the kernel died at an earlier step: nothing runs on it any more (expect steps only read results)
     r.ok = false;
@@ -163,6 +168,7 @@ export function runStep(m: Machine, st: ScenarioStep, results: StepResult[]): St
     k.s.trace.push({ t: 'errno', site: st.kind, errno });
   }
   r.dmesg = k.s.log.slice(logStart);
+  r.trace.to = k.s.trace.length;
   if (st.kind !== 'expect') {
     // a predicted kernel bug explains what it breaks: the checks' findings in a step that
     // oopsed, or where the kernel leaves memmap unmapped or misaccounted, are the kernel's

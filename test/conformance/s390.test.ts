@@ -7,7 +7,7 @@
  * segment and page tables, the memory block size, and how the memmap pages were allocated
  * (one sparse-buffer run on 6.12, one memblock page at a time on 6.1). Not compared: physical
  * addresses (where memblock puts things is not modelled), MemTotal (the model counts only its
- * own allocations). The differences and their reasons: docs/conformance-ppc64-s390x.md section 6.
+ * own allocations). The differences and their reasons: docs/conformance-ppc64-s390x.md section 7.2.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -30,7 +30,7 @@ interface Sec { nid: number; early: boolean; memmap: boolean }
 interface Block { nid: number; state: 'online' | 'offline'; zone: 'Normal' | 'Movable' | null; early: boolean; nrVmemmap: number; altmap: Alt | null }
 
 export interface RefState {
-  memmapBacking: { ram: Record<string, number>; altmap: Record<string, number> };
+  memmapBacking: { ram: Record<string, number>; altmap: Record<string, number>; self: Record<string, number>; dedup: Record<string, number> };
   tables: Record<string, number>;
   tablesByNode: Record<string, number>;
   leaves: { pte: number; pmd: number };

@@ -1,7 +1,7 @@
 /** `vmemlab size` questions as forms: the same library functions, answered in the page. */
 import { signal } from '@preact/signals';
 import {
-  ARCH_NAMES, AnswerError, DEFAULT_KERNEL, PROFILES, RISCV_MODES, SizeError, parseSize, sizeBlocks, sizeDedup, sizeHotAdd, sizeHvo, sizeMemmap, sizeNamespace,
+  ARCH_NAMES, AnswerError, DEFAULT_KERNEL, PPC_MMUS, PROFILES, RISCV_MODES, SizeError, parseSize, sizeBlocks, sizeDedup, sizeHotAdd, sizeHvo, sizeMemmap, sizeNamespace,
   type AnswerBase, type ArchName, type MachineOpts,
 } from '../lib.ts';
 import { loadScenario, tab } from '../store.ts';
@@ -26,17 +26,19 @@ const q = signal<Q>('namespace');
 const arch = signal<ArchName>('x86_64');
 const pageSize = signal<'4K' | '8K' | '16K' | '64K'>('4K');
 const paging = signal<string>('sv39');
+const mmu = signal<string>('radix');
 /** s390x: the CPU has EDAT-1 (1 MiB segment frames for the vmemmap). */
 const edat1 = signal(true);
-/** Arches with more than one base page size. */
-const MULTI_PAGE = new Set<ArchName>(['arm64', 'loongarch64', 'ia64']);
+/** Arches with more than one base page size, and the sizes each offers. */
+const MULTI_PAGE = new Set<ArchName>(['arm64', 'loongarch64', 'ia64', 'powerpc64']);
+const PAGE_SIZES: Partial<Record<ArchName, string[]>> = { ia64: ['4K', '8K', '16K', '64K'], powerpc64: ['64K', '4K'] };
 const kernel = signal(DEFAULT_KERNEL);
 const values = signal<Record<string, string>>({});
 
 function answer(): AnswerBase {
   const v = (k: string) => values.value[`${q.value}.${k}`] ?? QUESTIONS[q.value].fields.find((f) => f.key === k)!.def;
   const size = (k: string) => parseSize(v(k));
-  const m: MachineOpts = { arch: arch.value, kernel: kernel.value, ...(MULTI_PAGE.has(arch.value) ? { pageSize: pageSize.value } : {}), ...(arch.value === 'riscv64' ? { paging: paging.value } : {}), ...(arch.value === 's390x' && !edat1.value ? { edat1: false } : {}) };
+  const m: MachineOpts = { arch: arch.value, kernel: kernel.value, ...(MULTI_PAGE.has(arch.value) ? { pageSize: pageSize.value } : {}), ...(arch.value === 'riscv64' ? { paging: paging.value } : {}), ...(arch.value === 'powerpc64' ? { mmu: mmu.value } : {}), ...(arch.value === 's390x' && !edat1.value ? { edat1: false } : {}) };
   switch (q.value) {
     case 'namespace': return sizeNamespace({ ...m, size: size('size'), mode: v('mode') as 'fsdax', map: v('map') as 'dev', align: v('align').trim() ? size('align') : undefined });
     case 'memmap': return sizeMemmap({ ...m, size: size('size') });
@@ -71,9 +73,11 @@ export function SizeForms() {
           {ARCH_NAMES.map((a) => <option key={a} value={a}>{a}</option>)}</select></label>
         {arch.value === 'riscv64' && <label>paging <select value={paging.value} onChange={(e) => { paging.value = (e.target as HTMLSelectElement).value; }}>
           {RISCV_MODES.map((p) => <option key={p}>{p}</option>)}</select></label>}
+        {arch.value === 'powerpc64' && <label>MMU <select value={mmu.value} onChange={(e) => { mmu.value = (e.target as HTMLSelectElement).value; }}>
+          {PPC_MMUS.map((p) => <option key={p}>{p}</option>)}</select></label>}
         {arch.value === 's390x' && <label>EDAT-1 <input type="checkbox" checked={edat1.value} onChange={(e) => { edat1.value = (e.target as HTMLInputElement).checked; }} /></label>}
         {MULTI_PAGE.has(arch.value) && <label>page size <select value={pageSize.value} onChange={(e) => { pageSize.value = (e.target as HTMLSelectElement).value as '4K'; }}>
-          {(arch.value === 'ia64' ? ['4K', '8K', '16K', '64K'] : ['4K', '16K', '64K']).map((p) => <option key={p}>{p}</option>)}</select></label>}
+          {(PAGE_SIZES[arch.value] ?? ['4K', '16K', '64K']).map((p) => <option key={p}>{p}</option>)}</select></label>}
         <label>kernel <select value={kernel.value} onChange={(e) => { kernel.value = (e.target as HTMLSelectElement).value; }}>
           {PROFILES.map((p) => <option key={p.id} value={p.id}>{p.id}</option>)}</select></label>
         {spec.fields.map((f) => (

@@ -10,7 +10,7 @@ export function register(program: Command, ctx: Ctx): void {
     .description('random boot/hot-add/hot-remove/namespace sequences with every invariant checked after every step')
     .option('--seed <n>', 'PRNG seed', '1')
     .option('--events <n>', 'number of steps to run', '100000')
-    .option('--arch <arch>', 'x86_64, arm64, riscv64, loongarch64, ia64 or s390x (default: all the kernel has)')
+    .option('--arch <arch>', 'x86_64, arm64, riscv64, loongarch64, ia64, powerpc64 or s390x (default: all the kernel has)')
     .option('--kernel <id|file>', 'kernel profile, or a profile file/module (default v6.18)')
     .option('--out <dir>', 'where shrunk reproducers are written', 'fuzz-out')
     .option('--paranoid', 'check every invariant over the whole state after every step (default: what the step touched)')
@@ -23,13 +23,14 @@ export function register(program: Command, ctx: Ctx): void {
       const seed = int('seed', o.seed, 0);
       const events = int('events', o.events, 1);
       const jobs = int('jobs', o.jobs, 1);
-      const { ARCH_NAMES, DEFAULT_KERNEL, findProfile, fuzz, fuzzBatched, toYaml } = await lib();
+      const { ARCH_NAMES, DEFAULT_KERNEL, findProfile, fuzz, fuzzBatched, forWriting, toYaml } = await lib();
       if (o.arch !== undefined && !ARCH_NAMES.includes(o.arch as 'x86_64')) throw new UsageError(`--arch ${o.arch}: expected ${ARCH_NAMES.join(', ')}`);
       // a profile file or module is registered in this thread only: its machines run here
       const fromFile = o.kernel !== undefined && (await import('../../node/profile.js')).isProfilePath(o.kernel);
       const kernel = o.kernel === undefined ? undefined : (await resolveKernels(o.kernel))[0];
       const prof = findProfile(kernel ?? DEFAULT_KERNEL)!;
       if (o.arch === 'loongarch64' && !prof.loongarchVmemmap) throw new UsageError(`--arch loongarch64: it has no SPARSEMEM_VMEMMAP in ${prof.id} (it arrived in v6.2)`);
+      if (o.arch === 'powerpc64' && !prof.ppc64) throw new UsageError(`--arch powerpc64: it is modelled from v6.1, not in ${prof.id}`);
       if (o.arch === 'ia64' && !prof.ia64) throw new UsageError(`--arch ia64: it is not in ${prof.id} (removed in v6.7); try --kernel v6.6`);
       const tty = process.stderr.isTTY === true;
       const t0 = Date.now();
@@ -73,7 +74,7 @@ export function register(program: Command, ctx: Ctx): void {
         mkdirSync(o.out, { recursive: true });
         const f = join(o.out, `${kind}-seed${seed}-${i + 1}.yaml`);
         const how = kind === 'violation' ? 'an invariant violation (a bug in vmemmap-lab): vmemlab run exits 1' : 'a predicted kernel bug (not a vmemmap-lab bug): vmemlab run reports it as such and exits 4';
-        writeOut(f, `# vmemlab fuzz --seed ${seed}: ${c.what.replace(/\n/g, ' ')}\n# ${how}\n${toYaml(c.scenario)}`);
+        writeOut(f, `# vmemlab fuzz --seed ${seed}: ${c.what.replace(/\n/g, ' ')}\n# ${how}\n${toYaml(forWriting(c.scenario))}`);
         return f;
       });
       const vf = write('violation', r.failures);

@@ -31,14 +31,15 @@ export function register(program: Command, ctx: Ctx): void {
     .option('--dmesg', 'print the kernel messages of each step')
     .option('--no-debug', 'with --dmesg: leave out pr_debug messages')
     .option('--ptdump', 'print the vmemmap part of the kernel page-table dump')
+    .option('--trace', 'print the kernel-level events of each step (tables, leaves, altmap, sections, populate decisions); with --json: a "trace" list in each step')
     .option('-o, --output <file>', 'write to a file instead of standard output (all or nothing)')
     .option('--kernel <id|file>', "run under this kernel profile (or a profile file/module: ./my.yaml, ./my.mjs) instead of the scenario's")
     .option('--paranoid', 'check every invariant over the whole state after every step (default: what the step touched, and everything at the end)')
-    .action(async (file: string | undefined, o: { json?: boolean; dmesg?: boolean; debug: boolean; ptdump?: boolean; output?: string; kernel?: string; paranoid?: boolean }) => {
+    .action(async (file: string | undefined, o: { json?: boolean; dmesg?: boolean; debug: boolean; ptdump?: boolean; trace?: boolean; output?: string; kernel?: string; paranoid?: boolean }) => {
       if (o.json && (o.dmesg || o.ptdump)) throw new UsageError('--json cannot be combined with --dmesg or --ptdump (the JSON report is one document; its "dmesg" holds the messages)');
       // the built-in default under its own kernel needs only the core (no YAML parser, no validator)
       const full = file !== undefined || o.kernel !== undefined ? await lib() : null;
-      const { defaultScenario, runScenario, renderJson, renderDmesg, renderPtdump, renderText, runExitCode } = full ?? (await import('../../core.js'));
+      const { defaultScenario, runScenario, renderJson, renderDmesg, renderPtdump, renderTrace, renderText, runExitCode } = full ?? (await import('../../core.js'));
       let sc = file ? full!.parseScenario(file, readScenarioFile(file)) : defaultScenario();
       if (o.kernel !== undefined) {
         const { invalidUnder } = full!;
@@ -50,10 +51,11 @@ export function register(program: Command, ctx: Ctx): void {
       const r = runScenario(sc, { paranoid: o.paranoid, onStep: progressBar() });
       if (barShown) process.stderr.write('\r\x1b[K');
       const parts: string[] = [];
-      if (o.json) parts.push(renderJson(r));
+      if (o.json) parts.push(renderJson(r, { trace: o.trace }));
       if (o.dmesg) parts.push(renderDmesg(r, { debug: o.debug }));
       if (o.ptdump) parts.push(renderPtdump(r));
-      if (!o.json && !o.dmesg && !o.ptdump) parts.push(renderText(r));
+      if (o.trace && !o.json) parts.push(renderTrace(r));
+      if (!o.json && !o.dmesg && !o.ptdump && !o.trace) parts.push(renderText(r));
       writeOut(o.output, parts.join(o.json ? '' : '\n'));
       ctx.exitCode = runExitCode(r);
     });

@@ -63,6 +63,7 @@ interface CommonFlags {
   vaBits?: string;
   levels?: string;
   paging?: string;
+  mmu?: string;
   /** --no-edat: commander's negation sets edat to false. */
   edat?: boolean;
   kernel?: string;
@@ -72,13 +73,14 @@ interface CommonFlags {
 }
 
 /** Base page sizes each arch offers. */
-const PAGE_SIZES: Record<string, readonly string[]> = { x86_64: ['4K'], riscv64: ['4K'], arm64: ['4K', '16K', '64K'], loongarch64: ['4K', '16K', '64K'], ia64: ['4K', '8K', '16K', '64K'], s390x: ['4K'] };
+const PAGE_SIZES: Record<string, readonly string[]> = { x86_64: ['4K'], riscv64: ['4K'], arm64: ['4K', '16K', '64K'], loongarch64: ['4K', '16K', '64K'], ia64: ['4K', '8K', '16K', '64K'], powerpc64: ['4K', '64K'], s390x: ['4K'] };
 
 /** Every machine the flags name: arch x page size x paging mode x kernel. Page sizes an arch lacks are skipped. */
 async function machines(c: CliContext, o: CommonFlags): Promise<MachineOpts[]> {
   const arches = choice('--arch', o.arch, c.L.ARCH_NAMES) ?? ['x86_64'];
   const pages = choice('--page-size', o.pageSize, ['4K', '8K', '16K', '64K'] as const);
   const paging = choice('--paging', o.paging, c.L.RISCV_MODES);
+  const mmus = choice('--mmu', o.mmu, ['radix', 'hash'] as const);
   const kernels = o.kernel === undefined ? [c.L.DEFAULT_KERNEL] : await resolveKernels(o.kernel);
   const vaBits = int('--va-bits', o.vaBits);
   const levels = int('--levels', o.levels);
@@ -86,14 +88,14 @@ async function machines(c: CliContext, o: CommonFlags): Promise<MachineOpts[]> {
   for (const arch of arches) {
     const ps = pages ? pages.filter((p) => PAGE_SIZES[arch]!.includes(p)) : [undefined];
     for (const pageSize of ps) {
-      for (const mode of arch === 'riscv64' ? (paging ?? [undefined]) : [undefined]) {
+      for (const mode of arch === 'riscv64' ? (paging ?? [undefined]) : arch === 'powerpc64' ? (mmus ?? [undefined]) : [undefined]) {
         for (const kernel of kernels) {
           out.push({
             arch, kernel,
             ...(pageSize !== undefined ? { pageSize } : {}),
             ...(arch === 'arm64' && vaBits !== undefined ? { vaBits } : {}),
             ...((arch === 'x86_64' || arch === 'loongarch64' || arch === 'ia64') && levels !== undefined ? { levels } : {}),
-            ...(mode !== undefined ? { paging: mode } : {}),
+            ...(mode !== undefined ? (arch === 'powerpc64' ? { mmu: mode } : { paging: mode }) : {}),
             ...(arch === 's390x' && o.edat === false ? { edat1: false } : {}),
           });
         }
@@ -113,11 +115,12 @@ function product<T>(base: T[], key: string, values: unknown[] | undefined): (T &
 
 function common(cmd: Command): Command {
   return cmd
-    .option('--arch <list>', 'architecture(s): x86_64, arm64, riscv64, loongarch64, ia64, s390x (default x86_64)')
-    .option('--page-size <list>', 'base page size(s): 4K, 16K, 64K (arm64, loongarch64), 8K too (ia64); x86_64, riscv64 and s390x have 4K')
+    .option('--arch <list>', 'architecture(s): x86_64, arm64, riscv64, loongarch64, ia64, powerpc64, s390x (default x86_64)')
+    .option('--page-size <list>', 'base page size(s): 4K, 16K, 64K (arm64, loongarch64), 8K too (ia64), 4K or 64K (powerpc64); x86_64, riscv64 and s390x have 4K')
     .option('--va-bits <n>', 'arm64 VA_BITS (default 48)')
     .option('--levels <n>', 'x86_64 paging levels: 4 or 5; loongarch64 page-table levels: 2, 3 or 4; ia64: 3 or 4')
     .option('--paging <list>', 'riscv64 paging mode(s): sv39, sv48, sv57 (default sv39)')
+    .option('--mmu <list>', 'powerpc64 MMU(s): radix, hash (default radix)')
     .option('--no-edat', 's390x: a CPU without EDAT-1 (4 KiB vmemmap pages, as under QEMU TCG)')
     .option('--kernel <list>', 'kernel profile(s), ids or profile files/modules (default: the default profile, v6.18; `vmemlab kernels` lists them)')
     .option('--json', 'print JSON (an object; an array of objects when a flag is a list)')

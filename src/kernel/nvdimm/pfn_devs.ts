@@ -12,8 +12,14 @@ import { EINVAL, ENXIO } from '../state.js';
 const SZ_8K = 8192;
 const SZ_2M = 2 * 1024 * 1024;
 
-/** memremap_compat_align(): SUBSECTION_SIZE (2 MiB) on x86 and arm64 (only powerpc hash differs). */
-export function memremap_compat_align(_a: ArchConfig): number {
+/**
+ * memremap_compat_align(): SUBSECTION_SIZE (2 MiB) everywhere but powerpc hash
+ * (arch/powerpc/mm/book3s64/pgtable.c @ v6.1+, built with PPC_64S_HASH_MMU): max(SUBSECTION_SIZE,
+ * the linear map's page size) - 16 MiB when htab_init_page_sizes() picked 16M linear pages
+ * (the MMU has them and neither KFENCE nor debug_pagealloc is on), else the base page.
+ */
+export function memremap_compat_align(a: ArchConfig): number {
+  if (a.arch === 'powerpc64' && a.config.mmu === 'hash' && a.config.hash16M === true && a.config.kfence === false) return 16 * 1024 * 1024;
   return SZ_2M;
 }
 
