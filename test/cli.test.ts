@@ -146,7 +146,7 @@ describe('other commands', () => {
     const arches = JSON.parse(vmemlab('arches', '--json').out) as { arch: string; profiles: string[] }[];
     // the fields docs/report.md documents, and no others
     for (const a of arches) expect(Object.keys(a).sort()).toEqual(['arch', 'config', 'notes', 'profiles']);
-    expect(arches.map((a) => a.arch)).toEqual(['x86_64', 'arm64', 'riscv64', 'loongarch64', 'ia64', 'powerpc64']);
+    expect(arches.map((a) => a.arch)).toEqual(['x86_64', 'arm64', 'riscv64', 'loongarch64', 'ia64', 'powerpc64', 's390x']);
     // powerpc64 is modelled from v6.1; the proposals are based on v5.6
     expect(arches.find((a) => a.arch === 'powerpc64')!.profiles).toEqual(['v6.1', 'v6.1.y', 'v6.6', 'v6.12', 'v6.18', 'v7.1']);
     const ppc = JSON.parse(vmemlab('size', 'memmap', '--size', '64G', '--arch', 'powerpc64', '--mmu', 'radix,hash', '--page-size', '64K', '--json').out) as { machine: { label: string }; memmap: { bytes: number } }[];
@@ -157,12 +157,18 @@ describe('other commands', () => {
     expect(vmemlab('fuzz', '--arch', 'powerpc64', '--kernel', 'v5.15', '--events', '10', '--out', join(tmp, 'fz-ppc'))).toMatchObject({ code: 2, err: 'vmemlab: --arch powerpc64: it is modelled from v6.1, not in v5.15\n' });
     // ia64 was removed in v6.7: the profiles up to v6.6 and the proposals (based on v5.6) have it
     expect(arches.find((a) => a.arch === 'ia64')!.profiles).toEqual(['v5.6', 'v5.9', 'v5.10', 'v5.15', 'v6.1', 'v6.1.y', 'v6.6', 'seed-v2', 'seed-v2-fallback', 'robin-arm64']);
+    // s390x has SPARSEMEM_VMEMMAP in every profile (forced by arch/s390/Kconfig up to v6.14, generic after)
+    expect(arches.find((a) => a.arch === 's390x')!.profiles).toEqual(['v5.6', 'v5.9', 'v5.10', 'v5.15', 'v6.1', 'v6.1.y', 'v6.6', 'v6.12', 'v6.18', 'v7.1', 'seed-v2', 'seed-v2-fallback', 'robin-arm64']);
     // LoongArch has a vmemmap from v6.2: the v6.6 profile is its first
     expect(arches.find((a) => a.arch === 'loongarch64')!.profiles).toEqual(['v6.6', 'v6.12', 'v6.18', 'v7.1']);
     const rows = JSON.parse(vmemlab('size', 'memmap', '--size', '1T', '--arch', 'riscv64', '--paging', 'sv39,sv48', '--json').out) as { machine: { label: string } }[];
     expect(rows.map((r) => r.machine.label)).toEqual(['riscv64 sv39', 'riscv64 sv48']);
     expect(vmemlab('size', 'memmap', '--size', '1T', '--arch', 'riscv64', '--paging', 'sv64')).toMatchObject({ code: 2, err: 'vmemlab: --paging sv64: expected sv39 or sv48 or sv57\n' });
     expect(vmemlab('size', 'memmap', '--size', '1T', '--arch', 'loongarch64', '--kernel', 'v6.1')).toMatchObject({ code: 2, err: 'vmemlab: --arch: loongarch64 has no SPARSEMEM_VMEMMAP in v6.1 (it arrived in v6.2)\n' });
+    // s390x --no-edat: 1 TiB = 16 GiB of memmap in 4 KiB pages, 16 GiB / 1 MiB = 16384 page tables
+    // of 2 KiB (8192 pages) under 8 segment tables (16 KiB: 32 pages); with EDAT-1 no page tables
+    const s390 = JSON.parse(vmemlab('size', 'memmap', '--size', '1T', '--arch', 's390x', '--no-edat', '--json').out) as { machine: { label: string }; pageTablePages: { byLevel: Record<string, number> } };
+    expect([s390.machine.label, s390.pageTablePages.byLevel]).toEqual(['s390x no EDAT', { pmd: 32, pte: 8192 }]);
     expect(vmemlab('fuzz', '--arch', 'loongarch64', '--kernel', 'v6.1', '--events', '10', '--out', join(tmp, 'fz-la'))).toMatchObject({ code: 2, err: 'vmemlab: --arch loongarch64: it has no SPARSEMEM_VMEMMAP in v6.1 (it arrived in v6.2)\n' });
     const fz = vmemlab('fuzz', '--arch', 'riscv64', '--events', '300', '--seed', '5', '--out', join(tmp, 'fz-rv'));
     expect(fz.code).toBe(0);

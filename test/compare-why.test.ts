@@ -76,7 +76,7 @@ describe('the switch registry', () => {
 
   it('neighbouring releases differ in a few switches, each documented', () => {
     const byId = Object.fromEntries(PROFILES.map((p) => [p.id, p]));
-    expect(switchDiff(byId['v6.12']!, byId['v6.18']!).sort()).toEqual(['hvoParam', 'hvoPreinit', 'kmemTruncatedWarning', 'kstrtobool', 'ppcRadixAlignStart', 'riscvPudThp', 'x86MemoryBlockProbe']);
+    expect(switchDiff(byId['v6.12']!, byId['v6.18']!).sort()).toEqual(['hvoParam', 'hvoPreinit', 'kmemTruncatedWarning', 'kstrtobool', 'ppcRadixAlignStart', 'riscvPudThp', 's390HotRemove', 's390Hvo', 's390SmallSections', 's390ZoneDevice', 'x86MemoryBlockProbe']);
   });
 });
 

@@ -13,7 +13,8 @@ describe('layoutOf', () => {
     expect(l.sections.reduce((t, x) => t + x.size, 0)).toBe(rep.sections.present * l.sectionSize);
     expect(l.subsections.reduce((t, x) => t + x.size, 0)).toBe(rep.sections.subsectionsActive * l.subsectionSize);
     for (const lvl of ['p4d', 'pud', 'pmd', 'pte'] as const) {
-      const n = l.tables.filter((t) => t.level === lvl).reduce((t, x) => t + x.size / l.tableSpan[lvl]!, 0);
+      // tables x the pages one takes (s390: 16 KiB segment tables, 2 KiB page tables)
+      const n = l.tables.filter((t) => t.level === lvl).reduce((t, x) => t + (x.size / l.tableSpan[lvl]!) * l.tablePages[lvl]![x.boot ? 'boot' : 'runtime'], 0);
       expect(n).toBe(rep.pageTablePages[lvl] ?? 0);
     }
     // the first leaf's offset is the report's first range's VA minus VMEMMAP_START

@@ -63,9 +63,9 @@ describe('switches', () => {
     for (const s of l) expect(s.values.reduce((n, v) => n + v.profiles.length, 0), s.key).toBe(PROFILES.length);
   });
 
-  it('diff-profiles: v6.12 -> v6.18 differ in seven switches, each with what the values mean', () => {
+  it('diff-profiles: v6.12 -> v6.18 differ in eleven switches, each with what the values mean', () => {
     const d = diffProfiles(findProfile('v6.12')!, findProfile('v6.18')!);
-    expect(d.switches.map((s) => s.key).sort()).toEqual(['hvoParam', 'hvoPreinit', 'kmemTruncatedWarning', 'kstrtobool', 'ppcRadixAlignStart', 'riscvPudThp', 'x86MemoryBlockProbe']);
+    expect(d.switches.map((s) => s.key).sort()).toEqual(['hvoParam', 'hvoPreinit', 'kmemTruncatedWarning', 'kstrtobool', 'ppcRadixAlignStart', 'riscvPudThp', 's390HotRemove', 's390Hvo', 's390SmallSections', 's390ZoneDevice', 'x86MemoryBlockProbe']);
     const text = renderProfileDiff(d);
     expect(text).toContain('x86MemoryBlockProbe  (arch/x86/mm/init_64.c:probe_memory_block_size)');
     expect(text).toContain("v6.18: \"v6.18\"  memory_block_advised_max_size() first (v6.18)");

@@ -27,7 +27,7 @@ describe('scenario errors', () => {
   const cases: [string, string, string][] = [
     ['YAML syntax', 'arch: x86_64\nnodes: [\n', 's.yaml:3:1: YAML syntax'],
     ['unknown top-level key, did you mean', ok + 'devics: []\n', 's.yaml:5:1: devics: unknown key "devics" (did you mean "devices"?)'],
-    ['unknown arch value', ok.replace('x86_64', 'x86'), 's.yaml:1:7: arch: must be one of "x86_64", "arm64", "riscv64", "loongarch64", "ia64", "powerpc64", not "x86" (did you mean "x86_64"?)'],
+    ['unknown arch value', ok.replace('x86_64', 'x86'), 's.yaml:1:7: arch: must be one of "x86_64", "arm64", "riscv64", "loongarch64", "ia64", "powerpc64", "s390x", not "x86" (did you mean "x86_64"?)'],
     ['bad size', ok.replace('4G', '4Q'), 's.yaml:4:33: nodes[0].memory[0].size: "4Q" has an unknown unit "Q" (use K, M, G, T or P)'],
     ['negative size', ok.replace('4G', '-4G'), 's.yaml:4:33: nodes[0].memory[0].size: size "-4G" is negative'],
     ['zero size', ok.replace('4G', '0'), 's.yaml:4:33: nodes[0].memory[0].size: size must not be zero'],

@@ -35,8 +35,11 @@ export function vmemTracks(a: Analysis, st: StepState): Track[] {
     grid: l.tableSpan[lvl],
     items: l.tables.filter((t) => t.level === lvl).map((t, i) => {
       const n = t.size / l.tableSpan[lvl]!;
-      return vitem(st, `tbl:${lvl}:${i}`, t.start, t.start + t.size, nodeColour(t.node), `${commas(n)} ${lvl} table page(s), node ${t.node}`,
-        `${commas(n)} ${lvl} table page(s) on node ${t.node} (${t.boot ? 'memblock, at boot' : 'page allocator, later'}), each maps ${fmtBytes(l.tableSpan[lvl]!)} of vmemmap`, 'table', !t.boot);
+      // a table is one page on most arches; s390's are 16 KiB (segment) or 2 KiB (page tables)
+      const each = l.tablePages?.[lvl]?.[t.boot ? 'boot' : 'runtime'] ?? 1;
+      const what = each === 1 ? `${commas(n)} ${lvl} table page(s)` : `${commas(n)} ${lvl} table(s) (${commas(n * each)} page(s))`;
+      return vitem(st, `tbl:${lvl}:${i}`, t.start, t.start + t.size, nodeColour(t.node), `${what}, node ${t.node}`,
+        `${what} on node ${t.node} (${t.boot ? 'memblock, at boot' : 'page allocator, later'}), each maps ${fmtBytes(l.tableSpan[lvl]!)} of vmemmap`, 'table', !t.boot);
     }),
   }));
   const describes: Item[] = [];

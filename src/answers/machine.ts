@@ -40,12 +40,14 @@ export interface MachineOpts {
   kernel?: string;
   /** x86_64 X86_FEATURE_HYPERVISOR (a guest). */
   hypervisor?: boolean;
+  /** s390x: the CPU has EDAT-1 (default true; QEMU TCG has not). */
+  edat1?: boolean;
 }
 
-/** Where DRAM starts: x86_64 at 0, arm64 at 1 GiB (QEMU virt, most servers start at or above it), riscv64 at 2 GiB (QEMU virt, most SoCs), loongarch64, ia64 and powerpc64 at 0. */
-export const RAM_BASE: Record<ArchName, number> = { x86_64: 0, arm64: GiB, riscv64: 2 * GiB, loongarch64: 0, ia64: 0, powerpc64: 0 };
+/** Where DRAM starts: x86_64 at 0, arm64 at 1 GiB (QEMU virt, most servers start at or above it), riscv64 at 2 GiB (QEMU virt, most SoCs), loongarch64, ia64, powerpc64 and s390x at 0. */
+export const RAM_BASE: Record<ArchName, number> = { x86_64: 0, arm64: GiB, riscv64: 2 * GiB, loongarch64: 0, ia64: 0, powerpc64: 0, s390x: 0 };
 
-const FLAG_OF: Record<string, string> = { pageSize: '--page-size', vaBits: '--va-bits', levels: '--levels', pse: '--pse', hypervisor: '--hypervisor', gbpages: '--gbpages', mode: '--paging', mmu: '--mmu' };
+const FLAG_OF: Record<string, string> = { pageSize: '--page-size', vaBits: '--va-bits', levels: '--levels', pse: '--pse', hypervisor: '--hypervisor', gbpages: '--gbpages', mode: '--paging', mmu: '--mmu', edat1: '--no-edat' };
 
 export function kernelOf(o: MachineOpts): string {
   return o.kernel ?? DEFAULT_KERNEL;
@@ -59,6 +61,7 @@ export function configOf(o: MachineOpts): ScenarioInput['config'] {
   if (o.paging !== undefined) c.mode = o.paging;
   if (o.mmu !== undefined) c.mmu = o.mmu;
   if (o.hypervisor !== undefined && o.arch === 'x86_64') c.hypervisor = o.hypervisor;
+  if (o.edat1 !== undefined && o.arch === 's390x') c.edat1 = o.edat1;
   return c as ScenarioInput['config'];
 }
 

@@ -6,7 +6,9 @@
 import { z } from 'zod';
 
 const bytes = z.number().int().min(0);
-const tables = z.object({ total: z.number().int(), byLevel: z.record(z.string(), z.number().int()), byNode: z.record(z.string(), z.number().int()) });
+// pages; a table smaller than a page counts its share (s390's 2 KiB page tables: half a page)
+const pages = z.number().multipleOf(0.5);
+const tables = z.object({ total: pages, byLevel: z.record(z.string(), pages), byNode: z.record(z.string(), pages) });
 const base = {
   question: z.string(),
   machine: z.object({ arch: z.string(), label: z.string(), config: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])), kernel: z.string() }),

@@ -244,7 +244,7 @@ export function sizeMemmap(q: MemmapQuestion): MemmapAnswer {
   ex.push(`${fmtSize(q.size)} = ${commas(q.size / P)} pages of ${fmtSize(P)}; each has a struct page of ${k.arch.cfg.STRUCT_PAGE_SIZE} B: ${fmtSize(bytes)} (${commas(bytes)} B) of memmap${r.ok ? '' : ` before the step failed (${r.errno})`}`);
   ex.push(hot
     ? '  hot-add: add_memory() -> arch_add_memory() -> __add_pages() -> sparse_add_section() -> __populate_section_memmap(), pages from node RAM (vmemmap_alloc_block)'
-    : '  boot: sparse_init() -> __populate_section_memmap(), pages from memblock (the sparse buffer first)');
+    : `  boot: sparse_init() -> __populate_section_memmap(), pages from memblock (${k.arch.policy.noSparseBuffer ? 'one vmemmap_alloc_block() at a time, never the sparse buffer' : 'the sparse buffer first'})`);
   for (const l of populateLines(run, i)) ex.push(`  ${l}`);
   ex.push(`  mapping: ${leafLine(k, cost.leaves)}; ${tablesLine(cost.pt)}`);
   return {
@@ -485,6 +485,7 @@ export function sizeHvo(q: HvoQuestion): HvoAnswer {
     const why = !k.cmdline.hugetlbFreeVmemmap ? 'the kernel did not take hugetlb_free_vmemmap=on'
       : k.profile.hvo === 'none' ? `${k.profile.id} has no HugeTLB vmemmap optimisation (it arrived in v5.14/v5.15)`
       : k.arch.cfg.arch === 'arm64' && !k.profile.hvoArm64 ? `${k.profile.id} does not select ARCH_WANT_HUGETLB_PAGE_OPTIMIZE_VMEMMAP on arm64`
+      : k.arch.cfg.lacks.hvo ? k.arch.cfg.lacks.hvo
       : 'hugetlb_vmemmap_optimizable_size() is 0 here: the vmemmap of one huge page does not fill more pages than HVO keeps';
     ex.push(`  HVO is not possible: ${why}; nothing is freed`);
   } else {

@@ -5,6 +5,7 @@ import { x86Config, x86Policy, X86_DEFAULTS } from './x86_64.js';
 import { riscvConfig, riscvModes, riscvPolicy, RISCV_MODES, type RiscvMode } from './riscv64.js';
 import { ia64Config, ia64Policy, IA64_LEVELS, type Ia64PageSize } from './ia64.js';
 import { ppcConfig, ppcPolicy, PPC_DEFAULT_LMB, PPC_MMUS, type PpcMmu } from './powerpc64.js';
+import { s390Config, s390Policy, s390SectionBits } from './s390x.js';
 import { loongarchConfig, loongarchLayoutProblem, loongarchPolicy, LOONGARCH_DEFAULT_LEVELS, LOONGARCH_LEVELS, type LoongPageSize } from './loongarch64.js';
 
 export type { ArchConfig, ArchName, ArchPolicy, PtLevel, LeafLevel, VmemmapRange, VmemmapOps, HugepagesVariant, PolicyOverrides, VmemmapFreePolicy, PopulatePath } from './types.js';
@@ -13,6 +14,7 @@ export { ARM64_VA_BITS } from './arm64.js';
 export { RISCV_MODES } from './riscv64.js';
 export { LOONGARCH_LEVELS } from './loongarch64.js';
 export { PPC_MMUS } from './powerpc64.js';
+export { S390_LEVEL_NAMES } from './s390x.js';
 
 export interface Arch {
   cfg: ArchConfig;
@@ -37,6 +39,10 @@ export interface ArchOptionsInput {
   hash16M?: boolean;
   /** powerpc64 hash: KFENCE / debug_pagealloc on (linear map in base pages). */
   kfence?: boolean;
+  /** s390x: the CPU has EDAT-1 (1 MiB segment frames). */
+  edat1?: boolean;
+  /** s390x: sclp.rzm, the storage increment, in MiB. */
+  rzm?: number;
 }
 
 export class ArchConfigError extends Error {
@@ -53,6 +59,7 @@ export const ARCH_INFO: Record<ArchName, { config: string; notes: string }> = {
   loongarch64: { config: '{ pageSize: 4K|16K|64K, levels: 4K 4, 16K 2/3, 64K 2/3 }', notes: 'from v6.2 (no vmemmap before); default 16K/3; the altmap is never used (memmap always in RAM) and vmemmap_free() is empty' },
   powerpc64: { config: '{ mmu: radix|hash, pageSize: 4K|64K, lmbSize: bytes (256M; 0 = no DR-memory node), hash16M: true|false, kfence: true|false }', notes: 'Book3S-64, from v6.1; default radix 64K (Debian ppc64el); radix: 2 MiB PMD blocks from RAM, base pages from the altmap or RAM (altmap_cross_boundary, RAM fallback); hash: mmu_vmemmap_psize blocks as bolted HPTEs + vmemmap_list, no Linux page tables' },
   ia64: { config: '{ pageSize: 4K|8K|16K|64K, levels: 3|4 (64K: 3) }', notes: 'up to v6.6 (removed in v6.7); default 16K/3; base pages from RAM, no ZONE_DEVICE, vmemmap_free() is empty' },
+  s390x: { config: '{ edat1: true|false, rzm: storage increment in MiB (default 1, QEMU) }', notes: '4K pages, 3-level tables (16 KiB region/segment tables, 2 KiB page tables); EDAT-1: 1 MiB segment frames, else 4 KiB pages; altmap and memmap_on_memory from v6.9, ZONE_DEVICE from v6.17 (v6.18 profile); hot-add is sclp standby memory; hot-remove from v6.13 (virtio-mem); the 3-level layout only (memory past about 3.5 TiB refused)' },
 };
 
 /** The config keys each arch takes (anything else is refused, naming the arch that has it). */
@@ -63,6 +70,7 @@ const KEYS: Record<ArchName, (keyof ArchOptionsInput)[]> = {
   loongarch64: ['pageSize', 'levels'],
   ia64: ['pageSize', 'levels'],
   powerpc64: ['pageSize', 'mmu', 'lmbSize', 'hash16M', 'kfence'],
+  s390x: ['pageSize', 'edat1', 'rzm'],
 };
 
 /** Build the arch for a scenario's `arch` + `config`; throws ArchConfigError naming the key. */
@@ -120,6 +128,16 @@ export function resolveArch(name: ArchName, o: ArchOptionsInput, p: KernelProfil
     if (!IA64_LEVELS[ps].includes(levels)) throw new ArchConfigError('levels', `ia64 ${ps} pages take levels ${IA64_LEVELS[ps].join(' or ')}, not ${levels}`);
     const cfg = ia64Config(ps, levels, p);
     return arch(cfg, ia64Policy(cfg));
+  }
+  if (name === 's390x') {
+    if (o.pageSize !== undefined && o.pageSize !== '4K') throw new ArchConfigError('pageSize', `s390x has only 4K pages, not ${o.pageSize}`);
+    const rzm = o.rzm ?? 1;
+    if (!Number.isInteger(rzm) || rzm < 1) throw new ArchConfigError('rzm', `s390x rzm is the storage increment in MiB (a positive whole number), not ${o.rzm}`);
+    const block = Math.max(2 ** s390SectionBits(p), rzm * 2 ** 20);
+    // drivers/base/memory.c memory_dev_init(): !is_power_of_2(memory_block_size_bytes()) -> panic
+    if ((block & (block - 1)) !== 0) throw new ArchConfigError('rzm', `s390x with a ${rzm} MiB storage increment: memory_block_size_bytes() = max(section, sclp.rzm) = 0x${block.toString(16)} is not a power of two and the kernel panics at boot ("Memory block size not suitable: 0x${block.toString(16)}", memory_dev_init)`);
+    const cfg = s390Config(o.edat1 ?? true, p, rzm);
+    return arch(cfg, s390Policy(cfg, p));
   }
   const ps = (o.pageSize ?? '4K') as Arm64PageSize;
   if (!(ps in ARM64_VA_BITS)) throw new ArchConfigError('pageSize', `arm64 pageSize must be 4K, 16K or 64K, not ${o.pageSize}`);

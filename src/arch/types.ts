@@ -5,11 +5,11 @@
  * imports nothing from src/kernel.
  */
 
-export type ArchName = 'x86_64' | 'arm64' | 'riscv64' | 'loongarch64' | 'ia64' | 'powerpc64';
-export const ARCH_NAMES: readonly ArchName[] = ['x86_64', 'arm64', 'riscv64', 'loongarch64', 'ia64', 'powerpc64'];
+export type ArchName = 'x86_64' | 'arm64' | 'riscv64' | 'loongarch64' | 'ia64' | 'powerpc64' | 's390x';
+export const ARCH_NAMES: readonly ArchName[] = ['x86_64', 'arm64', 'riscv64', 'loongarch64', 'ia64', 'powerpc64', 's390x'];
 
 /** Kernel features an arch may not offer in a given release (its Kconfig selects). */
-export type ArchFeature = 'hotplug' | 'zoneDevice' | 'memmapOnMemory' | 'hvo' | 'daxVmemmapOpt';
+export type ArchFeature = 'hotplug' | 'hotRemove' | 'zoneDevice' | 'memmapOnMemory' | 'hvo' | 'daxVmemmapOpt';
 
 /** Page-table levels, kernel names. pgd is always the top (pre-existing) table. */
 export type PtLevel = 'pgd' | 'p4d' | 'pud' | 'pmd' | 'pte';
@@ -24,12 +24,28 @@ export interface PtGeometry {
   shift: Record<PtLevel, number | null>;
   /** Levels whose tables are allocated on demand, top-down (the top-level table pre-exists). */
   allocLevels: PtLevel[];
-  /** Bytes of one page-table table at each level; absent = PAGE_SIZE (powerpc radix 64K: PTE
-   *  tables of 256 B, PUD/PMD tables of 4 KiB). A table of level L spans entrySpan(L) x tableBytes / 8. */
+  /**
+   * Bytes of one page-table table at each level; absent = PAGE_SIZE. A table holds
+   * tableBytes / 8 entries, so a table of level L spans entrySpan(L) x tableBytes / 8 of address
+   * space (s390: 16 KiB region/segment tables, 2 KiB page tables; powerpc radix 64K: PTE tables
+   * of 256 B, PUD/PMD tables of 4 KiB).
+   *
+   * The RAM one table takes is tableBytes unless the kernel allocates tables of that level
+   * differently depending on when: earlyTableBytes is what one takes when allocated at boot
+   * (memblock, before slab / the page allocator), runtimeTableBytes what one takes when allocated
+   * after boot (the page allocator). Each is a per-level override of tableBytes, absent = tableBytes:
+   * - powerpc radix: early_alloc_pgtable(PAGE_SIZE) at boot for every level (earlyTableBytes a
+   *   page), page-table fragments of tableBytes after;
+   * - s390: memblock_alloc(2 KiB) page tables at boot, page_table_alloc() after, a whole page from
+   *   v6.8 (runtimeTableBytes pte 4 KiB), 2 KiB fragments before.
+   * deriveConsts() turns them into Consts.tableCost (pages per table, boot and runtime): the RAM
+   * ledger, invariants and reports all read that.
+   */
   tableBytes?: Partial<Record<PtLevel, number>>;
-  /** Bytes one table takes when allocated before slab is up (memblock); absent = tableBytes
-   *  (powerpc radix: early_alloc_pgtable(PAGE_SIZE) for every level). */
+  /** RAM one table takes when allocated at boot (memblock); absent = tableBytes. See tableBytes. */
   earlyTableBytes?: Partial<Record<PtLevel, number>>;
+  /** RAM one table takes when allocated after boot (page allocator); absent = tableBytes. See tableBytes. */
+  runtimeTableBytes?: Partial<Record<PtLevel, number>>;
   /** The vmemmap is not in Linux page tables at all (powerpc hash: bolted HPTEs and
    *  vmemmap_list entries); allocLevels is then empty. */
   noPageTables?: string;
@@ -71,7 +87,7 @@ export interface ArchConfig {
   /** Whether memblock keeps hot-added memory (CONFIG_ARCH_KEEP_MEMBLOCK). */
   keepMemblock: boolean;
   /** ptdump flavour. */
-  ptdump: 'x86' | 'arm64' | 'riscv' | 'loongarch' | 'ia64' | 'powerpc';
+  ptdump: 'x86' | 'arm64' | 'riscv' | 'loongarch' | 'ia64' | 'powerpc' | 's390';
   /**
    * What this arch does not have in this kernel, each with the reason a user is told (which
    * Kconfig symbol, since when); a feature not listed is available.
@@ -104,6 +120,8 @@ export interface VmemmapOps<Altmap> {
   basepages(start: number, end: number, node: number, altmap: Altmap | null): number;
   /** vmemmap_populate_hugepages(start, end, node, altmap) with the arch's PMD loop variant: 0 or -ENOMEM. */
   hugepages(start: number, end: number, node: number, altmap: Altmap | null): number;
+  /** The arch's own vmemmap_free(start, end, altmap) (s390 rolls a failed populate back with it). */
+  free(start: number, end: number, altmap: Altmap | null): void;
   /** Robin Murphy's sketch (thread §3): per PMD step, tables and one base page at the step's address. */
   onePagePerPmd(start: number, end: number, node: number): number;
   /**
@@ -169,6 +187,12 @@ export interface VmemmapFreePolicy {
   altmapRangeCheck?: boolean;
   /** Base pages freed from an altmap-backed range go back to the altmap (vmem_altmap_free); x86 frees PTE-mapped pages as RAM. */
   pteAltmap: boolean;
+  /**
+   * Boot memory (memblock: the boot memmap and boot page tables, PageReserved) is not freed:
+   * the entry is cleared, the memory kept after a WARN_ON_ONCE at this site (s390 <= v6.18
+   * vmem_free_pages / vmem_pte_free). Absent: freed like any other.
+   */
+  keepBoot?: string;
 }
 
 /**
@@ -199,8 +223,16 @@ export interface ArchPolicy {
   supportsMemmapOnMemory?: (memmapBytes: number) => string | null;
   /** Lines the arch's early MMU setup prints (before sparse_init), given the boot RAM (memblock_phys_mem_size()). */
   bootLines?: (bootRam: number) => { level: number; site: string; text: string; approx?: boolean }[];
-  /** arch_get_mappable_range(): physical range hot-plug may use [start, end] inclusive. */
-  mappableRange(memstart: number): { start: number; end: number };
+  /** arch_get_mappable_range(): physical range hot-plug may use [start, end] inclusive (bootMemEnd: the end of boot RAM, where the arch's range depends on it). */
+  mappableRange(memstart: number, bootMemEnd?: number): { start: number; end: number };
+  /** The arch's own walk never calls vmemmap_verify(): no "potential offnode page_structs" (s390). */
+  noVerify?: boolean;
+  /** Memmap blocks come from vmemmap_alloc_block(), never the boot sparse buffer (s390 <= v6.8). */
+  noSparseBuffer?: boolean;
+  /** Boot memory (its end given) for which the kernel takes a path the model does not have: why, or null. */
+  unmodelledBoot?: (memEnd: number) => string | null;
+  /** KERN_NOTICE lines the arch prints at boot about the memory it keeps (end of boot RAM given). */
+  bootNotices?: (memEnd: number) => { site: string; text: string }[];
   /** Where vmemmap_populate lives, for citations. */
   populateSite: string;
   /**

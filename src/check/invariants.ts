@@ -16,7 +16,7 @@
  */
 import { alignDown, alignUp, lx } from '../util/bits.js';
 import { IntervalSet } from '../util/interval.js';
-import { compoundUnique, offToPfn, offToVa, pfnToOff, section_nr_to_pfn, type Kernel, type Leaf, type Touched } from '../kernel/state.js';
+import { compoundUnique, offToPfn, tablePagesEach, offToVa, pfnToOff, section_nr_to_pfn, type Kernel, type Leaf, type Touched } from '../kernel/state.js';
 import type { Seg } from '../util/interval.js';
 
 export interface Violation {
@@ -153,7 +153,7 @@ export function checkInvariants(k: Kernel): Violation[] {
     }
   }
   const tables: number[] = [];
-  for (const lvl of lv) for (const s of k.s.tables[lvl]) if (s.v.src !== 'static') tables[s.v.node] = (tables[s.v.node] ?? 0) + (s.end - s.start) / k.c.tableSpan[lvl];
+  for (const lvl of lv) for (const s of k.s.tables[lvl]) if (s.v.src !== 'static') tables[s.v.node] = (tables[s.v.node] ?? 0) + ((s.end - s.start) / k.c.tableSpan[lvl]) * tablePagesEach(k.c.tableCost, lvl, s.v.src);
   for (let n = 0; n < k.s.nodes.length; n++) {
     // HVO gives vmemmap pages back without the model redrawing the mapping (placement unknown)
     const want = (ramPages[n] ?? 0) - (k.s.hvo.freed[n] ?? 0);

@@ -5,7 +5,7 @@
  */
 import { printCmdlineMessages } from './params.js';
 import { hugetlb_boot_alloc, hugetlb_boot_optimize, hugetlb_check_params, hugetlb_vmemmap_init_515, report_hugepages } from './hugetlb.js';
-import { KERN_INFO, KERN_WARNING, printk } from './printk.js';
+import { KERN_INFO, KERN_NOTICE, KERN_WARNING, printk } from './printk.js';
 import { memblock_free_bytes } from './memblock.js';
 import { sparse_init, subsection_map_init } from './sparse.js';
 import { preallocate_vmemmap_top_tables } from './sparse-vmemmap.js';
@@ -76,6 +76,7 @@ export function boot(k: Kernel, fw0: FirmwareMap): void {
     }
   }
   k.boot.maxPfn = Math.floor(hi / P);
+  for (const m of k.arch.policy.bootNotices?.(hi) ?? []) printk(k, KERN_NOTICE, m.site, '%s', [m.text]);
   // memblock_phys_mem_size(): boot RAM in memblock.memory
   k.boot.bootRam = k.s.memblockMemory.total();
   // the memory nodes as the firmware lists them (powerpc sizes memory blocks from them)

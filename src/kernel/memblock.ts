@@ -52,7 +52,8 @@ export function memblock_alloc(k: Kernel, size: number, align: number, min: numb
       if (f) unusual(k, 'memblock: allocation fell back to another node');
     }
     if (f) {
-      if (lo !== min) unusual(k, 'memblock: allocation below the goal');
+      // below the goal: alike for every iteration when no memory at all is free above it
+      if (lo !== min && freeRangesDesc(k, -1, min, max).some((r) => r.end > min)) unusual(k, 'memblock: allocation below the goal');
       k.s.memblockReserved.add(f.addr, f.addr + size);
       return f;
     }
@@ -62,22 +63,36 @@ export function memblock_alloc(k: Kernel, size: number, align: number, min: numb
 }
 
 /**
- * `count` allocations of `size` (== align) on node `nid`, as consecutive top-down calls would
- * place them, for optimistic runs; aborts the run unless all fit on `nid` above `min`.
+ * `count` allocations of `size` (== align) preferring node `nid`, as consecutive top-down
+ * memblock_alloc_try_nid_raw(size, size, min, .., nid) calls would place them, for optimistic
+ * runs. Each call goes to the first place with room, in memblock_alloc_range_nid()'s order:
+ * `nid` above `min`, any node above `min`, then both again without the lower limit
+ * (memblock_alloc_internal()). The run is alike only while every call lands in the same
+ * place: it aborts when the first place cannot take them all, or they would span nodes.
+ * Returns the node that served the run.
  */
-export function memblock_alloc_many(k: Kernel, size: number, count: number, min: number, nid: number): void {
+export function memblock_alloc_many(k: Kernel, size: number, count: number, min: number, nid: number): number {
   if (injectFault(k, 'memblock', count)) unusual(k, 'memblock: injected fault in the run');
-  let left = count;
-  for (const r of freeRangesDesc(k, nid, min, accessibleMax(k))) {
-    const top = alignDown(r.end, size);
-    const bottom = alignUp(r.start, size);
-    if (top <= bottom) continue;
-    const t = Math.min(left, (top - bottom) / size);
-    k.s.memblockReserved.add(top - t * size, top);
-    left -= t;
-    if (left === 0) return;
+  const max = accessibleMax(k);
+  const tiers: [number, number][] = min > 0 ? [[nid, min], [-1, min], [nid, 0], [-1, 0]] : [[nid, 0], [-1, 0]];
+  for (const [n, lo] of tiers) {
+    const slots = freeRangesDesc(k, n, lo, max)
+      .map((r) => ({ nid: r.nid, top: alignDown(r.end, size), bottom: alignUp(Math.max(r.start, lo), size) }))
+      .filter((r) => r.top - r.bottom >= size);
+    if (slots.length === 0) continue;
+    let left = count;
+    for (const r of slots) {
+      if (r.nid !== slots[0]!.nid) unusual(k, 'memblock: run spans nodes');
+      const t = Math.min(left, (r.top - r.bottom) / size);
+      k.s.memblockReserved.add(r.top - t * size, r.top);
+      left -= t;
+      if (left === 0) return r.nid;
+    }
+    unusual(k, 'memblock: run does not fit where its first call goes');
+    return slots[0]!.nid;
   }
-  unusual(k, 'memblock: run does not fit on its node');
+  unusual(k, 'memblock: allocation failed');
+  return nid;
 }
 
 export function memblock_free(k: Kernel, base: number, size: number): void {

@@ -16,7 +16,7 @@ import { interleaveRuns, KERN_DEBUG, pr_err, pr_warn, pr_warn_once, printk, WARN
 import { sparse_add_section, sparse_remove_section } from './sparse.js';
 import { vmem_altmap_offset, vmemmap_populate_print_last } from './sparse-vmemmap.js';
 import { memoryBlockMemmapPages, memoryBlockMemmapSize } from './params.js';
-import { E2BIG, EBUSY, EEXIST, EINVAL, EPERM, section_nr_to_pfn, type Kernel, type MemoryBlock, type PgmapGeom, type Zone } from './state.js';
+import { E2BIG, EBUSY, EEXIST, EINVAL, EPERM, ERANGE, section_nr_to_pfn, type Kernel, type MemoryBlock, type PgmapGeom, type Zone } from './state.js';
 
 const FILE = 'mm/memory_hotplug.c';
 
@@ -138,7 +138,7 @@ export function leftBehind(k: Kernel, site: string, start: number, size: number)
 
 /** DIRECT_MAP_PHYSMEM_END (x86) / __pa(PAGE_END - 1) (arm64), with memory KASLR off. */
 function physmemEnd(k: Kernel): number {
-  return k.arch.policy.mappableRange(k.boot.memstart).end;
+  return k.arch.policy.mappableRange(k.boot.memstart, k.boot.maxPfn * k.c.PAGE_SIZE).end;
 }
 
 /**
@@ -146,7 +146,7 @@ function physmemEnd(k: Kernel): number {
  * false when [start, start + size) is empty or outside the pluggable range.
  */
 export function mhp_range_allowed(k: Kernel, start: number, size: number): boolean {
-  const r = k.arch.policy.mappableRange(k.boot.memstart);
+  const r = k.arch.policy.mappableRange(k.boot.memstart, k.boot.maxPfn * k.c.PAGE_SIZE);
   const end = Math.min(r.end, physmemEnd(k));
   if (start < start + size && start >= r.start && start + size - 1 <= end) return true;
   pr_warn(k, FILE + ':mhp_range_allowed', 'Hotplug memory [%#llx-%#llx] exceeds maximum addressable range [%#llx-%#llx]\n',
@@ -180,10 +180,51 @@ export function arch_add_memory(k: Kernel, nid: number, start: number, size: num
     WARN(k, ret !== 0, 'arch/x86/mm/init_64.c:add_pages', null, [], true);
     return ret;
   }
+  if (k.arch.cfg.arch === 's390x') return s390_arch_add_memory(k, nid, start, size, altmap, pgmap);
   const ret = __add_pages(k, nid, start / P, size / P, altmap, pgmap);
   // arch/loongarch/mm/init.c arch_add_memory() @ v6.2..v7.1
   if (ret && k.arch.cfg.arch === 'loongarch64') pr_warn(k, 'arch/loongarch/mm/init.c:arch_add_memory', '%s: Problem encountered in __add_pages() as ret=%d\n', 'arch_add_memory', ret);
   return ret;
+}
+
+/**
+ * arch/s390/mm/init.c arch_add_memory() @ v5.6..v7.1: an altmap is refused with WARN_ON_ONCE
+ * and -EINVAL until v6.9 (vmemmap_populate() could not use one); vmem_add_mapping() maps the
+ * range into the identity map and refuses (-ERANGE) what lies past VMEM_MAX_PHYS (<= v6.1,
+ * insert_memory_segment() in v5.6) or the mappable range (v5.15+); __add_pages(), and on its
+ * failure vmem_remove_mapping(). The identity map itself is not modelled.
+ */
+function s390_arch_add_memory(k: Kernel, nid: number, start: number, size: number, altmap: string | null, pgmap: PgmapGeom | null): number {
+  const P = k.c.PAGE_SIZE;
+  if (altmap && k.profile.s390Populate !== 'v6.9') {
+    WARN(k, true, 'arch/s390/mm/init.c:arch_add_memory', null, [], true);
+    return EINVAL;
+  }
+  const r = k.arch.policy.mappableRange(k.boot.memstart, k.boot.maxPfn * P);
+  if (start < r.start || start + size > r.end + 1) return ERANGE;
+  return __add_pages(k, nid, start / P, size / P, altmap, pgmap);
+}
+
+/**
+ * s390 standby memory, the model's hot-add: sclp adds each standby memory block with
+ * add_memory() (drivers/s390/char/sclp_cmd.c add_memory_merged(): no flags up to v6.8;
+ * MHP_MEMMAP_ON_MEMORY | MHP_OFFLINE_INACCESSIBLE when the CPU has EDAT-1, v6.9..v6.18 in
+ * sclp_mem.c) or, from v7.1, when 1 is written to /sys/firmware/memory/memory<N>/config
+ * (sclp_config_mem_store(): __add_memory() with MHP_MEMMAP_ON_MEMORY when the block's
+ * memmap_on_memory attribute - default mhp_supports_memmap_on_memory() - is set), one block at
+ * a time. MHP_OFFLINE_INACCESSIBLE (memmap pages not touched while the storage is unassigned)
+ * is not modelled.
+ */
+export function sclp_add_standby_memory(k: Kernel, nid: number, start: number, size: number): number {
+  const v = k.profile.s390Standby;
+  const mom = v === 'v6.9' ? k.arch.cfg.config.edat1 === true : v === 'v7.1' ? mhp_supports_memmap_on_memory(k, k.boot.memoryBlockSize) : false;
+  const bs = k.boot.memoryBlockSize;
+  if (!isAligned(start, bs) || !isAligned(size, bs) || size === 0) return add_memory(k, nid, start, size, { memmapOnMemory: mom });
+  for (let a = start; a < start + size; a += bs) {
+    const e = add_memory(k, nid, a, bs, { memmapOnMemory: mom });
+    if (e) return e; // sclp ignores the result; the model reports the first failure
+  }
+  return 0;
 }
 
 export function arch_remove_memory(k: Kernel, start: number, size: number, altmap: string | null): void {

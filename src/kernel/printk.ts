@@ -8,6 +8,7 @@ import type { Kernel, Message } from './state.js';
 
 export const KERN_ERR = 3;
 export const KERN_WARNING = 4;
+export const KERN_NOTICE = 5;
 export const KERN_INFO = 6;
 export const KERN_DEBUG = 7;
 

@@ -16,6 +16,7 @@ import { addTables, leafSegments, mapLeaves, missingTables, pmdRuns, tableKindsF
 import { IntervalSet } from '../util/interval.js';
 import { KERN_DEBUG, KERN_WARNING, printk, pr_err_once, pr_warn_once, WARN } from './printk.js';
 import { sparse_buffer_alloc } from './sparse.js';
+import { vmemmap_free } from './vmemmap-free.js';
 import { compoundUnique, ENOMEM, injectFault, offToPfn, offToVa, pfnToOff, selfHostedPfn, type Backing, type PgmapGeom, type Kernel, type TableOwner, type VmemAltmap } from './state.js';
 
 const FILE = 'mm/sparse-vmemmap.c';
@@ -146,8 +147,8 @@ export function vmemmap_alloc_block(k: Kernel, size: number, node: number, count
   const key = 0;
   if (!k.boot.done) {
     if (count > 1) {
-      memblock_alloc_many(k, size, count, k.arch.cfg.memblockGoal, node);
-      return { node, src: 'memblock', key, phys: -1 };
+      const nid = memblock_alloc_many(k, size, count, k.arch.cfg.memblockGoal, node);
+      return { node: nid, src: 'memblock', key, phys: -1 };
     }
     const f = memblock_alloc(k, size, size, k.arch.cfg.memblockGoal, node, false);
     return f ? { node: f.nid, src: 'memblock', key, phys: -1 } : null;
@@ -168,11 +169,26 @@ export function vmemmap_alloc_block(k: Kernel, size: number, node: number, count
   return { node: nid, src: 'buddy', key, phys: -1 };
 }
 
-/** vmemmap_alloc_block_zero(): page-table pages; always RAM, never the sparse buffer or an altmap. */
-function vmemmap_alloc_block_zero(k: Kernel, node: number, count: number): TableOwner | null {
-  const r = vmemmap_alloc_block(k, k.c.PAGE_SIZE, node, count);
+/**
+ * vmemmap_alloc_block_zero(): `count` page-table tables of `kind`; always RAM, never the sparse
+ * buffer or an altmap. A table is one page on most arches; pt.tableBytes (with earlyTableBytes /
+ * runtimeTableBytes, Consts.tableCost) says otherwise (s390: 16 KiB region/segment tables, order 2;
+ * 2 KiB page tables, memblock_alloc(2 KiB) at boot and page_table_alloc() after: 2 KiB fragments
+ * up to v6.7, a whole page from v6.8; powerpc radix: early_alloc_pgtable(PAGE_SIZE) at boot,
+ * page-table fragments / slab after). Tables smaller than a page are taken as the pages they fill
+ * together.
+ */
+function vmemmap_alloc_block_zero(k: Kernel, node: number, count: number, kind: PtLevel): TableOwner | null {
+  const P = k.c.PAGE_SIZE;
+  const each = k.boot.done ? k.c.tableCost.runtime[kind] : k.c.tableCost.boot[kind];
+  const r = each >= 1 ? vmemmap_alloc_block(k, each * P, node, count) : vmemmap_alloc_block(k, P, node, Math.ceil(count * each));
   if (!r) return null;
-  k.s.tablePages[r.node] = (k.s.tablePages[r.node] ?? 0) + count;
+  k.s.tablePages[r.node] = (k.s.tablePages[r.node] ?? 0) + count * each;
+  if (r.src === 'buddy' && each < 1 && Math.ceil(count * each) !== count * each) {
+    // the fragment's other half stays free in the page the kernel keeps on its list
+    const n = k.s.nodes[r.node];
+    if (n) n.free += Math.ceil(count * each) - count * each;
+  }
   return { node: r.node, src: r.src === 'buddy' ? 'buddy' : 'memblock' };
 }
 
@@ -188,7 +204,7 @@ export function preallocate_vmemmap_top_tables(k: Kernel): void {
   if (spans.length === 0) return;
   const n = spans.reduce((t, r) => t + (r.end - r.start), 0) / k.c.tableSpan[kind];
   const nid = Math.max(0, k.s.nodes.findIndex((x) => x.online));
-  const owner = vmemmap_alloc_block_zero(k, nid, n);
+  const owner = vmemmap_alloc_block_zero(k, nid, n, kind);
   if (!owner) {
     printk(k, 0, 'arch/riscv/mm/init.c:preallocate_pgd_pages_range', 'Kernel panic - not syncing: Failed to pre-allocate %s pages for %s area\n', [kind === 'p4d' ? 'p4d' : kind === 'pud' ? 'pud' : 'pmd', 'vmemmap']);
     return;
@@ -224,7 +240,8 @@ function altmapBlock(k: Kernel, size: number, altmap: string, count: number): Ba
 
 /** count blocks of size from RAM: the boot sparse buffer, then vmemmap_alloc_block(). */
 function ramBlock(k: Kernel, size: number, node: number, count: number): Backing | null {
-  const sb = sparse_buffer_alloc(k, size, count);
+  // s390 <= v6.8 calls vmemmap_alloc_block(), which never uses the sparse buffer
+  const sb = k.arch.policy.noSparseBuffer ? null : sparse_buffer_alloc(k, size, count);
   const r = sb ?? vmemmap_alloc_block(k, size, node, count);
   if (!r) return null;
   k.s.memmapRamPages[r.node] = (k.s.memmapRamPages[r.node] ?? 0) + (size / k.c.PAGE_SIZE) * count;
@@ -263,6 +280,7 @@ function backingNode(k: Kernel, b: Backing, off: number): number {
  */
 function vmemmap_verify(k: Kernel, node: number, a: number, b: number, unit: number, range: (u: number) => [number, number]): void {
   const site = FILE + ':vmemmap_verify';
+  if (k.arch.policy.noVerify) return;
   if (k.profile.vmemmapVerifyOnce && k.s.once.has(site)) return;
   const fmt = '[%lx-%lx] potential offnode page_structs\n';
   const text = (u: number) => {
@@ -307,7 +325,7 @@ function populate_tables(k: Kernel, a: number, b: number, node: number, entryLev
     const spans = missingTables(k, kind, a, b);
     if (spans.length === 0) continue;
     const n = spans.reduce((t, r) => t + (r.end - r.start), 0) / k.c.tableSpan[kind];
-    const owner = vmemmap_alloc_block_zero(k, node, n);
+    const owner = vmemmap_alloc_block_zero(k, node, n, kind);
     if (!owner) return ENOMEM;
     addTables(k, kind, spans, owner);
   }
@@ -443,7 +461,10 @@ export function vmemmap_populate_hugepages(k: Kernel, start: number, end: number
         if (bk) {
           mapLeaves(k, A, B, 'pmd', bk);
           pmdTrack(k, A, B, bk, node);
-          if (r.start !== A || r.end !== B) k.s.trace.push({ t: 'note', text: 'vmemmap_use_new_sub_pmd: partial PMD' });
+          if (r.start !== A || r.end !== B) {
+            k.s.trace.push({ t: 'note', text: 'vmemmap_use_new_sub_pmd: partial PMD' });
+            useNewSubPmd(k, r.start, r.end);
+          }
           continue;
         }
         if (v.onFail === 'enomem' || (v.onFail === 'generic' && altmap)) {
@@ -456,6 +477,9 @@ export function vmemmap_populate_hugepages(k: Kernel, start: number, end: number
       }
       if (r.state === 'leaf') {
         vmemmap_verify(k, node, r.start, r.end, PMD, (u) => [Math.max(u, r.start), Math.min(u + PMD, r.end)]);
+        // vmemmap_use_sub_pmd(): the range is in use again (no longer all PAGE_UNUSED)
+        if (k.arch.policy.free.partialPmd === 'if-unused') k.s.pmdUnused.remove(r.start, r.end);
+        if (altmap) staleAltmapFrames(k, r.start, r.end, altmap);
         continue;
       }
       if (v.checkPmd === 'any') {
@@ -472,6 +496,43 @@ export function vmemmap_populate_hugepages(k: Kernel, start: number, end: number
 
 const HUGE = 'vmemmap_populate_hugepages';
 
+/**
+ * A PMD block kept from an earlier life of the same altmap (a partly used block that another
+ * range's memmap still shares, so vmemmap_free() kept it) is found populated when the
+ * re-created altmap - alloc from 0 - maps the range again: its pfns lie beyond what the new
+ * altmap counts as allocated. The kernel reuses the block silently; a later allocation from
+ * this altmap would hand those pfns out again, and freeing the block through it takes
+ * vmem_altmap_free() below what it allocated.
+ */
+function staleAltmapFrames(k: Kernel, a: number, b: number, altmap: string): void {
+  const am = k.s.altmaps.get(altmap);
+  if (!am || am.self) return;
+  const P = k.c.PAGE_SIZE;
+  const next = vmem_altmap_next_pfn(am);
+  for (const s of leafSegments(k, alignDown(a, k.c.PMD_SIZE), alignUp(b, k.c.PMD_SIZE), 'pmd')) {
+    const bk = s.v.b;
+    if (bk.kind !== 'altmap' || bk.id !== altmap || bk.pfn + (s.end - s.start) / P <= next) continue;
+    k.s.anomalies.push({ step: k.step, site: k.arch.policy.populateSite, text: `the PMD block at ${lx(offToVa(k, s.start))} (pfn 0x${lx(BigInt(bk.pfn))}) was mapped from an earlier life of altmap ${altmap} and is reused, but the re-created altmap counts its pfns as free (next pfn 0x${lx(BigInt(next))}): another allocation would hand them out again, and freeing the block through this altmap takes alloc below what it allocated` });
+    return;
+  }
+}
+
+/**
+ * vmemmap_use_new_sub_pmd(start, end) (x86 arch/x86/mm/init_64.c, s390 arch/s390/mm/vmem.c,
+ * v5.9+), for the arches whose vmemmap_free() frees a partly covered PMD only once it is all
+ * PAGE_UNUSED: the parts of a new PMD block outside [start, end) are marked unused (the head at
+ * once, the tail when the next populate does not continue there - the same end state).
+ */
+function useNewSubPmd(k: Kernel, start: number, end: number): void {
+  if (k.arch.policy.free.partialPmd !== 'if-unused') return;
+  const PMD = k.c.PMD_SIZE;
+  // only the first and the last block can be partial
+  const head = alignDown(start, PMD);
+  const tail = alignUp(end, PMD);
+  if (start > head) k.s.pmdUnused.add(head, start);
+  if (end < tail) k.s.pmdUnused.add(end, tail);
+}
+
 function fmtCount(n: number, what: string): string {
   return `${n} ${what}${n === 1 ? '' : 's'}`;
 }
@@ -479,6 +540,7 @@ function fmtCount(n: number, what: string): string {
 /** vmemmap_verify((pte_t *)pmd, ...) on a PMD that points to a PTE table: the table page's node. */
 function verifyTablePage(k: Kernel, node: number, a: number, b: number): void {
   const site = FILE + ':vmemmap_verify';
+  if (k.arch.policy.noVerify) return;
   if (k.profile.vmemmapVerifyOnce && k.s.once.has(site)) return;
   const PMD = k.c.PMD_SIZE;
   for (const t of k.s.tables.pte.overlaps(a, b)) {
@@ -521,6 +583,7 @@ export function vmemmapOps(k: Kernel, altmap: string | null = null, node = -1): 
     decide: (r, path, why) => { k.s.trace.push({ t: 'populate', path, why, start: r.start, end: r.end, callBytes: r.callBytes, altmap, node }); },
     basepages: (s, e, n, a) => vmemmap_populate_basepages(k, s, e, n, a),
     hugepages: (s, e, n, a) => vmemmap_populate_hugepages(k, s, e, n, a),
+    free: (s, e, a) => vmemmap_free(k, s, e, a),
     onePagePerPmd: (s, e, n) => vmemmap_one_page_per_pmd(k, s, e, n),
     radixPmdLoop: (s, e, n, a) => ppc_radix_pmd_loop(k, s, e, n, a),
     basepagesFallback: (s, e, n, a) => ppc_basepages_fallback(k, s, e, n, a),

@@ -9,7 +9,7 @@
  * and fall back to single iterations exactly where an allocator runs short.
  */
 import type { Arch } from '../arch/index.js';
-import type { LeafLevel, PopulatePath, PtLevel } from '../arch/types.js';
+import type { ArchConfig, LeafLevel, PopulatePath, PtLevel } from '../arch/types.js';
 import type { KernelProfile } from '../kernels/types.js';
 import { IntervalMap, IntervalSet, plainPayload, type Payload, type Watcher } from '../util/interval.js';
 import type { HvoState } from './hugetlb.js';
@@ -302,7 +302,7 @@ class LeafWatcher implements Watcher<Leaf> {
 }
 
 class TableWatcher implements Watcher<TableOwner> {
-  constructor(private readonly L: Ledger, private readonly T: Touched, private readonly lvl: PtLevel, private readonly span: number) {}
+  constructor(private readonly L: Ledger, private readonly T: Touched, private readonly lvl: PtLevel, private readonly span: number, private readonly cost: TableCost) {}
   added(a: number, e: number, v: TableOwner): void {
     this.change(a, e, v, 1);
   }
@@ -312,7 +312,7 @@ class TableWatcher implements Watcher<TableOwner> {
   private change(a: number, e: number, v: TableOwner, sign: number): void {
     this.T.va.push(a, e);
     if (v.src === 'static' || !this.span) return;
-    const c = (e - a) / this.span;
+    const c = ((e - a) / this.span) * tablePagesEach(this.cost, this.lvl, v.src);
     this.L.tables[this.lvl] += sign * c;
     add(this.L.tablesByNode, v.node, sign * c);
   }
@@ -410,16 +410,16 @@ export class KState {
   /** Ranges changed since the last check (see Touched). */
   touched: Touched = { va: [], sections: [], subsections: [], blocks: [] };
   /** Page size and table spans, for the watchers. */
-  private geo!: { P: number; spans: Record<PtLevel, number> };
+  private geo!: { P: number; spans: Record<PtLevel, number>; cost: TableCost };
   get pageSize(): number {
     return this.geo.P;
   }
 
-  constructor(pageSize: number, tableSpan: Record<PtLevel, number> = { pgd: 0, p4d: 0, pud: 0, pmd: 0, pte: 0 }) {
+  constructor(pageSize: number, tableSpan: Record<PtLevel, number> = { pgd: 0, p4d: 0, pud: 0, pmd: 0, pte: 0 }, cost: TableCost = ONE_PAGE_TABLES) {
     const mk = () => new IntervalMap<TableOwner>(plainPayload((a, b) => a.node === b.node && a.src === b.src));
     this.tables = { pgd: mk(), p4d: mk(), pud: mk(), pmd: mk(), pte: mk() };
     this.leaves = new IntervalMap<Leaf>(leafPayload(pageSize));
-    this.geo = { P: pageSize, spans: tableSpan };
+    this.geo = { P: pageSize, spans: tableSpan, cost };
     this.watch();
   }
 
@@ -428,7 +428,7 @@ export class KState {
     const L = this.ledger;
     const T = this.touched;
     this.leaves.watcher = new LeafWatcher(L, T, this.geo.P);
-    for (const lvl of ['pgd', 'p4d', 'pud', 'pmd', 'pte'] as PtLevel[]) this.tables[lvl].watcher = new TableWatcher(L, T, lvl, this.geo.spans[lvl]);
+    for (const lvl of ['pgd', 'p4d', 'pud', 'pmd', 'pte'] as PtLevel[]) this.tables[lvl].watcher = new TableWatcher(L, T, lvl, this.geo.spans[lvl], this.geo.cost);
     this.sections.watcher = new RangeWatcher(T.sections);
     this.subsections.watch(new RangeWatcher(T.subsections));
     this.blocks.watcher = new BlockWatcher(L, T);
@@ -498,6 +498,8 @@ export interface Consts {
   SECTION_MAP_SIZE: number;
   /** Table span per allocatable level: address range one table of that kind covers. */
   tableSpan: Record<PtLevel, number>;
+  /** Pages of RAM one table of each level takes: boot (pt.earlyTableBytes) and runtime (pt.runtimeTableBytes), each absent = pt.tableBytes, / PAGE_SIZE. */
+  tableCost: TableCost;
   /** Entry span per level (what one entry maps). */
   entrySpan: Record<PtLevel, number>;
   /** pageblock_nr_pages: 1 << min(HPAGE_PMD_ORDER, MAX_PAGE_ORDER) (include/linux/pageblock-flags.h). */
@@ -508,6 +510,24 @@ export interface Consts {
   startOff: number;
   /** VMEMMAP_END - origin. */
   endOff: number;
+}
+
+/** Pages of RAM one page-table table takes, per level: boot (memblock) and runtime (page allocator). */
+export interface TableCost {
+  boot: Record<PtLevel, number>;
+  runtime: Record<PtLevel, number>;
+}
+
+const ONE_PAGE_TABLES: TableCost = { boot: { pgd: 1, p4d: 1, pud: 1, pmd: 1, pte: 1 }, runtime: { pgd: 1, p4d: 1, pud: 1, pmd: 1, pte: 1 } };
+
+/** Bytes of one table of a level (pt.tableBytes; absent = PAGE_SIZE). */
+function tableBytesOf(c: ArchConfig, l: PtLevel): number {
+  return c.pt.tableBytes?.[l] ?? c.PAGE_SIZE;
+}
+
+/** Pages one table of `lvl` from `src` takes (static tables: none of vmemmap's). */
+export function tablePagesEach(cost: TableCost, lvl: PtLevel, src: TableOwner['src']): number {
+  return src === 'buddy' ? cost.runtime[lvl] : cost.boot[lvl];
 }
 
 export function deriveConsts(a: Arch): Consts {
@@ -524,8 +544,13 @@ export function deriveConsts(a: Arch): Consts {
     const s = c.pt.shift[l];
     if (s === null) continue;
     entrySpan[l] = 2 ** s;
-    // a table of (tableBytes / 8) eight-byte entries; PAGE_SIZE / 8 entries when tableBytes is absent
-    tableSpan[l] = 2 ** s * ((c.pt.tableBytes?.[l] ?? PAGE_SIZE) / 8);
+    // a table of tableBytes holds tableBytes / 8 entries (absent: one page)
+    tableSpan[l] = 2 ** s * (tableBytesOf(c, l) / 8);
+  }
+  const tableCost: TableCost = { boot: { pgd: 1, p4d: 1, pud: 1, pmd: 1, pte: 1 }, runtime: { pgd: 1, p4d: 1, pud: 1, pmd: 1, pte: 1 } };
+  for (const l of ['pgd', 'p4d', 'pud', 'pmd', 'pte'] as PtLevel[]) {
+    tableCost.boot[l] = (c.pt.earlyTableBytes?.[l] ?? tableBytesOf(c, l)) / PAGE_SIZE;
+    tableCost.runtime[l] = (c.pt.runtimeTableBytes?.[l] ?? tableBytesOf(c, l)) / PAGE_SIZE;
   }
   const topShift = BigInt(c.pt.shift.pgd!);
   const origin = (c.VMEMMAP_START >> topShift) << topShift;
@@ -544,6 +569,7 @@ export function deriveConsts(a: Arch): Consts {
     // pageblock_order: min(HPAGE_PMD_ORDER, MAX_PAGE_ORDER) on most arches, ia64's variable hpage order (the arch config)
     PAGEBLOCK_PAGES: 2 ** c.pageblockOrder,
     tableSpan,
+    tableCost,
     entrySpan,
     origin,
     startOff: Number(c.VMEMMAP_START - origin),

@@ -16,8 +16,8 @@ import { alignDown, alignUp, lx } from '../util/bits.js';
 import { IntervalSet } from '../util/interval.js';
 import { buddy_free } from './page_alloc.js';
 import { ppc_vmemmap_populated, vmem_altmap_free, vmemmap_list_free } from './sparse-vmemmap.js';
-import { compoundUnique, offToVa, type Backing, type Kernel } from './state.js';
-import { KERN_DEBUG, printk } from './printk.js';
+import { compoundUnique, offToVa, tablePagesEach, type Backing, type Kernel } from './state.js';
+import { KERN_DEBUG, printk, WARN } from './printk.js';
 
 function anomaly(k: Kernel, site: string, text: string): void {
   k.s.anomalies.push({ step: k.step, site, text });
@@ -55,6 +55,19 @@ function freeBacking(k: Kernel, b: Backing, pages: number, altmap: string | null
     }
     return;
   }
+  if (b.kind === 'ram' && b.src !== 'buddy' && !k.boot.done) {
+    // s390 vmem_free_pages() before slab is up (a failed boot populate rolled back): nothing
+    // is freed, the memblock memory stays reserved
+    k.s.memmapRamPages[b.node] = (k.s.memmapRamPages[b.node] ?? 0) - pages;
+    return;
+  }
+  if (b.kind === 'ram' && b.src !== 'buddy' && k.arch.policy.free.keepBoot) {
+    // s390 <= v6.18 vmem_free_pages(): "We don't expect boot memory to be removed ever."
+    // PageReserved -> WARN_ON_ONCE, return: the entry is cleared, the pages stay reserved
+    keepBootMemory(k, `${pages} boot memmap page(s) at ${lx(offToVa(k, va))}`);
+    k.s.memmapRamPages[b.node] = (k.s.memmapRamPages[b.node] ?? 0) - pages;
+    return;
+  }
   if (b.kind !== 'ram') {
     const what = b.kind === 'altmap' ? `altmap ${b.id}` : 'a self-hosting memory block';
     anomaly(k, site, `${pages} page(s) of ${what} backing ${lx(offToVa(k, va))} were freed to the page allocator as RAM`);
@@ -62,6 +75,13 @@ function freeBacking(k: Kernel, b: Backing, pages: number, altmap: string | null
   }
   k.s.memmapRamPages[b.node] = (k.s.memmapRamPages[b.node] ?? 0) - pages;
   buddy_free(k, b.node, pages);
+}
+
+/** vmem_free_pages()/vmem_pte_free() on boot memory (s390 <= v6.18): WARN_ON_ONCE, nothing freed. */
+function keepBootMemory(k: Kernel, what: string): void {
+  const site = k.arch.policy.free.keepBoot!;
+  WARN(k, true, site, null, [], true);
+  anomaly(k, site, `${what} not freed: boot memory (PageReserved) is kept after a WARN_ON_ONCE, its mapping cleared`);
 }
 
 export function vmemmap_free(k: Kernel, start: number, end: number, altmap: string | null): void {
@@ -168,9 +188,12 @@ function freeEmptyTables(k: Kernel, start: number, end: number): void {
       if (t.v.src === 'static') continue; // the kernel's own tables (fixmap) are never freed here
       for (const g of occupied.gaps(t.start, t.end)) {
         const n = (g.end - g.start) / span;
+        const pages = n * tablePagesEach(k.c.tableCost, kind, t.v.src);
         k.s.tables[kind].clear(g.start, g.end);
-        k.s.tablePages[t.v.node] = (k.s.tablePages[t.v.node] ?? 0) - n;
-        buddy_free(k, t.v.node, n);
+        k.s.tablePages[t.v.node] = (k.s.tablePages[t.v.node] ?? 0) - pages;
+        if (t.v.src === 'memblock' && !k.boot.done) continue; // before slab: vmem_pte_free()/vmem_free_pages() keep it
+        if (t.v.src === 'memblock' && pol.keepBoot) keepBootMemory(k, `${n} boot ${kind} table(s) at ${lx(offToVa(k, g.start))}`);
+        else buddy_free(k, t.v.node, pages);
         k.s.trace.push({ t: 'table-free', level: kind, va: g.start, count: n });
       }
     }

@@ -14,6 +14,8 @@ export const v7_1: KernelProfile = {
   title: 'Linux 7.1 (newest available)',
   provenance: 'Linux v7.1, read in the 7.1.5 stable source: the hot-plug section code moved into mm/sparse-vmemmap.c',
   subsectionDebugFunc: 'sparse_init_subsection_map', // renamed in 7.1
+  s390FreeBootmem: true, // vmem_free_pages(): free_bootmem_page() for PageReserved memory
+  s390Standby: 'v7.1', // standby memory only through /sys/firmware/memory/memory<N>/config
 };
 
 export const v6_12: KernelProfile = {
@@ -29,6 +31,10 @@ export const v6_12: KernelProfile = {
   // riscvLayout 'v6.13' as v6.18: "riscv: mm: Fix the out of bound issue of vmemmap address" is
   // in 6.12.10 (stable; Debian's changelog), and the 6.12.118 kernel recorded here has it
   riscvPudThp: false, // PUD THP arrived in v6.18
+  s390SmallSections: false, // SECTION_SIZE_BITS 28 until v6.13
+  s390ZoneDevice: false, // ZONE_DEVICE depends on ARCH_HAS_PTE_DEVMAP (v6.14); not by v6.17
+  s390Hvo: true, // ARCH_WANT_OPTIMIZE_HUGETLB_VMEMMAP (selected in v6.6..v6.17, not in v6.1 or v6.18)
+  s390HotRemove: false, // virtio-mem supports s390 from v6.13; sclp never removes memory
   ppcRadixAlignStart: false, // radix__vmemmap_populate() walks from the raw start (6.12.0, 6.14.0)
 };
 
@@ -48,8 +54,12 @@ export const v6_6: KernelProfile = {
   riscvPopulate: 'basepages', // vmemmap_populate_basepages(.., NULL) until v6.8
   riscvHotplug: false, // ARCH_ENABLE_MEMORY_HOTPLUG arrived in v6.11
   riscvLayout: 'v6.1', // Sv39 PAGE_OFFSET 0xffffffd800000000, pfn 0 at VMEMMAP_START
+  s390Layout: 'v6.6', // vmalloc below the absolute lowcore; 4 levels when the memory needs them
   loongarchZoneDevice: false, // ARCH_HAS_PTE_DEVMAP arrived in v6.11
   ia64: true, // removed in v6.7
+  s390Populate: 'v5.9', // modify_pagetable() without the altmap until v6.9
+  s390PteFullPage: false, // 2 KiB page-table fragments until v6.8
+  s390Standby: 'v5.6', // add_memory(.., MHP_NONE)
 };
 
 export const v6_1: KernelProfile = {
@@ -72,6 +82,8 @@ export const v6_1: KernelProfile = {
   hmemKmemDefault: false, // device_dax binds hmem devices
   riscvHvo: false, // ARCH_WANT_OPTIMIZE_HUGETLB_VMEMMAP arrived in v6.3
   loongarchVmemmap: false, // 6.1 LoongArch has SPARSEMEM without VMEMMAP (v6.2)
+  s390Layout: 'v5.11', // the decompressor's layout, vmemmap below vmalloc; VMEM_MAX_PHYS = vmemmap
+  s390Hvo: false, // ARCH_WANT_HUGETLB_PAGE_OPTIMIZE_VMEMMAP is x86/arm64 only in 6.1
   // powerpc64 v6.1: radix still goes through the vmemmap_list block code (2 MiB blocks),
   // pseries_memory_block_size(), the old altmap_cross_boundary() end test (init_64.c @ 6.1.20)
   ppcRadixPopulate: 'list',
@@ -128,6 +140,7 @@ export const v5_10: KernelProfile = {
   arm64VmemmapLayout: 'v5.4',
   arm64AddMemoryCheck: 'linear-region',
   arm64BootmemNotifier: 'silent',
+  s390Layout: 'v5.6', // setup_memory_end(): VMALLOC_DEFAULT_SIZE 128 GiB - 2 GiB
 };
 
 export const v5_9: KernelProfile = {
@@ -158,4 +171,5 @@ export const v5_6: KernelProfile = {
   arm64ZoneDevice: false,
   arm64BootmemNotifier: 'none',
   arm64PtdumpGpColumn: false,
+  s390Populate: 'v5.6', // own walk; vmemmap_free() empty
 };

@@ -361,6 +361,64 @@ export const SWITCHES: Record<SwitchKey, SwitchDoc> = {
     what: 'whether the kernel has the ia64 (Itanium) architecture',
     values: { true: 'yes (up to v6.6)', false: 'no: removed in v6.7 ("arch: Remove Itanium (IA-64) architecture")' },
   },
+  s390Populate: {
+    site: 'arch/s390/mm/vmem.c:vmemmap_populate / vmemmap_free; arch/s390/mm/init.c:arch_add_memory',
+    what: 'how s390x maps the vmemmap, whether it honours an altmap, and whether vmemmap_free() does anything',
+    values: {
+      'v5.6': 'its own walk: node honoured, a failed 1 MiB frame is -ENOMEM, altmap ignored, vmemmap_free() empty (v5.6)',
+      'v5.9': 'modify_pagetable(): NUMA_NO_NODE, a failed 1 MiB frame falls back to 4 KiB pages, rollback on error, vmemmap_free() frees leaves and empty tables; no altmap (arch_add_memory() WARNs and refuses one) (v5.9)',
+      'v6.9': 'the altmap threaded through: frames and pages from vmemmap_alloc_block_buf(.., altmap); memmap_on_memory (v6.9)',
+    },
+  },
+  s390Layout: {
+    site: 'arch/s390/kernel/setup.c:setup_memory_end, arch/s390/boot/startup.c:setup_kernel_memory_layout, arch/s390/mm/vmem.c:arch_get_mappable_range',
+    what: 'where s390x puts the vmemmap (3-level layout, no KASLR) and how far hot-added memory may go',
+    values: {
+      'v5.6': 'below a 128 GiB vmalloc area: vmemmap 0x3d080000000; hot-add up to vmemmap (VMEM_MAX_PHYS) (up to v5.10)',
+      'v5.11': 'the decompressor: below a 512 GiB vmalloc area, vmemmap 0x37200000000; hot-add up to vmemmap (v5.11)',
+      'v6.6': 'the same vmemmap; hot-add up to max_mappable = min(max(ident_map_size, 512 GiB), vmemmap) (v6.6)',
+      'v6.12': 'the kernel image at the top, vmalloc below it, the same vmemmap; a 4-level layout only with KASLR (read in v6.12)',
+    },
+  },
+  s390SmallSections: {
+    site: 'arch/s390/include/asm/sparsemem.h',
+    what: 'the s390x section size (and so the memory block size)',
+    values: { false: 'SECTION_SIZE_BITS 28: 256 MiB (up to v6.12)', true: 'SECTION_SIZE_BITS 27: 128 MiB (v6.13)' },
+  },
+  s390PteFullPage: {
+    site: 'arch/s390/mm/pgalloc.c:page_table_alloc',
+    what: 'RAM a 2 KiB s390x page table takes when allocated after boot',
+    values: { false: 'a 2 KiB fragment, two tables to a page (up to v6.7)', true: 'a whole 4 KiB page (v6.8)' },
+  },
+  s390ZoneDevice: {
+    site: 'mm/Kconfig (ZONE_DEVICE)',
+    what: 'ZONE_DEVICE on s390x (pmem namespaces in fsdax/devdax mode)',
+    values: { false: 'unavailable: ZONE_DEVICE depends on ARCH_HAS_PTE_DEVMAP (read in v6.14)', true: 'available: ZONE_DEVICE needs only hot-plug, hot-remove and the vmemmap (read in v6.17)' },
+  },
+  s390Hvo: {
+    site: 'arch/s390/Kconfig (ARCH_WANT_OPTIMIZE_HUGETLB_VMEMMAP)',
+    what: 'whether s390x has HVO',
+    values: { false: 'not selected (v6.1 and earlier; v6.18)', true: 'selected (read in v6.6, v6.12, v6.14, v6.17)' },
+  },
+  s390HotRemove: {
+    site: 'drivers/virtio/Kconfig (VIRTIO_MEM), drivers/s390/char/sclp_mem.c',
+    what: 'whether anything removes memory on s390x',
+    values: { false: 'nothing: sclp adds standby memory and never removes it (up to v6.12)', true: 'virtio-mem (v6.13), sclp memory<N>/config (v7.1)' },
+  },
+  s390FreeBootmem: {
+    site: 'arch/s390/mm/vmem.c:vmem_free_pages / vmem_pte_free',
+    what: 'what s390x vmemmap_free() does with boot memory (the boot memmap and boot page tables)',
+    values: { false: 'WARN_ON_ONCE and keeps it ("We don\'t expect boot memory to be removed ever.") (up to v6.18)', true: 'frees it with free_bootmem_page() (v7.1)' },
+  },
+  s390Standby: {
+    site: 'drivers/s390/char/sclp_cmd.c / sclp_mem.c',
+    what: 'how s390x adds standby memory (the model\'s hot-add step)',
+    values: {
+      'v5.6': 'add_memory() per memory block at boot, no flags (up to v6.8)',
+      'v6.9': 'add_memory() per block with MHP_MEMMAP_ON_MEMORY | MHP_OFFLINE_INACCESSIBLE when the CPU has EDAT-1 (v6.9)',
+      'v7.1': 'writing 1 to /sys/firmware/memory/memory<N>/config: __add_memory() with MHP_MEMMAP_ON_MEMORY when the block\'s memmap_on_memory (default: supported) is set (v7.1)',
+    },
+  },
 };
 
 export const SWITCH_KEYS = Object.keys(SWITCHES) as SwitchKey[];

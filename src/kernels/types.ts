@@ -217,4 +217,29 @@ export interface KernelProfile {
   // ---- arch/ia64 ----
   /** ia64 exists (up to v6.6; "arch: Remove Itanium (IA-64) architecture" in v6.7). */
   ia64: boolean;
+
+  // ---- arch/s390 ----
+  /**
+   * s390 vmemmap_populate() (arch/s390/mm/vmem.c): 'v5.6' its own walk, node honoured, a failed
+   * 1 MiB frame -ENOMEM, vmemmap_free() empty; 'v5.9' modify_pagetable() with rollback, a failed
+   * frame falls back to 4 KiB pages, real vmemmap_free(), no altmap (arch_add_memory() WARNs on
+   * one); 'v6.9' the altmap threaded through (vmemmap_alloc_block_buf), memmap_on_memory.
+   */
+  s390Populate: 'v5.6' | 'v5.9' | 'v6.9';
+  /** s390 virtual layout: 'v5.6' setup_memory_end(); 'v5.11' the decompressor's setup_kernel_memory_layout(); 'v6.6' the same with max_mappable; 'v6.12' the kernel image at the top, 4 levels only with KASLR. */
+  s390Layout: 'v5.6' | 'v5.11' | 'v6.6' | 'v6.12';
+  /** s390 SECTION_SIZE_BITS 27 (v6.13) instead of 28. */
+  s390SmallSections: boolean;
+  /** s390 page_table_alloc() gives each 2 KiB page table a whole page (v6.8; 2 KiB fragments before). */
+  s390PteFullPage: boolean;
+  /** ZONE_DEVICE on s390 (v6.17: no longer needs ARCH_HAS_PTE_DEVMAP). */
+  s390ZoneDevice: boolean;
+  /** s390 selects ARCH_WANT_OPTIMIZE_HUGETLB_VMEMMAP (v6.6..v6.17 as read). */
+  s390Hvo: boolean;
+  /** Something removes memory on s390 (virtio-mem, v6.13; sclp's memory<N>/config, v7.1). */
+  s390HotRemove: boolean;
+  /** s390 vmem_free_pages() frees boot memory with free_bootmem_page() (v7.1) instead of keeping it after a WARN. */
+  s390FreeBootmem: boolean;
+  /** How sclp adds standby memory: 'v5.6' add_memory() without flags; 'v6.9' MHP_MEMMAP_ON_MEMORY with EDAT-1; 'v7.1' through memory<N>/config, memmap_on_memory when supported. */
+  s390Standby: 'v5.6' | 'v6.9' | 'v7.1';
 }

@@ -66,6 +66,15 @@ export const v6_18: KernelProfile = {
   loongarchVmemmap: true,
   loongarchZoneDevice: true,
   ia64: false, // removed in v6.7
+  s390Populate: 'v6.9',
+  s390Layout: 'v6.12',
+  s390SmallSections: true, // v6.13
+  s390PteFullPage: true, // v6.8
+  s390ZoneDevice: true, // v6.17
+  s390Hvo: false, // dropped in v6.18
+  s390HotRemove: true, // virtio-mem on s390, v6.13
+  s390FreeBootmem: false,
+  s390Standby: 'v6.9',
   ppc64: true,
   ppcRadixPopulate: 'radix',
   ppcBlockProbe: 'v6.6',

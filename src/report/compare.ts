@@ -295,6 +295,8 @@ export const MATRIX_CONFIGS: MatrixConfig[] = [
   { label: 'powerpc64 radix 4K', arch: 'powerpc64', config: { mmu: 'radix', pageSize: '4K' }, base: 0, page: 4096 },
   { label: 'powerpc64 hash 64K', arch: 'powerpc64', config: { mmu: 'hash', pageSize: '64K' }, base: 0, page: 65536 },
   { label: 'powerpc64 hash 4K', arch: 'powerpc64', config: { mmu: 'hash', pageSize: '4K' }, base: 0, page: 4096 },
+  { label: 's390x EDAT-1', arch: 's390x', config: { edat1: true }, base: 0, page: 4096 },
+  { label: 's390x no EDAT', arch: 's390x', config: { edat1: false }, base: 0, page: 4096 },
 ];
 
 /** The standard cases: a 4 GiB namespace (whole sections, default alignment) and a 1040 MiB one (a sub-section tail, --align=PAGE_SIZE). */

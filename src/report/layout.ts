@@ -30,6 +30,8 @@ export interface Layout {
   /** What one entry of a level maps, and what one table of a level covers (bytes of vmemmap). */
   entrySpan: Record<string, number>;
   tableSpan: Record<string, number>;
+  /** Pages of RAM one table of a level takes: at boot (memblock) and after (the page allocator); 1 unless pt.tableBytes / earlyTableBytes / runtimeTableBytes say otherwise (s390, powerpc radix). */
+  tablePages: Record<string, { boot: number; runtime: number }>;
   /** Present sections (mem_section), merged runs. */
   sections: { start: number; size: number; nid: number; early: boolean }[];
   /** Active sub-sections (subsection_map), merged runs. */
@@ -83,6 +85,7 @@ export function layout(k: Kernel): Layout {
     levels,
     entrySpan: Object.fromEntries(levels.map((l) => [l, c.entrySpan[l]])),
     tableSpan: Object.fromEntries(levels.map((l) => [l, c.tableSpan[l]])),
+    tablePages: Object.fromEntries(levels.map((l) => [l, { boot: c.tableCost.boot[l], runtime: c.tableCost.runtime[l] }])),
     sections: [...k.s.sections].map((s) => ({ start: s.start * secBytes, size: (s.end - s.start) * secBytes, nid: s.v.nid, early: s.v.early })),
     subsections: k.s.subsections.overlaps(0, Number.MAX_SAFE_INTEGER).map((s: { start: number; end: number }) => ({ start: s.start * c.PAGE_SIZE, size: (s.end - s.start) * c.PAGE_SIZE })),
     tables,

@@ -8,11 +8,12 @@
  *    Assumes no nG (no KPTI) and LPA2 hardware for 52-bit 4K/16K (SHD blank).
  *  - riscv64: arch/riscv/mm/ptdump.c (see riscvLines); powerpc64 radix: arch/powerpc/mm/ptdump
  *    (see powerpcLines); powerpc64 hash: the bolted blocks, said to be no page tables;
- *    loongarch64, ia64: a neutral listing
- *    (ranges, level, block/page), said to be one.
+ *    loongarch64, ia64, s390x: a neutral listing
+ *    (ranges, level, block/page; s390's own table names), said to be one.
  * Lines merge when level and attributes match (never on the physical address), as the
  * kernel's do. The dump covers [VMEMMAP_START, VMEMMAP_END).
  */
+import { S390_LEVEL_NAMES } from '../arch/s390x.js';
 import type { PtLevel } from '../arch/types.js';
 import type { Kernel } from '../kernel/state.js';
 import { offToVa, selfHostedPfn } from '../kernel/state.js';
@@ -149,7 +150,10 @@ function powerpcLines(k: Kernel, items: Item[]): string[] {
 function neutralLine(k: Kernel, it: Item): string {
   const s = offToVa(k, it.start);
   const e = offToVa(k, it.end);
-  return `${hex16(s)}-${hex16(e)}   ${sizeUnit((e - s) >> 10n, 'KMGTPE')} ${it.level}${it.leaf ? ` ${it.leaf === 'pmd' ? 'block' : 'page'}` : ''}`;
+  // s390: the tables by their own names (region-third, segment, page table)
+  const lvl = k.arch.cfg.arch === 's390x' ? S390_LEVEL_NAMES[it.level] ?? it.level : it.level;
+  const leaf = it.leaf === 'pmd' ? (k.arch.cfg.arch === 's390x' ? '1 MiB frame' : 'block') : 'page';
+  return `${hex16(s)}-${hex16(e)}   ${sizeUnit((e - s) >> 10n, 'KMGTPE')} ${lvl}${it.leaf ? ` ${leaf}` : ''}`;
 }
 
 export function ptdump(k: Kernel): string[] {
@@ -187,6 +191,8 @@ export function ptdump(k: Kernel): string[] {
     return [
       flavour === 'ia64'
         ? "# vmemlab: ia64 has no kernel page-table dump; the vmemmap's ranges, levels and leaves:"
+        : flavour === 's390'
+        ? "# vmemlab: s390's own page-table dump format (arch/s390/mm/dump_pagetables.c) is not modelled; the vmemmap's ranges, tables and leaves:"
         : `# vmemlab: ${k.arch.cfg.arch}'s own page-table dump format (arch/${flavour}/mm/ptdump.c) is not modelled; the vmemmap's ranges, levels and leaves:`,
       ...merge(items).map((it) => neutralLine(k, it)),
     ];

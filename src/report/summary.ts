@@ -3,7 +3,7 @@
  * leaf mappings by level, merged vmemmap ranges, section counts.
  */
 import type { PtLevel } from '../arch/types.js';
-import { compoundUnique, offToVa, type Backing, type Kernel } from '../kernel/state.js';
+import { compoundUnique, offToVa, tablePagesEach, type Backing, type Kernel } from '../kernel/state.js';
 
 export function backingLabel(b: Backing): string {
   switch (b.kind) {
@@ -52,10 +52,10 @@ export interface PageTablePages {
   pte?: number;
   byNode: Record<string, number>;
   /**
-   * Arches whose tables are not one page each (PtGeometry.tableBytes, powerpc radix): the RAM
-   * the tables of each level take, in bytes - a table allocated at boot takes earlyTableBytes
-   * (memblock), one allocated later tableBytes (slab / page-table fragments). Absent elsewhere:
-   * a table is a page.
+   * Arches whose tables are not one page each (PtGeometry.tableBytes: powerpc radix, s390): the
+   * RAM the tables of each level take, in bytes - a table allocated at boot takes earlyTableBytes
+   * (memblock), one allocated later runtimeTableBytes, each absent = tableBytes (Consts.tableCost).
+   * Absent elsewhere: a table is a page.
    */
   bytes?: Partial<Record<PtLevel, number>>;
 }
@@ -70,11 +70,11 @@ export function pageTablePages(k: Kernel): PageTablePages {
     let bytes = 0;
     for (const s of k.s.tables[lvl]) {
       if (s.v.src === 'static') continue;
-      const c = (s.end - s.start) / span;
+      // pages of RAM: tables x the pages one takes (boot or runtime)
+      const c = ((s.end - s.start) / span) * tablePagesEach(k.c.tableCost, lvl, s.v.src);
       n += c;
       out.byNode[s.v.node] = (out.byNode[s.v.node] ?? 0) + c;
-      const one = pt.tableBytes?.[lvl] ?? k.c.PAGE_SIZE;
-      bytes += c * (s.v.src === 'memblock' ? (pt.earlyTableBytes?.[lvl] ?? one) : one);
+      bytes += c * k.c.PAGE_SIZE;
     }
     (out as unknown as Record<PtLevel, number>)[lvl] = n;
     if (out.bytes) out.bytes[lvl] = bytes;

@@ -3,6 +3,8 @@ import { commas, fmtSize } from '../util/units.js';
 import { lx } from '../util/bits.js';
 import type { Report } from './json.js';
 import type { Machine } from '../sim/machine.js';
+import { S390_LEVEL_NAMES } from '../arch/s390x.js';
+import type { PtLevel } from '../arch/types.js';
 
 function table(rows: string[][], indent = '  '): string[] {
   const w: number[] = [];
@@ -59,16 +61,24 @@ export function textReport(m: Machine, rep: Report): string {
   out.push(`  leaf entries: ${commas(mp.pmd)} PMD (${fmtSize(k.c.PMD_SIZE)} each), ${commas(mp.pte)} PTE (${fmtSize(k.c.PAGE_SIZE)} each)`);
   const pt = rep.pageTablePages;
   const geo = k.arch.cfg.pt;
-  const lv = geo.allocLevels.map((l) => `${l} ${(pt as unknown as Record<string, number>)[l] ?? 0}`).join(', ');
+  // s390: the kernel's level names with s390's own table names (segment table, page table)
+  const own = (l: PtLevel) => (k.arch.cfg.arch === 's390x' && S390_LEVEL_NAMES[l] ? ` (${S390_LEVEL_NAMES[l]}s)` : '');
+  const lv = geo.allocLevels.map((l) => `${l}${own(l)} ${(pt as unknown as Record<string, number>)[l] ?? 0}`).join(', ');
   if (geo.noPageTables) {
     const L = k.s.ppcList;
     out.push(`  page tables: none - ${geo.noPageTables}: ${commas(L.entries)} vmemmap_list entr${L.entries === 1 ? 'y' : 'ies'} of ${fmtSize(L.blockSize || k.c.PAGE_SIZE)} blocks (${commas(L.freed)} on the free list; ${commas(L.pages)} page(s) taken for entries, never freed)`);
-  } else if (pt.bytes) {
+  } else out.push(`  page-table pages (RAM): ${lv}; by node: ${Object.entries(pt.byNode).map(([n, c]) => `node ${n}: ${c}`).join(', ') || 'none'}`);
+  if (!geo.noPageTables && pt.bytes) {
     const sizes = geo.allocLevels.map((l) => `${l} ${fmtSize(geo.tableBytes?.[l] ?? k.c.PAGE_SIZE)}`).join(', ');
     const bytes = geo.allocLevels.map((l) => `${l} ${fmtSize(pt.bytes?.[l] ?? 0)}`).join(', ');
-    out.push(`  page tables (RAM): ${lv} table(s); by node: ${Object.entries(pt.byNode).map(([n, c]) => `node ${n}: ${c}`).join(', ') || 'none'}`);
-    out.push(`    one table: ${sizes}; taken: ${bytes} (a table allocated at boot takes a whole page from memblock)`);
-  } else out.push(`  page-table pages (RAM): ${lv}; by node: ${Object.entries(pt.byNode).map(([n, c]) => `node ${n}: ${c}`).join(', ') || 'none'}`);
+    // when a level's tables take a different size at boot or after it (PtGeometry.earlyTableBytes / runtimeTableBytes)
+    const when = (m: Partial<Record<PtLevel, number>> | undefined, at: string) => {
+      const ls = geo.allocLevels.filter((l) => m?.[l] !== undefined);
+      return ls.length ? [`a table allocated ${at}: ${ls.map((l) => `${l} ${fmtSize(m![l]!)}`).join(', ')}`] : [];
+    };
+    const timing = [...when(geo.earlyTableBytes, 'at boot'), ...when(geo.runtimeTableBytes, 'after boot')];
+    out.push(`    one table: ${sizes}; taken: ${bytes}${timing.length ? ` (${timing.join('; ')})` : ''}`);
+  }
   const shown = rep.vmemmap.ranges.slice(0, 12);
   if (shown.length) {
     out.push('  vmemmap ranges:');

@@ -424,6 +424,8 @@ function check(L: Locator, d: z.output<typeof ScenarioSchema>, steps: ScenarioSt
     return { id: n.id, memory, used };
   });
   if (ram.length === 0) L.fail(['nodes'], 'no boot memory: at least one node needs a memory range');
+  const unmodelled = arch.policy.unmodelledBoot?.(Math.max(...ram.map((r) => r.end)));
+  if (unmodelled) L.fail(['nodes'], unmodelled);
   const maxId = Math.max(...ids);
   const distances: number[][] = Array.from({ length: maxId + 1 }, (_, i) => Array.from({ length: maxId + 1 }, (_, j) => (i === j ? 10 : 20)));
   if (d.distances) {
@@ -459,6 +461,9 @@ function check(L: Locator, d: z.output<typeof ScenarioSchema>, steps: ScenarioSt
     for (const r of devs) if (start < r.end && r.start < start + sz) L.fail(path, `overlaps ${pathString(r.path)}: devices must not overlap each other`);
     devs.push({ start, end: start + sz, path });
     if (dv.type !== 'nvdimm' && dv.labels !== undefined) L.fail([...path, 'labels'], `labels apply to nvdimm devices only (this is ${dv.type})`);
+    // s390x has no ACPI and no EFI: no soft-reserved memory for dax_hmem (DEV_DAX_HMEM depends
+    // on EFI_SOFT_RESERVE) and no CEDT for CXL regions (CXL_ACPI depends on ACPI)
+    if (d.arch === 's390x' && dv.type !== 'nvdimm') L.fail([...path, 'type'], `s390x has no ${dv.type === 'hmem' ? 'EFI soft-reserved memory (dax_hmem needs EFI_SOFT_RESERVE)' : 'CXL memory (CXL regions come from ACPI CEDT)'}`);
     return { name: dv.name, type: dv.type, node: dv.node, start, size: sz, labels: dv.labels ?? true };
   });
   const reserved = d.reserved === undefined ? null : d.reserved.map((r, i) => ({

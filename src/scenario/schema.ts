@@ -126,7 +126,7 @@ const StepSchema = z.union([
 ]).describe('One step: "boot" or an object with exactly one of ' + STEP_KINDS.join(', '));
 
 export const ConfigSchema = z.strictObject({
-  pageSize: z.enum(['4K', '8K', '16K', '64K']).optional().describe('arm64 and loongarch64: 4K, 16K or 64K (loongarch64 default 16K); ia64: 4K, 8K, 16K (default) or 64K; powerpc64: 4K or 64K (default); x86_64 and riscv64: 4K only'),
+  pageSize: z.enum(['4K', '8K', '16K', '64K']).optional().describe('arm64 and loongarch64: 4K, 16K or 64K (loongarch64 default 16K); ia64: 4K, 8K, 16K (default) or 64K; powerpc64: 4K or 64K (default); x86_64, riscv64 and s390x: 4K only'),
   vaBits: z.number().int().optional().describe('arm64 VA_BITS: 4K 39/48/52, 16K 36/47/48/52, 64K 42/48/52 (default 48)'),
   levels: z.number().int().optional().describe('x86_64 paging levels: 4 (default) or 5 (LA57); loongarch64 page-table levels: 4K 4, 16K 2/3 (default 3), 64K 2/3 (default 3); ia64: 3 (default) or 4 (not with 64K)'),
   mode: z.enum(['sv39', 'sv48', 'sv57']).optional().describe('riscv64 paging mode: sv39 (default), sv48, sv57 (Sv48/Sv57 from v6.1 in the profiles)'),
@@ -137,12 +137,14 @@ export const ConfigSchema = z.strictObject({
   lmbSize: z.number().int().optional().describe('powerpc64 ibm,lmb-size of the DR-memory node in bytes (default 268435456 = 256 MiB, QEMU pseries and PowerVM); 0: no such node, the memory block size is probed from the memory nodes'),
   hash16M: z.boolean().optional().describe('powerpc64 hash: the MMU offers 16M pages (default true; QEMU only with cap-hpt-max-page-size=16M)'),
   kfence: z.boolean().optional().describe('powerpc64 hash: KFENCE or debug_pagealloc is on (default true, as in Debian 6.12): the linear map uses base pages, so memremap_compat_align() is 2 MiB instead of 16 MiB'),
+  edat1: z.boolean().optional().describe('s390x: the CPU has EDAT-1 (default true): the vmemmap is mapped with 1 MiB segment frames, else with 4 KiB pages (QEMU TCG: false)'),
+  rzm: z.number().int().optional().describe('s390x: sclp.rzm, the storage increment in MiB (default 1, as QEMU reports); the memory block is max(section, rzm)'),
 });
 
 export const ScenarioSchema = z.strictObject({
   $schema: z.string().optional(),
   description: z.string().optional(),
-  arch: z.enum(['x86_64', 'arm64', 'riscv64', 'loongarch64', 'ia64', 'powerpc64']),
+  arch: z.enum(['x86_64', 'arm64', 'riscv64', 'loongarch64', 'ia64', 'powerpc64', 's390x']),
   config: ConfigSchema.default({}),
   kernel: z.union([z.string(), z.number()]).optional().describe('Kernel profile id, e.g. v6.18 or seed-v2; `vmemlab kernels` lists them (default v6.18)'),
   cmdline: z.string().default('').describe('Kernel parameters the model understands: memhp_default_state='),

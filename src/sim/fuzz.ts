@@ -109,6 +109,7 @@ export function randomScenario(rnd: () => number, o: { arch?: string; kernel?: s
   const arch = o.arch ?? pick(fuzzArches(prof));
   const config = arch === 'x86_64' ? { levels: pick([4, 4, 5]), pse: rnd() < 0.85, hypervisor: rnd() < 0.3 }
     : arch === 'riscv64' ? { mode: pick(riscvModes(prof)) }
+    : arch === 's390x' ? pick([{ edat1: true }, { edat1: true }, { edat1: false }])
     : arch === 'ia64' ? pick([{ pageSize: '16K', levels: 3 }, { pageSize: '16K', levels: 4 }, { pageSize: '64K', levels: 3 }, { pageSize: '4K', levels: 3 }, { pageSize: '8K', levels: 4 }])
     : arch === 'powerpc64' ? pick(PPC_FUZZ_CONFIGS)
     : arch === 'loongarch64' ? pick([{ pageSize: '16K', levels: 3 }, { pageSize: '16K', levels: 3 }, { pageSize: '4K', levels: 4 }, { pageSize: '64K', levels: 3 }, { pageSize: '64K', levels: 2 }])
@@ -117,7 +118,8 @@ export function randomScenario(rnd: () => number, o: { arch?: string; kernel?: s
       .filter((c) => arm64VaBits(c.pageSize as Arm64PageSize, prof).includes(c.vaBits)));
   const pageSize = (config as { pageSize?: string }).pageSize;
   const page = pageSize ? ({ '4K': 4096, '8K': 8192, '16K': 16384, '64K': 65536 } as Record<string, number>)[pageSize]! : 4096;
-  const scale = pick([2 * M, 2 * M, 64 * M, G]);
+  // s390x: at most ~1.2 TiB, well inside its 3-level layout (more is refused: 4-level not modelled)
+  const scale = pick(arch === 's390x' ? [2 * M, 2 * M, 64 * M, 256 * M] : [2 * M, 2 * M, 64 * M, G]);
   let cur = arch === 'arm64' ? G : arch === 'riscv64' ? 2 * G : 0;
   const nNodes = int(1, 4);
   const nodes = Array.from({ length: nNodes }, (_, id) => {
@@ -133,7 +135,7 @@ export function randomScenario(rnd: () => number, o: { arch?: string; kernel?: s
   });
   cur = Math.ceil(cur / G) * G + 4 * G;
   const devices = Array.from({ length: int(0, 3) }, (_, i) => {
-    const type = pick(['nvdimm', 'nvdimm', 'nvdimm', 'hmem', 'cxl']);
+    const type = arch === 's390x' ? 'nvdimm' : pick(['nvdimm', 'nvdimm', 'nvdimm', 'hmem', 'cxl']);
     const d: Record<string, unknown> & { name: string; type: string; start: number; size: number } = { name: `${type === 'nvdimm' ? 'pmem' : type}${i}`, type, node: int(0, nNodes - 1), start: cur + pick([0, 0, 0, 2 * M, 16 * M]), size: int(1, 200) * 16 * M };
     if (type === 'nvdimm') d.labels = rnd() < 0.9;
     cur = Math.ceil((d.start + d.size) / G) * G + G;
@@ -141,8 +143,8 @@ export function randomScenario(rnd: () => number, o: { arch?: string; kernel?: s
   });
   const hp = Math.ceil(cur / (2 * G)) * 2 * G;
   // memory_block_size_bytes(): the section size (512 MiB on arm64 64K and loongarch64, 1 or 4 GiB on ia64), x86 128 MiB here
-  // powerpc64: ibm,lmb-size 256 MiB
-  const block = arch === 'ia64' ? (page === 65536 ? 4 * G : G) : (arch === 'arm64' && page === 65536) || arch === 'loongarch64' ? 512 * M : arch === 'powerpc64' ? 256 * M : 128 * M;
+  // s390x: the section size, 256 MiB (128 MiB from v6.13: the smaller one stays aligned); powerpc64: ibm,lmb-size 256 MiB
+  const block = arch === 's390x' || arch === 'powerpc64' ? 256 * M : arch === 'ia64' ? (page === 65536 ? 4 * G : G) : (arch === 'arm64' && page === 65536) || arch === 'loongarch64' ? 512 * M : 128 * M;
   const slot = () => hp + int(0, 5) * 4 * G + pick([0, 0, 0, 0, 64 * M, 2 * M]);
   const steps: unknown[] = ['boot'];
   const namespaces: Record<string, string[]> = {};

@@ -7,7 +7,7 @@ import { resolveArch } from '../arch/index.js';
 import { findProfile, type KernelProfile } from '../kernels/index.js';
 import { boot } from '../kernel/init.js';
 import { parseCmdline } from '../kernel/params.js';
-import { acpi_memory_enable_device, offline_blocks, online_blocks, remove_memory } from '../kernel/memory_hotplug.js';
+import { acpi_memory_enable_device, offline_blocks, online_blocks, remove_memory, sclp_add_standby_memory } from '../kernel/memory_hotplug.js';
 import { deriveConsts, EBUSY, EINVAL, ERRNO_NAMES, KState, rebuildAltPfns, type Kernel, type Message } from '../kernel/state.js';
 import type { Scenario, ScenarioStep } from '../scenario/parse.js';
 import { checkInvariants, checkTouched, classify, newCheckMemo, type CheckMemo, type Violation } from '../check/invariants.js';
@@ -73,7 +73,7 @@ export function createMachine(sc: Scenario, opts: { paranoid?: boolean; profile?
   const profile = opts.profile ?? findProfile(sc.kernel)!;
   const arch = resolveArch(sc.arch, sc.config, profile);
   const c = deriveConsts(arch);
-  const s = new KState(c.PAGE_SIZE, c.tableSpan);
+  const s = new KState(c.PAGE_SIZE, c.tableSpan, c.tableCost);
   const nNodes = sc.distances.length;
   s.nodes = Array.from({ length: nNodes }, () => ({ online: false, free: 0, managed: 0 }));
   s.memmapRamPages = Array(nNodes).fill(0);
@@ -287,7 +287,8 @@ function dispatch(m: Machine, st: ScenarioStep, r: StepResult, results: StepResu
       break;
     }
     case 'hot-add':
-      errno = acpi_memory_enable_device(k, a.node as number, a.start as number, a.size as number);
+      // s390x: standby memory through sclp; elsewhere an ACPI memory device
+      errno = (k.arch.cfg.arch === 's390x' ? sclp_add_standby_memory : acpi_memory_enable_device)(k, a.node as number, a.start as number, a.size as number);
       break;
     case 'hot-remove': {
       // ACPI eject: offline the blocks (acpi_scan_try_to_offline), then __remove_memory()
@@ -329,6 +330,8 @@ function kmemOnline(k: Kernel, dd: DevDax): boolean {
  */
 function refused(k: Kernel, st: ScenarioStep): string | null {
   const noHotplug = k.arch.cfg.lacks.hotplug;
+  const noRemove = k.arch.cfg.lacks.hotRemove;
+  if (noRemove && st.kind === 'hot-remove') return `${noRemove}: no driver calls remove_memory()`;
   if (!noHotplug) return null;
   if (st.kind === 'hot-add') return `${noHotplug}: no driver can add memory`;
   if (st.kind === 'hot-remove' || st.kind === 'online' || st.kind === 'offline') return `${noHotplug}: there are no memory block devices`;

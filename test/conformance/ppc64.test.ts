@@ -12,7 +12,7 @@
  *  - MemTotal's change from one snapshot to the next equals the model's managed pages' change
  *    (the absolute MemTotal depends on kernel reservations the model does not know).
  * The physical address of memmap in RAM is not modelled. What differs is listed in
- * docs/conformance-ppc64-s390x.md section 6 and pinned in KNOWN below.
+ * docs/conformance-ppc64-s390x.md section 7.1 and pinned in KNOWN below.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -27,6 +27,8 @@ const arch = signal<ArchName>('x86_64');
 const pageSize = signal<'4K' | '8K' | '16K' | '64K'>('4K');
 const paging = signal<string>('sv39');
 const mmu = signal<string>('radix');
+/** s390x: the CPU has EDAT-1 (1 MiB segment frames for the vmemmap). */
+const edat1 = signal(true);
 /** Arches with more than one base page size, and the sizes each offers. */
 const MULTI_PAGE = new Set<ArchName>(['arm64', 'loongarch64', 'ia64', 'powerpc64']);
 const PAGE_SIZES: Partial<Record<ArchName, string[]>> = { ia64: ['4K', '8K', '16K', '64K'], powerpc64: ['64K', '4K'] };
@@ -36,7 +38,7 @@ const values = signal<Record<string, string>>({});
 function answer(): AnswerBase {
   const v = (k: string) => values.value[`${q.value}.${k}`] ?? QUESTIONS[q.value].fields.find((f) => f.key === k)!.def;
   const size = (k: string) => parseSize(v(k));
-  const m: MachineOpts = { arch: arch.value, kernel: kernel.value, ...(MULTI_PAGE.has(arch.value) ? { pageSize: pageSize.value } : {}), ...(arch.value === 'riscv64' ? { paging: paging.value } : {}), ...(arch.value === 'powerpc64' ? { mmu: mmu.value } : {}) };
+  const m: MachineOpts = { arch: arch.value, kernel: kernel.value, ...(MULTI_PAGE.has(arch.value) ? { pageSize: pageSize.value } : {}), ...(arch.value === 'riscv64' ? { paging: paging.value } : {}), ...(arch.value === 'powerpc64' ? { mmu: mmu.value } : {}), ...(arch.value === 's390x' && !edat1.value ? { edat1: false } : {}) };
   switch (q.value) {
     case 'namespace': return sizeNamespace({ ...m, size: size('size'), mode: v('mode') as 'fsdax', map: v('map') as 'dev', align: v('align').trim() ? size('align') : undefined });
     case 'memmap': return sizeMemmap({ ...m, size: size('size') });
@@ -73,6 +75,7 @@ export function SizeForms() {
           {RISCV_MODES.map((p) => <option key={p}>{p}</option>)}</select></label>}
         {arch.value === 'powerpc64' && <label>MMU <select value={mmu.value} onChange={(e) => { mmu.value = (e.target as HTMLSelectElement).value; }}>
           {PPC_MMUS.map((p) => <option key={p}>{p}</option>)}</select></label>}
+        {arch.value === 's390x' && <label>EDAT-1 <input type="checkbox" checked={edat1.value} onChange={(e) => { edat1.value = (e.target as HTMLInputElement).checked; }} /></label>}
         {MULTI_PAGE.has(arch.value) && <label>page size <select value={pageSize.value} onChange={(e) => { pageSize.value = (e.target as HTMLSelectElement).value as '4K'; }}>
           {(PAGE_SIZES[arch.value] ?? ['4K', '16K', '64K']).map((p) => <option key={p}>{p}</option>)}</select></label>}
         <label>kernel <select value={kernel.value} onChange={(e) => { kernel.value = (e.target as HTMLSelectElement).value; }}>

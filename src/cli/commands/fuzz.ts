@@ -10,7 +10,7 @@ export function register(program: Command, ctx: Ctx): void {
     .description('random boot/hot-add/hot-remove/namespace sequences with every invariant checked after every step')
     .option('--seed <n>', 'PRNG seed', '1')
     .option('--events <n>', 'number of steps to run', '100000')
-    .option('--arch <arch>', 'x86_64, arm64, riscv64, loongarch64, ia64 or powerpc64 (default: all the kernel has)')
+    .option('--arch <arch>', 'x86_64, arm64, riscv64, loongarch64, ia64, powerpc64 or s390x (default: all the kernel has)')
     .option('--kernel <id|file>', 'kernel profile, or a profile file/module (default v6.18)')
     .option('--out <dir>', 'where shrunk reproducers are written', 'fuzz-out')
     .option('--paranoid', 'check every invariant over the whole state after every step (default: what the step touched)')

@@ -64,6 +64,8 @@ interface CommonFlags {
   levels?: string;
   paging?: string;
   mmu?: string;
+  /** --no-edat: commander's negation sets edat to false. */
+  edat?: boolean;
   kernel?: string;
   json?: boolean;
   scenario?: boolean;
@@ -71,7 +73,7 @@ interface CommonFlags {
 }
 
 /** Base page sizes each arch offers. */
-const PAGE_SIZES: Record<string, readonly string[]> = { x86_64: ['4K'], riscv64: ['4K'], arm64: ['4K', '16K', '64K'], loongarch64: ['4K', '16K', '64K'], ia64: ['4K', '8K', '16K', '64K'], powerpc64: ['4K', '64K'] };
+const PAGE_SIZES: Record<string, readonly string[]> = { x86_64: ['4K'], riscv64: ['4K'], arm64: ['4K', '16K', '64K'], loongarch64: ['4K', '16K', '64K'], ia64: ['4K', '8K', '16K', '64K'], powerpc64: ['4K', '64K'], s390x: ['4K'] };
 
 /** Every machine the flags name: arch x page size x paging mode x kernel. Page sizes an arch lacks are skipped. */
 async function machines(c: CliContext, o: CommonFlags): Promise<MachineOpts[]> {
@@ -94,13 +96,14 @@ async function machines(c: CliContext, o: CommonFlags): Promise<MachineOpts[]> {
             ...(arch === 'arm64' && vaBits !== undefined ? { vaBits } : {}),
             ...((arch === 'x86_64' || arch === 'loongarch64' || arch === 'ia64') && levels !== undefined ? { levels } : {}),
             ...(mode !== undefined ? (arch === 'powerpc64' ? { mmu: mode } : { paging: mode }) : {}),
+            ...(arch === 's390x' && o.edat === false ? { edat1: false } : {}),
           });
         }
       }
     }
   }
   if (out.length === 0) throw new UsageError(`--page-size ${o.pageSize}: none of these page sizes exists on ${arches.join(', ')} (x86_64 and riscv64 have only 4K)`);
-  const only4k = arches.filter((a) => a === 'x86_64' || a === 'riscv64');
+  const only4k = arches.filter((a) => a === 'x86_64' || a === 'riscv64' || a === 's390x');
   if (arches.length === only4k.length && pages && !pages.includes('4K')) throw new UsageError(`--page-size ${o.pageSize}: ${only4k.join(' and ')} ${only4k.length > 1 ? 'have' : 'has'} only 4K pages`);
   return out;
 }
@@ -112,12 +115,13 @@ function product<T>(base: T[], key: string, values: unknown[] | undefined): (T &
 
 function common(cmd: Command): Command {
   return cmd
-    .option('--arch <list>', 'architecture(s): x86_64, arm64, riscv64, loongarch64, ia64, powerpc64 (default x86_64)')
-    .option('--page-size <list>', 'base page size(s): 4K, 16K, 64K (arm64, loongarch64), 8K too (ia64), 4K or 64K (powerpc64); x86_64 and riscv64 have 4K')
+    .option('--arch <list>', 'architecture(s): x86_64, arm64, riscv64, loongarch64, ia64, powerpc64, s390x (default x86_64)')
+    .option('--page-size <list>', 'base page size(s): 4K, 16K, 64K (arm64, loongarch64), 8K too (ia64), 4K or 64K (powerpc64); x86_64, riscv64 and s390x have 4K')
     .option('--va-bits <n>', 'arm64 VA_BITS (default 48)')
     .option('--levels <n>', 'x86_64 paging levels: 4 or 5; loongarch64 page-table levels: 2, 3 or 4; ia64: 3 or 4')
     .option('--paging <list>', 'riscv64 paging mode(s): sv39, sv48, sv57 (default sv39)')
     .option('--mmu <list>', 'powerpc64 MMU(s): radix, hash (default radix)')
+    .option('--no-edat', 's390x: a CPU without EDAT-1 (4 KiB vmemmap pages, as under QEMU TCG)')
     .option('--kernel <list>', 'kernel profile(s), ids or profile files/modules (default: the default profile, v6.18; `vmemlab kernels` lists them)')
     .option('--json', 'print JSON (an object; an array of objects when a flag is a list)')
     .option('--scenario', 'print the scenario that answers the question (YAML), to run, explain or edit')
