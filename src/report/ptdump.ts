@@ -87,13 +87,8 @@ function arm64Line(k: Kernel, it: Item): string {
   return head + attrs.map((x) => ' ' + x).join('');
 }
 
-/**
- * riscv64: arch/riscv/mm/ptdump.c note_page() @ 6.12 (recorded on 6.12.118, docs/conformance-riscv.md
- * section 5): "0x%016lx-0x%016lx   " " 0x%016lx " (the run's first physical address) "%9lu%c %s"
- * (level names of 5 levels, so PMD under Sv39 too), then the 11 flag fields of PAGE_KERNEL.
- * Runs merge on level and protection only; only leaves are printed.
- */
-function riscvLines(k: Kernel, items: Item[]): string[] {
+/** Leaves only, neighbours of one level merged: the runs riscv's and powerpc's note_page() print (holes and tables are not printed; the physical address does not split a run). */
+function leafRuns(items: Item[]): Item[] {
   const runs: Item[] = [];
   for (const it of items) {
     if (!it.leaf) continue;
@@ -101,6 +96,17 @@ function riscvLines(k: Kernel, items: Item[]): string[] {
     if (last && last.end === it.start && last.leaf === it.leaf) last.end = it.end;
     else runs.push({ ...it });
   }
+  return runs;
+}
+
+/**
+ * riscv64: arch/riscv/mm/ptdump.c note_page() @ 6.12 (recorded on 6.12.118, docs/conformance-riscv.md
+ * section 5): "0x%016lx-0x%016lx   " " 0x%016lx " (the run's first physical address) "%9lu%c %s"
+ * (level names of 5 levels, so PMD under Sv39 too), then the 11 flag fields of PAGE_KERNEL.
+ * Runs merge on level and protection only; only leaves are printed.
+ */
+function riscvLines(k: Kernel, items: Item[]): string[] {
+  const runs = leafRuns(items);
   const P = k.c.PAGE_SIZE;
   const pa = (off: number): string => {
     // the physical address is known for altmap-backed memmap (at the start of its block)
@@ -125,13 +131,7 @@ function riscvLines(k: Kernel, items: Item[]): string[] {
  */
 const PPC_KERNEL_FLAGS = '        r  w       pte  valid  present        dirty  accessed                          ';
 function powerpcLines(k: Kernel, items: Item[]): string[] {
-  const runs: Item[] = [];
-  for (const it of items) {
-    if (!it.leaf) continue;
-    const last = runs[runs.length - 1];
-    if (last && last.end === it.start && last.leaf === it.leaf) last.end = it.end;
-    else runs.push({ ...it });
-  }
+  const runs = leafRuns(items);
   const P = k.c.PAGE_SIZE;
   const pa = (off: number): string => {
     const seg = k.s.leaves.overlaps(off, off + 1)[0];
