@@ -278,9 +278,15 @@ class FuzzRun {
     this.rnd = prngState(o.seed);
   }
 
+  /** Steps after boot for the next machine, given `events` run so far: the same for every count
+   *  until the last machines, which are cut to the events left. */
+  stepsFor(events: number): number {
+    return Math.min(this.o.stepsPerMachine ?? 40, Math.max(1, this.o.events - events - 1));
+  }
+
   /** The next random machine, given `events` run (or predicted) so far. */
   next(events: number): Record<string, unknown> {
-    return randomScenario(this.rnd.next, { arch: this.o.arch, kernel: this.o.kernel, steps: Math.min(this.o.stepsPerMachine ?? 40, Math.max(1, this.o.events - events - 1)) });
+    return randomScenario(this.rnd.next, { arch: this.o.arch, kernel: this.o.kernel, steps: this.stepsFor(events) });
   }
 
   /** Count one case's outcome, shrinking a violation and each new kind of finding. */
@@ -330,19 +336,25 @@ export function fuzz(o: FuzzOptions): FuzzResult {
 
 /**
  * fuzz() with the cases run elsewhere (worker threads: the CLI's --jobs), in batches of about
- * `batch` cases, giving exactly fuzz()'s result. Cases are generated ahead assuming each runs
- * all its steps; one that stops early (a violation) takes back the cases generated after it.
+ * `batch` cases, giving exactly fuzz()'s result. Cases are generated ahead, assuming each runs
+ * all its steps. A case that stops early (a violation, an oops) makes the count behind the
+ * later cases smaller than assumed; that matters only where the count chose a case's number of
+ * steps (the last machines of the run), so a later case is kept when it got the number of steps
+ * the true count gives, and from the first one that did not, the cases are generated again.
  */
 export async function fuzzBatched(o: FuzzOptions, runBatch: (cases: Record<string, unknown>[]) => Promise<CaseResult[]>, batch: number): Promise<FuzzResult> {
   const run = new FuzzRun(o);
-  type Batch = { cases: { obj: Record<string, unknown>; after: number }[]; results: Promise<CaseResult[]>; end: number };
+  type Case = { obj: Record<string, unknown>; steps: number; before: number };
+  type Batch = { cases: Case[]; results: Promise<CaseResult[]>; end: number };
   // generate a batch after `from` predicted events and start running it
   const start = (from: number): Batch | null => {
-    const cases: Batch['cases'] = [];
+    const cases: Case[] = [];
     let predicted = from;
     while (cases.length < batch && predicted < o.events) {
+      const before = run.rnd.state;
+      const steps = run.stepsFor(predicted);
       const obj = run.next(predicted);
-      cases.push({ obj, after: run.rnd.state });
+      cases.push({ obj, steps, before });
       predicted += (obj.steps as unknown[]).length;
     }
     return cases.length ? { cases, results: runBatch(cases.map((c) => c.obj)), end: predicted } : null;
@@ -352,16 +364,17 @@ export async function fuzzBatched(o: FuzzOptions, runBatch: (cases: Record<strin
   while (cur) {
     const next = start(cur.end);
     const results = await cur.results;
-    let early = false;
-    for (let i = 0; i < cur.cases.length; i++) {
-      run.add(cur.cases[i]!.obj, results[i]!);
-      if (results[i]!.events !== (cur.cases[i]!.obj.steps as unknown[]).length) {
-        run.rnd.state = cur.cases[i]!.after; // the rest were generated for a count that did not happen
-        early = true;
+    let stale = false;
+    for (let i = 0; i < cur.cases.length && run.res.events < o.events; i++) {
+      const c = cur.cases[i]!;
+      if (run.stepsFor(run.res.events) !== c.steps) {
+        run.rnd.state = c.before; // fuzz() would have drawn this machine with another number of steps
+        stale = true;
         break;
       }
+      run.add(c.obj, results[i]!);
     }
-    if (early) {
+    if (stale || next === null || run.res.events >= o.events) {
       if (next) await next.results.catch(() => undefined);
       cur = run.res.events < o.events ? start(run.res.events) : null;
     } else cur = next;
