@@ -514,3 +514,26 @@ describe('the oops each arch prints (arch/*/mm/fault.c)', () => {
     expect(l!.text).toContain('Unable to handle kernel paging request at virtual address ffff7e0000200000, era == ');
   });
 });
+
+describe('powerpc64: what the model does not have is said in the step', () => {
+  const dax = (align: string) => run(`
+arch: powerpc64
+config: { mmu: radix, pageSize: 64K }
+nodes:
+  - id: 0
+    memory: [ { start: 0, size: 4G } ]
+devices:
+  - { name: pmem0, type: nvdimm, node: 0, start: 0x200000000, size: 4G }
+steps:
+  - boot
+  - create-namespace: { device: pmem0, mode: devdax, map: mem, align: ${align} }
+`).results[1]!.messages.filter((m) => m.startsWith('note: not modelled:'));
+  it('radix devdax with 1 GiB compound pages: the kernel dedups (its own vmemmap_populate_compound_pages), the model maps it all and says so', () => {
+    // vmemmap_can_optimize(): 1 GiB / 64 KiB = 16384 pfns x 64 B = 16 vmemmap pages per compound page > VMEMMAP_RESERVE_NR (2)
+    expect(dax('1G')).toEqual([expect.stringContaining('powerpc64 radix: the kernel deduplicates device-dax memmap')]);
+  });
+  it('radix devdax with 2 MiB compound pages: no dedup in the kernel either, nothing to say', () => {
+    // 2 MiB / 64 KiB = 32 pfns x 64 B = 2 KiB, not more than 2 vmemmap pages: vmemmap_can_optimize() is false
+    expect(dax('2M')).toEqual([]);
+  });
+});

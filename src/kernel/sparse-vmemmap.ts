@@ -649,11 +649,17 @@ export function __populate_section_memmap(k: Kernel, pfnIn: number, nrIn: number
 export function vmemmap_can_optimize(k: Kernel, altmap: string | null, pgmap: PgmapGeom | null): boolean {
   const v = k.profile.daxVmemmapDedup;
   if (v === 'none' || !pgmap || altmap || pgmap.nr <= 1) return false;
-  if (k.arch.cfg.daxDedupNotModelled) return false;
   if (!isPowerOf2(k.c.STRUCT_PAGE)) return false;
+  const enough = v === 'v6.1' || (pgmap.nr * k.c.STRUCT_PAGE) / k.c.PAGE_SIZE > 2;
+  if (k.arch.cfg.daxDedupNotModelled) {
+    // the kernel deduplicates here with code the model does not have: say so (the report's
+    // memmap figures are then the full memmap's, more than the kernel uses)
+    if (enough) k.modelGaps.add(k.arch.cfg.daxDedupNotModelled);
+    return false;
+  }
   if (v === 'v6.1') return true;
   if (k.arch.cfg.lacks.daxVmemmapOpt !== undefined) return false;
-  return (pgmap.nr * k.c.STRUCT_PAGE) / k.c.PAGE_SIZE > 2;
+  return enough;
 }
 
 const isPowerOf2 = (n: number) => n > 0 && (n & (n - 1)) === 0;

@@ -619,6 +619,10 @@ export interface Kernel {
   step: number;
   /** Fault injection: the nth allocation (1-based, whole run) of each listed kind fails. */
   faults: { kind: FaultKind; nth: number }[];
+  /** Paths the kernel takes that the model does not have, met during the current step (what it
+   *  did instead): runStep turns them into the step's notes. Outside k.s: an abandoned optimistic
+   *  run that met one meets it again when rerun. */
+  modelGaps: Set<string>;
 }
 
 /**

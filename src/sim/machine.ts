@@ -87,6 +87,7 @@ export function createMachine(sc: Scenario, opts: { paranoid?: boolean; profile?
     distance: sc.distances,
     vmemmapPfnBase: 0,
     optimistic: 0,
+    modelGaps: new Set(),
     batchFree: null,
     boot: { done: false, maxPfn: 0, memoryBlockSize: 0, memstart: 0 },
     cmdline: parsed.cmdline,
@@ -169,6 +170,8 @@ export function runStep(m: Machine, st: ScenarioStep, results: StepResult[]): St
   }
   r.dmesg = k.s.log.slice(logStart);
   r.trace.to = k.s.trace.length;
+  for (const g of k.modelGaps) r.messages.push(`note: not modelled: ${g}`);
+  k.modelGaps.clear();
   if (st.kind !== 'expect') {
     // a predicted kernel bug explains what it breaks: the checks' findings in a step that
     // oopsed, or where the kernel leaves memmap unmapped or misaccounted, are the kernel's
