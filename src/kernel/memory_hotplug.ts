@@ -219,7 +219,9 @@ function s390_arch_add_memory(k: Kernel, nid: number, start: number, size: numbe
  * (engine.ts runSteps, one iteration = one block): a run of n blocks is add_memory_blocks(),
  * which leaves what n add_memory() calls leave, and a block that differs (a failure, a busy
  * range, an allocator running short) splits the run down to single add_memory() calls. The
- * cost grows with the runs, not with the number of blocks.
+ * cost grows with the runs, not with the number of blocks. The blocks' messages become one
+ * message repeated per block (printk `run`): the same lines, of which a report writes out at
+ * most 4096 per message (test/s390-standby-runs.test.ts compares both ways).
  */
 export function sclp_add_standby_memory(k: Kernel, nid: number, start: number, size: number): number {
   const mom = sclpMemmapOnMemory(k);
