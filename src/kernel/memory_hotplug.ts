@@ -8,7 +8,7 @@
  * RAM its page tables take), memmap initialisation, zone spans, memory notifiers other than
  * arm64's boot-memory guard.
  */
-import { touchStructPages } from './fault.js';
+import { KernelOops, touchStructPages } from './fault.js';
 import { alignUp, isAligned } from '../util/bits.js';
 import { runSteps, unusual } from './engine.js';
 import { buddy_free } from './page_alloc.js';
@@ -214,17 +214,29 @@ function s390_arch_add_memory(k: Kernel, nid: number, start: number, size: numbe
  * memmap_on_memory attribute - default mhp_supports_memmap_on_memory() - is set), one block at
  * a time. MHP_OFFLINE_INACCESSIBLE (memmap pages not touched while the storage is unassigned)
  * is not modelled.
+ *
+ * The per-block add_memory() calls run as runs of identical blocks on the range engine
+ * (engine.ts runSteps, one iteration = one block): a run of n blocks is add_memory_blocks(),
+ * which leaves what n add_memory() calls leave, and a block that differs (a failure, a busy
+ * range, an allocator running short) splits the run down to single add_memory() calls. The
+ * cost grows with the runs, not with the number of blocks. The blocks' messages become one
+ * message repeated per block (printk `run`): the same lines, of which a report writes out at
+ * most 4096 per message (test/s390-standby-runs.test.ts compares both ways).
  */
 export function sclp_add_standby_memory(k: Kernel, nid: number, start: number, size: number): number {
-  const v = k.profile.s390Standby;
-  const mom = v === 'v6.9' ? k.arch.cfg.config.edat1 === true : v === 'v7.1' ? mhp_supports_memmap_on_memory(k, k.boot.memoryBlockSize) : false;
+  const mom = sclpMemmapOnMemory(k);
   const bs = k.boot.memoryBlockSize;
   if (!isAligned(start, bs) || !isAligned(size, bs) || size === 0) return add_memory(k, nid, start, size, { memmapOnMemory: mom });
-  for (let a = start; a < start + size; a += bs) {
-    const e = add_memory(k, nid, a, bs, { memmapOnMemory: mom });
-    if (e) return e; // sclp ignores the result; the model reports the first failure
-  }
-  return 0;
+  // sclp ignores the result of each add_memory(); the model stops at the first failure and reports it
+  return runSteps(k, start / bs, (start + size) / bs, 1, (a, b) => (b - a === 1
+    ? add_memory(k, nid, a * bs, bs, { memmapOnMemory: mom })
+    : add_memory_blocks(k, nid, a * bs, b - a, { memmapOnMemory: mom })));
+}
+
+/** Whether sclp asks for MHP_MEMMAP_ON_MEMORY when it adds a standby block (see sclp_add_standby_memory). */
+export function sclpMemmapOnMemory(k: Kernel): boolean {
+  const v = k.profile.s390Standby;
+  return v === 'v6.9' ? k.arch.cfg.config.edat1 === true : v === 'v7.1' ? mhp_supports_memmap_on_memory(k, k.boot.memoryBlockSize) : false;
 }
 
 export function arch_remove_memory(k: Kernel, start: number, size: number, altmap: string | null): void {
@@ -476,6 +488,71 @@ export function add_memory(k: Kernel, nid: number, start: number, size: number, 
   const t = k.cmdline.onlineType;
   if (t !== 'offline') online_blocks(k, start, size, t);
   return 0;
+}
+
+/**
+ * n >= 2 consecutive add_memory(nid, start + i * bs, bs, flags) calls (bs = the memory block
+ * size), block by block in address order, as one run: only as a range-engine body
+ * (sclp_add_standby_memory), in optimistic mode. It leaves the state, resources, block devices
+ * and messages the n calls leave; anything that could differ from one block to the next, or
+ * fail, is unusual() and the engine splits the run down to real add_memory() calls.
+ */
+function add_memory_blocks(k: Kernel, nid: number, start: number, n: number, flags: MhpFlags): number {
+  if (k.optimistic === 0) throw new Error('add_memory_blocks() outside an optimistic run');
+  const bs = k.boot.memoryBlockSize;
+  const size = n * bs;
+  const logFrom = k.s.log.length;
+  try {
+    // every block passes mhp_range_allowed() (a pr_warn and -E2BIG) iff the run does
+    if (k.profile.hotplugRangeCheck === 'mhp' && !mhp_range_allowed(k, start, size)) unusual(k, 'outside the pluggable range');
+    // register_memory_resource(): a busy resource over any block (-EEXIST for that block)
+    if (busyConflict(k, start, start + size, flags.inside)) unusual(k, 'busy resource');
+    // check_hotplug_memory_range() passes: every block is one aligned memory block
+    const keep = k.arch.cfg.keepMemblock || k.profile.hotAddMemblockAlways;
+    if (keep) k.s.memblockMemory.set(start, start + size, nid);
+    k.s.nodes[nid]!.online = true;
+    const v = k.profile.memmapOnMemory;
+    const [b0, b1] = blockRange(k, start, size);
+    if (flags.memmapOnMemory && v === 'v6.8' && mhp_supports_memmap_on_memory(k, bs)) {
+      // create_altmaps_and_memory_blocks() for each block is one call over the run: it already
+      // runs its blocks as runs, one altmap and one block device each
+      const ret = create_altmaps_and_memory_blocks(k, nid, start, size);
+      if (ret) { unusual(k, 'create_altmaps_and_memory_blocks() failed'); return ret; }
+    } else {
+      // v5.13 / v6.6 give each call one altmap of its own: block by block
+      if (flags.memmapOnMemory && v !== 'v6.8') unusual(k, 'a per-call memmap_on_memory altmap');
+      const ret = arch_add_memory(k, nid, start, size, null);
+      if (ret) { unusual(k, 'arch_add_memory() failed'); return ret; }
+      k.s.blocks.set(b0, b1, { nid, state: 'offline', zone: null, early: false, vmemmapPages: 0, altmapAlloc: 0 });
+    }
+    // the blocks' resources are adjacent with equal payloads: one range either way
+    k.s.iomem.set(start, start + size, { name: flags.resourceName ?? 'System RAM', kind: 'System RAM', owner: 'hotplug' });
+    const t = k.cmdline.onlineType;
+    if (t !== 'offline') {
+      // Block by block, onlining block i to a kernel zone gives its node free pages before
+      // block i + 1 allocates its memmap: a block after the first might then be served by nid
+      // where the run, with nid short, went to another node. nid never short (its free pages
+      // only go down here, by at most a page between a take and a fragment's refund) means
+      // every allocation saw the same choice.
+      if (zoneFor(t) === 'Normal' && k.s.nodes[nid]!.free < maxBuddyRequest(k) + 1) unusual(k, 'onlining may refill a node the run found short');
+      online_blocks(k, start, size, t);
+    }
+  } catch (e) {
+    // an oops inside the run: the real blocks before it are the ones that must stay done
+    if (e instanceof KernelOops) unusual(k, 'kernel oops');
+    throw e;
+  }
+  // the kernel prints block by block: the run's messages must be n repetitions of one block's
+  interleaveRuns(k, logFrom, n);
+  const ms = k.s.log.length - logFrom;
+  if (ms > 1 || (ms === 1 && (k.s.log[logFrom]!.run?.count ?? 1) % n !== 0)) unusual(k, 'messages not one per block');
+  return 0;
+}
+
+/** The largest buddy request populating the vmemmap of hot-added memory makes: a PMD_SIZE block or a table. */
+function maxBuddyRequest(k: Kernel): number {
+  const tables = Object.values(k.c.tableCost.runtime).map((x) => Math.ceil(x));
+  return Math.max(k.c.PMD_SIZE / k.c.PAGE_SIZE, ...tables);
 }
 
 function zoneFor(t: string): Zone {
