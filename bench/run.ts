@@ -242,11 +242,10 @@ How the figures are kept:
   \`--jobs N\` runs cases on worker threads with the same result as one thread; each worker
   warms its JIT up on its own, and one thread already keeps a second CPU partly busy with
   garbage collection, so on 2 CPUs --jobs 2 gains little.
-  Not yet at issue 11's 100,000 events/s per core: the default run draws machines from every
-  arch of the profile, and the powerpc64 and s390x machines cost more per event than the
-  others (s390x standby memory is added one memory block at a time, an add_memory() call per
-  block as sclp does, so its hot-adds cost per block rather than per range; batching those
-  calls through the range engine is the next step).
+  The default run draws machines from every arch of the profile. s390x standby memory, which
+  sclp adds one memory block at a time (an add_memory() per block), runs as runs of identical
+  blocks on the range engine (sclp_add_standby_memory; test/s390-standby-runs.test.ts holds it
+  equal to the per-block loop), so its hot-adds cost per run, not per block.
 - **The QEMU route** is the recorded harness wall time of the committed recording
   (conformance/cases/${kase}/recording.json, \`harness.wallSeconds\`: boot under TCG, ndctl,
   page-table walk), not re-measured here.
