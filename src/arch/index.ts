@@ -109,7 +109,7 @@ export function resolveArch(name: ArchName, o: ArchOptionsInput, p: KernelProfil
     return arch(cfg, loongarchPolicy(cfg));
   }
   if (name === 'powerpc64') {
-    if (!p.ppc64) throw new ArchConfigError('arch', `powerpc64 is modelled from v6.1; ${p.id} is not modelled for it (docs/fidelity.md)`);
+    if (!p.ppc64) throw new ArchConfigError('arch', `powerpc64 is not modelled in ${p.id} (its profile sets ppc64: false; docs/fidelity.md)`);
     const mmu = (o.mmu ?? 'radix') as PpcMmu;
     if (!PPC_MMUS.includes(mmu)) throw new ArchConfigError('mmu', `powerpc64 mmu must be radix or hash, not ${o.mmu}`);
     const ps = o.pageSize ?? '64K';
