@@ -259,8 +259,10 @@ describe('powerpc64 Book3S-64 (arch/powerpc, v6.6+)', () => {
     expect(a.cfg.pt.allocLevels).toEqual(mmu === 'radix' ? ['pud', 'pmd', 'pte'] : []);
   });
 
-  it('not before v6.1; a hash-only option on radix is refused', () => {
-    expect(() => resolveArch('powerpc64', {}, prof('v5.15'))).toThrow('powerpc64 is modelled from v6.1');
+  it('a profile without powerpc64 and a hash-only option on radix are refused', () => {
+    // every built-in profile has it (v5.6.. and the proposals: test/ppc64-before-v6.1.test.ts)
+    expect(resolveArch('powerpc64', {}, prof('v5.6')).cfg.arch).toBe('powerpc64');
+    expect(() => resolveArch('powerpc64', {}, { ...prof('v5.15'), id: 'no-ppc', ppc64: false })).toThrow('powerpc64 is not modelled in no-ppc');
     expect(() => resolveArch('powerpc64', { mmu: 'radix', hash16M: false }, prof('v6.12'))).toThrow('hash16M applies to the hash MMU only');
     expect(() => resolveArch('powerpc64', { pageSize: '16K' }, prof('v6.12'))).toThrow('pageSize must be 4K or 64K');
   });

@@ -57,7 +57,7 @@ export const ARCH_INFO: Record<ArchName, { config: string; notes: string }> = {
   arm64: { config: '{ pageSize: 4K|16K|64K, vaBits: 4K 39/48/52, 16K 36/47/48/52, 64K 42/48/52 }', notes: '4K: PMD blocks; 16K/64K: base pages; altmap honoured from v5.9' },
   riscv64: { config: '{ mode: sv39|sv48|sv57 }', notes: '4K pages; Sv48/Sv57 from v6.1; base pages up to v6.6, PMD blocks with the altmap and memory hot-plug, ZONE_DEVICE, memmap_on_memory from v6.11' },
   loongarch64: { config: '{ pageSize: 4K|16K|64K, levels: 4K 4, 16K 2/3, 64K 2/3 }', notes: 'from v6.2 (no vmemmap before); default 16K/3; the altmap is never used (memmap always in RAM) and vmemmap_free() is empty' },
-  powerpc64: { config: '{ mmu: radix|hash, pageSize: 4K|64K, lmbSize: bytes (256M; 0 = no DR-memory node), hash16M: true|false, kfence: true|false }', notes: 'Book3S-64, from v6.1; default radix 64K (Debian ppc64el); radix: 2 MiB PMD blocks (from the altmap where aligned and inside the device), else base pages from the altmap or RAM (altmap_cross_boundary, RAM fallback); hash: mmu_vmemmap_psize blocks as bolted HPTEs + vmemmap_list, no Linux page tables' },
+  powerpc64: { config: '{ mmu: radix|hash, pageSize: 4K|64K, lmbSize: bytes (256M; 0 = no DR-memory node), hash16M: true|false, kfence: true|false }', notes: 'Book3S-64, every profile; default radix 64K (Debian ppc64el); radix (v6.6+; <= v6.5 2 MiB vmemmap_list blocks as PMD leaves): 2 MiB PMD blocks (from the altmap where aligned and inside the device), else base pages from the altmap or RAM (altmap_cross_boundary, RAM fallback); hash: mmu_vmemmap_psize blocks as bolted HPTEs + vmemmap_list, no Linux page tables' },
   ia64: { config: '{ pageSize: 4K|8K|16K|64K, levels: 3|4 (64K: 3) }', notes: 'up to v6.6 (removed in v6.7); default 16K/3; base pages from RAM, no ZONE_DEVICE, vmemmap_free() is empty' },
   s390x: { config: '{ edat1: true|false, rzm: storage increment in MiB (default 1, QEMU) }', notes: '4K pages, 3-level tables (16 KiB region/segment tables, 2 KiB page tables); EDAT-1: 1 MiB segment frames, else 4 KiB pages; altmap and memmap_on_memory from v6.9, ZONE_DEVICE from v6.17 (v6.18 profile); hot-add is sclp standby memory; hot-remove from v6.13 (virtio-mem); the 3-level layout only (memory past about 3.5 TiB refused)' },
 };
@@ -109,7 +109,7 @@ export function resolveArch(name: ArchName, o: ArchOptionsInput, p: KernelProfil
     return arch(cfg, loongarchPolicy(cfg));
   }
   if (name === 'powerpc64') {
-    if (!p.ppc64) throw new ArchConfigError('arch', `powerpc64 is modelled from v6.1; ${p.id} is not modelled for it (docs/fidelity.md)`);
+    if (!p.ppc64) throw new ArchConfigError('arch', `powerpc64 is not modelled in ${p.id} (its profile sets ppc64: false; docs/fidelity.md)`);
     const mmu = (o.mmu ?? 'radix') as PpcMmu;
     if (!PPC_MMUS.includes(mmu)) throw new ArchConfigError('mmu', `powerpc64 mmu must be radix or hash, not ${o.mmu}`);
     const ps = o.pageSize ?? '64K';

@@ -1,7 +1,8 @@
 /**
- * powerpc64 Book3S-64 (pseries / powernv), radix or hash MMU, 4K or 64K pages, v6.6+.
+ * powerpc64 Book3S-64 (pseries / powernv), radix or hash MMU, 4K or 64K pages, every profile
+ * (v5.6..v7.1; per-release switches ppc* in src/kernels).
  * Constants: arch/powerpc/include/asm/book3s/64/{radix-4k,radix-64k,hash-4k,hash-64k,radix,
- * hash,pgtable}.h, asm/sparsemem.h @ v6.6, v6.12, v6.18, v7.1. Policy: arch/powerpc/mm/init_64.c
+ * hash,pgtable,mmu}.h, asm/sparsemem.h @ v5.6, v5.9, v5.10, v5.15, v6.1, v6.6, v6.12, v6.18, v7.1. Policy: arch/powerpc/mm/init_64.c
  * (vmemmap_populate, __vmemmap_populate, altmap_cross_boundary, vmemmap_populated,
  * vmemmap_list_*, vmemmap_free, probe_memory_block_size), arch/powerpc/mm/book3s64/
  * radix_pgtable.c (radix__vmemmap_populate, radix__vmemmap_pte_populate, remove_pagetable,
@@ -51,16 +52,21 @@ export function ppcConfig(o: PpcOptions, p: KernelProfile): ArchConfig {
   const shift: Record<PtLevel, number | null> = { pgd: PGD_SHIFT, p4d: null, pud: PUD_SHIFT, pmd: PMD_SHIFT, pte: PAGE_SHIFT };
   const radix = o.mmu === 'radix';
   // VMEMMAP_START: radix RADIX_VMEMMAP_START and hash 64K H_VMEMMAP_START 0xc00c000000000000
-  // (KERN_VIRT_START 0xc008000000000000 + 2 x 2^49); hash 4K (v5.10+, REGION_SHIFT 40):
-  // 0xc0003d0000000000 + 2 x 2^40 = 0xc0003f0000000000. END = START + one area.
+  // (KERN_VIRT_START 0xc008000000000000 + 2 x 2^49); hash 4K (hash-4k.h): v5.10+ REGION_SHIFT 40,
+  // 0xc0003d0000000000 + 2 x 2^40 = 0xc0003f0000000000; <= v5.9 REGION_SHIFT 46 - 2 = 44,
+  // 0xc000100000000000 + 2 x 2^44 = 0xc000300000000000. END = START + one area.
   const hash4k = !radix && o.pageSize === '4K';
-  const VMEMMAP_START = hash4k ? 0xc0003f0000000000n : 0xc00c000000000000n;
-  const area = hash4k ? 1n << 40n : 1n << 49n;
+  const old4k = p.ppcLayout === 'v5.6';
+  const VMEMMAP_START = hash4k ? (old4k ? 0xc000300000000000n : 0xc0003f0000000000n) : 0xc00c000000000000n;
+  const area = hash4k ? (old4k ? 1n << 44n : 1n << 40n) : 1n << 49n;
   // pageblock_order (set_pageblock_order, HUGETLB_PAGE_SIZE_VARIABLE; HPAGE_SHIFT from
   // hugetlbpage_init_defaultsize() in mmu_early_init_devtree, v6.1+): radix 2M huge pages ->
   // 21 - PAGE_SHIFT (9 / 5); hash 16M -> 24 - PAGE_SHIFT (12 / 8), without 16M pages the
-  // largest buddy order, also 12 / 8 (ARCH_FORCE_MAX_ORDER)
-  const pageblockOrder = radix ? 21 - PAGE_SHIFT : 24 - PAGE_SHIFT;
+  // largest buddy order, also 12 / 8 (ARCH_FORCE_MAX_ORDER). <= v5.15 HPAGE_SHIFT is still 0 when
+  // set_pageblock_order() runs (mm/page_alloc.c; hugetlbpage_init() is an arch_initcall,
+  // arch/powerpc/mm/hugetlbpage.c @ 5.6.4..5.15.100): MAX_ORDER - 1, 12 / 8, on both MMUs
+  const maxOrder = PAGE_SHIFT === 16 ? 8 : 12;
+  const pageblockOrder = !p.ppcPageblockFromHpage ? maxOrder : radix ? 21 - PAGE_SHIFT : 24 - PAGE_SHIFT;
   const lacks: ArchConfig['lacks'] = {
     // no ARCH_WANT_OPTIMIZE_HUGETLB_VMEMMAP in any powerpc Kconfig
     hvo: 'powerpc64 does not select ARCH_WANT_OPTIMIZE_HUGETLB_VMEMMAP (no HugeTLB vmemmap optimisation)',
@@ -73,10 +79,10 @@ export function ppcConfig(o: PpcOptions, p: KernelProfile): ArchConfig {
   // v5.19..v6.3 run the generic vmemmap_populate_compound_pages() on every arch, powerpc too
   // (hash: outside the Linux page tables the vmemmap lives in; radix <= v6.5: next to the
   // vmemmap_list PMD blocks): not modelled
-  const daxDedupNotModelled = p.ppcRadixPopulate === 'list'
+  const daxDedupNotModelled = p.ppcRadixPopulate === 'list' && p.daxVmemmapDedup === 'v6.1'
     ? `powerpc64 in ${p.id}: the generic vmemmap_populate_compound_pages() runs here (every arch, v5.19-v6.3); what it does next to powerpc's own vmemmap mappings is not modelled: vmemmap-lab maps the full memmap instead (docs/fidelity.md)`
     : lacks.daxVmemmapOpt;
-  if (p.ppcRadixPopulate === 'list') lacks.daxVmemmapOpt = daxDedupNotModelled;
+  if (p.ppcRadixPopulate === 'list' && p.daxVmemmapDedup === 'v6.1') lacks.daxVmemmapOpt = daxDedupNotModelled;
   // hstates in mmu_psize_defs order: radix 2M and 1G; hash 16M when the MMU has it
   // ARCH_MHP_MEMMAP_ON_MEMORY_ENABLE if PPC_RADIX_MMU arrived in v6.6
   if (p.ppcRadixPopulate === 'list') lacks.memmapOnMemory = `powerpc64 does not select ARCH_MHP_MEMMAP_ON_MEMORY_ENABLE in ${p.id} (v6.6, radix only)`;
@@ -90,7 +96,9 @@ export function ppcConfig(o: PpcOptions, p: KernelProfile): ArchConfig {
     PMD_SHIFT,
     PUD_SHIFT,
     SECTION_SIZE_BITS: 24, // asm/sparsemem.h, every release
-    MAX_PHYSMEM_BITS: 51, // v5.10+: max(H_MAX_PHYSMEM_BITS, R_MAX_PHYSMEM_BITS) with VMEMMAP + EXTREME
+    // v5.10+: max(H_MAX_PHYSMEM_BITS, R_MAX_PHYSMEM_BITS) with VMEMMAP + EXTREME = 51; <= v5.9
+    // book3s/64/mmu.h: 51 only with PPC_64K_PAGES, else 46 (4K kernels, either MMU)
+    MAX_PHYSMEM_BITS: old4k && o.pageSize === '4K' ? 46 : 51,
     STRUCT_PAGE_SIZE: 64,
     pt: radix
       ? {
@@ -194,8 +202,9 @@ export function ppcPolicy(a: ArchConfig, p: KernelProfile): ArchPolicy {
       ? {
           // <= v6.5 vmemmap_free() (init_64.c): per 2 MiB block, kept while vmemmap_populated(),
           // else the list entry and memory go, then radix__vmemmap_remove_mapping() ->
-          // remove_pagetable(): v5.9+ frees empty PTE, PMD and PUD tables
-          freeTables: { pte: true, pmd: true, pud: true },
+          // remove_pagetable(): empty PTE and PMD tables freed; PUD tables v5.9+ (free_pud_table,
+          // radix_pgtable.c @ 5.9.1; absent @ 5.6.4)
+          freeTables: { pte: true, pmd: true, pud: p.ppcRadixFreePud },
           floorCeiling: false,
           partialPmd: 'if-unpopulated',
           partialPte: 'if-unpopulated',

@@ -217,15 +217,15 @@ export function preallocate_vmemmap_top_tables(k: Kernel): void {
  * the only source when given (no fallback to RAM); otherwise the boot sparse buffer, then
  * vmemmap_alloc_block().
  */
-export function vmemmap_alloc_block_buf(k: Kernel, size: number, node: number, altmap: string | null, count = 1): Backing | null {
+export function vmemmap_alloc_block_buf(k: Kernel, size: number, node: number, altmap: string | null, count = 1, fallback = false): Backing | null {
   const user = k.profile.policies?.vmemmap_alloc_block_buf;
-  if (!user) return builtinAllocBlockBuf(k, size, node, altmap, count);
+  if (!user) return builtinAllocBlockBuf(k, size, node, altmap, count, fallback);
   // a profile module's allocator, composed from the two sources the kernel has
   const b = user({
     size, node, altmap, count,
     fromAltmap: () => (altmap ? altmapBlock(k, size, altmap, count) : null),
     fromRam: () => ramBlock(k, size, node, count),
-    base: () => builtinAllocBlockBuf(k, size, node, altmap, count),
+    base: () => builtinAllocBlockBuf(k, size, node, altmap, count, fallback),
   });
   return (b as Backing | null) ?? null;
 }
@@ -248,12 +248,13 @@ function ramBlock(k: Kernel, size: number, node: number, count: number): Backing
   return { kind: 'ram', node: r.node, src: r.src, key: r.key };
 }
 
-function builtinAllocBlockBuf(k: Kernel, size: number, node: number, altmap: string | null, count: number): Backing | null {
+function builtinAllocBlockBuf(k: Kernel, size: number, node: number, altmap: string | null, count: number, fallback: boolean): Backing | null {
   if (altmap && k.profile.allocBlockBuf === 'fallback-as-posted') {
-    // thread §4 with fallback=false (every modelled caller): NULL if the altmap fails;
-    // otherwise the pr_debug and - as posted - the RAM allocation below, the altmap pfns unused
+    // thread §4: fallback=false (x86, arm64, the generic PTE path): NULL if the altmap fails;
+    // fallback=true (powerpc's vmemmap_populate): on to RAM. Either way, once past that, the
+    // pr_debug and - as posted - the RAM allocation below, the altmap pfns charged but unused
     const pfn = altmap_alloc_block_buf(k, size, altmap, count);
-    if (pfn === null) return null;
+    if (pfn === null && !fallback) return null;
     printk(k, KERN_DEBUG, FILE + ':vmemmap_alloc_block_buf', 'altmap block allocation failed,\t\t\t\tfalling back to system memory', [], { run: { count, nth: () => 'altmap block allocation failed,\t\t\t\tfalling back to system memory' } });
   } else if (altmap) {
     // v5.9+ (56993b4e147e): the altmap is the only source; in v5.6 x86 made the same choice itself
@@ -1008,10 +1009,16 @@ export function ppc_list_blocks(k: Kernel, start: number, end: number, node: num
       if (tables && populate_tables(k, g.start, g.end, node, level) !== 0) return ENOMEM;
       const n = (g.end - g.start) / bs;
       let bk: Backing | null = null;
+      const posted = k.profile.allocBlockBuf === 'fallback-as-posted';
       if (altmap) {
         const kind = crossKind(k, altmap, g.start, g.end, bs);
         if (kind === 'mixed') unusual(k, 'altmap boundary inside the run');
-        if (kind === 'inside') {
+        if (kind === 'inside' && posted) {
+          // thread §4's powerpc hunk: vmemmap_alloc_block_buf(page_size, node, altmap, true) in
+          // place of the altmap try, its pr_debug and the RAM retry: RAM whatever the altmap did
+          bk = vmemmap_alloc_block_buf(k, bs, node, altmap, n, true);
+          if (!bk) return ENOMEM;
+        } else if (kind === 'inside') {
           bk = vmemmap_alloc_block_buf(k, bs, node, altmap, n);
           if (!bk) {
             unusual(k, 'altmap block failed: RAM fallback');
@@ -1021,7 +1028,15 @@ export function ppc_list_blocks(k: Kernel, start: number, end: number, node: num
       }
       if (!bk) bk = ramPages(k, bs, node, n);
       if (!bk) return ENOMEM;
-      if (vmemmap_list_alloc(k, node, n) !== 0) {
+      const listFailed = vmemmap_list_alloc(k, node, n) !== 0;
+      if (listFailed && k.profile.ppcListAllocFail === 'warn') {
+        // <= v5.9 (init_64.c vmemmap_list_alloc / vmemmap_list_populate @ 5.6.4, 5.9.1): a
+        // WARN_ON(1) in each, and the block is mapped with no entry: vmemmap_free() never frees it
+        unusual(k, 'vmemmap_list entry failed');
+        WARN(k, true, PPC_INIT + ':vmemmap_list_alloc', null);
+        WARN(k, true, PPC_INIT + ':vmemmap_list_populate', null);
+        k.s.ppcList.orphans = [...k.s.ppcList.orphans, { start: g.start, end: g.end }];
+      } else if (listFailed) {
         // v5.10+: the block is given back and -ENOMEM returned
         if (bk.kind === 'altmap') vmem_altmap_free(k, bk.id, (bs / k.c.PAGE_SIZE) * n);
         else if (bk.kind === 'ram') {

@@ -376,9 +376,10 @@ export class KState {
   /**
    * powerpc vmemmap_list (arch/powerpc/mm/init_64.c): entries live, entries on the free list
    * (num_freed), entries left in the current page (num_left), pages taken for entries (never
-   * given back), and the block size (mmu_vmemmap_psize) the list was filled with.
+   * given back), the block size (mmu_vmemmap_psize) the list was filled with, and the blocks
+   * mapped without an entry (<= v5.9, when none could be allocated; replaced, never mutated).
    */
-  ppcList = { entries: 0, freed: 0, left: 0, pages: 0, blockSize: 0 };
+  ppcList = { entries: 0, freed: 0, left: 0, pages: 0, blockSize: 0, orphans: [] as readonly { start: number; end: number }[] };
   /** printk ring. */
   log: Message[] = [];
   /** Keys of *_once sites that already fired. */

@@ -220,8 +220,19 @@ function freeListBlocks(k: Kernel, start: number, end: number, altmap: string | 
   const freeLine = (i: number) => `vmemmap_free ${lx(offToVa(k, alignDown(start + i * cb, bs)))}...${lx(offToVa(k, start + (i + 1) * cb))}\n`;
   printk(k, KERN_DEBUG, 'arch/powerpc/mm/init_64.c:__vmemmap_free', '%s', [freeLine(0)], { run: { count: calls, nth: freeLine } });
   // interior blocks describe only the removed pfns; the two edge blocks are checked
-  const free = (x0: number, x1: number) => {
+  const free = (x0: number, x1: number): void => {
     if (x1 <= x0) return;
+    // <= v5.9: a block mapped without a vmemmap_list entry is not found: vmemmap_list_free()
+    // WARN_ON(1) and returns 0, vmemmap_free() goes on to the next block (init_64.c @ 5.6.4, 5.9.1)
+    const orphan = k.s.ppcList.orphans.find((o) => o.start < x1 && o.end > x0);
+    if (orphan) {
+      const o0 = Math.max(x0, orphan.start);
+      const o1 = Math.min(x1, orphan.end);
+      free(x0, o0);
+      WARN(k, true, 'arch/powerpc/mm/init_64.c:vmemmap_list_free', null);
+      free(o1, x1);
+      return;
+    }
     const seg = k.s.leaves.overlaps(x0, x1);
     if (seg.length === 0) return;
     k.s.leaves.clear(x0, x1);

@@ -104,7 +104,9 @@ export const v6_1_y: KernelProfile = {
 export const v5_15: KernelProfile = {
   ...v6_1,
   id: 'v5.15',
-  ppc64: false, // powerpc64 is modelled from v6.1 (before: pageblock_order set before HPAGE_SHIFT, other checks)
+  // powerpc64: set_pageblock_order() runs while HPAGE_SHIFT is 0 (the default huge page size is
+  // set by the hugetlbpage_init() arch_initcall, arch/powerpc/mm/hugetlbpage.c @ 5.15.100)
+  ppcPageblockFromHpage: false,
   zoneDeviceInit: 'v5.11', // memmap_init_range(), memmap_init_zone_device() loop inline (5.15.100)
   memunmapPutPage: true, // put_page(pfn_to_page(pfn)) for_each_device_pfn (5.15.100)
   title: 'Linux 5.15',
@@ -149,6 +151,10 @@ export const v5_9: KernelProfile = {
   title: 'Linux 5.9 (the altmap series landed)',
   provenance: 'Linux v5.9, read in the 5.9.1 stable source; the altmap series 1d9cfee7535c, 56993b4e147e, eee07935bb52 (docs/thread.md section 5)',
   memremapRamFmt: 'pr',
+  // powerpc64 <= v5.9 (5.9.1, 5.6.4): hash-4k.h REGION_SHIFT 44 and mmu.h MAX_PHYSMEM_BITS 46 on
+  // 4K kernels; init_64.c vmemmap_list_populate() WARN_ON and no -ENOMEM
+  ppcLayout: 'v5.6',
+  ppcListAllocFail: 'warn',
   memremapFailCheck: false,
   arm64AddMemoryCheck: 'none',
 };
@@ -172,4 +178,5 @@ export const v5_6: KernelProfile = {
   arm64BootmemNotifier: 'none',
   arm64PtdumpGpColumn: false,
   s390Populate: 'v5.6', // own walk; vmemmap_free() empty
+  ppcRadixFreePud: false, // radix_pgtable.c remove_pagetable() @ 5.6.4: no free_pud_table()
 };

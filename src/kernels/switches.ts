@@ -334,7 +334,27 @@ export const SWITCHES: Record<SwitchKey, SwitchDoc> = {
   ppc64: {
     site: 'arch/powerpc/mm/init_64.c, arch/powerpc/mm/book3s64/radix_pgtable.c',
     what: 'whether the model has powerpc64 in this profile',
-    values: { true: 'yes (v6.1+)', false: 'not modelled before v6.1 (pageblock_order was set before HPAGE_SHIFT, hash 4K had another layout up to v5.9)' },
+    values: { true: 'yes (every profile)', false: 'not modelled' },
+  },
+  ppcPageblockFromHpage: {
+    site: 'mm/page_alloc.c:set_pageblock_order, arch/powerpc/mm/init_64.c:mmu_early_init_devtree',
+    what: 'where powerpc64 pageblock_order comes from',
+    values: { false: 'MAX_ORDER - 1 (12 on 4K, 8 on 64K): HPAGE_SHIFT is set later, by the hugetlbpage_init() arch_initcall (<= v5.15)', true: 'HPAGE_SHIFT - PAGE_SHIFT: radix 2 MiB (9 / 5), hash 16 MiB (12 / 8); hugetlbpage_init_defaultsize() runs in mmu_early_init_devtree() (v6.1)' },
+  },
+  ppcLayout: {
+    site: 'arch/powerpc/include/asm/book3s/64/{hash-4k.h,mmu.h,pgtable.h}',
+    what: 'the powerpc64 4K-page kernel\'s hash vmemmap region and MAX_PHYSMEM_BITS',
+    values: { 'v5.6': 'hash 4K vmemmap at 0xc000300000000000 (REGION_SHIFT 44); MAX_PHYSMEM_BITS 46 on 4K kernels, 51 on 64K (<= v5.9)', 'v5.10': 'hash 4K vmemmap at 0xc0003f0000000000 (REGION_SHIFT 40); MAX_PHYSMEM_BITS 51 (v5.10)' },
+  },
+  ppcListAllocFail: {
+    site: 'arch/powerpc/mm/init_64.c:vmemmap_list_populate',
+    what: 'what powerpc64 does when a vmemmap_list entry cannot be allocated',
+    values: { warn: 'WARN_ON twice, the block stays mapped without an entry; vmemmap_free() WARNs and keeps it (<= v5.9)', enomem: 'the block is given back, -ENOMEM (v5.10)' },
+  },
+  ppcRadixFreePud: {
+    site: 'arch/powerpc/mm/book3s64/radix_pgtable.c:remove_pagetable',
+    what: 'whether radix vmemmap removal frees empty PUD tables',
+    values: { false: 'no: only PTE and PMD tables (v5.6)', true: 'yes: free_pud_table() (v5.9)' },
   },
   ppcRadixPopulate: {
     site: 'arch/powerpc/mm/init_64.c:vmemmap_populate, arch/powerpc/mm/book3s64/radix_pgtable.c:radix__vmemmap_populate',

@@ -199,8 +199,30 @@ export interface KernelProfile {
   loongarchZoneDevice: boolean;
 
   // ---- arch/powerpc ----
-  /** powerpc64 Book3S-64 is modelled in this profile (v6.6+: radix__vmemmap_populate); older ones are refused. */
+  /** powerpc64 Book3S-64 is modelled in this profile (every release and proposal). */
   ppc64: boolean;
+  /**
+   * pageblock_order on powerpc64 (HUGETLB_PAGE_SIZE_VARIABLE, set_pageblock_order() in
+   * free_area_init): true = from HPAGE_SHIFT, which mmu_early_init_devtree() sets first via
+   * hugetlbpage_init_defaultsize() (v6.1+: radix 9/5, hash 12/8); false = HPAGE_SHIFT is still 0
+   * then (hugetlbpage_init() is an arch_initcall), so MAX_ORDER - 1: 12 (4K) / 8 (64K) (<= v5.15).
+   */
+  ppcPageblockFromHpage: boolean;
+  /**
+   * powerpc64 4K-page layout: 'v5.6' hash 4K REGION_SHIFT 44, H_KERN_VIRT_START 0xc000100000000000
+   * (vmemmap at 0xc000300000000000) and MAX_PHYSMEM_BITS 46 for every 4K kernel (book3s/64/mmu.h,
+   * hash-4k.h <= v5.9); 'v5.10' REGION_SHIFT 40 (vmemmap 0xc0003f0000000000) and
+   * max(H_MAX_PHYSMEM_BITS, R_MAX_PHYSMEM_BITS) = 51.
+   */
+  ppcLayout: 'v5.6' | 'v5.10';
+  /**
+   * vmemmap_list_populate() when no list entry can be had (init_64.c): 'warn' WARN_ON twice and
+   * the block is mapped without an entry, so vmemmap_free() never finds it (WARN_ON, block kept)
+   * (<= v5.9); 'enomem' the block is given back and -ENOMEM returned (v5.10+).
+   */
+  ppcListAllocFail: 'warn' | 'enomem';
+  /** radix remove_pagetable() frees empty PUD tables (free_pud_table, v5.9+); v5.6 keeps them. */
+  ppcRadixFreePud: boolean;
   /**
    * How radix maps the vmemmap: 'list' = the hash code path with 2 MiB blocks (mmu_vmemmap_psize),
    * a vmemmap_list entry per block and radix__vmemmap_create_mapping() (<= v6.5); 'radix' =

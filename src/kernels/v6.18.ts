@@ -79,5 +79,9 @@ export const v6_18: KernelProfile = {
   ppcRadixPopulate: 'radix',
   ppcBlockProbe: 'v6.6',
   ppcCrossEnd: 'v6.4',
+  ppcPageblockFromHpage: true, // hugetlbpage_init_defaultsize() in mmu_early_init_devtree()
+  ppcLayout: 'v5.10',
+  ppcListAllocFail: 'enomem',
+  ppcRadixFreePud: true,
   ppcRadixAlignStart: true, // radix__vmemmap_populate() aligns start (in 6.17.0, not in 6.14.0)
 };

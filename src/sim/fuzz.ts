@@ -86,7 +86,7 @@ export function prng(seed: number): () => number {
 const M = 2 ** 20;
 const G = 2 ** 30;
 
-/** The arches a kernel profile can run: loongarch64 from v6.2 (its vmemmap), ia64 up to v6.6, powerpc64 from v6.1. */
+/** The arches a kernel profile can run: loongarch64 from v6.2 (its vmemmap), ia64 up to v6.6, powerpc64 where the profile has it (every built-in one). */
 export function fuzzArches(p: KernelProfile): ArchName[] {
   return ARCH_NAMES.filter((a) => (a !== 'loongarch64' || p.loongarchVmemmap) && (a !== 'ia64' || p.ia64) && (a !== 'powerpc64' || p.ppc64));
 }

@@ -30,7 +30,7 @@ export function register(program: Command, ctx: Ctx): void {
       const kernel = o.kernel === undefined ? undefined : (await resolveKernels(o.kernel))[0];
       const prof = findProfile(kernel ?? DEFAULT_KERNEL)!;
       if (o.arch === 'loongarch64' && !prof.loongarchVmemmap) throw new UsageError(`--arch loongarch64: it has no SPARSEMEM_VMEMMAP in ${prof.id} (it arrived in v6.2)`);
-      if (o.arch === 'powerpc64' && !prof.ppc64) throw new UsageError(`--arch powerpc64: it is modelled from v6.1, not in ${prof.id}`);
+      if (o.arch === 'powerpc64' && !prof.ppc64) throw new UsageError(`--arch powerpc64: it is not modelled in ${prof.id} (ppc64: false)`);
       if (o.arch === 'ia64' && !prof.ia64) throw new UsageError(`--arch ia64: it is not in ${prof.id} (removed in v6.7); try --kernel v6.6`);
       const tty = process.stderr.isTTY === true;
       const t0 = Date.now();
