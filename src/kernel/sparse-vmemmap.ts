@@ -256,6 +256,15 @@ function builtinAllocBlockBuf(k: Kernel, size: number, node: number, altmap: str
     const pfn = altmap_alloc_block_buf(k, size, altmap, count);
     if (pfn === null && !fallback) return null;
     printk(k, KERN_DEBUG, FILE + ':vmemmap_alloc_block_buf', 'altmap block allocation failed,\t\t\t\tfalling back to system memory', [], { run: { count, nth: () => 'altmap block allocation failed,\t\t\t\tfalling back to system memory' } });
+    // the patch's own defect, not vmemmap-lab's: the altmap pages it took are never used nor
+    // given back (said once per altmap and step: every block of the step does the same)
+    const site = FILE + ':vmemmap_alloc_block_buf';
+    const head = `as posted (thread section 4) it charges altmap ${altmap} for every block and maps RAM instead`;
+    if (pfn !== null && !k.s.anomalies.some((x) => x.step === k.step && x.site === site && x.text.startsWith(head))) {
+      const text = `${head} (first: ${count} x ${size / k.c.PAGE_SIZE} pfn(s) from pfn 0x${lx(BigInt(pfn))}): the altmap's alloc counts pages that no mapping uses`;
+      k.s.anomalies.push({ step: k.step, site, text });
+      k.s.trace.push({ t: 'note', text: `${site}: ${text}` });
+    }
   } else if (altmap) {
     // v5.9+ (56993b4e147e): the altmap is the only source; in v5.6 x86 made the same choice itself
     return altmapBlock(k, size, altmap, count);

@@ -325,7 +325,7 @@ export interface MatrixCell {
   where: string;
   altmapBytes: number;
   ramBytes: number;
-  /** Model invariants broken (the kernel's bookkeeping is inconsistent). */
+  /** Invariant violations: bugs in vmemmap-lab (a kernel's own inconsistencies are findings). */
   broken: string[];
   /** Kernel findings (memmap left unmapped, leaks). */
   findings: string[];
@@ -435,7 +435,7 @@ export function renderMatrix(mx: Matrix, format: 'text' | 'markdown', opts: { wi
   notes.forEach((n, i) => legend.push(`[${i + 1}] ${n}`));
   for (const d of splits) legend.push(`split in ${d}`);
   const used = Object.entries(letters);
-  if (used.length) legend.push(`!x = an invariant the kernel's bookkeeping breaks, *x = a predicted kernel bug: ${used.map(([inv, l]) => `${l} ${inv}`).join(', ')}.`);
+  if (used.length) legend.push(`!x = an invariant violation (a bug in vmemmap-lab), *x = a predicted kernel bug: ${used.map(([inv, l]) => `${l} ${inv}`).join(', ')}.`);
   legend.push('vmemlab matrix --wide: one table with the full cells.');
   out.push('');
   for (const l of legend) out.push(...wrapLegend(l, width));
