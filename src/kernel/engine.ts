@@ -8,8 +8,9 @@
  * the sparse buffer, the requested node) and nothing may fail. If anything else would happen
  * (an allocator runs short, a fallback node is needed, an errno), the body throws BatchAbort,
  * the state is restored from a snapshot, the run's first iteration runs alone, and the rest is
- * split in two at a step boundary and retried. Single iterations always run for real, exactly as the kernel's loop body. The
- * result equals the kernel's step-by-step walk while costing O(log n) bodies per place where
+ * split in two at a step boundary and retried. Single iterations, and runs of a few
+ * (SHORT_RUN), always run for real, one by one, exactly as the kernel's loop body. The result
+ * equals the kernel's step-by-step walk while costing O(log n) bodies per place where
  * behaviour changes, instead of O(n).
  */
 import { alignDown, alignUp } from '../util/bits.js';
