@@ -1,3 +1,4 @@
+import { deepFreeze } from '../util/freeze.js';
 import type { KernelProfile } from '../kernels/types.js';
 import { arm64Config, arm64Policy, arm64VaBits, ARM64_DEFAULT_VA_BITS, ARM64_VA_BITS, type Arm64PageSize } from './arm64.js';
 import { ARCH_NAMES, withOverrides, type ArchConfig, type ArchName, type ArchPolicy } from './types.js';
@@ -73,8 +74,26 @@ const KEYS: Record<ArchName, (keyof ArchOptionsInput)[]> = {
   s390x: ['pageSize', 'edat1', 'rzm'],
 };
 
+/** Arches built so far, per profile object and arch + config (fuzz builds the same few
+ *  configurations hundreds of thousands of times). Each is deep-frozen: one object serves
+ *  every machine, so nothing may write to it (a write throws in these strict-mode modules). */
+const built = new WeakMap<KernelProfile, Map<string, Arch>>();
+
 /** Build the arch for a scenario's `arch` + `config`; throws ArchConfigError naming the key. */
 export function resolveArch(name: ArchName, o: ArchOptionsInput, p: KernelProfile): Arch {
+  let m = built.get(p);
+  if (!m) built.set(p, (m = new Map()));
+  const key = name + JSON.stringify(o);
+  let a = m.get(key);
+  if (!a) {
+    a = deepFreeze(buildArch(name, o, p));
+    if (m.size >= 1024) m.clear();
+    m.set(key, a);
+  }
+  return a;
+}
+
+function buildArch(name: ArchName, o: ArchOptionsInput, p: KernelProfile): Arch {
   for (const key of Object.keys(o) as (keyof ArchOptionsInput)[]) {
     if (o[key] === undefined || KEYS[name].includes(key)) continue;
     const owners = ARCH_NAMES.filter((a) => KEYS[a].includes(key));

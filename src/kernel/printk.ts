@@ -29,13 +29,30 @@ export interface PrintOpts {
   run?: { count: number; nth: (i: number) => string };
 }
 
+/**
+ * A message whose text is formatted when first read. Only for machines whose messages are
+ * rarely read (fuzz: Kernel.lazyText), and only with arguments that cannot change later
+ * (numbers, strings, bigints). A getter on the prototype: such a message must be read
+ * through `.text`, never spread or serialised as a whole, which the fuzz path never does.
+ */
+class LazyMessage implements Message {
+  private t: string | undefined;
+  approx?: boolean;
+  run?: Message['run'];
+  constructor(readonly level: number, readonly site: string, readonly step: number, private readonly fmt: string, private readonly args: unknown[]) {}
+  get text(): string {
+    return (this.t ??= kfmt(this.fmt, ...this.args));
+  }
+}
+
+const primitive = (a: unknown) => a === null || (typeof a !== 'object' && typeof a !== 'function');
+
 export function printk(k: Kernel, level: number, site: string, fmt: string, args: unknown[], o: PrintOpts = {}): void {
   if (o.once) {
     if (k.s.once.has(o.once)) return;
     k.s.once.add(o.once);
   }
-  const text = kfmt(fmt, ...args);
-  const m: Message = { level, text, site, step: k.step };
+  const m: Message = k.lazyText && args.every(primitive) ? new LazyMessage(level, site, k.step, fmt, args) : { level, text: kfmt(fmt, ...args), site, step: k.step };
   if (o.approx) m.approx = true;
   if (o.run && o.run.count > 1) m.run = o.run;
   k.s.log.push(m);

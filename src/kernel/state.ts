@@ -8,6 +8,7 @@
  * engine (see engine.ts) relies on that to run a run of identical kernel iterations at once
  * and fall back to single iterations exactly where an allocator runs short.
  */
+import { deepFreeze } from '../util/freeze.js';
 import type { Arch } from '../arch/index.js';
 import type { ArchConfig, LeafLevel, PopulatePath, PtLevel } from '../arch/types.js';
 import type { KernelProfile } from '../kernels/types.js';
@@ -531,7 +532,16 @@ export function tablePagesEach(cost: TableCost, lvl: PtLevel, src: TableOwner['s
   return src === 'buddy' ? cost.runtime[lvl] : cost.boot[lvl];
 }
 
+/** Consts per arch object (an Arch from resolveArch() is shared and frozen; so are these). */
+const constsOf = new WeakMap<Arch, Consts>();
+
 export function deriveConsts(a: Arch): Consts {
+  let c = constsOf.get(a);
+  if (!c) constsOf.set(a, (c = deepFreeze(computeConsts(a))));
+  return c;
+}
+
+function computeConsts(a: Arch): Consts {
   const c = a.cfg;
   const PAGE_SIZE = c.PAGE_SIZE;
   const PFN_SECTION_SHIFT = c.SECTION_SIZE_BITS - c.PAGE_SHIFT;
@@ -624,6 +634,8 @@ export interface Kernel {
    *  did instead): runStep turns them into the step's notes. Outside k.s: an abandoned optimistic
    *  run that met one meets it again when rerun. */
   modelGaps: Set<string>;
+  /** Format printk texts only when read (src/kernel/printk.ts LazyMessage): set for fuzz's machines, whose messages are seldom read. */
+  lazyText?: boolean;
 }
 
 /**

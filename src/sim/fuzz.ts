@@ -192,22 +192,26 @@ export function randomScenario(rnd: () => number, o: { arch?: string; kernel?: s
  * bug of the checks (finding), the predicted kernel oops if the kernel died (as a finding of
  * kind 'kernel-oops': the step stops there and nothing runs after it), and the events run.
  */
-export function runCase(obj: Record<string, unknown>, opts: { paranoid?: boolean; complete?: boolean } = {}): { events: number; violation: Violation | null; finding: Violation | null; oops: Violation | null } {
+export function runCase(obj: Record<string, unknown>, opts: { paranoid?: boolean; complete?: boolean } = {}): { events: number; violation: Violation | null; finding: Violation | null; oops: Violation | null; findingAt: number } {
   const sc: Scenario = scenarioFromObject('fuzz.json', obj, { complete: opts.complete });
   const m = createMachine(sc, { paranoid: opts.paranoid, lean: true });
   const results: StepResult[] = [];
   let violation: Violation | null = null;
   let finding: Violation | null = null;
+  let findingAt = -1;
   let oops: Violation | null = null;
   for (const st of sc.steps) {
     const r = runStep(m, st, results);
     results.push(r);
-    finding ??= r.kernelBugs[0] ?? null;
+    if (!finding && r.kernelBugs.length) {
+      finding = r.kernelBugs[0]!;
+      findingAt = results.length - 1;
+    }
     violation ??= r.violations[0] ?? null;
     if (r.oops) oops = oopsFinding(r.oops);
     if (violation || oops) break;
   }
-  return { events: results.length, violation, finding, oops };
+  return { events: results.length, violation, finding, oops, findingAt };
 }
 
 /** A predicted oops in the shape of a check result (kind 'kernel-oops'), for counting and shrinking. */
@@ -216,7 +220,7 @@ export function oopsFinding(o: Oops): Violation {
 }
 
 /** Drop steps (keeping boot) while the same invariant still fails: a small reproducer. */
-export function shrink(obj: Record<string, unknown>, invariant: string, isFinding: boolean, opts: { paranoid?: boolean; complete?: boolean } = {}): Record<string, unknown> {
+export function shrink(obj: Record<string, unknown>, invariant: string, isFinding: boolean, opts: { paranoid?: boolean; complete?: boolean } = {}, ran?: CaseResult): Record<string, unknown> {
   const fails = (o: Record<string, unknown>) => {
     try {
       const r = runCase(o, opts);
@@ -228,6 +232,16 @@ export function shrink(obj: Record<string, unknown>, invariant: string, isFindin
   };
   let cur = obj;
   let steps = [...(cur.steps as unknown[])];
+  // The steps after the one that failed never change the outcome (a case stops at its first
+  // violation or oops, and only its first kernel bug counts; no step refers to a later one),
+  // so they go in one cut: the same reproducer as dropping them one at a time, for one run.
+  const r0 = ran ?? runCase(cur, opts);
+  const last = invariant === 'kernel-oops' || !isFinding ? r0.events - 1 : r0.findingAt;
+  if (last >= 0 && last < steps.length - 1) {
+    const cand = steps.slice(0, last + 1);
+    const o = { ...cur, steps: cand };
+    if (fails(o)) { steps = cand; cur = o; }
+  }
   for (let i = steps.length - 1; i >= 1; i--) {
     const cand = steps.filter((_, j) => j !== i);
     const o = { ...cur, steps: cand };
@@ -297,7 +311,7 @@ class FuzzRun {
     res.machines++;
     if (r.violation) {
       res.violations++;
-      const s = shrink(obj, r.violation.invariant, false, { paranoid: o.paranoid, complete: true });
+      const s = shrink(obj, r.violation.invariant, false, { paranoid: o.paranoid, complete: true }, r);
       res.failures.push({ what: `${r.violation.invariant}: ${r.violation.detail}`, invariant: r.violation.invariant, scenario: s, steps: (s.steps as unknown[]).length });
     }
     if (r.finding || r.oops) res.findings++;
@@ -307,7 +321,7 @@ class FuzzRun {
       const key = 'kernel-oops:' + r.oops.fn + ':' + (/in (\S+)/.exec(r.oops.detail)?.[1] ?? '');
       if (!this.seen.has(key)) {
         this.seen.add(key);
-        const s = shrink(obj, 'kernel-oops', true, { paranoid: o.paranoid, complete: true });
+        const s = shrink(obj, 'kernel-oops', true, { paranoid: o.paranoid, complete: true }, r);
         res.findingCases.push({ what: `kernel-oops: ${r.oops.detail}`, invariant: 'kernel-oops', scenario: s, steps: (s.steps as unknown[]).length });
       }
     }
@@ -317,7 +331,7 @@ class FuzzRun {
       const key = r.finding.invariant + ':' + r.finding.detail.replace(/\b(?:0x)?(?:[0-9a-f]*\d[0-9a-f]*|[0-9a-f]{4,})\b|\d+/g, '#');
       if (!this.seen.has(key)) {
         this.seen.add(key);
-        const s = shrink(obj, r.finding.invariant, true, { paranoid: o.paranoid, complete: true });
+        const s = shrink(obj, r.finding.invariant, true, { paranoid: o.paranoid, complete: true }, r);
         res.findingCases.push({ what: `${r.finding.invariant}: ${r.finding.detail}`, invariant: r.finding.invariant, scenario: s, steps: (s.steps as unknown[]).length });
       }
     }

@@ -93,6 +93,7 @@ export function createMachine(sc: Scenario, opts: { paranoid?: boolean; profile?
     cmdline: parsed.cmdline,
     step: 0,
     faults: sc.faults,
+    lazyText: opts.lean === true,
   };
   // Tables the kernel's own mappings hold from boot, where they reach into the vmemmap region.
   if (arch.cfg.staticTablesFor !== null) {

@@ -141,8 +141,10 @@ export class IntervalMap<V> {
   /** Remove coverage of [start, end); returns what was removed (clipped). */
   clear(start: number, end: number): Seg<V>[] {
     if (start >= end) return [];
-    this.own();
     const i = this.lowerBound(start);
+    const first = this.segs[i];
+    if (!first || first.start >= end) return []; // nothing there: no copy of a shared array
+    this.own();
     const removed: Seg<V>[] = [];
     const keep: Seg<V>[] = [];
     let j = i;
@@ -165,23 +167,30 @@ export class IntervalMap<V> {
   /** Set [start, end) to v (overwriting), merging with neighbours whose payload continues. */
   set(start: number, end: number, v: V): void {
     if (start >= end) return;
-    this.clear(start, end);
+    let i = this.lowerBound(start);
+    const over = this.segs[i];
+    if (over && over.start < end) {
+      this.clear(start, end);
+      i = this.lowerBound(start);
+    }
+    // now segs[i - 1] ends at or before start and segs[i] starts at or after end
     this.own();
     this.watcher?.added(start, end, v);
-    let i = this.lowerBound(start);
-    let seg: Seg<V> = { start, end, v };
-    const prev = this.segs[i - 1];
-    if (prev && prev.end === start && this.p.continues(prev.v, v, prev.end - prev.start)) {
-      seg = { start: prev.start, end, v: prev.v };
-      this.segs.splice(i - 1, 1);
-      i--;
-    }
-    const next = this.segs[i];
-    if (next && next.start === end && this.p.continues(seg.v, next.v, seg.end - seg.start)) {
-      seg = { start: seg.start, end: next.end, v: seg.v };
-      this.segs.splice(i, 1);
-    }
-    this.segs.splice(i, 0, seg);
+    const segs = this.segs;
+    const prev = segs[i - 1];
+    const next = segs[i];
+    const withPrev = prev !== undefined && prev.end === start && this.p.continues(prev.v, v, prev.end - prev.start);
+    const s0 = withPrev ? prev.start : start;
+    const v0 = withPrev ? prev.v : v;
+    const withNext = next !== undefined && next.start === end && this.p.continues(v0, next.v, end - s0);
+    // segment objects may be shared with clones: replaced, never edited
+    const seg: Seg<V> = { start: s0, end: withNext ? next.end : end, v: v0 };
+    if (withPrev && withNext) {
+      segs[i - 1] = seg;
+      segs.splice(i, 1);
+    } else if (withPrev) segs[i - 1] = seg;
+    else if (withNext) segs[i] = seg;
+    else segs.splice(i, 0, seg);
   }
 
   /** Fill only the gaps of [start, end) with v. Returns the ranges that were filled. */
