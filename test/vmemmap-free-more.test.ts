@@ -124,6 +124,44 @@ steps:
   });
 });
 
+describe('powerpc radix remove_pte_table(): pages the range covers only in part', () => {
+  /*
+   * radix 64K, v6.12: a vmemmap page holds the memmap of 1024 pfns (64 MiB). pmem0 at 64 GiB
+   * (pfn 0x100000): its memmap starts at vmemmap offset 0x100000 x 64 = 0x4000000.
+   *   namespace0.0, 32M: pfns 0x100000-0x1001ff, memmap [0x4000000, 0x4008000)
+   *   namespace0.1, 512M: from pfn 0x100200, memmap [0x4008000, 0x4088000): the page it shares
+   *     with namespace0.0 (0x4000000, RAM), 7 pages of its own altmap, and 0x4080000 (RAM:
+   *     altmap_cross_boundary, it describes pfns past the namespace).
+   * Destroying namespace0.0 keeps the shared page (namespace0.1's sub-sections are valid in it).
+   * Destroying namespace0.1 frees the 7 whole pages (to its altmap), then each edge page only if
+   * vmemmap_page_is_unused(): 0x4000000 (namespace0.0 is gone) and 0x4080000 are, so both go.
+   */
+  it('both partly covered edge pages are freed once no valid sub-section is left in them', () => {
+    const r = run(`
+arch: powerpc64
+kernel: v6.12
+config: { mmu: radix, pageSize: 64K }
+nodes:
+  - { id: 0, memory: [ { start: 0, size: 2G } ] }
+devices: [ { name: pmem0, type: nvdimm, node: 0, start: 0x1000000000, size: 1G, labels: true } ]
+steps:
+  - boot
+  - create-namespace: { device: pmem0, mode: fsdax, map: dev, size: 32M }
+  - create-namespace: { device: pmem0, mode: fsdax, map: dev, size: 512M }
+  - destroy-namespace: { device: pmem0, namespace: namespace0.0 }
+  - destroy-namespace: { device: pmem0, namespace: namespace0.1 }
+`);
+    expect(r.results.map((x) => x.ok)).toEqual([true, true, true, true, true]);
+    const k = r.machine.k;
+    const unmaps = (i: number) => k.s.trace.slice(stepOf(r, i).trace.from, stepOf(r, i).trace.to).filter((e) => e.t === 'unmap').map((e) => e.t === 'unmap' && [e.va.toString(16), e.size / 65536, e.b.kind]);
+    expect(unmaps(4)).toEqual([]);
+    expect(unmaps(5)).toEqual([['4010000', 7, 'altmap'], ['4000000', 1, 'ram'], ['4080000', 1, 'ram']]);
+    // boot memory's memmap (one 2 MiB PMD block) is all that stays; nothing leaked
+    expect(r.report.vmemmap.mappings).toEqual({ pte: 0, pmd: 1, pud: 0 });
+    expect(r.report.kernelBugs.findings).toEqual([]);
+  });
+});
+
 describe('powerpc hash __vmemmap_free(): pr_debug per call and the unmapped blocks', () => {
   /*
    * hash 4K with 16M pages (v6.12): a memory section is 16 MiB = 4096 pfns, whose memmap is
