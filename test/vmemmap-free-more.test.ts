@@ -176,6 +176,74 @@ describe('powerpc hash __vmemmap_free(): pr_debug per call and the unmapped bloc
    *    0xc0003f0080000000): 64 sections, 64 lines; the i-th ends at +(i+1) x 256 KiB, all start at
    *    the block. Its memmap block (RAM, 16 MiB) is unmapped at the destroy: one unmap event.
    */
+  /*
+   * hash 4K: a 16 MiB memmap block describes 1 GiB of pfns. hmem0 (64 GiB), hmem1 and hmem2
+   * (65 GiB and 65 GiB + 2 MiB) and hmem3 (66 GiB) are mapped by three adjacent RAM blocks at
+   * vmemmap offsets 0x40000000, 0x41000000, 0x42000000 (64 GiB / 4 KiB x 64). Unbinding hmem2
+   * removes one sub-section: __vmemmap_free() over the block at 0x41000000, which still holds
+   * hmem1's valid sub-section (vmemmap_populated()): kept. No interior block exists between the
+   * two edges (one block): nothing is unmapped, nothing freed. (kmem then refuses 2 MiB.)
+   */
+  it('a one-block removal whose block stays populated unmaps nothing', () => {
+    const r = run(`
+arch: powerpc64
+kernel: v6.12
+config: { mmu: hash, pageSize: 4K }
+nodes:
+  - { id: 0, memory: [ { start: 0, size: 2G } ] }
+devices:
+  - { name: hmem0, type: hmem, node: 0, start: 0x1000000000, size: 2M }
+  - { name: hmem1, type: hmem, node: 0, start: 0x1040000000, size: 2M }
+  - { name: hmem2, type: hmem, node: 0, start: 0x1040200000, size: 2M }
+  - { name: hmem3, type: hmem, node: 0, start: 0x1080000000, size: 2M }
+steps:
+  - boot
+  - reconfigure-device: { device: hmem0, mode: devdax }
+  - reconfigure-device: { device: hmem1, mode: devdax }
+  - reconfigure-device: { device: hmem2, mode: devdax }
+  - reconfigure-device: { device: hmem3, mode: devdax }
+  - reconfigure-device: { device: hmem2, mode: system-ram, online: none }
+`);
+    expect(r.results.map((x) => x.ok)).toEqual([true, true, true, true, true, false]);
+    const k = r.machine.k;
+    const t = stepOf(r, 6).trace;
+    expect(stepOf(r, 6).dmesg.filter((m) => m.site === 'arch/powerpc/mm/init_64.c:__vmemmap_free').map((m) => m.text)).toEqual(['vmemmap_free c0003f0041000000...c0003f0041010000\n']);
+    expect(k.s.trace.slice(t.from, t.to).filter((e) => e.t === 'unmap')).toEqual([]);
+    expect(k.s.leaves.overlaps(0x40000000, 0x43000000).reduce((n, s) => n + s.end - s.start, 0)).toBe(3 * 16 * M);
+    expect(r.report.invariants.violations).toEqual([]);
+  });
+
+  /*
+   * Three fsdax --map=mem namespaces at 64 GiB: 512M, 1G, 512M. namespace0.1 = [64.5 GiB,
+   * 65.5 GiB): 64 sections, memmap [0x40800000, 0x41800000), which crosses the boundary of the
+   * blocks at 0x40000000 and 0x41000000 (each describes 1 GiB of pfns). Destroying it: both edge
+   * blocks still hold valid sub-sections (namespace0.0's, namespace0.2's) and are kept, and there
+   * is no block between them: nothing unmapped. The 64 pr_debug lines start at the block the
+   * section's memmap is in: the first 0x40000000...0x40840000, the last 0x41000000...0x41800000.
+   */
+  it('a two-block removal whose edge blocks stay populated unmaps nothing', () => {
+    const r = run(`
+arch: powerpc64
+kernel: v6.12
+config: { mmu: hash, pageSize: 4K }
+nodes:
+  - { id: 0, memory: [ { start: 0, size: 2G } ] }
+devices: [ { name: pmem0, type: nvdimm, node: 0, start: 0x1000000000, size: 2G, labels: true } ]
+steps:
+  - boot
+  - create-namespace: { device: pmem0, mode: fsdax, map: mem, size: 512M }
+  - create-namespace: { device: pmem0, mode: fsdax, map: mem, size: 1G }
+  - create-namespace: { device: pmem0, mode: fsdax, map: mem, size: 512M }
+  - destroy-namespace: { device: pmem0, namespace: namespace0.1 }
+`);
+    expect(r.results.map((x) => x.ok)).toEqual([true, true, true, true, true]);
+    const [line] = stepOf(r, 5).dmesg.filter((m) => m.site === 'arch/powerpc/mm/init_64.c:__vmemmap_free');
+    expect([line!.text, line!.run!.count, line!.run!.nth(63)]).toEqual(['vmemmap_free c0003f0040000000...c0003f0040840000\n', 64, 'vmemmap_free c0003f0041000000...c0003f0041800000\n']);
+    const t = stepOf(r, 5).trace;
+    expect(r.machine.k.s.trace.slice(t.from, t.to).filter((e) => e.t === 'unmap')).toEqual([]);
+    expect(r.report.invariants.violations).toEqual([]);
+  });
+
   it('one line per section, start aligned down to the block; the block unmapped', () => {
     const r = run(`
 arch: powerpc64
