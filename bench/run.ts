@@ -238,7 +238,11 @@ How the figures are kept:
   default written out; test/fuzz-complete.test.ts holds the generator to it), so a case skips
   both YAML and the schema pass and only the semantic checks run; text is made only for the
   reproducers written out. Runs of a few iterations skip the engine's snapshot, and an
-  abandoned optimistic run first runs its first iteration alone (src/kernel/engine.ts).
+  abandoned optimistic run first runs its first iteration alone (src/kernel/engine.ts). An arch
+  and its constants are built once per configuration and shared, frozen (src/arch/index.ts
+  resolveArch, src/kernel/state.ts deriveConsts); fuzz machines format a kernel message's text
+  only if something reads it (src/kernel/printk.ts); shrinking a failing case first drops every
+  step after the failing one in one run (src/sim/fuzz.ts shrink).
   \`--jobs N\` runs cases on worker threads with the same result as one thread; each worker
   warms its JIT up on its own, and one thread already keeps a second CPU partly busy with
   garbage collection, so on 2 CPUs --jobs 2 gains little.
