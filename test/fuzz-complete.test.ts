@@ -59,3 +59,49 @@ describe('fuzz cases are complete scenario objects', () => {
     expect(tried).toBeGreaterThan(0);
   });
 });
+
+describe('shrink', () => {
+  /** The plain reducer shrink() must equal: drop one step at a time from the end (never boot),
+   *  keeping a drop while the same invariant still fails, then try without the fault. */
+  function oneAtATime(obj: Record<string, unknown>, invariant: string, isFinding: boolean): Record<string, unknown> {
+    const fails = (o: Record<string, unknown>) => {
+      try {
+        const r = runCase(o, { complete: true });
+        const v = invariant === 'kernel-oops' ? r.oops : isFinding ? r.finding : r.violation;
+        return v !== null && v.invariant === invariant;
+      } catch {
+        return false;
+      }
+    };
+    let cur = obj;
+    let steps = [...(cur.steps as unknown[])];
+    for (let i = steps.length - 1; i >= 1; i--) {
+      const cand = steps.filter((_, j) => j !== i);
+      const o = { ...cur, steps: cand };
+      if (fails(o)) { steps = cand; cur = o; }
+    }
+    if ((cur.faults as unknown[] | undefined)?.length && fails({ ...cur, faults: [] })) cur = { ...cur, faults: [] };
+    return { ...cur, steps };
+  }
+
+  it('cutting the steps after the failing one in one run gives the reproducer of dropping them one by one', () => {
+    const seed = 2026;
+    const rnd = prng(seed);
+    let compared = 0;
+    let cut = 0;
+    for (let i = 0; i < 600 && compared < 12; i++) {
+      const obj = randomScenario(rnd, { steps: 30 });
+      const r = runCase(obj, { complete: true });
+      const f = r.oops ?? r.finding;
+      if (!f) continue;
+      const inv = r.oops ? 'kernel-oops' : f.invariant;
+      // the failing step is not the last one: there is something to cut
+      const at = r.oops ? r.events - 1 : r.findingAt;
+      if (at < (obj.steps as unknown[]).length - 1) cut++;
+      expect(shrink(obj, inv, true, { complete: true }, r), `case ${i} (${inv})`).toEqual(oneAtATime(obj, inv, true));
+      compared++;
+    }
+    expect(compared).toBe(12);
+    expect(cut).toBeGreaterThan(6);
+  });
+});
