@@ -169,6 +169,32 @@ steps:
   });
 });
 
+describe('section_activate(): a sub-section range of an early section', () => {
+  /*
+   * section_activate() in mm/sparse.c (v5.3+): "if (nr_pages < PAGES_PER_SECTION &&
+   * early_section(ms)) return pfn_to_page(pfn)" - an early section already has its whole
+   * memmap, so a sub-section add only sets its sub-section bits; section_deactivate() of a
+   * partial range of an early section that stays non-empty frees nothing (v5.9+). A 64 MiB
+   * namespace at 4 GiB + 64 MiB (pfn 0x104000, 16384 pages) in section 32, whose first half is
+   * boot RAM: no vmemmap_populate at all, only the section events.
+   */
+  it('no populate on create, no free on destroy', () => {
+    const t = trace(`
+arch: x86_64
+nodes:
+  - { id: 0, memory: [ { start: 0, size: 4G }, { start: 4G, size: 64M } ] }
+devices:
+  - { name: pmem0, type: nvdimm, node: 0, start: 0x104000000, size: 64M }
+steps:
+  - boot
+  - create-namespace: { device: pmem0, mode: fsdax, map: mem }
+  - destroy-namespace: { device: pmem0 }
+`);
+    expect(traceOf(t, 2)).toEqual(['section activate: pfn 0x104000, 16384 pages, node 0']);
+    expect(traceOf(t, 3)).toEqual(['section deactivate: pfn 0x104000, 16384 pages, node 0']);
+  });
+});
+
 describe('v5.6 section_deactivate(): an early section emptied', () => {
   /*
    * v5.6 section_deactivate() in mm/sparse.c (before ef69bc9f689d, v5.9): once an early
