@@ -195,6 +195,47 @@ steps:
   });
 });
 
+describe('section_activate(): a failed populate rolled back through section_deactivate()', () => {
+  /*
+   * arm64 v5.10 4K: SECTION_SIZE_BITS 30, so a section is 262144 pfns and its memmap 16 MiB,
+   * eight 2 MiB PMD blocks (arm64's own vmemmap_populate(), blocks from the altmap, -ENOMEM when
+   * the altmap has none: no fallback). A 2 GiB fsdax namespace at 16 GiB (pfn 0x400000): its
+   * altmap starts at the namespace base with 2 pfns of info block reserved, so the first block
+   * is at pfn 0x400200 after 510 pfns of alignment, the second at 0x400400; the third altmap
+   * allocation is made to fail. The memmap of pfn 0x400000 is at VMEMMAP_START
+   * 0xfffffdffffe00000 + (0x400000 - memstart pfn 0x40000) x 64 = 0xfffffe000ee00000.
+   * section_activate() in mm/sparse.c then calls section_deactivate(pfn, nr_pages, altmap): the
+   * section is not present yet (not early), so depopulate_section_memmap() -> vmemmap_free()
+   * with the altmap unmaps the two blocks and gives their 1024 pfns back to the altmap
+   * (vmem_altmap_free). The section never got a node (set_section_nid() runs only after
+   * section_activate() succeeds): the model's event shows node -1. The step fails -ENOMEM.
+   */
+  it('the mapped blocks go back to the altmap; the event names no node', () => {
+    const t = trace(`
+arch: arm64
+kernel: v5.10
+config: { pageSize: 4K }
+nodes:
+  - { id: 0, memory: [ { start: 0x40000000, size: 4G } ] }
+devices:
+  - { name: pmem0, type: nvdimm, node: 0, start: 0x400000000, size: 2G }
+faults: [ { alloc: altmap, nth: 3 } ]
+steps:
+  - boot
+  - create-namespace: { device: pmem0, mode: fsdax, map: dev }
+`);
+    const ns = traceOf(t, 2);
+    expect(ns.slice(ns.indexOf('note: fault injection: altmap allocation #3 fails'))).toEqual([
+      'note: fault injection: altmap allocation #3 fails',
+      'note: vmemmap_populate_hugepages: no PMD_SIZE block left in the altmap: -ENOMEM (no fallback with an altmap)',
+      'unmap pmd: 0xfffffe000ee00000-0xfffffe000f200000 (4 MiB), was altmap namespace0.0 from pfn 0x400200',
+      'altmap namespace0.0 free: 1024 pfns',
+      'section deactivate: pfn 0x400000, 262144 pages, node -1',
+      'errno: create-namespace failed with ENOMEM',
+    ]);
+  });
+});
+
 describe('v5.6 section_deactivate(): an early section emptied', () => {
   /*
    * v5.6 section_deactivate() in mm/sparse.c (before ef69bc9f689d, v5.9): once an early
