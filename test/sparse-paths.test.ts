@@ -236,6 +236,34 @@ steps:
   });
 });
 
+describe('sparse_remove_section(): WARN_ON_ONCE(!valid_section(ms))', () => {
+  /*
+   * A hot-remove where nothing was ever added: try_remove_memory() finds no memory block to
+   * refuse it (all absent blocks count as offline), arch_remove_memory() -> __remove_pages()
+   * calls sparse_remove_section() for sections that are not present, which WARN_ON_ONCE()s
+   * and returns (mm/sparse.c, v5.3+). The WARN has no message of its own, only the splat, and
+   * fires once per boot: the second removal is silent. Nothing is freed, the steps succeed.
+   */
+  it('the first removal over absent sections WARNs, the next does not', () => {
+    const r = run(`
+arch: x86_64
+nodes:
+  - { id: 0, memory: [ { start: 0, size: 4G } ] }
+steps:
+  - boot
+  - hot-remove: { start: 64G, size: 256M }
+  - hot-remove: { start: 72G, size: 128M }
+`);
+    expect(r.results.map((x) => x.ok)).toEqual([true, true, true]);
+    const warns = (i: number) => stepOf(r, i).dmesg.filter((m) => m.site.startsWith('mm/sparse.c')).map((m) => [m.level, m.site, m.text]);
+    expect(warns(2)).toEqual([
+      [4, 'mm/sparse.c:sparse_remove_section', '------------[ cut here ]------------\n'],
+      [4, 'mm/sparse.c:sparse_remove_section', 'WARNING: at mm/sparse.c sparse_remove_section\n'],
+    ]);
+    expect(warns(3)).toEqual([]);
+  });
+});
+
 describe('v5.6 section_deactivate(): an early section emptied', () => {
   /*
    * v5.6 section_deactivate() in mm/sparse.c (before ef69bc9f689d, v5.9): once an early
