@@ -111,3 +111,50 @@ steps:
     expect(r.report.dmesg).toContain('Boot memory [40000000 48000000] offlining attempted');
   });
 });
+
+describe('offline_pages(): a memory block with a hole', () => {
+  /*
+   * mm/memory_hotplug.c offline_pages() (v5.6+, commit c5e79ef561b0): walk_system_ram_range()
+   * counts the block's System RAM pages; fewer than the block's pages -> -EINVAL, pr_debug
+   * "memory offlining [mem %#010llx-%#010llx] failed due to memory holes", nothing offlined.
+   * Boot RAM [0, 4 GiB) + [4 GiB, 4 GiB + 64 MiB): the block [4 GiB, 4 GiB + 128 MiB) is half
+   * RAM. Offlining [4 GiB - 128 MiB, 4 GiB + 128 MiB), block by block: the first (whole RAM)
+   * goes offline, the second fails on its hole; hot-removing it then finds it online (-EBUSY).
+   */
+  const holed = (kernel: string, steps: string) => `
+arch: x86_64
+kernel: ${kernel}
+nodes:
+  - { id: 0, memory: [ { start: 0, size: 4G }, { start: 4G, size: 64M } ] }
+steps:
+  - boot
+${steps}
+`;
+  for (const kernel of ['v5.6', 'v6.18']) {
+    it(`${kernel}: the whole block goes offline, the one with the hole fails with -EINVAL`, () => {
+      const r = run(holed(kernel, `  - offline: { start: 0xf8000000, size: 256M }
+  - hot-remove: { start: 4G, size: 128M, offline: false }`));
+      expect(stepOf(r, 2)).toMatchObject({ ok: false, errno: 'EINVAL' });
+      const texts = stepOf(r, 2).dmesg.map((m) => m.text);
+      expect(texts).toEqual(['Offlined Pages 32768\n', 'memory offlining [mem 0x100000000-0x107ffffff] failed due to memory holes\n']);
+      const k = r.machine.k;
+      // block 31 ([3968 MiB, 4 GiB)) offline, block 32 still online
+      expect([...k.s.blocks.overlaps(31, 33)].map((s) => [s.start, s.end, s.v.state])).toEqual([[31, 32, 'offline'], [32, 33, 'online']]);
+      expect(stepOf(r, 3)).toMatchObject({ ok: false, errno: 'EBUSY' });
+    });
+  }
+
+  it('a block that is all RAM but in two resources has no hole', () => {
+    // [4 GiB, 4 GiB + 64 MiB) and [4 GiB + 64 MiB, 4 GiB + 128 MiB): two ranges, no gap
+    const r = run(`
+arch: x86_64
+nodes:
+  - { id: 0, memory: [ { start: 0, size: 4G }, { start: 4G, size: 64M }, { start: 0x104000000, size: 64M } ] }
+steps:
+  - boot
+  - offline: { start: 4G, size: 128M }
+`);
+    expect(stepOf(r, 2)).toMatchObject({ ok: true, errno: null });
+    expect(stepOf(r, 2).dmesg.map((m) => m.text)).toEqual(['Offlined Pages 32768\n']);
+  });
+});

@@ -604,7 +604,8 @@ export function offline_blocks(k: Kernel, start: number, size: number): number {
   for (const s of k.s.blocks.overlaps(b0, b1)) {
     if (s.v.state !== 'online') return EINVAL;
     if (k.arch.cfg.arch === 'arm64' && !k.profile.arm64HotRemove) return EINVAL; // offline_pages() stub without MEMORY_HOTREMOVE
-    if (k.arch.cfg.arch === 'arm64' && s.v.early && k.profile.arm64BootmemNotifier !== 'none') {
+    // (a boot block with a hole fails offline_pages()'s hole check, below, before the notifier runs)
+    if (k.arch.cfg.arch === 'arm64' && s.v.early && k.profile.arm64BootmemNotifier !== 'none' && firstRamHole(k, s.start * bs, s.start * bs + bs) === null) {
       const sec = 2 ** k.arch.cfg.SECTION_SIZE_BITS;
       if (k.profile.arm64BootmemNotifier === 'warn') pr_warn(k, 'arch/arm64/mm/mmu.c:prevent_bootmem_remove_notifier', 'Boot memory [%lx %lx] offlining attempted\n', s.start * bs, s.start * bs + sec);
       printk(k, KERN_DEBUG, FILE + ':offline_pages', 'memory offlining [mem %#010llx-%#010llx] failed due to %s\n', [BigInt(start), BigInt(start + size - 1), 'notifier failure']);
@@ -613,8 +614,13 @@ export function offline_blocks(k: Kernel, start: number, size: number): number {
   }
   for (const s of k.s.blocks.overlaps(b0, b1)) {
     const nr = pages - s.v.vmemmapPages;
+    // offline_pages() (v5.6+, commit c5e79ef561b0): walk_system_ram_range() must count every
+    // page of the block as System RAM, else -EINVAL "memory holes" before anything else is
+    // tried. Only a boot block can have a hole (hot-added blocks are whole System RAM).
+    const hole = firstRamHole(k, s.start * bs, s.end * bs);
+    const whole = hole === null ? s.end - s.start : Math.floor(hole / bs) - s.start;
     // block by block (each memory block's offline_pages()): as many as the free pages allow
-    let done = s.end - s.start;
+    let done = whole;
     if (s.v.zone === 'Normal') {
       const n = k.s.nodes[s.v.nid]!;
       done = Math.min(done, Math.floor(n.free / nr));
@@ -625,6 +631,11 @@ export function offline_blocks(k: Kernel, start: number, size: number): number {
       k.s.blocks.set(s.start, s.start + done, { ...s.v, state: 'offline', zone: null });
       printk(k, k.profile.offlinedPagesLevel, FILE + ':offline_pages', 'Offlined Pages %ld\n', [nr], { run: { count: done, nth: () => `Offlined Pages ${nr}\n` } });
     }
+    if (done === whole && whole < s.end - s.start) {
+      const blk = s.start + done;
+      printk(k, KERN_DEBUG, FILE + ':offline_pages', 'memory offlining [mem %#010llx-%#010llx] failed due to %s\n', [BigInt(blk * bs), BigInt(blk * bs + bs - 1), 'memory holes']);
+      return EINVAL;
+    }
     if (done < s.end - s.start) {
       // start_isolate_page_range() -> has_unmovable_pages(): -EBUSY (after a dump_page() of the page)
       const blk = s.start + done;
@@ -634,6 +645,17 @@ export function offline_blocks(k: Kernel, start: number, size: number): number {
     }
   }
   return 0;
+}
+
+/** The first address of [start, end) that no System RAM resource covers (a hole), or null. */
+function firstRamHole(k: Kernel, start: number, end: number): number | null {
+  let cur = start;
+  for (const r of k.s.iomem.overlaps(start, end)) {
+    if (r.v.kind !== 'System RAM') continue;
+    if (r.start > cur) return cur;
+    cur = r.end;
+  }
+  return cur < end ? cur : null;
 }
 
 /**
