@@ -164,19 +164,6 @@ steps:
 
 describe('powerpc hash __vmemmap_free(): pr_debug per call and the unmapped blocks', () => {
   /*
-   * hash 4K with 16M pages (v6.12): a memory section is 16 MiB = 4096 pfns, whose memmap is
-   * 256 KiB; vmemmap blocks are 16 MiB (mmu_vmemmap_psize), each describing 1 GiB of pfns.
-   * __remove_pages() calls vmemmap_free() once per section (and once for a sub-section range),
-   * and __vmemmap_free() prints pr_debug("vmemmap_free %lx...%lx\n", start aligned down to the
-   * block, end).
-   *  - hmem0 (2 MiB at 64 GiB, pfn 0x1000000): unbinding device_dax removes one sub-section,
-   *    memmap 512 x 64 B = 32 KiB at 0xc0003f0000000000 + 0x1000000 x 64 = 0xc0003f0040000000:
-   *    one line ...0040000000...0040008000 (kmem then refuses a range smaller than a block).
-   *  - a 1 GiB fsdax --map=mem namespace at 128 GiB (pfn 0x2000000, memmap at
-   *    0xc0003f0080000000): 64 sections, 64 lines; the i-th ends at +(i+1) x 256 KiB, all start at
-   *    the block. Its memmap block (RAM, 16 MiB) is unmapped at the destroy: one unmap event.
-   */
-  /*
    * hash 4K: a 16 MiB memmap block describes 1 GiB of pfns. hmem0 (64 GiB), hmem1 and hmem2
    * (65 GiB and 65 GiB + 2 MiB) and hmem3 (66 GiB) are mapped by three adjacent RAM blocks at
    * vmemmap offsets 0x40000000, 0x41000000, 0x42000000 (64 GiB / 4 KiB x 64). Unbinding hmem2
@@ -244,6 +231,19 @@ steps:
     expect(r.report.invariants.violations).toEqual([]);
   });
 
+  /*
+   * hash 4K with 16M pages (v6.12): a memory section is 16 MiB = 4096 pfns, whose memmap is
+   * 256 KiB; vmemmap blocks are 16 MiB (mmu_vmemmap_psize), each describing 1 GiB of pfns.
+   * __remove_pages() calls vmemmap_free() once per section (and once for a sub-section range),
+   * and __vmemmap_free() prints pr_debug("vmemmap_free %lx...%lx\n", start aligned down to the
+   * block, end).
+   *  - hmem0 (2 MiB at 64 GiB, pfn 0x1000000): unbinding device_dax removes one sub-section,
+   *    memmap 512 x 64 B = 32 KiB at 0xc0003f0000000000 + 0x1000000 x 64 = 0xc0003f0040000000:
+   *    one line ...0040000000...0040008000 (kmem then refuses a range smaller than a block).
+   *  - a 1 GiB fsdax --map=mem namespace at 128 GiB (pfn 0x2000000, memmap at
+   *    0xc0003f0080000000): 64 sections, 64 lines; the i-th ends at +(i+1) x 256 KiB, all start at
+   *    the block. Its memmap block (RAM, 16 MiB) is unmapped at the destroy: one unmap event.
+   */
   it('one line per section, start aligned down to the block; the block unmapped', () => {
     const r = run(`
 arch: powerpc64
