@@ -74,13 +74,32 @@ const KEYS: Record<ArchName, (keyof ArchOptionsInput)[]> = {
   s390x: ['pageSize', 'edat1', 'rzm'],
 };
 
-/** Arches built so far, per profile object and arch + config (fuzz builds the same few
- *  configurations hundreds of thousands of times). Each is deep-frozen: one object serves
- *  every machine, so nothing may write to it (a write throws in these strict-mode modules). */
-const built = new WeakMap<KernelProfile, Map<string, Arch>>();
+/**
+ * Arches built so far, per profile object and arch + config, while a withArchCache() scope is
+ * open (fuzz builds the same few configurations hundreds of thousands of times). Each cached
+ * arch is deep-frozen: one object serves every machine of the scope, so nothing may write to
+ * it (a write throws in these strict-mode modules).
+ */
+let built: WeakMap<KernelProfile, Map<string, Arch>> | null = null;
+
+/**
+ * Run fn with resolveArch() memoised. Scoped, never global: a cache that outlived its run would
+ * hand objects built under one run's conditions to the next (under mutation testing, objects
+ * built while another mutant was active).
+ */
+export function withArchCache<T>(fn: () => T): T {
+  const outer = built;
+  built ??= new WeakMap();
+  try {
+    return fn();
+  } finally {
+    built = outer;
+  }
+}
 
 /** Build the arch for a scenario's `arch` + `config`; throws ArchConfigError naming the key. */
 export function resolveArch(name: ArchName, o: ArchOptionsInput, p: KernelProfile): Arch {
+  if (!built) return buildArch(name, o, p);
   let m = built.get(p);
   if (!m) built.set(p, (m = new Map()));
   const key = name + JSON.stringify(o);

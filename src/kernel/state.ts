@@ -532,10 +532,11 @@ export function tablePagesEach(cost: TableCost, lvl: PtLevel, src: TableOwner['s
   return src === 'buddy' ? cost.runtime[lvl] : cost.boot[lvl];
 }
 
-/** Consts per arch object (an Arch from resolveArch() is shared and frozen; so are these). */
+/** Consts per frozen arch object (resolveArch() under withArchCache() shares and freezes them). */
 const constsOf = new WeakMap<Arch, Consts>();
 
 export function deriveConsts(a: Arch): Consts {
+  if (!Object.isFrozen(a)) return computeConsts(a);
   let c = constsOf.get(a);
   if (!c) constsOf.set(a, (c = deepFreeze(computeConsts(a))));
   return c;

@@ -16,6 +16,7 @@
 import { scenarioFromObject, type Scenario } from '../scenario/parse.js';
 import { arm64VaBits, type Arm64PageSize } from '../arch/arm64.js';
 import { riscvModes } from '../arch/riscv64.js';
+import { withArchCache } from '../arch/index.js';
 import { ARCH_NAMES, type ArchName } from '../arch/types.js';
 import { DEFAULT_KERNEL, findProfile, type KernelProfile } from '../kernels/index.js';
 import { createMachine, runStep, type StepResult } from './machine.js';
@@ -340,12 +341,15 @@ class FuzzRun {
 }
 
 export function fuzz(o: FuzzOptions): FuzzResult {
-  const run = new FuzzRun(o);
-  while (run.res.events < o.events) {
-    const obj = run.next(run.res.events);
-    run.add(obj, o.runCase ? o.runCase(obj) : runCase(obj, { paranoid: o.paranoid, complete: true }));
-  }
-  return run.res;
+  // one arch object per configuration for the whole run (src/arch/index.ts withArchCache)
+  return withArchCache(() => {
+    const run = new FuzzRun(o);
+    while (run.res.events < o.events) {
+      const obj = run.next(run.res.events);
+      run.add(obj, o.runCase ? o.runCase(obj) : runCase(obj, { paranoid: o.paranoid, complete: true }));
+    }
+    return run.res;
+  });
 }
 
 /**
@@ -386,7 +390,7 @@ export async function fuzzBatched(o: FuzzOptions, runBatch: (cases: Record<strin
         stale = true;
         break;
       }
-      run.add(c.obj, results[i]!);
+      withArchCache(() => run.add(c.obj, results[i]!)); // a shrink reruns the case: one arch for all
     }
     if (stale || next === null || run.res.events >= o.events) {
       if (next) await next.results.catch(() => undefined);
