@@ -77,3 +77,36 @@ describe('nd_pfn_init(): a start not aligned to memremap_compat_align() (v5.7+)'
     expect(stepOf(r, 2).dmesg.filter((x) => x.site === INIT).map((x) => [x.level, x.text])).toEqual([[3, 'nd_pmem pfn0.0: namespace0.0: start 0x0000000200100000 misaligned to 0x200000\n']]);
   });
 });
+
+describe('__nvdimm_setup_pfn(): --map=mem (PFN_MODE_RAM)', () => {
+  /*
+   * x86 v6.18, a label-less 16 GiB region at 16 GiB, fsdax --map=mem: dataoff = ALIGN(16G + 8K,
+   * 2M) - 16G = 2 MiB, npfns = (16G - 2M) / 4K = 4,193,792, usable 17,177,772,032 B. RAM mode
+   * takes npfns from the info block and has no altmap; only the PMEM branch can print "number
+   * of pfns truncated", so pfn_devs.c prints nothing.
+   */
+  it('x86 v6.18 16 GiB: no altmap, npfns from the info block, no pfn_devs.c line', () => {
+    const r = run(box('v6.18', '16G', '16G', '{ device: pmem0, mode: fsdax, map: mem }'));
+    expect(r.report.namespaces).toEqual([expect.objectContaining({ map: 'mem', dataOffset: 2 * M, size: 17177772032, npfns: 4193792 })]);
+    expect(r.report.altmaps).toEqual([]);
+    expect(stepOf(r, 2).dmesg.filter((x) => x.site.startsWith('drivers/nvdimm/pfn_devs.c'))).toEqual([]);
+  });
+
+  /*
+   * x86 v5.6 (no start check before v5.7): a label-less 1 GiB region at 8 GiB + 8 MiB - 8 KiB,
+   * fsdax --map=mem --align=4K. dataoff = ALIGN(start + 8K, 2M) - start = 8 KiB, exactly
+   * nd_info_block_reserve() (ALIGN(SZ_8K, PAGE_SIZE) = 8 KiB): "offset < reserve" is false, so
+   * __nvdimm_setup_pfn() accepts it, and devm_memremap_pages() of [start, end - end_trunc]
+   * reaches __add_pages(), whose check_pfn_span() refuses a start off a sub-section boundary:
+   * WARN "Misaligned __add_pages start: %#lx end: #%lx" (the kernel's literal '#'), pfns
+   * 0x2007fe..0x2405ff (end_trunc = 2 MiB - 8 KiB), -EINVAL; x86's add_pages() WARN_ON_ONCE, and
+   * really_probe()'s line for nd_pmem.
+   */
+  it('x86 v5.6, dataoff == the 8 KiB reserve: accepted, then __add_pages() refuses the misaligned start', () => {
+    const r = run(box('v5.6', '8396792K', '1G', '{ device: pmem0, mode: fsdax, map: mem, align: 4K }'));
+    expect(stepOf(r, 2)).toMatchObject({ ok: false, errno: 'EINVAL' });
+    const texts = stepOf(r, 2).dmesg.map((x) => x.text);
+    expect(texts).toContain('Misaligned __add_pages start: 0x2007fe end: #2405ff\n');
+    expect(texts).toContain('nd_pmem: probe of pfn0.0 failed with error -22\n');
+  });
+});
