@@ -97,15 +97,9 @@ export function parseCmdline(profile: KernelProfile, line: string, lacks: ArchCo
       else cmd.defaultHugepagesz = sz;
       if (Number.isNaN(sz)) ignored.push(tok);
     } else if (key === 'hugepages' && val !== undefined) {
-      // hugepages_setup(): "N" or (6.1+) "node:N[,node:N...]"
-      const parts = val.split(',');
-      if (profile.hugepagesNodeSyntax && val.includes(':')) {
-        for (const p of parts) {
-          const m = /^(\d+):(\d+)$/.exec(p);
-          if (m) cmd.hugepages.push({ size: hugepagesz, count: Number(m[2]), node: Number(m[1]), text: tok });
-          else cmd.messages.push({ level: KERN_WARNING, site: 'mm/hugetlb.c:hugepages_setup', text: `HugeTLB: Invalid hugepages parameter ${val}\n` });
-        }
-      } else {
+      if (profile.hugepagesNodeSyntax) cmd.hugepages.push(...hugepagesNodes(val, hugepagesz, tok, cmd.messages));
+      else {
+        // hugepages_setup() <= v5.15: sscanf(s, "%lu", mhp), 0 when there is no number
         const m = /^(\d+)/.exec(val);
         cmd.hugepages.push({ size: hugepagesz, count: m ? Number(m[1]) : 0, node: null, text: tok });
       }
@@ -116,6 +110,39 @@ export function parseCmdline(profile: KernelProfile, line: string, lacks: ArchCo
     } else ignored.push(tok);
   }
   return { cmdline: cmd, ignored, absent };
+}
+
+/**
+ * hugepages_setup() (mm/hugetlb.c, v6.1+): "N", or "node:N[,node:N...]" decided by whether the
+ * first number is followed by ':'. At the first thing it cannot read it pr_warn()s "HugeTLB:
+ * Invalid hugepages parameter %s" with the rest of the string from that point, and
+ * hugepages_clear_pages_in_node() drops every count this parameter gave. (Its node_online()
+ * check is left to boot, where the model checks the node.)
+ */
+function hugepagesNodes(val: string, size: number, tok: string, messages: KernelCmdline['messages']): KernelCmdline['hugepages'] {
+  const out: KernelCmdline['hugepages'] = [];
+  let p = val;
+  const invalid = (rest: string) => {
+    messages.push({ level: KERN_WARNING, site: 'mm/hugetlb.c:hugepages_setup', text: `HugeTLB: Invalid hugepages parameter ${rest}\n` });
+    return [];
+  };
+  while (p.length > 0) {
+    const a = /^\d+/.exec(p);
+    if (!a) return invalid(p);
+    if (p[a[0].length] !== ':') {
+      // a plain count is only valid as the whole parameter's first number
+      if (p !== val) return invalid(p);
+      return [{ size, count: Number(a[0]), node: null, text: tok }];
+    }
+    const q = p.slice(a[0].length + 1);
+    const b = /^\d+/.exec(q);
+    if (!b) return invalid(q);
+    out.push({ size, count: Number(b[0]), node: Number(a[0]), text: tok });
+    const after = q.slice(b[0].length);
+    if (after[0] !== ',') break;
+    p = after.slice(1);
+  }
+  return out;
 }
 
 /** lib/cmdline.c memparse(): a number with an optional K/M/G/T/P/E suffix (binary). */
