@@ -71,6 +71,23 @@ describe('predicted oops at creation: 48M then 32M (arm64 64K)', () => {
     expect(r.report.kernelBugs.crashed).toMatchObject({ step: 3, va: '0xffffffdfc0310000', pfn: 0xc400, message: 'Unable to handle kernel paging request at virtual address ffffffdfc0310000' });
   });
 
+  /*
+   * arch/arm64/mm/fault.c die_kernel_fault(): pr_alert("Unable to handle kernel paging request
+   * at virtual address %016lx"), then die("Oops", ...): "Internal error: Oops: <esr> [#1] SMP"
+   * (KERN_EMERG) and the registers, "pc : <symbol>+<offset>" (KERN_DEFAULT/warning here). The ESR
+   * and the offset are not modelled: those lines are marked approx, the address line is exact.
+   */
+  it('the oops lines: levels, the faulting site, and which lines hold values the model cannot know', () => {
+    const s3 = stepOf(run(create32), 3);
+    const lines = s3.dmesg.slice(-3).map((m) => ({ level: m.level, text: m.text, site: m.site, approx: m.approx === true }));
+    expect(lines).toEqual([
+      { level: 1, text: 'Unable to handle kernel paging request at virtual address ffffffdfc0310000\n', site: 'mm/mm_init.c:__init_zone_device_page', approx: false },
+      { level: 0, text: 'Internal error: Oops: (esr) [#1] SMP\n', site: 'mm/mm_init.c:__init_zone_device_page', approx: true },
+      { level: 4, text: 'pc : __init_zone_device_page+(offset)\n', site: 'mm/mm_init.c:__init_zone_device_page', approx: true },
+    ]);
+    expect('approx' in s3.dmesg.at(-3)!).toBe(false);
+  });
+
   it('the machine is crashed: later kernel steps are not run, and say why', () => {
     const r = run(create32);
     expect(stepOf(r, 4)).toMatchObject({ ok: false, errno: null, oops: null, notRun: 'not run: the kernel oopsed at step 3', dmesg: [], violations: [], kernelBugs: [] });
