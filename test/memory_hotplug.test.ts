@@ -158,3 +158,34 @@ steps:
     expect(stepOf(r, 2).dmesg.map((m) => m.text)).toEqual(['Offlined Pages 32768\n']);
   });
 });
+
+describe('register_memory_resource() over a pmem range nobody claimed', () => {
+  /*
+   * kernel/resource.c __request_region_locked(): the e820 "Persistent Memory" resource is not
+   * busy, so System RAM requested wholly inside it becomes its child; a range that sticks out of
+   * it conflicts with it (-EBUSY), which register_memory_resource() turns into pr_debug
+   * "Unable to reserve System RAM region: %016llx->%016llx" and -EEXIST.
+   */
+  const pm = (steps: string) => `
+arch: x86_64
+nodes:
+  - { id: 0, memory: [ { start: 0, size: 4G } ] }
+devices: [ { name: pmem0, type: nvdimm, node: 0, start: 16G, size: 1G } ]
+steps:
+  - boot
+${steps}
+`;
+  it('a range that sticks out of it at either end: -EEXIST', () => {
+    const r = run(pm(`  - hot-add: { node: 0, start: 0x3f8000000, size: 256M }
+  - hot-add: { node: 0, start: 0x438000000, size: 256M }
+  - hot-add: { node: 0, start: 0x3f8000000, size: 2G }`));
+    expect([2, 3, 4].map((i) => stepOf(r, i).errno)).toEqual(['EEXIST', 'EEXIST', 'EEXIST']);
+    expect(stepOf(r, 2).dmesg.map((m) => m.text)).toEqual(['Unable to reserve System RAM region: 00000003f8000000->0000000408000000\n']);
+    expect(r.machine.k.s.blocks.size).toBe(1); // boot memory's blocks only
+  });
+
+  it('a range inside it: added (nested under it)', () => {
+    const r = run(pm('  - hot-add: { node: 0, start: 16G, size: 256M }\n  - hot-add: { node: 0, start: 0x430000000, size: 256M }'));
+    expect([stepOf(r, 2).ok, stepOf(r, 3).ok]).toEqual([true, true]);
+  });
+});

@@ -262,9 +262,25 @@ function check_hotplug_memory_range(k: Kernel, start: number, size: number): num
   return 0;
 }
 
-/** True if [start, end) overlaps a busy iomem resource (System RAM, a claimed namespace). */
+/**
+ * True if register_memory_resource()'s __request_region() would fail over [start, end): a busy
+ * resource there (System RAM, a claimed namespace), or a resource that is not busy (a pmem or
+ * Soft Reserved range) which the range sticks out of. kernel/resource.c
+ * __request_region_locked() (v5.6..v7.1) descends into a non-busy conflicting resource and
+ * retries there; a range not wholly inside it conflicts with it again: -EBUSY, -EEXIST here.
+ */
 function busyConflict(k: Kernel, start: number, end: number, inside?: string): boolean {
-  return k.s.iomem.overlaps(start, end).some((r) => r.v.kind === 'System RAM') || k.s.claims.overlaps(start, end).some((c) => c.v.owner !== inside);
+  const over = k.s.iomem.segmentsOverlapping(start, end);
+  if (over.some((r) => r.v.kind === 'System RAM')) return true;
+  if (k.s.claims.overlaps(start, end).some((c) => c.v.owner !== inside)) return true;
+  for (const r of over) {
+    // the resource's whole extent (System RAM nested in it earlier splits it in the flat map)
+    let lo = r.start;
+    let hi = r.end;
+    for (const x of k.s.iomem) if (x.v.owner === r.v.owner && x.v.kind === r.v.kind) { lo = Math.min(lo, x.start); hi = Math.max(hi, x.end); }
+    if (start < lo || end > hi) return true;
+  }
+  return false;
 }
 
 // ---------------------------------------------------------------------------------------
