@@ -17,6 +17,8 @@ describe('kstrtobool() (lib/kstrtox.c): the letters per release', () => {
       for (const s of ['n', 'N', '0', 'no', 'off', 'OFF', 'oF', 'Of', 'offset']) expect(kstrtobool(s, letters), `${letters} ${s}`).toBe(false);
       // "o" alone or followed by anything but n/N/f/F: -EINVAL
       for (const s of ['', 'o', 'O', 'ox', 'x', '2']) expect(kstrtobool(s, letters), `${letters} "${s}"`).toBeNull();
+      // the second character matters only after an o: "xn", "2F" are not "on", "of"
+      for (const s of ['xn', 'XN', '2f', '-F']) expect(kstrtobool(s, letters), `${letters} "${s}"`).toBeNull();
     }
   });
 
@@ -24,6 +26,8 @@ describe('kstrtobool() (lib/kstrtox.c): the letters per release', () => {
     expect(['t', 'T', 'true', 'f', 'F', 'e', 'E', 'd', 'D'].map((s) => kstrtobool(s, 'yn'))).toEqual([null, null, null, null, null, null, null, null, null]);
     expect(['t', 'T', 'true', 'f', 'F', 'e', 'E', 'd', 'D'].map((s) => kstrtobool(s, 'tf'))).toEqual([true, true, true, false, false, null, null, null, null]);
     expect(['t', 'T', 'true', 'f', 'F', 'e', 'E', 'd', 'D'].map((s) => kstrtobool(s, 'tfed'))).toEqual([true, true, true, false, false, true, true, false, false]);
+    // the letters default to the newest kernel's
+    expect([kstrtobool('enable'), kstrtobool('disable')]).toEqual([true, false]);
     // "force" starts with f: false where f is a letter, -EINVAL before (set_memmap_mode() tests "force" first)
     expect([kstrtobool('force', 'yn'), kstrtobool('force', 'tf')]).toEqual([null, false]);
   });
