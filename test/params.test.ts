@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { kstrtobool, parseCmdline } from '../src/kernel/params.js';
 import { findProfile } from '../src/kernels/index.js';
+import { run } from './helpers.js';
 
 const P = (id: string) => findProfile(id)!;
 const parse = (id: string, line: string) => parseCmdline(P(id), line);
@@ -40,6 +41,12 @@ describe('memhp_default_state= (setup_memhp_default_state, __setup)', () => {
     expect(r.cmdline.onlineType).toBe(P('v5.6').defaultOnlineType);
     expect(r.absent).toEqual([{ param: 'memhp_default_state=online_movable', why: 'memhp_default_state=online_movable does not exist in v5.6: only online and offline before v5.9' }]);
     expect(parse('v6.18', 'memhp_default_state=online_kernel').cmdline.onlineType).toBe('online_kernel');
+    // "offline" is a name in both: taken, not ignored
+    for (const id of ['v5.6', 'v6.18']) {
+      const off = parse(id, 'memhp_default_state=online memhp_default_state=offline');
+      expect([off.cmdline.onlineType, off.ignored, off.absent], id).toEqual(['offline', [], []]);
+    }
+    expect(parse('v5.6', 'memhp_default_state=online_kernel').absent).toEqual([{ param: 'memhp_default_state=online_kernel', why: 'memhp_default_state=online_kernel does not exist in v5.6: only online and offline before v5.9' }]);
     // an unknown value is ignored (the handler returns 1 without changing anything)
     const bad = parse('v6.18', 'memhp_default_state=bogus memhp_default_state');
     expect(bad.cmdline.onlineType).toBe(P('v6.18').defaultOnlineType);
@@ -80,6 +87,25 @@ describe('memory_hotplug.memmap_on_memory=', () => {
     const r = parseCmdline(P('v6.18'), 'memory_hotplug.memmap_on_memory=1', { memmapOnMemory: 'no ARCH_MHP_MEMMAP_ON_MEMORY_ENABLE' });
     expect(r.cmdline.memmapOnMemory).toBe('off');
     expect(r.absent).toEqual([{ param: 'memory_hotplug.memmap_on_memory=1', why: 'memory_hotplug.memmap_on_memory does not exist here: no ARCH_MHP_MEMMAP_ON_MEMORY_ENABLE' }]);
+    // ... and only that parameter: the others parse as anywhere
+    const other = parseCmdline(P('v6.18'), 'quiet hugetlb_free_vmemmap=on', { memmapOnMemory: 'no ARCH_MHP_MEMMAP_ON_MEMORY_ENABLE' });
+    expect([other.ignored, other.absent, other.cmdline.hugetlbFreeVmemmap]).toEqual([['quiet'], [], true]);
+  });
+
+  it('v6.6+ force: set_memmap_mode() says at boot how many pages each block wastes', () => {
+    // x86 128 MiB blocks: 32768 pages x 64 B = 512 pages of memmap; force rounds up to a
+    // pageblock (512 pages on x86): nothing wasted. arm64 4K the same; arm64 64K, 512 MiB blocks:
+    // 8192 x 64 B = 8 pages, rounded up to a 8192-page pageblock: 8184 wasted.
+    const yaml = (arch: string) => `
+arch: ${arch}
+${arch === 'arm64' ? 'config: { pageSize: 64K }' : ''}
+cmdline: memory_hotplug.memmap_on_memory=force
+nodes:
+  - { id: 0, memory: [ { start: 1G, size: 4G } ] }
+`;
+    const lines = (arch: string) => run(yaml(arch)).results[0]!.dmesg.filter((m) => m.site === 'mm/memory_hotplug.c:set_memmap_mode').map((m) => [m.level, m.text]);
+    expect(lines('x86_64')).toEqual([[6, 'Memory hotplug will waste 0 pages in each memory block\n']]);
+    expect(lines('arm64')).toEqual([[6, 'Memory hotplug will waste 8184 pages in each memory block\n']]);
   });
 });
 
@@ -124,6 +150,9 @@ describe('hugepagesz= / hugepages= / default_hugepagesz= (mm/hugetlb.c)', () => 
       { size: 2 ** 21, count: 3, node: null, text: 'hugepages=3' },
     ]);
     expect(r.cmdline.defaultHugepagesz).toBe(2 ** 21);
+    expect(r.ignored).toEqual([]);
+    // memparse() reads from the start: a leading letter is no size
+    expect(parse('v6.18', 'hugepagesz=x2M').ignored).toEqual(['hugepagesz=x2M']);
     for (const [v, n] of [['4k', 2 ** 12], ['1T', 2 ** 40], ['1p', 2 ** 50], ['1E', 2 ** 60], ['4096', 4096]] as const) expect(parse('v6.18', `default_hugepagesz=${v}`).cmdline.defaultHugepagesz, v).toBe(n);
     // a size memparse() cannot read: the parameter is ignored (the count then goes to size 0: the default)
     const bad = parse('v6.18', 'hugepagesz=2Q hugepages=1 hugepagesz');
@@ -152,9 +181,14 @@ describe('hugepagesz= / hugepages= / default_hugepagesz= (mm/hugetlb.c)', () => 
     // a plain first number: the count, whatever follows; trailing text after a pair ends the list
     expect(parse('v6.18', 'hugepages=4,0:1').cmdline.hugepages).toEqual([{ size: 0, count: 4, node: null, text: 'hugepages=4,0:1' }]);
     expect(parse('v6.18', 'hugepages=0:4x,1:1').cmdline.hugepages).toEqual([{ size: 0, count: 4, node: 0, text: 'hugepages=0:4x,1:1' }]);
-    expect(parse('v6.18', 'hugepages=').cmdline.hugepages).toEqual([]);
+    expect(parse('v6.18', 'hugepages=').cmdline).toMatchObject({ hugepages: [], messages: [] });
+    // multi-digit numbers; a trailing ',' ends the list (nothing left to read); a count must start right after ':'
+    expect(parse('v6.18', 'hugepages=10:12,').cmdline).toMatchObject({ hugepages: [{ size: 0, count: 12, node: 10, text: 'hugepages=10:12,' }], messages: [] });
+    expect(parse('v6.18', 'hugepages=0:x5').cmdline).toMatchObject({ hugepages: [], messages: warn('x5') });
     // v5.15 has no node syntax: "0:4" reads as the count 0 (simple_strtoul stops at ':')
     expect(parse('v5.15', 'hugepages=0:4').cmdline.hugepages).toEqual([{ size: 0, count: 0, node: null, text: 'hugepages=0:4' }]);
+    // ... and a value that does not start with a number is 0
+    expect(parse('v5.15', 'hugepages=x5').cmdline.hugepages).toEqual([{ size: 0, count: 0, node: null, text: 'hugepages=x5' }]);
   });
 });
 
