@@ -81,6 +81,14 @@ const built = new WeakMap<KernelProfile, Map<string, Arch>>();
 
 /** Build the arch for a scenario's `arch` + `config`; throws ArchConfigError naming the key. */
 export function resolveArch(name: ArchName, o: ArchOptionsInput, p: KernelProfile): Arch {
+  // Under StrykerJS (its instrumented code defines globalThis.__stryker__) every call builds
+  // afresh: a memoised arch would outlive the mutant switch (isolate: false keeps this module
+  // loaded from the dry run through every mutant), so a mutant of the arch builders would meet
+  // the unmutated cached object and survive, and per-test coverage would credit only the first
+  // test to build each configuration (docs/testing.md). Not itself mutated: no run without
+  // Stryker can tell the two paths apart.
+  // Stryker disable next-line all
+  if ((globalThis as { __stryker__?: unknown }).__stryker__ !== undefined) return deepFreeze(buildArch(name, o, p));
   let m = built.get(p);
   if (!m) built.set(p, (m = new Map()));
   const key = name + JSON.stringify(o);
