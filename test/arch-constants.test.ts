@@ -9,6 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { resolveArch } from '../src/arch/index.js';
 import { sizeDedup } from '../src/answers/size.js';
+import { parseProfileFile, registerProfile } from '../src/index.js';
 import { v6_18 } from '../src/kernels/v6.18.js';
 import { run, stepOf } from './helpers.js';
 
@@ -144,6 +145,49 @@ describe('oops lines of a kernel-mode fault on a not-present address', () => {
       { level: 1, text: 'Unable to handle kernel pointer dereference in virtual kernel address space\n' },
       { level: 1, text: 'Failing address: 0000037200400000 TEID: (teid)\n', approx: true },
       { level: 4, text: 'Oops: 0011 ilc:3 [#1] \n', approx: true },
+    ]);
+  });
+});
+
+/*
+ * Profile files (docs/profiles.md) can pair an arch's populate generation with ZONE_DEVICE from
+ * another release, so an altmap can reach a vmemmap_populate() that takes none: the model then
+ * maps the memmap from RAM and says so. (No release has these pairs; each is one switch away.)
+ */
+describe('an altmap handed to a vmemmap_populate() that takes none (profile files)', () => {
+  const profile = (id: string, base: string, switches: string) => registerProfile(parseProfileFile(`${id}.yaml`, `id: ${id}\ntitle: ${id}\nbase: ${base}\nswitches: { ${switches} }\n`));
+  const pmem = (arch: string, kernel: string, config: string, ram: string) => run(`
+arch: ${arch}
+kernel: ${kernel}
+config: ${config}
+nodes: [ { id: 0, memory: [ { start: ${ram}, size: 4G } ] } ]
+devices: [ { name: pmem0, type: nvdimm, node: 0, start: 0x400000000, size: 1G } ]
+steps: [ boot, { create-namespace: { device: pmem0, mode: fsdax, map: dev } } ]
+`);
+  const withAltmap = (r: ReturnType<typeof run>) => {
+    expect(r.results.every((x) => x.ok)).toBe(true);
+    const out = new Set<string>();
+    for (const e of r.machine.k.s.trace) if (e.t === 'populate' && e.altmap !== null) out.add(`${e.path}: ${e.why}`);
+    return [...out];
+  };
+
+  /* arm64 v5.6 vmemmap_populate(start, end, node) (arch/arm64/mm/mmu.c @ v5.6): no altmap argument; v5.9 added it (eee07935bb52). */
+  it('arm64: v5.6 populate under v5.9 ZONE_DEVICE', () => {
+    profile('arm64-v5.6-populate', 'v5.9', 'arm64Populate: v5.6');
+    expect(withAltmap(pmem('arm64', 'arm64-v5.6-populate', '{ pageSize: 4K }', '0x40000000'))).toEqual([
+      "hugepages: 4K pages: PMD-sized blocks, the altmap ignored (this kernel's arm64 vmemmap_populate() takes none) (arm64's own PMD loop)",
+    ]);
+  });
+
+  /* riscv vmemmap_populate() (arch/riscv/mm/init.c): <= v6.6 vmemmap_populate_basepages(.., NULL); v6.7/v6.8 vmemmap_populate_hugepages(.., NULL). */
+  it('riscv64: base pages or PMD blocks with NULL under v6.18 ZONE_DEVICE', () => {
+    profile('riscv-basepages', 'v6.18', 'riscvPopulate: basepages');
+    expect(withAltmap(pmem('riscv64', 'riscv-basepages', '{}', '0x80000000'))).toEqual([
+      'basepages: riscv64 maps the vmemmap with base pages in riscv-basepages (vmemmap_populate_basepages), the altmap ignored (NULL)',
+    ]);
+    profile('riscv-hugepages-null', 'v6.18', 'riscvPopulate: hugepages-noaltmap');
+    expect(withAltmap(pmem('riscv64', 'riscv-hugepages-null', '{}', '0x80000000'))).toEqual([
+      'hugepages: PMD-sized blocks for any range, sub-sections too (vmemmap_populate_hugepages), the altmap ignored (NULL in riscv-hugepages-null)',
     ]);
   });
 });
