@@ -104,6 +104,37 @@ describe('arm64', () => {
 });
 
 /*
+ * arm64 v5.11..v6.1 vmemmap_populate() (arch/arm64/mm/mmu.c @ v6.1), 4K: per PMD, pmd_none() ->
+ * a PMD_SIZE block from the altmap, or base pages from the same altmap when that fails
+ * (9f84f39f5515); any other PMD only goes through vmemmap_verify(). A 16 MiB namespace's altmap
+ * holds its 256 KiB memmap, not a 2 MiB block: base pages, a PTE table in the section's PMD. A
+ * second 16 MiB namespace in the same 128 MiB section meets that PMD, skips it, and its struct
+ * pages stay unmapped: move_pfn_range_to_zone() faults writing them, at the struct page of pfn
+ * 0x401002 (16 GiB + 16 MiB + the 8 KiB info block): VMEMMAP_START 0xfffffc0000000000 (v5.11
+ * layout, 4K/48) - 16 MiB (memstart 1 GiB / 4 KiB x 64) + 0x401002 x 64.
+ */
+it('arm64 v6.1: a second sub-section namespace in a PMD holding a PTE table is not mapped', () => {
+  const dev = 'devices: [ { name: pmem0, type: nvdimm, node: 0, start: 0x400000000, size: 1G } ]';
+  const ns = 'create-namespace: { device: pmem0, mode: fsdax, map: dev, size: 16M }';
+  const r = arm64('v6.1', '{ pageSize: 4K }', [ns, ns], dev);
+  expect(r.results.map((x) => x.ok)).toEqual([true, true, false]);
+  expect(r.results[2]!.oops).toMatchObject({ fn: 'memmap_init_range', access: 'write', va: 'fffffc000f040080' });
+  const { byNode: _, ...levels } = r.report.pageTablePages;
+  expect(levels).toEqual({ pud: 1, pmd: 1, pte: 1 });
+});
+
+/*
+ * The " [%lx-%lx] PMD -> [%p-%p] on node %d" run tracker is x86's vmemmap_set_pmd() /
+ * vmemmap_populate_print_last() (arch/x86/mm/init_64.c); arm64's PMD loop prints nothing.
+ * x86: boot memory 1..5 GiB has its memmap at 0xffffea0000000000 + 1 GiB / 64 .. + 5 GiB / 64.
+ */
+it('the PMD run line is x86 only', () => {
+  const pmdLines = (arch: string) => run(`arch: ${arch}\nnodes: [ { id: 0, memory: [ { start: 0x40000000, size: 4G } ] } ]\nsteps: [ boot ]\n`).report.dmesg.filter((l) => l.includes('PMD ->'));
+  expect(pmdLines('x86_64')).toEqual([' [ffffea0001000000-ffffea0004ffffff] PMD -> [(unknown)-(unknown)] on node 0']);
+  expect(pmdLines('arm64')).toEqual([]);
+});
+
+/*
  * arm64 v5.6 has no ZONE_DEVICE (it needs MEMORY_HOTREMOVE, which arm64 selects from v5.7): no
  * NVDIMM_PFN/NVDIMM_DAX seed, so ndctl refuses devdax (drivers/nvdimm, ndctl's "Kernel does not
  * support devdax mode"); v5.9 has it.
