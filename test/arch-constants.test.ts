@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { resolveArch } from '../src/arch/index.js';
 import { sizeBlocks, sizeDedup } from '../src/answers/size.js';
 import { parseProfileFile, registerProfile } from '../src/index.js';
+import { v6_6 } from '../src/kernels/releases.js';
 import { v6_18 } from '../src/kernels/v6.18.js';
 import { run, stepOf } from './helpers.js';
 
@@ -162,6 +163,49 @@ describe('oops lines of a kernel-mode fault on a not-present address', () => {
     ]);
     const write = x86.oopsLines({ va: 'ffffea0000400000', fn: 'memmap_init_zone_device', access: 'write' });
     expect(write.slice(1, 3).map((l) => l.text)).toEqual(['#PF: supervisor write access in kernel mode\n', '#PF: error_code(0x0002) - not-present page\n']);
+  });
+
+  /*
+   * The other arches' fault.c, as the model words them (approx: what it cannot know - ESR, era,
+   * ra, CPU, offsets, the faulting instruction):
+   *  arm64 die_kernel_fault(): pr_alert "Unable to handle kernel paging request at virtual address
+   *    %016lx", die("Oops") -> "Internal error: Oops: <esr> [#1] SMP", "pc : %pS";
+   *  riscv64 die_kernel_fault(): the same pr_alert, die() -> pr_emerg "Oops [#1]", "epc : ";
+   *  loongarch64 no_context(): one pr_alert "CPU %d Unable to handle kernel paging request at
+   *    virtual address ..., era == ..., ra == ...", die() -> "Oops[#1]:";
+   *  ia64 ia64_do_page_fault(): KERN_ALERT "Unable to handle kernel paging request at virtual
+   *    address %016lx", die_if_kernel("Oops");
+   *  powerpc64 bad_kernel_fault(): "BUG: Unable to handle kernel data access on read|write at
+   *    0x...", "Faulting instruction address: 0x...", die() -> "Oops: Kernel access of bad area,
+   *    sig: 11 [#1]", "NIP [...] %pS".
+   */
+  it('arm64, riscv64, loongarch64, ia64, powerpc64', () => {
+    const o = { va: 'fffffc000f040080', fn: 'memmap_init_range', access: 'write' as const };
+    const lines = (arch: 'arm64' | 'riscv64' | 'loongarch64' | 'ia64' | 'powerpc64', p = v6_18) => resolveArch(arch, {}, p).policy.oopsLines(o);
+    expect(lines('arm64')).toEqual([
+      { level: 1, text: 'Unable to handle kernel paging request at virtual address fffffc000f040080\n' },
+      { level: 0, text: 'Internal error: Oops: (esr) [#1] SMP\n', approx: true },
+      { level: 4, text: 'pc : memmap_init_range+(offset)\n', approx: true },
+    ]);
+    expect(lines('riscv64')).toEqual([
+      { level: 1, text: 'Unable to handle kernel paging request at virtual address fffffc000f040080\n' },
+      { level: 0, text: 'Oops [#1]\n', approx: true },
+      { level: 4, text: 'epc : memmap_init_range+(offset)\n', approx: true },
+    ]);
+    expect(lines('loongarch64')).toEqual([
+      { level: 1, text: 'CPU (cpu) Unable to handle kernel paging request at virtual address fffffc000f040080, era == (era), ra == (ra)\n', approx: true },
+      { level: 0, text: 'Oops[#1]:\n', approx: true },
+    ]);
+    expect(lines('ia64', v6_6)).toEqual([
+      { level: 1, text: 'Unable to handle kernel paging request at virtual address fffffc000f040080\n' },
+      { level: 4, text: 'Oops (err) [1]\n', approx: true },
+    ]);
+    expect(lines('powerpc64')).toEqual([
+      { level: 1, text: 'BUG: Unable to handle kernel data access on write at fffffc000f040080\n' },
+      { level: 1, text: 'Faulting instruction address: 0x(unknown)\n', approx: true },
+      { level: 0, text: 'Oops: Kernel access of bad area, sig: 11 [#1]\n', approx: true },
+      { level: 4, text: 'NIP [(unknown)] memmap_init_range+(offset)\n', approx: true },
+    ]);
   });
 
   /*
