@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { resolveArch } from '../src/arch/index.js';
-import { sizeBlocks, sizeDedup } from '../src/answers/size.js';
+import { sizeBlocks, sizeDedup, sizeHvo } from '../src/answers/size.js';
 import { parseProfileFile, registerProfile } from '../src/index.js';
 import { v6_6 } from '../src/kernels/releases.js';
 import { v6_18 } from '../src/kernels/v6.18.js';
@@ -360,5 +360,64 @@ describe('size blocks per arch (the arch constants as `vmemlab size blocks` repo
       delete got.hotplugEnd;
     }
     expect(got).toEqual(want.hotplugEnd === undefined ? want : { hotplugStart: 0, ...want });
+  });
+});
+
+/*
+ * What an arch's Kconfig does not select, as users are told: each arch's `lacks` reason, in the
+ * warning for a kernel parameter that does not exist there, a refused step, or a `vmemlab size`
+ * explanation. ARCH_MHP_MEMMAP_ON_MEMORY_ENABLE: riscv v6.11, s390 v6.9, powerpc v6.6 (radix),
+ * never loongarch or ia64. ARCH_ENABLE_MEMORY_HOTPLUG: riscv v6.11. Memory removal on s390:
+ * virtio-mem from v6.13. ARCH_WANT_OPTIMIZE_HUGETLB_VMEMMAP: riscv v6.3, s390 v6.6..v6.17, never
+ * powerpc or ia64. ARCH_WANT_OPTIMIZE_DAX_VMEMMAP: not loongarch, s390; powerpc's
+ * vmemmap_can_optimize() needs radix, whose own compound-page vmemmap the model does not have.
+ */
+describe('what an arch lacks, as users are told', () => {
+  const machine = (arch: string, kernel: string, extra: string) => run(`arch: ${arch}\nkernel: ${kernel}\n${extra}\nnodes: [ { id: 0, memory: [ { start: 0x80000000, size: 4G } ] } ]\nsteps: [ boot ]\n`);
+  it.each([
+    ['loongarch64', 'v6.18', 'loongarch64 does not select ARCH_MHP_MEMMAP_ON_MEMORY_ENABLE'],
+    ['ia64', 'v6.6', 'ia64 does not select ARCH_MHP_MEMMAP_ON_MEMORY_ENABLE'],
+    ['s390x', 'v6.6', 's390x does not select ARCH_MHP_MEMMAP_ON_MEMORY_ENABLE in v6.6 (v6.9)'],
+    ['riscv64', 'v6.6', 'riscv64 has no memmap_on_memory in v6.6 (ARCH_MHP_MEMMAP_ON_MEMORY_ENABLE arrived in v6.11)'],
+    ['powerpc64', 'v6.1', 'powerpc64 does not select ARCH_MHP_MEMMAP_ON_MEMORY_ENABLE in v6.1 (v6.6, radix only)'],
+  ])('%s %s: memory_hotplug.memmap_on_memory does not exist', (arch, kernel, why) => {
+    expect(machine(arch, kernel, 'cmdline: "memory_hotplug.memmap_on_memory=1"').report.warnings).toEqual([
+      `kernel parameter "memory_hotplug.memmap_on_memory=1": memory_hotplug.memmap_on_memory does not exist here: ${why}; the kernel ignores it`,
+    ]);
+  });
+
+  it('riscv64 v6.6 cannot hot-add; s390x v6.12 cannot hot-remove', () => {
+    const add = run(`arch: riscv64\nkernel: v6.6\nnodes: [ { id: 0, memory: [ { start: 0x80000000, size: 4G } ] } ]\nsteps: [ boot, { hot-add: { node: 0, start: 0x200000000, size: 1G } } ]\n`);
+    expect(stepOf(add, 2)).toMatchObject({ ok: false, messages: ['refused: riscv64 has no memory hot-plug in v6.6 (ARCH_ENABLE_MEMORY_HOTPLUG arrived in v6.11): no driver can add memory'] });
+    const remove = run(`arch: s390x\nkernel: v6.12\nnodes: [ { id: 0, memory: [ { start: 0, size: 4G } ] } ]\nsteps: [ boot, { hot-remove: { start: 0x80000000, size: 256M } } ]\n`);
+    expect(stepOf(remove, 2)).toMatchObject({ ok: false, messages: ['refused: nothing removes memory on s390x in v6.12: sclp adds standby memory but never removes it, and virtio-mem supports s390 from v6.13: no driver calls remove_memory()'] });
+  });
+
+  it.each([
+    ['riscv64', 'v6.1', 2 * M, 'riscv64 does not select ARCH_WANT_OPTIMIZE_HUGETLB_VMEMMAP in v6.1 (v6.3)'],
+    ['powerpc64', 'v6.18', 2 * M, 'powerpc64 does not select ARCH_WANT_OPTIMIZE_HUGETLB_VMEMMAP (no HugeTLB vmemmap optimisation)'],
+    ['s390x', 'v6.18', M, 's390x does not select ARCH_WANT_OPTIMIZE_HUGETLB_VMEMMAP in v6.18 (v6.6..v6.17; dropped in v6.18)'],
+    ['ia64', 'v6.6', 256 * M, 'ia64 has no HugeTLB vmemmap optimisation'],
+  ] as const)('%s %s: size hvo says why HVO is not possible', (arch, kernel, hugePage, why) => {
+    const a = sizeHvo({ arch, kernel, hugePage, count: 4 });
+    expect(a.hvo).toBe(false);
+    expect(a.explanation[1]).toBe(`  HVO is not possible: ${why}; nothing is freed`);
+  });
+
+  it.each([
+    ['loongarch64', {}, 32 * M, 'loongarch64 does not select ARCH_WANT_OPTIMIZE_DAX_VMEMMAP'],
+    ['s390x', {}, M, 's390x does not select ARCH_WANT_OPTIMIZE_DAX_VMEMMAP'],
+    ['powerpc64', { mmu: 'hash' }, 16 * M, 'powerpc64 hash: vmemmap_can_optimize() is false without the radix MMU (arch/powerpc/mm/book3s64/radix_pgtable.c)'],
+    ['powerpc64', {}, 2 * M, 'powerpc64 radix: the kernel deduplicates device-dax memmap with its own vmemmap_populate_compound_pages() (arch/powerpc/mm/book3s64/radix_pgtable.c), which vmemmap-lab does not model: it maps the full memmap instead (docs/fidelity.md)'],
+  ] as const)('%s %o: size dedup (v6.18) says why there is no device-dax dedup', (arch, o, align, why) => {
+    const a = sizeDedup({ arch, ...o, size: 4 * G, align });
+    expect(a.dedup).toBe(false);
+    expect(a.explanation[0]).toContain(`: no vmemmap dedup here (${why}); the memmap costs all`);
+  });
+
+  /* v5.19..v6.3 run the generic vmemmap_populate_compound_pages() on powerpc too (next to its vmemmap_list blocks): not modelled. */
+  it('powerpc64 v6.1: the generic compound-page vmemmap is not modelled', () => {
+    const a = sizeDedup({ arch: 'powerpc64', kernel: 'v6.1', size: 4 * G, align: 2 * M });
+    expect(a.explanation[0]).toContain('(powerpc64 in v6.1: the generic vmemmap_populate_compound_pages() runs here (every arch, v5.19-v6.3); what it does next to powerpc\'s own vmemmap mappings is not modelled: vmemmap-lab maps the full memmap instead (docs/fidelity.md))');
   });
 });
