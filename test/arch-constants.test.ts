@@ -421,3 +421,38 @@ describe('what an arch lacks, as users are told', () => {
     expect(a.explanation[0]).toContain('(powerpc64 in v6.1: the generic vmemmap_populate_compound_pages() runs here (every arch, v5.19-v6.3); what it does next to powerpc\'s own vmemmap mappings is not modelled: vmemmap-lab maps the full memmap instead (docs/fidelity.md))');
   });
 });
+
+/*
+ * The report names the arch and its normalised config, and counts the pages of the page-table
+ * tables the vmemmap of 4 GiB of boot RAM needs (4 KiB pages -> 64 MiB of memmap, 16K -> 16 MiB,
+ * 64K -> 4 MiB), default config of each arch, v6.18 (ia64 v6.6):
+ *  x86_64 4-level, arm64 4K/48: PMD blocks; one PUD and one PMD table, no PTE table.
+ *  riscv64 Sv39: pgtable_cache_init() (v6.11+) preallocates the PMD tables of the whole 4 GiB
+ *    vmemmap window (1 GiB each): 4; PMD blocks, no PTE table.
+ *  loongarch64 16K/3: 32 MiB PMD blocks: one PMD table (64 GiB span).
+ *  ia64 16K/3: base pages: one PTE table (2048 x 16 KiB = 32 MiB span) and one PMD table.
+ *  powerpc64 radix 64K: 2 MiB PMD leaves; PUD and PMD tables from early_alloc_pgtable(PAGE_SIZE)
+ *    at boot: one 64 KiB page each. hash: no Linux page tables for the vmemmap (bolted HPTEs).
+ *  s390x EDAT-1: 1 MiB segment frames; one segment table, a 16 KiB CRST table = 4 pages.
+ */
+it.each([
+  ['x86_64', 'v6.18', 0, { pageSize: '4K', levels: 4, pse: true, hypervisor: false, gbpages: true }, { pud: 1, pmd: 1, pte: 0 }],
+  ['arm64', 'v6.18', 0x40000000, { pageSize: '4K', vaBits: 48, levels: 4 }, { pud: 1, pmd: 1, pte: 0 }],
+  ['riscv64', 'v6.18', 0x80000000, { mode: 'sv39', levels: 3 }, { pmd: 4, pte: 0 }],
+  ['loongarch64', 'v6.18', 0, { pageSize: '16K', levels: 3 }, { pmd: 1, pte: 0 }],
+  ['ia64', 'v6.6', 0, { pageSize: '16K', levels: 3 }, { pmd: 1, pte: 1 }],
+  ['powerpc64', 'v6.18', 0, { mmu: 'radix', pageSize: '64K', lmbSize: 256 * M }, { bytes: { pud: 65536, pmd: 65536, pte: 0 }, pud: 1, pmd: 1, pte: 0 }],
+  ['s390x', 'v6.18', 0, { edat1: true, levels: 3, rzm: 1 }, { bytes: { pmd: 16384, pte: 0 }, pmd: 4, pte: 0 }],
+])('%s: the report\'s arch, config and boot page-table pages', (arch, kernel, base, config, tables) => {
+  const r = run(`arch: ${arch}\nkernel: ${kernel}\nnodes: [ { id: 0, memory: [ { start: ${base}, size: 4G } ] } ]\nsteps: [ boot ]\n`);
+  expect([r.report.arch, r.report.config]).toEqual([arch, config]);
+  const { byNode: _, ...levels } = r.report.pageTablePages;
+  expect(levels).toEqual(tables);
+});
+
+it('powerpc64 hash: the report\'s config has the hash options and no page-table pages', () => {
+  const r = run('arch: powerpc64\nconfig: { mmu: hash }\nnodes: [ { id: 0, memory: [ { start: 0, size: 4G } ] } ]\nsteps: [ boot ]\n');
+  expect(r.report.config).toEqual({ mmu: 'hash', pageSize: '64K', lmbSize: 256 * M, hash16M: true, kfence: true });
+  const { byNode: _, ...levels } = r.report.pageTablePages;
+  expect(levels).toEqual({ bytes: {} });
+});
