@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { resolveArch } from '../src/arch/index.js';
 import { sizeBlocks, sizeDedup, sizeHvo } from '../src/answers/size.js';
 import { parseProfileFile, registerProfile } from '../src/index.js';
+import { ptdump } from '../src/report/ptdump.js';
 import { v6_6 } from '../src/kernels/releases.js';
 import { v6_18 } from '../src/kernels/v6.18.js';
 import { run, stepOf } from './helpers.js';
@@ -272,28 +273,29 @@ steps: [ boot, { create-namespace: { device: pmem0, mode: fsdax, map: dev } } ]
  * vmemmap window, the physical memory it describes (min(window / 64 x PAGE_SIZE,
  * 2^MAX_PHYSMEM_BITS)), the hot-plug range (arch_get_mappable_range) and the default namespace
  * alignment (nd_pfn_default_alignment: HPAGE_PMD_SIZE with THP, else PAGE_SIZE). 16 GiB of boot
- * RAM at the arch's usual base (riscv64 2 GiB, the others 0).
+ * RAM at the arch's usual base (riscv64 2 GiB, the others 0). The explanation opens with the
+ * configuration's label.
  */
 describe('size blocks per arch (the arch constants as `vmemlab size blocks` reports them)', () => {
   const K = 1024;
-  type Row = [string, Parameters<typeof sizeBlocks>[0], { page: number; section: number; block: number; pageblock: number; pmd: number; start: string; end: string; levels: number; maxPhysmem: number; hotplugEnd?: number; hotplugStart?: number; align: number }];
+  type Row = [string, Parameters<typeof sizeBlocks>[0], { label: string; page: number; section: number; block: number; pageblock: number; pmd: number; start: string; end: string; levels: number; maxPhysmem: number; hotplugEnd?: number; hotplugStart?: number; align: number }];
   const rows: Row[] = [
     /*
      * powerpc64 (book3s/64 radix-64k.h, hash-64k.h, hash-4k.h, asm/sparsemem.h): SECTION_SIZE_BITS 24;
      * memory block = ibm,lmb-size 256 MiB; radix 64K: PMD_SHIFT 16 + 5, pageblock 2 MiB (v6.1+
      * HPAGE_SHIFT 21); window 0xc00c000000000000 + 2^49; MAX_PHYSMEM_BITS 51.
      */
-    ['powerpc64 radix 64K', { arch: 'powerpc64' }, { page: 64 * K, section: 16 * M, block: 256 * M, pageblock: 2 * M, pmd: 2 * M, start: '0xc00c000000000000', end: '0xc00e000000000000', levels: 4, maxPhysmem: 2 ** 51, hotplugEnd: 2 ** 51 - 1, align: 2 * M }],
+    ['powerpc64 radix 64K', { arch: 'powerpc64' }, { label: 'powerpc64 radix 64K', page: 64 * K, section: 16 * M, block: 256 * M, pageblock: 2 * M, pmd: 2 * M, start: '0xc00c000000000000', end: '0xc00e000000000000', levels: 4, maxPhysmem: 2 ** 51, hotplugEnd: 2 ** 51 - 1, align: 2 * M }],
     /* radix 4K: PMD_SHIFT 12 + 9 = 21, pageblock 21 - 12 = order 9 (2 MiB). */
-    ['powerpc64 radix 4K', { arch: 'powerpc64', pageSize: '4K' }, { page: 4 * K, section: 16 * M, block: 256 * M, pageblock: 2 * M, pmd: 2 * M, start: '0xc00c000000000000', end: '0xc00e000000000000', levels: 4, maxPhysmem: 2 ** 51, hotplugEnd: 2 ** 51 - 1, align: 2 * M }],
+    ['powerpc64 radix 4K', { arch: 'powerpc64', pageSize: '4K' }, { label: 'powerpc64 radix 4K', page: 4 * K, section: 16 * M, block: 256 * M, pageblock: 2 * M, pmd: 2 * M, start: '0xc00c000000000000', end: '0xc00e000000000000', levels: 4, maxPhysmem: 2 ** 51, hotplugEnd: 2 ** 51 - 1, align: 2 * M }],
     /* <= v5.15 pageblock_order = MAX_ORDER - 1 = 8 on 64K (HPAGE_SHIFT still 0 at set_pageblock_order()): 16 MiB. */
-    ['powerpc64 radix 64K v5.15', { arch: 'powerpc64', kernel: 'v5.15' }, { page: 64 * K, section: 16 * M, block: 256 * M, pageblock: 16 * M, pmd: 2 * M, start: '0xc00c000000000000', end: '0xc00e000000000000', levels: 4, maxPhysmem: 2 ** 51, hotplugEnd: 2 ** 51 - 1, align: 2 * M }],
+    ['powerpc64 radix 64K v5.15', { arch: 'powerpc64', kernel: 'v5.15' }, { label: 'powerpc64 radix 64K', page: 64 * K, section: 16 * M, block: 256 * M, pageblock: 16 * M, pmd: 2 * M, start: '0xc00c000000000000', end: '0xc00e000000000000', levels: 4, maxPhysmem: 2 ** 51, hotplugEnd: 2 ** 51 - 1, align: 2 * M }],
     /* hash 64K: PMD_SHIFT 16 + 8 = 24 (16 MiB), pageblock 24 - 16 = order 8; THP with 16M pages: 16 MiB alignment. */
-    ['powerpc64 hash 64K', { arch: 'powerpc64', mmu: 'hash' }, { page: 64 * K, section: 16 * M, block: 256 * M, pageblock: 16 * M, pmd: 16 * M, start: '0xc00c000000000000', end: '0xc00e000000000000', levels: 4, maxPhysmem: 2 ** 51, hotplugEnd: 2 ** 51 - 1, align: 16 * M }],
+    ['powerpc64 hash 64K', { arch: 'powerpc64', mmu: 'hash' }, { label: 'powerpc64 hash 64K', page: 64 * K, section: 16 * M, block: 256 * M, pageblock: 16 * M, pmd: 16 * M, start: '0xc00c000000000000', end: '0xc00e000000000000', levels: 4, maxPhysmem: 2 ** 51, hotplugEnd: 2 ** 51 - 1, align: 16 * M }],
     /* hash 4K (hash-4k.h, v5.10+): H_VMEMMAP_START 0xc0003f0000000000, one 2^40 region: 2^40 / 64 x 4 KiB = 2^46 of memory; no THP (PMD 2 MiB is not 16M). */
-    ['powerpc64 hash 4K', { arch: 'powerpc64', mmu: 'hash', pageSize: '4K' }, { page: 4 * K, section: 16 * M, block: 256 * M, pageblock: 16 * M, pmd: 2 * M, start: '0xc0003f0000000000', end: '0xc000400000000000', levels: 4, maxPhysmem: 2 ** 46, hotplugEnd: 2 ** 51 - 1, align: 4 * K }],
+    ['powerpc64 hash 4K', { arch: 'powerpc64', mmu: 'hash', pageSize: '4K' }, { label: 'powerpc64 hash 4K', page: 4 * K, section: 16 * M, block: 256 * M, pageblock: 16 * M, pmd: 2 * M, start: '0xc0003f0000000000', end: '0xc000400000000000', levels: 4, maxPhysmem: 2 ** 46, hotplugEnd: 2 ** 51 - 1, align: 4 * K }],
     /* <= v5.9 hash 4K: REGION_SHIFT 44, 0xc000300000000000 + 2^44; MAX_PHYSMEM_BITS 46 without PPC_64K_PAGES. */
-    ['powerpc64 hash 4K v5.9', { arch: 'powerpc64', mmu: 'hash', pageSize: '4K', kernel: 'v5.9' }, { page: 4 * K, section: 16 * M, block: 256 * M, pageblock: 16 * M, pmd: 2 * M, start: '0xc000300000000000', end: '0xc000400000000000', levels: 4, maxPhysmem: 2 ** 46, hotplugEnd: 2 ** 46 - 1, align: 4 * K }],
+    ['powerpc64 hash 4K v5.9', { arch: 'powerpc64', mmu: 'hash', pageSize: '4K', kernel: 'v5.9' }, { label: 'powerpc64 hash 4K', page: 4 * K, section: 16 * M, block: 256 * M, pageblock: 16 * M, pmd: 2 * M, start: '0xc000300000000000', end: '0xc000400000000000', levels: 4, maxPhysmem: 2 ** 46, hotplugEnd: 2 ** 46 - 1, align: 4 * K }],
     /*
      * s390x (asm/sparsemem.h, arch/s390/mm/init.c, vmem.c): sections 128 MiB from v6.13 (256 MiB
      * before); memory block max(section, sclp.rzm 1 MiB); segment (PMD) 1 MiB = pageblock
@@ -301,11 +303,11 @@ describe('size blocks per arch (the arch constants as `vmemlab size blocks` repo
      * of [0, vmemmap): 0x37200000 pages x 64 = 0xdc80000000. Hot-plug up to
      * min(max(16 GiB, MAX_DCSS_ADDR 512 GiB), vmemmap) (v6.6+). THP with EDAT-1: 1 MiB alignment.
      */
-    ['s390x', { arch: 's390x' }, { page: 4 * K, section: 128 * M, block: 128 * M, pageblock: M, pmd: M, start: '0x37200000000', end: '0x37fc8000000', levels: 3, maxPhysmem: 0x37200000000, hotplugEnd: 512 * G - 1, align: M }],
-    ['s390x no EDAT-1', { arch: 's390x', edat1: false }, { page: 4 * K, section: 128 * M, block: 128 * M, pageblock: M, pmd: M, start: '0x37200000000', end: '0x37fc8000000', levels: 3, maxPhysmem: 0x37200000000, hotplugEnd: 512 * G - 1, align: 4 * K }],
-    ['s390x v6.12', { arch: 's390x', kernel: 'v6.12' }, { page: 4 * K, section: 256 * M, block: 256 * M, pageblock: M, pmd: M, start: '0x37200000000', end: '0x37fc8000000', levels: 3, maxPhysmem: 0x37200000000, hotplugEnd: 512 * G - 1, align: M }],
+    ['s390x', { arch: 's390x' }, { label: 's390x EDAT-1', page: 4 * K, section: 128 * M, block: 128 * M, pageblock: M, pmd: M, start: '0x37200000000', end: '0x37fc8000000', levels: 3, maxPhysmem: 0x37200000000, hotplugEnd: 512 * G - 1, align: M }],
+    ['s390x no EDAT-1', { arch: 's390x', edat1: false }, { label: 's390x no EDAT', page: 4 * K, section: 128 * M, block: 128 * M, pageblock: M, pmd: M, start: '0x37200000000', end: '0x37fc8000000', levels: 3, maxPhysmem: 0x37200000000, hotplugEnd: 512 * G - 1, align: 4 * K }],
+    ['s390x v6.12', { arch: 's390x', kernel: 'v6.12' }, { label: 's390x EDAT-1', page: 4 * K, section: 256 * M, block: 256 * M, pageblock: M, pmd: M, start: '0x37200000000', end: '0x37fc8000000', levels: 3, maxPhysmem: 0x37200000000, hotplugEnd: 512 * G - 1, align: M }],
     /* v5.6..v5.10 setup_memory_end(): vmemmap 0x3d080000000; VMEM_MAX_PHYS = vmemmap bounds hot-plug (<= v6.1). */
-    ['s390x v5.10', { arch: 's390x', kernel: 'v5.10' }, { page: 4 * K, section: 256 * M, block: 256 * M, pageblock: M, pmd: M, start: '0x3d080000000', end: '0x3dfc2000000', levels: 3, maxPhysmem: 0x3d080000000, hotplugEnd: 0x3d080000000 - 1, align: M }],
+    ['s390x v5.10', { arch: 's390x', kernel: 'v5.10' }, { label: 's390x EDAT-1', page: 4 * K, section: 256 * M, block: 256 * M, pageblock: M, pmd: M, start: '0x3d080000000', end: '0x3dfc2000000', levels: 3, maxPhysmem: 0x3d080000000, hotplugEnd: 0x3d080000000 - 1, align: M }],
     /*
      * riscv64 (asm/page.h, pgtable.h, kasan.h, sparsemem.h): SECTION_SIZE_BITS 27, 4K pages, PMD
      * 2 MiB. VMEMMAP_START = PAGE_OFFSET - KERN_VIRT_SIZE / 2 - 2^(VA_BITS - 12 - 1 + 6) with
@@ -315,15 +317,15 @@ describe('size blocks per arch (the arch constants as `vmemlab size blocks` repo
      * Hot-plug (v6.11+): [phys_ram_base, + PAGE_END - PAGE_OFFSET - 1], PAGE_END = (KERNEL_LINK_ADDR
      * - 2 GiB - 2^(VA_BITS - 4)) & PGDIR_MASK: Sv39 0xfffffff700000000 - 0xffffffd600000000 = 132 GiB.
      */
-    ['riscv64 sv39', { arch: 'riscv64' }, { page: 4 * K, section: 128 * M, block: 128 * M, pageblock: 2 * M, pmd: 2 * M, start: '0xffffffc500000000', end: '0xffffffc600000000', levels: 3, maxPhysmem: 2 ** 38, hotplugStart: 2 * G, hotplugEnd: 2 * G + 132 * G - 1, align: 2 * M }],
+    ['riscv64 sv39', { arch: 'riscv64' }, { label: 'riscv64 sv39', page: 4 * K, section: 128 * M, block: 128 * M, pageblock: 2 * M, pmd: 2 * M, start: '0xffffffc500000000', end: '0xffffffc600000000', levels: 3, maxPhysmem: 2 ** 38, hotplugStart: 2 * G, hotplugEnd: 2 * G + 132 * G - 1, align: 2 * M }],
     /* Sv48: PAGE_END (0xffffffff80000000 - 2 GiB - 2^44) & (512 GiB mask) = 0xffffef8000000000; minus PAGE_OFFSET = 64 TiB. */
-    ['riscv64 sv48', { arch: 'riscv64', paging: 'sv48' }, { page: 4 * K, section: 128 * M, block: 128 * M, pageblock: 2 * M, pmd: 2 * M, start: '0xffff8d8000000000', end: '0xffff8f8000000000', levels: 4, maxPhysmem: 2 ** 47, hotplugStart: 2 * G, hotplugEnd: 2 * G + 0x400000000000 - 1, align: 2 * M }],
+    ['riscv64 sv48', { arch: 'riscv64', paging: 'sv48' }, { label: 'riscv64 sv48', page: 4 * K, section: 128 * M, block: 128 * M, pageblock: 2 * M, pmd: 2 * M, start: '0xffff8d8000000000', end: '0xffff8f8000000000', levels: 4, maxPhysmem: 2 ** 47, hotplugStart: 2 * G, hotplugEnd: 2 * G + 0x400000000000 - 1, align: 2 * M }],
     /* Sv57: PAGE_END (... - 2^53) & (256 TiB mask) = 0xffdf000000000000; minus PAGE_OFFSET = 0x7f000000000000. */
-    ['riscv64 sv57', { arch: 'riscv64', paging: 'sv57' }, { page: 4 * K, section: 128 * M, block: 128 * M, pageblock: 2 * M, pmd: 2 * M, start: '0xff1c000000000000', end: '0xff20000000000000', levels: 5, maxPhysmem: 2 ** 56, hotplugStart: 2 * G, hotplugEnd: 2 * G + 0x7f000000000000 - 1, align: 2 * M }],
+    ['riscv64 sv57', { arch: 'riscv64', paging: 'sv57' }, { label: 'riscv64 sv57', page: 4 * K, section: 128 * M, block: 128 * M, pageblock: 2 * M, pmd: 2 * M, start: '0xff1c000000000000', end: '0xff20000000000000', levels: 5, maxPhysmem: 2 ** 56, hotplugStart: 2 * G, hotplugEnd: 2 * G + 0x7f000000000000 - 1, align: 2 * M }],
     /* v6.1..v6.10: PAGE_OFFSET_L3 0xffffffd800000000. (No hot-plug before v6.11: its range is not compared.) */
-    ['riscv64 sv39 v6.6', { arch: 'riscv64', kernel: 'v6.6' }, { page: 4 * K, section: 128 * M, block: 128 * M, pageblock: 2 * M, pmd: 2 * M, start: '0xffffffc700000000', end: '0xffffffc800000000', levels: 3, maxPhysmem: 2 ** 38, align: 2 * M }],
+    ['riscv64 sv39 v6.6', { arch: 'riscv64', kernel: 'v6.6' }, { label: 'riscv64 sv39', page: 4 * K, section: 128 * M, block: 128 * M, pageblock: 2 * M, pmd: 2 * M, start: '0xffffffc700000000', end: '0xffffffc800000000', levels: 3, maxPhysmem: 2 ** 38, align: 2 * M }],
     /* v5.6..v5.15: PAGE_OFFSET 0xffffffe000000000, KERN_VIRT_SIZE = -PAGE_OFFSET = 128 GiB. */
-    ['riscv64 sv39 v5.15', { arch: 'riscv64', kernel: 'v5.15' }, { page: 4 * K, section: 128 * M, block: 128 * M, pageblock: 2 * M, pmd: 2 * M, start: '0xffffffcf00000000', end: '0xffffffd000000000', levels: 3, maxPhysmem: 2 ** 38, align: 2 * M }],
+    ['riscv64 sv39 v5.15', { arch: 'riscv64', kernel: 'v5.15' }, { label: 'riscv64 sv39', page: 4 * K, section: 128 * M, block: 128 * M, pageblock: 2 * M, pmd: 2 * M, start: '0xffffffcf00000000', end: '0xffffffd000000000', levels: 3, maxPhysmem: 2 ** 38, align: 2 * M }],
     /*
      * loongarch64 (asm/pgtable.h, sparsemem.h @ v6.18): SECTION_SIZE_BITS 29; PMD_SHIFT =
      * PAGE_SHIFT + (PAGE_SHIFT - 3) = pageblock (HUGETLB_PAGE_ORDER = PAGE_SHIFT - 3);
@@ -334,24 +336,24 @@ describe('size blocks per arch (the arch constants as `vmemlab size blocks` repo
      *   64K/2: reach 42: -2^48 + 2^42 - 2^39 = 0xffff038000000000.
      * MAX_PHYSMEM_BITS 48 bounds the memory described and hot-plug.
      */
-    ['loongarch64 16K/3', { arch: 'loongarch64' }, { page: 16 * K, section: 512 * M, block: 512 * M, pageblock: 32 * M, pmd: 32 * M, start: '0xffff7e0000000000', end: '0xffff800000000000', levels: 3, maxPhysmem: 2 ** 48, hotplugEnd: 2 ** 48 - 1, align: 32 * M }],
-    ['loongarch64 4K/4', { arch: 'loongarch64', pageSize: '4K' }, { page: 4 * K, section: 512 * M, block: 512 * M, pageblock: 2 * M, pmd: 2 * M, start: '0xfffff80000000000', end: '0x10000000000000000', levels: 4, maxPhysmem: 2 ** 48, hotplugEnd: 2 ** 48 - 1, align: 2 * M }],
-    ['loongarch64 64K/2', { arch: 'loongarch64', pageSize: '64K', levels: 2 }, { page: 64 * K, section: 512 * M, block: 512 * M, pageblock: 512 * M, pmd: 512 * M, start: '0xffff038000000000', end: '0xffff040000000000', levels: 2, maxPhysmem: 2 ** 48, hotplugEnd: 2 ** 48 - 1, align: 512 * M }],
+    ['loongarch64 16K/3', { arch: 'loongarch64' }, { label: 'loongarch64 16K/3-level', page: 16 * K, section: 512 * M, block: 512 * M, pageblock: 32 * M, pmd: 32 * M, start: '0xffff7e0000000000', end: '0xffff800000000000', levels: 3, maxPhysmem: 2 ** 48, hotplugEnd: 2 ** 48 - 1, align: 32 * M }],
+    ['loongarch64 4K/4', { arch: 'loongarch64', pageSize: '4K' }, { label: 'loongarch64 4K/4-level', page: 4 * K, section: 512 * M, block: 512 * M, pageblock: 2 * M, pmd: 2 * M, start: '0xfffff80000000000', end: '0x10000000000000000', levels: 4, maxPhysmem: 2 ** 48, hotplugEnd: 2 ** 48 - 1, align: 2 * M }],
+    ['loongarch64 64K/2', { arch: 'loongarch64', pageSize: '64K', levels: 2 }, { label: 'loongarch64 64K/2-level', page: 64 * K, section: 512 * M, block: 512 * M, pageblock: 512 * M, pmd: 512 * M, start: '0xffff038000000000', end: '0xffff040000000000', levels: 2, maxPhysmem: 2 ** 48, hotplugEnd: 2 ** 48 - 1, align: 512 * M }],
     /*
      * ia64 (asm/pgtable.h, sparsemem.h @ v6.6): vmemmap = RGN_BASE(5) + 2^(4 x PAGE_SHIFT - 10)
      * up to RGN_BASE(5) + 2^(4 x PAGE_SHIFT - 9); SECTION_SIZE_BITS max(30, 16 + PAGE_SHIFT);
      * pageblock = 256 MiB huge pages (HPAGE_SHIFT_DEFAULT 28); MAX_PHYSMEM_BITS 50; no THP.
      */
-    ['ia64 16K/3', { arch: 'ia64', kernel: 'v6.6' }, { page: 16 * K, section: G, block: G, pageblock: 256 * M, pmd: 32 * M, start: '0xa000400000000000', end: '0xa000800000000000', levels: 3, maxPhysmem: 2 ** 50, hotplugEnd: 2 ** 50 - 1, align: 16 * K }],
+    ['ia64 16K/3', { arch: 'ia64', kernel: 'v6.6' }, { label: 'ia64 16K/3-level', page: 16 * K, section: G, block: G, pageblock: 256 * M, pmd: 32 * M, start: '0xa000400000000000', end: '0xa000800000000000', levels: 3, maxPhysmem: 2 ** 50, hotplugEnd: 2 ** 50 - 1, align: 16 * K }],
     /* 4K: the window 2^38 / 64 x 4 KiB describes only 2^44 of memory. */
-    ['ia64 4K/4', { arch: 'ia64', kernel: 'v6.6', pageSize: '4K', levels: 4 }, { page: 4 * K, section: G, block: G, pageblock: 256 * M, pmd: 2 * M, start: '0xa000004000000000', end: '0xa000008000000000', levels: 4, maxPhysmem: 2 ** 44, hotplugEnd: 2 ** 50 - 1, align: 4 * K }],
+    ['ia64 4K/4', { arch: 'ia64', kernel: 'v6.6', pageSize: '4K', levels: 4 }, { label: 'ia64 4K/4-level', page: 4 * K, section: G, block: G, pageblock: 256 * M, pmd: 2 * M, start: '0xa000004000000000', end: '0xa000008000000000', levels: 4, maxPhysmem: 2 ** 44, hotplugEnd: 2 ** 50 - 1, align: 4 * K }],
     /* 64K: sections of 2^32 (the largest buddy block, order 16, is larger than 2^30). */
-    ['ia64 64K/3', { arch: 'ia64', kernel: 'v6.6', pageSize: '64K' }, { page: 64 * K, section: 4 * G, block: 4 * G, pageblock: 256 * M, pmd: 512 * M, start: '0xa040000000000000', end: '0xa080000000000000', levels: 3, maxPhysmem: 2 ** 50, hotplugEnd: 2 ** 50 - 1, align: 64 * K }],
+    ['ia64 64K/3', { arch: 'ia64', kernel: 'v6.6', pageSize: '64K' }, { label: 'ia64 64K/3-level', page: 64 * K, section: 4 * G, block: 4 * G, pageblock: 256 * M, pmd: 512 * M, start: '0xa040000000000000', end: '0xa080000000000000', levels: 3, maxPhysmem: 2 ** 50, hotplugEnd: 2 ** 50 - 1, align: 64 * K }],
   ];
   it.each(rows)('%s', (_, q, want) => {
     const a = sizeBlocks(q);
     const got: Record<string, unknown> = {
-      page: a.pageSize, section: a.sectionSize, block: a.memoryBlockSize, pageblock: a.pageblockSize, pmd: a.pmdSize,
+      label: a.explanation[0].slice(0, a.explanation[0].indexOf(': ')), page: a.pageSize, section: a.sectionSize, block: a.memoryBlockSize, pageblock: a.pageblockSize, pmd: a.pmdSize,
       start: a.vmemmap.start, end: a.vmemmap.end, levels: a.vmemmap.pageTableLevels, maxPhysmem: a.maxPhysmem,
       hotplugStart: a.hotplugRange.start, hotplugEnd: a.hotplugRange.end, align: a.namespaceAlignment.default,
     };
@@ -455,4 +457,45 @@ it('powerpc64 hash: the report\'s config has the hash options and no page-table 
   expect(r.report.config).toEqual({ mmu: 'hash', pageSize: '64K', lmbSize: 256 * M, hash16M: true, kfence: true });
   const { byNode: _, ...levels } = r.report.pageTablePages;
   expect(levels).toEqual({ bytes: {} });
+});
+
+/*
+ * Booting 4 GiB: the branch each arch's vmemmap_populate() takes for boot memory (explain's
+ * reason), the hstates report_hugepages() registers, and how `vmemlab ptdump` introduces the
+ * vmemmap (the kernel's own dump where the model has its format):
+ *  ia64 (discontig.c @ v6.6): base pages; HPAGE_SHIFT_DEFAULT 28: one 256 MiB hstate; no ptdump.
+ *  loongarch64 (mm/init.c @ v6.18): 3 levels -> vmemmap_populate_hugepages(), 2 levels -> base
+ *    pages; HPAGE_SIZE = PMD_SIZE (16K: 32 MiB, 64K: 512 MiB) only.
+ *  riscv64 (mm/init.c): base pages up to v6.6, PMD blocks v6.7+; hstates PUD 1 GiB then PMD 2 MiB.
+ *  s390x (mm/vmem.c): EDAT-1 1 MiB segment frames (modify_pmd_table), else page tables and 4 KiB
+ *    pages; HugeTLB only with EDAT-1 (1 MiB).
+ *  powerpc64 (radix_pgtable.c, init_64.c): radix v6.6+ radix__vmemmap_populate(), <= v6.5 and
+ *    hash vmemmap_list blocks (hash: 16M mmu_vmemmap_psize with >= 1 GiB of RAM); hstates
+ *    radix 2 MiB and 1 GiB, hash 16 MiB; kernel_page_tables starts at the I/O remap end on
+ *    radix and shows nothing of a hash vmemmap.
+ */
+it.each([
+  ['ia64', 'v6.6', '{}', 0, 'basepages: ia64 maps the vmemmap with base pages (vmemmap_populate_basepages)', ['256 MiB'],
+    "# vmemlab: ia64 has no kernel page-table dump; the vmemmap's ranges, levels and leaves:"],
+  ['loongarch64', 'v6.18', '{}', 0, 'hugepages: PMD-sized blocks (32 MiB) for any range, sub-sections too (vmemmap_populate_hugepages)', ['32.0 MiB'],
+    "# vmemlab: loongarch64's own page-table dump format (arch/loongarch/mm/ptdump.c) is not modelled; the vmemmap's ranges, levels and leaves:"],
+  ['loongarch64', 'v6.18', '{ pageSize: 64K, levels: 2 }', 0, 'basepages: 2-level page tables: base pages (vmemmap_populate_basepages)', ['512 MiB'],
+    "# vmemlab: loongarch64's own page-table dump format (arch/loongarch/mm/ptdump.c) is not modelled; the vmemmap's ranges, levels and leaves:"],
+  ['riscv64', 'v6.18', '{}', 0x80000000, 'hugepages: PMD-sized blocks for any range, sub-sections too (vmemmap_populate_hugepages)', ['1.00 GiB', '2.00 MiB'], '---[ PCI I/O start ]---'],
+  ['riscv64', 'v6.6', '{}', 0x80000000, 'basepages: riscv64 maps the vmemmap with base pages in v6.6 (vmemmap_populate_basepages)', ['1.00 GiB', '2.00 MiB'], '---[ PCI I/O start ]---'],
+  ['s390x', 'v6.18', '{}', 0, 'hugepages: EDAT-1: 1 MiB segment frames for any range, partly used ones too (modify_pmd_table)', ['1.00 MiB'],
+    "# vmemlab: s390's own page-table dump format (arch/s390/mm/dump_pagetables.c) is not modelled; the vmemmap's ranges, tables and leaves:"],
+  ['s390x', 'v6.18', '{ edat1: false }', 0, 'basepages: no EDAT-1: a page table and 4 KiB pages (modify_pte_table)', [],
+    "# vmemlab: s390's own page-table dump format (arch/s390/mm/dump_pagetables.c) is not modelled; the vmemmap's ranges, tables and leaves:"],
+  ['powerpc64', 'v6.18', '{}', 0, 'hugepages: radix: a PMD_SIZE block from RAM for every PMD slot the range touches (sub-sections too); base pages only if that fails', ['2.00 MiB', '1.00 GiB'], '---[ I/O remap end ]---'],
+  ['powerpc64', 'v6.1', '{}', 0, 'blocks: radix v6.1: 2 MiB blocks (mmu_vmemmap_psize) mapped as PMD leaves, each with a vmemmap_list entry', ['2.00 MiB', '1.00 GiB'], '---[ I/O remap end ]---'],
+  ['powerpc64', 'v6.18', '{ mmu: hash }', 0, 'blocks: hash MMU: 16 MiB blocks (mmu_vmemmap_psize), bolted HPTEs and vmemmap_list entries', ['16.0 MiB'],
+    '# vmemlab: powerpc64 hash MMU: the vmemmap is not in the Linux page tables; each block is a bolted HPTE mapping (htab_bolt_mapping) recorded in vmemmap_list; kernel_page_tables shows none of it. The bolted blocks:'],
+])('%s %s %s: boot populate path, hstates, ptdump heading', (arch, kernel, config, base, why, hstates, heading) => {
+  const r = run(`arch: ${arch}\nkernel: ${kernel}\nconfig: ${config}\nnodes: [ { id: 0, memory: [ { start: ${base}, size: 4G } ] } ]\nsteps: [ boot ]\n`);
+  const paths = new Set<string>();
+  for (const e of r.machine.k.s.trace) if (e.t === 'populate') paths.add(`${e.path}: ${e.why}`);
+  expect([...paths]).toEqual([why]);
+  expect(r.report.dmesg.filter((l) => l.startsWith('HugeTLB: registered'))).toEqual(hstates.map((s) => `HugeTLB: registered ${s} page size, pre-allocated 0 pages`));
+  expect(ptdump(r.machine.k)[0]).toBe(heading);
 });
