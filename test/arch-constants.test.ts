@@ -499,3 +499,24 @@ it.each([
   expect(r.report.dmesg.filter((l) => l.startsWith('HugeTLB: registered'))).toEqual(hstates.map((s) => `HugeTLB: registered ${s} page size, pre-allocated 0 pages`));
   expect(ptdump(r.machine.k)[0]).toBe(heading);
 });
+
+/*
+ * mm/memory_hotplug.c add_memory_resource(): memblock_add_node() only with
+ * CONFIG_ARCH_KEEP_MEMBLOCK, which loongarch64 and powerpc64 select, riscv64 from v6.8 (with ACPI,
+ * as Debian builds it), s390x in v5.6 only (dropped in v5.9), ia64 never. memblock.memory then
+ * holds the hot-added 1 GiB next to the boot RAM.
+ */
+it.each([
+  ['ia64', 'v6.6', 0, [[0, 4 * G]]],
+  ['loongarch64', 'v6.18', 0, [[0, 4 * G], [16 * G, 17 * G]]],
+  ['powerpc64', 'v6.18', 0, [[0, 4 * G], [16 * G, 17 * G]]],
+  ['riscv64', 'v6.18', 2 * G, [[2 * G, 6 * G], [16 * G, 17 * G]]],
+  ['s390x', 'v6.18', 0, [[0, 4 * G]]],
+  // s390x v5.6: ARCH_KEEP_MEMBLOCK, and the standby memory at 4 GiB joins the boot region
+  ['s390x', 'v5.6', 0, [[0, 5 * G]]],
+] as const)('%s %s: memblock.memory after a hot-add (ARCH_KEEP_MEMBLOCK)', (arch, kernel, base, regions) => {
+  const at = arch === 's390x' ? 4 * G : 16 * G;
+  const r = run(`arch: ${arch}\nkernel: ${kernel}\nnodes: [ { id: 0, memory: [ { start: ${base}, size: 4G } ] } ]\nsteps: [ boot, { hot-add: { node: 0, start: ${at}, size: 1G } } ]\n`);
+  expect(r.results.every((x) => x.ok)).toBe(true);
+  expect([...r.machine.k.s.memblockMemory].map((s) => [s.start, s.end])).toEqual(regions);
+});
