@@ -512,11 +512,29 @@ it.each([
   ['powerpc64', 'v6.18', 0, [[0, 4 * G], [16 * G, 17 * G]]],
   ['riscv64', 'v6.18', 2 * G, [[2 * G, 6 * G], [16 * G, 17 * G]]],
   ['s390x', 'v6.18', 0, [[0, 4 * G]]],
-  // s390x v5.6: ARCH_KEEP_MEMBLOCK, and the standby memory at 4 GiB joins the boot region
+  // v5.6 add_memory_resource() calls memblock_add_node() whatever the arch (the ARCH_KEEP_MEMBLOCK
+  // condition came in v5.9): the memory at 4 GiB joins the boot region
   ['s390x', 'v5.6', 0, [[0, 5 * G]]],
 ] as const)('%s %s: memblock.memory after a hot-add (ARCH_KEEP_MEMBLOCK)', (arch, kernel, base, regions) => {
   const at = arch === 's390x' ? 4 * G : 16 * G;
   const r = run(`arch: ${arch}\nkernel: ${kernel}\nnodes: [ { id: 0, memory: [ { start: ${base}, size: 4G } ] } ]\nsteps: [ boot, { hot-add: { node: 0, start: ${at}, size: 1G } } ]\n`);
   expect(r.results.every((x) => x.ok)).toBe(true);
   expect([...r.machine.k.s.memblockMemory].map((s) => [s.start, s.end])).toEqual(regions);
+});
+
+/*
+ * The same through profile files: riscv64 with the v6.8..v6.12.9 layout (ARCH_KEEP_MEMBLOCK if
+ * ACPI since v6.8) keeps the hot-added range, with the v6.1 layout it does not; s390x with
+ * v5.6's vmemmap generation (which selects ARCH_KEEP_MEMBLOCK) on a v6.18 base does.
+ */
+it('ARCH_KEEP_MEMBLOCK follows the riscv64 layout and the s390x generation (profile files)', () => {
+  const memblock = (arch: string, base: number, at: number, id: string, from: string, switches: string) => {
+    registerProfile(parseProfileFile(`${id}.yaml`, `id: ${id}\ntitle: ${id}\nbase: ${from}\nswitches: { ${switches} }\n`));
+    const r = run(`arch: ${arch}\nkernel: ${id}\nnodes: [ { id: 0, memory: [ { start: ${base}, size: 4G } ] } ]\nsteps: [ boot, { hot-add: { node: 0, start: ${at}, size: 1G } } ]\n`);
+    expect(r.results.every((x) => x.ok)).toBe(true);
+    return [...r.machine.k.s.memblockMemory].map((s) => [s.start, s.end]);
+  };
+  expect(memblock('riscv64', 2 * G, 16 * G, 'riscv-v6.11-layout', 'v6.18', 'riscvLayout: v6.11')).toEqual([[2 * G, 6 * G], [16 * G, 17 * G]]);
+  expect(memblock('riscv64', 2 * G, 16 * G, 'riscv-v6.1-layout', 'v6.18', 'riscvLayout: v6.1')).toEqual([[2 * G, 6 * G]]);
+  expect(memblock('s390x', 0, 4 * G, 's390-v5.6-populate', 'v6.18', 's390Populate: v5.6')).toEqual([[0, 5 * G]]);
 });
