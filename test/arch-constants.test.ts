@@ -8,6 +8,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { resolveArch } from '../src/arch/index.js';
+import { s390FourLevel } from '../src/arch/s390x.js';
+import { findProfile } from '../src/kernels/index.js';
 import { sizeBlocks, sizeDedup, sizeHvo } from '../src/answers/size.js';
 import { parseProfileFile, registerProfile } from '../src/index.js';
 import { ptdump } from '../src/report/ptdump.js';
@@ -537,4 +539,39 @@ it('ARCH_KEEP_MEMBLOCK follows the riscv64 layout and the s390x generation (prof
   expect(memblock('riscv64', 2 * G, 16 * G, 'riscv-v6.11-layout', 'v6.18', 'riscvLayout: v6.11')).toEqual([[2 * G, 6 * G], [16 * G, 17 * G]]);
   expect(memblock('riscv64', 2 * G, 16 * G, 'riscv-v6.1-layout', 'v6.18', 'riscvLayout: v6.1')).toEqual([[2 * G, 6 * G]]);
   expect(memblock('s390x', 0, 4 * G, 's390-v5.6-populate', 'v6.18', 's390Populate: v5.6')).toEqual([[0, 5 * G]]);
+});
+
+/*
+ * s390x: memory the 3-level layout cannot hold (s390FourLevel), at the boundary, per layout:
+ *  v5.6..v5.10 setup_memory_end(): 4 levels once pages x (4096 + 64) + 126 GiB + 2 GiB > 4 TiB,
+ *    i.e. above 3968 GiB x 64 / 65 = 0x3d0bd000000 (a whole MiB);
+ *  v5.11+ setup_kernel_memory_layout(): round_up(end, 2 GiB) + end / 64 (the vmemmap) + 510 GiB +
+ *    2 GiB (+ a page + 2 MiB of lowcore from v6.6) > 4 TiB: 3528 GiB fits (3528 + 55.125 + 512
+ *    <= 4096), one MiB more rounds up to 3530 GiB and does not.
+ */
+it('s390x: where the 3-level layout ends, per layout', () => {
+  const at = (id: string, end: number) => s390FourLevel(findProfile(id)!, end);
+  expect(at('v5.10', 0x3d0bd000000)).toBeNull();
+  expect(at('v5.10', 0x3d0bd100000)).toBe('s390x in v5.10 with memory up to 0x3d0bd100000: the kernel switches to 4-level page tables (setup_memory_end), a layout the model does not have');
+  for (const id of ['v6.1', 'v6.6']) {
+    expect(at(id, 3528 * G)).toBeNull();
+    expect(at(id, 3528 * G + M)).toBe(`s390x in ${id} with memory up to 0x37200100000: the kernel switches to 4-level page tables (setup_kernel_memory_layout), a layout the model does not have`);
+  }
+  expect(at('v6.18', 3528 * G)).toBeNull();
+  expect(at('v6.18', 3528 * G + M)).toBe('s390x in v6.18 with memory up to 0x37200100000: with KASLR the kernel switches to 4-level page tables at a random place, without it the identity map is cut at vmemmap (setup_kernel_memory_layout); the model has only the 3-level layout');
+});
+
+/*
+ * memory_block_size_bytes() without an arch override (drivers/base/memory.c): the section size,
+ * and nothing printed (only x86 prints "x86/mm: Memory block size"); powerpc64: ibm,lmb-size;
+ * s390x: max(section, sclp.rzm).
+ */
+it.each([
+  ['ia64', v6_6, G],
+  ['loongarch64', v6_18, 512 * M],
+  ['riscv64', v6_18, 128 * M],
+  ['s390x', v6_18, 128 * M],
+  ['powerpc64', v6_18, 256 * M],
+] as const)('%s: memory block size without a message', (arch, p, size) => {
+  expect(resolveArch(arch, {}, p).policy.memoryBlockSize(4 * G, 0, [{ start: 0, end: 4 * G }])).toEqual({ size, messages: [] });
 });
