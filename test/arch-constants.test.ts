@@ -11,7 +11,8 @@ import { resolveArch } from '../src/arch/index.js';
 import { s390FourLevel } from '../src/arch/s390x.js';
 import { findProfile } from '../src/kernels/index.js';
 import { sizeBlocks, sizeDedup, sizeHvo } from '../src/answers/size.js';
-import { parseProfileFile, registerProfile } from '../src/index.js';
+import { parseProfileFile, parseScenario, registerProfile } from '../src/index.js';
+import { explainScenario, renderExplanation } from '../src/answers/explain.js';
 import { ptdump } from '../src/report/ptdump.js';
 import { v6_6 } from '../src/kernels/releases.js';
 import { v6_18 } from '../src/kernels/v6.18.js';
@@ -574,4 +575,24 @@ it.each([
   ['powerpc64', v6_18, 256 * M],
 ] as const)('%s: memory block size without a message', (arch, p, size) => {
   expect(resolveArch(arch, {}, p).policy.memoryBlockSize(4 * G, 0, [{ start: 0, end: 4 * G }])).toEqual({ size, messages: [] });
+});
+
+/*
+ * `vmemlab explain` of a 1 GiB hot-add names the file of the arch's vmemmap_populate() and counts
+ * one call per section (sparse_add_section()): ia64 1 GiB sections, loongarch64 512 MiB,
+ * riscv64 and s390x (v6.13+) 128 MiB, powerpc64 16 MiB. Struct pages: 1 GiB / PAGE_SIZE x 64.
+ */
+it.each([
+  ['ia64', 'v6.6', '{}', 0, 'arch/ia64/mm/discontig.c vmemmap_populate() for 1 GiB of memory (4 MiB of struct pages, 1 call(s))'],
+  ['loongarch64', 'v6.18', '{}', 0, 'arch/loongarch/mm/init.c vmemmap_populate() for 1 GiB of memory (4 MiB of struct pages, 2 call(s))'],
+  ['riscv64', 'v6.18', '{}', 0x80000000, 'arch/riscv/mm/init.c vmemmap_populate() for 1 GiB of memory (16 MiB of struct pages, 8 call(s))'],
+  ['s390x', 'v6.18', '{}', 0, 'arch/s390/mm/vmem.c vmemmap_populate() for 1 GiB of memory (16 MiB of struct pages, 8 call(s))'],
+  ['powerpc64', 'v6.18', '{}', 0, 'arch/powerpc/mm/book3s64/radix_pgtable.c vmemmap_populate() for 1 GiB of memory (1 MiB of struct pages, 64 call(s))'],
+  ['powerpc64', 'v6.18', '{ mmu: hash }', 0, 'arch/powerpc/mm/init_64.c vmemmap_populate() for 1 GiB of memory (1 MiB of struct pages, 64 call(s))'],
+  ['powerpc64', 'v6.1', '{}', 0, 'arch/powerpc/mm/init_64.c vmemmap_populate() for 1 GiB of memory (1 MiB of struct pages, 64 call(s))'],
+])('%s %s %s: explain names the populate site of a hot-add', (arch, kernel, config, base, line) => {
+  const at = arch === 's390x' ? '0x100000000' : '0x400000000';
+  const sc = parseScenario('t.yaml', `arch: ${arch}\nkernel: ${kernel}\nconfig: ${config}\nnodes: [ { id: 0, memory: [ { start: ${base}, size: 4G } ] } ]\nsteps: [ boot, { hot-add: { node: 0, start: ${at}, size: 1G } } ]\n`);
+  const lines = renderExplanation(explainScenario(sc, { step: 2 })).split('\n').filter((l) => l.includes('vmemmap_populate() for'));
+  expect(lines.map((l) => l.slice(0, l.indexOf('):') + 1).trim())).toEqual([line]);
 });
