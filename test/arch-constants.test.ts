@@ -597,3 +597,34 @@ it.each([
   const lines = renderExplanation(explainScenario(sc, { step: 2 })).split('\n').filter((l) => l.includes('vmemmap_populate() for'));
   expect(lines.map((l) => l.slice(0, l.indexOf('):') + 1).trim())).toEqual([line]);
 });
+
+describe('powerpc64 radix: table sizes after boot and PUD-sized namespace alignment', () => {
+  /*
+   * radix-64k.h: PTE/PMD/PUD/PGD index 5/9/9/13: PMD and PUD tables of 2^9 x 8 = 4 KiB after
+   * boot (pmd_frag / pud cache), one 64 KiB page each at boot (early_alloc_pgtable(PAGE_SIZE)).
+   * PUD entries span 2^30, PGD entries 2^39. 4 GiB of boot RAM: one PUD and one PMD table page.
+   * RAM at 64 TiB: memmap 64 GiB past VMEMMAP_START, the boot PGD entry: one new PMD table (4 KiB).
+   * RAM at 1 PiB: memmap 1 TiB past it, another PGD entry: a PUD and a PMD table (4 KiB each).
+   * radix-4k.h (index 9/9/9/13): 4 KiB tables at boot and after: one page per table.
+   */
+  const tables = (config: string, at: string) => {
+    const r = run(`arch: powerpc64\nconfig: ${config}\nnodes: [ { id: 0, memory: [ { start: 0, size: 4G } ] } ]\nsteps: [ boot, { hot-add: { node: 0, start: ${at}, size: 1G } } ]\n`);
+    expect(r.results.every((x) => x.ok)).toBe(true);
+    return r.report.pageTablePages.bytes;
+  };
+  it('64K and 4K pages', () => {
+    expect(tables('{}', '0x400000000000')).toEqual({ pud: 65536, pmd: 65536 + 4096, pte: 0 });
+    expect(tables('{}', '0x4000000000000')).toEqual({ pud: 65536 + 4096, pmd: 65536 + 4096, pte: 0 });
+    expect(tables('{ pageSize: 4K }', '0x4000000000000')).toEqual({ pud: 8192, pmd: 8192, pte: 0 });
+  });
+
+  /*
+   * nd_pfn_supported_alignments(): HPAGE_PUD_SIZE needs has_transparent_pud_hugepage(), on
+   * powerpc radix from v6.6 (1 GiB = PUD_SHIFT 30); v6.1 and the hash MMU: no 1 GiB alignment.
+   */
+  it('--align=1G: radix v6.18 only', () => {
+    const ns = (kernel: string, config: string) => stepOf(run(`arch: powerpc64\nkernel: ${kernel}\nconfig: ${config}\nnodes: [ { id: 0, memory: [ { start: 0, size: 4G } ] } ]\ndevices: [ { name: pmem0, type: nvdimm, node: 0, start: 0x400000000, size: 4G } ]\nsteps: [ boot, { create-namespace: { device: pmem0, mode: devdax, align: 1G } } ]\n`), 2);
+    expect(ns('v6.18', '{}').ok).toBe(true);
+    for (const [kernel, config] of [['v6.1', '{}'], ['v6.18', '{ mmu: hash }']]) expect(ns(kernel, config)).toMatchObject({ ok: false, errno: 'ENXIO', messages: ['  Error: unsupported align: 1G', 'failed to create namespace: No such device or address'] });
+  });
+});
