@@ -628,3 +628,17 @@ describe('powerpc64 radix: table sizes after boot and PUD-sized namespace alignm
     for (const [kernel, config] of [['v6.1', '{}'], ['v6.18', '{ mmu: hash }']]) expect(ns(kernel, config)).toMatchObject({ ok: false, errno: 'ENXIO', messages: ['  Error: unsupported align: 1G', 'failed to create namespace: No such device or address'] });
   });
 });
+
+/*
+ * No HAVE_ARCH_TRANSPARENT_HUGEPAGE_PUD on loongarch64 or s390x: nd_pfn_supported_alignments()
+ * offers PAGE_SIZE and the PMD size only, so a PUD-sized --align (loongarch 16K/3: PUD_SHIFT =
+ * PGDIR_SHIFT 36, 64 GiB; s390 region-third entry 2 GiB) is refused and the PMD size is taken.
+ */
+it.each([
+  ['loongarch64', '64G', '32M'],
+  ['s390x', '2G', '1M'],
+])('%s: no PUD-sized namespace alignment', (arch, pud, pmd) => {
+  const ns = (align: string) => stepOf(run(`arch: ${arch}\nnodes: [ { id: 0, memory: [ { start: 0, size: 4G } ] } ]\ndevices: [ { name: pmem0, type: nvdimm, node: 0, start: 0x400000000, size: 4G } ]\nsteps: [ boot, { create-namespace: { device: pmem0, mode: devdax, align: ${align} } } ]\n`), 2);
+  expect(ns(pud)).toMatchObject({ ok: false, errno: 'ENXIO', messages: [`  Error: unsupported align: ${pud}`, 'failed to create namespace: No such device or address'] });
+  expect(ns(pmd).ok).toBe(true);
+});
