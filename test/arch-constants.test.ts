@@ -642,3 +642,31 @@ it.each([
   expect(ns(pud)).toMatchObject({ ok: false, errno: 'ENXIO', messages: [`  Error: unsupported align: ${pud}`, 'failed to create namespace: No such device or address'] });
   expect(ns(pmd).ok).toBe(true);
 });
+
+/*
+ * s390x v6.18 (arch/s390/mm/vmem.c, v6.9+ with the altmap): the memmap of 4 GiB at vmemmap
+ * 0x37200000000 is 64 MiB of 1 MiB segment frames (EDAT-1) or page tables and 4 KiB pages; a
+ * 1 GiB fsdax namespace at 16 GiB (--map=dev) gets 16 MiB of frames from its altmap at
+ * vmemmap + 16 GiB / 64. One segment table spans 2 GiB; the rest of the window is only
+ * region-third entries. ptdump names s390's tables as the architecture does.
+ */
+it('s390x: the altmap path and the tables by their s390 names', () => {
+  const r = run('arch: s390x\nnodes: [ { id: 0, memory: [ { start: 0, size: 4G } ] } ]\ndevices: [ { name: pmem0, type: nvdimm, node: 0, start: 0x400000000, size: 1G } ]\nsteps: [ boot, { create-namespace: { device: pmem0, mode: fsdax, map: dev } } ]\n');
+  expect(r.results.every((x) => x.ok)).toBe(true);
+  const paths = new Set<string>();
+  for (const e of r.machine.k.s.trace) if (e.t === 'populate' && e.altmap !== null) paths.add(`${e.path}: ${e.why}`);
+  expect([...paths]).toEqual(['hugepages: EDAT-1: 1 MiB segment frames for any range, partly used ones too (modify_pmd_table) from the altmap']);
+  expect(ptdump(r.machine.k).slice(1)).toEqual([
+    '0x0000037200000000-0x0000037204000000          64M segment table 1 MiB frame',
+    '0x0000037204000000-0x0000037210000000         192M segment table',
+    '0x0000037210000000-0x0000037211000000          16M segment table 1 MiB frame',
+    '0x0000037211000000-0x0000037280000000        1776M segment table',
+    '0x0000037280000000-0x0000037fc8000000       54400M region-third table',
+  ]);
+  const noEdat = run('arch: s390x\nconfig: { edat1: false }\nnodes: [ { id: 0, memory: [ { start: 0, size: 4G } ] } ]\nsteps: [ boot ]\n');
+  expect(ptdump(noEdat.machine.k).slice(1)).toEqual([
+    '0x0000037200000000-0x0000037204000000          64M page table page',
+    '0x0000037204000000-0x0000037280000000        1984M segment table',
+    '0x0000037280000000-0x0000037fc8000000       54400M region-third table',
+  ]);
+});
