@@ -670,3 +670,49 @@ it('s390x: the altmap path and the tables by their s390 names', () => {
     '0x0000037280000000-0x0000037fc8000000       54400M region-third table',
   ]);
 });
+
+/*
+ * loongarch64 16K/3 (v6.18) runs the generic vmemmap_populate_hugepages() with a NULL altmap
+ * (mm/sparse-vmemmap.c): a PMD_SIZE (32 MiB) block that cannot be allocated falls back to base
+ * pages, leaving a PTE table in the PMD; a later call that meets it (vmemmap_check_pmd(): not
+ * _PAGE_HUGE) gets base pages again. 1 GiB of RAM with 900 MiB in use has no free 32 MiB block
+ * for the memmap of 512 MiB at 8 GiB (vmemmap + 32 MiB); once onlined, the next 512 MiB (memmap
+ * at vmemmap + 34 MiB) lands in the same PMD.
+ */
+it('loongarch64: a PMD block that cannot be had, then a PMD holding a PTE table', () => {
+  const r = run(`arch: loongarch64
+nodes: [ { id: 0, memory: [ { start: 0, size: 1G } ], used: 900M } ]
+steps:
+  - boot
+  - { hot-add: { node: 0, start: 0x200000000, size: 512M } }
+  - { online: { start: 0x200000000, size: 512M, type: online_movable } }
+  - { hot-add: { node: 0, start: 0x220000000, size: 512M } }
+`);
+  expect(r.results.every((x) => x.ok)).toBe(true);
+  const notes = r.machine.k.s.trace.flatMap((e) => (e.t === 'note' && e.text.startsWith('vmemmap_populate_hugepages:') ? [e.text] : []));
+  expect(notes).toEqual([
+    'vmemmap_populate_hugepages: no PMD_SIZE block in RAM for 1 PMD step: base pages instead',
+    'vmemmap_populate_hugepages: the PMD already holds a PTE table (1 PMD step): base pages',
+  ]);
+});
+
+/*
+ * A 1 GiB fsdax namespace with --map=dev: what each arch's vmemmap_populate() does with the
+ * altmap. loongarch64 (mm/init.c @ v6.18) passes NULL to vmemmap_populate_hugepages(); riscv64
+ * (v6.11+) passes it on; powerpc64 radix (radix__vmemmap_populate(), v6.6+) takes PMD blocks
+ * from it where altmap_cross_boundary() allows; hash and radix <= v6.5 (__vmemmap_populate())
+ * take vmemmap_list blocks from it where the block describes only the device.
+ */
+it.each([
+  ['loongarch64', 'v6.18', '{}', 0, 'hugepages: PMD-sized blocks (32 MiB) for any range, sub-sections too (vmemmap_populate_hugepages), the altmap ignored (loongarch64 passes NULL)'],
+  ['riscv64', 'v6.18', '{}', 0x80000000, 'hugepages: PMD-sized blocks for any range, sub-sections too (vmemmap_populate_hugepages) from the altmap'],
+  ['powerpc64', 'v6.18', '{}', 0, 'hugepages: radix: PMD blocks from the altmap where the address is PMD-aligned and the 2 MiB of memmap describes only the device; base pages otherwise (from the altmap when the page describes only the device, else RAM; RAM when the altmap runs out)'],
+  ['powerpc64', 'v6.18', '{ mmu: hash }', 0, "blocks: hash MMU: 16 MiB blocks (mmu_vmemmap_psize), bolted HPTEs and vmemmap_list entries; the altmap for blocks whose pfns are all the device's, RAM otherwise or when it runs out"],
+  ['powerpc64', 'v6.1', '{}', 0, 'blocks: radix v6.1: 2 MiB blocks (mmu_vmemmap_psize) mapped as PMD leaves, each with a vmemmap_list entry; from the altmap when the block describes only the device, else RAM'],
+])('%s %s %s: the populate path with an altmap', (arch, kernel, config, base, why) => {
+  const r = run(`arch: ${arch}\nkernel: ${kernel}\nconfig: ${config}\nnodes: [ { id: 0, memory: [ { start: ${base}, size: 4G } ] } ]\ndevices: [ { name: pmem0, type: nvdimm, node: 0, start: 0x400000000, size: 1G } ]\nsteps: [ boot, { create-namespace: { device: pmem0, mode: fsdax, map: dev } } ]\n`);
+  expect(r.results.every((x) => x.ok)).toBe(true);
+  const paths = new Set<string>();
+  for (const e of r.machine.k.s.trace) if (e.t === 'populate' && e.altmap !== null) paths.add(`${e.path}: ${e.why}`);
+  expect([...paths]).toEqual([why]);
+});
