@@ -716,3 +716,16 @@ it.each([
   for (const e of r.machine.k.s.trace) if (e.t === 'populate' && e.altmap !== null) paths.add(`${e.path}: ${e.why}`);
   expect([...paths]).toEqual([why]);
 });
+
+/*
+ * riscv64: which pfn's struct page sits at VMEMMAP_START (asm/pgtable.h vmemmap): pfn 0 up to
+ * v6.6, phys_ram_base's PMD-aligned pfn v6.8..v6.12.9, vmemmap_start_pfn = round_down(phys_ram_base,
+ * 128 MiB) from v6.13 (the model's memstartAlign 0, 2 MiB, 128 MiB). The boot memmap of RAM at
+ * 2 GiB therefore starts 2 GiB / 64 = 32 MiB into the window on v6.6, at its start on v6.18.
+ */
+it('riscv64: the pfn at VMEMMAP_START per layout', () => {
+  const first = (kernel: string) => ptdump(run(`arch: riscv64\nkernel: ${kernel}\nnodes: [ { id: 0, memory: [ { start: 0x80000000, size: 4G } ] } ]\nsteps: [ boot ]\n`).machine.k)[3]!.slice(0, 37);
+  expect(first('v6.6')).toBe('0xffffffc702000000-0xffffffc706000000');
+  expect(first('v6.18')).toBe('0xffffffc500000000-0xffffffc504000000');
+  expect([v6_6, { ...v6_18, riscvLayout: 'v6.11' as const }, v6_18].map((p) => resolveArch('riscv64', {}, p).cfg.memstartAlign)).toEqual([0, 2 * M, 128 * M]);
+});
