@@ -309,6 +309,8 @@ describe('size blocks per arch (the arch constants as `vmemlab size blocks` repo
      */
     ['s390x', { arch: 's390x' }, { label: 's390x EDAT-1', page: 4 * K, section: 128 * M, block: 128 * M, pageblock: M, pmd: M, start: '0x37200000000', end: '0x37fc8000000', levels: 3, maxPhysmem: 0x37200000000, hotplugEnd: 512 * G - 1, align: M }],
     ['s390x no EDAT-1', { arch: 's390x', edat1: false }, { label: 's390x no EDAT', page: 4 * K, section: 128 * M, block: 128 * M, pageblock: M, pmd: M, start: '0x37200000000', end: '0x37fc8000000', levels: 3, maxPhysmem: 0x37200000000, hotplugEnd: 512 * G - 1, align: 4 * K }],
+    /* v6.6: the same window; hot-plug up to min(max(boot end, MAX_DCSS_ADDR 512 GiB), vmemmap). */
+    ['s390x v6.6', { arch: 's390x', kernel: 'v6.6' }, { label: 's390x EDAT-1', page: 4 * K, section: 256 * M, block: 256 * M, pageblock: M, pmd: M, start: '0x37200000000', end: '0x37fc8000000', levels: 3, maxPhysmem: 0x37200000000, hotplugEnd: 512 * G - 1, align: M }],
     ['s390x v6.12', { arch: 's390x', kernel: 'v6.12' }, { label: 's390x EDAT-1', page: 4 * K, section: 256 * M, block: 256 * M, pageblock: M, pmd: M, start: '0x37200000000', end: '0x37fc8000000', levels: 3, maxPhysmem: 0x37200000000, hotplugEnd: 512 * G - 1, align: M }],
     /* v5.6..v5.10 setup_memory_end(): vmemmap 0x3d080000000; VMEM_MAX_PHYS = vmemmap bounds hot-plug (<= v6.1). */
     ['s390x v5.10', { arch: 's390x', kernel: 'v5.10' }, { label: 's390x EDAT-1', page: 4 * K, section: 256 * M, block: 256 * M, pageblock: M, pmd: M, start: '0x3d080000000', end: '0x3dfc2000000', levels: 3, maxPhysmem: 0x3d080000000, hotplugEnd: 0x3d080000000 - 1, align: M }],
@@ -728,4 +730,28 @@ it('riscv64: the pfn at VMEMMAP_START per layout', () => {
   expect(first('v6.6')).toBe('0xffffffc702000000-0xffffffc706000000');
   expect(first('v6.18')).toBe('0xffffffc500000000-0xffffffc504000000');
   expect([v6_6, { ...v6_18, riscvLayout: 'v6.11' as const }, v6_18].map((p) => resolveArch('riscv64', {}, p).cfg.memstartAlign)).toEqual([0, 2 * M, 128 * M]);
+});
+
+/*
+ * s390x v6.18: setup_memory_end()'s pr_notice "The maximum memory size is %luMB"
+ * (ident_map_size = min(end of memory, vmemmap) >> 20); remove_pagetable() frees a segment
+ * table once empty (try_free_pmd_table): 1 GiB at 256 GiB has its memmap 4 GiB into the window,
+ * in a segment table of its own (2 GiB span, a 16 KiB CRST = 4 pages); the hot-remove gives it
+ * back. A 16 MiB fsdax namespace with --map=mem gets a 1 MiB frame from RAM for its 256 KiB of
+ * memmap (the rest marked unused, vmemmap_use_new_sub_pmd); destroying it frees the frame:
+ * only boot memory's 64 frames stay.
+ */
+it('s390x: the boot notice, segment tables freed, a partly used frame freed', () => {
+  const box = (extra: string, steps: string) => run(`arch: s390x\nnodes: [ { id: 0, memory: [ { start: 0, size: 4G } ] } ]\n${extra}\nsteps: [ boot${steps} ]\n`);
+  expect(box('', '').report.dmesg.filter((l) => l.startsWith('setup:'))).toEqual(['setup: The maximum memory size is 4096MB']);
+  const add = ', { hot-add: { node: 0, start: 0x4000000000, size: 1G } }';
+  const pmdPages = (r: ReturnType<typeof run>) => {
+    expect(r.results.every((x) => x.ok)).toBe(true);
+    return r.report.pageTablePages.pmd;
+  };
+  expect(pmdPages(box('', add))).toBe(8);
+  expect(pmdPages(box('', `${add}, { hot-remove: { start: 0x4000000000, size: 1G } }`))).toBe(4);
+  const ns = box('devices: [ { name: pmem0, type: nvdimm, node: 0, start: 0x400000000, size: 1G } ]', ', { create-namespace: { device: pmem0, mode: fsdax, map: mem, size: 16M } }, { destroy-namespace: { device: pmem0 } }');
+  expect(ns.results.every((x) => x.ok)).toBe(true);
+  expect(ns.report.vmemmap.mappings).toEqual({ pte: 0, pmd: 64, pud: 0 });
 });
