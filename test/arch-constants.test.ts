@@ -755,3 +755,29 @@ it('s390x: the boot notice, segment tables freed, a partly used frame freed', ()
   expect(ns.results.every((x) => x.ok)).toBe(true);
   expect(ns.report.vmemmap.mappings).toEqual({ pte: 0, pmd: 64, pud: 0 });
 });
+
+/*
+ * riscv64 v6.18 remove_pgd_mapping(is_vmemmap) (arch/riscv/mm/init.c): PTE tables always, PMD
+ * tables only with pgtable_l4_enabled (Sv48/Sv57), PUD tables only with pgtable_l5_enabled (Sv57);
+ * pgtable_cache_init() preallocated the level below the PGD for the whole window (Sv48: 4 PUD
+ * tables, Sv57: 4 P4D tables, Sv39: 4 PMD tables), which stays. 1 GiB at 16 TiB (Sv48) has its memmap 256 GiB into
+ * the window: a new PMD table (1 GiB span); at 64 TiB (Sv57) 1 TiB in: a new PUD table (512 GiB
+ * span) too. The hot-remove gives them back.
+ */
+it.each([
+  // Sv39, 128 GiB: memmap (128 - 2) GiB / 64 in (vmemmap starts at phys_ram_base), under the
+  // second of the 4 preallocated PMD tables, which stays
+  ['sv39', '0x2000000000', [{ pmd: 4, pte: 0 }, { pmd: 4, pte: 0 }]],
+  ['sv48', '0x100000000000', [{ pud: 4, pmd: 2, pte: 0 }, { pud: 4, pmd: 1, pte: 0 }]],
+  // Sv48, 48 TiB: memmap 768 GiB in, under the second preallocated PUD table, which stays
+  ['sv48', '0x300000000000', [{ pud: 4, pmd: 2, pte: 0 }, { pud: 4, pmd: 1, pte: 0 }]],
+  ['sv57', '0x400000000000', [{ p4d: 4, pud: 2, pmd: 2, pte: 0 }, { p4d: 4, pud: 1, pmd: 1, pte: 0 }]],
+])('riscv64 %s: the tables a far hot-add needs, freed by its hot-remove', (mode, at, want) => {
+  const tables = (remove: boolean) => {
+    const r = run(`arch: riscv64\nconfig: { mode: ${mode} }\nnodes: [ { id: 0, memory: [ { start: 0x80000000, size: 4G } ] } ]\nsteps: [ boot, { hot-add: { node: 0, start: ${at}, size: 1G } }${remove ? `, { hot-remove: { start: ${at}, size: 1G } }` : ''} ]\n`);
+    expect(r.results.every((x) => x.ok)).toBe(true);
+    const { byNode: _, ...levels } = r.report.pageTablePages;
+    return levels;
+  };
+  expect([tables(false), tables(true)]).toEqual(want);
+});
