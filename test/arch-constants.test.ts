@@ -298,6 +298,8 @@ describe('size blocks per arch (the arch constants as `vmemlab size blocks` repo
     ['powerpc64 hash 64K', { arch: 'powerpc64', mmu: 'hash' }, { label: 'powerpc64 hash 64K', page: 64 * K, section: 16 * M, block: 256 * M, pageblock: 16 * M, pmd: 16 * M, start: '0xc00c000000000000', end: '0xc00e000000000000', levels: 4, maxPhysmem: 2 ** 51, hotplugEnd: 2 ** 51 - 1, align: 16 * M }],
     /* hash 4K (hash-4k.h, v5.10+): H_VMEMMAP_START 0xc0003f0000000000, one 2^40 region: 2^40 / 64 x 4 KiB = 2^46 of memory; no THP (PMD 2 MiB is not 16M). */
     ['powerpc64 hash 4K', { arch: 'powerpc64', mmu: 'hash', pageSize: '4K' }, { label: 'powerpc64 hash 4K', page: 4 * K, section: 16 * M, block: 256 * M, pageblock: 16 * M, pmd: 2 * M, start: '0xc0003f0000000000', end: '0xc000400000000000', levels: 4, maxPhysmem: 2 ** 46, hotplugEnd: 2 ** 51 - 1, align: 4 * K }],
+    /* <= v5.9 with 64K pages: MAX_PHYSMEM_BITS 51 (only 4K kernels had 46). */
+    ['powerpc64 radix 64K v5.9', { arch: 'powerpc64', kernel: 'v5.9' }, { label: 'powerpc64 radix 64K', page: 64 * K, section: 16 * M, block: 256 * M, pageblock: 16 * M, pmd: 2 * M, start: '0xc00c000000000000', end: '0xc00e000000000000', levels: 4, maxPhysmem: 2 ** 51, hotplugEnd: 2 ** 51 - 1, align: 2 * M }],
     /* <= v5.9 hash 4K: REGION_SHIFT 44, 0xc000300000000000 + 2^44; MAX_PHYSMEM_BITS 46 without PPC_64K_PAGES. */
     ['powerpc64 hash 4K v5.9', { arch: 'powerpc64', mmu: 'hash', pageSize: '4K', kernel: 'v5.9' }, { label: 'powerpc64 hash 4K', page: 4 * K, section: 16 * M, block: 256 * M, pageblock: 16 * M, pmd: 2 * M, start: '0xc000300000000000', end: '0xc000400000000000', levels: 4, maxPhysmem: 2 ** 46, hotplugEnd: 2 ** 46 - 1, align: 4 * K }],
     /*
@@ -618,6 +620,18 @@ describe('powerpc64 radix: table sizes after boot and PUD-sized namespace alignm
     expect(tables('{}', '0x400000000000')).toEqual({ pud: 65536, pmd: 65536 + 4096, pte: 0 });
     expect(tables('{}', '0x4000000000000')).toEqual({ pud: 65536 + 4096, pmd: 65536 + 4096, pte: 0 });
     expect(tables('{ pageSize: 4K }', '0x4000000000000')).toEqual({ pud: 8192, pmd: 8192, pte: 0 });
+  });
+
+  /*
+   * A 1 GiB fsdax namespace (--map=dev) on radix 64K: its 1 MiB of memmap would be half of a
+   * 2 MiB PMD block describing 2 GiB of pfns, more than the device (altmap_cross_boundary()):
+   * 16 base pages from the altmap in one PTE table, a 256 B fragment (2^5 x 8, PTE_FRAG_SIZE).
+   */
+  it('64K: a namespace in base pages takes one 256 B PTE table', () => {
+    const r = run('arch: powerpc64\nnodes: [ { id: 0, memory: [ { start: 0, size: 4G } ] } ]\ndevices: [ { name: pmem0, type: nvdimm, node: 0, start: 0x400000000, size: 1G } ]\nsteps: [ boot, { create-namespace: { device: pmem0, mode: fsdax, map: dev } } ]\n');
+    expect(r.results.every((x) => x.ok)).toBe(true);
+    expect(r.report.pageTablePages.bytes).toEqual({ pud: 65536, pmd: 65536, pte: 256 });
+    expect(r.report.vmemmap.mappings).toEqual({ pte: 16, pmd: 2, pud: 0 });
   });
 
   /*
