@@ -795,3 +795,15 @@ it.each([
   };
   expect([tables(false), tables(true)]).toEqual(want);
 });
+
+/*
+ * riscv64 v6.18 passes the altmap to the generic vmemmap_populate_hugepages() (mm/sparse-vmemmap.c):
+ * a PMD_SIZE block the altmap cannot give is -ENOMEM, no fallback ("the altmap should be
+ * reasonably sized and aligned"). A 16 MiB namespace's altmap has 510 free pfns after the info
+ * block, and altmap_alloc_block_buf() needs 512 aligned to 512: 1022.
+ */
+it('riscv64: a PMD block the altmap cannot give is -ENOMEM', () => {
+  const r = run('arch: riscv64\nnodes: [ { id: 0, memory: [ { start: 0x80000000, size: 4G } ] } ]\ndevices: [ { name: pmem0, type: nvdimm, node: 0, start: 0x400000000, size: 1G } ]\nsteps: [ boot, { create-namespace: { device: pmem0, mode: fsdax, map: dev, size: 16M } } ]\n');
+  expect(stepOf(r, 2)).toMatchObject({ ok: false, errno: 'ENOMEM' });
+  expect(r.machine.k.s.trace.flatMap((e) => (e.t === 'note' && e.text.startsWith('vmemmap_populate_hugepages:') ? [e.text] : []))).toEqual(['vmemmap_populate_hugepages: no PMD_SIZE block left in the altmap: -ENOMEM (no fallback with an altmap)']);
+});
