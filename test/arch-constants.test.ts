@@ -807,3 +807,18 @@ it('riscv64: a PMD block the altmap cannot give is -ENOMEM', () => {
   expect(stepOf(r, 2)).toMatchObject({ ok: false, errno: 'ENOMEM' });
   expect(r.machine.k.s.trace.flatMap((e) => (e.t === 'note' && e.text.startsWith('vmemmap_populate_hugepages:') ? [e.text] : []))).toEqual(['vmemmap_populate_hugepages: no PMD_SIZE block left in the altmap: -ENOMEM (no fallback with an altmap)']);
 });
+
+/*
+ * riscv64 setup_bootmem(): <= v5.15 memblock_enforce_memory_limit(-PAGE_OFFSET) keeps the first
+ * 128 GiB of RAM in address order; v6.1+ memblock_cap_memory_range(phys_ram_base, KERN_VIRT_SIZE)
+ * keeps [2 GiB, 130 GiB) (Sv39). RAM at 2..66 GiB and 200..280 GiB: v5.15 keeps 64 GiB of the
+ * second range too and drops its last 16 GiB; v6.1 drops the whole second range.
+ */
+it('riscv64: boot RAM the linear map cannot reach, per layout', () => {
+  const boot = (kernel: string) => {
+    const r = run(`arch: riscv64\nkernel: ${kernel}\nnodes: [ { id: 0, memory: [ { start: 0x80000000, size: 64G }, { start: 0x3200000000, size: 80G } ] } ]\nsteps: [ boot ]\n`);
+    return { memblock: [...r.machine.k.s.memblockMemory].map((s) => [s.start / G, s.end / G]), dropped: r.machine.k.boot.dropped!.map((d) => [d.start / G, d.end / G, d.site]) };
+  };
+  expect(boot('v5.15')).toEqual({ memblock: [[2, 66], [200, 264]], dropped: [[264, 280, 'arch/riscv/mm/init.c:setup_bootmem (memblock_enforce_memory_limit)']] });
+  expect(boot('v6.1')).toEqual({ memblock: [[2, 66]], dropped: [[200, 280, 'arch/riscv/mm/init.c:setup_bootmem (memblock_cap_memory_range)']] });
+});
