@@ -822,3 +822,27 @@ it('riscv64: boot RAM the linear map cannot reach, per layout', () => {
   expect(boot('v5.15')).toEqual({ memblock: [[2, 66], [200, 264]], dropped: [[264, 280, 'arch/riscv/mm/init.c:setup_bootmem (memblock_enforce_memory_limit)']] });
   expect(boot('v6.1')).toEqual({ memblock: [[2, 66]], dropped: [[200, 280, 'arch/riscv/mm/init.c:setup_bootmem (memblock_cap_memory_range)']] });
 });
+
+/*
+ * powerpc64 hash, htab_init_page_sizes() (arch/powerpc/mm/book3s64/hash_utils.c): printk(KERN_DEBUG
+ * "Page orders: linear mapping = %d, virtual = %d, io = %d, vmemmap = %d") with the page shifts
+ * of mmu_linear_psize (16M with 16M pages and neither KFENCE nor debug_pagealloc, else the base
+ * page), mmu_virtual_psize, mmu_io_psize and mmu_vmemmap_psize (16M with 16M pages and at least
+ * 1 GiB of memblock memory, else the base page).
+ * pseries_memory_block_size() (<= v6.5, no ibm,lmb-size): the size of the memory node starting
+ * where memory@0 ends (4 GiB here), 16 MiB without one.
+ */
+it.each([
+  ['{ mmu: hash }', '4G', 'Page orders: linear mapping = 16, virtual = 16, io = 16, vmemmap = 24'],
+  ['{ mmu: hash, pageSize: 4K, kfence: false }', '4G', 'Page orders: linear mapping = 24, virtual = 12, io = 12, vmemmap = 24'],
+  ['{ mmu: hash, pageSize: 4K, kfence: false }', '512M', 'Page orders: linear mapping = 24, virtual = 12, io = 12, vmemmap = 12'],
+  ['{ mmu: hash, hash16M: false, kfence: false }', '4G', 'Page orders: linear mapping = 16, virtual = 16, io = 16, vmemmap = 16'],
+])('powerpc64 %s with %s: the hash page orders', (config, ram, line) => {
+  expect(run(`arch: powerpc64\nconfig: ${config}\nnodes: [ { id: 0, memory: [ { start: 0, size: ${ram} } ] } ]\nsteps: [ boot ]\n`).report.dmesg.filter((l) => l.startsWith('Page orders'))).toEqual([line]);
+});
+
+it('powerpc64 v6.1: pseries_memory_block_size() without ibm,lmb-size', () => {
+  const block = (memory: string) => run(`arch: powerpc64\nkernel: v6.1\nconfig: { lmbSize: 0 }\nnodes: [ { id: 0, memory: ${memory} } ]\nsteps: [ boot ]\n`).report.memory.blockSize;
+  expect(block('[ { start: 0, size: 2G }, { start: 2G, size: 4G } ]')).toBe(4 * G);
+  expect(block('[ { start: 0, size: 2G } ]')).toBe(16 * M);
+});
