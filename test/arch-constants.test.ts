@@ -846,3 +846,25 @@ it('powerpc64 v6.1: pseries_memory_block_size() without ibm,lmb-size', () => {
   expect(block('[ { start: 0, size: 2G }, { start: 2G, size: 4G } ]')).toBe(4 * G);
   expect(block('[ { start: 0, size: 2G } ]')).toBe(16 * M);
 });
+
+/*
+ * riscv64 v6.18 remove_pmd_mapping() (arch/riscv/mm/init.c): a PMD leaf in the range is
+ * cleared and freed whatever part of it the range covers. Two 16 MiB fsdax namespaces with
+ * --map=mem share one 2 MiB PMD block of memmap (128 MiB of pfns); destroying the first frees
+ * the block, and the second's struct pages are no longer mapped (a kernel bug the model reports):
+ * only boot memory's 32 blocks stay.
+ */
+it('riscv64: destroying a namespace frees a PMD block its neighbour still uses', () => {
+  const r = run(`arch: riscv64
+nodes: [ { id: 0, memory: [ { start: 0x80000000, size: 4G } ] } ]
+devices: [ { name: pmem0, type: nvdimm, node: 0, start: 0x400000000, size: 1G } ]
+steps:
+  - boot
+  - { create-namespace: { device: pmem0, mode: fsdax, map: mem, size: 16M } }
+  - { create-namespace: { device: pmem0, mode: fsdax, map: mem, size: 16M } }
+  - { destroy-namespace: { device: pmem0, namespace: namespace0.0 } }
+`);
+  expect(r.results.every((x) => x.ok)).toBe(true);
+  expect(r.report.vmemmap.mappings).toEqual({ pte: 0, pmd: 32, pud: 0 });
+  expect(r.report.kernelBugs.findings.map((f) => f.invariant)).toContain('memmap-coverage');
+});
