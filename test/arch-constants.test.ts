@@ -499,6 +499,9 @@ it.each([
   ['powerpc64', 'v6.1', '{}', 0, 'blocks: radix v6.1: 2 MiB blocks (mmu_vmemmap_psize) mapped as PMD leaves, each with a vmemmap_list entry', ['2.00 MiB', '1.00 GiB'], '---[ I/O remap end ]---'],
   ['powerpc64', 'v6.18', '{ mmu: hash }', 0, 'blocks: hash MMU: 16 MiB blocks (mmu_vmemmap_psize), bolted HPTEs and vmemmap_list entries', ['16.0 MiB'],
     '# vmemlab: powerpc64 hash MMU: the vmemmap is not in the Linux page tables; each block is a bolted HPTE mapping (htab_bolt_mapping) recorded in vmemmap_list; kernel_page_tables shows none of it. The bolted blocks:'],
+  // without 16M pages: base-page (64 KiB) vmemmap blocks and no hstate at all
+  ['powerpc64', 'v6.18', '{ mmu: hash, hash16M: false, kfence: false }', 0, 'blocks: hash MMU: 64 KiB blocks (mmu_vmemmap_psize), bolted HPTEs and vmemmap_list entries', [],
+    '# vmemlab: powerpc64 hash MMU: the vmemmap is not in the Linux page tables; each block is a bolted HPTE mapping (htab_bolt_mapping) recorded in vmemmap_list; kernel_page_tables shows none of it. The bolted blocks:'],
 ])('%s %s %s: boot populate path, hstates, ptdump heading', (arch, kernel, config, base, why, hstates, heading) => {
   const r = run(`arch: ${arch}\nkernel: ${kernel}\nconfig: ${config}\nnodes: [ { id: 0, memory: [ { start: ${base}, size: 4G } ] } ]\nsteps: [ boot ]\n`);
   const paths = new Set<string>();
