@@ -871,3 +871,16 @@ steps:
   expect(r.report.vmemmap.mappings).toEqual({ pte: 0, pmd: 32, pud: 0 });
   expect(r.report.kernelBugs.findings.map((f) => f.invariant)).toContain('memmap-coverage');
 });
+
+/*
+ * s390x v5.6..v5.10 setup_memory_end() (arch/s390/kernel/setup.c): memory above vmemmap
+ * (0x3d080000000 = 3906 GiB) is memblock_remove()d, and pr_notice("The maximum memory size is
+ * %luMB") reports min(end of memory, vmemmap) = 3999744 MB. RAM to 3906.5 GiB is still below the
+ * 4-level boundary (3906.95 GiB), so the last 512 MiB is dropped, not refused.
+ */
+it('s390x v5.10: RAM above vmemmap is dropped at boot', () => {
+  const r = run('arch: s390x\nkernel: v5.10\nnodes: [ { id: 0, memory: [ { start: 0, size: 4000256M } ] } ]\nsteps: [ boot ]\n');
+  const boot = stepOf(r, 1);
+  expect(boot.messages).toEqual(['note: RAM [0x3d080000000-0x3d09fffffff] is beyond what the linear map reaches and is dropped at boot (arch/s390/kernel/setup.c:setup_memory_end)']);
+  expect(boot.dmesg.filter((l) => l.text.startsWith('setup:')).map((l) => [l.text, l.site])).toEqual([['setup: The maximum memory size is 3999744MB\n', 'arch/s390/kernel/setup.c:setup_memory_end']]);
+});
