@@ -7,7 +7,7 @@
  * memory_dev_init() @ v5.6..v7.1.
  */
 import { describe, expect, it } from 'vitest';
-import { ArchConfigError, archProfiles, resolveArch, type ArchName } from '../src/arch/index.js';
+import { ARCH_INFO, ARCH_NAMES, ArchConfigError, archProfiles, resolveArch, type ArchName } from '../src/arch/index.js';
 import { PROFILES } from '../src/kernels/index.js';
 import { v5_15, v6_1, v6_6 } from '../src/kernels/releases.js';
 import { v6_18 } from '../src/kernels/v6.18.js';
@@ -32,6 +32,10 @@ describe('a key of another arch, or of none, is refused naming who has it', () =
     expect(refusal('s390x', { levels: 4 })).toEqual({ key: 'levels', message: 's390x takes pageSize, edat1, rzm; levels is an option of x86_64 and loongarch64 and ia64' });
     expect(refusal('arm64', { lmbSize: 256 * 2 ** 20 })).toEqual({ key: 'lmbSize', message: 'arm64 takes pageSize, vaBits; lmbSize is an option of powerpc64' });
     expect(refusal('riscv64', { colour: 'blue' })).toEqual({ key: 'colour', message: 'riscv64 takes pageSize, mode; colour is not an option' });
+    expect(refusal('loongarch64', { mode: 'sv39' })).toEqual({ key: 'mode', message: 'loongarch64 takes pageSize, levels; mode is an option of riscv64' });
+    expect(refusal('ia64', { vaBits: 48 }, v6_6)).toEqual({ key: 'vaBits', message: 'ia64 takes pageSize, levels; vaBits is an option of arm64' });
+    expect(refusal('powerpc64', { edat1: true })).toEqual({ key: 'edat1', message: 'powerpc64 takes pageSize, mmu, lmbSize, hash16M, kfence; edat1 is an option of s390x' });
+    expect(refusal('x86_64', { kfence: false })).toEqual({ key: 'kfence', message: 'x86_64 takes pageSize, levels, pse, hypervisor, gbpages; kfence is an option of powerpc64' });
     // an undefined value counts as not given
     expect(resolveArch('riscv64', { vaBits: undefined }, v6_18).cfg.label).toBe('riscv64 sv39');
   });
@@ -136,4 +140,17 @@ describe('archProfiles(): the profiles an arch exists in (vmemlab arches)', () =
     const broken = Object.defineProperty({ ...v6_18, id: 'broken' }, 'ia64', { get() { throw new TypeError('unreadable'); } }) as KernelProfile;
     expect(() => archProfiles('ia64', [broken])).toThrow('unreadable');
   });
+});
+
+/*
+ * `vmemlab arches` lists each arch's config keys (ARCH_INFO.config); they are the keys
+ * resolveArch() takes (the refusal of an unknown key lists them), less pageSize on the arches
+ * that have only 4K pages (x86_64, riscv64, s390x).
+ */
+it('ARCH_INFO names the config keys each arch takes', () => {
+  for (const a of ARCH_NAMES) {
+    const taken = refusal(a, { unknownKey: 1 }, a === 'ia64' ? v6_6 : v6_18).message.replace(/^\S+ takes /, '').replace(/; unknownKey is not an option$/, '').split(', ');
+    const listed = [...ARCH_INFO[a].config.matchAll(/[{,] (\w+):/g)].map((m) => m[1]);
+    expect(listed.sort()).toEqual(taken.filter((k) => k !== 'pageSize' || !['x86_64', 'riscv64', 's390x'].includes(a)).sort());
+  }
 });
