@@ -396,6 +396,11 @@ describe('what an arch lacks, as users are told', () => {
     ]);
   });
 
+  // ... and where it exists: powerpc64 radix v6.6+, riscv64 v6.11+, s390x v6.9+
+  it.each([['powerpc64', 'v6.18'], ['riscv64', 'v6.18'], ['s390x', 'v6.18']])('%s %s: memory_hotplug.memmap_on_memory exists', (arch, kernel) => {
+    expect(machine(arch, kernel, 'cmdline: "memory_hotplug.memmap_on_memory=1"').report.warnings).toEqual([]);
+  });
+
   it('riscv64 v6.6 cannot hot-add; s390x v6.12 cannot hot-remove', () => {
     const add = run(`arch: riscv64\nkernel: v6.6\nnodes: [ { id: 0, memory: [ { start: 0x80000000, size: 4G } ] } ]\nsteps: [ boot, { hot-add: { node: 0, start: 0x200000000, size: 1G } } ]\n`);
     expect(stepOf(add, 2)).toMatchObject({ ok: false, messages: ['refused: riscv64 has no memory hot-plug in v6.6 (ARCH_ENABLE_MEMORY_HOTPLUG arrived in v6.11): no driver can add memory'] });
@@ -883,4 +888,20 @@ it('s390x v5.10: RAM above vmemmap is dropped at boot', () => {
   const boot = stepOf(r, 1);
   expect(boot.messages).toEqual(['note: RAM [0x3d080000000-0x3d09fffffff] is beyond what the linear map reaches and is dropped at boot (arch/s390/kernel/setup.c:setup_memory_end)']);
   expect(boot.dmesg.filter((l) => l.text.startsWith('setup:')).map((l) => [l.text, l.site])).toEqual([['setup: The maximum memory size is 3999744MB\n', 'arch/s390/kernel/setup.c:setup_memory_end']]);
+});
+
+/*
+ * The "generic vmemmap_populate_compound_pages() next to powerpc's own mappings" caveat holds
+ * for the v5.19..v6.3 dedup together with the <= v6.5 vmemmap_list populate only; with either
+ * swapped by a profile file (v6.18 with the list populate, v6.1 with radix__vmemmap_populate())
+ * the explanation is radix's own (not modelled) compound-page vmemmap.
+ */
+it('powerpc64: which dedup caveat a profile file gets', () => {
+  const why = (id: string, base: string, populate: string) => {
+    registerProfile(parseProfileFile(`${id}.yaml`, `id: ${id}\ntitle: ${id}\nbase: ${base}\nswitches: { ppcRadixPopulate: ${populate} }\n`));
+    return sizeDedup({ arch: 'powerpc64', kernel: id, size: 4 * G, align: 2 * M }).explanation[0];
+  };
+  const radixOwn = '(powerpc64 radix: the kernel deduplicates device-dax memmap with its own vmemmap_populate_compound_pages() (arch/powerpc/mm/book3s64/radix_pgtable.c), which vmemmap-lab does not model: it maps the full memmap instead (docs/fidelity.md))';
+  expect(why('ppc-list-v6.18', 'v6.18', 'list')).toContain(radixOwn);
+  expect(why('ppc-radix-v6.1', 'v6.1', 'radix')).toContain(radixOwn);
 });
