@@ -842,6 +842,8 @@ it('riscv64: boot RAM the linear map cannot reach, per layout', () => {
  */
 it.each([
   ['{ mmu: hash }', '4G', 'Page orders: linear mapping = 16, virtual = 16, io = 16, vmemmap = 24'],
+  // exactly 1 GiB is enough for 16M vmemmap blocks (>= 0x40000000)
+  ['{ mmu: hash }', '1G', 'Page orders: linear mapping = 16, virtual = 16, io = 16, vmemmap = 24'],
   ['{ mmu: hash, pageSize: 4K, kfence: false }', '4G', 'Page orders: linear mapping = 24, virtual = 12, io = 12, vmemmap = 24'],
   ['{ mmu: hash, pageSize: 4K, kfence: false }', '512M', 'Page orders: linear mapping = 24, virtual = 12, io = 12, vmemmap = 12'],
   ['{ mmu: hash, hash16M: false, kfence: false }', '4G', 'Page orders: linear mapping = 16, virtual = 16, io = 16, vmemmap = 16'],
