@@ -625,6 +625,10 @@ describe('powerpc64 radix: table sizes after boot and PUD-sized namespace alignm
     return r.report.pageTablePages.bytes;
   };
   it('64K and 4K pages', () => {
+    // remove_pagetable() (radix_pgtable.c, v6.6+) frees the PMD and PUD tables once empty
+    const removed = run('arch: powerpc64\nnodes: [ { id: 0, memory: [ { start: 0, size: 4G } ] } ]\nsteps: [ boot, { hot-add: { node: 0, start: 0x4000000000000, size: 1G } }, { hot-remove: { start: 0x4000000000000, size: 1G } } ]\n');
+    expect(removed.results.every((x) => x.ok)).toBe(true);
+    expect(removed.report.pageTablePages.bytes).toEqual({ pud: 65536, pmd: 65536, pte: 0 });
     expect(tables('{}', '0x400000000000')).toEqual({ pud: 65536, pmd: 65536 + 4096, pte: 0 });
     expect(tables('{}', '0x4000000000000')).toEqual({ pud: 65536 + 4096, pmd: 65536 + 4096, pte: 0 });
     expect(tables('{ pageSize: 4K }', '0x4000000000000')).toEqual({ pud: 8192, pmd: 8192, pte: 0 });
@@ -640,6 +644,11 @@ describe('powerpc64 radix: table sizes after boot and PUD-sized namespace alignm
     expect(r.results.every((x) => x.ok)).toBe(true);
     expect(r.report.pageTablePages.bytes).toEqual({ pud: 65536, pmd: 65536, pte: 256 });
     expect(r.report.vmemmap.mappings).toEqual({ pte: 16, pmd: 2, pud: 0 });
+    // destroying it frees the pages and the empty PTE table (free_pte_table)
+    const gone = run('arch: powerpc64\nnodes: [ { id: 0, memory: [ { start: 0, size: 4G } ] } ]\ndevices: [ { name: pmem0, type: nvdimm, node: 0, start: 0x400000000, size: 1G } ]\nsteps: [ boot, { create-namespace: { device: pmem0, mode: fsdax, map: dev } }, { destroy-namespace: { device: pmem0 } } ]\n');
+    expect(gone.results.every((x) => x.ok)).toBe(true);
+    expect(gone.report.pageTablePages.bytes).toEqual({ pud: 65536, pmd: 65536, pte: 0 });
+    expect(gone.report.vmemmap.mappings).toEqual({ pte: 0, pmd: 2, pud: 0 });
   });
 
   /*
