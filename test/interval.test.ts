@@ -169,4 +169,44 @@ describe('IntervalMap against one cell per unit', () => {
     expect(p.toArray()).toEqual([{ start: 0, end: 5, v: 1 }]);
     expect(q.toArray()).toEqual([{ start: 0, end: 9, v: 1 }]);
   });
+
+  it(`a journal rolls back exactly what was done since it started, and commit keeps it (seed ${seed})`, () => {
+    // ops before the checkpoint, ops after it (some on a copy-on-write clone taken before),
+    // then roll back (the map is as at the checkpoint) or commit (as after the ops)
+    type W = Extract<Op, { op: 'set' }>;
+    const w = opArb.filter((o): o is W => o.op !== 'clone');
+    const run = (before: W[], after: W[], back: boolean, cloneFirst: boolean) => {
+      const s = new Side(new IntervalMap<P>(shifting));
+      for (const o of before) s.apply(o);
+      const clone = cloneFirst ? s.m.clone() : null;
+      const at = s.m.toArray();
+      s.m.startJournal();
+      for (const o of after) s.apply(o);
+      const done = s.m.toArray();
+      if (back) s.m.rollback();
+      else s.m.endJournal();
+      expect(s.m.toArray()).toEqual(back ? at : done);
+      if (clone) expect(clone.toArray()).toEqual(at);
+      // the journal is closed: later writes are not undone by another rollback (the watcher
+      // was not told of the rollback: the checkpoint's owner restores what it keeps)
+      s.m.watcher = null;
+      s.m.set(0, 1, { tag: 9, base: 0 });
+      const later = s.m.toArray();
+      s.m.rollback();
+      expect(s.m.toArray()).toEqual(later);
+    };
+    fc.assert(fc.property(fc.array(w, { maxLength: 20 }), fc.array(w, { maxLength: 20 }), fc.boolean(), fc.boolean(), run), { seed, numRuns: 300, endOnFailure: true });
+  });
+
+  it('rolls back a clear that removed more segments than a call can take as arguments', () => {
+    const m = new IntervalMap<number>(plainPayload());
+    for (let i = 0; i < 200_000; i++) m.set(2 * i, 2 * i + 1, i);
+    const before = m.size;
+    m.startJournal();
+    m.clear(1, 400_000 - 2);
+    expect(m.size).toBe(2);
+    m.rollback();
+    expect(m.size).toBe(before);
+    expect(m.get(2 * 123_456)).toBe(123_456);
+  });
 });

@@ -7,7 +7,7 @@
  * "optimistic" mode: every allocation must then be served by its first choice (the altmap,
  * the sparse buffer, the requested node) and nothing may fail. If anything else would happen
  * (an allocator runs short, a fallback node is needed, an errno), the body throws BatchAbort,
- * the state is restored from a snapshot, the run's first iteration runs alone, and the rest is
+ * the state is rolled back to a checkpoint (KState.checkpoint: the interval maps undo a journal of their changes), the run's first iteration runs alone, and the rest is
  * split in two at a step boundary and retried. Single iterations, and runs of a few
  * (SHORT_RUN), always run for real, one by one, exactly as the kernel's loop body. The result
  * equals the kernel's step-by-step walk while costing O(log n) bodies per place where
@@ -38,7 +38,7 @@ export function runSteps(k: Kernel, start: number, end: number, step: number, bo
   if (end <= start) return 0;
   if (k.optimistic > 0) return body(start, end);
   if (alignDown(start, step) === alignDown(end - 1, step)) return body(start, end);
-  // a few iterations: run them one by one, as the kernel does (a snapshot of the state, and
+  // a few iterations: run them one by one, as the kernel does (a checkpoint of the state, and
   // the split-and-retry after an abort, cost more than they save on so short a run)
   if (end - alignDown(start, step) <= SHORT_RUN * step) {
     for (let a = start; a < end;) {
@@ -49,22 +49,27 @@ export function runSteps(k: Kernel, start: number, end: number, step: number, bo
     }
     return 0;
   }
-  const snap = k.s.clone();
+  const s = k.s;
+  const cp = s.checkpoint();
   k.optimistic++;
-  k.batchFree = k.s.nodes.map((n) => n.free);
+  k.batchFree = s.nodes.map((n) => n.free);
   try {
     const r = body(start, end);
     k.optimistic--;
     k.batchFree = null;
-    if (r === 0) return 0;
-    k.s = snap;
-    snap.restoreAppendOnly();
+    if (r === 0) {
+      s.commit(cp);
+      return 0;
+    }
+    s.rollback(cp);
   } catch (e) {
     k.optimistic--;
     k.batchFree = null;
-    if (e !== BatchAbort) throw e;
-    k.s = snap;
-    snap.restoreAppendOnly();
+    if (e !== BatchAbort) {
+      s.commit(cp); // an oops: the state stays as the kernel left it
+      throw e;
+    }
+    s.rollback(cp);
   }
   // The first iteration on its own, for real: a run most often stops being uniform right at
   // its start (an allocator already empty or the next allocation's injected fault), and then

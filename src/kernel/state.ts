@@ -341,6 +341,25 @@ class BlockWatcher implements Watcher<MemoryBlock> {
   }
 }
 
+/** What KState.checkpoint() keeps to go back to. */
+export interface Checkpoint {
+  maps: { endJournal(): void; rollback(): void }[];
+  nodes: NodeAlloc[];
+  altmaps: Map<string, VmemAltmap>;
+  memmapRamPages: number[];
+  tablePages: number[];
+  sparseBuffer: SparseBuffer | null;
+  ppcList: KState['ppcList'];
+  once: Set<string>;
+  lens: [number, number, number];
+  pmdRun: KState['pmdRun'];
+  nextKey: number;
+  allocWarned: boolean;
+  allocCount: Record<FaultKind, number>;
+  ledger: Ledger;
+  hvo: HvoState;
+}
+
 /** Everything mutable. */
 export class KState {
   /** Tables by the kind of entry they hold, keyed by vmemmap offset, one segment per run of spans. */
@@ -394,14 +413,6 @@ export class KState {
   allocWarned = false;
   /** Allocations made so far, by kind (1-based numbering for fault injection). */
   allocCount: Record<FaultKind, number> = { memblock: 0, buddy: 0, altmap: 0 };
-  /** Lengths of the shared append-only arrays when this copy was taken (see clone). */
-  lens: [number, number, number] = [0, 0, 0];
-  /** Make this snapshot the live state again: drop what was appended since it was taken. */
-  restoreAppendOnly(): void {
-    this.log.length = this.lens[0];
-    this.trace.length = this.lens[1];
-    this.anomalies.length = this.lens[2];
-  }
   /** HugeTLB pools and HVO (src/kernel/hugetlb.ts). */
   hvo!: HvoState;
   /** Things the kernel itself gets wrong on this path (frees a page to the wrong place, leaks one). */
@@ -437,49 +448,74 @@ export class KState {
   }
 
 
-  clone(): KState {
-    const c = Object.create(KState.prototype) as KState;
-    c.tables = {
-      pgd: this.tables.pgd.clone(), p4d: this.tables.p4d.clone(), pud: this.tables.pud.clone(),
-      pmd: this.tables.pmd.clone(), pte: this.tables.pte.clone(),
+  /** The interval maps and sets, for the journal (checkpoint). */
+  private journalled(): { startJournal(): void; endJournal(): void; rollback(): void }[] {
+    const t = this.tables;
+    return [t.pgd, t.p4d, t.pud, t.pmd, t.pte, this.leaves, this.pmdUnused, this.sections, this.subsections, this.memblockMemory, this.memblockReserved, this.pgmaps, this.iomem, this.claims, this.blocks];
+  }
+
+  /**
+   * Open a checkpoint (src/kernel/engine.ts runSteps): the interval maps journal their changes
+   * from here, the small fields are copied. Then either commit() (keep what happened) or
+   * rollback() (this state is again as it was here, same objects). One at a time.
+   */
+  checkpoint(): Checkpoint {
+    const maps = this.journalled();
+    for (const m of maps) m.startJournal();
+    const altmaps = new Map<string, VmemAltmap>();
+    for (const [id, a] of this.altmaps) altmaps.set(id, { ...a });
+    return {
+      maps,
+      nodes: this.nodes.map((n) => ({ ...n })),
+      altmaps,
+      memmapRamPages: this.memmapRamPages.slice(),
+      tablePages: this.tablePages.slice(),
+      sparseBuffer: this.sparseBuffer ? { ...this.sparseBuffer } : null,
+      ppcList: { ...this.ppcList },
+      once: new Set(this.once),
+      lens: [this.log.length, this.trace.length, this.anomalies.length],
+      pmdRun: this.pmdRun ? { ...this.pmdRun } : null,
+      nextKey: this.nextKey,
+      allocWarned: this.allocWarned,
+      allocCount: { ...this.allocCount },
+      ledger: cloneLedger(this.ledger),
+      hvo: {
+        hstates: this.hvo.hstates.map((h) => ({ size: h.size, pages: [...h.pages], optimized: [...h.optimized] })),
+        freed: [...this.hvo.freed], splitMin: [...this.hvo.splitMin], splitMax: [...this.hvo.splitMax], sharedTails: new Set(this.hvo.sharedTails),
+        gainMin: [...this.hvo.gainMin], gainMax: [...this.hvo.gainMax], buddyBacked: [...this.hvo.buddyBacked],
+      },
     };
-    c.leaves = this.leaves.clone();
-    c.pmdUnused = this.pmdUnused.clone();
-    c.sections = this.sections.clone();
-    c.subsections = this.subsections.clone();
-    c.memblockMemory = this.memblockMemory.clone();
-    c.memblockReserved = this.memblockReserved.clone();
-    c.nodes = this.nodes.map((n) => ({ ...n }));
-    c.altmaps = new Map();
-    for (const [id, a] of this.altmaps) c.altmaps.set(id, { ...a });
-    c.pgmaps = this.pgmaps.clone();
-    c.iomem = this.iomem.clone();
-    c.claims = this.claims.clone();
-    c.blocks = this.blocks.clone();
-    c.memmapRamPages = [...this.memmapRamPages];
-    c.tablePages = [...this.tablePages];
-    c.sparseBuffer = this.sparseBuffer ? { ...this.sparseBuffer } : null;
-    c.ppcList = { ...this.ppcList };
-    // log, trace and anomalies are append-only: share them and remember their lengths
-    c.log = this.log;
-    c.once = new Set(this.once);
-    c.trace = this.trace;
-    c.lens = [this.log.length, this.trace.length, this.anomalies.length];
-    c.pmdRun = this.pmdRun ? { ...this.pmdRun } : null;
-    c.nextKey = this.nextKey;
-    c.allocWarned = this.allocWarned;
-    c.allocCount = { ...this.allocCount };
-    c.anomalies = this.anomalies;
-    c.geo = this.geo;
-    c.touched = this.touched;
-    c.ledger = cloneLedger(this.ledger);
-    c.watch();
-    c.hvo = {
-      hstates: this.hvo.hstates.map((h) => ({ size: h.size, pages: [...h.pages], optimized: [...h.optimized] })),
-      freed: [...this.hvo.freed], splitMin: [...this.hvo.splitMin], splitMax: [...this.hvo.splitMax], sharedTails: new Set(this.hvo.sharedTails),
-      gainMin: [...this.hvo.gainMin], gainMax: [...this.hvo.gainMax], buddyBacked: [...this.hvo.buddyBacked],
-    };
-    return c;
+  }
+
+  /** Keep everything done since the checkpoint. */
+  commit(cp: Checkpoint): void {
+    for (const m of cp.maps) m.endJournal();
+  }
+
+  /**
+   * Back to the checkpoint: the maps undo their journals, the small fields take the copies,
+   * the append-only arrays (log, trace, anomalies) drop what was appended. The touched record
+   * is kept (a range touched by an abandoned attempt only makes the next check look wider).
+   */
+  rollback(cp: Checkpoint): void {
+    for (const m of cp.maps) m.rollback();
+    this.nodes = cp.nodes;
+    this.altmaps = cp.altmaps;
+    this.memmapRamPages = cp.memmapRamPages;
+    this.tablePages = cp.tablePages;
+    this.sparseBuffer = cp.sparseBuffer;
+    this.ppcList = cp.ppcList;
+    this.once = cp.once;
+    this.log.length = cp.lens[0];
+    this.trace.length = cp.lens[1];
+    this.anomalies.length = cp.lens[2];
+    this.pmdRun = cp.pmdRun;
+    this.nextKey = cp.nextKey;
+    this.allocWarned = cp.allocWarned;
+    this.allocCount = cp.allocCount;
+    // the watchers hold this ledger object: restore it in place
+    Object.assign(this.ledger, cp.ledger);
+    this.hvo = cp.hvo;
   }
 }
 

@@ -41,6 +41,12 @@ export class IntervalMap<V> {
   private shared = false;
   /** See Watcher; a clone gets its own (or none). */
   watcher: Watcher<V> | null = null;
+  /**
+   * Undo journal while a checkpoint is open (startJournal): per change of `segs`, the index,
+   * how many segments were put there and the segments they replaced. Watchers are not told of
+   * a rollback: whoever opened the checkpoint restores what they keep.
+   */
+  private journal: (number | Seg<V>[])[] | null = null;
 
   constructor(private readonly p: Payload<V>) {}
 
@@ -52,6 +58,38 @@ export class IntervalMap<V> {
     m.shared = true;
     this.shared = true;
     return m;
+  }
+
+  /** Start recording changes so that rollback() can undo them (see KState.checkpoint). */
+  startJournal(): void {
+    this.journal = [];
+  }
+
+  /** Keep the changes made since startJournal() and stop recording. */
+  endJournal(): void {
+    this.journal = null;
+  }
+
+  /** Undo every change since startJournal(), newest first, and stop recording. */
+  rollback(): void {
+    const j = this.journal;
+    this.journal = null;
+    if (!j || j.length === 0) return;
+    this.own();
+    for (let x = j.length - 3; x >= 0; x -= 3) {
+      const i = j[x] as number;
+      const n = j[x + 1] as number;
+      const back = j[x + 2] as Seg<V>[];
+      // a clear over many segments gave back many: no spread of a long array into a call
+      if (back.length <= 64) this.segs.splice(i, n, ...back);
+      else this.segs = this.segs.slice(0, i).concat(back, this.segs.slice(i + n));
+    }
+  }
+
+  /** Replace `n` segments at i by `put` (recorded in the journal if one is open). */
+  private splice(i: number, n: number, put: Seg<V>[]): void {
+    const removed = this.segs.splice(i, n, ...put);
+    if (this.journal) this.journal.push(i, put.length, removed);
   }
 
   private own(): void {
@@ -157,9 +195,7 @@ export class IntervalMap<V> {
       removed.push({ start: a, end: b, v: a === s.start ? s.v : this.p.shift(s.v, a - s.start) });
       if (s.end > end) keep.push({ start: end, end: s.end, v: this.p.shift(s.v, end - s.start) });
     }
-    if (keep.length === 0) this.segs.splice(i, j - i);
-    else if (keep.length === 1) this.segs.splice(i, j - i, keep[0]!);
-    else this.segs.splice(i, j - i, keep[0]!, keep[1]!);
+    this.splice(i, j - i, keep);
     if (this.watcher) for (const r of removed) this.watcher.removed(r.start, r.end, r.v);
     return removed;
   }
@@ -185,12 +221,21 @@ export class IntervalMap<V> {
     const withNext = next !== undefined && next.start === end && this.p.continues(v0, next.v, end - s0);
     // segment objects may be shared with clones: replaced, never edited
     const seg: Seg<V> = { start: s0, end: withNext ? next.end : end, v: v0 };
+    const journal = this.journal;
     if (withPrev && withNext) {
       segs[i - 1] = seg;
       segs.splice(i, 1);
-    } else if (withPrev) segs[i - 1] = seg;
-    else if (withNext) segs[i] = seg;
-    else segs.splice(i, 0, seg);
+      journal?.push(i - 1, 1, [prev, next]);
+    } else if (withPrev) {
+      segs[i - 1] = seg;
+      journal?.push(i - 1, 1, [prev]);
+    } else if (withNext) {
+      segs[i] = seg;
+      journal?.push(i, 1, [next]);
+    } else {
+      segs.splice(i, 0, seg);
+      journal?.push(i, 1, []);
+    }
   }
 
   /** Fill only the gaps of [start, end) with v. Returns the ranges that were filled. */
@@ -218,6 +263,17 @@ export class IntervalSet {
   /** See Watcher. */
   watch(w: Watcher<true> | null): void {
     this.m.watcher = w;
+  }
+
+  /** See IntervalMap.startJournal, endJournal, rollback. */
+  startJournal(): void {
+    this.m.startJournal();
+  }
+  endJournal(): void {
+    this.m.endJournal();
+  }
+  rollback(): void {
+    this.m.rollback();
   }
 
   add(start: number, end: number): void {
