@@ -225,13 +225,9 @@ function newLedger(): Ledger {
   return { ram: [], altmap: new Map(), self: [], dedup: new Map(), tables: { pgd: 0, p4d: 0, pud: 0, pmd: 0, pte: 0 }, tablesByNode: [], blockAlloc: 0, altPfns: new Map(), overlap: false };
 }
 
-function cloneLedger(l: Ledger): Ledger {
-  const altPfns = new Map<string, IntervalSet>();
-  for (const [id, set] of l.altPfns) altPfns.set(id, set.clone());
-  return {
-    ram: l.ram.slice(), altmap: new Map(l.altmap), self: l.self.slice(), dedup: new Map(l.dedup), tables: { ...l.tables }, tablesByNode: l.tablesByNode.slice(),
-    blockAlloc: l.blockAlloc, altPfns, overlap: l.overlap,
-  };
+/** A copy of the ledger's sums for a checkpoint; altPfns is the same map (its sets journal their changes). */
+function saveLedger(l: Ledger): Ledger {
+  return { ram: l.ram.slice(), altmap: new Map(l.altmap), self: l.self.slice(), dedup: new Map(l.dedup), tables: { ...l.tables }, tablesByNode: l.tablesByNode.slice(), blockAlloc: l.blockAlloc, altPfns: l.altPfns, overlap: l.overlap };
 }
 
 /**
@@ -341,23 +337,27 @@ class BlockWatcher implements Watcher<MemoryBlock> {
   }
 }
 
+/** An interval map or set with an undo journal (util/interval.ts). */
+type Journalled = { startJournal(): void; endJournal(): void; rollback(): void };
+
 /** What KState.checkpoint() keeps to go back to. */
 export interface Checkpoint {
-  maps: { endJournal(): void; rollback(): void }[];
+  /** Every interval map and set of the state, and the ledger's altmap pfn sets, journalling. */
+  maps: Journalled[];
   nodes: NodeAlloc[];
   altmaps: Map<string, VmemAltmap>;
   memmapRamPages: number[];
   tablePages: number[];
   sparseBuffer: SparseBuffer | null;
   ppcList: KState['ppcList'];
-  once: Set<string>;
+  /** How many *_once keys had fired. */
+  once: number;
   lens: [number, number, number];
   pmdRun: KState['pmdRun'];
   nextKey: number;
   allocWarned: boolean;
   allocCount: Record<FaultKind, number>;
   ledger: Ledger;
-  hvo: HvoState;
 }
 
 /** Everything mutable. */
@@ -449,7 +449,7 @@ export class KState {
 
 
   /** The interval maps and sets, for the journal (checkpoint). */
-  private journalled(): { startJournal(): void; endJournal(): void; rollback(): void }[] {
+  private journalled(): Journalled[] {
     const t = this.tables;
     return [t.pgd, t.p4d, t.pud, t.pmd, t.pte, this.leaves, this.pmdUnused, this.sections, this.subsections, this.memblockMemory, this.memblockReserved, this.pgmaps, this.iomem, this.claims, this.blocks];
   }
@@ -461,6 +461,7 @@ export class KState {
    */
   checkpoint(): Checkpoint {
     const maps = this.journalled();
+    for (const set of this.ledger.altPfns.values()) maps.push(set);
     for (const m of maps) m.startJournal();
     const altmaps = new Map<string, VmemAltmap>();
     for (const [id, a] of this.altmaps) altmaps.set(id, { ...a });
@@ -472,18 +473,15 @@ export class KState {
       tablePages: this.tablePages.slice(),
       sparseBuffer: this.sparseBuffer ? { ...this.sparseBuffer } : null,
       ppcList: { ...this.ppcList },
-      once: new Set(this.once),
+      once: this.once.size,
       lens: [this.log.length, this.trace.length, this.anomalies.length],
       pmdRun: this.pmdRun ? { ...this.pmdRun } : null,
       nextKey: this.nextKey,
       allocWarned: this.allocWarned,
       allocCount: { ...this.allocCount },
-      ledger: cloneLedger(this.ledger),
-      hvo: {
-        hstates: this.hvo.hstates.map((h) => ({ size: h.size, pages: [...h.pages], optimized: [...h.optimized] })),
-        freed: [...this.hvo.freed], splitMin: [...this.hvo.splitMin], splitMax: [...this.hvo.splitMax], sharedTails: new Set(this.hvo.sharedTails),
-        gainMin: [...this.hvo.gainMin], gainMax: [...this.hvo.gainMax], buddyBacked: [...this.hvo.buddyBacked],
-      },
+      ledger: saveLedger(this.ledger),
+      // hvo is not kept: src/kernel/hugetlb.ts runs no loop through runSteps and is called only
+      // at boot and by the hugepages step, never from inside a checkpointed run
     };
   }
 
@@ -505,7 +503,11 @@ export class KState {
     this.tablePages = cp.tablePages;
     this.sparseBuffer = cp.sparseBuffer;
     this.ppcList = cp.ppcList;
-    this.once = cp.once;
+    // *_once keys fired since the checkpoint were added last (a Set keeps insertion order)
+    if (this.once.size > cp.once) {
+      let i = 0;
+      for (const key of this.once) if (i++ >= cp.once) this.once.delete(key);
+    }
     this.log.length = cp.lens[0];
     this.trace.length = cp.lens[1];
     this.anomalies.length = cp.lens[2];
@@ -513,9 +515,11 @@ export class KState {
     this.nextKey = cp.nextKey;
     this.allocWarned = cp.allocWarned;
     this.allocCount = cp.allocCount;
-    // the watchers hold this ledger object: restore it in place
+    // the watchers hold this ledger object: restore it in place; an altmap first seen since
+    // the checkpoint has a set of pfns that did not exist then
+    const altPfns = this.ledger.altPfns;
+    if (altPfns.size > 0) for (const [id, set] of altPfns) if (!cp.maps.includes(set)) altPfns.delete(id);
     Object.assign(this.ledger, cp.ledger);
-    this.hvo = cp.hvo;
   }
 }
 
