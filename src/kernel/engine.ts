@@ -26,6 +26,17 @@ export function unusual(k: Kernel, why: string): void {
   if (k.optimistic > 0) throw BatchAbort;
 }
 
+/**
+ * An allocator that can serve only `served` of the `count` requests of a call aborts the
+ * optimistic run with this: runSteps then splits the run about where the allocator runs out
+ * (the requests of a run are alike, so that share of its iterations), instead of halving
+ * towards it. Only a hint: a split anywhere gives the same result, this one takes fewer tries.
+ */
+export function shortOf(k: Kernel, why: string, served: number, count: number): void {
+  if (k.optimistic > 0) k.abortAt = Math.min(k.abortAt, served / count);
+  unusual(k, why);
+}
+
 /** Runs of at most this many iterations are run one iteration at a time (see runSteps). */
 export const SHORT_RUN = 4;
 
@@ -52,6 +63,7 @@ export function runSteps(k: Kernel, start: number, end: number, step: number, bo
   const s = k.s;
   const cp = s.checkpoint();
   k.optimistic++;
+  k.abortAt = 1;
   k.batchFree = s.nodes.map((n) => n.free);
   try {
     const r = body(start, end);
@@ -77,7 +89,9 @@ export function runSteps(k: Kernel, start: number, end: number, step: number, bo
   const first = alignDown(start, step) + step;
   const r0 = body(start, first);
   if (r0 !== 0) return r0;
-  let mid = alignDown(first + (end - first) / 2, step);
+  // where an allocator said it runs out (shortOf), if that leaves a run on both sides
+  const at = alignDown(start + (end - start) * k.abortAt, step);
+  let mid = at > first && at < end ? at : alignDown(first + (end - first) / 2, step);
   if (mid <= first) mid = alignUp(first + 1, step);
   if (mid >= end) mid = alignDown(end - 1, step);
   if (mid <= first) return runSteps(k, first, end, step, body);

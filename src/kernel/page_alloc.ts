@@ -7,7 +7,7 @@
  * Not modelled: fragmentation (an order-9 request succeeds whenever 512 pages are free),
  * watermarks and reclaim, and which physical page is picked; reports say "node N RAM".
  */
-import { unusual } from './engine.js';
+import { shortOf, unusual } from './engine.js';
 import { injectFault, type Kernel } from './state.js';
 
 /** The zonelist order for allocations preferring `node`. */
@@ -38,7 +38,7 @@ export function buddy_alloc(k: Kernel, pages: number, node: number, count: numbe
       n.free -= want;
       return nid;
     }
-    unusual(k, `buddy: node ${nid} cannot serve the whole run`);
+    shortOf(k, `buddy: node ${nid} cannot serve the whole run`, Math.floor(n.free / pages), count);
   }
   unusual(k, 'buddy: allocation failed');
   return null;

@@ -9,7 +9,7 @@
  */
 import type { LeafLevel, PtLevel, VmemmapOps } from '../arch/types.js';
 import { alignDown, alignUp, isAligned, lowestSetBit, lx, orderBase2 } from '../util/bits.js';
-import { runSteps, unusual } from './engine.js';
+import { runSteps, shortOf, unusual } from './engine.js';
 import { early_pfn_to_nid, memblock_alloc, memblock_alloc_many } from './memblock.js';
 import { buddy_alloc } from './page_alloc.js';
 import { addTables, leafSegments, mapLeaves, missingTables, pmdRuns, tableKindsFor } from './pgtable.js';
@@ -65,7 +65,7 @@ export function altmap_alloc_block_buf(k: Kernel, size: number, id: string, coun
   const unit = lowestSetBit(nr_pfns);
   const nr_align = alignUp(pfn0, unit) - pfn0;
   if (nr_pfns * count + nr_align > vmem_altmap_nr_free(a)) {
-    unusual(k, 'altmap exhausted');
+    shortOf(k, 'altmap exhausted', Math.max(0, Math.floor((vmem_altmap_nr_free(a) - nr_align) / nr_pfns)), count);
     k.s.trace.push({ t: 'note', text: `altmap_alloc_block_buf: altmap ${id} has ${vmem_altmap_nr_free(a)} free pfn(s), ${nr_pfns + nr_align} needed${nr_align ? ` (${nr_pfns} + ${nr_align} to align)` : ''}: NULL` });
     return null;
   }
@@ -105,7 +105,7 @@ function selfAltmapAlloc(k: Kernel, a: VmemAltmap, nr: number, count: number): n
   // request straddles two blocks and none needs alignment padding
   if (slice % nr !== 0 || !isAligned(pfn, lowestSetBit(nr))) unusual(k, 'irregular memmap_on_memory request');
   if (first.off + nr > a.free || a.alloc + nr * count > slice * a.self!.blocks) {
-    unusual(k, 'altmap exhausted');
+    shortOf(k, 'altmap exhausted', first.off + nr > a.free ? 0 : Math.floor((slice * a.self!.blocks - a.alloc) / nr), count);
     return null;
   }
   if (injectFault(k, 'altmap', count)) {

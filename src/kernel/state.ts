@@ -662,6 +662,8 @@ export interface Kernel {
   optimistic: number;
   /** Free pages per node when the current optimistic run began (see buddy_alloc). */
   batchFree: number[] | null;
+  /** The share of the current optimistic run an allocator said it could serve (engine.ts shortOf); 1 = no hint. */
+  abortAt: number;
   /** Boot facts. */
   /** dropped: boot RAM the arch's linear map cannot reach, removed before sparse_init() (bootMemoryCap). */
   boot: { done: boolean; maxPfn: number; memoryBlockSize: number; memstart: number; dropped?: { start: number; end: number; site: string }[]; bootRam?: number };

@@ -89,6 +89,7 @@ export function createMachine(sc: Scenario, opts: { paranoid?: boolean; profile?
     optimistic: 0,
     modelGaps: new Set(),
     batchFree: null,
+    abortAt: 1,
     boot: { done: false, maxPfn: 0, memoryBlockSize: 0, memstart: 0 },
     cmdline: parsed.cmdline,
     step: 0,
