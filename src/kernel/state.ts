@@ -342,8 +342,10 @@ type Journalled = { startJournal(): void; endJournal(): void; rollback(): void }
 
 /** What KState.checkpoint() keeps to go back to. */
 export interface Checkpoint {
-  /** Every interval map and set of the state, and the ledger's altmap pfn sets, journalling. */
+  /** Every interval map and set of the state, journalling. */
   maps: Journalled[];
+  /** The ledger's altmap pfn sets, journalling. */
+  sets: Journalled[];
   nodes: NodeAlloc[];
   altmaps: Map<string, VmemAltmap>;
   memmapRamPages: number[];
@@ -448,11 +450,12 @@ export class KState {
   }
 
 
-  /** The interval maps and sets, for the journal (checkpoint). */
+  /** The interval maps and sets, for the journal (checkpoint); none of these fields is ever reassigned. */
   private journalled(): Journalled[] {
     const t = this.tables;
-    return [t.pgd, t.p4d, t.pud, t.pmd, t.pte, this.leaves, this.pmdUnused, this.sections, this.subsections, this.memblockMemory, this.memblockReserved, this.pgmaps, this.iomem, this.claims, this.blocks];
+    return (this.maps ??= [t.pgd, t.p4d, t.pud, t.pmd, t.pte, this.leaves, this.pmdUnused, this.sections, this.subsections, this.memblockMemory, this.memblockReserved, this.pgmaps, this.iomem, this.claims, this.blocks]);
   }
+  private maps: Journalled[] | undefined;
 
   /**
    * Open a checkpoint (src/kernel/engine.ts runSteps): the interval maps journal their changes
@@ -461,12 +464,14 @@ export class KState {
    */
   checkpoint(): Checkpoint {
     const maps = this.journalled();
-    for (const set of this.ledger.altPfns.values()) maps.push(set);
     for (const m of maps) m.startJournal();
+    const sets = [...this.ledger.altPfns.values()];
+    for (const m of sets) m.startJournal();
     const altmaps = new Map<string, VmemAltmap>();
     for (const [id, a] of this.altmaps) altmaps.set(id, { ...a });
     return {
       maps,
+      sets,
       nodes: this.nodes.map((n) => ({ ...n })),
       altmaps,
       memmapRamPages: this.memmapRamPages.slice(),
@@ -488,6 +493,7 @@ export class KState {
   /** Keep everything done since the checkpoint. */
   commit(cp: Checkpoint): void {
     for (const m of cp.maps) m.endJournal();
+    for (const m of cp.sets) m.endJournal();
   }
 
   /**
@@ -497,6 +503,7 @@ export class KState {
    */
   rollback(cp: Checkpoint): void {
     for (const m of cp.maps) m.rollback();
+    for (const m of cp.sets) m.rollback();
     this.nodes = cp.nodes;
     this.altmaps = cp.altmaps;
     this.memmapRamPages = cp.memmapRamPages;
@@ -518,7 +525,7 @@ export class KState {
     // the watchers hold this ledger object: restore it in place; an altmap first seen since
     // the checkpoint has a set of pfns that did not exist then
     const altPfns = this.ledger.altPfns;
-    if (altPfns.size > 0) for (const [id, set] of altPfns) if (!cp.maps.includes(set)) altPfns.delete(id);
+    if (altPfns.size > 0) for (const [id, set] of altPfns) if (!cp.sets.includes(set)) altPfns.delete(id);
     Object.assign(this.ledger, cp.ledger);
   }
 }

@@ -110,8 +110,9 @@ export class IntervalMap<V> {
     return t;
   }
 
-  *[Symbol.iterator](): IterableIterator<Seg<V>> {
-    yield* this.segs;
+  /** The segments in order (the array's own iterator: no generator object per step of a loop). */
+  [Symbol.iterator](): IterableIterator<Seg<V>> {
+    return this.segs[Symbol.iterator]();
   }
 
   /** Index of the first segment whose end is > x. */
