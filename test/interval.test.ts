@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { IntervalMap, IntervalSet, plainPayload, type Payload } from '../src/util/interval.js';
+import { mergePairs } from '../src/check/invariants.js';
 
 const U = 48; // units in the universe
 
@@ -208,5 +209,17 @@ describe('IntervalMap against one cell per unit', () => {
     m.rollback();
     expect(m.size).toBe(before);
     expect(m.get(2 * 123_456)).toBe(123_456);
+  });
+
+  it(`mergePairs (checkTouched's windows) is the union of the pairs, sorted, touching ones joined (seed ${seed})`, () => {
+    // up to 40 pairs: both the insertion sort (at most 16) and the sorted-tuples path
+    const pair = fc.tuple(fc.integer({ min: 0, max: U - 1 }), fc.integer({ min: 1, max: 8 })).map(([a, n]) => [a, Math.min(U, a + n)] as const);
+    fc.assert(fc.property(fc.array(pair, { maxLength: 40 }), (ps) => {
+      const cells = Array<boolean>(U + 1).fill(false);
+      for (const [a, b] of ps) for (let x = a; x < b; x++) cells[x] = true;
+      const want: number[] = [];
+      for (let x = 0; x < U; x++) if (cells[x] && (x === 0 || !cells[x - 1])) { let y = x; while (cells[y]) y++; want.push(x, y); }
+      expect(mergePairs(ps.flat())).toEqual(want);
+    }), { seed, numRuns: 500, endOnFailure: true });
   });
 });

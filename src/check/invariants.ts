@@ -177,6 +177,38 @@ export function checkInvariants(k: Kernel): Violation[] {
 }
 
 
+/** Flat start, end pairs sorted by start and merged where they overlap or meet. */
+export function mergePairs(w: number[]): number[] {
+  const n = w.length / 2;
+  if (n > 16) {
+    const pairs: [number, number][] = [];
+    for (let i = 0; i < w.length; i += 2) pairs.push([w[i]!, w[i + 1]!]);
+    pairs.sort((x, y) => x[0] - y[0]);
+    w = pairs.flat();
+  } else {
+    // a handful of pairs (the usual step): insertion sort in place, no arrays made
+    for (let i = 2; i < w.length; i += 2) {
+      const s0 = w[i]!;
+      const e0 = w[i + 1]!;
+      let j = i - 2;
+      for (; j >= 0 && w[j]! > s0; j -= 2) {
+        w[j + 2] = w[j]!;
+        w[j + 3] = w[j + 1]!;
+      }
+      w[j + 2] = s0;
+      w[j + 3] = e0;
+    }
+  }
+  const out: number[] = [];
+  for (let i = 0; i < w.length; i += 2) {
+    const last = out.length - 1;
+    if (last > 0 && w[i]! <= out[last]!) {
+      if (w[i + 1]! > out[last]!) out[last] = w[i + 1]!;
+    } else out.push(w[i]!, w[i + 1]!);
+  }
+  return out;
+}
+
 /** What checkTouched remembers from one check to the next. */
 export interface CheckMemo {
   /** Each altmap's [base + reserve, base + reserve + free) at the last check. */
@@ -203,23 +235,17 @@ export function checkTouched(k: Kernel, t: Touched, memo: CheckMemo): Violation[
   const PPS = k.c.PAGES_PER_SECTION;
   const bp = k.boot.memoryBlockSize / P;
 
-  // the touched ranges as vmemmap offsets, sorted and merged
-  const w: [number, number][] = [];
-  for (let i = 0; i < t.va.length; i += 2) w.push([t.va[i]!, t.va[i + 1]!]);
-  for (let i = 0; i < t.sections.length; i += 2) w.push([pfnToOff(k, t.sections[i]! * PPS), pfnToOff(k, t.sections[i + 1]! * PPS)]);
-  for (let i = 0; i < t.subsections.length; i += 2) w.push([pfnToOff(k, t.subsections[i]!), pfnToOff(k, t.subsections[i + 1]!)]);
-  if (bp > 0) for (let i = 0; i < t.blocks.length; i += 2) w.push([pfnToOff(k, t.blocks[i]! * bp), pfnToOff(k, t.blocks[i + 1]! * bp)]);
-  if (w.length > 1) w.sort((x, y) => x[0] - y[0]);
-  const windows: [number, number][] = [];
-  for (const x of w) {
-    const last = windows[windows.length - 1];
-    if (last && x[0] <= last[1]) {
-      if (x[1] > last[1]) last[1] = x[1];
-    } else windows.push(x);
-  }
+  // the touched ranges as vmemmap offsets, sorted and merged (flat start, end pairs)
+  const w: number[] = t.va.slice();
+  for (let i = 0; i < t.sections.length; i += 2) w.push(pfnToOff(k, t.sections[i]! * PPS), pfnToOff(k, t.sections[i + 1]! * PPS));
+  for (let i = 0; i < t.subsections.length; i += 2) w.push(pfnToOff(k, t.subsections[i]!), pfnToOff(k, t.subsections[i + 1]!));
+  if (bp > 0) for (let i = 0; i < t.blocks.length; i += 2) w.push(pfnToOff(k, t.blocks[i]! * bp), pfnToOff(k, t.blocks[i + 1]! * bp));
+  const windows = mergePairs(w);
 
   const lv = k.arch.cfg.pt.allocLevels;
-  for (const [a, b] of windows) {
+  for (let x = 0; x < windows.length; x += 2) {
+    const a = windows[x]!;
+    const b = windows[x + 1]!;
     const L = k.s.leaves.segmentsOverlapping(a, b);
     const a2 = Math.min(a, L[0]?.start ?? a);
     const b2 = Math.max(b, L[L.length - 1]?.end ?? b);

@@ -371,20 +371,26 @@ function knownKeys(path: Path): string[] {
   return shape(s);
 }
 
-function size(L: Locator, path: Path, v: unknown, what: string, opts: { nonzero?: boolean; maxBits?: number; align?: number; addr?: boolean } = {}): number {
+type SizeRules = { nonzero?: boolean; maxBits?: number; align?: number; addr?: boolean };
+const NONZERO: SizeRules = { nonzero: true };
+const JS_SAFE: SizeRules = { maxBits: 53 };
+const ANY: SizeRules = {};
+
+/** The size at `base`.`key` (named `key` in messages), checked against `opts`; the path is built only to report. */
+function size(L: Locator, base: Path, key: string, v: unknown, opts: SizeRules = ANY): number {
   let n: number;
   // YAML reads 0x... as a number; use the source text so values beyond 2^53 are reported exactly
-  const node = L.doc?.getIn(path, true) as { source?: unknown } | undefined;
+  const node = L.doc?.getIn([...base, key], true) as { source?: unknown } | undefined;
   if (typeof v === 'number' && node && typeof node.source === 'string') v = node.source;
   try {
     n = parseSize(v);
   } catch (e) {
-    if (e instanceof SizeError) L.fail(path, e.message);
+    if (e instanceof SizeError) L.fail([...base, key], e.message);
     throw e;
   }
-  if (opts.nonzero && n === 0) L.fail(path, `${what} must not be zero`);
-  if (opts.maxBits !== undefined && (opts.addr ? n >= 2 ** opts.maxBits : n > 2 ** opts.maxBits)) L.fail(path, `${what} 0x${n.toString(16)} is above the arch's physical address limit (MAX_PHYSMEM_BITS = ${opts.maxBits})`);
-  if (opts.align && n % opts.align !== 0) L.fail(path, `${what} must be a multiple of the page size (${opts.align} bytes)`);
+  if (opts.nonzero && n === 0) L.fail([...base, key], `${key} must not be zero`);
+  if (opts.maxBits !== undefined && (opts.addr ? n >= 2 ** opts.maxBits : n > 2 ** opts.maxBits)) L.fail([...base, key], `${key} 0x${n.toString(16)} is above the arch's physical address limit (MAX_PHYSMEM_BITS = ${opts.maxBits})`);
+  if (opts.align && n % opts.align !== 0) L.fail([...base, key], `${key} must be a multiple of the page size (${opts.align} bytes)`);
   return n;
 }
 
@@ -406,6 +412,8 @@ function check(L: Locator, d: z.output<typeof ScenarioSchema>, steps: ScenarioSt
   }
   const bits = arch.cfg.MAX_PHYSMEM_BITS;
   const P = arch.cfg.PAGE_SIZE;
+  const addrRules: SizeRules = { maxBits: bits, align: P, addr: true };
+  const sizeRules: SizeRules = { nonzero: true, maxBits: bits, align: P };
   const ids = new Set<number>();
   const ram: { start: number; end: number; path: Path }[] = [];
   const nodes = d.nodes.map((n, i) => {
@@ -413,14 +421,14 @@ function check(L: Locator, d: z.output<typeof ScenarioSchema>, steps: ScenarioSt
     ids.add(n.id);
     const memory = n.memory.map((m, j) => {
       const path: Path = ['nodes', i, 'memory', j];
-      const start = size(L, [...path, 'start'], m.start, 'start', { maxBits: bits, align: P, addr: true });
-      const sz = size(L, [...path, 'size'], m.size, 'size', { nonzero: true, maxBits: bits, align: P });
+      const start = size(L, path, 'start', m.start, addrRules);
+      const sz = size(L, path, 'size', m.size, sizeRules);
       if (start + sz > 2 ** bits) L.fail([...path, 'size'], `range ends above the arch's physical address limit (MAX_PHYSMEM_BITS = ${bits})`);
       for (const r of ram) if (start < r.end && r.start < start + sz) L.fail(path, `overlaps ${pathString(r.path)}: boot memory ranges must not overlap`);
       ram.push({ start, end: start + sz, path });
       return { start, size: sz };
     });
-    const used = n.used === undefined ? 0 : size(L, ['nodes', i, 'used'], n.used, 'used');
+    const used = n.used === undefined ? 0 : size(L, ['nodes', i], 'used', n.used);
     return { id: n.id, memory, used };
   });
   if (ram.length === 0) L.fail(['nodes'], 'no boot memory: at least one node needs a memory range');
@@ -455,8 +463,8 @@ function check(L: Locator, d: z.output<typeof ScenarioSchema>, steps: ScenarioSt
     // arm64 physical addresses; other devices (hmem, cxl: memory the kernel adds) keep the
     // kernel's limit.
     const dbits = dv.type === 'nvdimm' ? Math.max(bits, 52) : bits;
-    const start = size(L, [...path, 'start'], dv.start, 'start', { maxBits: dbits, align: P, addr: true });
-    const sz = size(L, [...path, 'size'], dv.size, 'size', { nonzero: true, maxBits: dbits, align: P });
+    const start = size(L, path, 'start', dv.start, dv.type === 'nvdimm' ? { maxBits: dbits, align: P, addr: true } : addrRules);
+    const sz = size(L, path, 'size', dv.size, dv.type === 'nvdimm' ? { nonzero: true, maxBits: dbits, align: P } : sizeRules);
     if (start + sz > 2 ** dbits) L.fail([...path, 'size'], `device ends above the arch's physical address limit (MAX_PHYSMEM_BITS = ${dbits})`);
     for (const r of devs) if (start < r.end && r.start < start + sz) L.fail(path, `overlaps ${pathString(r.path)}: devices must not overlap each other`);
     devs.push({ start, end: start + sz, path });
@@ -467,8 +475,8 @@ function check(L: Locator, d: z.output<typeof ScenarioSchema>, steps: ScenarioSt
     return { name: dv.name, type: dv.type, node: dv.node, start, size: sz, labels: dv.labels ?? true };
   });
   const reserved = d.reserved === undefined ? null : d.reserved.map((r, i) => ({
-    start: size(L, ['reserved', i, 'start'], r.start, 'start', { maxBits: bits }),
-    size: size(L, ['reserved', i, 'size'], r.size, 'size', { maxBits: bits }),
+    start: size(L, ['reserved', i], 'start', r.start, { maxBits: bits }),
+    size: size(L, ['reserved', i], 'size', r.size, { maxBits: bits }),
   }));
   // devices with an earlier create-namespace step (any mode, and devdax), kept as the steps are
   // walked: a scenario of many steps costs linear time
@@ -504,17 +512,17 @@ function check(L: Locator, d: z.output<typeof ScenarioSchema>, steps: ScenarioSt
       created.add(a.device);
       if (a.mode === 'devdax') createdDevdax.add(a.device);
       if (a.map !== undefined && a.mode === 'raw') L.fail([...path, 'map'], 'map applies to fsdax and devdax namespaces only (ndctl: --map only valid for an devdax mode pmem namespace)');
-      if (a.size !== undefined) a.size = size(L, [...path, 'size'], a.size, 'size', { nonzero: true });
-      if (a.align !== undefined) a.align = size(L, [...path, 'align'], a.align, 'align', { nonzero: true });
+      if (a.size !== undefined) a.size = size(L, path, 'size', a.size, NONZERO);
+      if (a.align !== undefined) a.align = size(L, path, 'align', a.align, NONZERO);
     }
     if (st.kind === 'hugepages') {
-      a.size = size(L, [...path, 'size'], a.size, 'size', { nonzero: true });
+      a.size = size(L, path, 'size', a.size, NONZERO);
       if (a.node !== undefined && !ids.has(a.node as number)) L.fail([...path, 'node'], `node ${String(a.node)} does not exist (nodes: ${[...ids].join(', ')})`);
     }
     if (st.kind === 'hot-add' && !ids.has(a.node as number)) L.fail([...path, 'node'], `node ${String(a.node)} does not exist (node_possible_map: ${[...ids].join(', ')})`);
     if (st.kind === 'hot-add' || st.kind === 'hot-remove' || st.kind === 'online' || st.kind === 'offline') {
-      a.start = size(L, [...path, 'start'], a.start, 'start', { maxBits: 53 });
-      a.size = size(L, [...path, 'size'], a.size, 'size', { maxBits: 53 });
+      a.start = size(L, path, 'start', a.start, JS_SAFE);
+      a.size = size(L, path, 'size', a.size, JS_SAFE);
     }
     if (st.kind === 'expect') {
       const target = a.step as number;
