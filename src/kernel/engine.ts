@@ -64,7 +64,7 @@ export function runSteps(k: Kernel, start: number, end: number, step: number, bo
   const cp = s.checkpoint();
   k.optimistic++;
   k.abortAt = 1;
-  k.batchFree = s.nodes.map((n) => n.free);
+  k.batchFree = cp.nodes;
   try {
     const r = body(start, end);
     k.optimistic--;

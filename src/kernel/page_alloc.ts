@@ -31,7 +31,7 @@ export function buddy_alloc(k: Kernel, pages: number, node: number, count: numbe
     // A node that had room when the run began but ran dry inside it (page tables of the run
     // allocated before its data pages, say) depends on the kernel's interleaving: not alike
     if (n.free < pages) {
-      if (k.batchFree && (k.batchFree[nid] ?? 0) >= pages) unusual(k, `buddy: node ${nid} ran dry within the run`);
+      if (k.batchFree && (k.batchFree[nid]?.free ?? 0) >= pages) unusual(k, `buddy: node ${nid} ran dry within the run`);
       continue;
     }
     if (n.free >= want) {

@@ -667,8 +667,8 @@ export interface Kernel {
   vmemmapPfnBase: number;
   /** Optimistic depth: > 0 while running a run of iterations at once (see engine.ts). */
   optimistic: number;
-  /** Free pages per node when the current optimistic run began (see buddy_alloc). */
-  batchFree: number[] | null;
+  /** The nodes' allocator state when the current optimistic run began (its checkpoint's copy; see buddy_alloc). */
+  batchFree: readonly NodeAlloc[] | null;
   /** The share of the current optimistic run an allocator said it could serve (engine.ts shortOf); 1 = no hint. */
   abortAt: number;
   /** Boot facts. */

@@ -47,6 +47,8 @@ export class IntervalMap<V> {
    * a rollback: whoever opened the checkpoint restores what they keep.
    */
   private journal: (number | Seg<V>[])[] | null = null;
+  /** A checkpoint is open (the journal array is made at the first change). */
+  private journaling = false;
 
   constructor(private readonly p: Payload<V>) {}
 
@@ -62,19 +64,22 @@ export class IntervalMap<V> {
 
   /** Start recording changes so that rollback() can undo them (see KState.checkpoint). */
   startJournal(): void {
-    this.journal = [];
+    this.journaling = true;
+    this.journal = null;
   }
 
   /** Keep the changes made since startJournal() and stop recording. */
   endJournal(): void {
+    this.journaling = false;
     this.journal = null;
   }
 
   /** Undo every change since startJournal(), newest first, and stop recording. */
   rollback(): void {
     const j = this.journal;
+    this.journaling = false;
     this.journal = null;
-    if (!j || j.length === 0) return;
+    if (!j) return;
     this.own();
     for (let x = j.length - 3; x >= 0; x -= 3) {
       const i = j[x] as number;
@@ -89,7 +94,11 @@ export class IntervalMap<V> {
   /** Replace `n` segments at i by `put` (recorded in the journal if one is open). */
   private splice(i: number, n: number, put: Seg<V>[]): void {
     const removed = this.segs.splice(i, n, ...put);
-    if (this.journal) this.journal.push(i, put.length, removed);
+    if (this.journaling) this.record(i, put.length, removed);
+  }
+
+  private record(i: number, n: number, removed: Seg<V>[]): void {
+    (this.journal ??= []).push(i, n, removed);
   }
 
   private own(): void {
@@ -222,20 +231,20 @@ export class IntervalMap<V> {
     const withNext = next !== undefined && next.start === end && this.p.continues(v0, next.v, end - s0);
     // segment objects may be shared with clones: replaced, never edited
     const seg: Seg<V> = { start: s0, end: withNext ? next.end : end, v: v0 };
-    const journal = this.journal;
+    const j = this.journaling;
     if (withPrev && withNext) {
       segs[i - 1] = seg;
       segs.splice(i, 1);
-      journal?.push(i - 1, 1, [prev, next]);
+      if (j) this.record(i - 1, 1, [prev, next]);
     } else if (withPrev) {
       segs[i - 1] = seg;
-      journal?.push(i - 1, 1, [prev]);
+      if (j) this.record(i - 1, 1, [prev]);
     } else if (withNext) {
       segs[i] = seg;
-      journal?.push(i, 1, [next]);
+      if (j) this.record(i, 1, [next]);
     } else {
       segs.splice(i, 0, seg);
-      journal?.push(i, 1, []);
+      if (j) this.record(i, 1, []);
     }
   }
 
