@@ -38,7 +38,7 @@ export function shortOf(k: Kernel, why: string, served: number, count: number): 
 }
 
 /** Runs of at most this many iterations are run one iteration at a time (see runSteps). */
-export const SHORT_RUN = 4;
+export const SHORT_RUN = 2;
 
 /**
  * Run `body` over [start, end) as the kernel's loop with iterations of `step` units (aligned
