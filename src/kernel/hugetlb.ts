@@ -129,7 +129,10 @@ function optimize(k: Kernel, h: Hstate, node: number, count: number, preinit = f
   if (!k.cmdline.hugetlbFreeVmemmap) return;
   if (optimizablePages(k, h.size) === 0 || count === 0) return;
   // 7.1: the first folio of a zone and order allocates the shared tail page; until one
-  // succeeds, each folio tries again (folio by folio; at most a fault or two before it does)
+  // succeeds, each folio tries again (folio by folio; at most a fault or two before it does).
+  // A folio whose tail page cannot be allocated is not optimised: mm/hugetlb_vmemmap.c
+  // __hugetlb_vmemmap_optimize_folio() (7.1) returns -ENOMEM when vmemmap_get_tail() fails,
+  // before anything is remapped or freed.
   if (k.profile.hvo === 'v7.1') {
     const key = `${node}:${h.size}`;
     while (count > 0 && !k.s.hvo.sharedTails.has(key)) {
@@ -137,8 +140,8 @@ function optimize(k: Kernel, h: Hstate, node: number, count: number, preinit = f
       if (got) {
         k.s.hvo.sharedTails.add(key);
         buddy_free(k, node, 1); // counted in optimizeFolios' net
+        optimizeFolios(k, h, node, 1, preinit, 1);
       }
-      optimizeFolios(k, h, node, 1, preinit, got ? 1 : 0);
       count--;
     }
   }

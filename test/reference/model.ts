@@ -715,7 +715,8 @@ export class Reference {
     if (!per) return false;
     let net = per;
     if (this.p.hvo === 'v7.1' && !this.tails.has(`${nd}:${size}`)) {
-      if (this.nodes[nd]!.free >= 1 && !this.fault('buddy')) { this.tails.add(`${nd}:${size}`); net -= 1; }
+      // no shared tail page, no optimisation of this folio (7.1 __hugetlb_vmemmap_optimize_folio)
+      if (this.nodes[nd]!.free >= 1 && !this.fault('buddy')) { this.tails.add(`${nd}:${size}`); net -= 1; } else return false;
     }
     this.hvoFreed[nd] = (this.hvoFreed[nd] ?? 0) + net;
     this.memmapRam[nd] -= net;
