@@ -108,12 +108,16 @@ export function report_hugepages(k: Kernel): void {
   }
 }
 
-/** 5.15 hugetlb_vmemmap_init() at hstate creation, when enabled: "HugeTLB: can free %d vmemmap pages for %s". */
+/**
+ * 5.15 hugetlb_vmemmap_init() at hstate creation, when enabled: "HugeTLB: can free %d vmemmap
+ * pages for %s", for every hstate, 0 included (mm/hugetlb_vmemmap.c 5.14-5.15 prints after the
+ * "> RESERVE_VMEMMAP_NR" check, not inside it).
+ */
 export function hugetlb_vmemmap_init_515(k: Kernel): void {
   if (k.profile.hvo !== 'v5.15' || !k.cmdline.hugetlbFreeVmemmap || !hvoSupported(k)) return;
   for (const h of k.s.hvo.hstates) {
     const n = optimizablePages(k, h.size);
-    if (n > 0) printk(k, KERN_INFO, 'mm/hugetlb_vmemmap.c:hugetlb_vmemmap_init', 'HugeTLB: can free %d vmemmap pages for %s\n', [n, `hugepages-${h.size / 1024}kB`]);
+    printk(k, KERN_INFO, 'mm/hugetlb_vmemmap.c:hugetlb_vmemmap_init', 'HugeTLB: can free %d vmemmap pages for %s\n', [n, `hugepages-${h.size / 1024}kB`]);
   }
 }
 
@@ -232,7 +236,11 @@ export function hugetlb_boot_alloc(k: Kernel, gigantic: boolean): void {
         stuck = 0;
       } else stuck++;
     }
-    if (got < req.count) {
+    // hugepages=<node>:<count> (6.1+) is allocated by hugetlb_hstate_alloc_pages_onenode(),
+    // whose warning names the node (mm/hugetlb.c 6.1-7.1)
+    if (got < req.count && req.node !== null) {
+      printk(k, KERN_WARNING, 'mm/hugetlb.c:hugetlb_hstate_alloc_pages_onenode', 'HugeTLB: allocating %u of page size %s failed node%d.  Only allocated %lu hugepages.\n', [req.count, fmtSizeKernel(req.size), req.node, got]);
+    } else if (got < req.count) {
       printk(k, KERN_WARNING, 'mm/hugetlb.c:hugetlb_hstate_alloc_pages', 'HugeTLB: allocating %lu of page size %s failed.  Only allocated %lu hugepages.\n', [req.count, fmtSizeKernel(req.size), got]);
     }
   }
@@ -265,20 +273,40 @@ export function hugetlb_check_params(k: Kernel): void {
     if (sizes.has(k.cmdline.defaultHugepagesz)) def = k.cmdline.defaultHugepagesz;
     else printk(k, 3, 'mm/hugetlb.c:default_hugepagesz_setup', 'HugeTLB: unsupported default_hugepagesz=%s\n', [fmtSizeKernel(k.cmdline.defaultHugepagesz)]);
   }
-  const ok: typeof k.cmdline.hugepages = [];
+  let ok: { key: string; r: (typeof k.cmdline.hugepages)[number] }[] = [];
+  // one hugepages= parameter (its node:count entries share size and text)
+  const param = (r: (typeof k.cmdline.hugepages)[number]) => `${r.size}|${r.text}`;
+  const dropped = new Set<string>();
   for (const r of k.cmdline.hugepages) {
-    const size = r.size || def;
+    if (dropped.has(param(r))) continue;
+    // size 0: no hugepagesz= before it (the default size); NaN: a hugepagesz= memparse cannot
+    // read, which hugepagesz_setup() rejects like any unsupported size (not the default's)
+    const size = r.size === 0 ? def : r.size;
     if (Number.isNaN(size) || !sizes.has(size)) {
       printk(k, 3, site, 'HugeTLB: unsupported hugepagesz=%s\n', [Number.isNaN(size) ? '?' : String(size)]);
       continue;
     }
     if (r.node !== null && (r.node >= k.s.nodes.length || !k.s.nodes[r.node]!.online)) {
-      printk(k, KERN_WARNING, 'mm/hugetlb.c:hugepages_setup', 'HugeTLB: Invalid hugepages parameter %s\n', [r.text.slice('hugepages='.length)]);
+      // hugepages_setup() (mm/hugetlb.c 6.1-7.1): a node that is not online is "invalid": the
+      // rest of the string from that node on is printed, and hugepages_clear_pages_in_node()
+      // drops every count the parameter gave, the nodes before it included
+      printk(k, KERN_WARNING, 'mm/hugetlb.c:hugepages_setup', 'HugeTLB: Invalid hugepages parameter %s\n', [restFrom(k.cmdline.hugepages, r, param)]);
+      dropped.add(param(r));
+      ok = ok.filter((x) => x.key !== param(r));
       continue;
     }
-    ok.push({ ...r, size });
+    ok.push({ key: param(r), r: { ...r, size } });
   }
-  k.cmdline.hugepages = ok;
+  k.cmdline.hugepages = ok.map((x) => x.r);
+}
+
+/** The text of a hugepages=<node>:<count>,... parameter from entry `r` on (its node:count pairs in order). */
+function restFrom<T extends { text: string }>(all: T[], r: T, param: (x: T) => string): string {
+  const val = r.text.slice('hugepages='.length);
+  const nth = all.filter((x) => param(x) === param(r)).indexOf(r);
+  let pos = 0;
+  for (let i = 0; i < nth; i++) pos += /^\d+:\d+/.exec(val.slice(pos))![0].length + 1;
+  return val.slice(pos);
 }
 
 /** After the page allocator is up (gather_bootmem_prealloc / hugetlb_init): optimise the boot pools. */
