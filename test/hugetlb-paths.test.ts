@@ -144,12 +144,21 @@ describe('hugepagesz= / default_hugepagesz=', () => {
     expect([pool(k, G).pages, pool(k, 2 * M).pages]).toEqual([[2], [0]]);
   });
 
-  /* An unsupported default_hugepagesz= is reported (pr_err from default_hugepagesz_setup) and the
-   * default stays HPAGE_SIZE: the 3 pages are 2 MiB pages. */
-  it('an unsupported default_hugepagesz=: reported, the default stays 2 MiB', () => {
-    const { k } = setup_machine(box('v6.18', 'default_hugepagesz=4M hugepages=3'));
-    expect(sitesOf(k, 'unsupported').map(([s]) => s)).toEqual(['mm/hugetlb.c:default_hugepagesz_setup']);
+  /*
+   * An unsupported default_hugepagesz= is reported as typed (default_hugepagesz_setup:
+   * pr_err("HugeTLB: unsupported default_hugepagesz=%s\n", s)) and the default stays
+   * HPAGE_SIZE: a hugepages=3 before it is 3 pages of 2 MiB. (After it, the kernel would say the
+   * hugepages= "does not follow a valid hugepagesz": parameter order is not modelled.) Unreadable
+   * (memparse reads 0) is unsupported too. (Fixed: the model printed "4.00 MiB", and nothing for
+   * an unreadable value.)
+   */
+  it('an unsupported default_hugepagesz=: reported as typed, the default stays 2 MiB', () => {
+    const { k } = setup_machine(box('v6.18', 'hugepages=3 default_hugepagesz=4M'));
+    expect(sitesOf(k, 'unsupported')).toEqual([['mm/hugetlb.c:default_hugepagesz_setup', 'HugeTLB: unsupported default_hugepagesz=4M\n']]);
     expect([pool(k, G).pages, pool(k, 2 * M).pages]).toEqual([[0], [3]]);
+    const { k: k2 } = setup_machine(box('v6.18', 'hugepages=3 default_hugepagesz=2x'));
+    expect(sitesOf(k2, 'unsupported').map(([, t]) => t)).toEqual(['HugeTLB: unsupported default_hugepagesz=2x\n']);
+    expect(pool(k2, 2 * M).pages).toEqual([3]);
   });
 
   /* hugepagesz=abc: memparse() reads 0, arch_hugetlb_valid_size(0) is false: "unsupported"
@@ -157,14 +166,16 @@ describe('hugepagesz= / default_hugepagesz=', () => {
    * hugepagesz" and is ignored. (Fixed: the model gave the 3 pages to the default size.) */
   it('an unreadable hugepagesz= is unsupported: its hugepages= allocates nothing', () => {
     const { k } = setup_machine(box('v6.18', 'hugepagesz=abc hugepages=3'));
-    expect(sitesOf(k, 'unsupported').map(([s]) => s)).toEqual(['mm/hugetlb.c:hugepagesz_setup']);
+    expect(sitesOf(k, 'unsupported')).toEqual([['mm/hugetlb.c:hugepagesz_setup', 'HugeTLB: unsupported hugepagesz=abc\n']]);
     expect([pool(k, G).pages, pool(k, 2 * M).pages]).toEqual([[0], [0]]);
   });
 
-  it('an unsupported hugepagesz= is reported by hugepagesz_setup', () => {
-    const { k } = setup_machine(box('v6.18', 'hugepagesz=4M hugepages=3'));
-    expect(sitesOf(k, 'unsupported').map(([s]) => s)).toEqual(['mm/hugetlb.c:hugepagesz_setup']);
-    expect([pool(k, G).pages, pool(k, 2 * M).pages]).toEqual([[0], [0]]);
+  /* hugepagesz_setup() runs once per hugepagesz=: one line, the value as typed, however many
+   * node:count pairs the hugepages= after it has. (Fixed: the model printed 4194304, once per pair.) */
+  it('an unsupported hugepagesz= is reported once, as typed', () => {
+    const { k } = setup_machine(box('v6.18', 'hugepagesz=4M hugepages=0:3,1:1', '', { nodes: twoNodes() }));
+    expect(sitesOf(k, 'unsupported')).toEqual([['mm/hugetlb.c:hugepagesz_setup', 'HugeTLB: unsupported hugepagesz=4M\n']]);
+    expect([pool(k, G).pages, pool(k, 2 * M).pages]).toEqual([[0, 0], [0, 0]]);
   });
 
   /*
@@ -182,9 +193,25 @@ describe('hugepagesz= / default_hugepagesz=', () => {
   });
 
   it('x86 without PSE or GBPAGES: hugepagesz=1G is unsupported, nothing is left to warn about', () => {
-    const { k } = setup_machine(box('v6.12', 'hugepagesz=1G hugepages=1', '', { config: 'config: { pse: false, gbpages: false }' }));
-    expect(sitesOf(k, 'HugeTLB').map(([s]) => s)).toEqual(['mm/hugetlb.c:hugepagesz_setup']);
-    expect(sitesOf(k, 'HugeTLB')[0]![1]).toMatch(/^HugeTLB: unsupported hugepagesz=/);
+    const { k } = setup_machine(box('v6.12', 'hugepagesz=1G hugepages=0:1,0:2', '', { config: 'config: { pse: false, gbpages: false }' }));
+    expect(sitesOf(k, 'HugeTLB')).toEqual([['mm/hugetlb.c:hugepagesz_setup', 'HugeTLB: unsupported hugepagesz=1G\n']]);
+  });
+
+  /*
+   * Without PSE, hugetlb_init() warns only if hugetlb_max_hstate (a hstate registered by a valid
+   * hugepagesz= or default_hugepagesz=) or default_hstate_max_huge_pages (a count from a
+   * hugepages= before any hugepagesz=) is set. (Fixed: the model warned for hugepages=0, for an
+   * unsupported default_hugepagesz=, and not for hugepagesz=abc's error.)
+   */
+  it('x86 without PSE: what counts for the warning', () => {
+    const lines = (cmdline: string) => sitesOf(setup_machine(box('v6.12', cmdline, '', { config: 'config: { pse: false }' })).k, 'HugeTLB').map(([, t]) => t);
+    const warn = 'HugeTLB: huge pages not supported, ignoring associated command-line parameters\n';
+    expect(lines('hugepages=0')).toEqual([]);
+    expect(lines('hugepages=2')).toEqual([warn]);
+    expect(lines('hugepagesz=2M hugepages=0')).toEqual([warn]);
+    expect(lines('default_hugepagesz=2M')).toEqual([warn]);
+    expect(lines('default_hugepagesz=4M')).toEqual(['HugeTLB: unsupported default_hugepagesz=4M\n']);
+    expect(lines('hugepagesz=abc hugepages=1')).toEqual(['HugeTLB: unsupported hugepagesz=abc\n']);
   });
 });
 

@@ -257,21 +257,32 @@ export function hugetlb_check_params(k: Kernel): void {
     // GBPAGES, whatever PSE says), then hugetlb_init() drops them with one warning
     const c = k.arch.cfg;
     const valid = new Set([2 ** c.PMD_SHIFT, ...(c.config.gbpages === false ? [] : [2 ** c.PUD_SHIFT])]);
+    // hugetlb_init() warns if a hstate was registered (a valid hugepagesz= or
+    // default_hugepagesz=) or a hugepages= before any hugepagesz= gave a count. The sizes are
+    // printed as typed (hugepagesz_setup, default_hugepagesz_setup: "%s" of the parameter), once
+    // per parameter; an unreadable size (NaN: memparse reads 0) is unsupported too.
     let kept = false;
+    const printed = new Set<string>();
     for (const r of k.cmdline.hugepages) {
-      if (r.size && (Number.isNaN(r.size) || !valid.has(r.size))) printk(k, 3, 'mm/hugetlb.c:hugepagesz_setup', 'HugeTLB: unsupported hugepagesz=%s\n', [Number.isNaN(r.size) ? '?' : String(r.size)]);
-      else kept = true;
+      if (r.size !== 0 && !valid.has(r.size)) {
+        if (!printed.has(r.text)) printk(k, 3, 'mm/hugetlb.c:hugepagesz_setup', 'HugeTLB: unsupported hugepagesz=%s\n', [r.sizeText ?? String(r.size)]);
+        printed.add(r.text);
+      } else if (r.size !== 0 || r.count > 0) kept = true;
     }
-    if (kept || k.cmdline.defaultHugepagesz) printk(k, KERN_WARNING, 'mm/hugetlb.c:hugetlb_init', 'HugeTLB: huge pages not supported, ignoring associated command-line parameters\n', []);
+    const d = k.cmdline.defaultHugepagesz;
+    if (d !== 0 && valid.has(d)) kept = true;
+    else if (d !== 0) printk(k, 3, 'mm/hugetlb.c:default_hugepagesz_setup', 'HugeTLB: unsupported default_hugepagesz=%s\n', [k.cmdline.defaultHugepageszText ?? String(d)]);
+    if (kept) printk(k, KERN_WARNING, 'mm/hugetlb.c:hugetlb_init', 'HugeTLB: huge pages not supported, ignoring associated command-line parameters\n', []);
     k.cmdline.hugepages = [];
     return;
   }
   const sizes = new Set(k.s.hvo.hstates.map((h) => h.size));
   const site = 'mm/hugetlb.c:hugepagesz_setup';
   let def = k.c.PMD_SIZE;
-  if (k.cmdline.defaultHugepagesz) {
+  // the kernel prints the size as typed ("%s" of the parameter); NaN (unreadable) is unsupported
+  if (k.cmdline.defaultHugepagesz !== 0) {
     if (sizes.has(k.cmdline.defaultHugepagesz)) def = k.cmdline.defaultHugepagesz;
-    else printk(k, 3, 'mm/hugetlb.c:default_hugepagesz_setup', 'HugeTLB: unsupported default_hugepagesz=%s\n', [fmtSizeKernel(k.cmdline.defaultHugepagesz)]);
+    else printk(k, 3, 'mm/hugetlb.c:default_hugepagesz_setup', 'HugeTLB: unsupported default_hugepagesz=%s\n', [k.cmdline.defaultHugepageszText ?? String(k.cmdline.defaultHugepagesz)]);
   }
   let ok: { key: string; r: (typeof k.cmdline.hugepages)[number] }[] = [];
   // one hugepages= parameter (its node:count entries share size and text)
@@ -282,8 +293,10 @@ export function hugetlb_check_params(k: Kernel): void {
     // size 0: no hugepagesz= before it (the default size); NaN: a hugepagesz= memparse cannot
     // read, which hugepagesz_setup() rejects like any unsupported size (not the default's)
     const size = r.size === 0 ? def : r.size;
-    if (Number.isNaN(size) || !sizes.has(size)) {
-      printk(k, 3, site, 'HugeTLB: unsupported hugepagesz=%s\n', [Number.isNaN(size) ? '?' : String(size)]);
+    if (!sizes.has(size)) {
+      // once per hugepages= parameter (its node:count pairs share the hugepagesz= before it)
+      printk(k, 3, site, 'HugeTLB: unsupported hugepagesz=%s\n', [r.sizeText ?? String(size)]);
+      dropped.add(param(r));
       continue;
     }
     if (r.node !== null && (r.node >= k.s.nodes.length || !k.s.nodes[r.node]!.online)) {
