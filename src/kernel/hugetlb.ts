@@ -49,16 +49,20 @@ export interface HvoState {
 }
 
 /**
- * hugepages_supported(): x86 needs PSE (arch/x86/include/asm/hugetlb.h); without it
- * hugetlb_init() sets nothing up (no hstates, no sysfs, no boot lines).
+ * hugepages_supported(): x86 needs PSE (arch/x86/include/asm/hugetlb.h), s390 EDAT-1
+ * (cpu_has_edat1(), arch/s390/include/asm/hugetlb.h), powerpc and the generic definition
+ * HPAGE_SHIFT != 0 (include/linux/hugetlb.h); where it is false the arch config registers no
+ * huge page size, which is what the model tests. Without it hugetlb_init() sets nothing up (no
+ * hstates, no sysfs, no boot lines). (The model tested PSE only: s390 without EDAT-1 and
+ * powerpc hash without 16M pages took hugepages= for an unsupported hugepagesz=.)
  */
 export function hugepagesSupported(k: Pick<Kernel, 'arch'>): boolean {
-  return k.arch.cfg.arch !== 'x86_64' || k.arch.cfg.config.pse !== false;
+  return k.arch.cfg.hugePageSizes.length > 0;
 }
 
 /** The huge page sizes the arch registers, in hstates[] order (each arch's config lists them). */
 export function archHugePageSizes(k: Pick<Kernel, 'arch'>): number[] {
-  return hugepagesSupported(k) ? k.arch.cfg.hugePageSizes : [];
+  return k.arch.cfg.hugePageSizes;
 }
 
 /** vmemmap pages of one huge page (hugetlb_vmemmap_size / PAGE_SIZE). */
@@ -254,9 +258,11 @@ export function hugetlb_boot_alloc(k: Kernel, gigantic: boolean): void {
 export function hugetlb_check_params(k: Kernel): void {
   if (!hugepagesSupported(k)) {
     // the parameters still parse (x86 arch_hugetlb_valid_size(): PMD_SIZE, PUD_SIZE with
-    // GBPAGES, whatever PSE says), then hugetlb_init() drops them with one warning
+    // GBPAGES, whatever PSE says), then hugetlb_init() drops them with one warning. s390's
+    // (EDAT-1 for PMD_SIZE, EDAT-2 for PUD_SIZE) and powerpc hash's (a page size the MMU has)
+    // accept nothing where huge pages are not supported.
     const c = k.arch.cfg;
-    const valid = new Set([2 ** c.PMD_SHIFT, ...(c.config.gbpages === false ? [] : [2 ** c.PUD_SHIFT])]);
+    const valid = new Set(c.arch !== 'x86_64' ? [] : [2 ** c.PMD_SHIFT, ...(c.config.gbpages === false ? [] : [2 ** c.PUD_SHIFT])]);
     // hugetlb_init() warns if a hstate was registered (a valid hugepagesz= or
     // default_hugepagesz=) or a hugepages= before any hugepagesz= gave a count. The sizes are
     // printed as typed (hugepagesz_setup, default_hugepagesz_setup: "%s" of the parameter), once
