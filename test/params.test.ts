@@ -145,11 +145,13 @@ describe('hugepagesz= / hugepages= / default_hugepagesz= (mm/hugetlb.c)', () => 
   it('memparse() sizes (lib/cmdline.c: binary K/M/G/T/P/E, decimal or 0x); a hugepages= applies to the hugepagesz= before it', () => {
     const r = parse('v6.18', 'hugepagesz=1G hugepages=4 hugepagesz=2m hugepages=16x default_hugepagesz=0x200000 hugepages=3');
     expect(r.cmdline.hugepages).toEqual([
-      { size: 2 ** 30, count: 4, node: null, text: 'hugepages=4' },
-      { size: 2 ** 21, count: 16, node: null, text: 'hugepages=16x' },
-      { size: 2 ** 21, count: 3, node: null, text: 'hugepages=3' },
+      { size: 2 ** 30, count: 4, node: null, text: 'hugepages=4', sizeText: '1G' },
+      { size: 2 ** 21, count: 16, node: null, text: 'hugepages=16x', sizeText: '2m' },
+      { size: 2 ** 21, count: 3, node: null, text: 'hugepages=3', sizeText: '2m' },
     ]);
     expect(r.cmdline.defaultHugepagesz).toBe(2 ** 21);
+    // the values as typed, for the kernel's "unsupported hugepagesz=%s" messages
+    expect(r.cmdline.defaultHugepageszText).toBe('0x200000');
     expect(r.ignored).toEqual([]);
     // memparse() reads from the start: a leading letter is no size
     expect(parse('v6.18', 'hugepagesz=x2M').ignored).toEqual(['hugepagesz=x2M']);
@@ -170,8 +172,8 @@ describe('hugepagesz= / hugepages= / default_hugepagesz= (mm/hugetlb.c)', () => 
   it('hugepages=<node>:<count>,... from v6.1; at the first bad part the rest is printed and nothing is kept', () => {
     const r = parse('v6.1', 'hugepagesz=2M hugepages=0:4,1:2');
     expect(r.cmdline.hugepages).toEqual([
-      { size: 2 ** 21, count: 4, node: 0, text: 'hugepages=0:4,1:2' },
-      { size: 2 ** 21, count: 2, node: 1, text: 'hugepages=0:4,1:2' },
+      { size: 2 ** 21, count: 4, node: 0, text: 'hugepages=0:4,1:2', sizeText: '2M' },
+      { size: 2 ** 21, count: 2, node: 1, text: 'hugepages=0:4,1:2', sizeText: '2M' },
     ]);
     const warn = (rest: string) => [{ level: 4, site: 'mm/hugetlb.c:hugepages_setup', text: `HugeTLB: Invalid hugepages parameter ${rest}\n` }];
     for (const [val, rest] of [['0:4,x:1', 'x:1'], ['0:x', 'x'], ['0:4,7', '7'], ['x', 'x']] as const) {

@@ -49,16 +49,20 @@ export interface HvoState {
 }
 
 /**
- * hugepages_supported(): x86 needs PSE (arch/x86/include/asm/hugetlb.h); without it
- * hugetlb_init() sets nothing up (no hstates, no sysfs, no boot lines).
+ * hugepages_supported(): x86 needs PSE (arch/x86/include/asm/hugetlb.h), s390 EDAT-1
+ * (cpu_has_edat1(), arch/s390/include/asm/hugetlb.h), powerpc and the generic definition
+ * HPAGE_SHIFT != 0 (include/linux/hugetlb.h); where it is false the arch config registers no
+ * huge page size, which is what the model tests. Without it hugetlb_init() sets nothing up (no
+ * hstates, no sysfs, no boot lines). (The model tested PSE only: s390 without EDAT-1 and
+ * powerpc hash without 16M pages took hugepages= for an unsupported hugepagesz=.)
  */
 export function hugepagesSupported(k: Pick<Kernel, 'arch'>): boolean {
-  return k.arch.cfg.arch !== 'x86_64' || k.arch.cfg.config.pse !== false;
+  return k.arch.cfg.hugePageSizes.length > 0;
 }
 
 /** The huge page sizes the arch registers, in hstates[] order (each arch's config lists them). */
 export function archHugePageSizes(k: Pick<Kernel, 'arch'>): number[] {
-  return hugepagesSupported(k) ? k.arch.cfg.hugePageSizes : [];
+  return k.arch.cfg.hugePageSizes;
 }
 
 /** vmemmap pages of one huge page (hugetlb_vmemmap_size / PAGE_SIZE). */
@@ -108,12 +112,16 @@ export function report_hugepages(k: Kernel): void {
   }
 }
 
-/** 5.15 hugetlb_vmemmap_init() at hstate creation, when enabled: "HugeTLB: can free %d vmemmap pages for %s". */
+/**
+ * 5.15 hugetlb_vmemmap_init() at hstate creation, when enabled: "HugeTLB: can free %d vmemmap
+ * pages for %s", for every hstate, 0 included (mm/hugetlb_vmemmap.c 5.14-5.15 prints after the
+ * "> RESERVE_VMEMMAP_NR" check, not inside it).
+ */
 export function hugetlb_vmemmap_init_515(k: Kernel): void {
   if (k.profile.hvo !== 'v5.15' || !k.cmdline.hugetlbFreeVmemmap || !hvoSupported(k)) return;
   for (const h of k.s.hvo.hstates) {
     const n = optimizablePages(k, h.size);
-    if (n > 0) printk(k, KERN_INFO, 'mm/hugetlb_vmemmap.c:hugetlb_vmemmap_init', 'HugeTLB: can free %d vmemmap pages for %s\n', [n, `hugepages-${h.size / 1024}kB`]);
+    printk(k, KERN_INFO, 'mm/hugetlb_vmemmap.c:hugetlb_vmemmap_init', 'HugeTLB: can free %d vmemmap pages for %s\n', [n, `hugepages-${h.size / 1024}kB`]);
   }
 }
 
@@ -129,7 +137,10 @@ function optimize(k: Kernel, h: Hstate, node: number, count: number, preinit = f
   if (!k.cmdline.hugetlbFreeVmemmap) return;
   if (optimizablePages(k, h.size) === 0 || count === 0) return;
   // 7.1: the first folio of a zone and order allocates the shared tail page; until one
-  // succeeds, each folio tries again (folio by folio; at most a fault or two before it does)
+  // succeeds, each folio tries again (folio by folio; at most a fault or two before it does).
+  // A folio whose tail page cannot be allocated is not optimised: mm/hugetlb_vmemmap.c
+  // __hugetlb_vmemmap_optimize_folio() (7.1) returns -ENOMEM when vmemmap_get_tail() fails,
+  // before anything is remapped or freed.
   if (k.profile.hvo === 'v7.1') {
     const key = `${node}:${h.size}`;
     while (count > 0 && !k.s.hvo.sharedTails.has(key)) {
@@ -137,8 +148,8 @@ function optimize(k: Kernel, h: Hstate, node: number, count: number, preinit = f
       if (got) {
         k.s.hvo.sharedTails.add(key);
         buddy_free(k, node, 1); // counted in optimizeFolios' net
+        optimizeFolios(k, h, node, 1, preinit, 1);
       }
-      optimizeFolios(k, h, node, 1, preinit, got ? 1 : 0);
       count--;
     }
   }
@@ -229,7 +240,11 @@ export function hugetlb_boot_alloc(k: Kernel, gigantic: boolean): void {
         stuck = 0;
       } else stuck++;
     }
-    if (got < req.count) {
+    // hugepages=<node>:<count> (6.1+) is allocated by hugetlb_hstate_alloc_pages_onenode(),
+    // whose warning names the node (mm/hugetlb.c 6.1-7.1)
+    if (got < req.count && req.node !== null) {
+      printk(k, KERN_WARNING, 'mm/hugetlb.c:hugetlb_hstate_alloc_pages_onenode', 'HugeTLB: allocating %u of page size %s failed node%d.  Only allocated %lu hugepages.\n', [req.count, fmtSizeKernel(req.size), req.node, got]);
+    } else if (got < req.count) {
       printk(k, KERN_WARNING, 'mm/hugetlb.c:hugetlb_hstate_alloc_pages', 'HugeTLB: allocating %lu of page size %s failed.  Only allocated %lu hugepages.\n', [req.count, fmtSizeKernel(req.size), got]);
     }
   }
@@ -243,39 +258,74 @@ export function hugetlb_boot_alloc(k: Kernel, gigantic: boolean): void {
 export function hugetlb_check_params(k: Kernel): void {
   if (!hugepagesSupported(k)) {
     // the parameters still parse (x86 arch_hugetlb_valid_size(): PMD_SIZE, PUD_SIZE with
-    // GBPAGES, whatever PSE says), then hugetlb_init() drops them with one warning
+    // GBPAGES, whatever PSE says), then hugetlb_init() drops them with one warning. s390's
+    // (EDAT-1 for PMD_SIZE, EDAT-2 for PUD_SIZE) and powerpc hash's (a page size the MMU has)
+    // accept nothing where huge pages are not supported.
     const c = k.arch.cfg;
-    const valid = new Set([2 ** c.PMD_SHIFT, ...(c.config.gbpages === false ? [] : [2 ** c.PUD_SHIFT])]);
+    const valid = new Set(c.arch !== 'x86_64' ? [] : [2 ** c.PMD_SHIFT, ...(c.config.gbpages === false ? [] : [2 ** c.PUD_SHIFT])]);
+    // hugetlb_init() warns if a hstate was registered (a valid hugepagesz= or
+    // default_hugepagesz=) or a hugepages= before any hugepagesz= gave a count. The sizes are
+    // printed as typed (hugepagesz_setup, default_hugepagesz_setup: "%s" of the parameter), once
+    // per parameter; an unreadable size (NaN: memparse reads 0) is unsupported too.
     let kept = false;
+    const printed = new Set<string>();
     for (const r of k.cmdline.hugepages) {
-      if (r.size && (Number.isNaN(r.size) || !valid.has(r.size))) printk(k, 3, 'mm/hugetlb.c:hugepagesz_setup', 'HugeTLB: unsupported hugepagesz=%s\n', [Number.isNaN(r.size) ? '?' : String(r.size)]);
-      else kept = true;
+      if (r.size !== 0 && !valid.has(r.size)) {
+        if (!printed.has(r.text)) printk(k, 3, 'mm/hugetlb.c:hugepagesz_setup', 'HugeTLB: unsupported hugepagesz=%s\n', [r.sizeText ?? String(r.size)]);
+        printed.add(r.text);
+      } else if (r.size !== 0 || r.count > 0) kept = true;
     }
-    if (kept || k.cmdline.defaultHugepagesz) printk(k, KERN_WARNING, 'mm/hugetlb.c:hugetlb_init', 'HugeTLB: huge pages not supported, ignoring associated command-line parameters\n', []);
+    const d = k.cmdline.defaultHugepagesz;
+    if (d !== 0 && valid.has(d)) kept = true;
+    else if (d !== 0) printk(k, 3, 'mm/hugetlb.c:default_hugepagesz_setup', 'HugeTLB: unsupported default_hugepagesz=%s\n', [k.cmdline.defaultHugepageszText ?? String(d)]);
+    if (kept) printk(k, KERN_WARNING, 'mm/hugetlb.c:hugetlb_init', 'HugeTLB: huge pages not supported, ignoring associated command-line parameters\n', []);
     k.cmdline.hugepages = [];
     return;
   }
   const sizes = new Set(k.s.hvo.hstates.map((h) => h.size));
   const site = 'mm/hugetlb.c:hugepagesz_setup';
   let def = k.c.PMD_SIZE;
-  if (k.cmdline.defaultHugepagesz) {
+  // the kernel prints the size as typed ("%s" of the parameter); NaN (unreadable) is unsupported
+  if (k.cmdline.defaultHugepagesz !== 0) {
     if (sizes.has(k.cmdline.defaultHugepagesz)) def = k.cmdline.defaultHugepagesz;
-    else printk(k, 3, 'mm/hugetlb.c:default_hugepagesz_setup', 'HugeTLB: unsupported default_hugepagesz=%s\n', [fmtSizeKernel(k.cmdline.defaultHugepagesz)]);
+    else printk(k, 3, 'mm/hugetlb.c:default_hugepagesz_setup', 'HugeTLB: unsupported default_hugepagesz=%s\n', [k.cmdline.defaultHugepageszText ?? String(k.cmdline.defaultHugepagesz)]);
   }
-  const ok: typeof k.cmdline.hugepages = [];
+  let ok: { key: string; r: (typeof k.cmdline.hugepages)[number] }[] = [];
+  // one hugepages= parameter (its node:count entries share size and text)
+  const param = (r: (typeof k.cmdline.hugepages)[number]) => `${r.size}|${r.text}`;
+  const dropped = new Set<string>();
   for (const r of k.cmdline.hugepages) {
-    const size = r.size || def;
-    if (Number.isNaN(size) || !sizes.has(size)) {
-      printk(k, 3, site, 'HugeTLB: unsupported hugepagesz=%s\n', [Number.isNaN(size) ? '?' : String(size)]);
+    if (dropped.has(param(r))) continue;
+    // size 0: no hugepagesz= before it (the default size); NaN: a hugepagesz= memparse cannot
+    // read, which hugepagesz_setup() rejects like any unsupported size (not the default's)
+    const size = r.size === 0 ? def : r.size;
+    if (!sizes.has(size)) {
+      // once per hugepages= parameter (its node:count pairs share the hugepagesz= before it)
+      printk(k, 3, site, 'HugeTLB: unsupported hugepagesz=%s\n', [r.sizeText ?? String(size)]);
+      dropped.add(param(r));
       continue;
     }
     if (r.node !== null && (r.node >= k.s.nodes.length || !k.s.nodes[r.node]!.online)) {
-      printk(k, KERN_WARNING, 'mm/hugetlb.c:hugepages_setup', 'HugeTLB: Invalid hugepages parameter %s\n', [r.text.slice('hugepages='.length)]);
+      // hugepages_setup() (mm/hugetlb.c 6.1-7.1): a node that is not online is "invalid": the
+      // rest of the string from that node on is printed, and hugepages_clear_pages_in_node()
+      // drops every count the parameter gave, the nodes before it included
+      printk(k, KERN_WARNING, 'mm/hugetlb.c:hugepages_setup', 'HugeTLB: Invalid hugepages parameter %s\n', [restFrom(k.cmdline.hugepages, r, param)]);
+      dropped.add(param(r));
+      ok = ok.filter((x) => x.key !== param(r));
       continue;
     }
-    ok.push({ ...r, size });
+    ok.push({ key: param(r), r: { ...r, size } });
   }
-  k.cmdline.hugepages = ok;
+  k.cmdline.hugepages = ok.map((x) => x.r);
+}
+
+/** The text of a hugepages=<node>:<count>,... parameter from entry `r` on (its node:count pairs in order). */
+function restFrom<T extends { text: string }>(all: T[], r: T, param: (x: T) => string): string {
+  const val = r.text.slice('hugepages='.length);
+  const nth = all.filter((x) => param(x) === param(r)).indexOf(r);
+  let pos = 0;
+  for (let i = 0; i < nth; i++) pos += /^\d+:\d+/.exec(val.slice(pos))![0].length + 1;
+  return val.slice(pos);
 }
 
 /** After the page allocator is up (gather_bootmem_prealloc / hugetlb_init): optimise the boot pools. */

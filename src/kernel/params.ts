@@ -47,6 +47,7 @@ export interface ParsedCmdline {
 export function parseCmdline(profile: KernelProfile, line: string, lacks: ArchConfig['lacks'] = {}): ParsedCmdline {
   const cmd: KernelCmdline = { onlineType: profile.defaultOnlineType, memmapOnMemory: 'off', hugetlbFreeVmemmap: false, messages: [], hugepages: [], defaultHugepagesz: 0 };
   let hugepagesz = 0; // the size the next hugepages= applies to (0: the default size)
+  let sizeText: { sizeText: string } | object = {}; // that hugepagesz= value as typed, for the kernel's messages
   const ignored: string[] = [];
   const absent: ParsedCmdline['absent'] = [];
   const invalid = (param: string, val: string | undefined) =>
@@ -93,15 +94,20 @@ export function parseCmdline(profile: KernelProfile, line: string, lacks: ArchCo
       else ignored.push(tok);
     } else if (key === 'hugepagesz' || key === 'default_hugepagesz') {
       const sz = val === undefined ? NaN : memparse(val);
-      if (key === 'hugepagesz') hugepagesz = sz;
-      else cmd.defaultHugepagesz = sz;
+      if (key === 'hugepagesz') {
+        hugepagesz = sz;
+        sizeText = { sizeText: val ?? '' };
+      } else {
+        cmd.defaultHugepagesz = sz;
+        cmd.defaultHugepageszText = val ?? '';
+      }
       if (Number.isNaN(sz)) ignored.push(tok);
     } else if (key === 'hugepages' && val !== undefined) {
-      if (profile.hugepagesNodeSyntax) cmd.hugepages.push(...hugepagesNodes(val, hugepagesz, tok, cmd.messages));
+      if (profile.hugepagesNodeSyntax) cmd.hugepages.push(...hugepagesNodes(val, hugepagesz, tok, cmd.messages).map((r) => ({ ...r, ...sizeText })));
       else {
         // hugepages_setup() <= v5.15: sscanf(s, "%lu", mhp), 0 when there is no number
         const m = /^(\d+)/.exec(val);
-        cmd.hugepages.push({ size: hugepagesz, count: m ? Number(m[1]) : 0, node: null, text: tok });
+        cmd.hugepages.push({ size: hugepagesz, count: m ? Number(m[1]) : 0, node: null, text: tok, ...sizeText });
       }
     } else if (key === 'memory_hotplug.memmap_on_memory') {
       absent.push({ param: tok, why: `memory_hotplug.memmap_on_memory does not exist in ${profile.id}: it arrived in v5.13 (a08a2ae34613)` });

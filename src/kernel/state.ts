@@ -645,9 +645,11 @@ export interface KernelCmdline {
   /** hugetlb_free_vmemmap= (on/off) */
   hugetlbFreeVmemmap: boolean;
   /** hugepagesz= / hugepages= / default_hugepagesz=, in command-line order (sizes checked at boot). */
-  hugepages: { size: number; count: number; node: number | null; text: string }[];
+  hugepages: { size: number; count: number; node: number | null; text: string; sizeText?: string }[];
   /** default_hugepagesz= (0: the arch default, PMD_SIZE). */
   defaultHugepagesz: number;
+  /** default_hugepagesz='s value as typed (the kernel's messages print it so). */
+  defaultHugepageszText?: string;
   /** Messages parse_args() printed, replayed at boot. */
   messages: { level: number; site: string; text: string }[];
 }

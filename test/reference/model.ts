@@ -648,7 +648,11 @@ export class Reference {
   hugetlbRequests() {
     const cmd = parseCmdline(this.p, this.sc.cmdline).cmdline;
     const def = cmd.defaultHugepagesz && this.hugeSizes.includes(cmd.defaultHugepagesz) ? cmd.defaultHugepagesz : this.PMD;
-    return cmd.hugepages.map((r) => ({ ...r, size: r.size || def })).filter((r) => this.hugeSizes.includes(r.size) && (r.node === null || (r.node < this.nodes.length && this.nodes[r.node]!.online)));
+    // a node that is not online drops every count of its hugepages= parameter (hugepages_setup);
+    // a hugepagesz= memparse cannot read (NaN) is unsupported, not the default size
+    const param = (r: { size: number; text: string }) => `${r.size}|${r.text}`;
+    const bad = new Set(cmd.hugepages.filter((r) => r.node !== null && !(r.node < this.nodes.length && this.nodes[r.node]!.online)).map(param));
+    return cmd.hugepages.filter((r) => !bad.has(param(r))).map((r) => ({ ...r, size: r.size === 0 ? def : r.size })).filter((r) => this.hugeSizes.includes(r.size));
   }
   hvoPerFolio(size: number): number {
     const v = ((size / this.P) * this.c.STRUCT_PAGE) / this.P;
@@ -715,7 +719,8 @@ export class Reference {
     if (!per) return false;
     let net = per;
     if (this.p.hvo === 'v7.1' && !this.tails.has(`${nd}:${size}`)) {
-      if (this.nodes[nd]!.free >= 1 && !this.fault('buddy')) { this.tails.add(`${nd}:${size}`); net -= 1; }
+      // no shared tail page, no optimisation of this folio (7.1 __hugetlb_vmemmap_optimize_folio)
+      if (this.nodes[nd]!.free >= 1 && !this.fault('buddy')) { this.tails.add(`${nd}:${size}`); net -= 1; } else return false;
     }
     this.hvoFreed[nd] = (this.hvoFreed[nd] ?? 0) + net;
     this.memmapRam[nd] -= net;
