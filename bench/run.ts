@@ -237,8 +237,11 @@ How the figures are kept:
 - **Fuzzing**: random scenarios are generated as complete objects (every key with a schema
   default written out; test/fuzz-complete.test.ts holds the generator to it), so a case skips
   both YAML and the schema pass and only the semantic checks run; text is made only for the
-  reproducers written out. Runs of a few iterations skip the engine's snapshot, and an
-  abandoned optimistic run first runs its first iteration alone (src/kernel/engine.ts). An arch
+  reproducers written out. An optimistic run of the range engine opens a checkpoint that
+  costs what the run changes: the interval maps keep an undo journal of their splices and only
+  the small fields are copied (src/kernel/state.ts KState.checkpoint, src/util/interval.ts);
+  runs of one or two iterations skip it; an abandoned run first runs its first iteration alone
+  and is then split where an allocator said it runs out, or halved (src/kernel/engine.ts). An arch
   and its constants are built once per configuration and shared, frozen (src/arch/index.ts
   resolveArch, src/kernel/state.ts deriveConsts); fuzz machines format a kernel message's text
   only if something reads it (src/kernel/printk.ts); shrinking a failing case first drops every

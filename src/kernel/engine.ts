@@ -37,6 +37,24 @@ export function shortOf(k: Kernel, why: string, served: number, count: number): 
   unusual(k, why);
 }
 
+/** Set inside withoutBatching(): every run goes one iteration at a time. */
+let stepwise = false;
+
+/**
+ * Run `fn` with the range engine off: every loop of the model runs one iteration at a time, as
+ * the kernel's does. For tests: no result (messages, counts, reports) may depend on how the
+ * engine batches (test/engine-batching.test.ts). Scoped to the call, like withArchCache().
+ */
+export function withoutBatching<T>(fn: () => T): T {
+  const was = stepwise;
+  stepwise = true;
+  try {
+    return fn();
+  } finally {
+    stepwise = was;
+  }
+}
+
 /** Runs of at most this many iterations are run one iteration at a time (see runSteps). */
 export const SHORT_RUN = 2;
 
@@ -51,7 +69,7 @@ export function runSteps(k: Kernel, start: number, end: number, step: number, bo
   if (alignDown(start, step) === alignDown(end - 1, step)) return body(start, end);
   // a few iterations: run them one by one, as the kernel does (a checkpoint of the state, and
   // the split-and-retry after an abort, cost more than they save on so short a run)
-  if (end - alignDown(start, step) <= SHORT_RUN * step) {
+  if (stepwise || end - alignDown(start, step) <= SHORT_RUN * step) {
     for (let a = start; a < end;) {
       const b = Math.min(end, alignDown(a, step) + step);
       const r = body(a, b);

@@ -14,7 +14,7 @@ import { early_pfn_to_nid, memblock_alloc, memblock_alloc_many } from './membloc
 import { buddy_alloc } from './page_alloc.js';
 import { addTables, leafSegments, mapLeaves, missingTables, pmdRuns, tableKindsFor } from './pgtable.js';
 import { IntervalSet } from '../util/interval.js';
-import { KERN_DEBUG, KERN_WARNING, printk, pr_err_once, pr_warn_once, WARN } from './printk.js';
+import { interleaveRuns, KERN_DEBUG, KERN_WARNING, printk, pr_err_once, pr_warn_once, WARN } from './printk.js';
 import { sparse_buffer_alloc } from './sparse.js';
 import { vmemmap_free } from './vmemmap-free.js';
 import { compoundUnique, ENOMEM, injectFault, offToPfn, offToVa, pfnToOff, selfHostedPfn, type Backing, type PgmapGeom, type Kernel, type TableOwner, type VmemAltmap } from './state.js';
@@ -181,6 +181,19 @@ export function vmemmap_alloc_block(k: Kernel, size: number, node: number, count
 function vmemmap_alloc_block_zero(k: Kernel, node: number, count: number, kind: PtLevel): TableOwner | null {
   const P = k.c.PAGE_SIZE;
   const each = k.boot.done ? k.c.tableCost.runtime[kind] : k.c.tableCost.boot[kind];
+  if (!k.boot.done && each < 1) {
+    // s390 vmem_pte_alloc() at boot: memblock_alloc(2 KiB, 2 KiB) per table, top-down, so
+    // consecutive tables share pages: the free half of the page the last one took is the
+    // highest fit and takes the next (arch/s390/mm/vmem.c, v5.6..v7.1)
+    const slack = k.s.tableSlack[node] ?? 0;
+    const pages = Math.max(0, Math.ceil(count * each - slack));
+    const r = pages > 0 ? vmemmap_alloc_block(k, P, node, pages) : { node, src: 'memblock' as const };
+    if (!r) return null;
+    if (r.node === node) k.s.tableSlack[node] = pages + slack - count * each;
+    else k.s.tableSlack[r.node] = pages - count * each;
+    k.s.tablePages[r.node] = (k.s.tablePages[r.node] ?? 0) + count * each;
+    return { node: r.node, src: 'memblock' };
+  }
   const r = each >= 1 ? vmemmap_alloc_block(k, each * P, node, count) : vmemmap_alloc_block(k, P, node, Math.ceil(count * each));
   if (!r) return null;
   k.s.tablePages[r.node] = (k.s.tablePages[r.node] ?? 0) + count * each;
@@ -253,15 +266,18 @@ function builtinAllocBlockBuf(k: Kernel, size: number, node: number, altmap: str
     // thread §4: fallback=false (x86, arm64, the generic PTE path): NULL if the altmap fails;
     // fallback=true (powerpc's vmemmap_populate): on to RAM. Either way, once past that, the
     // pr_debug and - as posted - the RAM allocation below, the altmap pfns charged but unused
+    const logFrom = k.s.log.length;
     const pfn = altmap_alloc_block_buf(k, size, altmap, count);
     if (pfn === null && !fallback) return null;
     printk(k, KERN_DEBUG, FILE + ':vmemmap_alloc_block_buf', 'altmap block allocation failed,\t\t\t\tfalling back to system memory', [], { run: { count, nth: () => 'altmap block allocation failed,\t\t\t\tfalling back to system memory' } });
+    interleaveRuns(k, logFrom, count); // the kernel prints block by block: its altmap line, then this one
     // the patch's own defect, not vmemmap-lab's: the altmap pages it took are never used nor
-    // given back (said once per altmap and step: every block of the step does the same)
+    // given back (said once per altmap and step: every block of the step does the same; no
+    // count: how many blocks the first call covers is the range engine's batching, not the kernel's)
     const site = FILE + ':vmemmap_alloc_block_buf';
     const head = `as posted (thread section 4) it charges altmap ${altmap} for every block and maps RAM instead`;
     if (pfn !== null && !k.s.anomalies.some((x) => x.step === k.step && x.site === site && x.text.startsWith(head))) {
-      const text = `${head} (first: ${count} x ${size / k.c.PAGE_SIZE} pfn(s) from pfn 0x${lx(BigInt(pfn))}): the altmap's alloc counts pages that no mapping uses`;
+      const text = `${head} (from pfn 0x${lx(BigInt(pfn))}, ${size / k.c.PAGE_SIZE} pfn(s) a block): the altmap's alloc counts pages that no mapping uses`;
       k.s.anomalies.push({ step: k.step, site, text });
       k.s.trace.push({ t: 'note', text: `${site}: ${text}` });
     }

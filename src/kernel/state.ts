@@ -4,8 +4,9 @@
  * pgmap xarray, iomem_resource and the memory block devices). No module-level mutable state:
  * every kernel-layer function takes the Kernel as its first argument.
  *
- * All mutable parts live in `KState`, which can be snapshotted and restored; the range
- * engine (see engine.ts) relies on that to run a run of identical kernel iterations at once
+ * All mutable parts live in `KState`, which can open a checkpoint and roll back to it
+ * (KState.checkpoint: an undo journal in every interval map); the range engine (see
+ * engine.ts) relies on that to run a run of identical kernel iterations at once
  * and fall back to single iterations exactly where an allocator runs short.
  */
 import { deepFreeze } from '../util/freeze.js';
@@ -233,7 +234,7 @@ function saveLedger(l: Ledger): Ledger {
 /**
  * Ranges changed since the simulator last emptied the record, as flat start, end pairs:
  * vmemmap offsets (leaves and tables), section numbers, pfns (sub-sections) and memory block
- * ids. Shared by every snapshot of a state and never rolled back: a range touched by an
+ * ids. Never rolled back with a checkpoint: a range touched by an
  * abandoned attempt only makes the next check look a little wider.
  */
 export interface Touched {
@@ -350,6 +351,7 @@ export interface Checkpoint {
   altmaps: Map<string, VmemAltmap>;
   memmapRamPages: number[];
   tablePages: number[];
+  tableSlack: number[];
   sparseBuffer: SparseBuffer | null;
   ppcList: KState['ppcList'];
   /** How many *_once keys had fired. */
@@ -394,6 +396,8 @@ export class KState {
   memmapRamPages: number[] = [];
   /** Table pages per node as allocated (accounting side). */
   tablePages: number[] = [];
+  /** Boot page tables smaller than a page (s390 2 KiB): the free share of the page the last one took, per node. */
+  tableSlack: number[] = [];
   sparseBuffer: SparseBuffer | null = null;
   /**
    * powerpc vmemmap_list (arch/powerpc/mm/init_64.c): entries live, entries on the free list
@@ -476,6 +480,7 @@ export class KState {
       altmaps,
       memmapRamPages: this.memmapRamPages.slice(),
       tablePages: this.tablePages.slice(),
+      tableSlack: this.tableSlack.slice(),
       sparseBuffer: this.sparseBuffer ? { ...this.sparseBuffer } : null,
       ppcList: { ...this.ppcList },
       once: this.once.size,
@@ -508,6 +513,7 @@ export class KState {
     this.altmaps = cp.altmaps;
     this.memmapRamPages = cp.memmapRamPages;
     this.tablePages = cp.tablePages;
+    this.tableSlack = cp.tableSlack;
     this.sparseBuffer = cp.sparseBuffer;
     this.ppcList = cp.ppcList;
     // *_once keys fired since the checkpoint were added last (a Set keeps insertion order)
