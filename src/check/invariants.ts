@@ -184,7 +184,8 @@ export function mergePairs(w: number[]): number[] {
     const pairs: [number, number][] = [];
     for (let i = 0; i < w.length; i += 2) pairs.push([w[i]!, w[i + 1]!]);
     pairs.sort((x, y) => x[0] - y[0]);
-    w = pairs.flat();
+    w = [];
+    for (const p of pairs) w.push(p[0], p[1]);
   } else {
     // a handful of pairs (the usual step): insertion sort in place, no arrays made
     for (let i = 2; i < w.length; i += 2) {
