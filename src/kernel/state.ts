@@ -33,6 +33,12 @@ export const ERRNO_NAMES: Record<number, string> = {
   [-12]: 'ENOMEM', [-22]: 'EINVAL', [-17]: 'EEXIST', [-6]: 'ENXIO', [-16]: 'EBUSY',
   [-34]: 'ERANGE', [-19]: 'ENODEV', [-95]: 'EOPNOTSUPP', [-28]: 'ENOSPC', [-7]: 'E2BIG', [-1]: 'EPERM', [-2]: 'ENOENT',
 };
+const ERRNO_BY_NUMBER = new Map(Object.entries(ERRNO_NAMES).map(([n, name]) => [Number(n), name]));
+
+/** The errno's name ("ENOMEM" for -12), else the number (a Map: no number-to-key conversion per step). */
+export function errnoName(errno: number): string {
+  return ERRNO_BY_NUMBER.get(errno) ?? String(errno);
+}
 
 /** strerror() of the errnos the model returns (glibc's texts, as ndctl/daxctl print them). */
 const STRERROR: Record<number, string> = {
@@ -341,6 +347,11 @@ class BlockWatcher implements Watcher<MemoryBlock> {
 /** An interval map or set with an undo journal (util/interval.ts). */
 type Journalled = { startJournal(): void; endJournal(): void; rollback(): void };
 
+/** A copy of the powerpc vmemmap_list counters (written out: object spread is slow in V8). */
+function copyPpcList(l: KState['ppcList']): KState['ppcList'] {
+  return { entries: l.entries, freed: l.freed, left: l.left, pages: l.pages, blockSize: l.blockSize, orphans: l.orphans };
+}
+
 /** What KState.checkpoint() keeps to go back to. */
 export interface Checkpoint {
   /** Every interval map and set of the state, journalling. */
@@ -482,13 +493,13 @@ export class KState {
       tablePages: this.tablePages.slice(),
       tableSlack: this.tableSlack.slice(),
       sparseBuffer: this.sparseBuffer ? { ...this.sparseBuffer } : null,
-      ppcList: { ...this.ppcList },
+      ppcList: copyPpcList(this.ppcList),
       once: this.once.size,
       lens: [this.log.length, this.trace.length, this.anomalies.length],
       pmdRun: this.pmdRun ? { ...this.pmdRun } : null,
       nextKey: this.nextKey,
       allocWarned: this.allocWarned,
-      allocCount: { ...this.allocCount },
+      allocCount: { memblock: this.allocCount.memblock, buddy: this.allocCount.buddy, altmap: this.allocCount.altmap },
       ledger: saveLedger(this.ledger),
       // hvo is not kept: src/kernel/hugetlb.ts runs no loop through runSteps and is called only
       // at boot and by the hugepages step, never from inside a checkpointed run

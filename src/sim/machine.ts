@@ -8,7 +8,7 @@ import { findProfile, type KernelProfile } from '../kernels/index.js';
 import { boot } from '../kernel/init.js';
 import { parseCmdline } from '../kernel/params.js';
 import { acpi_memory_enable_device, offline_blocks, online_blocks, remove_memory, sclp_add_standby_memory } from '../kernel/memory_hotplug.js';
-import { deriveConsts, EBUSY, EINVAL, ERRNO_NAMES, KState, rebuildAltPfns, type Kernel, type Message } from '../kernel/state.js';
+import { deriveConsts, EBUSY, EINVAL, errnoName, KState, rebuildAltPfns, type Kernel, type Message } from '../kernel/state.js';
 import type { Scenario, ScenarioStep } from '../scenario/parse.js';
 import { checkInvariants, checkTouched, classify, newCheckMemo, type CheckMemo, type Violation } from '../check/invariants.js';
 import { KernelOops, type Oops } from '../kernel/fault.js';
@@ -167,13 +167,15 @@ export function runStep(m: Machine, st: ScenarioStep, results: StepResult[]): St
   }
   if (errno !== 0) {
     r.ok = false;
-    r.errno = ERRNO_NAMES[errno] ?? String(errno);
+    r.errno = errnoName(errno);
     k.s.trace.push({ t: 'errno', site: st.kind, errno });
   }
   r.dmesg = k.s.log.slice(logStart);
   r.trace.to = k.s.trace.length;
-  for (const g of k.modelGaps) r.messages.push(`note: not modelled: ${g}`);
-  k.modelGaps.clear();
+  if (k.modelGaps.size > 0) {
+    for (const g of k.modelGaps) r.messages.push(`note: not modelled: ${g}`);
+    k.modelGaps.clear();
+  }
   if (st.kind !== 'expect') {
     // a predicted kernel bug explains what it breaks: the checks' findings in a step that
     // oopsed, or where the kernel leaves memmap unmapped or misaccounted, are the kernel's

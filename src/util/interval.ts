@@ -243,7 +243,8 @@ export class IntervalMap<V> {
       segs[i] = seg;
       if (j) this.record(i, 1, [next]);
     } else {
-      segs.splice(i, 0, seg);
+      if (i === segs.length) segs.push(seg); // the usual case: ranges filled in address order
+      else segs.splice(i, 0, seg);
       if (j) this.record(i, 1, []);
     }
   }
