@@ -80,7 +80,9 @@ export function boot(k: Kernel, fw0: FirmwareMap): void {
   // memblock_phys_mem_size(): boot RAM in memblock.memory
   k.boot.bootRam = k.s.memblockMemory.total();
   // the memory nodes as the firmware lists them (powerpc sizes memory blocks from them)
-  const bootRanges = fw.nodes.flatMap((n) => n.memory.map((m) => ({ start: m.start, end: m.start + m.size }))).sort((x, y) => x.start - y.start);
+  const bootRanges: { start: number; end: number }[] = [];
+  for (const n of fw.nodes) for (const m of n.memory) bootRanges.push({ start: m.start, end: m.start + m.size });
+  bootRanges.sort((x, y) => x.start - y.start);
   for (const r of fw.reserved ?? defaultReserved(k, lo)) {
     for (const m of k.s.memblockMemory.overlaps(r.start, r.start + r.size)) k.s.memblockReserved.add(m.start, m.end);
   }

@@ -347,6 +347,13 @@ class BlockWatcher implements Watcher<MemoryBlock> {
 /** An interval map or set with an undo journal (util/interval.ts). */
 type Journalled = { startJournal(): void; endJournal(): void; rollback(): void };
 
+/** A copy of an altmap (written out: object spread is slow in V8); `self` is replaced, never edited. */
+function copyAltmap(a: VmemAltmap): VmemAltmap {
+  const c: VmemAltmap = { id: a.id, base_pfn: a.base_pfn, end_pfn: a.end_pfn, reserve: a.reserve, free: a.free, align: a.align, alloc: a.alloc, owner: a.owner, device: a.device };
+  if (a.self !== undefined) c.self = a.self;
+  return c;
+}
+
 /** A copy of the powerpc vmemmap_list counters (written out: object spread is slow in V8). */
 function copyPpcList(l: KState['ppcList']): KState['ppcList'] {
   return { entries: l.entries, freed: l.freed, left: l.left, pages: l.pages, blockSize: l.blockSize, orphans: l.orphans };
@@ -483,7 +490,7 @@ export class KState {
     const sets = [...this.ledger.altPfns.values()];
     for (const m of sets) m.startJournal();
     const altmaps = new Map<string, VmemAltmap>();
-    for (const [id, a] of this.altmaps) altmaps.set(id, { ...a });
+    for (const [id, a] of this.altmaps) altmaps.set(id, copyAltmap(a));
     return {
       maps,
       sets,

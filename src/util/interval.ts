@@ -138,7 +138,8 @@ export class IntervalMap<V> {
 
   get(x: number): V | undefined {
     const i = this.lowerBound(x);
-    const s = this.segs[i];
+    // (reads past either end of an array are slow in V8: they look up the prototype chain)
+    const s = i < this.segs.length ? this.segs[i] : undefined;
     if (s && s.start <= x) return this.p.shift(s.v, x - s.start);
     return undefined;
   }
@@ -190,7 +191,7 @@ export class IntervalMap<V> {
   clear(start: number, end: number): Seg<V>[] {
     if (start >= end) return [];
     const i = this.lowerBound(start);
-    const first = this.segs[i];
+    const first = i < this.segs.length ? this.segs[i] : undefined;
     if (!first || first.start >= end) return []; // nothing there: no copy of a shared array
     this.own();
     const removed: Seg<V>[] = [];
@@ -214,7 +215,7 @@ export class IntervalMap<V> {
   set(start: number, end: number, v: V): void {
     if (start >= end) return;
     let i = this.lowerBound(start);
-    const over = this.segs[i];
+    const over = i < this.segs.length ? this.segs[i] : undefined;
     if (over && over.start < end) {
       this.clear(start, end);
       i = this.lowerBound(start);
@@ -223,8 +224,8 @@ export class IntervalMap<V> {
     this.own();
     this.watcher?.added(start, end, v);
     const segs = this.segs;
-    const prev = segs[i - 1];
-    const next = segs[i];
+    const prev = i > 0 ? segs[i - 1] : undefined;
+    const next = i < segs.length ? segs[i] : undefined;
     const withPrev = prev !== undefined && prev.end === start && this.p.continues(prev.v, v, prev.end - prev.start);
     const s0 = withPrev ? prev.start : start;
     const v0 = withPrev ? prev.v : v;
