@@ -36,3 +36,16 @@ nodes:
   - id: 0
     memory: [ { start: 0, size: 4G } ]
 `;
+
+/** An x86_64 (or opts.arch) machine with 8 GiB of RAM on one node, a kernel command line and steps after boot (the HugeTLB tests). */
+export const hugetlbBox = (kernel: string, cmdline: string, steps = '', opts: { arch?: string; config?: string; nodes?: string } = {}) => `
+arch: ${opts.arch ?? 'x86_64'}
+${opts.config ?? ''}
+kernel: ${kernel}
+cmdline: "${cmdline}"
+nodes:
+${opts.nodes ?? `  - { id: 0, memory: [ { start: ${opts.arch === 'arm64' ? '1G' : '0'}, size: 8G } ] }`}
+steps:
+  - boot
+${steps}
+`;

@@ -10,23 +10,12 @@ import { describe, expect, it } from 'vitest';
 import { set_max_huge_pages } from '../src/kernel/hugetlb.js';
 import type { Kernel } from '../src/kernel/state.js';
 import { parseProfileFile, registerProfile } from '../src/index.js';
-import { run, setup_machine, stepOf } from './helpers.js';
+import { run, setup_machine, stepOf, hugetlbBox as box } from './helpers.js';
 
 const KiB = 1024;
 const M = 2 ** 20;
 const G = 2 ** 30;
 
-const box = (kernel: string, cmdline: string, steps = '', opts: { arch?: string; config?: string; nodes?: string } = {}) => `
-arch: ${opts.arch ?? 'x86_64'}
-${opts.config ?? ''}
-kernel: ${kernel}
-cmdline: "${cmdline}"
-nodes:
-${opts.nodes ?? `  - { id: 0, memory: [ { start: ${opts.arch === 'arm64' ? '1G' : '0'}, size: 8G } ] }`}
-steps:
-  - boot
-${steps}
-`;
 const hugetlbLines = (d: string[]) => d.filter((l) => l.includes('HugeTLB'));
 /** [site, text] of the kernel log lines that contain `part`. */
 const sitesOf = (k: Kernel, part: string) => k.s.log.filter((m) => m.text.includes(part)).map((m) => [m.site, m.text]);

@@ -3,21 +3,10 @@
  * pool sizing, mm/hugetlb_vmemmap.c), per version and arch.
  */
 import { describe, expect, it } from 'vitest';
-import { run, stepOf } from './helpers.js';
+import { run, stepOf, hugetlbBox as box } from './helpers.js';
 
 const KiB = 1024;
 
-const box = (kernel: string, cmdline: string, steps = '', opts: { arch?: string; config?: string; nodes?: string } = {}) => `
-arch: ${opts.arch ?? 'x86_64'}
-${opts.config ?? ''}
-kernel: ${kernel}
-cmdline: "${cmdline}"
-nodes:
-${opts.nodes ?? `  - { id: 0, memory: [ { start: ${opts.arch === 'arm64' ? '1G' : '0'}, size: 8G } ] }`}
-steps:
-  - boot
-${steps}
-`;
 
 describe('boot lines (report_hugepages)', () => {
   it('6.18 x86_64: 1 GiB hstate first, then 2 MiB, each with what HVO can free', () => {
