@@ -10,10 +10,8 @@ import { alignDown, alignUp } from '../util/bits.js';
 import type { Backing, Kernel, Leaf, TableOwner } from './state.js';
 
 /** Table kinds allocated on the way down to install an entry of `entryLevel`. */
-export function tableKindsFor(k: Kernel, entryLevel: LeafLevel): PtLevel[] {
-  const all = k.arch.cfg.pt.allocLevels;
-  const stop = all.indexOf(entryLevel);
-  return stop < 0 ? all : all.slice(0, stop + 1);
+export function tableKindsFor(k: Kernel, entryLevel: LeafLevel): readonly PtLevel[] {
+  return k.c.tableKinds[entryLevel];
 }
 
 /** Spans of tables of `kind` that [a, b) needs and that do not exist. */

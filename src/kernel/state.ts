@@ -571,6 +571,8 @@ export interface Consts {
   SECTION_MAP_SIZE: number;
   /** Table span per allocatable level: address range one table of that kind covers. */
   tableSpan: Record<PtLevel, number>;
+  /** Table kinds allocated on the way down to an entry of each leaf level (pgtable.ts tableKindsFor). */
+  tableKinds: Record<LeafLevel, readonly PtLevel[]>;
   /** Pages of RAM one table of each level takes: boot (pt.earlyTableBytes) and runtime (pt.runtimeTableBytes), each absent = pt.tableBytes, / PAGE_SIZE. */
   tableCost: TableCost;
   /** Entry span per level (what one entry maps). */
@@ -611,6 +613,12 @@ export function deriveConsts(a: Arch): Consts {
   let c = constsOf.get(a);
   if (!c) constsOf.set(a, (c = deepFreeze(computeConsts(a))));
   return c;
+}
+
+/** The allocatable table levels down to (and with) `entry`'s, or all of them if it has none. */
+function tableKindsTo(all: readonly PtLevel[], entry: LeafLevel): readonly PtLevel[] {
+  const stop = all.indexOf(entry);
+  return stop < 0 ? all.slice() : all.slice(0, stop + 1);
 }
 
 function computeConsts(a: Arch): Consts {
@@ -654,6 +662,7 @@ function computeConsts(a: Arch): Consts {
     tableSpan,
     tableCost,
     entrySpan,
+    tableKinds: { pmd: tableKindsTo(c.pt.allocLevels, 'pmd'), pte: tableKindsTo(c.pt.allocLevels, 'pte') },
     origin,
     startOff: Number(c.VMEMMAP_START - origin),
     endOff: Number(c.VMEMMAP_END - origin),
