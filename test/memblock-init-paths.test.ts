@@ -308,6 +308,30 @@ reserved: [ { start: 0, size: 1M }, { start: 4G, size: 1G }, { start: 8G, size: 
   });
 });
 
+describe('runs of vmemmap blocks: free fragments that hold no aligned block', () => {
+  /*
+   * memblock_find_in_range_node() only returns a block that is wholly free and aligned: a free
+   * fragment that holds no 2 MiB-aligned 2 MiB block takes none. Node 0 [0, 1G) has free
+   * [20M, 34M) (seven aligned 2 MiB blocks) and [41M, 41.5M), all else reserved. Its two 4 KiB page
+   * tables come first, from the top of the highest free range: [41.5M - 8K, 41.5M). Its 16 MiB
+   * sparse buffer does not fit (exact node), so its 8 memmap blocks go call by call: 7 fill
+   * [20M, 34M) top-down, the 8th finds no room on node 0 above 16M (the fragment holds no block)
+   * and goes to node 1. memmap: node 0 14 MiB; node 1 64 + 2 = 66 MiB. Node 0 keeps only the
+   * fragment's 512 KiB - 8 KiB = 126 pages.
+   */
+  it('a fragment with no aligned block neither takes nor breaks the run', () => {
+    const r = run(`
+arch: x86_64
+nodes:
+  - { id: 0, memory: [ { start: 0, size: 1G } ] }
+  - { id: 1, memory: [ { start: 4G, size: 4G } ] }
+reserved: [ { start: 0, size: 20M }, { start: 34M, size: 7M }, { start: 0x2980000, size: 0x3d680000 } ]
+`);
+    expect(r.report.memmapBacking.ram).toEqual({ 0: 14 * MiB, 1: 66 * MiB });
+    expect(r.report.memory.nodes[0]).toEqual({ managedPages: 126, freePages: 126 });
+  });
+});
+
 describe('early_pfn_to_nid()', () => {
   /*
    * arm64 (ARCH_KEEP_MEMBLOCK) hot-adds 1 GiB at 16 GiB to node 1 with
