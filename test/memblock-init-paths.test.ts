@@ -332,6 +332,33 @@ reserved: [ { start: 0, size: 20M }, { start: 34M, size: 7M }, { start: 0x298000
   });
 });
 
+describe('runs of vmemmap blocks without a goal (arm64: __pa(MAX_DMA_ADDRESS) below all DRAM)', () => {
+  /*
+   * arm64, min_addr 0: memblock_alloc_range_nid() tries the node, then NUMA_NO_NODE (any node,
+   * top-down). Node 2 [16G, 17G) is wholly reserved: its 16 MiB sparse buffer fails and its 8
+   * memmap blocks of 2 MiB go to the highest free memory of any node: node 0 [8G, 12G), under
+   * node 0's own 64 MiB sparse buffer - not node 1 [1G, 5G), lower down.
+   * memmap: node 0 64 + 16 = 80 MiB, node 1 64 MiB. Managed: node 0 1 Mi - 16384 - 4096 = 1028096;
+   * node 1 1 Mi - 16384 (reserved 64 MiB) - 16384 (memmap) - 2 (page tables) = 1015806.
+   */
+  it('a node with no free memory: its blocks go to the highest free memory of any node', () => {
+    const r = run(`
+arch: arm64
+nodes:
+  - { id: 0, memory: [ { start: 0x200000000, size: 4G } ] }
+  - { id: 1, memory: [ { start: 0x40000000, size: 4G } ] }
+  - { id: 2, memory: [ { start: 0x400000000, size: 1G } ] }
+reserved: [ { start: 0x40000000, size: 64M }, { start: 0x400000000, size: 1G } ]
+`);
+    expect(r.report.memmapBacking.ram).toEqual({ 0: 80 * MiB, 1: 64 * MiB });
+    expect(r.report.memory.nodes).toEqual({
+      0: { managedPages: 1028096, freePages: 1028096 },
+      1: { managedPages: 1015806, freePages: 1015806 },
+      2: { managedPages: 0, freePages: 0 },
+    });
+  });
+});
+
 describe('early_pfn_to_nid()', () => {
   /*
    * arm64 (ARCH_KEEP_MEMBLOCK) hot-adds 1 GiB at 16 GiB to node 1 with
