@@ -330,6 +330,10 @@ function vmemmap_verify(k: Kernel, node: number, a: number, b: number, unit: num
     const u0 = alignDown(start, unit);
     const [x, y] = range(u0);
     if (k.profile.vmemmapVerifyOnce) {
+      // printed once per boot, between the lines of the iteration that met the far page: a
+      // batch would print it after all of its iterations' lines, so it runs that iteration
+      // on its own (at most a few extra tries per boot)
+      if (alignUp(b, unit) - alignDown(a, unit) > unit) unusual(k, 'offnode warning inside a run');
       pr_warn_once(k, site, fmt, offToVa(k, x), offToVa(k, y) - 1n);
       k.s.once.add(site);
       return;
