@@ -938,6 +938,7 @@ export function ppc_basepages_fallback(k: Kernel, start: number, end: number, no
         // only an optimistic run gets here with more than one page; single pages are never mixed
       }
       let bk: Backing | null = null;
+      const logFrom = k.s.log.length;
       if (altmap && kind === 'inside') {
         bk = vmemmap_alloc_block_buf(k, P, node, altmap, n);
         if (!bk) unusual(k, 'altmap page failed: RAM fallback');
@@ -946,6 +947,7 @@ export function ppc_basepages_fallback(k: Kernel, start: number, end: number, no
       if (!bk) return ENOMEM;
       mapLeaves(k, g.start, g.end, 'pte', bk);
       printk(k, KERN_DEBUG, PPC_RADIX + ':radix__vmemmap_pte_populate', 'radix-mmu: PAGE_SIZE vmemmap mapping\n', [], { run: { count: n, nth: () => 'radix-mmu: PAGE_SIZE vmemmap mapping\n' } });
+      interleaveRuns(k, logFrom, n); // page by page: its altmap line, then this one
     }
     vmemmap_verify(k, node, a, b, P, (u) => [u, u + P]);
     return 0;
