@@ -299,6 +299,18 @@ function backingNode(k: Kernel, b: Backing, off: number): number {
 }
 
 /**
+ * vmemmap_verify() over PMD entries in [a, b): the kernel passes [addr, next) for each call and
+ * PMD (next = pmd_addr_end(addr, end) of that call), so when a batch holds several whole-section
+ * calls (`call` bytes of memmap each, smaller than a PMD and dividing it) each call's part of a
+ * PMD is verified on its own; otherwise the PMD's part of [a, b).
+ */
+function verifyPmds(k: Kernel, node: number, a: number, b: number, call: number): void {
+  const PMD = k.c.PMD_SIZE;
+  const unit = call > 0 && call < PMD && PMD % call === 0 ? call : PMD;
+  vmemmap_verify(k, node, a, b, unit, (u) => [Math.max(u, a), Math.min(u + unit, b)]);
+}
+
+/**
  * vmemmap_verify() for each unit (a page after each PTE; the PMD step for an existing huge
  * PMD) of [a, b), units aligned to `unit`: "[%lx-%lx] potential offnode page_structs" when the
  * backing page's node is farther than LOCAL_DISTANCE (pr_warn_once since v6.0). `range(u)`
@@ -477,7 +489,7 @@ export function vmemmap_populate_print_last(k: Kernel): void {
  * vmemmap_check_pmd() (verified; a leaf - or with 'any' anything - counts as populated);
  * anything else falls back to vmemmap_populate_basepages() for the step.
  */
-export function vmemmap_populate_hugepages(k: Kernel, start: number, end: number, node: number, altmap: string | null): number {
+export function vmemmap_populate_hugepages(k: Kernel, start: number, end: number, node: number, altmap: string | null, call = 0): number {
   const PMD = k.c.PMD_SIZE;
   const v = k.arch.policy.hugepages;
   return runSteps(k, start, end, PMD, (a, b) => {
@@ -506,7 +518,7 @@ export function vmemmap_populate_hugepages(k: Kernel, start: number, end: number
         continue;
       }
       if (r.state === 'leaf') {
-        vmemmap_verify(k, node, r.start, r.end, PMD, (u) => [Math.max(u, r.start), Math.min(u + PMD, r.end)]);
+        verifyPmds(k, node, r.start, r.end, call);
         // vmemmap_use_sub_pmd(): the range is in use again (no longer all PAGE_UNUSED)
         if (k.arch.policy.free.partialPmd === 'if-unused') k.s.pmdUnused.remove(r.start, r.end);
         if (altmap) staleAltmapFrames(k, r.start, r.end, altmap);
@@ -608,14 +620,14 @@ export function vmemmap_one_page_per_pmd(k: Kernel, start: number, end: number, 
 }
 
 /** The generic helpers handed to an arch's vmemmap_populate() policy. */
-export function vmemmapOps(k: Kernel, altmap: string | null = null, node = -1): VmemmapOps<string> {
+export function vmemmapOps(k: Kernel, altmap: string | null = null, node = -1, call = 0): VmemmapOps<string> {
   return {
     decide: (r, path, why) => { k.s.trace.push({ t: 'populate', path, why, start: r.start, end: r.end, callBytes: r.callBytes, altmap, node }); },
     basepages: (s, e, n, a) => vmemmap_populate_basepages(k, s, e, n, a),
-    hugepages: (s, e, n, a) => vmemmap_populate_hugepages(k, s, e, n, a),
+    hugepages: (s, e, n, a) => vmemmap_populate_hugepages(k, s, e, n, a, call),
     free: (s, e, a) => vmemmap_free(k, s, e, a),
     onePagePerPmd: (s, e, n) => vmemmap_one_page_per_pmd(k, s, e, n),
-    radixPmdLoop: (s, e, n, a) => ppc_radix_pmd_loop(k, s, e, n, a),
+    radixPmdLoop: (s, e, n, a) => ppc_radix_pmd_loop(k, s, e, n, a, call),
     basepagesFallback: (s, e, n, a) => ppc_basepages_fallback(k, s, e, n, a),
     altmapCrossBoundary: (a, s, size) => altmap_cross_boundary(k, a, s, size),
     listBlocks: (s, e, n, a, bs, t, cb) => ppc_list_blocks(k, s, e, n, a, bs, t, cb),
@@ -662,7 +674,8 @@ export function __populate_section_memmap(k: Kernel, pfnIn: number, nrIn: number
     k.s.trace.push({ t: 'note', text: `${site}: ${text}` });
   }
   if (vmemmap_can_optimize(k, altmap, pgmap)) return vmemmap_populate_compound_pages(k, pfn, start, end, nid, pgmap!, (end - start) / nsec);
-  return k.arch.policy.vmemmap_populate(vmemmapOps(k, altmap, nid), { start, end, callBytes: (end - start) / nsec }, nid, altmap);
+  // a batch of whole-section calls: the PMD-level vmemmap_verify() sees each call's part of a PMD
+  return k.arch.policy.vmemmap_populate(vmemmapOps(k, altmap, nid, nsec > 1 ? (end - start) / nsec : 0), { start, end, callBytes: (end - start) / nsec }, nid, altmap);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -963,13 +976,13 @@ export function ppc_basepages_fallback(k: Kernel, start: number, end: number, no
  * table gets base pages. Base pages: ppc_basepages_fallback(). `start` may be unaligned
  * (v6.6..v6.14 do not align it): the first slot then sees the unaligned address.
  */
-export function ppc_radix_pmd_loop(k: Kernel, start: number, end: number, node: number, altmap: string | null): number {
+export function ppc_radix_pmd_loop(k: Kernel, start: number, end: number, node: number, altmap: string | null, call = 0): number {
   const PMD = k.c.PMD_SIZE;
   const firstAddr = start;
   return runSteps(k, start, end, PMD, (a, b) => {
     for (const r of pmdRuns(k, a, b)) {
       if (r.state === 'leaf') {
-        vmemmap_verify(k, node, r.start, r.end, PMD, (u) => [Math.max(u, r.start), Math.min(u + PMD, r.end)]);
+        verifyPmds(k, node, r.start, r.end, call);
         continue;
       }
       if (r.state === 'table') {
@@ -995,7 +1008,7 @@ export function ppc_radix_pmd_loop(k: Kernel, start: number, end: number, node: 
       if (bk) {
         mapLeaves(k, A, B, 'pmd', bk);
         printk(k, KERN_DEBUG, PPC_RADIX + ':radix__vmemmap_populate', 'radix-mmu: PMD_SIZE vmemmap mapping\n', [], { run: { count: n, nth: () => 'radix-mmu: PMD_SIZE vmemmap mapping\n' } });
-        vmemmap_verify(k, node, r.start, r.end, PMD, (u) => [Math.max(u, r.start), Math.min(u + PMD, r.end)]);
+        verifyPmds(k, node, r.start, r.end, call);
         continue;
       }
       unusual(k, 'radix: PMD block failed');
