@@ -1,0 +1,286 @@
+/**
+ * src/kernel/state.ts, path by path (mutation testing, branch mut-state): the leaf payload's
+ * shift/continues, the Ledger the interval-map watchers keep, rebuildAltPfns, the
+ * checkpoint/commit/rollback journal, the claims payload, strerror/errnoName, section numbers
+ * and compoundUnique. Each expectation is derived by hand in its comment.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  compoundUnique,
+  errnoName,
+  KState,
+  leafPayload,
+  rebuildAltPfns,
+  section_nr,
+  section_nr_to_pfn,
+  strerror,
+  type Backing,
+  type Kernel,
+  type Leaf,
+  type MemoryBlock,
+} from '../src/kernel/state.js';
+
+const P = 4096;
+const M2 = 2 ** 21;
+const ram = (node: number, key = 1, src: 'sparsebuf' | 'memblock' | 'buddy' = 'buddy'): Leaf => ({ level: 'pte', b: { kind: 'ram', node, src, key } });
+const alt = (id: string, pfn: number): Leaf => ({ level: 'pte', b: { kind: 'altmap', id, pfn } });
+const self = (node: number): Leaf => ({ level: 'pte', b: { kind: 'self', node } });
+type Compound = Extract<Backing, { kind: 'compound' }>;
+const cmp = (over: Partial<Compound> = {}): Compound => ({ kind: 'compound', node: 1, tailNode: 2, pgmap: 'pg0', period: 4, phase: 0, ...over });
+const block = (altmapAlloc: number): MemoryBlock => ({ nid: 0, state: 'online', zone: 'Normal', early: false, vmemmapPages: altmapAlloc, altmapAlloc });
+
+describe('errno texts', () => {
+  it('strerror: glibc text of a known errno, "Unknown error N" for any other', () => {
+    expect(strerror(-12)).toBe('Cannot allocate memory');
+    // not in the table: glibc prints the positive number
+    expect(strerror(-999)).toBe('Unknown error 999');
+    expect(errnoName(-12)).toBe('ENOMEM');
+    expect(errnoName(-2)).toBe('ENOENT');
+    expect(errnoName(-999)).toBe('-999');
+  });
+});
+
+describe('leafPayload', () => {
+  const p = leafPayload(P);
+
+  it('shift: an altmap leaf advances its pfn by delta / PAGE_SIZE; other leaves are position-free', () => {
+    // 2 pages (8192 bytes) into a leaf starting at pfn 100: pfn 102
+    expect(p.shift(alt('a', 100), 2 * P)).toEqual(alt('a', 102));
+    const r = ram(0);
+    expect(p.shift(r, 2 * P)).toBe(r);
+    const c: Leaf = { level: 'pte', b: cmp() };
+    expect(p.shift(c, 3 * P)).toBe(c);
+  });
+
+  it('continues: level and kind must match', () => {
+    expect(p.continues(ram(0), { level: 'pmd', b: ram(0).b }, P)).toBe(false);
+    expect(p.continues(ram(0), alt('a', 1), P)).toBe(false);
+  });
+
+  it('continues: altmap leaves only on the same altmap and the next pfn', () => {
+    // a: pfn 10, 2 pages long -> b continues it at pfn 12
+    expect(p.continues(alt('a', 10), alt('a', 12), 2 * P)).toBe(true);
+    expect(p.continues(alt('a', 10), alt('a', 13), 2 * P)).toBe(false);
+    expect(p.continues(alt('a', 10), alt('b', 12), 2 * P)).toBe(false);
+    expect(p.continues(alt('a', 10), alt('b', 13), 2 * P)).toBe(false);
+  });
+
+  it('continues: RAM leaves on the same node, source and allocation key', () => {
+    expect(p.continues(ram(0, 5, 'buddy'), ram(0, 5, 'buddy'), P)).toBe(true);
+    expect(p.continues(ram(0, 5, 'buddy'), ram(1, 5, 'buddy'), P)).toBe(false);
+    expect(p.continues(ram(0, 5, 'buddy'), ram(0, 5, 'memblock'), P)).toBe(false);
+    expect(p.continues(ram(0, 5, 'buddy'), ram(0, 6, 'buddy'), P)).toBe(false);
+  });
+
+  it('continues: self-hosted leaves on the same node', () => {
+    expect(p.continues(self(0), self(0), P)).toBe(true);
+    expect(p.continues(self(0), self(1), P)).toBe(false);
+  });
+
+  it('continues: compound leaves with the same node, tail node, pgmap, period and phase', () => {
+    const c = (o: Partial<Compound>): Leaf => ({ level: 'pte', b: cmp(o) });
+    expect(p.continues(c({}), c({}), P)).toBe(true);
+    expect(p.continues(c({}), c({ node: 3 }), P)).toBe(false);
+    expect(p.continues(c({}), c({ tailNode: 3 }), P)).toBe(false);
+    expect(p.continues(c({}), c({ pgmap: 'pg1' }), P)).toBe(false);
+    expect(p.continues(c({}), c({ period: 8 }), P)).toBe(false);
+    expect(p.continues(c({}), c({ phase: P }), P)).toBe(false);
+  });
+});
+
+describe('Ledger kept by the watchers', () => {
+  it('a new state: empty sums, no overlap, its page size', () => {
+    const s = new KState(16384);
+    expect(s.pageSize).toBe(16384);
+    expect(s.ledger.overlap).toBe(false);
+    expect(s.ledger.blockAlloc).toBe(0);
+  });
+
+  it('altmap leaves: pfns per altmap, overlap only when a pfn backs two leaves', () => {
+    const s = new KState(P);
+    // pages 0-1 from pfns 10-11, pages 2-3 from pfns 20-21 (not contiguous: two segments, one set)
+    s.leaves.set(0, 2 * P, alt('a', 10));
+    s.leaves.set(2 * P, 4 * P, alt('a', 20));
+    expect(s.leaves.size).toBe(2);
+    expect(s.ledger.altPfns.get('a')!.ranges()).toEqual([{ start: 10, end: 12 }, { start: 20, end: 22 }]);
+    expect(s.ledger.altmap.get('a')).toBe(4 * P);
+    expect(s.ledger.overlap).toBe(false);
+    // page 4 from pfn 11 again: a second live leaf on pfn 11
+    s.leaves.set(4 * P, 5 * P, alt('a', 11));
+    expect(s.ledger.overlap).toBe(true);
+  });
+
+  it('removing part of an altmap leaf gives back exactly its pfns', () => {
+    const s = new KState(P);
+    // 4 pages from pfns 10..13; clearing page 1 removes pfn 11 (the cleared piece is shifted by 1 page)
+    s.leaves.set(0, 4 * P, alt('a', 10));
+    s.leaves.clear(P, 2 * P);
+    expect(s.ledger.altPfns.get('a')!.ranges()).toEqual([{ start: 10, end: 11 }, { start: 12, end: 14 }]);
+    expect(s.ledger.altmap.get('a')).toBe(3 * P);
+    expect(s.ledger.overlap).toBe(false);
+  });
+
+  it('compound leaves: heads and tails count as RAM of their nodes, the rest as dedup', () => {
+    const s = new KState(P);
+    // period 4 pages, phase 0, 8 pages: heads at pages 0 and 4 (node 1), tails at 1 and 5 (node 2), 4 aliased pages
+    s.leaves.set(0, 8 * P, { level: 'pte', b: cmp() });
+    expect(s.ledger.ram[1]).toBe(2 * P);
+    expect(s.ledger.ram[2]).toBe(2 * P);
+    expect(s.ledger.dedup.get('pg0')).toBe(4 * P);
+    // period 0 (every page an alias of the previous section's tail): no RAM at all, not even a 0 entry
+    const t = new KState(P);
+    t.leaves.set(0, 8 * P, { level: 'pte', b: cmp({ node: 3, tailNode: 4, period: 0 }) });
+    expect(3 in t.ledger.ram).toBe(false);
+    expect(4 in t.ledger.ram).toBe(false);
+    expect(t.ledger.dedup.get('pg0')).toBe(8 * P);
+    expect(compoundUnique({ c: { PAGE_SIZE: P } } as Kernel, cmp({ period: 0 }), 0, 8 * P)).toEqual({ heads: 0, tails: 0 });
+  });
+
+  it('page tables: pages per table times tables, by level and by node', () => {
+    const s = new KState(P, { pgd: 0, p4d: 0, pud: 0, pmd: 0, pte: M2 });
+    // one PTE table spans 2 MiB: 4 MiB of vmemmap takes 2 tables of one page each, on node 1
+    s.tables.pte.set(0, 2 * M2, { node: 1, src: 'buddy' });
+    expect(s.ledger.tables.pte).toBe(2);
+    expect(s.ledger.tablesByNode[1]).toBe(2);
+    s.tables.pte.clear(0, M2);
+    expect(s.ledger.tables.pte).toBe(1);
+    expect(s.ledger.tablesByNode[1]).toBe(1);
+  });
+
+  it('memory blocks: the sum of their altmap allocs, and the touched block ids', () => {
+    const s = new KState(P);
+    // blocks 0..3 with 8 pages of memmap each: 32
+    s.blocks.set(0, 4, block(8));
+    expect(s.ledger.blockAlloc).toBe(32);
+    expect(s.touched.blocks).toEqual([0, 4]);
+    s.blocks.clear(0, 1);
+    expect(s.ledger.blockAlloc).toBe(24);
+  });
+});
+
+describe('rebuildAltPfns', () => {
+  it('recounts each altmap from the leaves and clears the overlap flag', () => {
+    const s = new KState(P);
+    s.leaves.set(0, 2 * P, alt('a', 10));
+    s.leaves.set(2 * P, 3 * P, alt('b', 5));
+    s.leaves.set(3 * P, 4 * P, ram(0));
+    s.leaves.set(8 * P, 9 * P, alt('a', 30));
+    s.ledger.altPfns = new Map();
+    s.ledger.overlap = true;
+    rebuildAltPfns(s);
+    expect([...s.ledger.altPfns.keys()]).toEqual(['a', 'b']);
+    expect(s.ledger.altPfns.get('a')!.ranges()).toEqual([{ start: 10, end: 12 }, { start: 30, end: 31 }]);
+    expect(s.ledger.altPfns.get('b')!.ranges()).toEqual([{ start: 5, end: 6 }]);
+    expect(s.ledger.overlap).toBe(false);
+  });
+
+  it('finds a pfn backing two leaves', () => {
+    const s = new KState(P);
+    s.leaves.set(0, 2 * P, alt('a', 10));
+    s.leaves.set(4 * P, 5 * P, alt('a', 11));
+    rebuildAltPfns(s);
+    expect(s.ledger.overlap).toBe(true);
+    expect(s.ledger.altPfns.get('a')!.ranges()).toEqual([{ start: 10, end: 12 }]);
+  });
+});
+
+describe('KState payloads', () => {
+  it('claims merge only with the same name, owner and kind', () => {
+    const s = new KState(P);
+    s.claims.set(0, 10, { name: 'n', owner: 'x', kind: 'namespace' });
+    s.claims.set(10, 20, { name: 'n', owner: 'y', kind: 'namespace' });
+    expect(s.claims.size).toBe(2);
+    s.claims.set(20, 30, { name: 'n', owner: 'y', kind: 'Soft Reserved' });
+    expect(s.claims.size).toBe(3);
+    s.claims.set(30, 40, { name: 'n', owner: 'y', kind: 'Soft Reserved' });
+    expect(s.claims.size).toBe(3);
+  });
+});
+
+describe('checkpoint / commit / rollback', () => {
+  it('rollback restores the small fields, the ledger sums and the maps', () => {
+    const s = new KState(P, { pgd: 0, p4d: 0, pud: 0, pmd: 0, pte: M2 });
+    s.nodes = [{ online: true, free: 100, managed: 200 }];
+    s.altmaps.set('a', { id: 'a', base_pfn: 0, end_pfn: 64, reserve: 0, free: 64, align: 0, alloc: 0, owner: 'o', device: 'd' });
+    s.tableSlack = [0];
+    s.leaves.set(0, P, ram(0));
+    s.leaves.set(P, 2 * P, self(0));
+    s.leaves.set(2 * P, 3 * P, alt('a', 0));
+    s.tables.pte.set(0, M2, { node: 0, src: 'buddy' });
+    s.once.add('k1').add('k2');
+    s.log.push({ level: 6, text: 'x', site: 'f:g', step: 1 });
+    const cp = s.checkpoint();
+    // everything below is undone by the rollback
+    s.nodes[0]!.free = 50;
+    s.altmaps.get('a')!.alloc = 3;
+    s.altmaps.set('b', { id: 'b', base_pfn: 0, end_pfn: 64, reserve: 0, free: 64, align: 0, alloc: 0, owner: 'o', device: 'd' });
+    s.tableSlack[0] = 7;
+    s.allocCount.buddy = 9;
+    s.leaves.set(4 * P, 5 * P, ram(0, 2));
+    s.leaves.set(5 * P, 6 * P, self(0));
+    s.leaves.set(6 * P, 7 * P, alt('a', 1));
+    s.leaves.set(7 * P, 8 * P, alt('b', 0));
+    s.tables.pte.set(M2, 2 * M2, { node: 0, src: 'buddy' });
+    s.once.add('k3').add('k4');
+    s.log.push({ level: 6, text: 'y', site: 'f:g', step: 1 });
+    s.trace.push({ t: 'note', text: 'n' });
+    s.anomalies.push({ step: 1, site: 'f:g', text: 'a' });
+    s.rollback(cp);
+    expect(s.nodes[0]!.free).toBe(100);
+    expect(s.altmaps.get('a')!.alloc).toBe(0);
+    expect(s.altmaps.has('b')).toBe(false);
+    expect(s.tableSlack).toEqual([0]);
+    expect(s.allocCount).toEqual({ memblock: 0, buddy: 0, altmap: 0 });
+    expect([...s.once]).toEqual(['k1', 'k2']);
+    expect([s.log.length, s.trace.length, s.anomalies.length]).toEqual([1, 0, 0]);
+    expect(s.leaves.size).toBe(3);
+    // ledger sums as at the checkpoint: one page of RAM, one self-hosted, one altmap, one table
+    expect(s.ledger.ram).toEqual([P]);
+    expect(s.ledger.self).toEqual([P]);
+    expect(s.ledger.altmap.get('a')).toBe(P);
+    expect(s.ledger.altmap.has('b')).toBe(false);
+    expect(s.ledger.tables.pte).toBe(1);
+    expect(s.ledger.tablesByNode).toEqual([1]);
+    expect(s.ledger.altPfns.get('a')!.ranges()).toEqual([{ start: 0, end: 1 }]);
+    // an altmap first seen after the checkpoint has no pfn set left
+    expect(s.ledger.altPfns.has('b')).toBe(false);
+  });
+
+  it('rollback drops only the *_once keys fired since the checkpoint', () => {
+    const s = new KState(P);
+    s.once.add('a').add('b');
+    const cp = s.checkpoint();
+    s.once.add('c').add('d');
+    s.rollback(cp);
+    expect([...s.once]).toEqual(['a', 'b']);
+    // none fired since: nothing dropped
+    const cp2 = s.checkpoint();
+    s.rollback(cp2);
+    expect([...s.once]).toEqual(['a', 'b']);
+  });
+
+  it('commit keeps what happened and ends the journal', () => {
+    const s = new KState(P);
+    s.leaves.set(0, P, ram(0));
+    const cp = s.checkpoint();
+    s.leaves.set(P, 2 * P, ram(0, 2));
+    s.commit(cp);
+    expect(s.leaves.size).toBe(2);
+    expect(s.ledger.ram).toEqual([2 * P]);
+    // a later checkpoint's rollback goes back to the committed state, not the first one
+    const cp2 = s.checkpoint();
+    s.leaves.clear(0, 2 * P);
+    s.rollback(cp2);
+    expect(s.leaves.size).toBe(2);
+    expect(s.ledger.ram).toEqual([2 * P]);
+  });
+});
+
+describe('section numbers', () => {
+  it('section_nr and section_nr_to_pfn with 32768 pages per section', () => {
+    const k = { c: { PAGES_PER_SECTION: 32768 } } as Kernel;
+    // pfn 3 * 32768 + 5 lies in section 3, which starts at pfn 98304
+    expect(section_nr(k, 3 * 32768 + 5)).toBe(3);
+    expect(section_nr_to_pfn(k, 3)).toBe(98304);
+  });
+});
