@@ -8,6 +8,11 @@ import { describe, expect, it } from 'vitest';
 import {
   compoundUnique,
   errnoName,
+  injectFault,
+  offToPfn,
+  offToVa,
+  pfnToOff,
+  selfHostedPfn,
   KState,
   leafPayload,
   rebuildAltPfns,
@@ -149,12 +154,14 @@ describe('Ledger kept by the watchers', () => {
 
   it('memory blocks: the sum of their altmap allocs, and the touched block ids', () => {
     const s = new KState(P);
-    // blocks 0..3 with 8 pages of memmap each: 32
-    s.blocks.set(0, 4, block(8));
+    // blocks 2..5 (4 blocks) with 8 pages of memmap each: 32
+    s.blocks.set(2, 6, block(8));
     expect(s.ledger.blockAlloc).toBe(32);
-    expect(s.touched.blocks).toEqual([0, 4]);
-    s.blocks.clear(0, 1);
+    expect(s.touched.blocks).toEqual([2, 6]);
+    // block 2 goes: 3 blocks left, 24
+    s.blocks.clear(2, 3);
     expect(s.ledger.blockAlloc).toBe(24);
+    expect(s.touched.blocks).toEqual([2, 6, 2, 3]);
   });
 });
 
@@ -282,5 +289,77 @@ describe('section numbers', () => {
     // pfn 3 * 32768 + 5 lies in section 3, which starts at pfn 98304
     expect(section_nr(k, 3 * 32768 + 5)).toBe(3);
     expect(section_nr_to_pfn(k, 3)).toBe(98304);
+  });
+});
+
+describe('injectFault', () => {
+  const kernel = (faults: Kernel['faults'], optimistic = 0) => ({ s: new KState(P), faults, optimistic }) as unknown as Kernel;
+
+  it('the nth allocation of its kind fails, counted over the whole run; a note says which', () => {
+    const k = kernel([{ kind: 'buddy', nth: 3 }]);
+    // buddy #1, #2: no fault
+    expect(injectFault(k, 'buddy', 2)).toBe(false);
+    expect(k.s.allocCount.buddy).toBe(2);
+    // other kinds do not count towards buddy's numbers
+    expect(injectFault(k, 'memblock', 5)).toBe(false);
+    expect(k.s.allocCount).toEqual({ memblock: 5, buddy: 2, altmap: 0 });
+    expect(k.s.trace).toEqual([]);
+    // buddy #3 fails
+    expect(injectFault(k, 'buddy', 1)).toBe(true);
+    expect(k.s.allocCount.buddy).toBe(3);
+    expect(k.s.trace).toEqual([{ t: 'note', text: 'fault injection: buddy allocation #3 fails' }]);
+    // #4 on: past it
+    expect(injectFault(k, 'buddy', 4)).toBe(false);
+    expect(k.s.allocCount.buddy).toBe(7);
+  });
+
+  it('a run of allocations fails when the nth is inside it (its last one included)', () => {
+    const k = kernel([{ kind: 'altmap', nth: 4 }]);
+    // allocations #1..#4: the 4th is the last of the run
+    expect(injectFault(k, 'altmap', 4)).toBe(true);
+    expect(k.s.trace).toEqual([{ t: 'note', text: 'fault injection: altmap allocation #4 fails' }]);
+  });
+
+  it('inside an optimistic run a fault aborts it without counting', () => {
+    const k = kernel([{ kind: 'altmap', nth: 2 }], 1);
+    expect(injectFault(k, 'altmap', 4)).toBe(true);
+    expect(k.s.allocCount.altmap).toBe(0);
+    expect(k.s.trace).toEqual([]);
+    // no fault in the run: counted as usual
+    expect(injectFault(k, 'buddy', 4)).toBe(false);
+    expect(k.s.allocCount.buddy).toBe(4);
+  });
+});
+
+describe('pfn and vmemmap offsets', () => {
+  // struct page of pfn 10 at offset 1000, 64 bytes each
+  const k = { c: { startOff: 1000, STRUCT_PAGE: 64, PAGE_SIZE: P, origin: 0xffff_e000_0000_0000n }, vmemmapPfnBase: 10, boot: { memoryBlockSize: 2 ** 27 } } as unknown as Kernel;
+
+  it('pfnToOff / offToPfn / offToVa', () => {
+    // pfn 15: 1000 + 5 x 64
+    expect(pfnToOff(k, 15)).toBe(1320);
+    expect(offToPfn(k, 1320)).toBe(15);
+    // mid struct page: fractional
+    expect(offToPfn(k, 1352)).toBe(15.5);
+    expect(offToVa(k, 1320)).toBe(0xffff_e000_0000_0000n + 1320n);
+    // past 2^64 the pointer wraps
+    const w = { c: { origin: 2n ** 64n - 100n } } as unknown as Kernel;
+    expect(offToVa(w, 200)).toBe(100n);
+  });
+
+  it('selfHostedPfn: the block start plus the page of the memmap within it', () => {
+    // 128 MiB blocks = 32768 pages; pfn 65536 + 200 is in block 2 (first pfn 65536); its struct
+    // page lies (200 x 64) / 4096 = 3.125 pages into that block's memmap: page 3, pfn 65539
+    expect(selfHostedPfn(k, pfnToOff(k, 65536 + 200))).toBe(65539);
+  });
+
+  it('compoundUnique counts heads and tails from the phase on', () => {
+    const kk = { c: { PAGE_SIZE: P } } as Kernel;
+    // period 4, phase 0, pages [0, 6): heads 0, 4; tails 1, 5
+    expect(compoundUnique(kk, cmp(), 0, 6 * P)).toEqual({ heads: 2, tails: 2 });
+    // phase 1 page: page i is number i - 1 of the run; [0, 6) -> numbers -1..4: heads at 0, 4 (pages 1, 5), tail at 1 (page 2)
+    expect(compoundUnique(kk, cmp({ phase: P }), 0, 6 * P)).toEqual({ heads: 2, tails: 1 });
+    // [2, 6) with phase 1 page: numbers 1..4: head 4, tail 1
+    expect(compoundUnique(kk, cmp({ phase: P }), 2 * P, 6 * P)).toEqual({ heads: 1, tails: 1 });
   });
 });
