@@ -5,8 +5,26 @@
  * and compoundUnique. Each expectation is derived by hand in its comment.
  */
 import { describe, expect, it } from 'vitest';
+import { resolveArch } from '../src/arch/index.js';
+import { findProfile } from '../src/kernels/index.js';
 import {
   compoundUnique,
+  deriveConsts,
+  E2BIG,
+  EBUSY,
+  EEXIST,
+  EINVAL,
+  ENODEV,
+  ENOENT,
+  ENOMEM,
+  ENOSPC,
+  ENXIO,
+  EOPNOTSUPP,
+  EPERM,
+  ERANGE,
+  ERRNO_NAMES,
+  FAULT_KINDS,
+  tablePagesEach,
   errnoName,
   injectFault,
   offToPfn,
@@ -35,6 +53,20 @@ const cmp = (over: Partial<Compound> = {}): Compound => ({ kind: 'compound', nod
 const block = (altmapAlloc: number): MemoryBlock => ({ nid: 0, state: 'online', zone: 'Normal', early: false, vmemmapPages: altmapAlloc, altmapAlloc });
 
 describe('errno texts', () => {
+  it('the errno values are the kernel\'s (include/uapi/asm-generic/errno-base.h, errno.h), negated', () => {
+    expect([ENOMEM, EINVAL, EEXIST, ENXIO, EBUSY, ERANGE, ENODEV, EOPNOTSUPP, ENOSPC, E2BIG, EPERM, ENOENT]).toEqual([-12, -22, -17, -6, -16, -34, -19, -95, -28, -7, -1, -2]);
+    expect(ERRNO_NAMES).toEqual({
+      [-12]: 'ENOMEM', [-22]: 'EINVAL', [-17]: 'EEXIST', [-6]: 'ENXIO', [-16]: 'EBUSY', [-34]: 'ERANGE',
+      [-19]: 'ENODEV', [-95]: 'EOPNOTSUPP', [-28]: 'ENOSPC', [-7]: 'E2BIG', [-1]: 'EPERM', [-2]: 'ENOENT',
+    });
+    // glibc's strerror() texts
+    expect([-12, -22, -17, -6, -16, -34, -19, -95, -28, -7, -1, -2].map(strerror)).toEqual([
+      'Cannot allocate memory', 'Invalid argument', 'File exists', 'No such device or address', 'Device or resource busy', 'Numerical result out of range',
+      'No such device', 'Operation not supported', 'No space left on device', 'Argument list too long', 'Operation not permitted', 'No such file or directory',
+    ]);
+    expect(FAULT_KINDS).toEqual(['memblock', 'buddy', 'altmap']);
+  });
+
   it('strerror: glibc text of a known errno, "Unknown error N" for any other', () => {
     expect(strerror(-12)).toBe('Cannot allocate memory');
     // not in the table: glibc prints the positive number
@@ -216,6 +248,12 @@ describe('checkpoint / commit / rollback', () => {
     s.tables.pte.set(0, M2, { node: 0, src: 'buddy' });
     s.once.add('k1').add('k2');
     s.log.push({ level: 6, text: 'x', site: 'f:g', step: 1 });
+    s.memmapRamPages = [5];
+    s.tablePages = [6];
+    s.sparseBuffer = { nid: 0, base: 0, ptr: 10, end: 100, key: 1 };
+    s.ppcList = { entries: 1, freed: 0, left: 2, pages: 1, blockSize: M2, orphans: [] };
+    s.pmdRun = { va0: 0, va1: M2, key: 'k', p0: 0, p1: 512, node: 0, known: true };
+    s.nextKey = 7;
     const cp = s.checkpoint();
     // everything below is undone by the rollback
     s.nodes[0]!.free = 50;
@@ -232,7 +270,21 @@ describe('checkpoint / commit / rollback', () => {
     s.log.push({ level: 6, text: 'y', site: 'f:g', step: 1 });
     s.trace.push({ t: 'note', text: 'n' });
     s.anomalies.push({ step: 1, site: 'f:g', text: 'a' });
+    // edited in place: the checkpoint must hold copies
+    s.memmapRamPages[0] = 9;
+    s.tablePages[0] = 9;
+    s.sparseBuffer.ptr = 99;
+    s.ppcList.entries = 5;
+    s.pmdRun.va1 = 0;
+    s.nextKey = 8;
+    s.allocWarned = true;
     s.rollback(cp);
+    expect(s.memmapRamPages).toEqual([5]);
+    expect(s.tablePages).toEqual([6]);
+    expect(s.sparseBuffer).toEqual({ nid: 0, base: 0, ptr: 10, end: 100, key: 1 });
+    expect(s.ppcList).toEqual({ entries: 1, freed: 0, left: 2, pages: 1, blockSize: M2, orphans: [] });
+    expect(s.pmdRun).toEqual({ va0: 0, va1: M2, key: 'k', p0: 0, p1: 512, node: 0, known: true });
+    expect([s.nextKey, s.allocWarned]).toEqual([7, false]);
     expect(s.nodes[0]!.free).toBe(100);
     expect(s.altmaps.get('a')!.alloc).toBe(0);
     expect(s.altmaps.has('b')).toBe(false);
@@ -361,5 +413,54 @@ describe('pfn and vmemmap offsets', () => {
     expect(compoundUnique(kk, cmp({ phase: P }), 0, 6 * P)).toEqual({ heads: 2, tails: 1 });
     // [2, 6) with phase 1 page: numbers 1..4: head 4, tail 1
     expect(compoundUnique(kk, cmp({ phase: P }), 2 * P, 6 * P)).toEqual({ heads: 1, tails: 1 });
+  });
+});
+
+describe('Consts derived from the arch', () => {
+  const p = findProfile('v6.18')!;
+
+  it('s390x: 1 MiB segments, 16 KiB region/segment tables, 2 KiB PTE tables (a whole page at runtime)', () => {
+    const c = deriveConsts(resolveArch('s390x', {}, p));
+    // SECTION_SIZE_BITS 27, PAGE_SHIFT 12: 2^15 pages per section, 2^(21-12) per sub-section, 2^(27-21) sub-sections
+    expect([c.PAGE_SHIFT, c.PAGE_SIZE, c.PFN_SECTION_SHIFT, c.PAGES_PER_SECTION, c.PAGES_PER_SUBSECTION, c.SUBSECTIONS_PER_SECTION]).toEqual([12, 4096, 15, 32768, 512, 64]);
+    // PMD_SHIFT 20, PUD_SHIFT 31; 2^15 x 64 B = 2 MiB of memmap per section, already 1 MiB aligned
+    expect([c.PMD_SIZE, c.PUD_SIZE, c.STRUCT_PAGE, c.SECTION_MEMMAP, c.SECTION_MAP_SIZE, c.PAGEBLOCK_PAGES]).toEqual([2 ** 20, 2 ** 31, 64, 2 ** 21, 2 ** 21, 256]);
+    // a table of tableBytes holds tableBytes / 8 entries: pgd 2^31 x 2048, pmd 2^20 x 2048, pte 2^12 x 256
+    expect(c.tableSpan).toEqual({ pgd: 2 ** 42, p4d: 0, pud: 0, pmd: 2 ** 31, pte: 2 ** 20 });
+    expect(c.entrySpan).toEqual({ pgd: 2 ** 31, p4d: 0, pud: 0, pmd: 2 ** 20, pte: 2 ** 12 });
+    // 16 KiB = 4 pages, 2 KiB = half a page at boot, 4096 at runtime (runtimeTableBytes)
+    expect(c.tableCost).toEqual({ boot: { pgd: 4, p4d: 1, pud: 1, pmd: 4, pte: 0.5 }, runtime: { pgd: 4, p4d: 1, pud: 1, pmd: 4, pte: 1 } });
+    expect(c.tableKinds).toEqual({ pmd: ['pmd'], pte: ['pmd', 'pte'] });
+    // VMEMMAP_START 0x37200000000 is 2^31 aligned: origin is VMEMMAP_START, startOff 0
+    expect(c.origin).toBe(0x37200000000n);
+    expect([c.startOff, c.endOff]).toEqual([0, 0x37fc8000000 - 0x37200000000]);
+  });
+
+  it('powerpc64 radix 64K: small runtime tables, page-sized boot ones', () => {
+    const c = deriveConsts(resolveArch('powerpc64', { mmu: 'radix', pageSize: '64K' } as never, p));
+    // SECTION_SIZE_BITS 24, PAGE_SHIFT 16: 256 pages per section, 32 per sub-section, 8 sub-sections
+    expect([c.PAGES_PER_SECTION, c.PAGES_PER_SUBSECTION, c.SUBSECTIONS_PER_SECTION, c.PFN_SECTION_SHIFT]).toEqual([256, 32, 8, 8]);
+    // 256 x 64 B = 16 KiB of memmap per section, ALIGN(16 KiB, 2 MiB) = 2 MiB
+    expect([c.SECTION_MEMMAP, c.SECTION_MAP_SIZE, c.PAGEBLOCK_PAGES]).toEqual([16384, 2 ** 21, 32]);
+    // runtime: pte 256 B / 64 KiB, pmd and pud 4 KiB / 64 KiB; boot: earlyTableBytes 64 KiB (one page); pgd 64 KiB
+    expect(c.tableCost).toEqual({ boot: { pgd: 1, p4d: 1, pud: 1, pmd: 1, pte: 1 }, runtime: { pgd: 1, p4d: 1, pud: 1 / 16, pmd: 1 / 16, pte: 1 / 256 } });
+    // pte: 2^16 x 32 entries = 2 MiB; pmd: 2^21 x 512 = 1 GiB; pud 2^30 x 512; pgd 2^39 x 8192
+    expect(c.tableSpan).toEqual({ pgd: 2 ** 52, p4d: 0, pud: 2 ** 39, pmd: 2 ** 30, pte: 2 ** 21 });
+    expect(c.tableKinds).toEqual({ pmd: ['pud', 'pmd'], pte: ['pud', 'pmd', 'pte'] });
+    expect(c.origin).toBe(0xc00c000000000000n);
+    expect([c.startOff, c.endOff]).toEqual([0, 2 ** 49]);
+    // boot tables cost the boot price, buddy ones the runtime price; static (the kernel's own) as boot
+    expect(tablePagesEach(c.tableCost, 'pte', 'buddy')).toBe(1 / 256);
+    expect(tablePagesEach(c.tableCost, 'pte', 'memblock')).toBe(1);
+    expect(tablePagesEach(c.tableCost, 'pmd', 'static')).toBe(1);
+  });
+
+  it('a frozen arch shares one frozen Consts; a writable one gets a fresh copy each time', () => {
+    const a = resolveArch('s390x', {}, p);
+    expect(deriveConsts(a)).not.toBe(deriveConsts(a));
+    Object.freeze(a);
+    const c = deriveConsts(a);
+    expect(deriveConsts(a)).toBe(c);
+    expect(Object.isFrozen(c)).toBe(true);
   });
 });
