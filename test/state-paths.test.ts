@@ -224,6 +224,81 @@ describe('rebuildAltPfns', () => {
 });
 
 describe('KState payloads', () => {
+  it('a new state starts empty', () => {
+    const s = new KState(P);
+    expect(s.nodes).toEqual([]);
+    expect(s.altmaps.size).toBe(0);
+    expect([s.memmapRamPages, s.tablePages, s.tableSlack, s.log, s.trace, s.anomalies]).toEqual([[], [], [], [], [], []]);
+    expect([s.sparseBuffer, s.pmdRun, s.nextKey, s.allocWarned, s.once.size]).toEqual([null, null, 1, false, 0]);
+    expect(s.allocCount).toEqual({ memblock: 0, buddy: 0, altmap: 0 });
+    expect(s.ppcList).toEqual({ entries: 0, freed: 0, left: 0, pages: 0, blockSize: 0, orphans: [] });
+    expect(s.touched).toEqual({ va: [], sections: [], subsections: [], blocks: [] });
+    expect(s.ledger).toEqual({ ram: [], altmap: new Map(), self: [], dedup: new Map(), tables: { pgd: 0, p4d: 0, pud: 0, pmd: 0, pte: 0 }, tablesByNode: [], blockAlloc: 0, altPfns: new Map(), overlap: false });
+  });
+
+  it('sections merge only with the same nid, early flag and memmap flag', () => {
+    const s = new KState(P);
+    s.sections.set(0, 1, { nid: 0, early: true, memmap: true });
+    s.sections.set(1, 2, { nid: 0, early: true, memmap: false });
+    s.sections.set(2, 3, { nid: 0, early: false, memmap: false });
+    s.sections.set(3, 4, { nid: 1, early: false, memmap: false });
+    expect(s.sections.size).toBe(4);
+    s.sections.set(4, 5, { nid: 1, early: false, memmap: false });
+    expect(s.sections.size).toBe(4);
+    // the touched record gets every section range
+    expect(s.touched.sections).toEqual([0, 1, 1, 2, 2, 3, 3, 4, 4, 5]);
+  });
+
+  it('iomem resources merge only with the same name, owner and kind', () => {
+    const s = new KState(P);
+    s.iomem.set(0, 10, { name: 'n', owner: 'x', kind: 'System RAM' });
+    s.iomem.set(10, 20, { name: 'm', owner: 'x', kind: 'System RAM' });
+    s.iomem.set(20, 30, { name: 'm', owner: 'y', kind: 'System RAM' });
+    s.iomem.set(30, 40, { name: 'm', owner: 'y', kind: 'Soft Reserved' });
+    expect(s.iomem.size).toBe(4);
+    s.iomem.set(40, 50, { name: 'm', owner: 'y', kind: 'Soft Reserved' });
+    expect(s.iomem.size).toBe(4);
+  });
+
+  it('memory blocks merge only when every field matches', () => {
+    const s = new KState(P);
+    const b = block(8);
+    s.blocks.set(0, 1, b);
+    s.blocks.set(1, 2, { ...b, nid: 1 });
+    s.blocks.set(2, 3, { ...b, nid: 1, state: 'offline' });
+    s.blocks.set(3, 4, { ...b, nid: 1, state: 'offline', zone: 'Movable' });
+    s.blocks.set(4, 5, { ...b, nid: 1, state: 'offline', zone: 'Movable', early: true });
+    s.blocks.set(5, 6, { ...b, nid: 1, state: 'offline', zone: 'Movable', early: true, vmemmapPages: 0 });
+    s.blocks.set(6, 7, { ...b, nid: 1, state: 'offline', zone: 'Movable', early: true, vmemmapPages: 0, altmapAlloc: 0 });
+    expect(s.blocks.size).toBe(7);
+    s.blocks.set(7, 8, { ...b, nid: 1, state: 'offline', zone: 'Movable', early: true, vmemmapPages: 0, altmapAlloc: 0 });
+    expect(s.blocks.size).toBe(7);
+  });
+
+  it('tables merge only with the same node and source', () => {
+    const s = new KState(P);
+    s.tables.pte.set(0, 1, { node: 0, src: 'buddy' });
+    s.tables.pte.set(1, 2, { node: 1, src: 'buddy' });
+    s.tables.pte.set(2, 3, { node: 1, src: 'memblock' });
+    expect(s.tables.pte.size).toBe(3);
+    s.tables.pte.set(3, 4, { node: 1, src: 'memblock' });
+    expect(s.tables.pte.size).toBe(3);
+  });
+
+  it('sub-sections and static tables: touched, but no table pages', () => {
+    const s = new KState(P, { pgd: 0, p4d: 0, pud: 0, pmd: 0, pte: M2 });
+    s.subsections.add(512, 1024);
+    s.subsections.remove(512, 600);
+    expect(s.touched.subsections).toEqual([512, 1024, 512, 600]);
+    s.tables.pte.set(0, M2, { node: 0, src: 'static' });
+    expect(s.ledger.tables.pte).toBe(0);
+    expect(s.ledger.tablesByNode).toEqual([]);
+    expect(s.touched.va).toEqual([0, M2]);
+    // a level with no span (no such tables on this arch) counts nothing
+    s.tables.pmd.set(0, M2, { node: 0, src: 'buddy' });
+    expect(s.ledger.tables.pmd).toBe(0);
+  });
+
   it('claims merge only with the same name, owner and kind', () => {
     const s = new KState(P);
     s.claims.set(0, 10, { name: 'n', owner: 'x', kind: 'namespace' });
