@@ -294,6 +294,11 @@ describe('KState payloads', () => {
     expect(s.ledger.tables.pte).toBe(0);
     expect(s.ledger.tablesByNode).toEqual([]);
     expect(s.touched.va).toEqual([0, M2]);
+    // default cost (one page per table): a boot (memblock) table and a runtime one, node 1
+    s.tables.pte.set(4 * M2, 5 * M2, { node: 1, src: 'memblock' });
+    s.tables.pte.set(6 * M2, 7 * M2, { node: 1, src: 'buddy' });
+    expect(s.ledger.tables.pte).toBe(2);
+    expect(s.ledger.tablesByNode[1]).toBe(2);
     // a level with no span (no such tables on this arch) counts nothing
     s.tables.pmd.set(0, M2, { node: 0, src: 'buddy' });
     expect(s.ledger.tables.pmd).toBe(0);
@@ -308,6 +313,8 @@ describe('KState payloads', () => {
     expect(s.claims.size).toBe(3);
     s.claims.set(30, 40, { name: 'n', owner: 'y', kind: 'Soft Reserved' });
     expect(s.claims.size).toBe(3);
+    s.claims.set(40, 50, { name: 'm', owner: 'y', kind: 'Soft Reserved' });
+    expect(s.claims.size).toBe(4);
   });
 });
 
@@ -447,6 +454,12 @@ describe('injectFault', () => {
     expect(k.s.trace).toEqual([{ t: 'note', text: 'fault injection: altmap allocation #4 fails' }]);
   });
 
+  it('any one of several faults hits', () => {
+    const k = kernel([{ kind: 'memblock', nth: 1 }, { kind: 'buddy', nth: 2 }]);
+    expect(injectFault(k, 'buddy', 2)).toBe(true);
+    expect(injectFault(k, 'memblock', 1)).toBe(true);
+  });
+
   it('inside an optimistic run a fault aborts it without counting', () => {
     const k = kernel([{ kind: 'altmap', nth: 2 }], 1);
     expect(injectFault(k, 'altmap', 4)).toBe(true);
@@ -511,6 +524,15 @@ describe('Consts derived from the arch', () => {
     expect([c.startOff, c.endOff]).toEqual([0, 0x37fc8000000 - 0x37200000000]);
   });
 
+  it('x86_64: every table one page (no tableBytes)', () => {
+    const c = deriveConsts(resolveArch('x86_64', {}, p));
+    // 4 KiB pages, 512 entries per table
+    expect(c.tableCost).toEqual({ boot: { pgd: 1, p4d: 1, pud: 1, pmd: 1, pte: 1 }, runtime: { pgd: 1, p4d: 1, pud: 1, pmd: 1, pte: 1 } });
+    expect(c.tableSpan.pte).toBe(2 ** 21);
+    expect(c.tableSpan.pmd).toBe(2 ** 30);
+    expect(c.PAGES_PER_SECTION).toBe(32768);
+  });
+
   it('powerpc64 radix 64K: small runtime tables, page-sized boot ones', () => {
     const c = deriveConsts(resolveArch('powerpc64', { mmu: 'radix', pageSize: '64K' } as never, p));
     // SECTION_SIZE_BITS 24, PAGE_SHIFT 16: 256 pages per section, 32 per sub-section, 8 sub-sections
@@ -536,6 +558,7 @@ describe('Consts derived from the arch', () => {
     Object.freeze(a);
     const c = deriveConsts(a);
     expect(deriveConsts(a)).toBe(c);
+    expect(c.PAGE_SIZE).toBe(4096);
     expect(Object.isFrozen(c)).toBe(true);
   });
 });
