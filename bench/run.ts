@@ -247,8 +247,9 @@ How the figures are kept:
   only if something reads it (src/kernel/printk.ts); shrinking a failing case first drops every
   step after the failing one in one run (src/sim/fuzz.ts shrink).
   \`--jobs N\` runs cases on worker threads with the same result as one thread; each worker
-  warms its JIT up on its own, and one thread already keeps a second CPU partly busy with
-  garbage collection, so on 2 CPUs --jobs 2 gains little.
+  warms its JIT up on its own, the main thread still generates, counts and shrinks, and one
+  thread already keeps a second CPU partly busy with garbage collection: on 2 CPUs --jobs 2 is
+  slower than one thread (the row above); machines with more cores were not measured here.
   The default run draws machines from every arch of the profile. s390x standby memory, which
   sclp adds one memory block at a time (an add_memory() per block), runs as runs of identical
   blocks on the range engine (sclp_add_standby_memory; test/s390-standby-runs.test.ts holds it
