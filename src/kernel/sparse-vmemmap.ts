@@ -300,7 +300,9 @@ function backingNode(k: Kernel, b: Backing, off: number): number {
 
 /**
  * vmemmap_verify() over PMD entries in [a, b): the kernel passes [addr, next) for each call and
- * PMD (next = pmd_addr_end(addr, end) of that call), so when a batch holds several whole-section
+ * PMD (next = pmd_addr_end(addr, end) of that call: mm/sparse-vmemmap.c
+ * vmemmap_populate_hugepages() via vmemmap_check_pmd() v6.2..v7.1, arch PMD loops before;
+ * arch/powerpc/mm/book3s64/radix_pgtable.c radix__vmemmap_populate() v6.6..v7.1), so when a batch holds several whole-section
  * calls (`call` bytes of memmap each, smaller than a PMD and dividing it) each call's part of a
  * PMD is verified on its own; otherwise the PMD's part of [a, b).
  */
@@ -342,7 +344,8 @@ function vmemmap_verify(k: Kernel, node: number, a: number, b: number, unit: num
     const u0 = alignDown(start, unit);
     const [x, y] = range(u0);
     if (k.profile.vmemmapVerifyOnce) {
-      // printed once per boot, between the lines of the iteration that met the far page: a
+      // pr_warn_once (mm/sparse-vmemmap.c vmemmap_verify(), v6.0..v7.1) is printed once per
+      // boot, between the lines of the iteration that met the far page: a
       // batch would print it after all of its iterations' lines, so it runs that iteration
       // on its own (at most a few extra tries per boot)
       if (alignUp(b, unit) - alignDown(a, unit) > unit) unusual(k, 'offnode warning inside a run');
