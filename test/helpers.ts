@@ -25,6 +25,13 @@ export function stepOf(r: RunResult, index: number): StepResult {
   return r.results.find((x) => x.index === index)!;
 }
 
+/** Every line the model's kernel logged, repetitions of a run written out (no level, no step). */
+export function logLines(r: RunResult): string[] {
+  const out: string[] = [];
+  for (const m of r.machine.k.s.log) for (let i = 0; i < (m.run?.count ?? 1); i++) out.push(...(i === 0 ? m.text : m.run!.nth(i)).replace(/\n$/, '').split('\n'));
+  return out;
+}
+
 export function dmesgText(r: RunResult): string[] {
   return r.report.dmesg;
 }

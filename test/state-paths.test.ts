@@ -228,7 +228,7 @@ describe('KState payloads', () => {
     const s = new KState(P);
     expect(s.nodes).toEqual([]);
     expect(s.altmaps.size).toBe(0);
-    expect([s.memmapRamPages, s.tablePages, s.tableSlack, s.log, s.trace, s.anomalies]).toEqual([[], [], [], [], [], []]);
+    expect([s.memmapRamPages, s.tablePages, s.log, s.trace, s.anomalies]).toEqual([[], [], [], [], []]);
     expect([s.sparseBuffer, s.pmdRun, s.nextKey, s.allocWarned, s.once.size]).toEqual([null, null, 1, false, 0]);
     expect(s.allocCount).toEqual({ memblock: 0, buddy: 0, altmap: 0 });
     expect(s.ppcList).toEqual({ entries: 0, freed: 0, left: 0, pages: 0, blockSize: 0, orphans: [] });
@@ -323,7 +323,6 @@ describe('checkpoint / commit / rollback', () => {
     const s = new KState(P, { pgd: 0, p4d: 0, pud: 0, pmd: 0, pte: M2 });
     s.nodes = [{ online: true, free: 100, managed: 200 }];
     s.altmaps.set('a', { id: 'a', base_pfn: 0, end_pfn: 64, reserve: 0, free: 64, align: 0, alloc: 0, owner: 'o', device: 'd' });
-    s.tableSlack = [0];
     s.leaves.set(0, P, ram(0));
     s.leaves.set(P, 2 * P, self(0));
     s.leaves.set(2 * P, 3 * P, alt('a', 0));
@@ -341,7 +340,6 @@ describe('checkpoint / commit / rollback', () => {
     s.nodes[0]!.free = 50;
     s.altmaps.get('a')!.alloc = 3;
     s.altmaps.set('b', { id: 'b', base_pfn: 0, end_pfn: 64, reserve: 0, free: 64, align: 0, alloc: 0, owner: 'o', device: 'd' });
-    s.tableSlack[0] = 7;
     s.allocCount.buddy = 9;
     s.leaves.set(4 * P, 5 * P, ram(0, 2));
     s.leaves.set(5 * P, 6 * P, self(0));
@@ -370,7 +368,6 @@ describe('checkpoint / commit / rollback', () => {
     expect(s.nodes[0]!.free).toBe(100);
     expect(s.altmaps.get('a')!.alloc).toBe(0);
     expect(s.altmaps.has('b')).toBe(false);
-    expect(s.tableSlack).toEqual([0]);
     expect(s.allocCount).toEqual({ memblock: 0, buddy: 0, altmap: 0 });
     expect([...s.once]).toEqual(['k1', 'k2']);
     expect([s.log.length, s.trace.length, s.anomalies.length]).toEqual([1, 0, 0]);

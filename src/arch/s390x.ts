@@ -124,6 +124,9 @@ export function s390Config(edat1: boolean, p: KernelProfile, rzm = 1): ArchConfi
     pse: false,
     hypervisor: false,
     memblockGoal: 2 * GiB, // __pa(MAX_DMA_ADDRESS) = 0x80000000 (asm/dma.h)
+    // arch/s390/mm/vmem.c vmem_crst_alloc() -> vmem_alloc_pages() and vmem_pte_alloc() before
+    // slab: memblock_alloc(size, size) (memblock_phys_alloc in v5.6), NUMA_NO_NODE, v5.6..v7.1
+    bootTablesAnyNode: true,
     memstartAlign: 0,
     keepMemblock: gen === 'v5.6', // selects ARCH_KEEP_MEMBLOCK in v5.6, not from v5.9
     ptdump: 's390',

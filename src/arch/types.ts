@@ -82,6 +82,12 @@ export interface ArchConfig {
   hypervisor: boolean;
   /** __pa(MAX_DMA_ADDRESS): the memblock goal for vmemmap allocations. */
   memblockGoal: number;
+  /**
+   * Boot page tables come from memblock_alloc(size, size): any node, no lower limit, at their
+   * own size and alignment (s390 vmem_crst_alloc()/vmem_pte_alloc()), not from
+   * vmemmap_alloc_block_zero()'s node and goal.
+   */
+  bootTablesAnyNode?: boolean;
   /** ARM64_MEMSTART_ALIGN (arm64 only; 0 elsewhere). */
   memstartAlign: number;
   /** Whether memblock keeps hot-added memory (CONFIG_ARCH_KEEP_MEMBLOCK). */

@@ -16,7 +16,7 @@
  */
 import { alignDown, alignUp, lx } from '../util/bits.js';
 import { IntervalSet } from '../util/interval.js';
-import { compoundUnique, offToPfn, tablePagesEach, offToVa, pfnToOff, section_nr_to_pfn, type Kernel, type Leaf, type Touched } from '../kernel/state.js';
+import { compoundUnique, offToPfn, tablePagesEach, offToVa, pfnToOff, section_nr_to_pfn, stepAnomalies, type Kernel, type Leaf, type Touched } from '../kernel/state.js';
 import type { Seg } from '../util/interval.js';
 
 export interface Violation {
@@ -172,7 +172,7 @@ export function checkInvariants(k: Kernel): Violation[] {
   k.s.nodes.forEach((n, i) => { if (n.free < 0) v('counters', `node ${i}`, 'mm/page_alloc.c', `free pages negative (${n.free})`); });
 
   // kernel-anomaly
-  for (const an of k.s.anomalies) if (an.step === k.step) v('kernel-anomaly', '-', an.site, an.text);
+  for (const an of stepAnomalies(k)) v('kernel-anomaly', '-', an.site, an.text);
   return out;
 }
 
@@ -377,10 +377,7 @@ function counters(k: Kernel, v: (invariant: string, range: string, fn: string, d
   }
   k.s.nodes.forEach((n, i) => { if (n.free < 0) v('counters', `node ${i}`, 'mm/page_alloc.c', `free pages negative (${n.free})`); });
   // kernel-anomaly: the anomalies are appended in step order
-  const an = k.s.anomalies;
-  let i = an.length;
-  while (i > 0 && an[i - 1]!.step === k.step) i--;
-  for (; i < an.length; i++) v('kernel-anomaly', '-', an[i]!.site, an[i]!.text);
+  for (const an of stepAnomalies(k)) v('kernel-anomaly', '-', an.site, an.text);
 }
 
 /** The invariants whose violations are the modelled kernel's own behaviour (predicted kernel bugs), not vmemmap-lab's. */

@@ -6,7 +6,7 @@
 import { printCmdlineMessages } from './params.js';
 import { hugetlb_boot_alloc, hugetlb_boot_optimize, hugetlb_check_params, hugetlb_vmemmap_init_515, report_hugepages } from './hugetlb.js';
 import { KERN_INFO, KERN_NOTICE, KERN_WARNING, printk } from './printk.js';
-import { memblock_free_bytes } from './memblock.js';
+import { memblock_free_pages } from './memblock.js';
 import { sparse_init, subsection_map_init } from './sparse.js';
 import { preallocate_vmemmap_top_tables } from './sparse-vmemmap.js';
 import type { Kernel } from './state.js';
@@ -107,7 +107,7 @@ export function boot(k: Kernel, fw0: FirmwareMap): void {
   for (let nid = 0; nid < k.s.nodes.length; nid++) {
     const n = k.s.nodes[nid]!;
     if (!n.online) continue;
-    n.free = memblock_free_bytes(k, nid) / P;
+    n.free = memblock_free_pages(k, nid);
     n.managed = n.free;
   }
   // What the scenario says the rest of the system uses once booted.

@@ -9,6 +9,9 @@ import { alignDown, alignUp } from '../util/bits.js';
 import { unusual } from './engine.js';
 import { injectFault, type Kernel } from './state.js';
 
+/** NUMA_NO_NODE: any node (memblock_alloc() and friends). */
+export const NUMA_NO_NODE = -1;
+
 /** Free ranges of node `nid` (all nodes if -1) inside [min, max), highest first. */
 function freeRangesDesc(k: Kernel, nid: number, min: number, max: number): { start: number; end: number; nid: number }[] {
   const out: { start: number; end: number; nid: number }[] = [];
@@ -106,12 +109,17 @@ export function early_pfn_to_nid(k: Kernel, pfn: number): number {
   return k.s.nodes.findIndex((n) => n.online);
 }
 
-/** Bytes of free (unreserved) memblock memory on a node. */
-export function memblock_free_bytes(k: Kernel, nid: number): number {
+/**
+ * Pages memblock_free_all() hands a node's buddy allocator: each free range's whole pages
+ * (__free_pages_memory(PFN_UP(start), PFN_DOWN(end)), mm/memblock.c): a page memblock
+ * reserved only part of (an s390 2 KiB boot page table's) stays reserved.
+ */
+export function memblock_free_pages(k: Kernel, nid: number): number {
+  const P = k.c.PAGE_SIZE;
   let t = 0;
   for (const m of k.s.memblockMemory) {
     if (m.v !== nid) continue;
-    t += m.end - m.start - k.s.memblockReserved.coverage(m.start, m.end);
+    for (const g of k.s.memblockReserved.gaps(m.start, m.end)) t += Math.max(0, Math.floor(g.end / P) - Math.ceil(g.start / P));
   }
   return t;
 }

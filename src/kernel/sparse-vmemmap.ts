@@ -10,14 +10,14 @@
 import type { LeafLevel, PtLevel, VmemmapOps } from '../arch/types.js';
 import { alignDown, alignUp, isAligned, lowestSetBit, lx, orderBase2 } from '../util/bits.js';
 import { runSteps, shortOf, unusual } from './engine.js';
-import { early_pfn_to_nid, memblock_alloc, memblock_alloc_many } from './memblock.js';
+import { early_pfn_to_nid, memblock_alloc, memblock_alloc_many, NUMA_NO_NODE } from './memblock.js';
 import { buddy_alloc } from './page_alloc.js';
 import { addTables, leafSegments, mapLeaves, missingTables, pmdRuns, tableKindsFor } from './pgtable.js';
 import { IntervalSet } from '../util/interval.js';
 import { interleaveRuns, KERN_DEBUG, KERN_WARNING, printk, pr_err_once, pr_warn_once, WARN } from './printk.js';
 import { sparse_buffer_alloc } from './sparse.js';
 import { vmemmap_free } from './vmemmap-free.js';
-import { compoundUnique, ENOMEM, injectFault, offToPfn, offToVa, pfnToOff, selfHostedPfn, type Backing, type PgmapGeom, type Kernel, type TableOwner, type VmemAltmap } from './state.js';
+import { compoundUnique, ENOMEM, injectFault, offToPfn, offToVa, pfnToOff, selfHostedPfn, type Backing, type PgmapGeom, type Kernel, type Message, type TableOwner, type VmemAltmap } from './state.js';
 
 const FILE = 'mm/sparse-vmemmap.c';
 const LOCAL_DISTANCE = 10;
@@ -181,18 +181,22 @@ export function vmemmap_alloc_block(k: Kernel, size: number, node: number, count
 function vmemmap_alloc_block_zero(k: Kernel, node: number, count: number, kind: PtLevel): TableOwner | null {
   const P = k.c.PAGE_SIZE;
   const each = k.boot.done ? k.c.tableCost.runtime[kind] : k.c.tableCost.boot[kind];
-  if (!k.boot.done && each < 1) {
-    // s390 vmem_pte_alloc() at boot: memblock_alloc(2 KiB, 2 KiB) per table, top-down, so
-    // consecutive tables share pages: the free half of the page the last one took is the
-    // highest fit and takes the next (arch/s390/mm/vmem.c, v5.6..v7.1)
-    const slack = k.s.tableSlack[node] ?? 0;
-    const pages = Math.max(0, Math.ceil(count * each - slack));
-    const r = pages > 0 ? vmemmap_alloc_block(k, P, node, pages) : { node, src: 'memblock' as const };
-    if (!r) return null;
-    if (r.node === node) k.s.tableSlack[node] = pages + slack - count * each;
-    else k.s.tableSlack[r.node] = pages - count * each;
-    k.s.tablePages[r.node] = (k.s.tablePages[r.node] ?? 0) + count * each;
-    return { node: r.node, src: 'memblock' };
+  if (!k.boot.done && k.arch.cfg.bootTablesAnyNode) {
+    // s390 vmem_crst_alloc() / vmem_pte_alloc() at boot: memblock_alloc(size, size) per table
+    // (16 KiB region/segment tables, 2 KiB page tables), any node, top-down from the top of
+    // memory, so consecutive 2 KiB tables share pages (the free half of the page the last one
+    // took is the next one's highest fit) and a memmap page between them leaves a half page
+    // the next table fills (arch/s390/mm/vmem.c, v5.6..v7.1)
+    const size = each * P;
+    let nid: number;
+    if (count > 1) nid = memblock_alloc_many(k, size, count, 0, NUMA_NO_NODE);
+    else {
+      const f = memblock_alloc(k, size, size, 0, NUMA_NO_NODE, false);
+      if (!f) return null;
+      nid = f.nid;
+    }
+    k.s.tablePages[nid] = (k.s.tablePages[nid] ?? 0) + count * each;
+    return { node: nid, src: 'memblock' };
   }
   const r = each >= 1 ? vmemmap_alloc_block(k, each * P, node, count) : vmemmap_alloc_block(k, P, node, Math.ceil(count * each));
   if (!r) return null;
@@ -1007,10 +1011,12 @@ export function ppc_radix_pmd_loop(k: Kernel, start: number, end: number, node: 
         }
       }
       const n = (B - A) / PMD;
+      const logFrom = k.s.log.length;
       const bk = vmemmap_alloc_block_buf(k, PMD, node, altmap, n);
       if (bk) {
         mapLeaves(k, A, B, 'pmd', bk);
         printk(k, KERN_DEBUG, PPC_RADIX + ':radix__vmemmap_populate', 'radix-mmu: PMD_SIZE vmemmap mapping\n', [], { run: { count: n, nth: () => 'radix-mmu: PMD_SIZE vmemmap mapping\n' } });
+        interleaveRuns(k, logFrom, n); // PMD by PMD: its altmap line, then this one
         verifyPmds(k, node, r.start, r.end, call);
         continue;
       }
@@ -1044,8 +1050,9 @@ export function ppc_list_blocks(k: Kernel, start: number, end: number, node: num
   // pr_debug("vmemmap_populate %lx..%lx, node %d\n", start aligned down to the block, end), once per call
   const calls = Math.max(1, Math.round((end - start) / callBytes));
   const popLine = (i: number) => `vmemmap_populate ${lx(offToVa(k, alignDown(start + i * callBytes, bs)))}..${lx(offToVa(k, Math.min(end, start + (i + 1) * callBytes)))}, node ${node}\n`;
-  printk(k, KERN_DEBUG, PPC_INIT + ':__vmemmap_populate', '%s', [popLine(0)], { run: { count: calls, nth: popLine } });
-  return runSteps(k, A, B, bs, (a, b) => {
+  const logFrom = k.s.log.length;
+  const groups: BlockLines[] = [];
+  const rc = runSteps(k, A, B, bs, (a, b) => {
     // vmemmap_populated(): a block some valid sub-section's memmap lies in is skipped, mapped or
     // not (a second sub-section added to a live section is valid before its populate runs: with
     // blocks smaller than its memmap they stay unmapped); mapped blocks are valid ones' anyway
@@ -1053,55 +1060,202 @@ export function ppc_list_blocks(k: Kernel, start: number, end: number, node: num
     const todo = k.s.leaves.gaps(a, b).flatMap((g) => skip.gaps(g.start, g.end));
     for (const g of k.s.leaves.gaps(a, b)) if (skip.coverage(g.start, g.end) > 0) ops_note(k, `${PPC_INIT}:vmemmap_populated: ${lx(offToVa(k, g.start))}.. counts as populated (a valid sub-section's memmap is there) but is not mapped`);
     for (const g of todo) {
-      if (tables && populate_tables(k, g.start, g.end, node, level) !== 0) return ENOMEM;
-      const n = (g.end - g.start) / bs;
-      let bk: Backing | null = null;
-      const posted = k.profile.allocBlockBuf === 'fallback-as-posted';
-      if (altmap) {
-        const kind = crossKind(k, altmap, g.start, g.end, bs);
-        if (kind === 'mixed') unusual(k, 'altmap boundary inside the run');
-        if (kind === 'inside' && posted) {
-          // thread §4's powerpc hunk: vmemmap_alloc_block_buf(page_size, node, altmap, true) in
-          // place of the altmap try, its pr_debug and the RAM retry: RAM whatever the altmap did
-          bk = vmemmap_alloc_block_buf(k, bs, node, altmap, n, true);
-          if (!bk) return ENOMEM;
-        } else if (kind === 'inside') {
-          bk = vmemmap_alloc_block_buf(k, bs, node, altmap, n);
-          if (!bk) {
-            unusual(k, 'altmap block failed: RAM fallback');
-            printk(k, KERN_DEBUG, PPC_INIT + ':__vmemmap_populate', 'altmap block allocation failed, falling back to system memory', []);
-          }
-        }
-      }
-      if (!bk) bk = ramPages(k, bs, node, n);
-      if (!bk) return ENOMEM;
-      const listFailed = vmemmap_list_alloc(k, node, n) !== 0;
-      if (listFailed && k.profile.ppcListAllocFail === 'warn') {
-        // <= v5.9 (init_64.c vmemmap_list_alloc / vmemmap_list_populate @ 5.6.4, 5.9.1): a
-        // WARN_ON(1) in each, and the block is mapped with no entry: vmemmap_free() never frees it
-        unusual(k, 'vmemmap_list entry failed');
-        WARN(k, true, PPC_INIT + ':vmemmap_list_alloc', null);
-        WARN(k, true, PPC_INIT + ':vmemmap_list_populate', null);
-        k.s.ppcList.orphans = [...k.s.ppcList.orphans, { start: g.start, end: g.end }];
-      } else if (listFailed) {
-        // v5.10+: the block is given back and -ENOMEM returned
-        if (bk.kind === 'altmap') vmem_altmap_free(k, bk.id, (bs / k.c.PAGE_SIZE) * n);
-        else if (bk.kind === 'ram') {
-          k.s.memmapRamPages[bk.node] = (k.s.memmapRamPages[bk.node] ?? 0) - (bs / k.c.PAGE_SIZE) * n;
-          buddy_free_pages(k, bk.node, (bs / k.c.PAGE_SIZE) * n);
-        }
-        printk(k, KERN_DEBUG, PPC_INIT + ':vmemmap_list_populate', 'vmemap list allocation failed\n', []);
-        return ENOMEM;
-      }
-      mapLeaves(k, g.start, g.end, level, bk);
-      const va = (i: number) => offToVa(k, g.start + i * bs);
-      printk(k, KERN_DEBUG, PPC_INIT + ':__vmemmap_populate', '      * %016lx..%016lx allocated at %p\n', [va(0), va(1), '(unknown)'], {
-        approx: bk.kind !== 'altmap',
-        run: { count: n, nth: (i) => `      * ${lx(va(i)).padStart(16, '0')}..${lx(va(i + 1)).padStart(16, '0')} allocated at (unknown)\n` },
-      });
+      const gFrom = k.s.log.length;
+      const r = ppc_list_gap(k, g, node, altmap, bs, tables, level);
+      if (k.s.log.length > gFrom) groups.push({ at: g.start, n: (g.end - g.start) / bs, msgs: k.s.log.slice(gFrom) });
+      if (r !== 0) return r;
     }
     return 0;
   });
+  placeCallLines(k, logFrom, groups, { calls, line: popLine, start, callBytes, bs });
+  return rc;
+}
+
+/** What ppc_list_blocks() logged for `n` blocks from `at` (a run of blocks it found unpopulated), in order. */
+interface BlockLines {
+  at: number;
+  n: number;
+  msgs: Message[];
+}
+
+/**
+ * The order __vmemmap_populate() prints in: one call per section (or sub-section) of the
+ * range, each printing its "vmemmap_populate" line and then the lines of the blocks it finds
+ * unpopulated, block by block (its altmap pr_debug, then "allocated at"). The model populates
+ * a batch of calls' blocks at once, so the lines are put back in that order here: block X is
+ * populated by the first call whose range, aligned down to the block, reaches it (call
+ * max(0, (X - start) / callBytes)), so call i's line comes after every block below its start
+ * (none for call 0). The result is one debug message whose repetitions are those lines in
+ * kernel order, computed when read, cut around a block that logged at another level (a WARN:
+ * those keep their own messages, in place). Cost: the number of runs of blocks, not of blocks
+ * or calls.
+ */
+function placeCallLines(k: Kernel, logFrom: number, groups: BlockLines[], c: { calls: number; line: (i: number) => string; start: number; callBytes: number; bs: number }): void {
+  const site = PPC_INIT + ':__vmemmap_populate';
+  const pop = (i: number) => c.line(i);
+  // only what this call logged and kept (a batch the engine rolled back logged lines no longer in the log)
+  const kept = k.s.log.slice(logFrom);
+  const live = new Set(kept);
+  const gs = groups.filter((g) => live.has(g.msgs[0]!));
+  if (gs.reduce((t, g) => t + g.msgs.length, 0) !== kept.length) {
+    // a line not of a block (not expected): the call lines first
+    unusual(k, 'ppc: a line outside the blocks');
+    k.s.log.splice(logFrom, 0, { level: KERN_DEBUG, text: pop(0), site, step: k.step, ...(c.calls > 1 ? { run: { count: c.calls, nth: pop } } : {}) });
+    return;
+  }
+  // one repetition, ending its line (a pr_debug without "\n" still ends its line before the next printk)
+  const rep = (m: Message, i: number) => (i === 0 ? m.text : m.run!.nth(i)).replace(/\n?$/, '\n');
+  // Each group as units: unit j = block j's lines. Consecutive messages from one site are one
+  // stream (an allocator may log its first block on its own and the rest as a run); a group
+  // whose streams do not split evenly is one unit, and so is one with a line of another level
+  // (kept as its messages).
+  const units = gs.map((g) => {
+    const own = g.msgs.some((m) => m.level !== KERN_DEBUG) ? g.msgs : null;
+    const streams: { count: number; line: (i: number) => string }[] = [];
+    for (let x = 0; x < g.msgs.length; ) {
+      const parts: Message[] = [];
+      for (let y = x; y < g.msgs.length && g.msgs[y]!.site === g.msgs[x]!.site; y++) parts.push(g.msgs[y]!);
+      x += parts.length;
+      const starts: number[] = [];
+      let count = 0;
+      for (const m of parts) {
+        starts.push(count);
+        count += m.run?.count ?? 1;
+      }
+      const line = (i: number) => {
+        let p = parts.length - 1;
+        while (starts[p]! > i) p--;
+        return rep(parts[p]!, i - starts[p]!);
+      };
+      streams.push({ count, line });
+    }
+    const n = !own && streams.every((t) => t.count % g.n === 0) ? g.n : 1;
+    const text = (j: number) => {
+      let t = '';
+      for (const st of streams) for (let r = 0, per = st.count / n; r < per; r++) t += st.line(j * per + r);
+      return t;
+    };
+    return { at: g.at, n, text, own };
+  });
+  const first: number[] = []; // index of each group's first block among all blocks
+  let blocks = 0;
+  for (const u of units) {
+    first.push(blocks);
+    blocks += u.n;
+  }
+  // blocks below address x
+  const below = (x: number): number => {
+    let lo = 0;
+    let hi = units.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (units[mid]!.at < x) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo === 0) return 0;
+    const u = units[lo - 1]!;
+    return first[lo - 1]! + Math.min(u.n, Math.ceil((x - u.at) / c.bs));
+  };
+  const popAt = (i: number) => i + (i === 0 ? 0 : below(c.start + i * c.callBytes));
+  const blockText = (b: number): string => {
+    let lo = 0;
+    let hi = units.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (first[mid]! <= b) lo = mid;
+      else hi = mid - 1;
+    }
+    return units[lo]!.text(b - first[lo]!);
+  };
+  // the u-th line group in kernel order: the last call line at or before u, or a block after it
+  const nth = (u: number): string => {
+    let lo = 0;
+    let hi = c.calls - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (popAt(mid) <= u) lo = mid;
+      else hi = mid - 1;
+    }
+    return popAt(lo) === u ? pop(lo) : blockText(u - lo - 1);
+  };
+  const step = kept[0]?.step ?? k.step;
+  const out: Message[] = [];
+  const chunk = (from: number, to: number) => {
+    if (to <= from) return;
+    const m: Message = { level: KERN_DEBUG, text: nth(from), site, step };
+    if (units.length > 0) {
+      m.approx = true; // "allocated at %p": a hashed pointer
+      m.approxLine = (l) => l.includes(' allocated at ');
+    }
+    if (to - from > 1) m.run = { count: to - from, nth: (i) => nth(from + i) };
+    out.push(m);
+  };
+  // a unit with its own messages sits after the call lines up to its block's call
+  let at = 0;
+  units.forEach((u, x) => {
+    if (!u.own) return;
+    const X = u.at;
+    const pos = first[x]! + Math.max(0, Math.floor((X - c.start) / c.callBytes)) + 1;
+    chunk(at, pos);
+    out.push(...u.own);
+    at = pos + 1;
+  });
+  chunk(at, c.calls + blocks);
+  k.s.log.length = logFrom;
+  for (const m of out) k.s.log.push(m);
+}
+
+/** One run of blocks __vmemmap_populate() finds unpopulated: each from the altmap or RAM, its vmemmap_list entry, its mapping. */
+function ppc_list_gap(k: Kernel, g: { start: number; end: number }, node: number, altmap: string | null, bs: number, tables: boolean, level: LeafLevel): number {
+  if (tables && populate_tables(k, g.start, g.end, node, level) !== 0) return ENOMEM;
+  const n = (g.end - g.start) / bs;
+  let bk: Backing | null = null;
+  const posted = k.profile.allocBlockBuf === 'fallback-as-posted';
+  if (altmap) {
+    const kind = crossKind(k, altmap, g.start, g.end, bs);
+    if (kind === 'mixed') unusual(k, 'altmap boundary inside the run');
+    if (kind === 'inside' && posted) {
+      // thread §4's powerpc hunk: vmemmap_alloc_block_buf(page_size, node, altmap, true) in
+      // place of the altmap try, its pr_debug and the RAM retry: RAM whatever the altmap did
+      bk = vmemmap_alloc_block_buf(k, bs, node, altmap, n, true);
+      if (!bk) return ENOMEM;
+    } else if (kind === 'inside') {
+      bk = vmemmap_alloc_block_buf(k, bs, node, altmap, n);
+      if (!bk) {
+        unusual(k, 'altmap block failed: RAM fallback');
+        const fell = 'altmap block allocation failed, falling back to system memory';
+        printk(k, KERN_DEBUG, PPC_INIT + ':__vmemmap_populate', fell, [], { run: { count: n, nth: () => fell } });
+      }
+    }
+  }
+  if (!bk) bk = ramPages(k, bs, node, n);
+  if (!bk) return ENOMEM;
+  const listFailed = vmemmap_list_alloc(k, node, n) !== 0;
+  if (listFailed && k.profile.ppcListAllocFail === 'warn') {
+    // <= v5.9 (init_64.c vmemmap_list_alloc / vmemmap_list_populate @ 5.6.4, 5.9.1): a
+    // WARN_ON(1) in each, and the block is mapped with no entry: vmemmap_free() never frees it
+    unusual(k, 'vmemmap_list entry failed');
+    WARN(k, true, PPC_INIT + ':vmemmap_list_alloc', null);
+    WARN(k, true, PPC_INIT + ':vmemmap_list_populate', null);
+    k.s.ppcList.orphans = [...k.s.ppcList.orphans, { start: g.start, end: g.end }];
+  } else if (listFailed) {
+    // v5.10+: the block is given back and -ENOMEM returned
+    if (bk.kind === 'altmap') vmem_altmap_free(k, bk.id, (bs / k.c.PAGE_SIZE) * n);
+    else if (bk.kind === 'ram') {
+      k.s.memmapRamPages[bk.node] = (k.s.memmapRamPages[bk.node] ?? 0) - (bs / k.c.PAGE_SIZE) * n;
+      buddy_free_pages(k, bk.node, (bs / k.c.PAGE_SIZE) * n);
+    }
+    printk(k, KERN_DEBUG, PPC_INIT + ':vmemmap_list_populate', 'vmemap list allocation failed\n', []);
+    return ENOMEM;
+  }
+  mapLeaves(k, g.start, g.end, level, bk);
+  const va = (i: number) => offToVa(k, g.start + i * bs);
+  // %p: a hashed pointer (altmap or RAM alike), which the model cannot know
+  printk(k, KERN_DEBUG, PPC_INIT + ':__vmemmap_populate', '      * %016lx..%016lx allocated at %p\n', [va(0), va(1), '(unknown)'], {
+    approx: true,
+    run: { count: n, nth: (i) => `      * ${lx(va(i)).padStart(16, '0')}..${lx(va(i + 1)).padStart(16, '0')} allocated at (unknown)\n` },
+  });
+  return 0;
 }
 
 /** vmemmap_list_alloc() x n: free-list entries first, then slots of pages from vmemmap_alloc_block(PAGE_SIZE). */

@@ -141,6 +141,43 @@ export interface Resource {
   owner: string;
 }
 
+/**
+ * Something the modelled kernel did that is its own bug (a kernel-anomaly finding). One that
+ * names a range of memmap carries it as `span`: consecutive ones of the same kind that meet are
+ * one finding (stepAnomalies()), so a finding never depends on how many blocks a call freed.
+ */
+export interface Anomaly {
+  step: number;
+  site: string;
+  text: string;
+  span?: { key: string; start: number; end: number; pages: number; text: (start: number, end: number, pages: number) => string };
+}
+
+/** This step's anomalies, consecutive spans of one kind that meet merged into one. */
+export function stepAnomalies(k: Kernel): { site: string; text: string }[] {
+  const an = k.s.anomalies;
+  let i = an.length;
+  while (i > 0 && an[i - 1]!.step === k.step) i--;
+  const out: { site: string; text: string }[] = [];
+  for (; i < an.length; i++) {
+    const a = an[i]!;
+    const sp = a.span;
+    if (!sp) {
+      out.push({ site: a.site, text: a.text });
+      continue;
+    }
+    let end = sp.end;
+    let pages = sp.pages;
+    for (let nx = an[i + 1]; nx?.span && nx.site === a.site && nx.span.key === sp.key && nx.span.start === end; nx = an[i + 1]) {
+      end = nx.span.end;
+      pages += nx.span.pages;
+      i++;
+    }
+    out.push({ site: a.site, text: sp.text(sp.start, end, pages) });
+  }
+  return out;
+}
+
 export interface Message {
   /** printk level: 0 emerg .. 3 err, 4 warn, 6 info, 7 debug. */
   level: number;
@@ -151,6 +188,8 @@ export interface Message {
   step: number;
   /** True when the model had to leave a value unknown in the text. */
   approx?: boolean;
+  /** With `approx`: which lines hold the unknown value (all of them without it). */
+  approxLine?: (line: string) => boolean;
   /** The same line repeated for a run of iterations: how many, and the text of the i-th (i >= 1). */
   run?: { count: number; nth: (i: number) => string };
 }
@@ -369,7 +408,6 @@ export interface Checkpoint {
   altmaps: Map<string, VmemAltmap>;
   memmapRamPages: number[];
   tablePages: number[];
-  tableSlack: number[];
   sparseBuffer: SparseBuffer | null;
   ppcList: KState['ppcList'];
   /** How many *_once keys had fired. */
@@ -414,8 +452,6 @@ export class KState {
   memmapRamPages: number[] = [];
   /** Table pages per node as allocated (accounting side). */
   tablePages: number[] = [];
-  /** Boot page tables smaller than a page (s390 2 KiB): the free share of the page the last one took, per node. */
-  tableSlack: number[] = [];
   sparseBuffer: SparseBuffer | null = null;
   /**
    * powerpc vmemmap_list (arch/powerpc/mm/init_64.c): entries live, entries on the free list
@@ -440,7 +476,7 @@ export class KState {
   /** HugeTLB pools and HVO (src/kernel/hugetlb.ts). */
   hvo!: HvoState;
   /** Things the kernel itself gets wrong on this path (frees a page to the wrong place, leaks one). */
-  anomalies: { step: number; site: string; text: string }[] = [];
+  anomalies: Anomaly[] = [];
 
   /** Running sums (see Ledger). */
   ledger: Ledger = newLedger();
@@ -498,7 +534,6 @@ export class KState {
       altmaps,
       memmapRamPages: this.memmapRamPages.slice(),
       tablePages: this.tablePages.slice(),
-      tableSlack: this.tableSlack.slice(),
       sparseBuffer: this.sparseBuffer ? { ...this.sparseBuffer } : null,
       ppcList: copyPpcList(this.ppcList),
       once: this.once.size,
@@ -531,7 +566,6 @@ export class KState {
     this.altmaps = cp.altmaps;
     this.memmapRamPages = cp.memmapRamPages;
     this.tablePages = cp.tablePages;
-    this.tableSlack = cp.tableSlack;
     this.sparseBuffer = cp.sparseBuffer;
     this.ppcList = cp.ppcList;
     // *_once keys fired since the checkpoint were added last (a Set keeps insertion order)

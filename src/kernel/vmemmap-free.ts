@@ -33,7 +33,11 @@ function freeBacking(k: Kernel, b: Backing, pages: number, altmap: string | null
   if (viaAltmap) {
     vmem_altmap_free(k, altmap!, pages);
     if (b.kind === 'ram') {
-      anomaly(k, site, `a RAM-backed ${level} block at ${lx(offToVa(k, va))} was charged to altmap ${altmap} (vmem_altmap_free) and its ${pages} RAM pages were never freed`);
+      // one finding per run of such blocks, however many a call freed (stepAnomalies)
+      const text = (s: number, e: number, p: number) => `RAM-backed ${level}-mapped memmap at ${lx(offToVa(k, s))}..${lx(offToVa(k, e))} was charged to altmap ${altmap} (vmem_altmap_free) and its ${p} RAM pages were never freed`;
+      const end = va + pages * k.c.PAGE_SIZE;
+      k.s.anomalies.push({ step: k.step, site, text: text(va, end, pages), span: { key: `ram-charged ${level} ${altmap}`, start: va, end, pages, text } });
+      k.s.trace.push({ t: 'note', text: `${site}: ${text(va, end, pages)}` });
       k.s.memmapRamPages[b.node] = (k.s.memmapRamPages[b.node] ?? 0) - pages;
     } else if (b.kind === 'self') {
       if (!k.s.altmaps.get(altmap!)?.self) anomaly(k, site, `self-hosted memmap at ${lx(offToVa(k, va))} was charged to altmap ${altmap}`);

@@ -10,7 +10,7 @@ export function dmesgLines(results: StepResult[], opts: { debug?: boolean } = {}
     for (const m of r.dmesg) {
       if (m.level === 7 && opts.debug === false) continue;
       const lines = renderMessage(m);
-      for (const l of lines) out.push(`<${m.level}>${l}${m.approx ? '    # vmemlab: a value here is unknown to the model' : ''}`);
+      for (const l of lines) out.push(`<${m.level}>${l}${m.approx && (!m.approxLine || m.approxLine(l)) ? '    # vmemlab: a value here is unknown to the model' : ''}`);
     }
   }
   return out;
