@@ -12,7 +12,7 @@
  * driver calling it would. Each expectation is derived by hand in its comment.
  */
 import { describe, expect, it } from 'vitest';
-import { __add_pages, __remove_pages, add_memory, arch_add_memory, memmapOnMemoryRefusal } from '../src/kernel/memory_hotplug.js';
+import { __add_pages, __remove_pages, add_memory, arch_add_memory, memmapOnMemoryRefusal, remove_memory } from '../src/kernel/memory_hotplug.js';
 import { E2BIG, EINVAL, ERANGE, type Kernel } from '../src/kernel/state.js';
 import { run, setup_machine, stepOf } from './helpers.js';
 
@@ -179,5 +179,167 @@ describe('s390 arch_add_memory(): no altmap before v6.9', () => {
       [4, 'arch/s390/mm/init.c:arch_add_memory', 'WARNING: at arch/s390/mm/init.c arch_add_memory\n'],
     ]);
     expect(k.s.sections.coverage(16, 18)).toBe(0);
+  });
+});
+
+describe('register_memory_resource(): a claimed namespace is busy', () => {
+  /*
+   * x86 v6.18, pmem0 [8G, 9G) with an fsdax namespace: the region's "Persistent Memory" resource
+   * is not busy, namespace0.0 inside it is (devm_request_mem_region() by nd_pmem).
+   * __request_region_locked() descends into the region and conflicts with the namespace: the
+   * hot-add of [8G, 8G + 128M) gets pr_debug("Unable to reserve System RAM region: %016llx->%016llx\n")
+   * and -EEXIST; nothing is added.
+   */
+  it('x86 v6.18: hot-add over a claimed fsdax namespace is -EEXIST', () => {
+    const r = run(`${box('x86_64', 'v6.18')}devices:
+  - { name: pmem0, type: nvdimm, node: 0, start: 8G, size: 1G }
+steps:
+  - boot
+  - create-namespace: { device: pmem0, mode: fsdax }
+  - hot-add: { node: 0, start: 8G, size: 128M }
+`);
+    expect(stepOf(r, 2).ok).toBe(true);
+    expect(stepOf(r, 3)).toMatchObject({ ok: false, errno: 'EEXIST' });
+    expect(stepOf(r, 3).dmesg.map((m) => [m.level, m.site, m.text])).toEqual([
+      [7, 'kernel/resource.c:register_memory_resource', 'Unable to reserve System RAM region: 0000000200000000->0000000208000000\n'],
+    ]);
+    expect([...r.machine.k.s.blocks.overlaps(64, 72)]).toEqual([]);
+  });
+});
+
+describe('mhp_supports_memmap_on_memory(): why it refuses', () => {
+  /* v5.10 has no memory_hotplug.memmap_on_memory (mm/memory_hotplug.c gained it in v5.13). */
+  it('x86 v5.10: the parameter does not exist', () => {
+    const k = setup_machine(box('x86_64', 'v5.10')).k;
+    expect(memmapOnMemoryRefusal(k, 128 * M)).toBe('memory_hotplug.memmap_on_memory does not exist in v5.10 (v5.13+)');
+  });
+
+  /*
+   * v6.6 mhp_supports_memmap_on_memory(size): "size == memory_block_size_bytes()" comes right
+   * after the parameter check; two 128 MiB blocks fail it (v6.8 drops the test and splits the
+   * request per block in create_altmaps_and_memory_blocks()).
+   */
+  it('x86 v6.6: a two-block request is refused', () => {
+    const k = setup_machine(box('x86_64', 'v6.6', 'cmdline: "memory_hotplug.memmap_on_memory=1"')).k;
+    expect(memmapOnMemoryRefusal(k, 256 * M)).toBe('the request is 2 memory blocks; v6.6-v6.7 support exactly one (128 MiB); v6.8 splits a request per block');
+  });
+
+  /*
+   * v6.1 (the v5.13 rule): IS_ALIGNED(vmemmap_size, PMD_SIZE). arm64 64K pages: the memory block
+   * is a section, 2^29 = 512 MiB; its memmap 512M / 64K x 64 B = 512 KiB; PMD_SIZE 512 MiB.
+   */
+  it('arm64 v6.1 64K: the block\'s memmap is not a multiple of PMD_SIZE', () => {
+    const k = setup_machine(box('arm64', 'v6.1', 'config: { pageSize: 64K }\ncmdline: "memory_hotplug.memmap_on_memory=1"', '1G')).k;
+    expect(memmapOnMemoryRefusal(k, 512 * M)).toBe('the block\'s memmap (512 KiB) is not a multiple of PMD_SIZE (512 MiB)');
+  });
+
+  /*
+   * v6.8+ (v6.18) mhp_supports_memmap_on_memory(): !IS_ALIGNED(memory_block_memmap_size(),
+   * PAGE_SIZE) refuses before the pageblock and arch checks. powerpc64 radix 64K with a 16 MiB
+   * LMB: the block is 16M / 64K = 256 pages, its memmap 256 x 64 B = 16384 B, a quarter page.
+   */
+  it('powerpc64 radix 64K, 16 MiB blocks: the memmap is not a whole number of pages', () => {
+    const k = setup_machine(box('powerpc64', 'v6.18', 'config: { mmu: radix, pageSize: 64K, lmbSize: 16777216 }\ncmdline: "memory_hotplug.memmap_on_memory=1"')).k;
+    expect(k.boot.memoryBlockSize).toBe(16 * M);
+    expect(memmapOnMemoryRefusal(k, 16 * M)).toBe('the block\'s memmap (16384 B) is not a whole number of pages');
+  });
+
+  /*
+   * A profile's memmap_on_memory policy decides instead, with the request's numbers: x86 4K, 128 MiB
+   * blocks, a three-block request of 384 MiB; a block's memmap 128M / 4K x 64 B = 2 MiB = 512
+   * pages; pageblock 512 pages; PMD 2 MiB. base() is the profile's own check, which refuses
+   * because the parameter is off (the default).
+   */
+  it('x86 v6.18: a profile policy gets the request\'s numbers and the built-in check as base()', () => {
+    const k = setup_machine(box('x86_64', 'v6.18')).k;
+    let seen: Record<string, unknown> = {};
+    k.profile = { ...k.profile, policies: { memmap_on_memory: (c) => { seen = { ...c, base: c.base() }; return 'refused by the profile'; } } };
+    expect(memmapOnMemoryRefusal(k, 384 * M)).toBe('refused by the profile');
+    expect(seen).toEqual({
+      size: 384 * M, blockSize: 128 * M, pageSize: 4096, memmapBytes: 2 * M, memmapPages: 512,
+      pageblockPages: 512, pmdSize: 2 * M, base: 'memory_hotplug.memmap_on_memory is off',
+    });
+  });
+});
+
+describe('add_memory_resource(): MHP_MEMMAP_ON_MEMORY', () => {
+  /*
+   * v6.1 add_memory_resource(): if (mhp_flags & MHP_MEMMAP_ON_MEMORY) and
+   * !mhp_supports_memmap_on_memory(size) -> -EINVAL, "goto error": memblock_remove (not on x86,
+   * no ARCH_KEEP_MEMBLOCK) and the resource released; nothing printed. Every v6.1 caller asks
+   * only when supported (acpi_memory_enable_device()), so add_memory() is called directly with
+   * two blocks (256 MiB; v6.1 supports exactly one).
+   */
+  it('x86 v6.1: an unsupported request with the flag is -EINVAL and leaves nothing', () => {
+    const k = setup_machine(box('x86_64', 'v6.1', 'cmdline: "memory_hotplug.memmap_on_memory=1"')).k;
+    const from = k.s.log.length;
+    expect(add_memory(k, 0, 16 * 2 ** 30, 256 * M, { memmapOnMemory: true })).toBe(EINVAL);
+    expect(k.s.log.length).toBe(from);
+    expect([...k.s.blocks.overlaps(128, 130)]).toEqual([]);
+    expect(k.s.iomem.overlaps(16 * 2 ** 30, 17 * 2 ** 30)).toEqual([]);
+    expect(k.s.sections.coverage(128, 130)).toBe(0);
+    expect([...k.s.altmaps.keys()]).toEqual([]);
+  });
+
+  /*
+   * v6.18 create_altmaps_and_memory_blocks(): per 128 MiB block an altmap (free = 512 pages) and
+   * arch_add_memory(). The third altmap allocation fails (fault injection): the third block's
+   * vmemmap_populate_hugepages() gets no PMD from its altmap and returns -ENOMEM (no RAM fallback
+   * with an altmap); x86 add_pages() WARN_ON_ONCE. The two blocks done are undone by
+   * remove_memory_blocks_and_altmaps(start, cur_start - start), i.e. both of them: no block, no
+   * section, no altmap left, and no resource (register_memory_resource() is released).
+   */
+  it('x86 v6.18 memmap_on_memory, 4 blocks, the third fails: both blocks before it are removed', () => {
+    const r = run(`${box('x86_64', 'v6.18', 'cmdline: "memory_hotplug.memmap_on_memory=1"\nfaults: [ { alloc: altmap, nth: 3 } ]')}steps:
+  - boot
+  - hot-add: { node: 0, start: 16G, size: 512M }
+`);
+    expect(stepOf(r, 2)).toMatchObject({ ok: false, errno: 'ENOMEM' });
+    const k = r.machine.k;
+    expect([...k.s.blocks.overlaps(128, 132)]).toEqual([]);
+    expect(k.s.sections.coverage(128, 132)).toBe(0);
+    expect([...k.s.altmaps.keys()]).toEqual([]);
+    expect(k.s.iomem.overlaps(16 * 2 ** 30, 17 * 2 ** 30)).toEqual([]);
+    expect(stepOf(r, 2).dmesg.filter((m) => m.level <= 4).map((m) => m.text)).toEqual([
+      '------------[ cut here ]------------\n',
+      'WARNING: at arch/x86/mm/init_64.c add_pages\n',
+    ]);
+  });
+});
+
+describe('"Altmap not fully unmapped"', () => {
+  /*
+   * v6.8+ remove_memory_blocks_and_altmaps(): per block, arch_remove_memory() with the block's
+   * altmap, then WARN(altmap->alloc, "Altmap not fully unmapped") (no newline) and kfree. No
+   * modelled arch leaves an altmap unbalanced, so the blocks' recorded alloc is raised by one page
+   * (as if a vmemmap page were never given back): x86 frees each block's one PMD (512 pages) to
+   * its altmap and 1 stays. The model prints the WARN once per run of identical blocks and notes
+   * how many blocks it stands for (the kernel prints one per block).
+   */
+  const leaky = (blocks: number) => {
+    const k = setup_machine(box('x86_64', 'v6.18', 'cmdline: "memory_hotplug.memmap_on_memory=1"')).k;
+    const size = blocks * 128 * M;
+    expect(add_memory(k, 0, 16 * 2 ** 30, size, { memmapOnMemory: true })).toBe(0);
+    for (const s of k.s.blocks.overlaps(128, 128 + blocks)) k.s.blocks.set(s.start, s.end, { ...s.v, altmapAlloc: s.v.altmapAlloc + 1 });
+    const from = k.s.log.length;
+    const trace = k.s.trace.length;
+    expect(remove_memory(k, 16 * 2 ** 30, size)).toBe(0);
+    expect(k.s.sections.coverage(128, 128 + blocks)).toBe(0);
+    return { log: logFrom(k, from), notes: k.s.trace.slice(trace).filter((t) => t.t === 'note') };
+  };
+  const splat = (fn: string) => [
+    [4, `mm/memory_hotplug.c:${fn}`, '------------[ cut here ]------------\n'],
+    [4, `mm/memory_hotplug.c:${fn}`, 'Altmap not fully unmapped'],
+    [4, `mm/memory_hotplug.c:${fn}`, `WARNING: at mm/memory_hotplug.c ${fn}\n`],
+  ];
+  it('x86 v6.18, two blocks: the WARN, and a note that it stands for each of the 2 blocks', () => {
+    const r = leaky(2);
+    expect(r.log).toEqual(splat('try_remove_memory'));
+    expect(r.notes).toEqual([{ t: 'note', text: '"Altmap not fully unmapped" for each of 2 blocks' }]);
+  });
+  it('x86 v6.18, one block: the WARN and no note', () => {
+    const r = leaky(1);
+    expect(r.log).toEqual(splat('try_remove_memory'));
+    expect(r.notes).toEqual([]);
   });
 });
