@@ -343,3 +343,27 @@ describe('"Altmap not fully unmapped"', () => {
     expect(r.notes).toEqual([]);
   });
 });
+
+describe('s390 standby memory: a run of blocks that reaches VMEM_MAX_PHYS', () => {
+  /*
+   * v5.10 (no mhp_range_allowed() yet): sclp adds each 256 MiB standby block with add_memory();
+   * arch/s390/mm/init.c arch_add_memory() -> vmem_add_mapping(): start + size > VMEM_MAX_PHYS
+   * (= vmemmap, asm/pgtable.h) -> -ERANGE, nothing printed. 3-level layout, no EDAT-1: vmemmap =
+   * 0x3d080000000 (section 15624). Twelve blocks from five blocks below it: blocks
+   * 15619..15623 are added (offline), the sixth, [0x3d080000000, +256M), fails with -ERANGE
+   * and the model (like the first failure sclp would log) stops there.
+   */
+  it('s390x v5.10: the blocks below the limit are added, then -ERANGE', () => {
+    const lim = 0x3d080000000;
+    const r = run(`${box('s390x', 'v5.10', 'config: { edat1: false }')}steps:
+  - boot
+  - hot-add: { node: 0, start: ${lim - 5 * 256 * M}, size: ${12 * 256 * M} }
+`);
+    const k = r.machine.k;
+    expect(Number(k.arch.cfg.VMEMMAP_START)).toBe(lim);
+    expect(stepOf(r, 2)).toMatchObject({ ok: false, errno: 'ERANGE' });
+    expect(stepOf(r, 2).dmesg).toEqual([]);
+    expect([...k.s.blocks.overlaps(15600, 15700)].map((s) => [s.start, s.end, s.v.state])).toEqual([[15619, 15624, 'offline']]);
+    expect(k.s.sections.coverage(15619, 15700)).toBe(5);
+  });
+});
