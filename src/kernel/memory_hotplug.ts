@@ -418,12 +418,17 @@ function remove_memory_blocks_and_altmaps(k: Kernel, start: number, size: number
     arch_remove_memory(k, s.start * bs, n * bs, id);
     const left = k.s.altmaps.get(id)!.alloc;
     k.s.altmaps.delete(id);
-    if (left !== 0) altmapNotFullyUnmapped(k, n);
+    if (left !== 0) altmapNotFullyUnmapped(k, n, 'remove_memory_blocks_and_altmaps');
   }
 }
 
-function altmapNotFullyUnmapped(k: Kernel, count: number): void {
-  WARN(k, true, FILE + ':try_remove_memory', 'Altmap not fully unmapped', []);
+/**
+ * WARN(altmap->alloc, "Altmap not fully unmapped"): in try_remove_memory() up to v6.7, in
+ * remove_memory_blocks_and_altmaps() from v6.8 (mm/memory_hotplug.c @ v6.8..v7.1), once per
+ * block there; the model prints it once for a run of `count` identical blocks and notes the count.
+ */
+function altmapNotFullyUnmapped(k: Kernel, count: number, fn: 'try_remove_memory' | 'remove_memory_blocks_and_altmaps'): void {
+  WARN(k, true, FILE + ':' + fn, 'Altmap not fully unmapped', []);
   if (count > 1) k.s.trace.push({ t: 'note', text: `"Altmap not fully unmapped" for each of ${count} blocks` });
 }
 
@@ -724,7 +729,7 @@ export function remove_memory(k: Kernel, start: number, size: number): number {
     if (altmap) {
       const left = k.s.altmaps.get(altmap)!.alloc;
       k.s.altmaps.delete(altmap);
-      if (v === 'v6.6' && left !== 0) altmapNotFullyUnmapped(k, 1);
+      if (v === 'v6.6' && left !== 0) altmapNotFullyUnmapped(k, 1, 'try_remove_memory');
     }
   }
   k.s.blocks.clear(b0, b1);
