@@ -14,6 +14,7 @@
 import { describe, expect, it } from 'vitest';
 import { __add_pages, __remove_pages, add_memory, arch_add_memory, memmapOnMemoryRefusal, remove_memory } from '../src/kernel/memory_hotplug.js';
 import { E2BIG, EINVAL, ERANGE, type Kernel } from '../src/kernel/state.js';
+import { parseProfileFile, registerProfile } from '../src/index.js';
 import { run, setup_machine, stepOf } from './helpers.js';
 
 const M = 2 ** 20;
@@ -372,5 +373,34 @@ describe('s390 standby memory: a run of blocks that reaches VMEM_MAX_PHYS', () =
     expect(stepOf(r, 2).dmesg).toEqual([]);
     expect([...k.s.blocks.overlaps(15600, 15700)].map((s) => [s.start, s.end, s.v.state])).toEqual([[15619, 15624, 'offline']]);
     expect(k.s.sections.coverage(15619, 15700)).toBe(5);
+  });
+});
+
+describe('s390 standby memory with memmap_on_memory: a run that reaches the mappable limit', () => {
+  /*
+   * A profile file: v6.18 with hotplugRangeCheck: addressable (no mhp_range_allowed() in
+   * add_memory(), as up to v5.10), so the limit is met inside create_altmaps_and_memory_blocks().
+   * s390 v6.18, EDAT-1, memory_hotplug.memmap_on_memory=1: sclp (sclp_mem.c, v6.9+) adds each
+   * 128 MiB block with MHP_MEMMAP_ON_MEMORY; one altmap per block, 128M / 4K x 64 B = 2 MiB =
+   * 512 self-hosted pages. The mappable limit is max(ident_map_size, MAX_DCSS_ADDR) = 512 GiB
+   * (arch/s390/boot/startup.c setup_kernel_memory_layout(), below vmemmap 0x37200000000).
+   * Twenty-four blocks from ten blocks below it: blocks 4086..4095 are added; block 4096's
+   * arch_add_memory() -> vmem_add_mapping() is -ERANGE (arch_get_mappable_range()), the altmap
+   * is freed, cur_start == start so nothing is removed, and the model stops there.
+   */
+  it('s390x v6.18 (no mhp_range_allowed): ten self-hosted blocks, then -ERANGE', () => {
+    registerProfile(parseProfileFile('p.yaml', 'id: v6.18-addressable\nbase: v6.18\nswitches:\n  hotplugRangeCheck: addressable\n'));
+    const lim = 512 * 2 ** 30;
+    const r = run(`${box('s390x', 'v6.18-addressable', 'config: { edat1: true }\ncmdline: "memory_hotplug.memmap_on_memory=1"')}steps:
+  - boot
+  - hot-add: { node: 0, start: ${lim - 10 * 128 * M}, size: ${24 * 128 * M} }
+`);
+    const k = r.machine.k;
+    expect(k.arch.policy.mappableRange(k.boot.memstart, k.boot.maxPfn * 4096).end).toBe(lim - 1);
+    expect(stepOf(r, 2)).toMatchObject({ ok: false, errno: 'ERANGE' });
+    expect([...k.s.blocks.overlaps(4000, 5000)].map((s) => [s.start, s.end, s.v.state, s.v.vmemmapPages])).toEqual([[4086, 4096, 'offline', 512]]);
+    // SECTION_SIZE_BITS 27 on s390: a section is a block
+    expect([k.s.sections.coverage(4086, 4096), k.s.sections.coverage(4096, 5000)]).toEqual([10, 0]);
+    expect([...k.s.altmaps.keys()]).toEqual([]);
   });
 });
