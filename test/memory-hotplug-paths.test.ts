@@ -404,3 +404,29 @@ describe('s390 standby memory with memmap_on_memory: a run that reaches the mapp
     expect([...k.s.altmaps.keys()]).toEqual([]);
   });
 });
+
+describe('add_memory_resource(): a failed add leaves a new node offline', () => {
+  /*
+   * arm64 4K, VA_BITS 39: the linear map reaches [1G, 257G), so node 1's boot RAM at 257 GiB is
+   * dropped (arm64_memblock_init) and node 1 is offline. A hot-add of 1 GiB at 16 GiB to node 1:
+   * add_memory_resource() onlines the node (v6.18: node_set_online() after __try_online_node()),
+   * then vmemmap_populate() fails - the first buddy allocation (the 2 MiB PMD block, warn_alloc
+   * "vmemmap alloc failure: order:9") and the second (the base-page fallback) are injected
+   * faults: -ENOMEM, and the "error:" path node_set_offline()s the new node. It is not in the
+   * report's nodes. The same hot-add without faults brings it online (no RAM of its own: 0 pages).
+   */
+  const yaml = (faults: string) => `${box('arm64', 'v6.18', `config: { pageSize: 4K, vaBits: 39 }\n${faults}`, '1G')}  - { id: 1, memory: [ { start: 0x4040000000, size: 4G } ] }
+steps:
+  - boot
+  - hot-add: { node: 1, start: 16G, size: 1G }
+`;
+  it('arm64 v6.18: -ENOMEM, node 1 offline again; without the faults it comes online', () => {
+    const r = run(yaml('faults: [ { alloc: buddy, nth: 1 }, { alloc: buddy, nth: 2 } ]'));
+    expect(stepOf(r, 2)).toMatchObject({ ok: false, errno: 'ENOMEM' });
+    expect(r.machine.k.s.nodes.map((n) => n.online)).toEqual([true, false]);
+    expect(Object.keys(r.report.memory.nodes)).toEqual(['0']);
+    const ok = run(yaml(''));
+    expect(stepOf(ok, 2).ok).toBe(true);
+    expect(ok.report.memory.nodes[1]).toEqual({ managedPages: 0, freePages: 0 });
+  });
+});
