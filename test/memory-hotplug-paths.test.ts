@@ -5,7 +5,9 @@
  * DIRECT_MAP_PHYSMEM_END check, s390 arch_add_memory()'s altmap refusal before v6.9,
  * register_memory_resource() against a claimed namespace, mhp_supports_memmap_on_memory()'s
  * refusals (built-in and a profile's policy), add_memory_resource()'s -EINVAL for an unsupported
- * MHP_MEMMAP_ON_MEMORY request (v5.13..v6.5) and the v6.8 unwind of the blocks already added.
+ * MHP_MEMMAP_ON_MEMORY request (v5.13..v6.5), the v6.8 unwind of the blocks already added,
+ * "Altmap not fully unmapped", s390 standby runs that meet the range limit inside a run, and a
+ * failed add leaving a new node offline.
  *
  * Some of these paths no scenario reaches (every caller checks first, e.g. mhp_range_allowed()
  * before add_pages()); those tests call the kernel function directly on a booted machine, as a
