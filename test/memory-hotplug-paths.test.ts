@@ -237,6 +237,21 @@ describe('mhp_supports_memmap_on_memory(): why it refuses', () => {
   });
 
   /*
+   * The v5.13 rule's last test, IS_ALIGNED(size - vmemmap_size, pageblock_nr_pages << PAGE_SHIFT),
+   * never refuses on the arches that had memmap_on_memory under it (x86, arm64: pageblock ==
+   * PMD_SIZE). A profile file puts the rule on powerpc64 hash 4K (v6.18 with memmapOnMemory:
+   * v5.13): the 256 MiB block's memmap is 65536 x 64 B = 4 MiB, a multiple of PMD_SIZE (2 MiB),
+   * but pageblock_order = HPAGE_SHIFT (16 MiB) - PAGE_SHIFT = 12, 4096 pages = 16 MiB, and the
+   * remaining 252 MiB is not a multiple of it.
+   */
+  it('powerpc64 hash 4K under the v5.13 rule (profile file): the rest is not pageblock-aligned', () => {
+    registerProfile(parseProfileFile('p.yaml', 'id: v6.18-v5.13-rule\nbase: v6.18\nswitches:\n  memmapOnMemory: v5.13\n'));
+    const k = setup_machine(box('powerpc64', 'v6.18-v5.13-rule', 'config: { mmu: hash, pageSize: 4K }\ncmdline: "memory_hotplug.memmap_on_memory=1"')).k;
+    expect([k.boot.memoryBlockSize, k.c.PAGEBLOCK_PAGES, k.c.PMD_SIZE]).toEqual([256 * M, 4096, 2 * M]);
+    expect(memmapOnMemoryRefusal(k, 256 * M)).toBe('the rest of the block is not pageblock-aligned (pageblock 4096 pages)');
+  });
+
+  /*
    * v6.8+ (v6.18) mhp_supports_memmap_on_memory(): !IS_ALIGNED(memory_block_memmap_size(),
    * PAGE_SIZE) refuses before the pageblock and arch checks. powerpc64 radix 64K with a 16 MiB
    * LMB: the block is 16M / 64K = 256 pages, its memmap 256 x 64 B = 16384 B, a quarter page.
