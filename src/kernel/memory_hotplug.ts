@@ -418,12 +418,17 @@ function remove_memory_blocks_and_altmaps(k: Kernel, start: number, size: number
     arch_remove_memory(k, s.start * bs, n * bs, id);
     const left = k.s.altmaps.get(id)!.alloc;
     k.s.altmaps.delete(id);
-    if (left !== 0) altmapNotFullyUnmapped(k, n);
+    if (left !== 0) altmapNotFullyUnmapped(k, n, 'remove_memory_blocks_and_altmaps');
   }
 }
 
-function altmapNotFullyUnmapped(k: Kernel, count: number): void {
-  WARN(k, true, FILE + ':try_remove_memory', 'Altmap not fully unmapped', []);
+/**
+ * WARN(altmap->alloc, "Altmap not fully unmapped"): in try_remove_memory() up to v6.7, in
+ * remove_memory_blocks_and_altmaps() from v6.8 (mm/memory_hotplug.c @ v6.8..v7.1), once per
+ * block there; the model prints it once for a run of `count` identical blocks and notes the count.
+ */
+function altmapNotFullyUnmapped(k: Kernel, count: number, fn: 'try_remove_memory' | 'remove_memory_blocks_and_altmaps'): void {
+  WARN(k, true, FILE + ':' + fn, 'Altmap not fully unmapped', []);
   if (count > 1) k.s.trace.push({ t: 'note', text: `"Altmap not fully unmapped" for each of ${count} blocks` });
 }
 
@@ -470,19 +475,27 @@ export function add_memory(k: Kernel, nid: number, start: number, size: number, 
   // memblock_add_node(): only with ARCH_KEEP_MEMBLOCK since v5.9 (v5.6: always)
   const keep = k.arch.cfg.keepMemblock || k.profile.hotAddMemblockAlways;
   if (keep) k.s.memblockMemory.set(start, start + size, nid);
+  // A node that was offline comes online with the memory: mm/memory_hotplug.c
+  // add_memory_resource() node_set_online() after arch_add_memory() succeeded up to v6.14, right
+  // after __try_online_node() in v6.18 with node_set_offline() on the "error:" path. Either way a
+  // failed add leaves it offline (read in 5.10.7, 6.14, 6.18.2).
+  const newNode = !k.s.nodes[nid]!.online;
   k.s.nodes[nid]!.online = true;
-  const undoMemblock = () => { if (keep) k.s.memblockMemory.clear(start, start + size); };
+  const undoAdd = () => {
+    if (keep) k.s.memblockMemory.clear(start, start + size);
+    if (newNode) k.s.nodes[nid]!.online = false;
+  };
   const P = k.c.PAGE_SIZE;
   const [b0, b1] = blockRange(k, start, size);
   const v = k.profile.memmapOnMemory;
   if (flags.memmapOnMemory && v === 'v6.8' && mhp_supports_memmap_on_memory(k, size)) {
     const ret = create_altmaps_and_memory_blocks(k, nid, start, size);
-    if (ret) { undoMemblock(); return ret; }
+    if (ret) { undoAdd(); return ret; }
   } else {
     let altmap: string | null = null;
     if (flags.memmapOnMemory && v === 'v5.13') {
       // the whole request (one block): altmap {base_pfn = start, free = all its pages}
-      if (!mhp_supports_memmap_on_memory(k, size)) { undoMemblock(); return EINVAL; }
+      if (!mhp_supports_memmap_on_memory(k, size)) { undoAdd(); return EINVAL; }
       altmap = selfAltmap(k, start / P, 1, size / P, nid);
     } else if (flags.memmapOnMemory && v === 'v6.6' && mhp_supports_memmap_on_memory(k, size)) {
       altmap = selfAltmap(k, start / P, 1, memoryBlockMemmapPages(k), nid); // else: fall back to RAM
@@ -491,7 +504,7 @@ export function add_memory(k: Kernel, nid: number, start: number, size: number, 
     const alloc = altmap ? k.s.altmaps.get(altmap)!.alloc : 0;
     if (altmap) k.s.altmaps.delete(altmap);
     if (ret !== 0) {
-      undoMemblock();
+      undoAdd();
       leftBehind(k, 'mm/memory_hotplug.c:add_memory_resource', start, size);
       return ret;
     }
@@ -724,7 +737,7 @@ export function remove_memory(k: Kernel, start: number, size: number): number {
     if (altmap) {
       const left = k.s.altmaps.get(altmap)!.alloc;
       k.s.altmaps.delete(altmap);
-      if (v === 'v6.6' && left !== 0) altmapNotFullyUnmapped(k, 1);
+      if (v === 'v6.6' && left !== 0) altmapNotFullyUnmapped(k, 1, 'try_remove_memory');
     }
   }
   k.s.blocks.clear(b0, b1);
