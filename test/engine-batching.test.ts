@@ -17,6 +17,8 @@ import { readFileSync } from 'node:fs';
 import { parseScenario, scenarioFromObject } from '../src/scenario/parse.js';
 import { runScenario, type Scenario } from '../src/index.js';
 import { withoutBatching } from '../src/kernel/engine.js';
+import { renderMessage } from '../src/kernel/printk.js';
+import { createMachine, runStep, type StepResult } from '../src/sim/machine.js';
 
 const G = 2 ** 30;
 
@@ -137,6 +139,22 @@ describe('no result depends on how the range engine batches', () => {
       expect(b.stepwise).toBe(b.batched);
     });
   }
+  // fuzz's lean machines (Kernel.lazyText) put powerpc's call lines in order only when read
+  it('powerpc hash: a lean machine\'s log, read, is the one a normal run prints', () => {
+    const o = machines(1485929218, 'v7.1', 3)[2]!;
+    const lines = (lean: boolean) => {
+      const sc = scenarioFromObject('batching.json', o, { complete: true });
+      const m = createMachine(sc, { lean });
+      const results: StepResult[] = [];
+      for (const st of sc.steps) results.push(runStep(m, st, results));
+      expect(m.k.lazyText).toBe(lean);
+      return m.k.s.log.map((x) => `${x.step} <${x.level}> ${x.approx ? '~' : ''}${renderMessage(x, 1e9).join('\n')}`).join('\n');
+    };
+    const eager = lines(false);
+    // a call line, then the altmap line of the block that call populates, in one message
+    expect(eager).toMatch(/vmemmap_populate c00c[0-9a-f]+\.\.c00c[0-9a-f]+, node \d\naltmap_alloc_block_buf: pfn/);
+    expect(lines(true)).toBe(eager);
+  });
   it('the one deviation, pinned: v5.10 arm64 16K (seed 42, machine 0) prints its per-page offnode warnings in another place when batched, the same warnings', () => {
     const o = machines(42, 'v5.10', 1)[0]!;
     // in order they differ (when this fails, the deviation is gone: drop OFFNODE)

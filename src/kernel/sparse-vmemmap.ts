@@ -1068,6 +1068,7 @@ export function ppc_list_blocks(k: Kernel, start: number, end: number, node: num
     return 0;
   });
   placeCallLines(k, logFrom, groups, { calls, line: popLine, start, callBytes, bs });
+  groups.length = 0; // popLine, kept by the log, shares this scope: let the messages of rolled-back batches go
   return rc;
 }
 
@@ -1090,9 +1091,8 @@ interface BlockLines {
  * those keep their own messages, in place). Cost: the number of runs of blocks, not of blocks
  * or calls.
  */
-function placeCallLines(k: Kernel, logFrom: number, groups: BlockLines[], c: { calls: number; line: (i: number) => string; start: number; callBytes: number; bs: number }): void {
+function placeCallLines(k: Kernel, logFrom: number, groups: BlockLines[], c: CallGrid): void {
   const site = PPC_INIT + ':__vmemmap_populate';
-  const pop = (i: number) => c.line(i);
   // only what this call logged and kept (a batch the engine rolled back logged lines no longer in the log)
   const kept = k.s.log.slice(logFrom);
   const live = new Set(kept);
@@ -1100,9 +1100,51 @@ function placeCallLines(k: Kernel, logFrom: number, groups: BlockLines[], c: { c
   if (gs.reduce((t, g) => t + g.msgs.length, 0) !== kept.length) {
     // a line not of a block (not expected): the call lines first
     unusual(k, 'ppc: a line outside the blocks');
-    k.s.log.splice(logFrom, 0, { level: KERN_DEBUG, text: pop(0), site, step: k.step, ...(c.calls > 1 ? { run: { count: c.calls, nth: pop } } : {}) });
+    k.s.log.splice(logFrom, 0, { level: KERN_DEBUG, text: c.line(0), site, step: k.step, ...(c.calls > 1 ? { run: { count: c.calls, nth: c.line } } : {}) });
     return;
   }
+  const step = kept[0]?.step ?? k.step;
+  k.s.log.length = logFrom;
+  // a machine whose messages are rarely read (fuzz: Kernel.lazyText) orders them when read
+  if (k.lazyText && !gs.some((g) => g.msgs.some((m) => m.level !== KERN_DEBUG))) {
+    k.s.log.push(new DeferredMessage(KERN_DEBUG, site, step, () => kernelOrder(gs, c, site, step)[0]!));
+    return;
+  }
+  for (const m of kernelOrder(gs, c, site, step)) k.s.log.push(m);
+}
+
+/** A message built when first read (placeCallLines() for Kernel.lazyText): read it through its fields. */
+class DeferredMessage implements Message {
+  private m: Message | undefined;
+  constructor(readonly level: number, readonly site: string, readonly step: number, private readonly make: () => Message) {}
+  private get built(): Message {
+    return (this.m ??= this.make());
+  }
+  get text(): string {
+    return this.built.text;
+  }
+  get run(): Message['run'] {
+    return this.built.run;
+  }
+  get approx(): boolean | undefined {
+    return this.built.approx;
+  }
+  get approxLine(): Message['approxLine'] {
+    return this.built.approxLine;
+  }
+}
+
+interface CallGrid {
+  calls: number;
+  line: (i: number) => string;
+  start: number;
+  callBytes: number;
+  bs: number;
+}
+
+/** The call lines and the groups' lines in kernel order (placeCallLines()), as messages. */
+function kernelOrder(gs: BlockLines[], c: CallGrid, site: string, step: number): Message[] {
+  const pop = (i: number) => c.line(i);
   // one repetition, ending its line (a pr_debug without "\n" still ends its line before the next printk)
   const rep = (m: Message, i: number) => (i === 0 ? m.text : m.run!.nth(i)).replace(/\n?$/, '\n');
   // Each group as units: unit j = block j's lines. Consecutive messages from one site are one
@@ -1178,7 +1220,6 @@ function placeCallLines(k: Kernel, logFrom: number, groups: BlockLines[], c: { c
     }
     return popAt(lo) === u ? pop(lo) : blockText(u - lo - 1);
   };
-  const step = kept[0]?.step ?? k.step;
   const out: Message[] = [];
   const chunk = (from: number, to: number) => {
     if (to <= from) return;
@@ -1201,8 +1242,7 @@ function placeCallLines(k: Kernel, logFrom: number, groups: BlockLines[], c: { c
     at = pos + 1;
   });
   chunk(at, c.calls + blocks);
-  k.s.log.length = logFrom;
-  for (const m of out) k.s.log.push(m);
+  return out;
 }
 
 /** One run of blocks __vmemmap_populate() finds unpopulated: each from the altmap or RAM, its vmemmap_list entry, its mapping. */
