@@ -254,3 +254,43 @@ describe('leafSegments()', () => {
     expect(spans('pte')).toEqual([[2 * M, 2 * M + 8192, 'pte']]);
   });
 });
+
+describe('arm64 free_empty_tables(): floor VMEMMAP_START, ceiling VMEMMAP_END', () => {
+  /*
+   * arm64 4K (48-bit VA, v6.18): VMEMMAP_START = 0xfffffdffc0000000 sits 511 GiB into the 512 GiB
+   * a PUD table maps, so that table [0xfffffd8000000000, 0xfffffe0000000000) also maps what lies
+   * below the vmemmap. free_empty_pud_table() frees a PUD table only when
+   * pgtable_range_aligned(start, end, floor, ceiling, PGDIR_MASK) holds, which the floor
+   * VMEMMAP_START rules out for this one; the PMD table [VMEMMAP_START, + 1 GiB) lies wholly
+   * inside the window and goes once empty.
+   * The profile drops prevent_bootmem_remove_notifier (arm64BootmemNotifier none, as v5.6 had it,
+   * with v5.7's hot-remove): boot RAM [1 GiB, 2 GiB) can be offlined and removed. Its memmap
+   * (1 GiB / 4 KiB x 64 = 16 MiB, PMD blocks) is the only thing in the first PMD table; the
+   * other boot range at 65 GiB has its memmap 64 GiB / 4 KiB x 64 = 1 GiB further on, in the next
+   * PUD table (0xfffffe0000000000).
+   */
+  it('removing the memory at VMEMMAP_START frees its PMD table, not the PUD table across the floor', () => {
+    registerProfile(parseProfileFile('arm64-bootmem.yaml', 'id: arm64-bootmem-removable\ntitle: v6.18 without prevent_bootmem_remove_notifier\nbase: v6.18\nswitches:\n  arm64BootmemNotifier: none\n'));
+    const r = run(`
+arch: arm64
+kernel: arm64-bootmem-removable
+config: { pageSize: 4K }
+nodes:
+  - { id: 0, memory: [ { start: 0x40000000, size: 1G }, { start: 0x1040000000, size: 1G } ] }
+steps:
+  - boot
+  - offline: { start: 0x40000000, size: 1G }
+  - hot-remove: { start: 0x40000000, size: 1G }
+`);
+    expect(r.results.map((x) => x.ok)).toEqual([true, true, true]);
+    const k = r.machine.k;
+    const base = k.c.startOff;
+    const t = stepOf(r, 3).trace;
+    expect(k.s.trace.slice(t.from, t.to).flatMap((e) => (e.t === 'unmap' || e.t === 'table-free' ? [[e.t, e.level, e.va - base]] : []))).toEqual([
+      ['unmap', 'pmd', 0],
+      ['table-free', 'pmd', 0],
+    ]);
+    // the PUD table holding VMEMMAP_START: 1 GiB of window (512 GiB - 511 GiB) below its end
+    expect(k.s.tables.pud.coverage(base - 511 * G, base + G)).toBe(512 * G);
+  });
+});
