@@ -294,3 +294,38 @@ steps:
     expect(k.s.tables.pud.coverage(base - 511 * G, base + G)).toBe(512 * G);
   });
 });
+
+describe('powerpc hash __vmemmap_free(): a removal inside one block of a bigger mapping', () => {
+  /*
+   * hash 4K (v6.12): a 16 MiB vmemmap block describes 1 GiB of pfns. A 3 GiB hot-add at 64 GiB
+   * maps three blocks at vmemmap offset 64 GiB / 4 KiB x 64 = 0x40000000 in one go (48 MiB of RAM).
+   * Removing the 256 MiB memory block at 65 GiB: its memmap [0x41000000, 0x41400000) is in the
+   * middle block, which the rest of that GiB still populates (vmemmap_populated()): kept. There is
+   * no block between the edges (start and end in one block): nothing unmapped, nothing freed.
+   * Then removing [65.5 GiB, 66.5 GiB): memmap [0x41800000, 0x42800000) meets the last two
+   * blocks, both still populated ([65.25 GiB, 65.5 GiB) and [66.5 GiB, 67 GiB) stay): again
+   * nothing between them, nothing unmapped.
+   */
+  it('edge blocks that stay populated, no interior block: nothing unmapped', () => {
+    const r = run(`
+arch: powerpc64
+kernel: v6.12
+config: { mmu: hash, pageSize: 4K }
+nodes:
+  - { id: 0, memory: [ { start: 0, size: 2G } ] }
+steps:
+  - boot
+  - hot-add: { node: 0, start: 0x1000000000, size: 3G }
+  - hot-remove: { start: 0x1040000000, size: 256M }
+  - hot-remove: { start: 0x1060000000, size: 1G }
+`);
+    expect(r.results.map((x) => x.ok)).toEqual([true, true, true, true]);
+    const k = r.machine.k;
+    expect(unmaps(r, 3)).toEqual([]);
+    expect(unmaps(r, 4)).toEqual([]);
+    expect(mapped(k, 0x40000000, 0x43000000)).toBe(48 * M);
+    expect(r.report.steps[2]!.delta.memmapBacking.ram).toEqual({});
+    expect(r.report.steps[3]!.delta.memmapBacking.ram).toEqual({});
+    expect(r.report.invariants.violations).toEqual([]);
+  });
+});
