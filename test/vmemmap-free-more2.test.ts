@@ -16,7 +16,7 @@ import { describe, expect, it } from 'vitest';
 import { parseProfileFile, registerProfile } from '../src/index.js';
 import { leafSegments, mapLeaves } from '../src/kernel/pgtable.js';
 import { vmemmap_free } from '../src/kernel/vmemmap-free.js';
-import type { Kernel } from '../src/kernel/state.js';
+import { offToVa, type Kernel } from '../src/kernel/state.js';
 import { run, setup_machine, stepOf } from './helpers.js';
 import type { RunResult } from '../src/index.js';
 
@@ -327,5 +327,38 @@ steps:
     expect(r.report.steps[2]!.delta.memmapBacking.ram).toEqual({});
     expect(r.report.steps[3]!.delta.memmapBacking.ram).toEqual({});
     expect(r.report.invariants.violations).toEqual([]);
+  });
+});
+
+describe('s390 remove_pagetable(): no floor or ceiling', () => {
+  /*
+   * s390 (v6.18, EDAT-1): the vmemmap window is 0x37200000000-0x37fc8000000 (the struct pages of
+   * 3528 GiB), and a segment table (CRST of 2048 entries x 1 MiB) maps 2 GiB of it, so the last
+   * one, [0x37f80000000, 0x38000000000), reaches past the window's end. try_free_pmd_table()
+   * frees a segment table whose entries are all none, wherever it lies (arch/s390/mm/vmem.c
+   * @ v6.18: only modify_pagetable() checks the whole range against __abs_lowcore).
+   * Boot RAM [3527 GiB, 3528 GiB) has its 16 MiB of memmap at the window's end, alone in that
+   * table; offlined and removed, the table goes (boot memory: vmem_free_pages() keeps the pages
+   * after its WARN_ON_ONCE, the entry cleared).
+   */
+  it('the segment table across the window\'s end is freed once empty', () => {
+    const r = run(`
+arch: s390x
+kernel: v6.18
+nodes:
+  - { id: 0, memory: [ { start: 0, size: 4G }, { start: 0x371c0000000, size: 1G } ] }
+steps:
+  - boot
+  - offline: { start: 0x371c0000000, size: 1G }
+  - hot-remove: { start: 0x371c0000000, size: 1G }
+`);
+    expect(r.results.map((x) => x.ok)).toEqual([true, true, true]);
+    const k = r.machine.k;
+    const t = stepOf(r, 3).trace;
+    const va = (off: number) => offToVa(k, off).toString(16);
+    expect(k.s.trace.slice(t.from, t.to).flatMap((e) => (e.t === 'unmap' || e.t === 'table-free' ? [[e.t, e.level, va(e.va)]] : []))).toEqual([
+      ['unmap', 'pmd', '37fc7000000'],
+      ['table-free', 'pmd', '37f80000000'],
+    ]);
   });
 });
