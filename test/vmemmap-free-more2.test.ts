@@ -362,3 +362,42 @@ steps:
     ]);
   });
 });
+
+describe('powerpc radix remove_pmd_table(): blocks in address order', () => {
+  /*
+   * radix 4K (v6.12): a PMD entry maps 2 MiB of memmap = 32768 struct pages = 128 MiB. A 448 MiB
+   * --map=mem namespace at 64 GiB has 7 MiB of memmap at offset 64 GiB / 4 KiB x 64 = 0x40000000:
+   * PMD blocks for each PMD slot it touches, the last one half used. The 3rd page-allocator
+   * request (after the PMD table and the first block) fails, so the second PMD slot
+   * [0x40200000, 0x40400000) gets a PTE table and base pages (radix__vmemmap_populate()'s
+   * fallback); the rest is one 4 MiB run of blocks.
+   * The destroy: remove_pmd_table() walks the PMD entries in address order and frees the blocks
+   * 0x40000000, 0x40400000 (whole) and 0x40600000 (half covered, freed as vmemmap_pmd_is_unused():
+   * no valid sub-section is left in it); slot 0x40200000 goes through remove_pte_table(). (The
+   * kernel meets the base pages between the first two blocks; the model unmaps all PTE leaves in
+   * a pass of their own first, so only the PMD events' order is pinned here.)
+   */
+  it('the partly covered last block comes after the whole ones', () => {
+    const r = run(`
+arch: powerpc64
+kernel: v6.12
+config: { mmu: radix, pageSize: 4K }
+nodes:
+  - { id: 0, memory: [ { start: 0, size: 2G } ] }
+devices: [ { name: pmem0, type: nvdimm, node: 0, start: 0x1000000000, size: 1G, labels: true } ]
+faults: [ { alloc: buddy, nth: 3 } ]
+steps:
+  - boot
+  - create-namespace: { device: pmem0, mode: fsdax, map: mem, size: 448M }
+  - destroy-namespace: { device: pmem0 }
+`);
+    expect(r.results.map((x) => x.ok)).toEqual([true, true, true]);
+    expect(unmaps(r, 3).filter((u) => u[0] === 'pmd')).toEqual([
+      ['pmd', '40000000', 2 * M, 'ram'],
+      ['pmd', '40400000', 2 * M, 'ram'],
+      ['pmd', '40600000', 2 * M, 'ram'],
+    ]);
+    expect(unmaps(r, 3).filter((u) => u[0] === 'pte')).toEqual([['pte', '40200000', 2 * M, 'ram']]);
+    expect(r.report.vmemmap.mappedBytes).toBe(32 * M);
+  });
+});
