@@ -401,3 +401,42 @@ steps:
     expect(r.report.vmemmap.mappedBytes).toBe(32 * M);
   });
 });
+
+describe('arm64 free_empty_tables(): only the tables of the range removed', () => {
+  /*
+   * arm64 4K (v6.18), boot RAM [1 GiB, 2 GiB) and [129 GiB, 129 GiB + 128 MiB) on node 0. The
+   * sparse buffer (memblock allocation 1) fails, so each memmap block comes from memblock; for
+   * the second range (memmap at VMEMMAP_START + 128 GiB / 4 KiB x 64 = 0xfffffe0040000000)
+   * sparse_init_nid() allocates a PUD table (12) and a PMD table (13), then its PMD block (14)
+   * and the PTE table of the base-page fallback (15) fail: "memory map backing failed", the two
+   * tables stay, empty. A later hot-add/hot-remove of 128 MiB at 16 GiB (memmap at
+   * 0xfffffdffcf000000, in the first PMD table with boot memory's) frees its block; its
+   * free_empty_tables(start, end, VMEMMAP_START, VMEMMAP_END) looks only at the tables over
+   * [start, end): the empty ones further up stay.
+   */
+  it('the empty tables a failed boot populate left stay', () => {
+    const r = run(`
+arch: arm64
+kernel: v6.18
+config: { pageSize: 4K }
+nodes:
+  - { id: 0, memory: [ { start: 0x40000000, size: 1G }, { start: 0x2040000000, size: 128M } ] }
+faults: [ { alloc: memblock, nth: 1 }, { alloc: memblock, nth: 14 }, { alloc: memblock, nth: 15 } ]
+steps:
+  - boot
+  - hot-add: { node: 0, start: 0x400000000, size: 128M }
+  - hot-remove: { start: 0x400000000, size: 128M }
+`);
+    expect(r.results.map((x) => x.ok)).toEqual([true, true, true]);
+    const k = r.machine.k;
+    const va = (off: number) => offToVa(k, off).toString(16);
+    expect(stepOf(r, 1).dmesg.map((m) => m.text).filter((x) => x.includes('backing failed'))).toEqual(['sparse_init_nid: node[0] memory map backing failed. Some memory will not be available.']);
+    const t = stepOf(r, 3).trace;
+    expect(k.s.trace.slice(t.from, t.to).flatMap((e) => (e.t === 'unmap' || e.t === 'table-free' ? [[e.t, e.level, va(e.va)]] : []))).toEqual([
+      ['unmap', 'pmd', 'fffffdffcf000000'],
+    ]);
+    expect([...k.s.tables.pmd].map((s) => [va(s.start), (s.end - s.start) / G])).toEqual([['fffffdffc0000000', 1], ['fffffe0040000000', 1]]);
+    // the two PUD tables side by side (one segment), and the fixmap's static one at the top
+    expect([...k.s.tables.pud].map((s) => [va(s.start), (s.end - s.start) / (512 * G), s.v.src])).toEqual([['fffffd8000000000', 2, 'memblock'], ['ffffff8000000000', 1, 'static']]);
+  });
+});
