@@ -5,7 +5,9 @@
  * arm64's PTE walk over more than one PMD, arm64 freeing a partly covered PMD block only for the
  * blocks the range meets, x86's partly covered PMD block freed once all of it is marked unused,
  * freeBacking()'s anomalies for self-hosted and deduplicated memmap, powerpc's partly covered
- * edge pages, and leafSegments()'s level filter.
+ * edge pages and PMD blocks, hash __vmemmap_free() with no interior block, the page-table
+ * freeing's floor and ceiling (arm64 free_empty_tables(), s390 remove_pagetable()), and
+ * leafSegments()'s level filter.
  *
  * Where no scenario reaches a path (the x86 two-step PMD free, the anomalies of modelled kernel
  * bugs no scenario builds), the state is built by hand at a vmemmap offset far from any memmap
