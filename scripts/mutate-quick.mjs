@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+/**
+ * Mutation testing of one source file against a few test files, for working on survivors
+ * between full Stryker runs (docs/testing.md, "Hand-mutation"). Stryker's own instrumenter
+ * makes the mutants (the same ones `npm run mutate` tests); each is applied to the file in
+ * place, the given test files are run with vitest (stopping at the first failure), and the
+ * file is restored. A mutant those tests fail on is killed for the whole suite too; one they
+ * pass is only a candidate survivor (other test files may kill it).
+ *
+ *   node scripts/mutate-quick.mjs src/kernel/printk.ts test/printk.test.ts [more tests] [--lines 10-80]
+ *
+ * Prints one line per survivor (file:line:col, 1-based, mutator, replacement) and the counts.
+ * Run it in a worktree of its own: the source file is rewritten while it runs.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { Instrumenter } from '@stryker-mutator/instrumenter';
+
+const args = process.argv.slice(2);
+const at = args.indexOf('--lines');
+const [lo, hi] = at >= 0 ? args.splice(at, 2)[1].split('-').map(Number) : [1, Infinity];
+const [file, ...tests] = args;
+if (!file || tests.length === 0) {
+  process.stderr.write('usage: node scripts/mutate-quick.mjs <source file> <test file>... [--lines A-B]\n');
+  process.exit(2);
+}
+const original = readFileSync(file, 'utf8');
+const quiet = { debug() {}, info() {}, warn() {}, error() {}, trace() {}, fatal() {}, isDebugEnabled: () => false, isInfoEnabled: () => false, isWarnEnabled: () => false, isErrorEnabled: () => false, isTraceEnabled: () => false, isFatalEnabled: () => false };
+const { mutants } = await new Instrumenter(quiet).instrument([{ name: file, content: original, mutate: true }], { plugins: null, excludedMutations: [], ignorers: [] });
+const chosen = mutants.filter((m) => m.location.start.line + 1 >= lo && m.location.start.line + 1 <= hi);
+
+// offsets of line starts, to turn a location into a string index
+const lineStart = [0];
+for (let i = 0; i < original.length; i++) if (original[i] === '\n') lineStart.push(i + 1);
+const offset = (p) => lineStart[p.line] + p.column;
+
+const restore = () => writeFileSync(file, original);
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => { restore(); process.exit(130); });
+
+let killed = 0;
+const survived = [];
+try {
+  for (const m of chosen) {
+    const a = offset(m.location.start);
+    const b = offset(m.location.end);
+    writeFileSync(file, original.slice(0, a) + m.replacement + original.slice(b));
+    const r = spawnSync('npx', ['vitest', 'run', '--bail=1', ...tests], { encoding: 'utf8', env: { ...process.env, CI: 'true' } });
+    if (r.status === 0) survived.push(m);
+    else killed++;
+  }
+} finally {
+  restore();
+}
+for (const m of survived) process.stdout.write(`${file}:${m.location.start.line + 1}:${m.location.start.column + 1}  ${m.mutatorName}  -> ${m.replacement.replace(/\s+/g, ' ').slice(0, 100)}\n`);
+process.stdout.write(`${chosen.length} mutants: ${killed} killed by ${tests.join(', ')}, ${survived.length} not\n`);
