@@ -1,0 +1,187 @@
+/**
+ * src/kernel/sparse-vmemmap.ts paths that mutation testing (docs/testing.md, branch mut-svm)
+ * found without a test: vmem_altmap_nr_free()'s clamp, altmap_alloc_block_buf()'s NULL note and
+ * its per-block (memmap_on_memory) form, vmemmap_alloc_block()'s one-time warn_alloc(), ...
+ * Each expectation is derived by hand in its comment from the kernel's rules.
+ */
+import { describe, expect, it } from 'vitest';
+import { altmap_alloc_block_buf, vmem_altmap_nr_free } from '../src/kernel/sparse-vmemmap.js';
+import type { Kernel, VmemAltmap } from '../src/kernel/state.js';
+import { renderTrace } from '../src/index.js';
+import { withoutBatching } from '../src/kernel/engine.js';
+import { run, setup_machine, stepOf, x86 } from './helpers.js';
+
+const P = 4096;
+const M2 = 2 ** 21;
+
+/** The `--trace` lines of step n. */
+const traceOf = (text: string, n: number) => text.split(/^# step /m).find((b) => b.startsWith(`${n}:`))!.split('\n').slice(1).filter(Boolean);
+
+/** A booted 4 GiB x86_64 machine with altmap `id` added as given. */
+function withAltmap(a: Partial<VmemAltmap> & { base_pfn: number; free: number }, id = 'a'): Kernel {
+  const { k } = setup_machine(x86());
+  k.s.altmaps.set(id, { id, end_pfn: a.base_pfn + 0xfffff, reserve: 0, align: 0, alloc: 0, owner: id, device: 'd', ...a });
+  return k;
+}
+
+describe('vmem_altmap_nr_free()', () => {
+  /*
+   * mm/sparse-vmemmap.c @ v6.18: allocated = alloc + align; free > allocated ? free - allocated
+   * : 0 (unsigned long: the clamp keeps it from wrapping). alloc 90 + align 20 = 110 > free 100.
+   */
+  it('more allocated than free: 0, not negative', () => {
+    const a: VmemAltmap = { id: 'a', base_pfn: 0, end_pfn: 0xfff, reserve: 0, free: 100, alloc: 90, align: 20, owner: 'a', device: 'd' };
+    expect(vmem_altmap_nr_free(a)).toBe(0);
+    expect(vmem_altmap_nr_free({ ...a, align: 9 })).toBe(1);
+  });
+});
+
+describe('altmap_alloc_block_buf(): NULL', () => {
+  /*
+   * The kernel returns NULL when nr_pfns + nr_align > vmem_altmap_nr_free(). The model notes
+   * why in the trace: a 2 MiB request (512 pfns) at next pfn 0x100001 needs 511 pfns of
+   * padding to reach 0x100200 (512-aligned): 1023 > 600 free.
+   */
+  it('the trace note gives the free pfns, the pfns needed and the padding', () => {
+    const k = withAltmap({ base_pfn: 0x100001, free: 600 });
+    expect(altmap_alloc_block_buf(k, M2, 'a')).toBeNull();
+    expect(k.s.trace.at(-1)).toEqual({ t: 'note', text: 'altmap_alloc_block_buf: altmap a has 600 free pfn(s), 1023 needed (512 + 511 to align): NULL' });
+    // next pfn 0x100000 is 512-aligned: no padding, 512 > 100
+    const k2 = withAltmap({ base_pfn: 0x100000, free: 100 });
+    expect(altmap_alloc_block_buf(k2, M2, 'a')).toBeNull();
+    expect(k2.s.trace.at(-1)).toEqual({ t: 'note', text: 'altmap_alloc_block_buf: altmap a has 100 free pfn(s), 512 needed: NULL' });
+  });
+
+  /* pr_warn_once() from altmap_alloc_block_buf(): the message's site is that function's. */
+  it('a size that is not a multiple of PAGE_SIZE: the warning comes from altmap_alloc_block_buf', () => {
+    const k = withAltmap({ base_pfn: 0x100000, free: 100 });
+    expect(altmap_alloc_block_buf(k, 100, 'a')).toBeNull();
+    expect(k.s.log.filter((m) => m.text.includes('multiple of PAGE_SIZE')).map((m) => m.site)).toEqual(['mm/sparse-vmemmap.c:altmap_alloc_block_buf']);
+  });
+});
+
+describe('altmap_alloc_block_buf() on per-block altmaps (memmap_on_memory)', () => {
+  /*
+   * v6.8+ create_altmaps_and_memory_blocks() gives every memory block its own altmap: base_pfn
+   * the block's first pfn, free its memmap pages. The model holds `blocks` of them as one object
+   * (self: stride = pfns per block, slice = memmap pages per block; alloc is their sum), and the
+   * j-th page handed out is page j % slice of block j / slice. x86_64: 128 MiB blocks, stride
+   * 32768 pfns, 512 memmap pages (2 MiB, one PMD) each.
+   */
+  const selfMap = (alloc: number, slice: number, free: number, blocks = 2) => withAltmap({
+    base_pfn: 0x200000, end_pfn: 0x200000 + 32767, free, alloc,
+    self: { stride: 32768, slice, blocks, node: 0 },
+  }, 'm');
+
+  it('block 0 used up: the next PMD is the first 512 pages of block 1', () => {
+    // j = 512: block 1, page 0: pfn 0x200000 + 32768 = 0x208000; alloc 1024 (512 in each)
+    const k = selfMap(512, 512, 512);
+    expect(altmap_alloc_block_buf(k, M2, 'm')).toBe(0x208000);
+    expect(k.s.altmaps.get('m')!.alloc).toBe(1024);
+    // block 1's own altmap: alloc 512 after this request, align 0
+    expect(k.s.log.at(-1)!.text).toBe('altmap_alloc_block_buf: pfn: 0x208000 alloc: 512 align: 0 nr: 0x200\n');
+    expect(k.s.trace.at(-1)).toEqual({ t: 'altmap-alloc', id: 'm', pfn: 0x208000, nr: 512, count: 1, align: 0 });
+  });
+
+  it('mid-block: the request starts slice-relative inside its block', () => {
+    // slice 1024 (4 MiB of memmap, a 256 MiB block's), j = 1536: block 1, page 512:
+    // pfn 0x208000 + 0x200 = 0x208200; that block's alloc becomes 1024, the object's 2048
+    const k = selfMap(1536, 1024, 1024);
+    expect(altmap_alloc_block_buf(k, M2, 'm')).toBe(0x208200);
+    expect(k.s.altmaps.get('m')!.alloc).toBe(2048);
+    expect(k.s.log.at(-1)!.text).toBe('altmap_alloc_block_buf: pfn: 0x208200 alloc: 1024 align: 0 nr: 0x200\n');
+  });
+
+  it('the request does not fit its own block\'s altmap: NULL, nothing taken', () => {
+    // j = 512: block 0, page 512; 512 + 512 > free 512 of block 0, although the two blocks
+    // together (2 x slice 1024) would have room: each block is its own altmap
+    const k = selfMap(512, 1024, 512);
+    expect(altmap_alloc_block_buf(k, M2, 'm')).toBeNull();
+    expect(k.s.altmaps.get('m')!.alloc).toBe(512);
+  });
+
+  it('a run of requests past the last block: NULL, nothing taken', () => {
+    // j = 512 (block 1, page 0) fits block 1, but 2 requests take 512 + 2 x 512 = 1536 pages
+    // of 2 blocks x 512
+    const k = selfMap(512, 512, 512);
+    expect(altmap_alloc_block_buf(k, M2, 'm', 2)).toBeNull();
+    expect(k.s.altmaps.get('m')!.alloc).toBe(512);
+    // a single one fits: 1024 pages of 1024
+    expect(altmap_alloc_block_buf(k, M2, 'm', 1)).toBe(0x208000);
+  });
+});
+
+describe('faults and failures of the allocators', () => {
+  /*
+   * An injected failure of a per-block altmap (memmap_on_memory, v6.8+): 384 MiB = 3 blocks of
+   * 128 MiB, each populating its one PMD from its own altmap. The 2nd altmap allocation (block 1)
+   * fails: vmemmap_populate_hugepages() returns -ENOMEM (no fallback with an altmap), and
+   * create_altmaps_and_memory_blocks() removes block 0 again: nothing stays self-hosted.
+   */
+  it('an injected altmap failure in a memmap_on_memory block fails the hot-add', () => {
+    const text = `
+arch: x86_64
+cmdline: memory_hotplug.memmap_on_memory=1
+nodes:
+  - { id: 0, memory: [ { start: 0, size: 8G } ] }
+faults:
+  - { alloc: altmap, nth: 2 }
+steps:
+  - boot
+  - hot-add: { node: 0, start: 8G, size: 384M }
+`;
+    const r = run(text);
+    expect([stepOf(r, 2).ok, stepOf(r, 2).errno]).toEqual([false, 'ENOMEM']);
+    expect(r.report.memmapBacking.self).toEqual({});
+    expect(traceOf(renderTrace(r), 2)).toContain('note: fault injection: altmap allocation #2 fails');
+  });
+
+  /*
+   * vmemmap_alloc_block() after boot: alloc_pages_node(GFP_KERNEL|__GFP_RETRY_MAYFAIL|
+   * __GFP_NOWARN) and, on the first failure ever (static bool warned), warn_alloc("vmemmap
+   * alloc failure: order:%u"). The PMD block (order 9) fails, the base-page fallback's first
+   * page (order 0) fails too: one warning, for order 9, from vmemmap_alloc_block.
+   */
+  it('warn_alloc() once per boot, from vmemmap_alloc_block', () => {
+    const r = run(`
+arch: x86_64
+nodes:
+  - { id: 0, memory: [ { start: 0, size: 8G } ] }
+faults:
+  - { alloc: buddy, nth: 1 }
+  - { alloc: buddy, nth: 2 }
+steps:
+  - boot
+  - hot-add: { node: 0, start: 8G, size: 128M }
+`);
+    expect(stepOf(r, 2).errno).toBe('ENOMEM');
+    expect(traceOf(renderTrace(r), 2).filter((l) => l.startsWith('note: fault injection'))).toEqual([
+      'note: fault injection: buddy allocation #1 fails',
+      'note: fault injection: buddy allocation #2 fails',
+    ]);
+    const warns = stepOf(r, 2).dmesg.filter((m) => m.text.includes('vmemmap alloc failure'));
+    expect(warns.map((m) => [m.site, m.text])).toEqual([['mm/sparse-vmemmap.c:vmemmap_alloc_block', '<comm>: vmemmap alloc failure: order:9, mode:0x4cc0(GFP_KERNEL|__GFP_RETRY_MAYFAIL), nodemask=(null)\n']]);
+  });
+
+  /*
+   * s390 v6.6 vmemmap_populate() calls vmemmap_alloc_block() (no sparse buffer): at boot,
+   * memblock. With the range engine off, every 1 MiB PMD block is its own memblock_alloc():
+   * the map events name memblock as the source.
+   */
+  it('s390 boot memmap one PMD at a time: RAM from memblock', () => {
+    const r = withoutBatching(() => run(`
+arch: s390x
+kernel: v6.6
+nodes:
+  - { id: 0, memory: [ { start: 0, size: 256M } ] }
+`));
+    const maps = traceOf(renderTrace(r), 1).filter((l) => l.startsWith('map pmd'));
+    // 256 MiB = 65536 pfns x 64 B = 4 MiB of memmap = 4 PMD blocks of 1 MiB from VMEMMAP_START
+    expect(maps).toEqual([
+      'map pmd: 0x37200000000-0x37200100000 (1 MiB) -> node 0 RAM (memblock)',
+      'map pmd: 0x37200100000-0x37200200000 (1 MiB) -> node 0 RAM (memblock)',
+      'map pmd: 0x37200200000-0x37200300000 (1 MiB) -> node 0 RAM (memblock)',
+      'map pmd: 0x37200300000-0x37200400000 (1 MiB) -> node 0 RAM (memblock)',
+    ]);
+  });
+});
