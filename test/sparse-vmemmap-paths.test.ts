@@ -5,10 +5,11 @@
  * Each expectation is derived by hand in its comment from the kernel's rules.
  */
 import { describe, expect, it } from 'vitest';
-import { altmap_alloc_block_buf, vmem_altmap_nr_free } from '../src/kernel/sparse-vmemmap.js';
-import type { Kernel, VmemAltmap } from '../src/kernel/state.js';
-import { renderTrace } from '../src/index.js';
+import { altmap_alloc_block_buf, vmem_altmap_nr_free, vmemmap_can_optimize } from '../src/kernel/sparse-vmemmap.js';
+import { pfnToOff, type Kernel, type VmemAltmap } from '../src/kernel/state.js';
+import { parseProfileFile, registerProfile, renderTrace } from '../src/index.js';
 import { withoutBatching } from '../src/kernel/engine.js';
+import { renderMessage } from '../src/kernel/printk.js';
 import { run, setup_machine, stepOf, x86 } from './helpers.js';
 
 const P = 4096;
@@ -183,5 +184,161 @@ nodes:
       'map pmd: 0x37200200000-0x37200300000 (1 MiB) -> node 0 RAM (memblock)',
       'map pmd: 0x37200300000-0x37200400000 (1 MiB) -> node 0 RAM (memblock)',
     ]);
+  });
+});
+
+describe('x86 vmemmap_set_pmd() print tracker over self-hosted memmap', () => {
+  /*
+   * arch/x86/mm/init_64.c vmemmap_set_pmd(): one " [%lx-%lx] PMD -> [%p-%p] on node %d" line
+   * per run of PMDs whose backing continues physically (p_end == p) on one node. With 64 GiB of
+   * RAM the memory block is 2 GiB, so memmap_on_memory puts 32 MiB of memmap (524288 pfns x
+   * 64 B) at the start of each block: 16 PMDs, each section's call mapping one, all contiguous.
+   * Block 0 at 64 GiB (pfn 0x1000000): vmemmap 0xffffea0000000000 + 0x1000000 x 64 =
+   * 0xffffea0040000000, direct map 0xffff888000000000 + 64 GiB = 0xffff889000000000; block 1
+   * at 66 GiB starts a new line (0xffff889080000000 is not where block 0's memmap ends).
+   * With the range engine off each section's PMD is tracked on its own, from inside the block.
+   */
+  it('section by section: one line per 2 GiB block', () => {
+    const r = withoutBatching(() => run(`
+arch: x86_64
+cmdline: memory_hotplug.memmap_on_memory=1
+nodes:
+  - { id: 0, memory: [ { start: 0, size: 64G } ] }
+steps:
+  - boot
+  - hot-add: { node: 0, start: 64G, size: 4G }
+`));
+    expect(stepOf(r, 2).dmesg.flatMap((m) => renderMessage(m)).filter((l) => l.includes('PMD ->'))).toEqual([
+      ' [ffffea0040000000-ffffea0041ffffff] PMD -> [ffff889000000000-ffff889001ffffff] on node 0',
+      ' [ffffea0042000000-ffffea0043ffffff] PMD -> [ffff889080000000-ffff889081ffffff] on node 0',
+    ]);
+  });
+});
+
+describe('vmemmap_populate_compound_pages(): a section inside a compound page', () => {
+  /*
+   * v5.17..v6.0 (the v6.1 profile with vmemmap_verify()'s pr_warn every time, not once): x86_64,
+   * a 2 GiB device-dax namespace --map=mem --align=1G on memoryless node 1, so every memmap
+   * page comes from node 0 (distance 20 > LOCAL_DISTANCE) and every PTE's vmemmap_verify()
+   * prints "[%lx-%lx] potential offnode page_structs".
+   * Per 128 MiB section (2 MiB of memmap, 512 PTEs): a section that starts a 1 GiB compound
+   * page (pfn 0x1000000, 0x1040000) gets a head page and a tail page from RAM and aliases the
+   * other 510 PTEs to the tail page; the 7 sections after it in the same compound page are
+   * reuse_compound_section(): compound_section_tail_page() takes the page behind the PTE just
+   * before the section, and all 512 PTEs map it (no allocation). So RAM holds 2 x 2 pages above
+   * the boot memmap (16 GiB / 64 = 256 MiB), the rest of the 32 MiB memmap is deduplicated,
+   * and each of the 16 sections has its own PTE table. With the range engine off every call
+   * runs on its own.
+   */
+  it('the reused sections map the previous tail page, one PTE table each, each PTE verified', () => {
+    try { registerProfile(parseProfileFile('p.yaml', 'id: svm-v600\ntitle: v6.1 with pr_warn every time\nbase: v6.1\nswitches:\n  vmemmapVerifyOnce: false\n')); } catch { /* registered by an earlier test */ }
+    const r = withoutBatching(() => run(`
+arch: x86_64
+kernel: svm-v600
+nodes:
+  - { id: 0, memory: [ { start: 0, size: 16G } ] }
+  - { id: 1, memory: [] }
+devices:
+  - { name: pmem0, type: nvdimm, node: 1, start: 64G, size: 2G }
+steps:
+  - boot
+  - create-namespace: { device: pmem0, mode: devdax, map: mem, align: 1G }
+`));
+    expect([stepOf(r, 2).ok, stepOf(r, 2).violations]).toEqual([true, []]);
+    expect(r.report.memmapBacking.ram).toEqual({ 0: 256 * 2 ** 20 + 4 * P });
+    expect(r.report.memmapBacking.dedup).toEqual({ 'namespace0.0': 32 * 2 ** 20 - 4 * P });
+    // PTE tables (2 MiB of vmemmap each) over all 32 MiB of the namespace's memmap
+    const k = r.machine.k;
+    const off0 = pfnToOff(k, 0x1000000);
+    expect(k.s.tables.pte.coverage(off0, off0 + 32 * 2 ** 20)).toBe(32 * 2 ** 20);
+    // the memmap of pfn 0x1000000 (64 GiB) starts at 0xffffea0000000000 + 0x1000000 x 64
+    const lines = stepOf(r, 2).dmesg.flatMap((m) => renderMessage(m)).filter((l) => l.includes('offnode'));
+    const va0 = 0xffffea0040000000n;
+    expect(lines).toEqual(Array.from({ length: 8192 }, (_, i) => {
+      const x = va0 + BigInt(i) * 4096n;
+      return `[${x.toString(16)}-${(x + 4095n).toString(16)}] potential offnode page_structs`;
+    }));
+  });
+});
+
+describe('a PMD block kept from an earlier life of the same altmap', () => {
+  /*
+   * s390x EDAT-1 v6.18 (1 MiB segment frames; 1 MiB of memmap describes 64 MiB): pmem0 [16G,
+   * +160M) and pmem1 right after it, each a devdax --map=dev namespace with its memmap from its
+   * own altmap. 160 MiB is not a multiple of 64 MiB, so the last frame namespace0.0 maps (from
+   * its altmap) also holds the first struct pages of pmem1, which namespace1.0 then uses as it is.
+   * reconfigure-device --mode=system-ram unbinds device_dax (memunmap_pages -> vmemmap_free:
+   * the shared frame stays, pmem1 still uses it) and kmem then fails (EINVAL); back to devdax,
+   * memremap_pages() re-creates altmap namespace0.0 with alloc 0: reserve 2 + 512 pfns of
+   * memmap (2 frames) + 254 pfns of alignment padding give next pfn 0x400000 + 768 = 0x400300,
+   * and the kept frame - pfn 0x400300, the old life's third frame - is found populated and
+   * reused: a kernel anomaly at s390's vmemmap_populate(), once.
+   */
+  it('s390x: a devdax namespace back from system-ram reuses its old frame', () => {
+    const r = run(`
+arch: s390x
+config: { edat1: true }
+kernel: v6.18
+nodes:
+  - { id: 0, memory: [ { start: 0, size: 2G } ] }
+devices:
+  - { name: pmem0, type: nvdimm, node: 0, start: 16G, size: 160M }
+  - { name: pmem1, type: nvdimm, node: 0, start: 0x40a000000, size: 160M }
+steps:
+  - boot
+  - create-namespace: { device: pmem0, mode: devdax, map: dev }
+  - create-namespace: { device: pmem1, mode: devdax, map: dev }
+  - reconfigure-device: { device: pmem0, mode: system-ram }
+  - reconfigure-device: { device: pmem0, mode: devdax, force: true }
+`);
+    expect([2, 3, 4, 5].map((i) => stepOf(r, i).errno)).toEqual([null, null, 'EINVAL', null]);
+    // namespace1.0 reused namespace0.0's frame in step 3: not an earlier life of its own altmap
+    expect([2, 3, 4].map((i) => stepOf(r, i).kernelBugs)).toEqual([[], [], []]);
+    expect(stepOf(r, 5).kernelBugs.filter((v) => v.invariant === 'kernel-anomaly').map((v) => [v.fn, v.detail])).toEqual([[
+      'arch/s390/mm/vmem.c:vmemmap_populate',
+      'the PMD block at 37210200000 (pfn 0x400300) was mapped from an earlier life of altmap namespace0.0 and is reused, but the re-created altmap counts its pfns as free (next pfn 0x400300): another allocation would hand them out again, and freeing the block through this altmap takes alloc below what it allocated',
+    ]]);
+  });
+  /*
+   * The other way round: namespace1.0 (pmem1) first, its first frame - from its own altmap, pfn
+   * 0x40a100 after reserve 2 and 254 pfns of padding - also holds pmem0's last struct pages; then
+   * namespace0.0 finds that frame populated. It is another altmap's (pfns above namespace0.0's
+   * next pfn, but not its own earlier life): no anomaly.
+   */
+  it('a frame of a neighbour\'s altmap is reused without an anomaly', () => {
+    const r = run(`
+arch: s390x
+config: { edat1: true }
+kernel: v6.18
+nodes:
+  - { id: 0, memory: [ { start: 0, size: 2G } ] }
+devices:
+  - { name: pmem0, type: nvdimm, node: 0, start: 16G, size: 160M }
+  - { name: pmem1, type: nvdimm, node: 0, start: 0x40a000000, size: 160M }
+steps:
+  - boot
+  - create-namespace: { device: pmem1, mode: devdax, map: dev }
+  - create-namespace: { device: pmem0, mode: devdax, map: dev }
+`);
+    expect([stepOf(r, 2).ok, stepOf(r, 3).ok]).toEqual([true, true]);
+    expect(stepOf(r, 3).kernelBugs).toEqual([]);
+    // pmem1's memmap starts half way into a frame (pfn 0x40a000 x 64 B = 0x10280000): 3 frames;
+    // pmem0's 3rd frame is that first one of pmem1, so namespace0.0 allocates 2 (512 pfns)
+    expect(r.report.altmaps.map((a) => [a.id, a.alloc])).toEqual([['namespace1.0', 768], ['namespace0.0', 512]]);
+  });
+});
+
+describe('vmemmap_can_optimize()', () => {
+  /*
+   * include/linux/mm.h @ v6.6+: false unless is_power_of_2(sizeof(struct page)) (the tail
+   * struct pages must tile the shared page exactly). Every modelled arch has a 64-byte struct
+   * page; a 56-byte one (a config without the fields that round it up) gets no dedup, although
+   * 2 MiB compound pages would need 512 x 56 B = 7 vmemmap pages, more than the 2 kept.
+   */
+  it('a struct page that is not a power of two: no compound-page dedup', () => {
+    const { k } = setup_machine(x86());
+    const pgmap = { id: 'p', nr: 512, rangeStartPfn: 0x1000000 };
+    expect(vmemmap_can_optimize(k, null, pgmap)).toBe(true);
+    expect(vmemmap_can_optimize({ ...k, c: { ...k.c, STRUCT_PAGE: 56 } }, null, pgmap)).toBe(false);
   });
 });
