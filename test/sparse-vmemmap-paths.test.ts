@@ -370,3 +370,63 @@ ${steps}`;
     expect(booted - added).toBe(2 * 1026);
   });
 });
+
+describe('riscv preallocate_pgd_pages_range() failing', () => {
+  /*
+   * arch/riscv/mm/init.c @ v6.18 preallocate_pgd_pages_range(VMEMMAP_START, VMEMMAP_END,
+   * "vmemmap"): p4d_alloc, then (not Sv57) pud_alloc, then (not Sv48) pmd_alloc; the first that
+   * fails panics with "Failed to pre-allocate %s pages for %s area" naming its level: the
+   * table under the PGD entry is a pmd table on Sv39, a pud table on Sv48, a p4d table on Sv57.
+   * It is the first page-allocator request after boot: the injected buddy failure #1.
+   */
+  it.each([['sv39', 'pmd'], ['sv48', 'pud'], ['sv57', 'p4d']])('%s: the panic names the %s level', (mode, lvl) => {
+    const { k } = setup_machine(`
+arch: riscv64
+config: { mode: ${mode} }
+kernel: v6.18
+nodes:
+  - { id: 0, memory: [ { start: 0x80000000, size: 2G } ] }
+faults:
+  - { alloc: buddy, nth: 1 }
+`);
+    expect(k.s.log.filter((m) => m.text.includes('Failed to pre-allocate')).map((m) => [m.level, m.site, m.text])).toEqual([
+      [0, 'arch/riscv/mm/init.c:preallocate_pgd_pages_range', `Kernel panic - not syncing: Failed to pre-allocate ${lvl} pages for vmemmap area\n`],
+    ]);
+  });
+});
+
+describe('the thread\'s posted vmemmap_alloc_block_buf(..., fallback=true) on powerpc', () => {
+  /*
+   * seed-v2-fallback, radix 64K, a 4 GiB fsdax --map=dev namespace at 64 GiB (see
+   * ppc64-before-v6.1.test.ts): block 1 of the memmap is charged to the altmap (pfn 0x100020
+   * after reserve 1 and 31 pfns of padding, 32 pfns a block), then the pr_debug and RAM. The
+   * anomaly is said once per altmap and step: created again after a destroy (step 4), altmap
+   * namespace0.0 is charged again, and said again.
+   */
+  it('the altmap charged for a RAM block: a kernel anomaly at each creation', () => {
+    const r = run(`
+arch: powerpc64
+kernel: seed-v2-fallback
+config: { mmu: radix, pageSize: 64K }
+nodes:
+  - { id: 0, memory: [ { start: 0, size: 2G } ] }
+devices: [ { name: pmem0, type: nvdimm, node: 0, start: 0x1000000000, size: 4G } ]
+steps:
+  - boot
+  - create-namespace: { device: pmem0, mode: fsdax, map: dev }
+  - destroy-namespace: { device: pmem0 }
+  - create-namespace: { device: pmem0, mode: fsdax, map: dev }
+`);
+    expect(r.results.map((x) => x.ok)).toEqual([true, true, true, true]);
+    const text = 'as posted (thread section 4) it charges altmap namespace0.0 for every block and maps RAM instead (from pfn 0x100020, 32 pfn(s) a block): the altmap\'s alloc counts pages that no mapping uses';
+    expect(r.report.kernelBugs.findings.filter((v) => v.invariant === 'kernel-anomaly').map((v) => [v.step, v.fn, v.detail])).toEqual([
+      [2, 'mm/sparse-vmemmap.c:vmemmap_alloc_block_buf', text],
+      [4, 'mm/sparse-vmemmap.c:vmemmap_alloc_block_buf', text],
+    ]);
+    expect(traceOf(renderTrace(r), 4).filter((l) => l.includes('as posted'))).toEqual([`note: mm/sparse-vmemmap.c:vmemmap_alloc_block_buf: ${text}`]);
+    expect(r.machine.k.s.log.filter((m) => m.text.includes('falling back')).map((m) => [m.step, m.site])).toEqual([
+      [2, 'mm/sparse-vmemmap.c:vmemmap_alloc_block_buf'],
+      [4, 'mm/sparse-vmemmap.c:vmemmap_alloc_block_buf'],
+    ]);
+  });
+});
