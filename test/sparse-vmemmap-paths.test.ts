@@ -430,3 +430,124 @@ steps:
     ]);
   });
 });
+
+describe('vmemmap_verify() of self-hosted memmap pages', () => {
+  /*
+   * powerpc radix 64K v6.12, memmap_on_memory=force (examples/powerpc64-radix-64k-dimm-
+   * memmap-on-memory.yaml): a 256 MiB LMB hot-added to node 1 gets its 4 memmap pages from its
+   * own start, base page by base page, each PTE through vmemmap_verify(): early_pfn_to_nid() of
+   * the page is node 1 (powerpc keeps memblock, and add_memory_resource() added the LMB to it
+   * with its node), the node asked for: no "potential offnode page_structs".
+   */
+  it('powerpc: a hot-added LMB\'s own pages are on its node', () => {
+    const r = run(`
+arch: powerpc64
+config: { mmu: radix, pageSize: 64K }
+kernel: v6.12
+cmdline: memory_hotplug.memmap_on_memory=force
+nodes:
+  - { id: 0, memory: [ { start: 0, size: 2G } ] }
+  - { id: 1, memory: [ { start: 2G, size: 2G } ] }
+steps:
+  - boot
+  - hot-add: { node: 1, start: 0x100000000, size: 256M }
+`);
+    expect(stepOf(r, 2).ok).toBe(true);
+    expect(r.report.steps[1]!.delta.memmapBacking).toMatchObject({ self: { 1: 4 * 65536 } });
+    expect(r.machine.k.s.log.filter((m) => m.text.includes('offnode'))).toEqual([]);
+  });
+});
+
+describe('powerpc radix__vmemmap_populate() base pages', () => {
+  /*
+   * radix 64K v6.12, a 4 GiB fsdax --map=dev namespace at 64 GiB + 16 MiB on node 1 (node 0 also
+   * has RAM). Sections are 16 MiB: 256 pfns x 64 B = 16 KiB of memmap a call, and the first call
+   * starts at vmemmap 0xc00c000000000000 + 0x100100 x 64 = 0xc00c000004004000, not PMD-aligned:
+   * with an altmap radix__vmemmap_populate() takes base_mapping, maps the 64 KiB page holding
+   * addr from the altmap (pfn 0x100101 after the 1-pfn reserve) and calls vmemmap_verify(pte,
+   * node, addr, addr + PAGE_SIZE). The page is device memory, not in memblock: early_pfn_to_nid()
+   * gives the first online node, 0, at distance 20 from node 1: pr_warn_once of
+   * [addr, addr + PAGE_SIZE - 1] - v6.12 does not align addr, so the range starts 16 KiB into
+   * the page (radix_pgtable.c @ v6.12: vmemmap_verify(pte, node, addr, addr + PAGE_SIZE)).
+   */
+  it('an unaligned first page: the offnode warning names the unaligned address', () => {
+    const r = run(`
+arch: powerpc64
+config: { mmu: radix, pageSize: 64K }
+kernel: v6.12
+nodes:
+  - { id: 0, memory: [ { start: 0, size: 2G } ] }
+  - { id: 1, memory: [ { start: 2G, size: 2G } ] }
+devices: [ { name: pmem0, type: nvdimm, node: 1, start: 0x1001000000, size: 4G } ]
+steps:
+  - boot
+  - create-namespace: { device: pmem0, mode: fsdax, map: dev }
+`);
+    expect(stepOf(r, 2).ok).toBe(true);
+    expect(traceOf(renderTrace(r), 2).slice(1, 3)).toEqual([
+      'note: arch/powerpc/mm/book3s64/radix_pgtable.c:radix__vmemmap_populate: address not PMD-aligned with an altmap: base pages',
+      'table alloc: 1 pte table for 0xc00c000004000000-0xc00c000004200000 (node 1, buddy)',
+    ]);
+    expect(r.machine.k.s.log.filter((m) => m.text.includes('offnode')).map((m) => [m.site, m.text])).toEqual([
+      ['mm/sparse-vmemmap.c:vmemmap_verify', '[c00c000004004000-c00c000004013fff] potential offnode page_structs\n'],
+    ]);
+  });
+
+  /*
+   * The same namespace at 64 GiB (the first call PMD-aligned) with the first altmap allocation
+   * failing (injected): radix__vmemmap_populate() has an altmap, so "goto base_mapping": the
+   * 64 KiB page from the altmap after all (pfn 0x100001: reserve 1, no padding for one page).
+   */
+  it('a PMD block the altmap cannot give: a base page from the same altmap', () => {
+    const r = run(`
+arch: powerpc64
+config: { mmu: radix, pageSize: 64K }
+kernel: v6.12
+nodes:
+  - { id: 0, memory: [ { start: 0, size: 2G } ] }
+faults:
+  - { alloc: altmap, nth: 1 }
+devices: [ { name: pmem0, type: nvdimm, node: 0, start: 0x1000000000, size: 4G } ]
+steps:
+  - boot
+  - create-namespace: { device: pmem0, mode: fsdax, map: dev }
+`);
+    expect(stepOf(r, 2).ok).toBe(true);
+    expect(traceOf(renderTrace(r), 2).slice(2, 7)).toEqual([
+      'note: arch/powerpc/mm/book3s64/radix_pgtable.c:radix__vmemmap_populate: no PMD_SIZE block in the altmap: base pages',
+      'table alloc: 1 pte table for 0xc00c000004000000-0xc00c000004200000 (node 0, buddy)',
+      'altmap namespace0.0 alloc: 1 x 1 pfns from pfn 0x100001',
+      'map pte: 0xc00c000004000000-0xc00c000004010000 (64 KiB) -> altmap namespace0.0 from pfn 0x100001',
+      'section activate: pfn 0x100000, 256 pages, node 0',
+    ]);
+  });
+
+  /*
+   * radix 4K v6.12, 256 MiB hot-added (no altmap): the first call's memmap (section 0x100000,
+   * 16 MiB = 4096 pfns, 256 KiB at 0xc00c000004000000) touches one PMD slot; its PMD_SIZE block
+   * from RAM is the first page-allocator request after boot and fails (injected): without an
+   * altmap the kernel falls through to base_mapping and maps the range with 4 KiB pages.
+   */
+  it('a PMD block that RAM cannot give: base pages for the slot', () => {
+    const r = run(`
+arch: powerpc64
+config: { mmu: radix, pageSize: 4K }
+kernel: v6.12
+nodes:
+  - { id: 0, memory: [ { start: 0, size: 2G } ] }
+faults:
+  - { alloc: buddy, nth: 1 }
+steps:
+  - boot
+  - hot-add: { node: 0, start: 0x100000000, size: 256M }
+`);
+    expect(stepOf(r, 2).ok).toBe(true);
+    expect(traceOf(renderTrace(r), 2).slice(1, 6)).toEqual([
+      'note: fault injection: buddy allocation #1 fails',
+      'note: arch/powerpc/mm/book3s64/radix_pgtable.c:radix__vmemmap_populate: no PMD_SIZE block in RAM: base pages',
+      'table alloc: 1 pte table for 0xc00c000004000000-0xc00c000004200000 (node 0, buddy)',
+      'map pte: 0xc00c000004000000-0xc00c000004040000 (256 KiB) -> node 0 RAM (buddy)',
+      'section activate: pfn 0x100000, 4096 pages, node 0',
+    ]);
+  });
+});
