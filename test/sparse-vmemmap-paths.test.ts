@@ -5,7 +5,7 @@
  * Each expectation is derived by hand in its comment from the kernel's rules.
  */
 import { describe, expect, it } from 'vitest';
-import { altmap_alloc_block_buf, vmem_altmap_nr_free, vmemmap_can_optimize } from '../src/kernel/sparse-vmemmap.js';
+import { __populate_section_memmap, altmap_alloc_block_buf, vmem_altmap_nr_free, vmemmap_can_optimize } from '../src/kernel/sparse-vmemmap.js';
 import { pfnToOff, type Kernel, type VmemAltmap } from '../src/kernel/state.js';
 import { parseProfileFile, registerProfile, renderTrace } from '../src/index.js';
 import { withoutBatching } from '../src/kernel/engine.js';
@@ -549,5 +549,38 @@ steps:
       'map pte: 0xc00c000004000000-0xc00c000004040000 (256 KiB) -> node 0 RAM (buddy)',
       'section activate: pfn 0x100000, 4096 pages, node 0',
     ]);
+  });
+});
+
+describe('__populate_section_memmap(): a range not aligned to sub-sections', () => {
+  /*
+   * v5.9+ (6cda72047ea4): if (WARN_ON_ONCE(!IS_ALIGNED(pfn, PAGES_PER_SUBSECTION) ||
+   * !IS_ALIGNED(nr_pages, PAGES_PER_SUBSECTION))) return NULL; - x86_64: 512 pfns a
+   * sub-section. pfn 0x100100 is half way into one: NULL (-ENOMEM here) and one WARN for two
+   * such calls, nothing mapped.
+   */
+  it('v6.18: WARN_ON_ONCE and NULL', () => {
+    const { k } = setup_machine(x86('kernel: v6.18'));
+    const off = pfnToOff(k, 0x100000);
+    expect(__populate_section_memmap(k, 0x100100, 256, 0, null)).toBe(-12);
+    expect(__populate_section_memmap(k, 0x100000, 300, 0, null)).toBe(-12);
+    expect(k.s.log.filter((m) => m.site === 'mm/sparse-vmemmap.c:__populate_section_memmap').map((m) => m.text)).toEqual([
+      '------------[ cut here ]------------\n',
+      'WARNING: at mm/sparse-vmemmap.c __populate_section_memmap\n',
+    ]);
+    expect(k.s.leaves.coverage(off, off + 2 ** 21)).toBe(0);
+  });
+
+  /*
+   * v5.6 rounds the range out instead: end = ALIGN(pfn + nr_pages, 512) = 0x100200, pfn &=
+   * PAGE_SUBSECTION_MASK = 0x100000, so 512 pfns: 32 KiB of struct pages from pfn 0x100000's,
+   * less than a section's, which x86 maps with base pages (8 PTEs).
+   */
+  it('v5.6: rounded out to whole sub-sections and populated', () => {
+    const { k } = setup_machine(x86('kernel: v5.6'));
+    const off = pfnToOff(k, 0x100000);
+    expect(__populate_section_memmap(k, 0x100100, 256, 0, null)).toBe(0);
+    expect([k.s.leaves.coverage(off, off + 32768), k.s.leaves.coverage(off + 32768, off + 2 ** 21)]).toEqual([32768, 0]);
+    expect(k.s.log.some((m) => m.site === 'mm/sparse-vmemmap.c:__populate_section_memmap')).toBe(false);
   });
 });
