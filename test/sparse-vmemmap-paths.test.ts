@@ -584,3 +584,54 @@ describe('__populate_section_memmap(): a range not aligned to sub-sections', () 
     expect(k.s.log.some((m) => m.site === 'mm/sparse-vmemmap.c:__populate_section_memmap')).toBe(false);
   });
 });
+
+describe('vmemmap_verify() of PMD blocks', () => {
+  /*
+   * powerpc radix 64K v6.12 vmemmap_set_pmd() ends with vmemmap_verify(ptep, node, addr, next),
+   * next = pmd_addr_end(addr, end) of the call. A 4 GiB fsdax --map=dev namespace at 64 GiB on
+   * node 1: the first section's call [0xc00c000004000000, +16 KiB) maps the PMD from the altmap
+   * (device memory, not in memblock: early_pfn_to_nid() = first online node 0, distance 20):
+   * pr_warn_once of that call's part of the PMD, [addr, next - 1].
+   */
+  it('powerpc: the first call\'s part of a new PMD block', () => {
+    const r = run(`
+arch: powerpc64
+config: { mmu: radix, pageSize: 64K }
+kernel: v6.12
+nodes:
+  - { id: 0, memory: [ { start: 0, size: 2G } ] }
+  - { id: 1, memory: [ { start: 2G, size: 2G } ] }
+devices: [ { name: pmem0, type: nvdimm, node: 1, start: 0x1000000000, size: 4G } ]
+steps:
+  - boot
+  - create-namespace: { device: pmem0, mode: fsdax, map: dev }
+`);
+    expect(r.machine.k.s.log.filter((m) => m.text.includes('offnode')).map((m) => [m.site, m.text])).toEqual([
+      ['mm/sparse-vmemmap.c:vmemmap_verify', '[c00c000004000000-c00c000004003fff] potential offnode page_structs\n'],
+    ]);
+  });
+
+  /*
+   * s390 has no vmemmap_verify() in its vmemmap_populate() (arch/s390/mm/vmem.c): without EDAT-1
+   * (4 KiB pages under page tables, the path that verifies every page elsewhere) a devdax
+   * --map=mem namespace on memoryless node 1 takes its memmap from node 0 RAM (48 MiB: 1 GiB
+   * / 4 KiB x 64 B = 16 MiB of struct pages, plus the boot memmap's 32 MiB) without a warning.
+   */
+  it('s390: no offnode warning', () => {
+    const r = run(`
+arch: s390x
+config: { edat1: false }
+kernel: v6.18
+nodes:
+  - { id: 0, memory: [ { start: 0, size: 2G } ] }
+  - { id: 1, memory: [] }
+devices: [ { name: pmem0, type: nvdimm, node: 1, start: 16G, size: 1G } ]
+steps:
+  - boot
+  - create-namespace: { device: pmem0, mode: devdax, map: mem }
+`);
+    expect(stepOf(r, 2).ok).toBe(true);
+    expect(r.report.memmapBacking.ram).toEqual({ 0: 48 * 2 ** 20 });
+    expect(r.machine.k.s.log.filter((m) => m.text.includes('offnode'))).toEqual([]);
+  });
+});
