@@ -249,6 +249,15 @@ steps:
     expect([stepOf(r, 2).ok, stepOf(r, 2).violations]).toEqual([true, []]);
     expect(r.report.memmapBacking.ram).toEqual({ 0: 256 * 2 ** 20 + 4 * P });
     expect(r.report.memmapBacking.dedup).toEqual({ 'namespace0.0': 32 * 2 ** 20 - 4 * P });
+    // the trace names the compound backing (it used to say memmap_on_memory): the first
+    // section's head and tail pages, then its 510 aliases, then the next section reusing them
+    const t = traceOf(renderTrace(r), 2).filter((l) => l.startsWith('map pte'));
+    expect(t.slice(0, 4)).toEqual([
+      'map pte: 0xffffea0040000000-0xffffea0040001000 (4 KiB) -> node 0 RAM (buddy)',
+      'map pte: 0xffffea0040001000-0xffffea0040002000 (4 KiB) -> node 0 RAM (buddy)',
+      'map pte: 0xffffea0040000000-0xffffea0040200000 (2 MiB) -> device-dax namespace0.0 compound pages, head pages node 0, tail pages node 0',
+      'map pte: 0xffffea0040200000-0xffffea0040400000 (2 MiB) -> device-dax namespace0.0 compound pages, head pages node 0, tail pages node 0',
+    ]);
     // PTE tables (2 MiB of vmemmap each) over all 32 MiB of the namespace's memmap
     const k = r.machine.k;
     const off0 = pfnToOff(k, 0x1000000);
