@@ -644,3 +644,54 @@ steps:
     expect(r.machine.k.s.log.filter((m) => m.text.includes('offnode'))).toEqual([]);
   });
 });
+
+describe('s390 segment tables: one allocator request each', () => {
+  /*
+   * s390x EDAT-1 v6.18: memory hot-added at 128 GiB has its memmap at vmemmap + 2 GiB, past
+   * the boot segment table (2048 x 1 MiB): vmem_pmd_alloc() -> crst_table_alloc() takes a new
+   * 16 KiB segment table, one order-2 page-allocator request (#1). The 1 MiB frame for the
+   * memmap is request #2, which fails (injected): modify_pmd_table() falls through to a page
+   * table and 4 KiB pages for that frame's range.
+   */
+  it('the table is one request, the frame the next', () => {
+    const r = run(`
+arch: s390x
+config: { edat1: true }
+kernel: v6.18
+nodes:
+  - { id: 0, memory: [ { start: 0, size: 2G } ] }
+faults:
+  - { alloc: buddy, nth: 2 }
+steps:
+  - boot
+  - hot-add: { node: 0, start: 128G, size: 256M }
+`);
+    expect(stepOf(r, 2).ok).toBe(true);
+    expect(traceOf(renderTrace(r), 2).slice(1, 5)).toEqual([
+      'table alloc: 1 pmd table for 0x37280000000-0x37300000000 (node 0, buddy)',
+      'note: fault injection: buddy allocation #2 fails',
+      'note: vmemmap_populate_hugepages: no PMD_SIZE block in RAM for 1 PMD step: base pages instead',
+      'table alloc: 1 pte table for 0x37280000000-0x37280100000 (node 0, buddy)',
+    ]);
+  });
+
+  /*
+   * At boot the same table comes from memblock: vmem_crst_alloc() -> memblock_alloc() of 16 KiB,
+   * one request, #2 after the sparse buffer (#1). It fails (injected): vmemmap_populate() returns
+   * -ENOMEM and sparse_init_nid() gives up the node ("memory map backing failed"): no section.
+   */
+  it('at boot: the segment table is memblock request #2', () => {
+    const r = run(`
+arch: s390x
+config: { edat1: true }
+kernel: v6.18
+nodes:
+  - { id: 0, memory: [ { start: 0, size: 2G } ] }
+faults:
+  - { alloc: memblock, nth: 2 }
+`);
+    expect(traceOf(renderTrace(r), 1).filter((l) => l.startsWith('note: fault'))).toEqual(['note: fault injection: memblock allocation #2 fails']);
+    expect(r.report.dmesg).toContain('sparse_init_nid: node[0] memory map backing failed. Some memory will not be available.');
+    expect(r.report.sections.present).toBe(0);
+  });
+});
