@@ -695,3 +695,31 @@ faults:
     expect(r.report.sections.present).toBe(0);
   });
 });
+
+describe('vmemmap_populate_basepages() from a start inside a page', () => {
+  /*
+   * arm64 64K v6.18 maps the vmemmap with base pages (vmemmap_populate_basepages ->
+   * vmemmap_populate_range: for (; addr < end; addr += PAGE_SIZE) ... vmemmap_verify(pte, node,
+   * addr, addr + PAGE_SIZE)). A 1 GiB fsdax --map=dev namespace at 16 GiB + 16 MiB on node 1:
+   * its first struct page (pfn 0x40100; memstart 1 GiB = pfn 0x4000) is at vmemmap + (0x40100
+   * - 0x4000) x 64 = +0xf04000, 16 KiB into its 64 KiB page, and that page comes from the
+   * altmap: device memory, outside memblock, so early_pfn_to_nid() is node 0, at distance 20
+   * from node 1: pr_warn_once of [addr, addr + PAGE_SIZE - 1] with the unaligned addr.
+   */
+  it('arm64 64K: the offnode warning keeps the start\'s offset into the page', () => {
+    const r = run(`
+arch: arm64
+config: { pageSize: 64K }
+kernel: v6.18
+nodes:
+  - { id: 0, memory: [ { start: 1G, size: 4G } ] }
+  - { id: 1, memory: [ { start: 8G, size: 4G } ] }
+devices: [ { name: pmem0, type: nvdimm, node: 1, start: 0x401000000, size: 1G } ]
+steps:
+  - boot
+  - create-namespace: { device: pmem0, mode: fsdax, map: dev }
+`);
+    expect(stepOf(r, 2).ok).toBe(true);
+    expect(r.machine.k.s.log.filter((m) => m.text.includes('offnode')).map((m) => m.text)).toEqual(['[ffffffdfc0f04000-ffffffdfc0f13fff] potential offnode page_structs\n']);
+  });
+});
