@@ -750,3 +750,45 @@ steps:
     ]);
   });
 });
+
+describe('loongarch64: a batch over PMDs that already hold PTE tables', () => {
+  /*
+   * loongarch64 16K/3 levels v6.18: sections of 512 MiB (2 MiB of memmap each), PMD_SIZE 32 MiB
+   * (16 sections' memmap), the memmap of 16 GiB at 16 GiB in two PMDs. Hot-adding one section at
+   * the start of each: the PMD block is buddy request #1 and fails (injected), so
+   * vmemmap_populate_hugepages() maps the section with base pages - a PTE table (#2) and 128
+   * pages of 16 KiB (#3..#130); the second section's PMD block, #131, fails too. vmemmap_free()
+   * is an empty function on loongarch (arch/loongarch/mm/init.c): after the hot-removes both PMDs
+   * keep their PTE tables and pages. Hot-adding all 16 GiB: 32 section calls, one batch whose
+   * PMD run has 2 steps that vmemmap_check_pmd() does not accept (not _PAGE_HUGE), so
+   * vmemmap_populate_basepages() per PMD step maps the rest of both: all 64 MiB of memmap
+   * present (node 0: 32 MiB boot memmap for 8 GiB + 64 MiB), nothing unmapped.
+   */
+  it('base pages for every PMD step of the run', () => {
+    const r = run(`
+arch: loongarch64
+nodes: [ { id: 0, memory: [ { start: 0, size: 8G } ] } ]
+faults: [ { alloc: buddy, nth: 1 }, { alloc: buddy, nth: 131 } ]
+steps:
+  - boot
+  - { hot-add: { node: 0, start: 0x400000000, size: 512M } }
+  - { hot-add: { node: 0, start: 0x600000000, size: 512M } }
+  - { hot-remove: { start: 0x400000000, size: 512M } }
+  - { hot-remove: { start: 0x600000000, size: 512M } }
+  - { hot-add: { node: 0, start: 0x400000000, size: 16G } }
+`);
+    expect(r.results.map((x) => x.ok)).toEqual([true, true, true, true, true, true]);
+    const t = renderTrace(r);
+    for (const [step, nth] of [[2, 1], [3, 131]] as const) {
+      expect(traceOf(t, step).filter((l) => l.startsWith('note:'))).toEqual([
+        `note: fault injection: buddy allocation #${nth} fails`,
+        'note: vmemmap_populate_hugepages: no PMD_SIZE block in RAM for 1 PMD step: base pages instead',
+      ]);
+    }
+    expect(traceOf(t, 6).filter((l) => l.startsWith('note:'))).toEqual([
+      'note: vmemmap_populate_hugepages: the PMD already holds a PTE table (2 PMD steps): base pages',
+    ]);
+    expect(r.report.memmapBacking.ram).toEqual({ 0: (32 + 64) * 2 ** 20 });
+    expect([stepOf(r, 6).violations, stepOf(r, 6).kernelBugs]).toEqual([[], []]);
+  });
+});
