@@ -792,3 +792,30 @@ steps:
     expect([stepOf(r, 6).violations, stepOf(r, 6).kernelBugs]).toEqual([[], []]);
   });
 });
+
+describe('x86 vmemmap_set_pmd() tracker: a new line for a new node', () => {
+  /*
+   * x86_64 v6.18, node 0 [0, 4G) and node 1 [4G, 5G), with both boot sparse buffers failing:
+   * memblock request #1 is node 0's buffer; then its PUD and PMD tables (#2, #3) and its 32 PMD
+   * blocks from memblock one by one (#4..#35); #36 is node 1's buffer. Both nodes' memmap is plain
+   * memblock memory, but vmemmap_set_pmd() starts a new line when node_start != node: one line per
+   * node (node 0's 64 MiB of memmap, node 1's 16 MiB after it).
+   */
+  it('memblock blocks of two nodes: one line each', () => {
+    const r = run(`
+arch: x86_64
+nodes:
+  - { id: 0, memory: [ { start: 0, size: 4G } ] }
+  - { id: 1, memory: [ { start: 4G, size: 1G } ] }
+faults: [ { alloc: memblock, nth: 1 }, { alloc: memblock, nth: 36 } ]
+`);
+    expect(traceOf(renderTrace(r), 1).filter((l) => l.includes('sparse buffer'))).toEqual([
+      'note: sparse buffer: 67108864 bytes on node 0 failed; every block comes from memblock',
+      'note: sparse buffer: 16777216 bytes on node 1 failed; every block comes from memblock',
+    ]);
+    expect(r.report.dmesg.filter((l) => l.includes('PMD ->'))).toEqual([
+      ' [ffffea0000000000-ffffea0003ffffff] PMD -> [(unknown)-(unknown)] on node 0',
+      ' [ffffea0004000000-ffffea0004ffffff] PMD -> [(unknown)-(unknown)] on node 1',
+    ]);
+  });
+});
