@@ -134,7 +134,10 @@ steps:
     const r = run(text);
     expect([stepOf(r, 2).ok, stepOf(r, 2).errno]).toEqual([false, 'ENOMEM']);
     expect(r.report.memmapBacking.self).toEqual({});
-    expect(traceOf(renderTrace(r), 2)).toContain('note: fault injection: altmap allocation #2 fails');
+    expect(traceOf(renderTrace(r), 2).filter((l) => l.startsWith('note:'))).toEqual([
+      'note: fault injection: altmap allocation #2 fails',
+      'note: vmemmap_populate_hugepages: no PMD_SIZE block left in the altmap: -ENOMEM (no fallback with an altmap)',
+    ]);
   });
 
   /*
@@ -341,6 +344,9 @@ steps:
 `);
     expect([stepOf(r, 2).ok, stepOf(r, 3).ok]).toEqual([true, true]);
     expect(stepOf(r, 3).kernelBugs).toEqual([]);
+    // namespace1.0's first call starts half way into a frame (its end is frame-aligned): a new
+    // frame partly used, vmemmap_use_new_sub_pmd() (arch/s390/mm/vmem.c modify_pmd_table)
+    expect(traceOf(renderTrace(r), 2).filter((l) => l.includes('sub_pmd'))).toEqual(['note: vmemmap_use_new_sub_pmd: partial PMD']);
     // pmem1's memmap starts half way into a frame (pfn 0x40a000 x 64 B = 0x10280000): 3 frames;
     // pmem0's 3rd frame is that first one of pmem1, so namespace0.0 allocates 2 (512 pfns)
     expect(r.report.altmaps.map((a) => [a.id, a.alloc])).toEqual([['namespace1.0', 768], ['namespace0.0', 512]]);
@@ -824,6 +830,32 @@ faults: [ { alloc: memblock, nth: 1 }, { alloc: memblock, nth: 36 } ]
     expect(r.report.dmesg.filter((l) => l.includes('PMD ->'))).toEqual([
       ' [ffffea0000000000-ffffea0003ffffff] PMD -> [(unknown)-(unknown)] on node 0',
       ' [ffffea0004000000-ffffea0004ffffff] PMD -> [(unknown)-(unknown)] on node 1',
+    ]);
+  });
+});
+
+describe('arm64 v5.10 vmemmap_populate(): no fallback', () => {
+  /*
+   * arch/arm64/mm/mmu.c @ v5.10: p = vmemmap_alloc_block_buf(PMD_SIZE, node, altmap); if (!p)
+   * return -ENOMEM; - no base pages. A 1 GiB hot-add (one arm64 v5.10 section) whose first PMD
+   * block, the first page-allocator request after boot, fails (injected) fails with -ENOMEM.
+   */
+  it('a PMD block RAM cannot give: -ENOMEM', () => {
+    const r = run(`
+arch: arm64
+config: { pageSize: 4K }
+kernel: v5.10
+nodes:
+  - { id: 0, memory: [ { start: 1G, size: 4G } ] }
+faults: [ { alloc: buddy, nth: 1 } ]
+steps:
+  - boot
+  - hot-add: { node: 0, start: 8G, size: 1G }
+`);
+    expect(stepOf(r, 2).errno).toBe('ENOMEM');
+    expect(traceOf(renderTrace(r), 2).filter((l) => l.startsWith('note:'))).toEqual([
+      'note: fault injection: buddy allocation #1 fails',
+      'note: vmemmap_populate_hugepages: no PMD_SIZE block in RAM: -ENOMEM (this version has no fallback)',
     ]);
   });
 });
