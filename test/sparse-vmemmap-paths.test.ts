@@ -859,3 +859,32 @@ steps:
     ]);
   });
 });
+
+describe('arm64 v6.1 vmemmap_populate(): base pages from the same altmap', () => {
+  /*
+   * arch/arm64/mm/mmu.c @ v6.1 (since 9f84f39f5515, v5.11): when vmemmap_alloc_block_buf(PMD_SIZE,
+   * node, altmap) fails, vmemmap_populate_basepages(addr, next, node, altmap) for that 2 MiB
+   * step - from the same altmap. A 1 GiB fsdax --map=dev namespace (8 sections, one PMD block
+   * each) whose 3rd altmap allocation fails (injected): the note says so, the step comes up.
+   */
+  it('the note names the altmap the base pages come from', () => {
+    const r = run(`
+arch: arm64
+kernel: v6.1
+config: { pageSize: 4K }
+nodes:
+  - { id: 0, memory: [ { start: 0x40000000, size: 4G } ] }
+devices:
+  - { name: pmem0, type: nvdimm, node: 0, start: 0x400000000, size: 4G }
+faults: [ { alloc: altmap, nth: 3 } ]
+steps:
+  - boot
+  - create-namespace: { device: pmem0, mode: fsdax, map: dev, size: 1G }
+`);
+    expect(stepOf(r, 2).ok).toBe(true);
+    expect(traceOf(renderTrace(r), 2).filter((l) => l.startsWith('note:'))).toEqual([
+      'note: fault injection: altmap allocation #3 fails',
+      'note: vmemmap_populate_hugepages: no PMD_SIZE block in the altmap for 1 PMD step: base pages instead (from the same altmap)',
+    ]);
+  });
+});
