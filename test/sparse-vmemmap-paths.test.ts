@@ -888,3 +888,34 @@ steps:
     ]);
   });
 });
+
+describe('s390 vmemmap_use_sub_pmd(): a reused frame is in use again', () => {
+  /*
+   * s390x EDAT-1 v6.18, as in 'a frame of a neighbour's altmap is reused': namespace1.0's first
+   * frame is partly used (vmemmap_use_new_sub_pmd() marks the rest PAGE_UNUSED), then
+   * namespace0.0 maps its last struct pages through it (vmemmap_use_sub_pmd(): in use again).
+   * Destroying namespace1.0: vmemmap_unuse_sub_pmd() finds namespace0.0's part still in use, so
+   * the frame stays (1 MiB still counted to namespace1.0's old altmap) and namespace0.0's struct
+   * pages stay mapped.
+   */
+  it('destroying the frame\'s first user keeps the frame', () => {
+    const r = run(`
+arch: s390x
+config: { edat1: true }
+kernel: v6.18
+nodes:
+  - { id: 0, memory: [ { start: 0, size: 2G } ] }
+devices:
+  - { name: pmem0, type: nvdimm, node: 0, start: 16G, size: 160M }
+  - { name: pmem1, type: nvdimm, node: 0, start: 0x40a000000, size: 160M }
+steps:
+  - boot
+  - create-namespace: { device: pmem1, mode: devdax, map: dev }
+  - create-namespace: { device: pmem0, mode: devdax, map: dev }
+  - destroy-namespace: { device: pmem1 }
+`);
+    expect(r.results.map((x) => x.ok)).toEqual([true, true, true, true]);
+    expect(stepOf(r, 4).kernelBugs.filter((v) => v.invariant === 'memmap-coverage')).toEqual([]);
+    expect(r.report.memmapBacking.altmap).toEqual({ 'namespace0.0': 2 * 2 ** 20, 'namespace1.0~destroyed-step4': 2 ** 20 });
+  });
+});
