@@ -969,7 +969,11 @@ export function ppc_basepages_fallback(k: Kernel, start: number, end: number, no
       printk(k, KERN_DEBUG, PPC_RADIX + ':radix__vmemmap_pte_populate', 'radix-mmu: PAGE_SIZE vmemmap mapping\n', [], { run: { count: n, nth: () => 'radix-mmu: PAGE_SIZE vmemmap mapping\n' } });
       interleaveRuns(k, logFrom, n); // page by page: its altmap line, then this one
     }
-    vmemmap_verify(k, node, a, b, P, (u) => [u, u + P]);
+    // radix__vmemmap_populate() (radix_pgtable.c @ v6.6..v6.14) verifies [addr, addr + PAGE_SIZE)
+    // and steps addr += PAGE_SIZE from the unaligned start it was given, so the range it prints
+    // keeps that start's offset into the page (v6.17 aligns start down first: offset 0)
+    const phase = firstAddr - A;
+    vmemmap_verify(k, node, a, b, P, (u) => [u + phase, u + phase + P]);
     return 0;
   });
 }

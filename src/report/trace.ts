@@ -18,6 +18,8 @@ const hex = (n: number | bigint) => '0x' + n.toString(16);
 function backing(b: Backing): string {
   if (b.kind === 'ram') return `node ${b.node} RAM (${b.src === 'sparsebuf' ? 'sparse buffer' : b.src})`;
   if (b.kind === 'altmap') return `altmap ${b.id} from pfn ${hex(b.pfn)}`;
+  // device-dax compound pages (vmemmap_populate_compound_pages): were shown as memmap_on_memory
+  if (b.kind === 'compound') return `device-dax ${b.pgmap} compound pages, head pages node ${b.node}, tail pages node ${b.tailNode}`;
   return `memmap_on_memory, node ${b.node} (inside the hot-added blocks)`;
 }
 
