@@ -1,0 +1,127 @@
+/**
+ * src/arch mutants that the earlier hand-mutation left (docs/testing.md, "Not yet covered"):
+ * ARCH_INFO's notes, powerpc64's memory block probes for memory that does not start at 0, the
+ * hash MMU's memmap_on_memory refusal, "Page orders" and vmemmap_list free path, s390x and
+ * riscv64 base pages inside an altmap-backed range after a failed PMD / segment-frame
+ * allocation (fault injection).
+ * Kernel: arch/powerpc/mm/init_64.c (probe_memory_block_size, __vmemmap_free), arch/powerpc/
+ * platforms/pseries/hotplug-memory.c (pseries_memory_block_size), arch/powerpc/include/asm/
+ * pgtable.h (arch_supports_memmap_on_memory), arch/powerpc/mm/book3s64/hash_utils.c
+ * (htab_init_page_sizes), arch/s390/mm/vmem.c (modify_pmd_table, modify_pte_table),
+ * mm/sparse-vmemmap.c (vmemmap_populate_hugepages) @ v6.1, v6.6, v6.18.
+ */
+import { describe, expect, it } from 'vitest';
+import { ARCH_INFO, ARCH_NAMES } from '../src/arch/index.js';
+import { memmapOnMemoryRefusal } from '../src/kernel/memory_hotplug.js';
+import { run, setup_machine, stepOf } from './helpers.js';
+
+const M = 2 ** 20;
+
+/*
+ * `vmemlab arches` prints ARCH_INFO (src/cli/commands/misc.ts); cli.test.ts runs the built CLI,
+ * which mutation testing does not see, so the notes are pinned here, in-process. Each note is a
+ * summary of what the model does per arch; the facts behind them are tested elsewhere
+ * (arches.test.ts, arch-errors.test.ts).
+ */
+it('ARCH_INFO: the notes `vmemlab arches` prints, per arch', () => {
+  expect(Object.fromEntries(ARCH_NAMES.map((a) => [a, ARCH_INFO[a].notes]))).toEqual({
+    x86_64: '4K pages; PMD blocks from the altmap for whole sections, base pages from RAM below a section',
+    arm64: '4K: PMD blocks; 16K/64K: base pages; altmap honoured from v5.9',
+    riscv64: '4K pages; Sv48/Sv57 from v6.1; base pages up to v6.6, PMD blocks with the altmap and memory hot-plug, ZONE_DEVICE, memmap_on_memory from v6.11',
+    loongarch64: 'from v6.2 (no vmemmap before); default 16K/3; the altmap is never used (memmap always in RAM) and vmemmap_free() is empty',
+    ia64: 'up to v6.6 (removed in v6.7); default 16K/3; base pages from RAM, no ZONE_DEVICE, vmemmap_free() is empty',
+    powerpc64: 'Book3S-64, every profile; default radix 64K (Debian ppc64el); radix (v6.6+; <= v6.5 2 MiB vmemmap_list blocks as PMD leaves): 2 MiB PMD blocks (from the altmap where aligned and inside the device), else base pages from the altmap or RAM (altmap_cross_boundary, RAM fallback); hash: mmu_vmemmap_psize blocks as bolted HPTEs + vmemmap_list, no Linux page tables',
+    s390x: '4K pages, 3-level tables (16 KiB region/segment tables, 2 KiB page tables); EDAT-1: 1 MiB segment frames, else 4 KiB pages; altmap and memmap_on_memory from v6.9, ZONE_DEVICE from v6.17 (v6.18 profile); hot-add is sclp standby memory; hot-remove from v6.13 (virtio-mem); the 3-level layout only (memory past about 3.5 TiB refused)',
+  });
+});
+
+describe('powerpc64: the memory block size for memory that does not start at 0', () => {
+  const blockSize = (kernel: string, memory: string) => run(`
+arch: powerpc64
+kernel: ${kernel}
+config: { mmu: radix, lmbSize: 0 }
+nodes:
+  - { id: 0, memory: ${memory} }
+`).report.memory.blockSize;
+
+  /*
+   * probe_memory_block_size() (arch/powerpc/mm/init_64.c @ v6.6) without ibm,lmb-size:
+   * update_memory_block_size(&block, size) with the node's size (reg's second cell), from 1 GiB:
+   * for (; block > DEFAULT_MEMORY_BLOCK_SIZE (16 MiB); block >>= 2) if ((size & block) == 0) break;
+   *   [512M, 1536M): size 1 GiB: bit 1G set -> 256M, bit 256M clear -> 256 MiB (the size, not the end);
+   *   [0, 1360M): 1360M = 1G + 256M + 64M + 16M: 1G, 256M, 64M set -> 16 MiB, where the loop stops
+   *   (block > 16 MiB is false) though bit 16M is set too.
+   */
+  it('v6.6+ probe: the size of each range, down to 16 MiB and no further', () => {
+    expect(blockSize('v6.18', '[ { start: 512M, size: 1G } ]')).toBe(256 * M);
+    expect(blockSize('v6.18', '[ { start: 0, size: 1360M } ]')).toBe(16 * M);
+  });
+
+  /*
+   * pseries_memory_block_size() (arch/powerpc/platforms/pseries/hotplug-memory.c @ v6.1) without
+   * ibm,dynamic-reconfiguration-memory: memblock_size = MIN_MEMORY_BLOCK_SIZE (16 MiB); the size
+   * of the node /memory@<size of /memory@0> only when /memory@0 exists. Memory from 256 MiB
+   * (nodes memory@10000000 and memory@20000000): no memory@0, so 16 MiB, not the 512 MiB of the
+   * node that follows the first.
+   */
+  it('v6.1 (pseries_memory_block_size): no /memory@0, 16 MiB', () => {
+    expect(blockSize('v6.1', '[ { start: 256M, size: 256M }, { start: 512M, size: 512M } ]')).toBe(16 * M);
+  });
+});
+
+describe('powerpc64 hash', () => {
+  const hash = (config: string, extra: string) => `
+arch: powerpc64
+kernel: v6.18
+config: ${config}
+${extra}
+nodes: [ { id: 0, memory: [ { start: 0, size: 2G } ] } ]
+`;
+
+  /*
+   * arch_supports_memmap_on_memory() (arch/powerpc/include/asm/pgtable.h @ v6.6+): false unless
+   * radix_enabled(). With force the earlier checks pass (the 4 pages of memmap of a 256 MiB
+   * block are padded to a pageblock), so the arch hook is the one that refuses.
+   */
+  it('memmap_on_memory: the arch hook refuses with the hash MMU', () => {
+    const k = setup_machine(hash('{ mmu: hash, pageSize: 64K, hash16M: false }', 'cmdline: "memory_hotplug.memmap_on_memory=force"')).k;
+    expect(memmapOnMemoryRefusal(k, 256 * M)).toBe('arch_supports_memmap_on_memory() is false with the hash MMU (!radix_enabled())');
+  });
+
+  /*
+   * htab_init_page_sizes(): "Page orders: ..." at KERN_DEBUG; with 4K pages mmu_io_psize is the
+   * 4K base page (the 64K io choice exists only on 64K kernels), so nothing in the line is a guess.
+   */
+  it('4K pages: the "Page orders" line is exact', () => {
+    const r = run(`${hash('{ mmu: hash, pageSize: 4K }', '')}steps: [ boot ]\n`);
+    const l = stepOf(r, 1).dmesg.filter((m) => m.site === 'arch/powerpc/mm/book3s64/hash_utils.c:htab_init_page_sizes');
+    // hash16M defaults true and KFENCE on (Debian): linear 12; 2 GiB >= 1 GiB: vmemmap 16M = 24
+    expect(l.map((m) => [m.text, m.approx ?? false])).toEqual([['Page orders: linear mapping = 12, virtual = 12, io = 12, vmemmap = 24\n', false]]);
+  });
+
+  /*
+   * __vmemmap_free() (init_64.c @ v6.6+) with 64 KiB blocks (no 16M pages): a 4 GiB fsdax
+   * namespace at 64 GiB, --map=dev: 65536 pfns x 64 B = 4 MiB of memmap = 64 blocks, all from
+   * the altmap (each block describes only the device). destroy-namespace: per section a
+   * pr_debug("vmemmap_free %lx...%lx") with the start aligned down to the block, each block
+   * found in vmemmap_list (vmemmap_list_free(): 64 entries onto the free list) and, its pfn in
+   * [base_pfn, base_pfn + reserve + free), given back with vmem_altmap_free() (whatever size the
+   * mapping: the 64 KiB blocks are PTE-level here).
+   */
+  it('64 KiB blocks: a namespace\'s memmap back to its altmap through vmemmap_list', () => {
+    const r = run(`${hash('{ mmu: hash, pageSize: 64K, hash16M: false }', 'devices: [ { name: pmem0, type: nvdimm, node: 0, start: 0x1000000000, size: 4G } ]')}steps:
+  - boot
+  - create-namespace: { device: pmem0, mode: fsdax, map: dev }
+  - destroy-namespace: { device: pmem0 }
+`);
+    expect(r.results.map((x) => x.ok)).toEqual([true, true, true]);
+    expect(r.report.steps[1]!.delta.memmapBacking).toMatchObject({ ram: {}, altmap: { 'namespace0.0': 4 * M } });
+    expect(r.report.steps[2]!.delta.memmapBacking).toMatchObject({ ram: {}, altmap: { 'namespace0.0': -4 * M } });
+    expect(r.machine.k.s.ppcList).toMatchObject({ freed: 64, blockSize: 64 * 1024 });
+    expect(r.machine.k.s.anomalies).toEqual([]);
+    // 256 sections: the first section's memmap, 16 KiB at 0x1000000000 / 64 KiB x 64 B = 64 MiB
+    const lines = r.report.dmesg.filter((l) => l.startsWith('vmemmap_free'));
+    expect(lines.length).toBe(256);
+    expect(lines.slice(0, 2)).toEqual(['vmemmap_free c00c000004000000...c00c000004004000', 'vmemmap_free c00c000004000000...c00c000004008000']);
+  });
+});
