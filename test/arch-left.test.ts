@@ -125,3 +125,67 @@ nodes: [ { id: 0, memory: [ { start: 0, size: 2G } ] } ]
     expect(lines.slice(0, 2)).toEqual(['vmemmap_free c00c000004000000...c00c000004004000', 'vmemmap_free c00c000004000000...c00c000004008000']);
   });
 });
+
+/*
+ * powerpc64 radix <= v6.5: vmemmap_free() (arch/powerpc/mm/init_64.c @ v6.1) aligns the start
+ * down to mmu_vmemmap_psize (2 MiB on radix), pr_debug("vmemmap_free %lx...%lx") once per
+ * section (__remove_pages), and per 2 MiB block not vmemmap_populated(): vmemmap_list_free()
+ * (the entry onto the free list) and radix__vmemmap_remove_mapping(). 4 GiB at 4 GiB, 64K pages:
+ * 65536 pfns x 64 B = 4 MiB of memmap at 0x400000 (pfn 0x10000 x 64) = two blocks.
+ */
+it('powerpc64 radix v6.1: a hot-remove frees its 2 MiB blocks through vmemmap_list', () => {
+  const r = run(`
+arch: powerpc64
+kernel: v6.1
+config: { mmu: radix, pageSize: 64K }
+nodes: [ { id: 0, memory: [ { start: 0, size: 2G } ] } ]
+steps:
+  - boot
+  - hot-add: { node: 0, start: 4G, size: 4G }
+  - hot-remove: { start: 4G, size: 4G }
+`);
+  expect(r.results.map((x) => x.ok)).toEqual([true, true, true]);
+  expect(r.report.steps[2]!.delta.memmapBacking.ram).toEqual({ 0: -4 * M });
+  expect(r.machine.k.s.ppcList).toMatchObject({ freed: 2, blockSize: 2 * M });
+  // 256 sections of 16 MiB, each 16 KiB of memmap; the start aligned down to the 2 MiB block
+  const lines = r.report.dmesg.filter((l) => l.startsWith('vmemmap_free'));
+  expect(lines.length).toBe(256);
+  expect(lines.slice(0, 2)).toEqual(['vmemmap_free c00c000000400000...c00c000000404000', 'vmemmap_free c00c000000400000...c00c000000408000']);
+});
+
+/*
+ * s390x v6.18 (arch/s390/mm/vmem.c, v6.9+ with the altmap), EDAT-1. modify_pmd_table() on an
+ * empty segment entry: vmemmap_alloc_block_buf(PMD_SIZE, NUMA_NO_NODE, altmap), a 1 MiB frame
+ * even for part of it; when that fails, vmem_pte_alloc() and modify_pte_table() with 4 KiB pages
+ * from vmemmap_alloc_block_buf(PAGE_SIZE, NUMA_NO_NODE, altmap): the same altmap. A segment entry
+ * that already holds a page table goes to modify_pte_table() with the caller's altmap too; on
+ * removal vmem_free_pages() gives every page back with vmem_altmap_free() when an altmap is given.
+ *   pmem0, 32 MiB at 16 GiB: 512 KiB of memmap at vmemmap + 16 GiB / 64 = + 256 MiB; its one
+ *     frame is altmap allocation #1, which fails (fault injection): 128 pages from its altmap.
+ *   pmem1, 1 GiB at 16 GiB + 32 MiB: memmap [256.5 MiB, 272.5 MiB); the segment at 256 MiB holds
+ *     pmem0's page table: 128 pages from pmem1's altmap; then 16 frames (the last one half used).
+ */
+it('s390x v6.18: base pages from the altmap after a failed 1 MiB frame, and in a segment holding a page table', () => {
+  const r = run(`
+arch: s390x
+kernel: v6.18
+nodes: [ { id: 0, memory: [ { start: 0, size: 4G } ] } ]
+devices: [ { name: pmem0, type: nvdimm, node: 0, start: 0x400000000, size: 32M }, { name: pmem1, type: nvdimm, node: 0, start: 0x402000000, size: 1G } ]
+faults: [ { alloc: altmap, nth: 1 } ]
+steps:
+  - boot
+  - create-namespace: { device: pmem0, mode: fsdax, map: dev }
+  - create-namespace: { device: pmem1, mode: fsdax, map: dev }
+  - destroy-namespace: { device: pmem1 }
+  - destroy-namespace: { device: pmem0 }
+`);
+  expect(r.results.map((x) => x.ok)).toEqual([true, true, true, true, true]);
+  const backing = r.report.steps.slice(1).map((s) => [s.delta.memmapBacking.ram, s.delta.memmapBacking.altmap]);
+  expect(backing).toEqual([
+    [{}, { 'namespace0.0': 512 * 1024 }],
+    [{}, { 'namespace1.0': 16 * M + 512 * 1024 }],
+    [{}, { 'namespace1.0': -(16 * M + 512 * 1024) }],
+    [{}, { 'namespace0.0': -512 * 1024 }],
+  ]);
+  expect(r.machine.k.s.anomalies).toEqual([]);
+});
