@@ -189,3 +189,72 @@ steps:
   ]);
   expect(r.machine.k.s.anomalies).toEqual([]);
 });
+
+/*
+ * riscv64 v6.18: vmemmap_populate() -> vmemmap_populate_hugepages() (mm/sparse-vmemmap.c);
+ * riscv's vmemmap_check_pmd() (arch/riscv/mm/init.c, v6.11+) returns 1 for any non-empty PMD
+ * after vmemmap_verify(). A 64 MiB namespace (--map=mem) at 16 GiB has 1 MiB of memmap at
+ * vmemmap + 256 MiB: half a PMD. Its PMD_SIZE block is the run's 4th page-allocator allocation;
+ * made to fail, the step falls back to vmemmap_populate_basepages() from RAM (no altmap): a PTE
+ * table and 256 pages.
+ *   Destroyed: remove_pmd_mapping() -> remove_pte_mapping() frees the pages and
+ *     free_pte_table() the now empty PTE table (remove_pgd_mapping(is_vmemmap), PTE tables on
+ *     every paging mode).
+ *   A second namespace right after it (--map=dev) shares the PMD: vmemmap_check_pmd() says
+ *     populated, and its half of the PMD stays unmapped (the model's memmap-coverage finding).
+ */
+describe('riscv64 v6.18: a PMD holding a PTE table after a failed PMD block', () => {
+  const sc = (steps: string, faults = 'faults: [ { alloc: buddy, nth: 4 } ]') => run(`
+arch: riscv64
+kernel: v6.18
+nodes: [ { id: 0, memory: [ { start: 0x80000000, size: 4G } ] } ]
+devices: [ { name: pmem0, type: nvdimm, node: 0, start: 0x400000000, size: 64M }, { name: pmem1, type: nvdimm, node: 0, start: 0x404000000, size: 64M } ]
+${faults}
+steps:
+  - boot
+  - create-namespace: { device: pmem0, mode: fsdax, map: mem }
+${steps}`);
+
+  it('base pages from RAM; the PTE table freed with them', () => {
+    const r = sc('  - destroy-namespace: { device: pmem0 }\n');
+    expect(r.results.map((x) => x.ok)).toEqual([true, true, true]);
+    expect(r.machine.k.s.trace.filter((e) => e.t === 'note' && e.text.startsWith('vmemmap_populate_hugepages')).map((e) => e.t === 'note' && e.text))
+      .toEqual(['vmemmap_populate_hugepages: no PMD_SIZE block in RAM for 1 PMD step: base pages instead']);
+    expect(r.report.steps.slice(1).map((s) => [s.delta.memmapBacking.ram, s.delta.pageTablePages])).toEqual([
+      [{ 0: M }, { pte: 1 }],
+      [{ 0: -M }, { pte: -1 }],
+    ]);
+  });
+
+  it('the next namespace in that PMD is skipped (vmemmap_check_pmd)', () => {
+    const r = sc('  - create-namespace: { device: pmem1, mode: fsdax, map: dev }\n');
+    // pmem1's memmap: vmemmap + 256 MiB + 1 MiB .. + 2 MiB, never mapped
+    expect(stepOf(r, 3).kernelBugs.map((v) => [v.invariant, v.range])).toEqual([['memmap-coverage', 'va 0xffffffc50e100000-0xffffffc50e1fffff']]);
+    expect(r.report.steps[2]!.delta.memmapBacking).toMatchObject({ ram: {}, altmap: {} });
+  });
+});
+
+/*
+ * The same two namespaces without the fault: pmem0 gets a whole 2 MiB PMD block from RAM, which
+ * pmem1 (--map=dev) finds populated. Destroying pmem1: remove_pmd_mapping() (arch/riscv/mm/
+ * init.c @ v6.18) clears a PMD leaf whatever part of it the range covers and
+ * free_vmemmap_storage(pmd_page, PMD_SIZE, altmap) gives its 512 pages to pmem1's altmap
+ * (vmem_altmap_free()): RAM never freed, charged to the altmap, at remove_pgd_mapping's site.
+ */
+it('riscv64 v6.18: a shared RAM PMD leaf freed with the second namespace, charged to its altmap', () => {
+  const r = run(`
+arch: riscv64
+kernel: v6.18
+nodes: [ { id: 0, memory: [ { start: 0x80000000, size: 4G } ] } ]
+devices: [ { name: pmem0, type: nvdimm, node: 0, start: 0x400000000, size: 64M }, { name: pmem1, type: nvdimm, node: 0, start: 0x404000000, size: 64M } ]
+steps:
+  - boot
+  - create-namespace: { device: pmem0, mode: fsdax, map: mem }
+  - create-namespace: { device: pmem1, mode: fsdax, map: dev }
+  - destroy-namespace: { device: pmem1 }
+`);
+  // the block no longer backs memmap after step 4 (its pages are leaked, not freed)
+  expect(r.report.steps.slice(1).map((s) => s.delta.memmapBacking.ram)).toEqual([{ 0: 2 * M }, {}, { 0: -2 * M }]);
+  expect(r.machine.k.s.anomalies.map((a) => [a.step, a.site, a.text])).toEqual([[4, 'arch/riscv/mm/init.c:remove_pgd_mapping',
+    'RAM-backed pmd-mapped memmap at ffffffc50e000000..ffffffc50e200000 was charged to altmap namespace1.0 (vmem_altmap_free) and its 512 RAM pages were never freed']]);
+});
