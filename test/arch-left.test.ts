@@ -258,3 +258,30 @@ steps:
   expect(r.machine.k.s.anomalies.map((a) => [a.step, a.site, a.text])).toEqual([[4, 'arch/riscv/mm/init.c:remove_pgd_mapping',
     'RAM-backed pmd-mapped memmap at ffffffc50e000000..ffffffc50e200000 was charged to altmap namespace1.0 (vmem_altmap_free) and its 512 RAM pages were never freed']]);
 });
+
+/*
+ * s390x v6.18: two 32 MiB namespaces at 16 GiB share one 1 MiB segment frame of memmap (512 KiB
+ * each at vmemmap + 256 MiB). pmem0 (--map=mem) allocates it from RAM; pmem1 (--map=dev) finds
+ * it (vmemmap_use_sub_pmd()). Destroying pmem0 leaves the frame (vmemmap_unuse_sub_pmd(): not all
+ * unused yet); destroying pmem1 frees it: modify_pmd_table(add = false) -> vmem_free_pages(...,
+ * altmap) -> vmem_altmap_free() (arch/s390/mm/vmem.c @ v6.18): the RAM frame is charged to
+ * pmem1's altmap and never freed, reported at remove_pagetable().
+ */
+it('s390x v6.18: a shared RAM segment frame freed with the --map=dev namespace is charged to its altmap', () => {
+  const r = run(`
+arch: s390x
+kernel: v6.18
+nodes: [ { id: 0, memory: [ { start: 0, size: 4G } ] } ]
+devices: [ { name: pmem0, type: nvdimm, node: 0, start: 0x400000000, size: 32M }, { name: pmem1, type: nvdimm, node: 0, start: 0x402000000, size: 32M } ]
+steps:
+  - boot
+  - create-namespace: { device: pmem0, mode: fsdax, map: mem }
+  - create-namespace: { device: pmem1, mode: fsdax, map: dev }
+  - destroy-namespace: { device: pmem0 }
+  - destroy-namespace: { device: pmem1 }
+`);
+  expect(r.results.map((x) => x.ok)).toEqual([true, true, true, true, true]);
+  expect(r.report.steps.slice(1).map((s) => [s.delta.memmapBacking.ram, s.delta.memmapBacking.altmap])).toEqual([[{ 0: M }, {}], [{}, {}], [{}, {}], [{ 0: -M }, {}]]);
+  expect(r.machine.k.s.anomalies.map((a) => [a.step, a.site, a.text])).toEqual([[5, 'arch/s390/mm/vmem.c:remove_pagetable',
+    'RAM-backed pmd-mapped memmap at 37210000000..37210100000 was charged to altmap namespace1.0 (vmem_altmap_free) and its 256 RAM pages were never freed']]);
+});
