@@ -285,3 +285,26 @@ steps:
   expect(r.machine.k.s.anomalies.map((a) => [a.step, a.site, a.text])).toEqual([[5, 'arch/s390/mm/vmem.c:remove_pagetable',
     'RAM-backed pmd-mapped memmap at 37210000000..37210100000 was charged to altmap namespace1.0 (vmem_altmap_free) and its 256 RAM pages were never freed']]);
 });
+
+/*
+ * s390x v5.6 (CONFIG_NUMA with NUMA_EMU exists; arch/s390/mm/vmem.c @ 5.6.4), no EDAT-1: its own
+ * vmemmap_populate() walk takes every 4 KiB page from vmemmap_alloc_block(PAGE_SIZE, node) (the
+ * sparse buffer is not used: <= v6.8 no vmemmap_alloc_block_buf) -> __earlyonly_bootmem_alloc()
+ * -> memblock_alloc_try_nid_raw(size, align, __pa(MAX_DMA_ADDRESS) = 2 GiB, ..., node), not
+ * exact: first node `node` above 2 GiB, then any node above 2 GiB, only then below the goal.
+ * Node 1 holds [0, 2 GiB): none of it above the goal, so its 32 MiB of memmap comes from node 0's
+ * [2 GiB, 4 GiB). The walk never calls vmemmap_verify(): no "potential offnode page_structs".
+ */
+it('s390x v5.6: memmap of a node below 2 GiB comes from a node above the memblock goal, without an offnode warning', () => {
+  const r = run(`
+arch: s390x
+kernel: v5.6
+config: { edat1: false }
+nodes: [ { id: 0, memory: [ { start: 2G, size: 2G } ] }, { id: 1, memory: [ { start: 0, size: 2G } ] } ]
+steps: [ boot ]
+`);
+  expect(r.results.map((x) => x.ok)).toEqual([true]);
+  // 2 x 2 GiB / 4 KiB x 64 B
+  expect(r.report.memmapBacking.ram).toEqual({ 0: 64 * M });
+  expect(r.report.dmesg.filter((l) => l.includes('offnode'))).toEqual([]);
+});
