@@ -308,3 +308,23 @@ steps: [ boot ]
   expect(r.report.memmapBacking.ram).toEqual({ 0: 64 * M });
   expect(r.report.dmesg.filter((l) => l.includes('offnode'))).toEqual([]);
 });
+
+/*
+ * x86_64 v6.18: the vmemmap's page tables at boot come from vmemmap_alloc_block_zero(PAGE_SIZE,
+ * node) -> __earlyonly_bootmem_alloc(node, ..., __pa(MAX_DMA_ADDRESS) = 16 MiB) ->
+ * memblock_alloc_try_nid_raw(), not exact (mm/sparse-vmemmap.c, mm/memblock.c): node `node`
+ * above 16 MiB, then any node above 16 MiB. The memmap itself comes from the node's sparse
+ * buffer (memblock_alloc_exact_nid_raw: node 1 keeps its own). sparse_init() meets node 1 (pfn 0)
+ * first: its PUD and PMD table pages land on node 0, the only memory above the goal.
+ */
+it('x86_64 v6.18: boot page tables for a node below 16 MiB come from the node above the memblock goal', () => {
+  const r = run(`
+arch: x86_64
+kernel: v6.18
+nodes: [ { id: 0, memory: [ { start: 16M, size: 4080M } ] }, { id: 1, memory: [ { start: 0, size: 16M } ] } ]
+steps: [ boot ]
+`);
+  // node 1: 16 MiB -> 256 KiB of memmap, one 2 MiB PMD block from its own buffer
+  expect(r.report.memmapBacking.ram[1]).toBe(2 * M);
+  expect(r.report.pageTablePages).toEqual({ byNode: { 0: 2 }, pud: 1, pmd: 1, pte: 0 });
+});
