@@ -328,3 +328,19 @@ steps: [ boot ]
   expect(r.report.memmapBacking.ram[1]).toBe(2 * M);
   expect(r.report.pageTablePages).toEqual({ byNode: { 0: 2 }, pud: 1, pmd: 1, pte: 0 });
 });
+
+/*
+ * The same nodes on s390x v6.18: vmemmap_alloc_block_buf(PMD_SIZE, NUMA_NO_NODE, altmap)
+ * (arch/s390/mm/vmem.c modify_pmd_table, v6.9+) takes the 1 MiB frames from the sparse buffer
+ * that sparse_init_nid() allocated on the node being initialised (memblock_alloc_exact_nid_raw):
+ * each node's memmap on its own node.
+ */
+it('s390x v6.18: each node\'s memmap from its own sparse buffer', () => {
+  const r = run(`
+arch: s390x
+kernel: v6.18
+nodes: [ { id: 0, memory: [ { start: 2G, size: 2G } ] }, { id: 1, memory: [ { start: 0, size: 2G } ] } ]
+steps: [ boot ]
+`);
+  expect(r.report.memmapBacking.ram).toEqual({ 0: 32 * M, 1: 32 * M });
+});
