@@ -7,10 +7,13 @@
  * file is restored. A mutant those tests fail on is killed for the whole suite too; one they
  * pass is only a candidate survivor (other test files may kill it).
  *
- *   node scripts/mutate-quick.mjs src/kernel/printk.ts test/printk.test.ts [more tests] [--lines 10-80]
+ *   node scripts/mutate-quick.mjs src/kernel/printk.ts test/printk.test.ts [more tests] [--lines 10-80] [--timeout 120]
  *
- * Prints one line per survivor (file:line:col, 1-based, mutator, replacement) and the counts.
- * Run it in a worktree of its own: the source file is rewritten while it runs.
+ * Prints one line per survivor (file:line:col, 1-based, mutator, replacement) and the counts;
+ * progress on stderr. A test run longer than --timeout seconds (a mutant that loops) is killed
+ * and counted as a timeout.
+ * Run it in a worktree of its own: the source file is rewritten while it runs (if the script is
+ * killed while a test run is going on, `git checkout` the file).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -18,6 +21,8 @@ import { Instrumenter } from '@stryker-mutator/instrumenter';
 
 const args = process.argv.slice(2);
 const at = args.indexOf('--lines');
+const tat = args.indexOf('--timeout');
+const timeoutMs = tat >= 0 ? Number(args.splice(tat, 2)[1]) * 1000 : 120_000;
 const [lo, hi] = at >= 0 ? args.splice(at, 2)[1].split('-').map(Number) : [1, Infinity];
 const [file, ...tests] = args;
 if (!file || tests.length === 0) {
@@ -38,18 +43,24 @@ const restore = () => writeFileSync(file, original);
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => { restore(); process.exit(130); });
 
 let killed = 0;
+let timedOut = 0;
+let done = 0;
 const survived = [];
 try {
   for (const m of chosen) {
     const a = offset(m.location.start);
     const b = offset(m.location.end);
     writeFileSync(file, original.slice(0, a) + m.replacement + original.slice(b));
-    const r = spawnSync('npx', ['vitest', 'run', '--bail=1', ...tests], { encoding: 'utf8', env: { ...process.env, CI: 'true' } });
-    if (r.status === 0) survived.push(m);
+    // a mutant that loops for ever is stopped and counted as killed, as Stryker counts a timeout
+    const r = spawnSync('npx', ['vitest', 'run', '--bail=1', ...tests], { encoding: 'utf8', env: { ...process.env, CI: 'true' }, timeout: timeoutMs, killSignal: 'SIGKILL' });
+    const ok = r.status === 0;
+    if (ok) survived.push(m);
+    else if (r.error) timedOut++;
     else killed++;
+    process.stderr.write(`${++done}/${chosen.length} ${file}:${m.location.start.line + 1}:${m.location.start.column + 1} ${m.mutatorName}: ${ok ? 'survived' : r.error ? 'timeout' : 'killed'}\n`);
   }
 } finally {
   restore();
 }
 for (const m of survived) process.stdout.write(`${file}:${m.location.start.line + 1}:${m.location.start.column + 1}  ${m.mutatorName}  -> ${m.replacement.replace(/\s+/g, ' ').slice(0, 100)}\n`);
-process.stdout.write(`${chosen.length} mutants: ${killed} killed by ${tests.join(', ')}, ${survived.length} not\n`);
+process.stdout.write(`${chosen.length} mutants: ${killed} killed by ${tests.join(', ')}, ${timedOut} timed out (killed), ${survived.length} not\n`);
