@@ -17,6 +17,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
 import { Instrumenter } from '@stryker-mutator/instrumenter';
 
 const args = process.argv.slice(2);
@@ -29,6 +30,13 @@ if (!file || tests.length === 0) {
   process.stderr.write('usage: node scripts/mutate-quick.mjs <source file> <test file>... [--lines A-B]\n');
   process.exit(2);
 }
+// the file must be as committed: a mutant left behind by an interrupted run would be the baseline
+const dirty = spawnSync('git', ['diff', '--quiet', '--', file]);
+if (dirty.status !== 0) {
+  process.stderr.write(`mutate-quick: ${file} differs from git's copy (an interrupted run?): git checkout it first\n`);
+  process.exit(2);
+}
+const vitest = resolve('node_modules/vitest/vitest.mjs');
 const original = readFileSync(file, 'utf8');
 const quiet = { debug() {}, info() {}, warn() {}, error() {}, trace() {}, fatal() {}, isDebugEnabled: () => false, isInfoEnabled: () => false, isWarnEnabled: () => false, isErrorEnabled: () => false, isTraceEnabled: () => false, isFatalEnabled: () => false };
 const { mutants } = await new Instrumenter(quiet).instrument([{ name: file, content: original, mutate: true }], { plugins: null, excludedMutations: [], ignorers: [] });
@@ -52,7 +60,8 @@ try {
     const b = offset(m.location.end);
     writeFileSync(file, original.slice(0, a) + m.replacement + original.slice(b));
     // a mutant that loops for ever is stopped and counted as killed, as Stryker counts a timeout
-    const r = spawnSync('npx', ['vitest', 'run', '--bail=1', ...tests], { encoding: 'utf8', env: { ...process.env, CI: 'true' }, timeout: timeoutMs, killSignal: 'SIGKILL' });
+    // vitest itself, not through npx: the timeout's SIGKILL must reach the process that loops
+    const r = spawnSync(process.execPath, [vitest, 'run', '--bail=1', ...tests], { encoding: 'utf8', env: { ...process.env, CI: 'true' }, timeout: timeoutMs, killSignal: 'SIGKILL' });
     const ok = r.status === 0;
     if (ok) survived.push(m);
     else if (r.error) timedOut++;
