@@ -64,13 +64,23 @@ describe('runSteps()', () => {
     expect(r.calls).toEqual([[15, 31, true]]);
   });
 
-  it('inside an optimistic run, a nested run is one call (the outer run is the batch)', () => {
+  it('inside an optimistic run, a nested run is one call (the outer run is the batch), even a short one; an empty one none', () => {
     const k = kernel();
     const r = recorder(k);
     k.optimistic = 1;
     runSteps(k, 0, 100, 10, r.body);
+    runSteps(k, 0, 20, 10, r.body); // two steps: still one call
+    runSteps(k, 50, 50, 10, r.body);
+    runSteps(k, 50, 40, 10, r.body);
     k.optimistic = 0;
-    expect(r.calls).toEqual([[0, 100, true]]);
+    expect(r.calls).toEqual([[0, 100, true], [0, 20, true]]);
+  });
+
+  it('a short run that fails at its first step stops there with the errno', () => {
+    const k = kernel();
+    const r = recorder(k, (a) => (a === 0 ? -12 : 0));
+    expect(runSteps(k, 0, 20, 10, r.body)).toBe(-12);
+    expect(r.calls).toEqual([[0, 10, false]]);
   });
 
   it('withoutBatching(): one call a step, for real, and back to batching after', () => {
@@ -128,6 +138,36 @@ describe('runSteps()', () => {
     expect(k2.abortAt).toBe(1);
   });
 
+  it('shortOf() in a run that does not start at 0: the share is of the run', () => {
+    const k = kernel();
+    let first = true;
+    const r = recorder(k, () => {
+      if (first && k.optimistic > 0) {
+        first = false;
+        shortOf(k, 'test', 30, 100);
+      }
+      return 0;
+    });
+    runSteps(k, 100, 200, 1, r.body);
+    // 30% of [100, 200) is 130
+    expect(r.calls).toEqual([[100, 200, true], [100, 101, false], [101, 130, true], [130, 200, true]]);
+  });
+
+  it('a hint at or before the first step is no split point: the rest is halved', () => {
+    // served 1 of 100: at = 1, the first step's end: [1, 100) is split at 50, not at 1 or 2
+    const k = kernel();
+    let first = true;
+    const r = recorder(k, () => {
+      if (first && k.optimistic > 0) {
+        first = false;
+        shortOf(k, 'test', 1, 100);
+      }
+      return 0;
+    });
+    runSteps(k, 0, 100, 1, r.body);
+    expect(r.calls).toEqual([[0, 100, true], [0, 1, false], [1, 50, true], [50, 100, true]]);
+  });
+
   it('an errno: the batch rolled back, then the steps one by one (split) up to the failing one, which returns it', () => {
     const k = kernel();
     const r = recorder(k, (a, b) => (a <= 7 && b > 7 ? -12 : 0));
@@ -156,6 +196,12 @@ describe('runSteps()', () => {
     });
     expect(runSteps(k, 0, 9, 1, r.body)).toBe(0);
     expect(r.done()).toEqual(['0..1', '1..2', '2..3', '3..4', '4..5', '5..6', '6..7', '7..8', '8..9']);
+    // "runs out at once" (at = start): no split point, so each rest is halved - [1, 5) and
+    // [5, 9) - and a rest of two steps runs one by one
+    expect(r.calls).toEqual([
+      [0, 9, true], [0, 1, false], [1, 5, true], [1, 2, false], [2, 3, false], [3, 4, false], [4, 5, false],
+      [5, 9, true], [5, 6, false], [6, 7, false], [7, 8, false], [8, 9, false],
+    ]);
     const k2 = kernel();
     const r2 = recorder(k2, () => {
       if (k2.optimistic > 0) shortOf(k2, 'test', 1, 1); // "runs out" at the very end
