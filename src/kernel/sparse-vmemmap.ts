@@ -1084,7 +1084,8 @@ interface BlockLines {
 }
 
 /**
- * The order __vmemmap_populate() prints in: one call per section (or sub-section) of the
+ * The order __vmemmap_populate() (arch/powerpc/mm/init_64.c; vmemmap_populate() before v6.6;
+ * v5.6..v7.1) prints in: one call per section (or sub-section) of the
  * range, each printing its "vmemmap_populate" line and then the lines of the blocks it finds
  * unpopulated, block by block (its altmap pr_debug, then "allocated at"). The model populates
  * a batch of calls' blocks at once, so the lines are put back in that order here: block X is
