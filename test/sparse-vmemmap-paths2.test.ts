@@ -1,0 +1,193 @@
+/**
+ * More src/kernel/sparse-vmemmap.ts paths that mutation testing (docs/testing.md, the complete
+ * Stryker run on 1e16b08, survivors of its lines 536..836) found without a test:
+ * vmemmap_verify() of a PMD that holds a PTE table (arm64 <= v6.13), s390's partly used
+ * frames and its rollback of a failed vmemmap_populate(), the helpers a profile module's
+ * vmemmap_populate() is given, __populate_section_memmap()'s checks and notes,
+ * vmemmap_can_optimize() by version, device-dax compound pages.
+ * Each expectation is derived by hand in its comment from the kernel's rules.
+ */
+import { describe, expect, it } from 'vitest';
+import { __populate_section_memmap, vmemmap_can_optimize, vmemmap_one_page_per_pmd, vmemmap_populate_basepages, vmemmap_populate_hugepages } from '../src/kernel/sparse-vmemmap.js';
+import { pfnToOff, type Kernel } from '../src/kernel/state.js';
+import { parseProfileFile, registerProfile, renderTrace } from '../src/index.js';
+import { profileFromModule } from '../src/kernels/profile-file.js';
+import { renderMessage } from '../src/kernel/printk.js';
+import { withoutBatching } from '../src/kernel/engine.js';
+import { run, setup_machine, stepOf, x86 } from './helpers.js';
+
+const K = 1024;
+const M = 2 ** 20;
+
+/** The `--trace` lines of step n. */
+const traceOf = (text: string, n: number) => text.split(/^# step /m).find((b) => b.startsWith(`${n}:`))!.split('\n').slice(1).filter(Boolean);
+
+/** Register a profile once per test process (a later test file in the same process may have done it). */
+function profileOnce(yaml: string): void {
+  try { registerProfile(parseProfileFile('p.yaml', yaml)); } catch { /* already registered */ }
+}
+
+/** [site, line] of the "potential offnode page_structs" lines logged from `from` on (runs written out). */
+const offnode = (k: Kernel, from = 0) => k.s.log.slice(from).filter((m) => m.text.includes('offnode')).flatMap((m) => renderMessage(m).map((l) => [m.site, l]));
+
+describe('vmemmap_verify() of a PMD that holds a PTE table (arm64 4K, v5.11..v6.1)', () => {
+  /*
+   * arch/arm64/mm/mmu.c vmemmap_populate() @ v6.1 (read in 6.1.20): per PMD step [addr, next),
+   * a PMD that is not none - a leaf or a PTE table - only gets vmemmap_verify((pte_t *)pmdp,
+   * node, addr, next): pte_pfn() of that entry is the PTE table page's pfn, and when its node is
+   * farther than LOCAL_DISTANCE from `node`, pr_warn_once("[%lx-%lx] potential offnode
+   * page_structs\n", start, end - 1) (mm/sparse-vmemmap.c vmemmap_verify() @ v6.1; one static
+   * "once" for every caller).
+   * Three nodes, 0 at [1G, 5G), 1 at [8G, 12G), 2 at [16G, 20G), distance 20 between any two.
+   * memstart 1 GiB (pfn 0x40000), so the struct page of pfn 0x1000000 (64 GiB) is at
+   * VMEMMAP_START 0xfffffc0000000000 + (0x1000000 - 0x40000) x 64 = 0xfffffc003f000000,
+   * PMD-aligned. Base pages over the first 32 KiB of that PMD and of the next one for node 0,
+   * and of the third for node 2, give each a PTE table from that node (and pages of that node:
+   * verified against it, nothing printed). Three PMD steps: the model runs them as one batch.
+   */
+  const setup = (kernel: string) => {
+    const { k } = setup_machine(`
+arch: arm64
+config: { pageSize: 4K }
+kernel: ${kernel}
+nodes:
+  - { id: 0, memory: [ { start: 1G, size: 4G } ] }
+  - { id: 1, memory: [ { start: 8G, size: 4G } ] }
+  - { id: 2, memory: [ { start: 16G, size: 4G } ] }
+`);
+    const off = pfnToOff(k, 0x1000000);
+    expect(vmemmap_populate_basepages(k, off, off + 32 * K, 0, null)).toBe(0);
+    expect(vmemmap_populate_basepages(k, off + 2 * M, off + 2 * M + 32 * K, 0, null)).toBe(0);
+    expect(vmemmap_populate_basepages(k, off + 4 * M, off + 4 * M + 32 * K, 2, null)).toBe(0);
+    expect(offnode(k)).toEqual([]);
+    return { k, off };
+  };
+
+  /*
+   * v6.1 (pr_warn_once): [off + 32K, off + 4M + 64K) for node 1 is three PMD steps, all PTE
+   * tables of node 0: the first step prints [0xfffffc003f008000-0xfffffc003f1fffff] (next = the
+   * PMD end), the others nothing (once). Later calls print nothing more, neither this path nor
+   * vmemmap_verify() of a node-0 PTE seen for node 1 (the same pr_warn_once).
+   */
+  it('v6.1: the first table step is warned about, once per boot for every vmemmap_verify()', () => {
+    const { k, off } = setup('v6.1');
+    expect(vmemmap_populate_hugepages(k, off + 32 * K, off + 4 * M + 64 * K, 1, null)).toBe(0);
+    expect(offnode(k)).toEqual([['mm/sparse-vmemmap.c:vmemmap_verify', '[fffffc003f008000-fffffc003f1fffff] potential offnode page_structs']]);
+    // nothing was mapped: the struct pages past the first 32 KiB of each PMD stay unbacked
+    expect(k.s.leaves.coverage(off, off + 6 * M)).toBe(96 * K);
+    // again, then a base-page pass for node 1 over node 0's pages: no second warning
+    expect(vmemmap_populate_hugepages(k, off + 64 * K, off + 96 * K, 1, null)).toBe(0);
+    expect(vmemmap_populate_basepages(k, off, off + 32 * K, 1, null)).toBe(0);
+    expect(offnode(k)).toHaveLength(1);
+  });
+
+  /*
+   * Up to v6.0 the same vmemmap_verify() says it every time (pr_warn): one line per PMD step,
+   * [0xfffffc003f008000-0xfffffc003f1fffff], [0xfffffc003f200000-0xfffffc003f3fffff] and
+   * [0xfffffc003f400000-0xfffffc003f40ffff].
+   */
+  it('pr_warn every time (v6.0): one line per PMD step, batched or not', () => {
+    profileOnce('id: svm2-v600\ntitle: v6.1 with pr_warn every time\nbase: v6.1\nswitches:\n  vmemmapVerifyOnce: false\n');
+    const populate = () => {
+      const { k, off } = setup('svm2-v600');
+      expect(vmemmap_populate_hugepages(k, off + 32 * K, off + 4 * M + 64 * K, 1, null)).toBe(0);
+      return offnode(k);
+    };
+    expect(withoutBatching(populate)).toEqual(populate());
+    expect(populate()).toEqual([
+      ['mm/sparse-vmemmap.c:vmemmap_verify', '[fffffc003f008000-fffffc003f1fffff] potential offnode page_structs'],
+      ['mm/sparse-vmemmap.c:vmemmap_verify', '[fffffc003f200000-fffffc003f3fffff] potential offnode page_structs'],
+      ['mm/sparse-vmemmap.c:vmemmap_verify', '[fffffc003f400000-fffffc003f40ffff] potential offnode page_structs'],
+    ]);
+  });
+});
+
+describe('s390 vmemmap_use_new_sub_pmd(): the unused head of a new frame', () => {
+  /*
+   * arch/s390/mm/vmem.c @ v6.18 (read in 7.1.5): a new 1 MiB frame for [start, end) with start
+   * not frame-aligned gets memset(page, PAGE_UNUSED, start - page) (vmemmap_use_new_sub_pmd);
+   * removing [start, end) later memsets that part too and frees the frame when all of it is
+   * PAGE_UNUSED (vmemmap_unuse_sub_pmd, modify_pmd_table). s390x EDAT-1: pmem1 at 0x40a000000
+   * (pfn 0x40a000) has its struct pages from 0x40a000 x 64 = 0x10280000, half way into the frame
+   * at 0x10200000 (VA 0x37200000000 + 0x10200000), to 0x414000 x 64 = 0x10500000: 3 frames from
+   * its altmap. Nothing else uses the first frame's head, so destroying the namespace frees all
+   * three: no memmap left in the altmap.
+   */
+  it('a namespace alone in its first frame frees it on destroy', () => {
+    const r = run(`
+arch: s390x
+config: { edat1: true }
+kernel: v6.18
+nodes:
+  - { id: 0, memory: [ { start: 0, size: 2G } ] }
+devices:
+  - { name: pmem1, type: nvdimm, node: 0, start: 0x40a000000, size: 160M }
+steps:
+  - boot
+  - create-namespace: { device: pmem1, mode: devdax, map: dev }
+  - destroy-namespace: { device: pmem1 }
+`);
+    expect(r.results.map((x) => x.ok)).toEqual([true, true, true]);
+    expect(r.report.steps.map((s) => s.delta.memmapBacking.altmap)).toEqual([{}, { 'namespace0.0': 3 * M }, { 'namespace0.0': -3 * M }]);
+    expect(traceOf(renderTrace(r), 3).filter((l) => l.startsWith('unmap pmd')).map((l) => l.split(' (')[0]).sort()).toEqual([
+      'unmap pmd: 0x37210200000-0x37210300000',
+      'unmap pmd: 0x37210300000-0x37210400000',
+      'unmap pmd: 0x37210400000-0x37210500000',
+    ]);
+  });
+});
+
+describe('s390 vmemmap_populate(): a failed populate is rolled back', () => {
+  /*
+   * arch/s390/mm/vmem.c vmemmap_populate() @ v5.9+ (v6.18): ret = add_pagetable(start, end,
+   * false, altmap); if (ret) remove_pagetable(start, end, false, altmap). At boot the sparse
+   * buffer fails (memblock request #1, injected), so every frame is memblock_alloc()'d on its
+   * own: #2 the segment table, #3 the first 1 MiB frame of section 0's 2 MiB of memmap, #4 the
+   * second frame (fails, injected), then a page table for base pages (#5, fails too): -ENOMEM.
+   * remove_pagetable() unmaps the first frame (vmem_free_pages() gives nothing back before
+   * slab is up: the 1 MiB stays reserved), sparse_init_nid() gives up the node: no vmemmap
+   * mapping is left.
+   */
+  it('at boot: the frame mapped before the failure is unmapped again', () => {
+    const r = run(`
+arch: s390x
+config: { edat1: true }
+kernel: v6.18
+nodes:
+  - { id: 0, memory: [ { start: 0, size: 2G } ] }
+faults: [ { alloc: memblock, nth: 1 }, { alloc: memblock, nth: 4 }, { alloc: memblock, nth: 5 } ]
+`);
+    expect(r.report.dmesg).toContain('sparse_init_nid: node[0] memory map backing failed. Some memory will not be available.');
+    expect(traceOf(renderTrace(r), 1).filter((l) => l.includes('map pmd'))).toEqual([
+      'map pmd: 0x37200000000-0x37200100000 (1 MiB) -> node 0 RAM (memblock)',
+      'unmap pmd: 0x37200000000-0x37200100000 (1 MiB), was node 0 RAM (memblock)',
+    ]);
+    expect(r.report.vmemmap.mappings).toEqual({ pte: 0, pmd: 0, pud: 0 });
+  });
+});
+
+describe("Robin Murphy's sketch: a page that is already mapped", () => {
+  /*
+   * The sketch (docs/thread.md section 3, against v5.6) maps the page at each PMD step's start
+   * through vmemmap_pte_populate(), which allocates only if pte_none() (mm/sparse-vmemmap.c @
+   * v5.6). arm64 16K: two calls starting in the same 16 KiB page of memmap (two sub-sections'
+   * 8 KiB each) - the second finds the page mapped and takes nothing: one PTE table and one
+   * page from the page allocator in all.
+   */
+  it('the second call into the same page allocates nothing', () => {
+    const { k } = setup_machine(`
+arch: arm64
+config: { pageSize: 16K }
+kernel: robin-arm64
+nodes:
+  - { id: 0, memory: [ { start: 1G, size: 4G } ] }
+`);
+    const off = pfnToOff(k, 0x100000);
+    const buddy = k.s.allocCount.buddy;
+    expect(vmemmap_one_page_per_pmd(k, off, off + 8 * K, 0)).toBe(0);
+    const first = k.s.leaves.get(off);
+    expect(vmemmap_one_page_per_pmd(k, off + 8 * K, off + 16 * K, 0)).toBe(0);
+    expect(k.s.allocCount.buddy - buddy).toBe(2);
+    expect(k.s.leaves.get(off)).toBe(first);
+  });
+});
