@@ -191,3 +191,81 @@ nodes:
     expect(k.s.leaves.get(off)).toBe(first);
   });
 });
+
+describe("the helpers a profile module's vmemmap_populate() is given", () => {
+  type Ops = {
+    warn_on_once: (site: string, cond: boolean, what: string) => boolean;
+    basepagesFallback: (s: number, e: number, n: number, a: unknown) => number;
+    altmapCrossBoundary: (a: unknown, s: number, size: number) => boolean;
+  };
+  type Ctx = { ops: Ops; range: { start: number; end: number; callBytes: number }; node: number; altmap: unknown; base: () => number };
+
+  /*
+   * ops.warn_on_once(site, cond, what) is WARN_ON_ONCE(cond) (include/asm-generic/bug.h @
+   * v6.18): the value is cond on every call, the splat ("------------[ cut here ]------------",
+   * "WARNING: at ...") only the first time cond is true. A module asking with false, true, true
+   * in every vmemmap_populate() call of an x86 boot and a 128 MiB hot-add gets false, true,
+   * true each time, and one splat in all, at the arch's vmemmap_populate() (replaced by the
+   * profile).
+   */
+  it('warn_on_once(): the condition every time, one splat', () => {
+    const seen: boolean[][] = [];
+    registerProfile(profileFromModule('warn.mjs', {
+      id: 'svm2-warn-once',
+      base: 'v6.18',
+      policies: {
+        vmemmap_populate: (c: Ctx) => {
+          seen.push([c.ops.warn_on_once('x', false, 'never'), c.ops.warn_on_once('x', true, 'always'), c.ops.warn_on_once('x', true, 'always')]);
+          return c.base();
+        },
+      },
+    }));
+    const r = run(x86('kernel: svm2-warn-once\nsteps:\n  - boot\n  - hot-add: { node: 0, start: 4G, size: 128M }'));
+    expect(stepOf(r, 2).ok).toBe(true);
+    expect(seen.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(seen.map((s) => s.join()))).toEqual(new Set(['false,true,true']));
+    const splat = r.machine.k.s.log.filter((m) => m.text.includes('cut here') || m.text.startsWith('WARNING:'));
+    expect(splat.map((m) => [m.step, m.text])).toEqual([
+      [1, '------------[ cut here ]------------\n'],
+      [1, 'WARNING: at arch/x86/mm/init_64.c vmemmap_populate (replaced by the profile)\n'],
+    ]);
+  });
+
+  /*
+   * powerpc radix 64K v6.12, a 4 GiB fsdax --map=dev namespace at 64 GiB (pfn 0x100000, the
+   * altmap's base_pfn). A module maps it with ops.basepagesFallback() (radix__vmemmap_pte_
+   * populate() per page: from the altmap unless altmap_cross_boundary()), and first asks
+   * ops.altmapCrossBoundary() (arch/powerpc/mm/init_64.c @ v6.12: start_pfn + nr_pfn - 1 >
+   * end_pfn or start_pfn < base_pfn) about the first 64 KiB page of memmap (pfns 0x100000..
+   * 0x1003ff: inside) and the page before it (pfns 0xffc00..0xfffff: below base_pfn). The whole
+   * memmap, 65536 pfns x 64 B = 4 MiB, then comes from the altmap.
+   */
+  it('basepagesFallback() and altmapCrossBoundary()', () => {
+    const crossed: boolean[] = [];
+    registerProfile(profileFromModule('ppc.mjs', {
+      id: 'svm2-ppc-basepages',
+      base: 'v6.12',
+      policies: {
+        vmemmap_populate: (c: Ctx) => {
+          if (!c.altmap) return c.base();
+          if (crossed.length === 0) crossed.push(c.ops.altmapCrossBoundary(c.altmap, c.range.start, 64 * K), c.ops.altmapCrossBoundary(c.altmap, c.range.start - 64 * K, 64 * K));
+          return c.ops.basepagesFallback(c.range.start, c.range.end, c.node, c.altmap);
+        },
+      },
+    }));
+    const r = run(`
+arch: powerpc64
+config: { mmu: radix, pageSize: 64K }
+kernel: svm2-ppc-basepages
+nodes:
+  - { id: 0, memory: [ { start: 0, size: 2G } ] }
+devices: [ { name: pmem0, type: nvdimm, node: 0, start: 0x1000000000, size: 4G } ]
+steps:
+  - boot
+  - create-namespace: { device: pmem0, mode: fsdax, map: dev }
+`);
+    expect(crossed).toEqual([false, true]);
+    expect(stepOf(r, 2).ok).toBe(true);
+    expect(r.report.steps[1]!.delta.memmapBacking).toMatchObject({ ram: {}, altmap: { 'namespace0.0': 4 * M } });
+  });
+});
