@@ -12,6 +12,7 @@ import { __populate_section_memmap, vmemmap_can_optimize, vmemmap_one_page_per_p
 import { pfnToOff, type Kernel } from '../src/kernel/state.js';
 import { parseProfileFile, registerProfile, renderTrace } from '../src/index.js';
 import { profileFromModule } from '../src/kernels/profile-file.js';
+import { findProfile } from '../src/kernels/index.js';
 import { renderMessage } from '../src/kernel/printk.js';
 import { withoutBatching } from '../src/kernel/engine.js';
 import { run, setup_machine, stepOf, x86 } from './helpers.js';
@@ -267,5 +268,123 @@ steps:
     expect(crossed).toEqual([false, true]);
     expect(stepOf(r, 2).ok).toBe(true);
     expect(r.report.steps[1]!.delta.memmapBacking).toMatchObject({ ram: {}, altmap: { 'namespace0.0': 4 * M } });
+  });
+});
+
+describe('__populate_section_memmap()', () => {
+  /*
+   * mm/sparse-vmemmap.c @ v6.18: WARN_ON_ONCE(!IS_ALIGNED(pfn, PAGES_PER_SUBSECTION) ||
+   * !IS_ALIGNED(nr_pages, PAGES_PER_SUBSECTION)) -> NULL. x86_64: 512 pfns a sub-section;
+   * pfn 0x100100 is half way into one although nr_pages (512) is a whole one: NULL, one WARN.
+   */
+  it('v6.18: a start inside a sub-section is refused even with a whole number of them', () => {
+    const { k } = setup_machine(x86('kernel: v6.18'));
+    const off = pfnToOff(k, 0x100000);
+    expect(__populate_section_memmap(k, 0x100100, 512, 0, null)).toBe(-12);
+    expect(k.s.log.filter((m) => m.site === 'mm/sparse-vmemmap.c:__populate_section_memmap').map((m) => m.text)).toEqual([
+      '------------[ cut here ]------------\n',
+      'WARNING: at mm/sparse-vmemmap.c __populate_section_memmap\n',
+    ]);
+    expect(k.s.leaves.coverage(off, off + 2 * M)).toBe(0);
+  });
+
+  /*
+   * riscv64 sv39 with the 6.8..6.12.9 layout (vmemmap = VMEMMAP_START - phys_ram_base's pfn;
+   * "riscv: mm: Fix the out of bound issue of vmemmap address", v6.13 / 6.12.10, rounds it down
+   * to a section): DRAM at 0x82200000 (pfn 0x82200) puts the struct page of pfn 0x80000, the
+   * first of its 128 MiB section that sparse_init() populates whole, at 0xffffffc500000000 -
+   * 0x2200 x 64 = 0xffffffc4fff78000, below the region [0xffffffc500000000, 0xffffffc5ffffffff];
+   * the section's last struct page (pfn 0x87fff) ends at + 0x8000 x 64 - 1 = 0xffffffc500177fff.
+   * The kernel maps it anyway: the model reports a kernel anomaly at __populate_section_memmap,
+   * for that section only (the next ones are inside), and says so in the trace.
+   */
+  it('riscv: a section whose struct pages start below VMEMMAP_START', () => {
+    try { registerProfile({ ...findProfile('v6.12')!, id: 'svm2-riscv-6.12.0-layout', kind: 'proposal', riscvLayout: 'v6.11' }); } catch { /* registered */ }
+    const r = run(`
+arch: riscv64
+kernel: svm2-riscv-6.12.0-layout
+config: { mode: sv39 }
+nodes:
+  - { id: 0, memory: [ { start: 0x82200000, size: 1G } ] }
+`);
+    const text = 'the struct pages of pfns 80000..87fff (ffffffc4fff78000-ffffffc500177fff) fall outside the vmemmap region [ffffffc500000000-ffffffc5ffffffff]: the kernel maps them there anyway';
+    expect(stepOf(r, 1).kernelBugs.map((v) => [v.invariant, v.fn, v.detail])).toEqual([['kernel-anomaly', 'mm/sparse-vmemmap.c:__populate_section_memmap', text]]);
+    expect(traceOf(renderTrace(r), 1).filter((l) => l.includes('outside'))).toEqual([`note: mm/sparse-vmemmap.c:__populate_section_memmap: ${text}`]);
+  });
+
+  /*
+   * arm64 4K v5.9 (no mhp_range_allowed() yet, v5.10 adds it): hot-adding 1 GiB at 144 TiB
+   * (pfn 0x900000000) puts its struct pages at VMEMMAP_START 0xfffffdffffe00000 + (0x900000000
+   * - 0x40000) x 64, past the 2 TiB region's end and, in 64-bit arithmetic, wrapped to
+   * 0x3ffee00000 (to 0x3fffdfffff for the last of its 0x40000 pfns): an anomaly. x86_64 v6.18
+   * (4-level: 1 TiB of vmemmap, 2^46 bytes of physical address space) hot-adding the last 128 MiB
+   * below 64 TiB: its memmap is the last 2 MiB of the region, ending exactly at its end: inside.
+   */
+  it('the end of the vmemmap region: past it an anomaly, up to it none', () => {
+    const past = run(`
+arch: arm64
+config: { pageSize: 4K }
+kernel: v5.9
+nodes:
+  - { id: 0, memory: [ { start: 1G, size: 4G } ] }
+steps:
+  - boot
+  - hot-add: { node: 0, start: 0x900000000000, size: 1G }
+`);
+    expect(stepOf(past, 2).kernelBugs.map((v) => v.detail)).toEqual(['the struct pages of pfns 900000000..90003ffff (3ffee00000-3fffdfffff) fall outside the vmemmap region [fffffdffffe00000-ffffffffffdfffff]: the kernel maps them there anyway']);
+    const top = run(x86('kernel: v6.18\nsteps:\n  - boot\n  - hot-add: { node: 0, start: 0x3FFFF8000000, size: 128M }'));
+    expect([stepOf(top, 2).ok, stepOf(top, 2).kernelBugs]).toEqual([true, []]);
+  });
+
+  /*
+   * arm64 4K v6.6: a sub-section range is populated with vmemmap_populate_hugepages() (v6.14
+   * changed that). pfn 0x1000000's 512 pfns for node 0: a PMD block from node 0 RAM over the
+   * 2 MiB of memmap at 0xfffffc003f000000 (see above). Then pfns 0x1000200.. (1024) for node 1:
+   * the PMD is a leaf, so vmemmap_check_pmd() (arm64 v6.6: vmemmap_verify((pte_t *)pmdp, node,
+   * addr, next); return 1) with addr = the call's start 0xfffffc003f008000 and next =
+   * pmd_addr_end(addr, end) = end = + 1024 x 64: [fffffc003f008000-fffffc003f017fff] - the
+   * call's range, not a piece of it.
+   */
+  it('a call inside an existing PMD block is verified over its whole range', () => {
+    const { k } = setup_machine(`
+arch: arm64
+config: { pageSize: 4K }
+kernel: v6.6
+nodes:
+  - { id: 0, memory: [ { start: 1G, size: 4G } ] }
+  - { id: 1, memory: [ { start: 8G, size: 4G } ] }
+`);
+    expect(__populate_section_memmap(k, 0x1000000, 512, 0, null)).toBe(0);
+    expect(offnode(k)).toEqual([]);
+    expect(__populate_section_memmap(k, 0x1000200, 1024, 1, null)).toBe(0);
+    expect(offnode(k)).toEqual([['mm/sparse-vmemmap.c:vmemmap_verify', '[fffffc003f008000-fffffc003f017fff] potential offnode page_structs']]);
+  });
+});
+
+describe('vmemmap_can_optimize() in v6.1 (the inline rule)', () => {
+  /*
+   * mm/sparse-vmemmap.c __populate_section_memmap() @ v6.1: is_power_of_2(sizeof(struct page))
+   * && pgmap && pgmap_vmemmap_nr(pgmap) > 1 && !altmap -> vmemmap_populate_compound_pages(), on
+   * every arch and however few vmemmap pages a compound page has (v6.6's "more than
+   * VMEMMAP_RESERVE_NR" is not there yet). powerpc radix 64K, devdax --align=2M: 32 pfns a
+   * compound page, 32 x 64 B = 2 KiB of memmap - less than a page, still the compound path,
+   * which the model does not have for powerpc <= v6.5: it says so.
+   */
+  it('powerpc 64K, 2 MiB compound pages: the compound path, not modelled there', () => {
+    const r = run(`
+arch: powerpc64
+config: { mmu: radix, pageSize: 64K }
+kernel: v6.1
+nodes:
+  - { id: 0, memory: [ { start: 0, size: 2G } ] }
+devices: [ { name: pmem0, type: nvdimm, node: 0, start: 0x1000000000, size: 4G } ]
+steps:
+  - boot
+  - create-namespace: { device: pmem0, mode: devdax, map: mem, align: 2M }
+`);
+    expect(stepOf(r, 2).ok).toBe(true);
+    expect(stepOf(r, 2).messages.filter((m) => m.startsWith('note: not modelled'))).toEqual([
+      "note: not modelled: powerpc64 in v6.1: the generic vmemmap_populate_compound_pages() runs here (every arch, v5.19-v6.3); what it does next to powerpc's own vmemmap mappings is not modelled: vmemmap-lab maps the full memmap instead (docs/fidelity.md)",
+    ]);
   });
 });
