@@ -388,3 +388,122 @@ steps:
     ]);
   });
 });
+
+describe('s390 with a profile that takes a PMD holding a page table as populated', () => {
+  /*
+   * s390's modify_pagetable() never calls vmemmap_verify() (arch/s390/mm/vmem.c @ v6.18), whatever
+   * the hugepages variant a profile module gives it. Here vmemmap_check_pmd() accepts any entry
+   * (checkPmd: any), the frame of pmem0's memmap failed (buddy #1, injected) and got a page table
+   * from node 0, and pmem1 on node 1 has its memmap in the same frame: the entry is skipped, and
+   * nothing says "potential offnode page_structs".
+   */
+  it('no offnode warning for the page-table entry', () => {
+    registerProfile(profileFromModule('s390-any.mjs', { id: 'svm2-s390-check-any', base: 'v6.18', policies: { hugepages: { checkPmd: 'any' } } }));
+    const r = run(`
+arch: s390x
+config: { edat1: true }
+kernel: svm2-s390-check-any
+nodes:
+  - { id: 0, memory: [ { start: 0, size: 2G } ] }
+  - { id: 1, memory: [ { start: 2G, size: 2G } ] }
+devices:
+  - { name: pmem0, type: nvdimm, node: 0, start: 16G, size: 32M }
+  - { name: pmem1, type: nvdimm, node: 1, start: 0x402000000, size: 32M }
+faults: [ { alloc: buddy, nth: 1 } ]
+steps:
+  - boot
+  - create-namespace: { device: pmem0, mode: devdax, map: mem }
+  - create-namespace: { device: pmem1, mode: devdax, map: mem }
+`);
+    expect(traceOf(renderTrace(r), 2)).toContain('table alloc: 1 pte table for 0x37210000000-0x37210100000 (node 0, buddy)');
+    expect(offnode(r.machine.k)).toEqual([]);
+  });
+});
+
+describe('vmemmap_populate_compound_pages() over runs of sections', () => {
+  /*
+   * x86_64 v6.18, 16 GiB on node 0 (256 MiB of boot memmap) and a memoryless node 1 holding a
+   * 4 GiB pmem device at 64 GiB: devdax --map=mem --align=1G. dev_dax_probe() sets vmemmap_shift
+   * = order_base_2(1G >> 12) = 18 on the static pgmap, which covers the whole device: 4 compound
+   * pages of 16 MiB of memmap each. mm/sparse-vmemmap.c @ v6.18: the first section of each gets
+   * a head page and a tail page (node 1 has no memory: from node 0), the other 7 sections reuse
+   * the page behind the previous PTE (reuse_compound_section / compound_section_tail_page). So
+   * 4 x 2 pages = 32 KiB of RAM, and 64 MiB - 32 KiB deduplicated; the same with the range
+   * engine batching the 32 section calls or not.
+   */
+  it('1 GiB compound pages: two pages of RAM each, batched or not', () => {
+    const text = `
+arch: x86_64
+kernel: v6.18
+nodes:
+  - { id: 0, memory: [ { start: 0, size: 16G } ] }
+  - { id: 1, memory: [] }
+devices:
+  - { name: pmem0, type: nvdimm, node: 1, start: 64G, size: 4G }
+steps:
+  - boot
+  - create-namespace: { device: pmem0, mode: devdax, map: mem, align: 1G }
+`;
+    for (const r of [run(text), withoutBatching(() => run(text))]) {
+      expect(stepOf(r, 2).ok).toBe(true);
+      expect(r.report.memmapBacking).toEqual({ ram: { 0: 256 * M + 32 * K }, altmap: {}, self: {}, dedup: { 'namespace0.0': 64 * M - 32 * K } });
+    }
+  });
+
+  /*
+   * The same with --align=2M on a 1 GiB device at 64 GiB on node 0 (8 GiB of RAM): 512 compound
+   * pages of 32 KiB of memmap (8 pages): a head and a tail page each from the page allocator,
+   * 1024 pages, plus the tables for its 16 MiB of memmap at 0xffffea0040000000: 8 PTE tables and
+   * one PMD table (a 1 GiB PUD slot the boot memmap of 8 GiB, 128 MiB from 0xffffea0000000000,
+   * does not reach; the PUD table is boot's): 1033 pages fewer free than after boot - batched or
+   * not (a batch of compound pages must take 2 pages for each of them too).
+   */
+  it('2 MiB compound pages: a head and a tail page each, batched or not', () => {
+    const box = (steps: string) => `
+arch: x86_64
+kernel: v6.18
+nodes: [ { id: 0, memory: [ { start: 0, size: 8G } ] } ]
+devices:
+  - { name: pmem0, type: nvdimm, node: 0, start: 0x1000000000, size: 1G }
+steps:
+  - boot
+${steps}`;
+    const freePages = (text: string) => run(text).report.memory.nodes[0]!.freePages;
+    const add = '  - create-namespace: { device: pmem0, mode: devdax, map: mem, align: 2M }\n';
+    expect(freePages(box('')) - freePages(box(add))).toBe(1033);
+    expect(withoutBatching(() => freePages(box('')) - freePages(box(add)))).toBe(1033);
+    const r = run(box(add));
+    expect(r.report.steps[1]!.delta).toEqual({ memmapBacking: { ram: { 0: 4 * M }, altmap: {}, self: {}, dedup: { 'namespace0.0': 12 * M } }, pageTablePages: { pmd: 1, pte: 8 } });
+  });
+
+  /*
+   * arm64 4K v6.1: a partial section's memmap gets a whole PMD block (arm64's own vmemmap_populate()
+   * @ v6.1 maps PMD_SIZE blocks for any range). pmem0 (fsdax --map=mem, 64 MiB at 64 GiB) leaves
+   * such a block over the section's 2 MiB of memmap; pmem1 right after it, devdax --align=2M,
+   * then takes v6.1's inline compound path (every arch) for the section's second half, whose
+   * struct pages at 0xfffffc0000000000 + (0x1004000 - 0x40000) x 64 = 0xfffffc003f100000 are
+   * inside the block: vmemmap_pte_populate() would read the block as a PTE table. A kernel
+   * anomaly at vmemmap_populate_compound_pages, said in the trace too; the namespace comes up
+   * (its struct pages are mapped by the block).
+   */
+  it('arm64 v6.1: compound pages over a PMD block', () => {
+    const r = run(`
+arch: arm64
+config: { pageSize: 4K }
+kernel: v6.1
+nodes:
+  - { id: 0, memory: [ { start: 1G, size: 4G } ] }
+devices:
+  - { name: pmem0, type: nvdimm, node: 0, start: 0x1000000000, size: 64M }
+  - { name: pmem1, type: nvdimm, node: 0, start: 0x1004000000, size: 64M }
+steps:
+  - boot
+  - create-namespace: { device: pmem0, mode: fsdax, map: mem }
+  - create-namespace: { device: pmem1, mode: devdax, map: mem, align: 2M }
+`);
+    expect(r.results.map((x) => x.ok)).toEqual([true, true, true]);
+    const text = "device-dax compound pages at fffffc003f100000 fall in a PMD block mapping: vmemmap_pte_populate() walks the block's struct pages as if they were a PTE table";
+    expect(stepOf(r, 3).kernelBugs.map((v) => [v.invariant, v.fn, v.detail])).toEqual([['kernel-anomaly', 'mm/sparse-vmemmap.c:vmemmap_populate_compound_pages', text]]);
+    expect(traceOf(renderTrace(r), 3).filter((l) => l.startsWith('note:'))).toEqual([`note: mm/sparse-vmemmap.c:vmemmap_populate_compound_pages: ${text}`]);
+  });
+});
