@@ -477,6 +477,35 @@ ${steps}`;
   });
 
   /*
+   * v6.0 (pr_warn every time): the same 1 GiB device on a memoryless node 1, --align=2M. Every
+   * PTE of the compound pages goes through vmemmap_verify(pte, node, addr, addr + PAGE_SIZE)
+   * (vmemmap_populate_address() for the head and the tail page, vmemmap_populate_range() for the
+   * aliases), and every page behind them is node 0's: one line per 4 KiB of the 16 MiB of memmap
+   * from 0xffffea0000000000 + 0x1000000 x 64 = 0xffffea0040000000, 4096 lines, batched or not.
+   */
+  it('v6.0: every PTE of the compound pages verified, batched or not', () => {
+    profileOnce('id: svm2-v600\ntitle: v6.1 with pr_warn every time\nbase: v6.1\nswitches:\n  vmemmapVerifyOnce: false\n');
+    const text = `
+arch: x86_64
+kernel: svm2-v600
+nodes:
+  - { id: 0, memory: [ { start: 0, size: 8G } ] }
+  - { id: 1, memory: [] }
+devices:
+  - { name: pmem0, type: nvdimm, node: 1, start: 0x1000000000, size: 1G }
+steps:
+  - boot
+  - create-namespace: { device: pmem0, mode: devdax, map: mem, align: 2M }
+`;
+    const va0 = 0xffffea0040000000n;
+    const want = Array.from({ length: 4096 }, (_, i) => `[${(va0 + BigInt(i) * 4096n).toString(16)}-${(va0 + BigInt(i) * 4096n + 4095n).toString(16)}] potential offnode page_structs`);
+    for (const r of [run(text), withoutBatching(() => run(text))]) {
+      expect(stepOf(r, 2).ok).toBe(true);
+      expect(r.machine.k.s.log.filter((m) => m.text.includes('offnode')).flatMap((m) => renderMessage(m, 1e6))).toEqual(want);
+    }
+  });
+
+  /*
    * arm64 4K v6.1: a partial section's memmap gets a whole PMD block (arm64's own vmemmap_populate()
    * @ v6.1 maps PMD_SIZE blocks for any range). pmem0 (fsdax --map=mem, 64 MiB at 64 GiB) leaves
    * such a block over the section's 2 MiB of memmap; pmem1 right after it, devdax --align=2M,
