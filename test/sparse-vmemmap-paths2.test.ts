@@ -506,6 +506,31 @@ steps:
   });
 
   /*
+   * A profile module whose vmemmap_alloc_block_buf() fails every request for more than two pages
+   * at once: the kernel asks for one page at a time anyway (vmemmap_populate_address() per head
+   * and tail page), so the 2 MiB compound pages come up as before - 4 MiB of RAM for 512 of them.
+   */
+  it('an allocator that refuses runs of pages: the same compound pages', () => {
+    registerProfile(profileFromModule('one-at-a-time.mjs', {
+      id: 'svm2-one-page-at-a-time',
+      base: 'v6.18',
+      policies: { vmemmap_alloc_block_buf: (c: { count: number; base: () => unknown }) => (c.count > 2 ? null : c.base()) },
+    }));
+    const r = run(`
+arch: x86_64
+kernel: svm2-one-page-at-a-time
+nodes: [ { id: 0, memory: [ { start: 0, size: 8G } ] } ]
+devices:
+  - { name: pmem0, type: nvdimm, node: 0, start: 0x1000000000, size: 1G }
+steps:
+  - boot
+  - create-namespace: { device: pmem0, mode: devdax, map: mem, align: 2M }
+`);
+    expect(stepOf(r, 2).ok).toBe(true);
+    expect(r.report.steps[1]!.delta.memmapBacking).toEqual({ ram: { 0: 4 * M }, altmap: {}, self: {}, dedup: { 'namespace0.0': 12 * M } });
+  });
+
+  /*
    * arm64 4K v6.1: a partial section's memmap gets a whole PMD block (arm64's own vmemmap_populate()
    * @ v6.1 maps PMD_SIZE blocks for any range). pmem0 (fsdax --map=mem, 64 MiB at 64 GiB) leaves
    * such a block over the section's 2 MiB of memmap; pmem1 right after it, devdax --align=2M,
