@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderTrace } from '../src/index.js';
 import { renderMessage } from '../src/kernel/printk.js';
+import { withoutBatching } from '../src/kernel/engine.js';
 import { pfnToOff } from '../src/kernel/state.js';
 import { run, stepOf } from './helpers.js';
 
@@ -165,5 +166,170 @@ describe('hash vmemmap_populated(): a second sub-section of a live section', () 
     const k = r.machine.k;
     const off = pfnToOff(k, 0x1000000);
     expect([k.s.leaves.coverage(off, off + 32 * K), k.s.leaves.coverage(off + 32 * K, off + 64 * K)]).toEqual([32 * K, 0]);
+  });
+});
+
+const RADIX64 = '{ mmu: radix, pageSize: 64K }';
+const RADIX = 'arch/powerpc/mm/book3s64/radix_pgtable.c';
+
+describe('radix__vmemmap_populate() with an altmap (v6.6..v6.14: the raw start)', () => {
+  /*
+   * radix 64K v6.12 (radix_pgtable.c radix__vmemmap_populate() @ v6.12; v6.17+ aligns start
+   * first). A fsdax --map=dev namespace of 4 GiB - 16 MiB at 64 GiB + 16 MiB (base_pfn
+   * 0x100100, end_pfn 0x10ffff). drivers/nvdimm/pfn_devs.c nd_pfn_init(): npfns = (size - 8 KiB)
+   * / 64 KiB = 65279, offset = ALIGN(start + 8 KiB + 64 x 65279, 2 MiB) - start = 4 MiB = 64
+   * pfns; reserve = 8 KiB rounded up to a page = 1 pfn, free = 63.
+   * Its memmap [0xc00c000004004000, 0xc00c000004400000) (pfn 0x100100 x 64 = 0x4004000) is 64
+   * pages of 64 KiB in two PMD slots. Section call 0 starts at 0x4004000: not PMD-aligned ->
+   * base_mapping, and every later call in that PMD finds its PTE table (vmemmap_check_pmd() is
+   * false: base pages too). radix__vmemmap_pte_populate(): altmap_cross_boundary(addr, 64 KiB)
+   * is false for all 32 pages (pfns from the one at addr, not below base_pfn nor past end_pfn):
+   * 32 pages from the altmap, pfn 0x100101..0x100120. Call 127 starts the second PMD slot
+   * (0x4200000, aligned), altmap_cross_boundary(addr, PMD_SIZE) is false (pfns 0x108000 +
+   * 32768 - 1 = 0x10ffff, not past end_pfn), so vmemmap_alloc_block_buf(PMD_SIZE, altmap):
+   * altmap_alloc_block_buf() wants 32 pfns aligned to 32 from 0x100121 (31 of padding): 63 >
+   * the 31 left, NULL -> base_mapping. 31 pages more from the altmap (63 = free), the last one
+   * (the altmap has 0 left) from RAM: vmemmap_alloc_block_buf(PAGE_SIZE, node, NULL).
+   */
+  it('an unaligned first slot, a PMD the altmap cannot align, the last page from RAM', () => {
+    const sc = ppc({
+      kernel: 'v6.12', config: RADIX64,
+      devices: '{ name: pmem0, type: nvdimm, node: 0, start: 0x1001000000, size: 0xff000000 }',
+      steps: '  - create-namespace: { device: pmem0, mode: fsdax, map: dev }\n',
+    });
+    const r = run(sc);
+    expect(stepOf(r, 2).ok).toBe(true);
+    expect(r.report.altmaps.map((a) => [a.reserve, a.free, a.alloc, a.align])).toEqual([[1, 63, 63, 0]]);
+    expect(r.report.steps[1]!.delta.memmapBacking).toMatchObject({ altmap: { 'namespace0.0': 63 * 64 * K }, ram: { 0: 64 * K } });
+    expect(notesOf(r, 2)).toEqual([
+      `note: ${RADIX}:radix__vmemmap_populate: address not PMD-aligned with an altmap: base pages`,
+      'note: altmap_alloc_block_buf: altmap namespace0.0 has 31 free pfn(s), 63 needed (32 + 31 to align): NULL',
+      `note: ${RADIX}:radix__vmemmap_populate: no PMD_SIZE block in the altmap: base pages`,
+      'note: altmap_alloc_block_buf: altmap namespace0.0 has 0 free pfn(s), 1 needed: NULL',
+    ]);
+    // pr_debug("PAGE_SIZE vmemmap mapping\n") once per page, from radix__vmemmap_pte_populate
+    // (with the range engine off every page's lines are messages of their own, with their sites)
+    const lines = (x: ReturnType<typeof run>) => stepOf(x, 2).dmesg.flatMap((m) => renderMessage(m, 1e6).filter((l) => l.includes('vmemmap mapping')).map((l) => `${m.site} ${l}`));
+    expect(lines(withoutBatching(() => run(sc)))).toEqual(Array(64).fill(`${RADIX}:radix__vmemmap_pte_populate radix-mmu: PAGE_SIZE vmemmap mapping`));
+  });
+
+  /*
+   * The same device at 64 GiB, 4 GiB (as in test/ppc64-before-v6.1.test.ts: reserve 1, free 95):
+   * both PMD slots of its memmap (0x4000000, 0x4200000) are aligned and inside the device, each
+   * a PMD_SIZE block from the altmap - 32 pfns aligned to 32: pfn 0x100020 after 31 of padding,
+   * then 0x100040 - and pr_debug("PMD_SIZE vmemmap mapping\n") from radix__vmemmap_populate.
+   */
+  it('aligned PMD slots inside the device: PMD blocks from the altmap', () => {
+    const sc = ppc({
+      kernel: 'v6.12', config: RADIX64,
+      devices: '{ name: pmem0, type: nvdimm, node: 0, start: 0x1000000000, size: 4G }',
+      steps: '  - create-namespace: { device: pmem0, mode: fsdax, map: dev }\n',
+    });
+    const r = run(sc);
+    expect(r.report.altmaps.map((a) => [a.reserve, a.free, a.alloc, a.align])).toEqual([[1, 95, 64, 31]]);
+    expect(notesOf(r, 2)).toEqual([]);
+    const s = withoutBatching(() => run(sc));
+    const lines = stepOf(s, 2).dmesg.flatMap((m) => renderMessage(m, 1e6).filter((l) => l.includes('vmemmap mapping')).map((l) => `${m.site} ${l}`));
+    expect(lines).toEqual(Array(2).fill(`${RADIX}:radix__vmemmap_populate radix-mmu: PMD_SIZE vmemmap mapping`));
+    expect(traceOf(renderTrace(s), 2).filter((l) => l.startsWith('map '))).toEqual([
+      'map pmd: 0xc00c000004000000-0xc00c000004200000 (2 MiB) -> altmap namespace0.0 from pfn 0x100020',
+      'map pmd: 0xc00c000004200000-0xc00c000004400000 (2 MiB) -> altmap namespace0.0 from pfn 0x100040',
+    ]);
+  });
+});
+
+describe('radix memmap_on_memory (v6.8+ create_altmaps_and_memory_blocks)', () => {
+  /*
+   * radix 64K v6.12, memory_hotplug.memmap_on_memory=force, 256 MiB LMBs (4096 pfns, 4 pages of
+   * memmap each, padded to a 32-page pageblock), 1 GiB hot-added: four blocks, each with its own
+   * altmap from its first pfn. The first call's PMD slot (0xc00c000000200000: pfn 0x8000 x 64)
+   * is aligned, but 2 MiB of memmap describes 32768 pfns, more than the block's altmap holds
+   * (altmap_cross_boundary(PMD_SIZE) is true): base pages, and every later call finds the PTE
+   * table. Each page's 1024 pfns lie in its own block: 4 pages from each block's altmap.
+   */
+  it('four blocks: base pages from each block\'s own altmap, one note for the PMD slot', () => {
+    const r = run(ppc({
+      kernel: 'v6.12', config: RADIX64, cmdline: 'memory_hotplug.memmap_on_memory=force',
+      steps: '  - hot-add: { node: 0, start: 0x80000000, size: 1G }\n',
+    }));
+    expect(stepOf(r, 2).ok).toBe(true);
+    expect(r.report.memmapBacking.self).toEqual({ 0: 4 * 4 * 64 * K });
+    expect(r.report.steps[1]!.delta.memmapBacking).toMatchObject({ ram: {} });
+    expect(notesOf(r, 2)).toEqual([`note: ${RADIX}:radix__vmemmap_populate: altmap_cross_boundary(PMD_SIZE) with an altmap: base pages`]);
+  });
+});
+
+describe('vmemmap_populated() when freeing, with boot memory further up', () => {
+  /*
+   * init_64.c vmemmap_populated(addr, size) @ v6.12/v6.18: from the sub-section holding addr's
+   * struct page, any pfn_valid() sub-section whose first struct page lies before addr + size.
+   * Node 1's boot memory at 128 GiB is far past every range freed here, so it keeps nothing: the
+   * namespace at 64 GiB (4 MiB of memmap from its altmap) and a 256 MiB LMB at 2 GiB (radix: its
+   * memmap's 2 MiB PMD block of RAM, vmemmap_pmd_is_unused() in remove_pmd_table; hash 64K:
+   * 4 blocks of 64 KiB, __vmemmap_free()) give their memmap back in full.
+   */
+  it.each([
+    ['radix 64K v6.12', RADIX64, 'v6.12', 2 * M],
+    ['hash 64K v6.18', '{ mmu: hash, pageSize: 64K, hash16M: false }', 'v6.18', 256 * K],
+  ] as const)('%s: everything freed', (_, config, kernel, lmbMemmap) => {
+    const r = run(ppc({
+      kernel, config,
+      nodes: '  - { id: 1, memory: [ { start: 0x2000000000, size: 2G } ] }',
+      devices: '{ name: pmem0, type: nvdimm, node: 0, start: 0x1000000000, size: 4G }',
+      steps: `
+  - create-namespace: { device: pmem0, mode: fsdax, map: dev }
+  - destroy-namespace: { device: pmem0 }
+  - hot-add: { node: 0, start: 0x80000000, size: 256M }
+  - hot-remove: { start: 0x80000000, size: 256M }
+`,
+    }));
+    expect(r.results.map((x) => x.ok)).toEqual([true, true, true, true, true]);
+    const d = r.report.steps.map((s) => s.delta.memmapBacking);
+    expect([d[1]!.altmap, d[2]!.altmap]).toEqual([{ 'namespace0.0': 4 * M }, { 'namespace0.0': -4 * M }]);
+    expect([d[3]!.ram, d[4]!.ram]).toEqual([{ 0: lmbMemmap }, { 0: -lmbMemmap }]);
+  });
+});
+
+describe('radix__vmemmap_populate(): a PMD block the altmap cannot give', () => {
+  /*
+   * radix 64K v6.12, the 4 GiB namespace at 64 GiB (reserve 1, free 95): the first PMD block
+   * from the altmap fails (injected), and v6.12's radix__vmemmap_populate() goes to
+   * base_mapping ("else if (altmap)"): 32 pages from the altmap one by one (pfn 0x100001..
+   * 0x100020, altmap_alloc_block_buf() with nr_pfns 1 needs no padding). The second slot's
+   * PMD block is then 32 pfns aligned to 32 from 0x100021: 0x100040 after 31 of padding.
+   */
+  it('base pages for that slot, from the same altmap', () => {
+    const r = run(ppc({
+      kernel: 'v6.12', config: RADIX64, faults: '[ { alloc: altmap, nth: 1 } ]',
+      devices: '{ name: pmem0, type: nvdimm, node: 0, start: 0x1000000000, size: 4G }',
+      steps: '  - create-namespace: { device: pmem0, mode: fsdax, map: dev }\n',
+    }));
+    expect(stepOf(r, 2).ok).toBe(true);
+    expect(r.report.altmaps.map((a) => [a.alloc, a.align])).toEqual([[64, 31]]);
+    expect(r.report.memmapBacking.altmap).toEqual({ 'namespace0.0': 4 * M });
+    expect(notesOf(r, 2)).toEqual([
+      'note: fault injection: altmap allocation #1 fails',
+      `note: ${RADIX}:radix__vmemmap_populate: no PMD_SIZE block in the altmap: base pages`,
+    ]);
+    expect(traceOf(renderTrace(r), 2).filter((l) => l.startsWith('map pmd'))).toEqual(['map pmd: 0xc00c000004200000-0xc00c000004400000 (2 MiB) -> altmap namespace0.0 from pfn 0x100040']);
+  });
+});
+
+describe('the thread\'s posted vmemmap_alloc_block_buf(..., fallback=true) when RAM fails too', () => {
+  /*
+   * seed-v2-fallback's powerpc hunk (thread §4) calls vmemmap_alloc_block_buf(page_size, node,
+   * altmap, true) in place of the altmap try and the RAM retry: with the altmap allocation
+   * failing (injected #1) it falls back to RAM itself, and when that fails too (buddy #1) it
+   * returns NULL and vmemmap_populate() returns -ENOMEM - nobody asks RAM a second time.
+   */
+  it('-ENOMEM, after one altmap and one RAM try', () => {
+    const r = run(ppc({
+      kernel: 'seed-v2-fallback', config: RADIX64, faults: '[ { alloc: altmap, nth: 1 }, { alloc: buddy, nth: 1 } ]',
+      devices: '{ name: pmem0, type: nvdimm, node: 0, start: 0x1000000000, size: 4G }',
+      steps: '  - create-namespace: { device: pmem0, mode: fsdax, map: dev }\n',
+    }));
+    expect(stepOf(r, 2).errno).toBe('ENOMEM');
+    expect(notesOf(r, 2)).toEqual(['note: fault injection: altmap allocation #1 fails', 'note: fault injection: buddy allocation #1 fails']);
+    expect(r.report.memmapBacking.ram).toEqual({ 0: 2 * M });
   });
 });
