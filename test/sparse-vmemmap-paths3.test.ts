@@ -333,3 +333,58 @@ describe('the thread\'s posted vmemmap_alloc_block_buf(..., fallback=true) when 
     expect(r.report.memmapBacking.ram).toEqual({ 0: 2 * M });
   });
 });
+
+describe('radix base pages over a page another device mapped', () => {
+  /*
+   * radix 64K v6.12. pmem0 [64 GiB, +48 MiB) on node 0, fsdax --map=dev: its memmap (pfn
+   * 0x100000..0x1002ff, [0xc00c000004000000, +48 KiB)) is in one 64 KiB page, which
+   * describes 1024 pfns, more than the device: altmap_cross_boundary() for the PMD slot and for
+   * the page, so the page is RAM of node 0. pmem1 right after it (pfn 0x100300) on node 1,
+   * --map=mem: its first call starts at 0xc00c00000400c000 (v6.12 does not align it), in the
+   * PMD that now holds a PTE table: base_mapping, radix__vmemmap_pte_populate() finds the PTE
+   * present, and vmemmap_verify(pte, 1, addr, addr + PAGE_SIZE) sees node 0's page at distance
+   * 20: pr_warn_once "[c00c00000400c000-c00c00000401bfff] potential offnode page_structs".
+   * Its other 16 pages (1 GiB: 1 MiB of memmap up to 0xc00c00000410c000) are node 1's RAM.
+   */
+  it('the mapped page is verified for the new node: the only offnode warning', () => {
+    const r = run(ppc({
+      kernel: 'v6.12', config: RADIX64,
+      nodes: '  - { id: 1, memory: [ { start: 2G, size: 2G } ] }',
+      devices: '{ name: pmem0, type: nvdimm, node: 0, start: 0x1000000000, size: 48M }, { name: pmem1, type: nvdimm, node: 1, start: 0x1003000000, size: 1G }',
+      steps: '  - create-namespace: { device: pmem0, mode: fsdax, map: dev }\n  - create-namespace: { device: pmem1, mode: fsdax, map: mem }\n',
+    }));
+    expect(r.results.map((x) => x.ok)).toEqual([true, true, true]);
+    expect(r.report.steps.slice(1).map((s) => s.delta.memmapBacking.ram)).toEqual([{ 0: 64 * K }, { 1: 16 * 64 * K }]);
+    expect(r.machine.k.s.log.filter((m) => m.text.includes('offnode')).map((m) => [m.step, m.site, m.text])).toEqual([
+      [3, 'mm/sparse-vmemmap.c:vmemmap_verify', '[c00c00000400c000-c00c00000401bfff] potential offnode page_structs\n'],
+    ]);
+  });
+});
+
+describe('radix base pages: the device ends inside the memmap\'s last page', () => {
+  /*
+   * radix 64K v6.12, a 160 MiB fsdax --map=dev namespace at 64 GiB + 16 MiB: pfn 0x100100..
+   * 0x1009ff (end_pfn), nd_pfn_init(): npfns 2559, offset ALIGN(8 KiB + 64 x 2559, 2 MiB) = 2 MiB:
+   * reserve 1, free 31. Its memmap [0xc00c000004004000, 0xc00c000004028000) is in 3 pages, all
+   * base pages (the first call's address is not PMD-aligned, later calls find the PTE table).
+   * altmap_cross_boundary(addr, 64 KiB) per page, at the address the kernel is at: page 1 at
+   * 0x4004000 (the unaligned call start, pfns 0x100100..0x1004ff) and page 2 at 0x4010000 (call
+   * 3's start, pfns 0x100400..0x1007ff) are inside: the altmap's pfn 0x100101 and 0x100102; page
+   * 3 (0x4020000, pfns 0x100800..0x100bff) reaches past end_pfn: RAM.
+   */
+  it('two pages from the altmap, the third from RAM', () => {
+    const r = run(ppc({
+      kernel: 'v6.12', config: RADIX64,
+      devices: '{ name: pmem0, type: nvdimm, node: 0, start: 0x1001000000, size: 160M }',
+      steps: '  - create-namespace: { device: pmem0, mode: fsdax, map: dev }\n',
+    }));
+    expect(stepOf(r, 2).ok).toBe(true);
+    expect(r.report.altmaps.map((a) => [a.reserve, a.free, a.alloc, a.align])).toEqual([[1, 31, 2, 0]]);
+    expect(r.report.steps[1]!.delta.memmapBacking).toMatchObject({ altmap: { 'namespace0.0': 2 * 64 * K }, ram: { 0: 64 * K } });
+    expect(traceOf(renderTrace(r), 2).filter((l) => l.startsWith('map '))).toEqual([
+      'map pte: 0xc00c000004000000-0xc00c000004010000 (64 KiB) -> altmap namespace0.0 from pfn 0x100101',
+      'map pte: 0xc00c000004010000-0xc00c000004020000 (64 KiB) -> altmap namespace0.0 from pfn 0x100102',
+      'map pte: 0xc00c000004020000-0xc00c000004030000 (64 KiB) -> node 0 RAM (buddy)',
+    ]);
+  });
+});
