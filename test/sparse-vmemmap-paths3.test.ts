@@ -388,3 +388,35 @@ describe('radix base pages: the device ends inside the memmap\'s last page', () 
     ]);
   });
 });
+
+describe('radix 4K, v6.12: an unaligned first call, then PMD-aligned calls', () => {
+  /*
+   * radix 4K (PMD_SIZE 2 MiB of memmap = 8 section calls of 256 KiB), v6.12: a 3 GiB fsdax
+   * --map=dev namespace at 64 GiB + 16 MiB, pfn 0x1001000..0x10c0fff. nd_pfn_init(): npfns
+   * (3 GiB - 8 KiB) / 4 KiB = 786430, offset ALIGN(8 KiB + 64 x 786430, 2 MiB) = 50 MiB = 12800
+   * pfns: reserve 2, free 12798. Memmap [0xc00c000040040000, 0xc00c000043040000): call 0
+   * starts 256 KiB into its PMD slot (base pages), calls 1..6 find its PTE table (base pages):
+   * 448 pages of the altmap, pfn 0x1001002..0x10011c1. Call 7 starts the next slot, aligned and
+   * inside the device: a PMD block, 512 pfns aligned to 512 from 0x10011c2 = 0x1001200 after 62
+   * of padding; so on for the 23 slots up to 0xc00c000043000000. The last slot describes pfns
+   * past end_pfn (0x10c0000 + 32767 > 0x10c0fff): base pages, its 64 pages inside the device.
+   * The kernel calls radix__vmemmap_populate() once per section: only call 0's start is
+   * unaligned, whatever the model batches.
+   */
+  it('base pages in the first and last slot, 23 PMD blocks between, all from the altmap', () => {
+    const r = run(ppc({
+      kernel: 'v6.12', config: '{ mmu: radix, pageSize: 4K }',
+      devices: '{ name: pmem0, type: nvdimm, node: 0, start: 0x1001000000, size: 3G }',
+      steps: '  - create-namespace: { device: pmem0, mode: fsdax, map: dev }\n',
+    }));
+    expect(stepOf(r, 2).ok).toBe(true);
+    expect(r.report.altmaps.map((a) => [a.reserve, a.free, a.alloc, a.align])).toEqual([[2, 12798, 448 + 23 * 512 + 64, 62]]);
+    const k = r.machine.k;
+    const lvl = (a: number, b: number) => k.s.leaves.overlaps(pfnToOff(k, 0x1000000) + a, pfnToOff(k, 0x1000000) + b).map((s) => [s.v.level, s.end - s.start]);
+    // from 0xc00c000040000000: [+256 KiB, +2 MiB) PTEs, [2 MiB, 48 MiB) PMDs, [48 MiB, +256 KiB) PTEs
+    expect(lvl(0, 2 * M)).toEqual([['pte', 2 * M - 256 * K]]);
+    expect(lvl(2 * M, 48 * M).every(([l]) => l === 'pmd')).toBe(true);
+    expect(k.s.leaves.coverage(pfnToOff(k, 0x1000000) + 2 * M, pfnToOff(k, 0x1000000) + 48 * M)).toBe(46 * M);
+    expect(lvl(48 * M, 50 * M)).toEqual([['pte', 256 * K]]);
+  });
+});
