@@ -111,6 +111,10 @@ describe('hash vmemmap_list: freed entries are used first', () => {
     expect(r.results.map((x) => x.ok)).toEqual([true, true, true, true]);
     expect(r.machine.k.s.ppcList).toMatchObject({ entries: 8192 + 1024, freed: 0, left: 134, pages: 55 });
     expect(freePages(booted) - freePages(r)).toBe(1024 + 6);
+    // pr_debug("vmemmap_populate %lx..%lx, node %d\n") once per section call, from __vmemmap_populate
+    const calls = r.machine.k.s.log.filter((m) => m.step === 4).flatMap((m) => renderMessage(m, 1e6).filter((l) => l.startsWith('vmemmap_populate ')).map((l) => `${m.site} ${l}`));
+    expect(calls).toHaveLength(16);
+    expect(calls[0]).toBe('arch/powerpc/mm/init_64.c:__vmemmap_populate vmemmap_populate c0003f0002000000..c0003f0002040000, node 0');
   });
 });
 
@@ -418,5 +422,59 @@ describe('radix 4K, v6.12: an unaligned first call, then PMD-aligned calls', () 
     expect(lvl(2 * M, 48 * M).every(([l]) => l === 'pmd')).toBe(true);
     expect(k.s.leaves.coverage(pfnToOff(k, 0x1000000) + 2 * M, pfnToOff(k, 0x1000000) + 48 * M)).toBe(46 * M);
     expect(lvl(48 * M, 50 * M)).toEqual([['pte', 256 * K]]);
+  });
+});
+
+describe('hash __vmemmap_populate(): the mapping size is mmu_vmemmap_psize', () => {
+  /*
+   * hash_utils.c htab_init_page_sizes(): mmu_vmemmap_psize is 16M when the MMU has 16M pages and
+   * there is at least 1 GiB of boot RAM, else the base page. hash 64K (PMD_SIZE 16 MiB: 16 + 8
+   * index bits): 2 GiB of boot RAM has 2 MiB of memmap, 32 bolted 64 KiB mappings (base-page
+   * size) without 16M pages, one 16 MiB mapping (a PMD's size) with them.
+   */
+  it.each([
+    ['64K', false, { pte: 32, pmd: 0, pud: 0 }, 2 * M],
+    ['16M', true, { pte: 0, pmd: 1, pud: 0 }, 16 * M],
+  ] as const)('%s blocks', (_, hash16M, mappings, bytes) => {
+    const r = run(ppc({ kernel: 'v6.18', config: `{ mmu: hash, pageSize: 64K, hash16M: ${hash16M} }` }));
+    expect([r.report.vmemmap.mappings, r.report.vmemmap.mappedBytes]).toEqual([mappings, bytes]);
+  });
+});
+
+describe('hash before v5.10: an altmap block that fails, in a block whose list entry fails', () => {
+  /*
+   * init_64.c vmemmap_populate() @ 5.6.4 with an altmap: altmap_alloc_block_buf() unless
+   * altmap_cross_boundary() (v5.6: start_pfn + nr_pfn > end_pfn), pr_debug("altmap block
+   * allocation failed, falling back to system memory") and vmemmap_alloc_block_buf() from RAM
+   * when it fails. hash 4K, a 1 GiB fsdax --map=dev namespace at 64 GiB (pfn 0x1000000..
+   * 0x103ffff, 4096 blocks of 64 struct pages): block 139's altmap allocation fails (injected
+   * #139), its RAM page is buddy #1 and its list page (the 138 entries left at boot are used up)
+   * #2, which fails (vmemmap_alloc_block()'s one warn_alloc(), mm/sparse-vmemmap.c @ 5.6.4): the
+   * two WARN_ON(1)s, then its line. So in kernel order: the pr_debug, the
+   * WARNINGs, the line, each from its own function. The last block (start pfn 0x103ffc0 + 64 =
+   * 0x1040000 > end_pfn 0x103ffff: the v5.6 test counts it as crossing) is RAM too: the altmap
+   * serves 4094 blocks.
+   */
+  it('the pr_debug keeps its place and site among the WARNs', () => {
+    const r = run(ppc({
+      kernel: 'v5.6', config: HASH4K, faults: '[ { alloc: altmap, nth: 139 }, { alloc: buddy, nth: 2 } ]',
+      devices: '{ name: pmem0, type: nvdimm, node: 0, start: 0x1000000000, size: 1G }',
+      steps: '  - create-namespace: { device: pmem0, mode: fsdax, map: dev }\n',
+    }));
+    expect(stepOf(r, 2).ok).toBe(true);
+    expect(r.report.altmaps.map((a) => a.alloc)).toEqual([4094]);
+    expect(r.report.steps[1]!.delta.memmapBacking).toMatchObject({ ram: { 0: 2 * 4 * K } });
+    const log = r.machine.k.s.log.filter((m) => m.step === 2);
+    const w = log.findIndex((m) => m.text.startsWith('altmap block allocation failed'));
+    // (the list page's vmemmap_alloc_block() failure is the boot's first: its warn_alloc())
+    expect(log.slice(w, w + 7).map((m) => [m.site, renderMessage(m, 1e6)[0]])).toEqual([
+      ['arch/powerpc/mm/init_64.c:__vmemmap_populate', 'altmap block allocation failed, falling back to system memory'],
+      ['mm/sparse-vmemmap.c:vmemmap_alloc_block', '<comm>: vmemmap alloc failure: order:0, mode:0x4cc0(GFP_KERNEL|__GFP_RETRY_MAYFAIL), nodemask=(null)'],
+      ['arch/powerpc/mm/init_64.c:vmemmap_list_alloc', '------------[ cut here ]------------'],
+      ['arch/powerpc/mm/init_64.c:vmemmap_list_alloc', 'WARNING: at arch/powerpc/mm/init_64.c vmemmap_list_alloc'],
+      ['arch/powerpc/mm/init_64.c:vmemmap_list_populate', '------------[ cut here ]------------'],
+      ['arch/powerpc/mm/init_64.c:vmemmap_list_populate', 'WARNING: at arch/powerpc/mm/init_64.c vmemmap_list_populate'],
+      ['arch/powerpc/mm/init_64.c:__vmemmap_populate', '      * c00030004008a000..c00030004008b000 allocated at (unknown)'],
+    ]);
   });
 });
