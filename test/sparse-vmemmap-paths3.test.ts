@@ -365,6 +365,29 @@ describe('radix base pages over a page another device mapped', () => {
   });
 });
 
+describe('radix base pages: RAM fails too', () => {
+  /*
+   * radix 64K v6.12, pmem0 [64 GiB, +48 MiB) as above: its one memmap page crosses the device's
+   * boundary, so radix__vmemmap_pte_populate() drops the altmap and asks RAM; the PTE table is the
+   * first page-allocator request after boot, the page the second, which fails (injected): with
+   * no altmap there is no retry ("if (!p && altmap)"), NULL, -ENOMEM.
+   */
+  it('-ENOMEM, nothing left mapped', () => {
+    const r = run(ppc({
+      kernel: 'v6.12', config: RADIX64, faults: '[ { alloc: buddy, nth: 2 } ]',
+      devices: '{ name: pmem0, type: nvdimm, node: 0, start: 0x1000000000, size: 48M }',
+      steps: '  - create-namespace: { device: pmem0, mode: fsdax, map: dev }\n',
+    }));
+    expect(stepOf(r, 2).errno).toBe('ENOMEM');
+    expect(notesOf(r, 2)).toEqual([
+      `note: ${RADIX}:radix__vmemmap_populate: altmap_cross_boundary(PMD_SIZE) with an altmap: base pages`,
+      'note: fault injection: buddy allocation #2 fails',
+    ]);
+    const k = r.machine.k;
+    expect(k.s.leaves.coverage(pfnToOff(k, 0x100000), pfnToOff(k, 0x100000) + 2 * M)).toBe(0);
+  });
+});
+
 describe('radix base pages: the device ends inside the memmap\'s last page', () => {
   /*
    * radix 64K v6.12, a 160 MiB fsdax --map=dev namespace at 64 GiB + 16 MiB: pfn 0x100100..
