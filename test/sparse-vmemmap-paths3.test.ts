@@ -501,3 +501,28 @@ describe('hash before v5.10: an altmap block that fails, in a block whose list e
     ]);
   });
 });
+
+describe('radix: a later call of a run finds another device\'s PTE table', () => {
+  /*
+   * radix 64K v6.12. pmem1 [66 GiB + 128 MiB, +48 MiB) first (pfn 0x108800..0x108aff): its memmap
+   * page 0xc00c000004220000 describes 0x108800..0x108bff, past its end: RAM, under a new PTE
+   * table in the PMD slot 0xc00c000004200000. Then pmem0 [64 GiB + 16 MiB, +2 GiB) (pfn
+   * 0x100100..0x1080ff; nd_pfn_init(): npfns 32767, offset ALIGN(8 KiB + 64 x 32767, 2 MiB) =
+   * 4 MiB: reserve 1, free 63): its first PMD slot (unaligned first call) gets 32 base pages from
+   * its altmap (pfn 0x100101..0x100120). Its last section's call starts at 0xc00c000004200000,
+   * PMD-aligned, but the slot holds pmem1's PTE table: base_mapping, and
+   * radix__vmemmap_pte_populate() checks altmap_cross_boundary() at that call's address: pfns
+   * 0x108000 + 1023 > end_pfn 0x1080ff, RAM. (Each section is its own call in the kernel; the
+   * check is never made at the run's first address.)
+   */
+  it('its page is checked where that call is: RAM', () => {
+    const r = run(ppc({
+      kernel: 'v6.12', config: RADIX64,
+      devices: '{ name: pmem0, type: nvdimm, node: 0, start: 0x1001000000, size: 2G }, { name: pmem1, type: nvdimm, node: 0, start: 0x1088000000, size: 48M }',
+      steps: '  - create-namespace: { device: pmem1, mode: fsdax, map: dev }\n  - create-namespace: { device: pmem0, mode: fsdax, map: dev }\n',
+    }));
+    expect(r.results.map((x) => x.ok)).toEqual([true, true, true]);
+    expect(r.report.altmaps.map((a) => [a.id, a.reserve, a.free, a.alloc])).toEqual([['namespace1.0', 1, 31, 0], ['namespace0.0', 1, 63, 32]]);
+    expect(r.report.steps[2]!.delta.memmapBacking).toMatchObject({ altmap: { 'namespace0.0': 32 * 64 * K }, ram: { 0: 64 * K } });
+  });
+});
