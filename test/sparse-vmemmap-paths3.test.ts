@@ -151,7 +151,7 @@ describe('hash vmemmap_populated(): a second sub-section of a live section', () 
   /*
    * v6.1, hash 4K: two 2 MiB hmem ranges in one section, each a dax device whose
    * memremap_pages() adds one sub-section (512 pfns: 32 KiB of memmap = 8 blocks). mm/sparse.c
-   * section_activate() sets the sub-section's bit (fill_subsection_map) before
+   * section_activate() @ 6.1.20 sets the sub-section's bit (fill_subsection_map) before
    * populate_section_memmap(); the section already has SECTION_HAS_MEM_MAP from hmem0, so
    * pfn_valid() (include/linux/mmzone.h: valid section, then the sub-section bit) is true for
    * hmem1's pfns before their memmap exists, and init_64.c vmemmap_populated(start, 4 KiB) -
@@ -244,7 +244,8 @@ describe('radix__vmemmap_populate() with an altmap (v6.6..v6.14: the raw start)'
 
 describe('radix memmap_on_memory (v6.8+ create_altmaps_and_memory_blocks)', () => {
   /*
-   * radix 64K v6.12, memory_hotplug.memmap_on_memory=force, 256 MiB LMBs (4096 pfns, 4 pages of
+   * radix 64K v6.12 (mm/memory_hotplug.c create_altmaps_and_memory_blocks(), radix_pgtable.c
+   * radix__vmemmap_populate() @ v6.12), memory_hotplug.memmap_on_memory=force, 256 MiB LMBs (4096 pfns, 4 pages of
    * memmap each, padded to a 32-page pageblock), 1 GiB hot-added: four blocks, each with its own
    * altmap from its first pfn. The first call's PMD slot (0xc00c000000200000: pfn 0x8000 x 64)
    * is aligned, but 2 MiB of memmap describes 32768 pfns, more than the block's altmap holds
@@ -450,7 +451,7 @@ describe('radix 4K, v6.12: an unaligned first call, then PMD-aligned calls', () 
 
 describe('hash __vmemmap_populate(): the mapping size is mmu_vmemmap_psize', () => {
   /*
-   * hash_utils.c htab_init_page_sizes(): mmu_vmemmap_psize is 16M when the MMU has 16M pages and
+   * arch/powerpc/mm/book3s64/hash_utils.c htab_init_page_sizes() @ 6.18.2: mmu_vmemmap_psize is 16M when the MMU has 16M pages and
    * there is at least 1 GiB of boot RAM, else the base page. hash 64K (PMD_SIZE 16 MiB: 16 + 8
    * index bits): 2 GiB of boot RAM has 2 MiB of memmap, 32 bolted 64 KiB mappings (base-page
    * size) without 16M pages, one 16 MiB mapping (a PMD's size) with them.
