@@ -1,0 +1,184 @@
+/**
+ * src/kernel/memory_hotplug.ts paths its complete StrykerJS run (docs/testing.md) found without
+ * a test, from offline_blocks() (offline_pages()) to the end of the file: the messages, errnos
+ * and state of offlining block by block, firstRamHole(), and remove_memory()
+ * (try_remove_memory()).
+ *
+ * Each expectation is derived by hand in its comment from the kernel's rules.
+ */
+import { describe, expect, it } from 'vitest';
+import { acpi_memory_enable_device, offline_blocks, online_blocks, remove_memory } from '../src/kernel/memory_hotplug.js';
+import { EBUSY, EINVAL, EPERM, type Kernel } from '../src/kernel/state.js';
+import { run, setup_machine, stepOf } from './helpers.js';
+
+const M = 2 ** 20;
+const G = 2 ** 30;
+
+/** A one-node machine: 4 GiB of RAM at `start` (0 on x86, 1 GiB on arm64), then `steps`. */
+const box = (arch: string, kernel: string, extra = '', steps = '', start = '0') => `
+arch: ${arch}
+kernel: ${kernel}
+${extra}
+nodes:
+  - { id: 0, memory: [ { start: ${start}, size: 4G } ] }
+steps:
+  - boot
+${steps}
+`;
+
+/** The log lines (level, site, text) from index `from` on. */
+const logFrom = (k: Kernel, from: number) => k.s.log.slice(from).map((m) => [m.level, m.site, m.text]);
+
+/** Blocks [b0, b1) as [start, end, state, zone] runs. */
+const blocks = (k: Kernel, b0: number, b1: number) => [...k.s.blocks.overlaps(b0, b1)].map((s) => [s.start, s.end, s.v.state, s.v.zone]);
+
+const OP = 'mm/memory_hotplug.c:offline_pages';
+
+/** A booted `kernel` machine (box()) with `size` hot-added at 16 GiB (blocks from 128 on), onlined as `type`. */
+const hot = (kernel: string, size: number, type = 'online', extra = '') => {
+  const k = setup_machine(box('x86_64', kernel, extra)).k;
+  expect(acpi_memory_enable_device(k, 0, 16 * G, size)).toBe(0);
+  expect(online_blocks(k, 16 * G, size, type)).toBe(0);
+  return k;
+};
+
+describe('offline_pages(): hot-added blocks, block by block', () => {
+  /*
+   * mm/memory_hotplug.c offline_pages() @ v6.18 (and v5.11+): per memory block
+   * (drivers/base/memory.c memory_block_offline()), pr_debug("Offlined Pages %ld\n", nr_pages)
+   * with nr_pages = 128 MiB / 4 KiB = 32768, and adjust_managed_page_count(-managed_pages):
+   * the block's 32768 pages leave the node's free and managed counts. 1 GiB at 16 GiB is blocks
+   * 128..135 (128 MiB each): eight identical lines (the model: one line with a run of 8), the
+   * blocks offline with no zone (mem->zone = NULL). v5.10 prints the line with pr_info (6).
+   */
+  for (const [kernel, level] of [['v6.18', 7], ['v5.10', 6]] as const) {
+    it(`x86 ${kernel}: eight Normal blocks offline, 8 x 32768 pages leave node 0`, () => {
+      const k = hot(kernel, 1 * G);
+      const n = k.s.nodes[0]!;
+      const [free, managed] = [n.free, n.managed];
+      const from = k.s.log.length;
+      expect(offline_blocks(k, 16 * G, 1 * G)).toBe(0);
+      expect(logFrom(k, from)).toEqual([[level, OP, 'Offlined Pages 32768\n']]);
+      const m = k.s.log[from]!;
+      expect([m.run?.count, m.run?.nth(7)]).toEqual([8, 'Offlined Pages 32768\n']);
+      expect([free - n.free, managed - n.managed]).toEqual([8 * 32768, 8 * 32768]);
+      expect(blocks(k, 120, 140)).toEqual([[128, 136, 'offline', null]]);
+    });
+  }
+
+  /*
+   * One block: a single line, no run. A ZONE_MOVABLE block (online_movable): its pages never
+   * counted in the model's node free/managed (they do not serve GFP_KERNEL), so offlining it
+   * leaves them as they are; the block goes offline all the same.
+   */
+  it('x86 v6.18: one ZONE_MOVABLE block offline, node 0 counts unchanged', () => {
+    const k = hot('v6.18', 128 * M, 'online_movable');
+    const n = k.s.nodes[0]!;
+    const [free, managed] = [n.free, n.managed];
+    const from = k.s.log.length;
+    expect(offline_blocks(k, 16 * G, 128 * M)).toBe(0);
+    expect(logFrom(k, from)).toEqual([[7, OP, 'Offlined Pages 32768\n']]);
+    expect(k.s.log[from]!.run).toBeUndefined();
+    expect([n.free, n.managed]).toEqual([free, managed]);
+    expect(blocks(k, 120, 140)).toEqual([[128, 129, 'offline', null]]);
+  });
+
+  /*
+   * offline_pages() -> start_isolate_page_range() -> has_unmovable_pages(): when the node's
+   * other memory cannot take the kernel allocations, a block holds unmovable pages and
+   * -EBUSY, pr_debug "memory offlining [mem %#010llx-%#010llx] failed due to failure to
+   * isolate range" with [start_pfn << PAGE_SHIFT, (end_pfn << PAGE_SHIFT) - 1] of that block.
+   * The model's rule: block by block while the node's free pages cover the block. Node 0's free
+   * count is set by hand to 3 x 32768 + 5: blocks 128..130 go (3 lines), block 131
+   * ([0x418000000, 0x420000000)) fails; 5 pages stay free, blocks 131..135 stay online.
+   */
+  it('x86 v6.18: the node runs short at the fourth block: -EBUSY, three blocks offline', () => {
+    const k = hot('v6.18', 1 * G);
+    const n = k.s.nodes[0]!;
+    n.free = 3 * 32768 + 5;
+    const managed = n.managed;
+    const from = k.s.log.length;
+    expect(offline_blocks(k, 16 * G, 1 * G)).toBe(EBUSY);
+    expect(logFrom(k, from)).toEqual([
+      [7, OP, 'Offlined Pages 32768\n'],
+      [7, OP, 'memory offlining [mem 0x418000000-0x41fffffff] failed due to failure to isolate range\n'],
+    ]);
+    expect(k.s.log[from]!.run?.count).toBe(3);
+    expect(k.s.log[from + 1]!.approx).toBe(true);
+    expect([n.free, managed - n.managed]).toEqual([5, 3 * 32768]);
+    expect(blocks(k, 120, 140)).toEqual([[128, 131, 'offline', null], [131, 136, 'online', 'Normal']]);
+  });
+
+  /*
+   * memmap_on_memory (v6.18, memory_hotplug.memmap_on_memory=1): each 128 MiB block hosts its
+   * own memmap, 32768 x 64 B = 2 MiB = 512 pages (mem->altmap->free). memory_block_offline()
+   * calls offline_pages(start_pfn + 512, 32768 - 512): "Offlined Pages 32256", and 32256 pages
+   * leave the node per block. With free set to 32256 + 3, block 128 goes and block 129 fails;
+   * the failure names its offline_pages() range, from the first pfn after the vmemmap:
+   * 129 x 128 MiB + 512 x 4 KiB = 0x408000000 + 0x200000 = 0x408200000 .. 0x40fffffff.
+   */
+  it('x86 v6.18 memmap_on_memory: 32256 pages per block, the failure starts after the vmemmap', () => {
+    const k = hot('v6.18', 256 * M, 'online', 'cmdline: "memory_hotplug.memmap_on_memory=1"');
+    expect([...k.s.blocks.overlaps(128, 130)].map((s) => s.v.vmemmapPages)).toEqual([512]);
+    const n = k.s.nodes[0]!;
+    n.free = 32256 + 3;
+    const managed = n.managed;
+    const from = k.s.log.length;
+    expect(offline_blocks(k, 16 * G, 256 * M)).toBe(EBUSY);
+    expect(logFrom(k, from)).toEqual([
+      [7, OP, 'Offlined Pages 32256\n'],
+      [7, OP, 'memory offlining [mem 0x408200000-0x40fffffff] failed due to failure to isolate range\n'],
+    ]);
+    expect([n.free, managed - n.managed]).toEqual([3, 32256]);
+    expect(blocks(k, 120, 140)).toEqual([[128, 129, 'offline', null], [129, 130, 'online', 'Normal']]);
+  });
+});
+
+describe('arm64 boot memory: prevent_bootmem_remove_notifier', () => {
+  /*
+   * arch/arm64/mm/mmu.c prevent_bootmem_remove_notifier() @ v6.18 (v5.11+): MEM_GOING_OFFLINE
+   * over an early section -> pr_warn("Boot memory [%lx %lx] offlining attempted\n", start,
+   * start + section size) and NOTIFY_BAD; offline_pages() then pr_debug "memory offlining [mem
+   * %#010llx-%#010llx] failed due to notifier failure" for its own block
+   * (memory_block_offline() calls it per block) and -EPERM (notifier_to_errno(NOTIFY_BAD)).
+   * arm64 4K v6.18: sections and memory blocks are 128 MiB. Boot RAM [1 GiB, 5 GiB). Offlining
+   * [0x50000000, +256 MiB) stops at its first block, [0x50000000, 0x58000000): the debug line
+   * ends at 0x57ffffff (not at the request's end, 0x5fffffff); nothing goes offline.
+   */
+  const arm = (kernel: string, steps: string) => run(box('arm64', kernel, '', steps, '1G'));
+  const NB = 'arch/arm64/mm/mmu.c:prevent_bootmem_remove_notifier';
+  it('arm64 v6.18: a two-block request stops at its first block, with that block\'s range', () => {
+    const r = arm('v6.18', '  - offline: { start: 0x50000000, size: 256M }');
+    expect(stepOf(r, 2)).toMatchObject({ ok: false, errno: 'EPERM' });
+    expect(stepOf(r, 2).dmesg.map((m) => [m.level, m.site, m.text])).toEqual([
+      [4, NB, 'Boot memory [50000000 58000000] offlining attempted\n'],
+      [7, OP, 'memory offlining [mem 0x50000000-0x57ffffff] failed due to notifier failure\n'],
+    ]);
+    expect(blocks(r.machine.k, 0, 64)).toEqual([[8, 40, 'online', 'Normal']]);
+    expect(EPERM).toBe(-1);
+  });
+
+  /*
+   * v5.7..v5.10 (read in 5.10.7): the notifier returns NOTIFY_BAD without a message; only
+   * offline_pages()'s pr_debug. v5.10 arm64 has 1 GiB sections (SECTION_SIZE_BITS 30 before
+   * v5.12), so a memory block is 1 GiB: [0x50000000, +256 MiB) lies in block 1, [1 GiB, 2 GiB),
+   * and the line names that block, 0x40000000-0x7fffffff.
+   */
+  it('arm64 v5.10: no notifier message; the debug line names the 1 GiB block', () => {
+    const r = arm('v5.10', '  - offline: { start: 0x50000000, size: 256M }');
+    expect(stepOf(r, 2)).toMatchObject({ ok: false, errno: 'EPERM' });
+    expect(stepOf(r, 2).dmesg.map((m) => [m.level, m.site, m.text])).toEqual([
+      [7, OP, 'memory offlining [mem 0x40000000-0x7fffffff] failed due to notifier failure\n'],
+    ]);
+  });
+
+  /*
+   * v5.6: arm64 has no MEMORY_HOTREMOVE; the offline_pages() stub returns -EINVAL before any
+   * notifier: no message at all.
+   */
+  it('arm64 v5.6: -EINVAL and no message', () => {
+    const r = arm('v5.6', '  - offline: { start: 0x50000000, size: 256M }');
+    expect(stepOf(r, 2)).toMatchObject({ ok: false, errno: 'EINVAL', dmesg: [] });
+    expect(blocks(r.machine.k, 0, 8)).toEqual([[1, 5, 'online', 'Normal']]);
+  });
+});
