@@ -182,3 +182,88 @@ describe('arm64 boot memory: prevent_bootmem_remove_notifier', () => {
     expect(blocks(r.machine.k, 0, 8)).toEqual([[1, 5, 'online', 'Normal']]);
   });
 });
+
+describe('try_remove_memory(): checks, memblock and the resource', () => {
+  /*
+   * mm/memory_hotplug.c check_memblock_offlined_cb() @ v6.18: the first block not MEM_OFFLINE ->
+   * pr_warn("removing memory fails, because memory [%pa-%pa] is onlined\n") with its first
+   * byte and + memory_block_size_bytes() - 1 (%pa: 0x and 16 hex digits), -EBUSY, nothing
+   * removed. 512 MiB at 16 GiB is blocks 128..131; only block 129 ([0x408000000,
+   * 0x410000000)) is online.
+   */
+  it('x86 v6.18: the online block is named with its own range; nothing is removed', () => {
+    const r = run(box('x86_64', 'v6.18', '', `  - hot-add: { node: 0, start: 16G, size: 512M }
+  - online: { start: 0x408000000, size: 128M }
+  - hot-remove: { start: 16G, size: 512M, offline: false }`));
+    expect(stepOf(r, 4)).toMatchObject({ ok: false, errno: 'EBUSY' });
+    expect(stepOf(r, 4).dmesg.map((m) => [m.level, m.site, m.text])).toEqual([
+      [4, 'mm/memory_hotplug.c:check_memblock_offlined_cb', 'removing memory fails, because memory [0x0000000408000000-0x000000040fffffff] is onlined\n'],
+    ]);
+    const k = r.machine.k;
+    expect(blocks(k, 120, 140)).toEqual([[128, 129, 'offline', null], [129, 130, 'online', 'Normal'], [130, 132, 'offline', null]]);
+    expect(k.s.sections.coverage(128, 132)).toBe(4);
+    expect(k.s.iomem.overlaps(16 * G, 16 * G + 512 * M).map((x) => [x.start, x.end, x.v.kind])).toEqual([[16 * G, 16 * G + 512 * M, 'System RAM']]);
+  });
+
+  /*
+   * BUG_ON(check_hotplug_memory_range(start, size)) in try_remove_memory(): a range that is not
+   * a whole number of memory blocks (64 MiB of 128 MiB blocks): check_hotplug_memory_range()
+   * pr_err("Block size [%#lx] unaligned hotplug range: start %#llx, size %#llx") (no newline),
+   * then the BUG, which the model reports at level 0 (KERN_EMERG) and as -EINVAL, leaving
+   * everything in place.
+   */
+  it('x86 v6.18: a half-block remove is the BUG_ON; the blocks stay', () => {
+    const k = setup_machine(box('x86_64', 'v6.18')).k;
+    expect(acpi_memory_enable_device(k, 0, 16 * G, 128 * M)).toBe(0);
+    const from = k.s.log.length;
+    expect(remove_memory(k, 16 * G, 64 * M)).toBe(EINVAL);
+    expect(logFrom(k, from)).toEqual([
+      [3, 'mm/memory_hotplug.c:check_hotplug_memory_range', 'Block size [0x8000000] unaligned hotplug range: start 0x400000000, size 0x4000000'],
+      [0, 'mm/memory_hotplug.c:try_remove_memory', 'kernel BUG at mm/memory_hotplug.c (try_remove_memory: BUG_ON(check_hotplug_memory_range))\n']]);
+    expect(k.s.log[from + 1]!.approx).toBe(true);
+    expect(blocks(k, 120, 140)).toEqual([[128, 129, 'offline', null]]);
+    expect(k.s.sections.coverage(128, 129)).toBe(1);
+  });
+
+  /*
+   * arm64 v5.6 has no MEMORY_HOTREMOVE: the remove_memory() stub returns -EBUSY at once
+   * (include/linux/memory_hotplug.h @ 5.6.4), so even a misaligned range gets no BUG and boot
+   * memory stays. (Its hot-add fails too, so only a direct call reaches it.)
+   */
+  it('arm64 v5.6: remove_memory() is the -EBUSY stub', () => {
+    const k = setup_machine(box('arm64', 'v5.6', '', '', '1G')).k;
+    const from = k.s.log.length;
+    expect(remove_memory(k, 1 * G, 64 * M)).toBe(EBUSY);
+    expect(k.s.log.length).toBe(from);
+    expect(blocks(k, 0, 8)).toEqual([[1, 5, 'online', 'Normal']]);
+  });
+
+  /*
+   * memblock: v5.6/v5.7 add_memory_resource() memblock_add_node() and try_remove_memory()
+   * memblock_free() + memblock_remove() on every arch (read in 5.6.4, 5.7.14); from v5.8 both
+   * only with CONFIG_ARCH_KEEP_MEMBLOCK (read in 5.8.1, 6.18.2), which arm64 selects and x86
+   * does not. Hot-adding and removing 256 MiB at 16 GiB leaves memblock as it was booted on
+   * x86 v5.6 and arm64 v6.18 (both add and remove); on x86 v6.18 removing boot block 31
+   * ([0xf8000000, 4 GiB), offlined first) keeps memblock's [0, 4 GiB), while
+   * release_mem_region_adjustable() trims the boot System RAM resource to [.., 0xf8000000).
+   */
+  for (const [arch, kernel, start] of [['x86_64', 'v5.6', 0], ['arm64', 'v6.18', 1 * G]] as const) {
+    it(`${arch} ${kernel}: memblock gets the hot-added range and loses it on remove`, () => {
+      const k = setup_machine(box(arch, kernel, '', '', String(start))).k;
+      expect(acpi_memory_enable_device(k, 0, 16 * G, 256 * M)).toBe(0);
+      expect([...k.s.memblockMemory].map((m) => [m.start, m.end])).toEqual([[start, start + 4 * G], [16 * G, 16 * G + 256 * M]]);
+      expect(remove_memory(k, 16 * G, 256 * M)).toBe(0);
+      expect([...k.s.memblockMemory].map((m) => [m.start, m.end])).toEqual([[start, start + 4 * G]]);
+      expect(k.s.iomem.overlaps(16 * G, 17 * G)).toEqual([]);
+      expect([...k.s.blocks.overlaps(128, 130)]).toEqual([]);
+    });
+  }
+  it('x86 v6.18: removing a boot block keeps memblock, trims the resource', () => {
+    const r = run(box('x86_64', 'v6.18', '', '  - hot-remove: { start: 0xf8000000, size: 128M }'));
+    expect(stepOf(r, 2)).toMatchObject({ ok: true });
+    const k = r.machine.k;
+    expect([...k.s.memblockMemory].map((m) => [m.start, m.end])).toEqual([[0, 4 * G]]);
+    expect(k.s.iomem.overlaps(0xf0000000, 4 * G).map((x) => [x.start, x.end, x.v.kind])).toEqual([[0xf0000000, 0xf8000000, 'System RAM']]);
+    expect(blocks(k, 0, 40)).toEqual([[0, 31, 'online', 'Normal']]);
+  });
+});

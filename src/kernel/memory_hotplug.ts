@@ -741,7 +741,7 @@ export function remove_memory(k: Kernel, start: number, size: number): number {
     }
   }
   k.s.blocks.clear(b0, b1);
-  if (k.arch.cfg.keepMemblock) k.s.memblockMemory.clear(start, start + size);
+  if (k.arch.cfg.keepMemblock || k.profile.hotAddMemblockAlways) k.s.memblockMemory.clear(start, start + size); // memblock_remove(): unconditional up to v5.7, ARCH_KEEP_MEMBLOCK only from v5.8 (try_remove_memory())
   k.s.iomem.clear(start, start + size);
   return 0;
 }
