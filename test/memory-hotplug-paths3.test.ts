@@ -159,6 +159,36 @@ describe('arm64 boot memory: prevent_bootmem_remove_notifier', () => {
   });
 
   /*
+   * offline_pages() @ v6.18 checks for holes (walk_system_ram_range()) before any notifier:
+   * boot RAM [1 GiB, 5 GiB) + [5 GiB, 5 GiB + 64 MiB) leaves block [0x140000000, 0x148000000)
+   * half RAM: -EINVAL, "memory offlining [mem 0x140000000-0x147ffffff] failed due to memory
+   * holes", no "Boot memory" warning. The block before it, whole RAM, is refused by the
+   * notifier (-EPERM) as usual.
+   */
+  it('arm64 v6.18: a boot block with a hole fails on the hole, not on the notifier', () => {
+    const r = run(`
+arch: arm64
+kernel: v6.18
+nodes:
+  - { id: 0, memory: [ { start: 1G, size: 4G }, { start: 5G, size: 64M } ] }
+steps:
+  - boot
+  - offline: { start: 5G, size: 128M }
+  - offline: { start: 0x138000000, size: 128M }
+`);
+    expect(stepOf(r, 2)).toMatchObject({ ok: false, errno: 'EINVAL' });
+    expect(stepOf(r, 2).dmesg.map((m) => [m.level, m.site, m.text])).toEqual([
+      [7, OP, 'memory offlining [mem 0x140000000-0x147ffffff] failed due to memory holes\n'],
+    ]);
+    expect(stepOf(r, 3)).toMatchObject({ ok: false, errno: 'EPERM' });
+    expect(stepOf(r, 3).dmesg.map((m) => [m.level, m.site, m.text])).toEqual([
+      [4, NB, 'Boot memory [138000000 140000000] offlining attempted\n'],
+      [7, OP, 'memory offlining [mem 0x138000000-0x13fffffff] failed due to notifier failure\n'],
+    ]);
+    expect(blocks(r.machine.k, 0, 48)).toEqual([[8, 41, 'online', 'Normal']]);
+  });
+
+  /*
    * v5.7..v5.10 (read in 5.10.7): the notifier returns NOTIFY_BAD without a message; only
    * offline_pages()'s pr_debug. v5.10 arm64 has 1 GiB sections (SECTION_SIZE_BITS 30 before
    * v5.12), so a memory block is 1 GiB: [0x50000000, +256 MiB) lies in block 1, [1 GiB, 2 GiB),
