@@ -9,6 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { acpi_memory_enable_device, offline_blocks, online_blocks, remove_memory } from '../src/kernel/memory_hotplug.js';
 import { EBUSY, EINVAL, EPERM, type Kernel } from '../src/kernel/state.js';
+import { parseProfileFile, registerProfile } from '../src/index.js';
 import { run, setup_machine, stepOf } from './helpers.js';
 
 const M = 2 ** 20;
@@ -295,5 +296,115 @@ describe('try_remove_memory(): checks, memblock and the resource', () => {
     expect([...k.s.memblockMemory].map((m) => [m.start, m.end])).toEqual([[0, 4 * G]]);
     expect(k.s.iomem.overlaps(0xf0000000, 4 * G).map((x) => [x.start, x.end, x.v.kind])).toEqual([[0xf0000000, 0xf8000000, 'System RAM']]);
     expect(blocks(k, 0, 40)).toEqual([[0, 31, 'online', 'Normal']]);
+  });
+});
+
+describe('offline_blocks(): which blocks may be offlined at all', () => {
+  /*
+   * drivers/base/memory.c state_store() @ v6.18: "offline" on a block already offline ->
+   * device_offline() returns 1 -> -EINVAL; offline_pages() never runs (no message, the node
+   * counts unchanged). Block 128 is hot-added and left offline.
+   */
+  it('x86 v6.18: offlining an offline block is -EINVAL with no message', () => {
+    const k = setup_machine(box('x86_64', 'v6.18')).k;
+    expect(acpi_memory_enable_device(k, 0, 16 * G, 128 * M)).toBe(0);
+    const n = k.s.nodes[0]!;
+    const [free, managed, from] = [n.free, n.managed, k.s.log.length];
+    expect(offline_blocks(k, 16 * G, 128 * M)).toBe(EINVAL);
+    expect(k.s.log.length).toBe(from);
+    expect([n.free, n.managed]).toEqual([free, managed]);
+  });
+
+  /*
+   * x86 v5.6 (MEMORY_HOTREMOVE on x86, no arm64 rule applies): a hot-added, onlined block
+   * offlines; v5.6 prints pr_info (6) "Offlined Pages 32768".
+   */
+  it('x86 v5.6: an online hot-added block offlines (pr_info)', () => {
+    const k = hot('v5.6', 128 * M);
+    const from = k.s.log.length;
+    expect(offline_blocks(k, 16 * G, 128 * M)).toBe(0);
+    expect(logFrom(k, from)).toEqual([[6, OP, 'Offlined Pages 32768\n']]);
+    expect(blocks(k, 120, 140)).toEqual([[128, 129, 'offline', null]]);
+  });
+
+  /*
+   * A profile file: v5.6 with arm64 hot-remove (arm64HotRemove: true) but without
+   * prevent_bootmem_remove_notifier (arm64BootmemNotifier stays 'none', as before v5.7's
+   * bbd6ec605c0f): nothing refuses boot memory, so arm64 boot block [1 GiB, 2 GiB) (1 GiB
+   * sections and blocks before v5.12) offlines: "Offlined Pages 262144" (1 GiB / 4 KiB), pr_info.
+   */
+  it('arm64 v5.6 with hot-remove and no notifier (profile file): boot memory offlines', () => {
+    registerProfile(parseProfileFile('p.yaml', 'id: v5.6-arm64-hotremove\nbase: v5.6\nswitches:\n  arm64HotRemove: true\n'));
+    const r = run(box('arm64', 'v5.6-arm64-hotremove', '', '  - offline: { start: 1G, size: 1G }', '1G'));
+    expect(r.machine.k.profile.arm64BootmemNotifier).toBe('none');
+    expect(stepOf(r, 2)).toMatchObject({ ok: true, errno: null });
+    expect(stepOf(r, 2).dmesg.map((m) => [m.level, m.site, m.text])).toEqual([[6, OP, 'Offlined Pages 262144\n']]);
+    expect(blocks(r.machine.k, 0, 8)).toEqual([[1, 2, 'offline', null], [2, 5, 'online', 'Normal']]);
+  });
+});
+
+describe('offline_pages(): memory holes (firstRamHole())', () => {
+  /*
+   * offline_pages() @ v6.18: walk_system_ram_range() counts only "System RAM" resources; fewer
+   * pages than the block's -> -EINVAL "failed due to memory holes" for that block.
+   * x86 boot RAM [0, 4 GiB) + [0x104000000, +64 MiB) + [0x108000000, +64 MiB), and pmem0 (e820
+   * "Persistent Memory", not System RAM) at [0x10c000000, +64 MiB). Block 32, [4 GiB,
+   * 0x108000000), has its hole at the start; block 33, [0x108000000, 0x110000000), is half
+   * pmem: both are holes.
+   */
+  it('x86 v6.18: a hole at the start of a block, and a pmem half, are both holes', () => {
+    const r = run(`
+arch: x86_64
+kernel: v6.18
+nodes:
+  - { id: 0, memory: [ { start: 0, size: 4G }, { start: 0x104000000, size: 64M }, { start: 0x108000000, size: 64M } ] }
+devices: [ { name: pmem0, type: nvdimm, node: 0, start: 0x10c000000, size: 64M } ]
+steps:
+  - boot
+  - offline: { start: 4G, size: 128M }
+  - offline: { start: 0x108000000, size: 128M }
+`);
+    expect([2, 3].map((i) => stepOf(r, i).errno)).toEqual(['EINVAL', 'EINVAL']);
+    expect([2, 3].map((i) => stepOf(r, i).dmesg.map((m) => [m.level, m.site, m.text]))).toEqual([
+      [[7, OP, 'memory offlining [mem 0x100000000-0x107ffffff] failed due to memory holes\n']],
+      [[7, OP, 'memory offlining [mem 0x108000000-0x10fffffff] failed due to memory holes\n']],
+    ]);
+    expect(blocks(r.machine.k, 0, 40)).toEqual([[0, 34, 'online', 'Normal']]);
+  });
+
+  /*
+   * Boot RAM [0, 4 GiB) + [4 GiB, 4 GiB + 64 MiB): block 32 is half RAM. Offlining blocks
+   * 30..32 ([0xf0000000, +384 MiB)) block by block: 30 and 31 go ("Offlined Pages 32768"
+   * twice), 32 fails on its hole, [0x100000000-0x107ffffff]. With the node's free pages set
+   * by hand to one page short of a block, block 30 already fails to isolate (-EBUSY, its own
+   * range [0xf0000000-0xf7ffffff]), before block 32's hole is reached.
+   */
+  const holed = () => setup_machine(`
+arch: x86_64
+kernel: v6.18
+nodes:
+  - { id: 0, memory: [ { start: 0, size: 4G }, { start: 4G, size: 64M } ] }
+`).k;
+  it('x86 v6.18: two whole blocks offline, then the hole', () => {
+    const k = holed();
+    const from = k.s.log.length;
+    expect(offline_blocks(k, 0xf0000000, 384 * M)).toBe(EINVAL);
+    expect(logFrom(k, from)).toEqual([
+      [7, OP, 'Offlined Pages 32768\n'],
+      [7, OP, 'memory offlining [mem 0x100000000-0x107ffffff] failed due to memory holes\n'],
+    ]);
+    expect(k.s.log[from]!.run?.count).toBe(2);
+    expect(blocks(k, 28, 34)).toEqual([[28, 30, 'online', 'Normal'], [30, 32, 'offline', null], [32, 33, 'online', 'Normal']]);
+  });
+  it('x86 v6.18: short of free pages, the first block fails to isolate before the hole', () => {
+    const k = holed();
+    k.s.nodes[0]!.free = 32767;
+    const from = k.s.log.length;
+    expect(offline_blocks(k, 0xf0000000, 384 * M)).toBe(EBUSY);
+    expect(logFrom(k, from)).toEqual([
+      [7, OP, 'memory offlining [mem 0xf0000000-0xf7ffffff] failed due to failure to isolate range\n'],
+    ]);
+    expect(k.s.nodes[0]!.free).toBe(32767);
+    expect(blocks(k, 28, 34)).toEqual([[28, 33, 'online', 'Normal']]);
   });
 });
