@@ -408,3 +408,97 @@ nodes:
     expect(blocks(k, 28, 34)).toEqual([[28, 33, 'online', 'Normal']]);
   });
 });
+
+describe('try_remove_memory(): memmap_on_memory blocks', () => {
+  const MOM = 'cmdline: "memory_hotplug.memmap_on_memory=1"';
+  /*
+   * v6.6 and v6.1 (the v5.13 rule) with memory_hotplug.memmap_on_memory=1: ACPI asks for
+   * MHP_MEMMAP_ON_MEMORY and mhp_supports_memmap_on_memory(size) allows exactly one memory block
+   * (128 MiB): the 128 MiB add at 16 GiB hosts its memmap (512 pages, block 128), the 256 MiB
+   * add after it takes 2 x 512 pages (two PMDs) of node 0's RAM (blocks 129, 130).
+   * try_remove_memory() (read in 6.1.20; v6.6 the same with mem->altmap): a range with a
+   * self-hosting block must be exactly one block, else pr_warn("Refuse to remove %#llx -
+   * %#llx,wrong granularity\n", start, start + size) and -EINVAL: 384 MiB from 16 GiB ends at
+   * 0x418000000. Then the 256 MiB alone goes without an altmap (1024 pages back to node 0),
+   * and block 128 alone with its altmap: alloc 512 - 512 freed = 0, so no "Altmap not fully
+   * unmapped" (v6.6), no page back to the node, no altmap left.
+   */
+  for (const kernel of ['v6.6', 'v6.1']) {
+    it(`x86 ${kernel}: a range with a self-hosting block must be that one block`, () => {
+      const k = setup_machine(box('x86_64', kernel, MOM)).k;
+      const n = k.s.nodes[0]!;
+      const free0 = n.free;
+      expect(acpi_memory_enable_device(k, 0, 16 * G, 128 * M)).toBe(0);
+      expect(acpi_memory_enable_device(k, 0, 16 * G + 128 * M, 256 * M)).toBe(0);
+      expect([...k.s.blocks.overlaps(128, 131)].map((b) => [b.start, b.end, b.v.vmemmapPages])).toEqual([[128, 129, 512], [129, 131, 0]]);
+      expect(free0 - n.free).toBe(1024);
+      let from = k.s.log.length;
+      expect(remove_memory(k, 16 * G, 384 * M)).toBe(EINVAL);
+      expect(logFrom(k, from)).toEqual([[4, 'mm/memory_hotplug.c:try_remove_memory', 'Refuse to remove 0x400000000 - 0x418000000,wrong granularity\n']]);
+      expect(k.s.sections.coverage(128, 131)).toBe(3);
+      from = k.s.log.length;
+      expect(remove_memory(k, 16 * G + 128 * M, 256 * M)).toBe(0);
+      expect(n.free).toBe(free0);
+      expect(remove_memory(k, 16 * G, 128 * M)).toBe(0);
+      expect(logFrom(k, from)).toEqual([]);
+      expect(n.free).toBe(free0);
+      expect([k.s.sections.coverage(128, 131), k.s.blocks.coverage(128, 131), k.s.altmaps.size]).toEqual([0, 0, 0]);
+    });
+  }
+
+  /*
+   * v6.8+ memory_blocks_have_altmaps() (read in 6.18.2): with the parameter on, the blocks of
+   * the range that have an altmap must be all of them, else WARN_ON_ONCE and -EINVAL before
+   * anything is removed. Every v6.18 hot-add with the parameter self-hosts each block, so
+   * block 129 of a two-block add is turned into one without (vmemmapPages 0) by hand: two
+   * calls, one WARN (once), both -EINVAL, both sections still there.
+   */
+  it('x86 v6.18: blocks with and without altmaps in one range: WARN_ON_ONCE, -EINVAL', () => {
+    const k = setup_machine(box('x86_64', 'v6.18', MOM)).k;
+    expect(acpi_memory_enable_device(k, 0, 16 * G, 256 * M)).toBe(0);
+    const b = [...k.s.blocks.overlaps(129, 130)][0]!;
+    k.s.blocks.set(129, 130, { ...b.v, vmemmapPages: 0, altmapAlloc: 0 });
+    const from = k.s.log.length;
+    expect(remove_memory(k, 16 * G, 256 * M)).toBe(EINVAL);
+    expect(remove_memory(k, 16 * G, 256 * M)).toBe(EINVAL);
+    expect(logFrom(k, from)).toEqual([
+      [4, 'mm/memory_hotplug.c:memory_blocks_have_altmaps', '------------[ cut here ]------------\n'],
+      [4, 'mm/memory_hotplug.c:memory_blocks_have_altmaps', 'WARNING: at mm/memory_hotplug.c memory_blocks_have_altmaps\n'],
+    ]);
+    expect([k.s.sections.coverage(128, 130), k.s.blocks.coverage(128, 130)]).toEqual([2, 2]);
+  });
+
+  /*
+   * v6.18, all blocks self-hosting: remove_memory_blocks_and_altmaps(); each block's memmap
+   * was in the block itself, so node 0's free count is what it was before the add, nothing is
+   * printed, no section or block is left.
+   */
+  it('x86 v6.18: two self-hosting blocks go with their altmaps; node 0 as before', () => {
+    const k = setup_machine(box('x86_64', 'v6.18', MOM)).k;
+    const n = k.s.nodes[0]!;
+    const free0 = n.free;
+    expect(acpi_memory_enable_device(k, 0, 16 * G, 256 * M)).toBe(0);
+    expect(n.free).toBe(free0);
+    const from = k.s.log.length;
+    expect(remove_memory(k, 16 * G, 256 * M)).toBe(0);
+    expect(logFrom(k, from)).toEqual([]);
+    expect([n.free, k.s.sections.coverage(128, 130), k.s.blocks.coverage(128, 130), k.s.altmaps.size]).toEqual([free0, 0, 0, 0]);
+  });
+
+  /*
+   * Boot memory never has an altmap: with the parameter on, memory_blocks_have_altmaps() counts
+   * none and try_remove_memory() takes the plain path, exactly as with the parameter off. Hot-
+   * removing boot block 31 ([0xf8000000, 4 GiB)) therefore leaves the same node counts,
+   * sections and messages either way.
+   */
+  it('x86 v6.18: removing a boot block is the same with memmap_on_memory=1 as without', () => {
+    const go = (extra: string) => {
+      const r = run(box('x86_64', 'v6.18', extra, '  - hot-remove: { start: 0xf8000000, size: 128M }'));
+      const k = r.machine.k;
+      return { errno: stepOf(r, 2).errno, dmesg: stepOf(r, 2).dmesg.map((m) => m.text), free: k.s.nodes[0]!.free, managed: k.s.nodes[0]!.managed, sections: k.s.sections.coverage(0, 32) };
+    };
+    const on = go(MOM);
+    expect(on).toEqual(go(''));
+    expect(on).toMatchObject({ errno: null, dmesg: ['Offlined Pages 32768\n'], sections: 31 });
+  });
+});
