@@ -329,8 +329,8 @@ describe('offline_blocks(): which blocks may be offlined at all', () => {
 
   /*
    * A profile file: v5.6 with arm64 hot-remove (arm64HotRemove: true) but without
-   * prevent_bootmem_remove_notifier (arm64BootmemNotifier stays 'none', as before v5.7's
-   * bbd6ec605c0f): nothing refuses boot memory, so arm64 boot block [1 GiB, 2 GiB) (1 GiB
+   * prevent_bootmem_remove_notifier (arm64BootmemNotifier stays 'none': arch/arm64/mm/mmu.c
+   * has it in 5.7.14, not in 5.6.4): nothing refuses boot memory, so arm64 boot block [1 GiB, 2 GiB) (1 GiB
    * sections and blocks before v5.12) offlines: "Offlined Pages 262144" (1 GiB / 4 KiB), pr_info.
    */
   it('arm64 v5.6 with hot-remove and no notifier (profile file): boot memory offlines', () => {
