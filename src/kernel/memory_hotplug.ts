@@ -637,7 +637,7 @@ export function offline_blocks(k: Kernel, start: number, size: number): number {
     if (k.arch.cfg.arch === 'arm64' && s.v.early && k.profile.arm64BootmemNotifier !== 'none' && firstRamHole(k, s.start * bs, s.start * bs + bs) === null) {
       const sec = 2 ** k.arch.cfg.SECTION_SIZE_BITS;
       if (k.profile.arm64BootmemNotifier === 'warn') pr_warn(k, 'arch/arm64/mm/mmu.c:prevent_bootmem_remove_notifier', 'Boot memory [%lx %lx] offlining attempted\n', s.start * bs, s.start * bs + sec);
-      printk(k, KERN_DEBUG, FILE + ':offline_pages', 'memory offlining [mem %#010llx-%#010llx] failed due to %s\n', [BigInt(start), BigInt(start + size - 1), 'notifier failure']);
+      printk(k, KERN_DEBUG, FILE + ':offline_pages', 'memory offlining [mem %#010llx-%#010llx] failed due to %s\n', [BigInt(s.start * bs), BigInt(s.start * bs + bs - 1), 'notifier failure']); // its own block (offline_pages() of memory_block_offline(), v5.7..v7.1), not the request
       return EPERM;
     }
   }
@@ -741,7 +741,7 @@ export function remove_memory(k: Kernel, start: number, size: number): number {
     }
   }
   k.s.blocks.clear(b0, b1);
-  if (k.arch.cfg.keepMemblock) k.s.memblockMemory.clear(start, start + size);
+  if (k.arch.cfg.keepMemblock || k.profile.hotAddMemblockAlways) k.s.memblockMemory.clear(start, start + size); // memblock_remove(): unconditional up to v5.7, ARCH_KEEP_MEMBLOCK only from v5.8 (try_remove_memory())
   k.s.iomem.clear(start, start + size);
   return 0;
 }
