@@ -87,8 +87,8 @@ export const SWITCHES: Record<SwitchKey, SwitchDoc> = {
   },
   hotAddMemblockAlways: {
     site: 'mm/memory_hotplug.c:add_memory_resource',
-    what: 'hot-added memory in memblock',
-    values: { true: 'added on every arch (v5.6)', false: 'only with CONFIG_ARCH_KEEP_MEMBLOCK (v5.9)' },
+    what: 'hot-added memory in memblock (added in add_memory_resource(), removed in try_remove_memory())',
+    values: { true: 'added and removed on every arch (v5.6, v5.7)', false: 'only with CONFIG_ARCH_KEEP_MEMBLOCK (v5.8+)' },
   },
   memhpDefaultStateNames: {
     site: 'mm/memory_hotplug.c:setup_memhp_default_state',
