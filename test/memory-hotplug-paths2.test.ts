@@ -78,3 +78,30 @@ steps:
     expect(k.s.sections.coverage(512, 513)).toBe(1);
   });
 });
+
+describe('leftBehind(): what a failed arch_add_memory() leaves, counted inside its own range', () => {
+  /*
+   * mm/memory_hotplug.c __add_pages() (v5.3..v7.1) stops at the first sparse_add_section() error
+   * with no rollback, and mm/memremap.c pagemap_range() (v5.10..v7.1) does not remove the
+   * sections that were added before it either. x86 4K, fsdax namespaces (--map=dev): each
+   * 128 MiB section's memmap is one 2 MiB PMD block from the altmap (128M / 4K x 64 B).
+   * pmem1 (8 GiB at 128 GiB) is created first: 64 sections, altmap allocations 1..64, all
+   * populated. pmem0 (8 GiB at 64 GiB) next: its allocations are 65.., the 104th overall (its
+   * 40th section) fails -ENOMEM, so pmem0's first 39 sections stay populated: 39 x 64 = 2496
+   * sub-sections (2 MiB each). pmem1's 64 sections above pmem0's range are not part of what
+   * pmem0's failure left behind.
+   */
+  it('x86 v6.18: a namespace that fails above another: only its own 39 sections are counted', () => {
+    const r = run(`${x86('v6.18', 'faults: [ { alloc: altmap, nth: 104 } ]')}devices:
+  - { name: pmem0, type: nvdimm, node: 0, start: 64G, size: 8G }
+  - { name: pmem1, type: nvdimm, node: 0, start: 128G, size: 8G }
+steps:
+  - boot
+  - create-namespace: { device: pmem1 }
+  - create-namespace: { device: pmem0 }
+`);
+    expect([stepOf(r, 2).errno, stepOf(r, 3).errno]).toEqual([null, 'ENOMEM']);
+    expect(r.machine.k.s.anomalies.map((a) => [a.step, a.site, a.text])).toEqual([[3, 'mm/memremap.c:pagemap_range',
+      'arch_add_memory() failed and nothing undoes it: 2496 sub-sections (39 sections) of [0x1000000000, 0x1200000000) stay populated with their memmap, owned by nothing']]);
+  });
+});
