@@ -6,8 +6,8 @@
  * Each expectation is derived by hand in its comment from the kernel's rules.
  */
 import { describe, expect, it } from 'vitest';
-import { __add_pages } from '../src/kernel/memory_hotplug.js';
-import { EINVAL, type Kernel } from '../src/kernel/state.js';
+import { __add_pages, add_memory } from '../src/kernel/memory_hotplug.js';
+import { E2BIG, EINVAL, type Kernel } from '../src/kernel/state.js';
 import { run, setup_machine, stepOf } from './helpers.js';
 
 /** A one-node x86_64 machine with 4 GiB of boot RAM, `extra` YAML before the nodes. */
@@ -103,5 +103,87 @@ steps:
     expect([stepOf(r, 2).errno, stepOf(r, 3).errno]).toEqual([null, 'ENOMEM']);
     expect(r.machine.k.s.anomalies.map((a) => [a.step, a.site, a.text])).toEqual([[3, 'mm/memremap.c:pagemap_range',
       'arch_add_memory() failed and nothing undoes it: 2496 sub-sections (39 sections) of [0x1000000000, 0x1200000000) stay populated with their memmap, owned by nothing']]);
+  });
+});
+
+describe('mhp_range_allowed(): empty, below and above the pluggable range', () => {
+  const G = 2 ** 30;
+  /*
+   * mm/memory_hotplug.c mhp_range_allowed() (v5.11..v7.1): end = start + size; allowed iff
+   * start < end && start >= mhp_range.start && end - 1 <= mhp_range.end, else pr_warn("Hotplug
+   * memory [%#llx-%#llx] exceeds maximum addressable range [%#llx-%#llx]\n") and
+   * register_memory_resource() returns -E2BIG before anything else (no resource, no
+   * check_hotplug_memory_range() pr_err). x86 4-level, no KASLR: arch_get_mappable_range() is
+   * [0, 2^46 - 1], DIRECT_MAP_PHYSMEM_END 2^46 - 1 too. A zero-size add_memory() at 16 GiB
+   * (0x400000000; no caller passes 0, so called directly): start == end.
+   */
+  it('x86 v6.18 add_memory() of 0 bytes: -E2BIG and the pr_warn, not the alignment pr_err', () => {
+    const k = setup_machine(x86('v6.18')).k;
+    const from = k.s.log.length;
+    expect(add_memory(k, 0, 16 * G, 0)).toBe(E2BIG);
+    expect(logFrom(k, from)).toEqual([[4, 'mm/memory_hotplug.c:mhp_range_allowed',
+      'Hotplug memory [0x400000000-0x400000000] exceeds maximum addressable range [0x0-0x3fffffffffff]\n']]);
+  });
+
+  /*
+   * The same rule past the end: 128 MiB at 64 TiB (2^46) has end - 1 = 0x400007ffffff >
+   * 0x3fffffffffff: the pr_warn, -E2BIG; x86 add_pages()'s WARN_ON_ONCE(end >
+   * DIRECT_MAP_PHYSMEM_END) is never reached.
+   */
+  it('x86 v6.18 hot-add at 64 TiB: -E2BIG from mhp_range_allowed(), no add_pages() WARN', () => {
+    const r = run(`${x86('v6.18')}steps:
+  - boot
+  - hot-add: { node: 0, start: 0x400000000000, size: 128M }
+`);
+    expect(stepOf(r, 2)).toMatchObject({ ok: false, errno: 'E2BIG' });
+    expect(stepOf(r, 2).dmesg.map((m) => [m.level, m.site, m.text])).toEqual([[4, 'mm/memory_hotplug.c:mhp_range_allowed',
+      'Hotplug memory [0x400000000000-0x400008000000] exceeds maximum addressable range [0x0-0x3fffffffffff]\n']]);
+    expect(r.machine.k.s.sections.coverage(2 ** 19, 2 ** 19 + 1)).toBe(0);
+  });
+
+  /*
+   * arm64 4K, VA_BITS 48, RAM from 1 GiB: memstart_addr = 1 GiB (ARM64_MEMSTART_ALIGN = 1 GiB),
+   * arch/arm64/mm/mmu.c arch_get_mappable_range() (v5.11..v7.1) = [__pa(_PAGE_OFFSET(48)),
+   * __pa(PAGE_END - 1)] = [1 GiB, 1 GiB + 2^47 - 1] = [0x40000000-0x80003fffffff] (below
+   * 2^48 - 1 and DIRECT_MAP_PHYSMEM_END, the same __pa(PAGE_END - 1)). 128 MiB at 0 starts below it:
+   * the pr_warn with [0x0-0x8000000], -E2BIG, nothing added.
+   */
+  it('arm64 v6.18 hot-add below memstart_addr: -E2BIG from mhp_range_allowed()', () => {
+    const r = run(`
+arch: arm64
+kernel: v6.18
+nodes:
+  - { id: 0, memory: [ { start: 1G, size: 4G } ] }
+steps:
+  - boot
+  - hot-add: { node: 0, start: 0, size: 128M }
+`);
+    expect(stepOf(r, 2)).toMatchObject({ ok: false, errno: 'E2BIG' });
+    expect(stepOf(r, 2).dmesg.map((m) => [m.level, m.site, m.text])).toEqual([[4, 'mm/memory_hotplug.c:mhp_range_allowed',
+      'Hotplug memory [0x0-0x8000000] exceeds maximum addressable range [0x40000000-0x80003fffffff]\n']]);
+    expect(r.machine.k.s.sections.coverage(0, 1)).toBe(0);
+  });
+
+  /*
+   * s390 v6.18: arch/s390/mm/vmem.c arch_get_mappable_range() = [0, max_mappable - 1],
+   * max_mappable = min(max(ident_map_size, MAX_DCSS_ADDR = 512 GiB), vmemmap start)
+   * (arch/s390/boot/startup.c setup_kernel_memory_layout(), v6.6..v7.1). Boot memory
+   * [0, 4 GiB) and [1020 GiB, 1 TiB): ident_map_size is the end of memory, 1 TiB, so the
+   * range reaches 1 TiB - 1 and 256 MiB at 600 GiB (above 512 GiB) is allowed: two 128 MiB
+   * standby blocks (4800, 4801) added offline, nothing printed by mhp_range_allowed().
+   */
+  it('s390x v6.18 with boot memory up to 1 TiB: a hot-add at 600 GiB is inside the range', () => {
+    const r = run(`
+arch: s390x
+kernel: v6.18
+nodes:
+  - { id: 0, memory: [ { start: 0, size: 4G }, { start: 1020G, size: 4G } ] }
+steps:
+  - boot
+  - hot-add: { node: 0, start: 600G, size: 256M }
+`);
+    expect(stepOf(r, 2)).toMatchObject({ ok: true, errno: null });
+    expect(stepOf(r, 2).dmesg.filter((m) => m.site === 'mm/memory_hotplug.c:mhp_range_allowed')).toEqual([]);
+    expect([...r.machine.k.s.blocks.overlaps(4790, 4810)].map((s) => [s.start, s.end, s.v.state])).toEqual([[4800, 4802, 'offline']]);
   });
 });
