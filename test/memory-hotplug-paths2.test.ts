@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { __add_pages, add_memory } from '../src/kernel/memory_hotplug.js';
 import { E2BIG, EINVAL, type Kernel } from '../src/kernel/state.js';
+import { parseProfileFile, registerProfile } from '../src/index.js';
 import { run, setup_machine, stepOf } from './helpers.js';
 
 /** A one-node x86_64 machine with 4 GiB of boot RAM, `extra` YAML before the nodes. */
@@ -185,5 +186,32 @@ steps:
     expect(stepOf(r, 2)).toMatchObject({ ok: true, errno: null });
     expect(stepOf(r, 2).dmesg.filter((m) => m.site === 'mm/memory_hotplug.c:mhp_range_allowed')).toEqual([]);
     expect([...r.machine.k.s.blocks.overlaps(4790, 4810)].map((s) => [s.start, s.end, s.v.state])).toEqual([[4800, 4802, 'offline']]);
+  });
+});
+
+describe('the v5.10 linear-region check is arm64\'s own', () => {
+  /*
+   * inside_linear_region() and its pr_err("[%llx %llx] is outside linear mapping region\n") are
+   * in arch/arm64/mm/mmu.c arch_add_memory() (v5.10 only); arch/riscv/mm/init.c
+   * arch_add_memory() (v6.11..v7.1) has no such check. A profile file puts the arm64 switch (and
+   * v5.10's range check in __add_pages(), so mhp_range_allowed() does not refuse first) on
+   * v6.18; on riscv64 (memstart = phys_ram_base = 2 GiB, RAM at 2 GiB) a hot-add of 128 MiB at
+   * 1 GiB, below memstart, still goes to __add_pages(): section 8 (1 GiB / 128 MiB) is added,
+   * no pr_err.
+   */
+  it('riscv64 (profile file: v6.18 + arm64AddMemoryCheck linear-region) below memstart: added', () => {
+    registerProfile(parseProfileFile('p.yaml', 'id: v6.18-linear-region\nbase: v6.18\nswitches:\n  arm64AddMemoryCheck: linear-region\n  hotplugRangeCheck: addressable\n'));
+    const r = run(`
+arch: riscv64
+kernel: v6.18-linear-region
+nodes:
+  - { id: 0, memory: [ { start: 2G, size: 4G } ] }
+steps:
+  - boot
+  - hot-add: { node: 0, start: 1G, size: 128M }
+`);
+    expect(r.machine.k.boot.memstart).toBe(2 ** 31);
+    expect(stepOf(r, 2)).toMatchObject({ ok: true, errno: null, dmesg: [] });
+    expect(r.machine.k.s.sections.coverage(8, 9)).toBe(1);
   });
 });
