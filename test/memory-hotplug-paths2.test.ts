@@ -215,3 +215,100 @@ steps:
     expect(r.machine.k.s.sections.coverage(8, 9)).toBe(1);
   });
 });
+
+describe('arm64 v5.10 arch_add_memory(): inside_linear_region()', () => {
+  /*
+   * arch/arm64/mm/mmu.c (v5.10) inside_linear_region(start, size): start >=
+   * __pa(_PAGE_OFFSET(vabits_actual)) && start + size - 1 <= __pa(PAGE_END - 1); else
+   * pr_err("[%llx %llx] is outside linear mapping region\n", start, start + size), -EINVAL,
+   * before __create_pgd_mapping(). 4K pages, VA_BITS 48, RAM from 1 GiB: memstart_addr = 1 GiB
+   * (ARM64_MEMSTART_ALIGN = 1 << max(PUD_SHIFT 30, SECTION_SIZE_BITS 30)), so the linear region
+   * holds [1 GiB, 1 GiB + 2^47 - 1]. Memory blocks are sections, 1 GiB. v5.10 has no
+   * mhp_range_allowed(): the check is reached.
+   *   [0, 1 GiB): starts below 1 GiB: "[0 40000000]", -EINVAL;
+   *   [2^47, 2^47 + 2 GiB): last byte 2^47 + 2 GiB - 1 > 2^47 + 1 GiB - 1: "[800000000000
+   *   800080000000]", -EINVAL;
+   *   [2^47, 2^47 + 1 GiB): last byte exactly 1 GiB + 2^47 - 1: allowed (<=), block 131072
+   *   (2^47 / 1 GiB) added offline.
+   */
+  it('below memstart_addr and past the linear region: the pr_err and -EINVAL; up to its last byte: added', () => {
+    const r = run(`
+arch: arm64
+kernel: v5.10
+nodes:
+  - { id: 0, memory: [ { start: 1G, size: 4G } ] }
+steps:
+  - boot
+  - hot-add: { node: 0, start: 0, size: 1G }
+  - hot-add: { node: 0, start: 0x800000000000, size: 2G }
+  - hot-add: { node: 0, start: 0x800000000000, size: 1G }
+`);
+    const site = 'arch/arm64/mm/mmu.c:arch_add_memory';
+    expect([2, 3, 4].map((i) => stepOf(r, i).errno)).toEqual(['EINVAL', 'EINVAL', null]);
+    expect(stepOf(r, 2).dmesg.map((m) => [m.level, m.site, m.text])).toEqual([[3, site, '[0 40000000] is outside linear mapping region\n']]);
+    expect(stepOf(r, 3).dmesg.map((m) => [m.level, m.site, m.text])).toEqual([[3, site, '[800000000000 800080000000] is outside linear mapping region\n']]);
+    expect(stepOf(r, 4).dmesg).toEqual([]);
+    expect([...r.machine.k.s.blocks.overlaps(0, 2 ** 20)].map((s) => [s.start, s.end, s.v.state])).toEqual([[1, 5, 'online'], [131072, 131073, 'offline']]);
+  });
+
+  /*
+   * The start bound is inclusive. RAM from 1.5 GiB still gives memstart_addr = round_down(1.5
+   * GiB, 1 GiB) = 1 GiB; a pmem region at [1 GiB, 1.25 GiB) (no System RAM there, so
+   * pagemap_range()'s region_intersects() is REGION_DISJOINT) starts exactly at the
+   * linear region's start: memremap_pages() -> arch_add_memory() passes and the whole
+   * region's 256 MiB / 2 MiB = 128 sub-sections (128 x 512 = 65,536 pfns from pfn 0x40000)
+   * are added.
+   */
+  it('a namespace starting exactly at memstart_addr is inside', () => {
+    const r = run(`
+arch: arm64
+kernel: v5.10
+nodes:
+  - { id: 0, memory: [ { start: 1536M, size: 4G } ] }
+devices:
+  - { name: pmem0, type: nvdimm, node: 0, start: 1G, size: 256M }
+steps:
+  - boot
+  - create-namespace: { device: pmem0 }
+`);
+    expect(r.machine.k.boot.memstart).toBe(2 ** 30);
+    expect(stepOf(r, 2)).toMatchObject({ ok: true, errno: null });
+    expect(stepOf(r, 2).dmesg.filter((m) => m.site === 'arch/arm64/mm/mmu.c:arch_add_memory')).toEqual([]);
+    expect(r.machine.k.s.subsections.coverage(0x40000, 0x50000)).toBe(0x10000);
+  });
+});
+
+describe('x86 add_pages(): WARN_ON_ONCE(ret)', () => {
+  /*
+   * arch/x86/mm/init_64.c add_pages() (v5.3..v7.1): ret = __add_pages(...); WARN_ON_ONCE(ret):
+   * one splat per boot however many adds fail. x86 4K fsdax namespaces, one 2 MiB PMD of memmap
+   * per 128 MiB section from the altmap. Altmap allocation 1 fails: pmem0's first section,
+   * -ENOMEM, the WARN (cut here, WARNING at add_pages), then drivers/base/dd.c
+   * call_driver_probe()'s "probe with driver nd_pmem failed with error -12". Allocation 3 fails:
+   * pmem1's second section (its first took allocation 2), -ENOMEM again, and no add_pages()
+   * splat this time; memunmap_pages()' WARN_ONCE(altmap.alloc, "failed to free all reserved
+   * pages") fires for the 512 pages its first section keeps.
+   */
+  it('x86 v6.18: two namespaces failing in __add_pages(): the WARN only for the first', () => {
+    const r = run(`${x86('v6.18', 'faults: [ { alloc: altmap, nth: 1 }, { alloc: altmap, nth: 3 } ]')}devices:
+  - { name: pmem0, type: nvdimm, node: 0, start: 64G, size: 256M }
+  - { name: pmem1, type: nvdimm, node: 0, start: 128G, size: 256M }
+steps:
+  - boot
+  - create-namespace: { device: pmem0 }
+  - create-namespace: { device: pmem1 }
+`);
+    expect([stepOf(r, 2).errno, stepOf(r, 3).errno]).toEqual(['ENOMEM', 'ENOMEM']);
+    expect(stepOf(r, 2).dmesg.map((m) => [m.level, m.site, m.text])).toEqual([
+      [4, 'arch/x86/mm/init_64.c:add_pages', '------------[ cut here ]------------\n'],
+      [4, 'arch/x86/mm/init_64.c:add_pages', 'WARNING: at arch/x86/mm/init_64.c add_pages\n'],
+      [3, 'drivers/base/dd.c:call_driver_probe', 'nd_pmem pfn0.0: probe with driver nd_pmem failed with error -12\n'],
+    ]);
+    expect(stepOf(r, 3).dmesg.filter((m) => m.level <= 4).map((m) => [m.level, m.site, m.text])).toEqual([
+      [4, 'mm/memremap.c:memunmap_pages', '------------[ cut here ]------------\n'],
+      [4, 'mm/memremap.c:memunmap_pages', 'failed to free all reserved pages\n'],
+      [4, 'mm/memremap.c:memunmap_pages', 'WARNING: at mm/memremap.c memunmap_pages\n'],
+      [3, 'drivers/base/dd.c:call_driver_probe', 'nd_pmem pfn1.0: probe with driver nd_pmem failed with error -12\n'],
+    ]);
+  });
+});
