@@ -312,3 +312,59 @@ steps:
     ]);
   });
 });
+
+describe('loongarch arch_add_memory(): the pr_warn when __add_pages() fails', () => {
+  /*
+   * arch/loongarch/mm/init.c arch_add_memory() (v6.2..v7.1): ret = __add_pages(...); if (ret)
+   * pr_warn("%s: Problem encountered in __add_pages() as ret=%d\n", __func__, ret). loongarch64
+   * 16K pages, 3 levels: a 512 MiB memory block = one section; PMD_SIZE = 2048 x 16 KiB =
+   * 32 MiB, an order-11 block. The first buddy allocation (that PMD block) is refused:
+   * vmemmap_alloc_block()'s warn_alloc("vmemmap alloc failure: order:11", GFP_KERNEL |
+   * __GFP_RETRY_MAYFAIL = 0x4cc0), once per boot (static "warned"), and
+   * vmemmap_populate_hugepages() falls back to base pages; the second (the first base page) is
+   * refused too: -ENOMEM (-12) from __add_pages(), the pr_warn with ret=-12. Without faults the
+   * same hot-add succeeds silently: the pr_warn is only for a failure.
+   */
+  const la = (faults: string) => run(`
+arch: loongarch64
+kernel: v6.18
+${faults}
+nodes:
+  - { id: 0, memory: [ { start: 0, size: 4G } ] }
+steps:
+  - boot
+  - hot-add: { node: 0, start: 16G, size: 512M }
+`);
+  it('loongarch64 v6.18: -ENOMEM prints it; a successful hot-add does not', () => {
+    const bad = la('faults: [ { alloc: buddy, nth: 1 }, { alloc: buddy, nth: 2 } ]');
+    expect(stepOf(bad, 2)).toMatchObject({ ok: false, errno: 'ENOMEM' });
+    expect(stepOf(bad, 2).dmesg.map((m) => [m.level, m.site, m.text])).toEqual([
+      [4, 'mm/sparse-vmemmap.c:vmemmap_alloc_block', '<comm>: vmemmap alloc failure: order:11, mode:0x4cc0(GFP_KERNEL|__GFP_RETRY_MAYFAIL), nodemask=(null)\n'],
+      [4, 'arch/loongarch/mm/init.c:arch_add_memory', 'arch_add_memory: Problem encountered in __add_pages() as ret=-12\n'],
+    ]);
+    const good = la('');
+    expect(stepOf(good, 2)).toMatchObject({ ok: true, errno: null, dmesg: [] });
+  });
+
+  /*
+   * arch/arm64/mm/mmu.c arch_add_memory() (v6.18) has no such pr_warn: on __add_pages()'s
+   * failure it only removes the linear map again. arm64 4K: the PMD block is 2 MiB, order 9;
+   * the same two refusals: warn_alloc, -ENOMEM, nothing else.
+   */
+  it('arm64 v6.18: the same failure prints only warn_alloc', () => {
+    const r = run(`
+arch: arm64
+kernel: v6.18
+faults: [ { alloc: buddy, nth: 1 }, { alloc: buddy, nth: 2 } ]
+nodes:
+  - { id: 0, memory: [ { start: 1G, size: 4G } ] }
+steps:
+  - boot
+  - hot-add: { node: 0, start: 16G, size: 128M }
+`);
+    expect(stepOf(r, 2)).toMatchObject({ ok: false, errno: 'ENOMEM' });
+    expect(stepOf(r, 2).dmesg.map((m) => [m.level, m.site, m.text])).toEqual([
+      [4, 'mm/sparse-vmemmap.c:vmemmap_alloc_block', '<comm>: vmemmap alloc failure: order:9, mode:0x4cc0(GFP_KERNEL|__GFP_RETRY_MAYFAIL), nodemask=(null)\n'],
+    ]);
+  });
+});
