@@ -368,3 +368,29 @@ steps:
     ]);
   });
 });
+
+describe('s390 vmem_add_mapping(): the range starts at 0, inclusive', () => {
+  /*
+   * arch/s390/mm/vmem.c vmem_add_mapping() (v5.15..v7.1): -ERANGE if start < range.start ||
+   * start + size > range.end + 1, range = arch_get_mappable_range() = [0, max_mappable - 1].
+   * A start of 0 is inside. The model lets node memory start above 0 (1 GiB here), so a pmem
+   * region can sit at physical 0: s390 v6.18 has ZONE_DEVICE, a devdax namespace over
+   * [0, 256 MiB) goes through arch_add_memory() -> vmem_add_mapping() and __add_pages(): all
+   * of its sub-sections are added, 256 MiB / 4 KiB = 65,536 pfns.
+   */
+  it('s390x v6.18: a devdax namespace at physical 0 is added', () => {
+    const r = run(`
+arch: s390x
+kernel: v6.18
+nodes:
+  - { id: 0, memory: [ { start: 1G, size: 4G } ] }
+devices:
+  - { name: pmem0, type: nvdimm, node: 0, start: 0, size: 256M }
+steps:
+  - boot
+  - create-namespace: { device: pmem0, mode: devdax }
+`);
+    expect(stepOf(r, 2)).toMatchObject({ ok: true, errno: null });
+    expect(r.machine.k.s.subsections.coverage(0, 0x10000)).toBe(0x10000);
+  });
+});
