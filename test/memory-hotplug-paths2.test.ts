@@ -6,7 +6,7 @@
  * Each expectation is derived by hand in its comment from the kernel's rules.
  */
 import { describe, expect, it } from 'vitest';
-import { __add_pages, add_memory } from '../src/kernel/memory_hotplug.js';
+import { __add_pages, add_memory, sclp_add_standby_memory } from '../src/kernel/memory_hotplug.js';
 import { E2BIG, EINVAL, type Kernel } from '../src/kernel/state.js';
 import { parseProfileFile, registerProfile } from '../src/index.js';
 import { run, setup_machine, stepOf } from './helpers.js';
@@ -392,5 +392,29 @@ steps:
 `);
     expect(stepOf(r, 2)).toMatchObject({ ok: true, errno: null });
     expect(r.machine.k.s.subsections.coverage(0, 0x10000)).toBe(0x10000);
+  });
+});
+
+describe('sclp_add_standby_memory(): a request that is not whole blocks is one add_memory() call', () => {
+  /*
+   * The model's s390 hot-add (sclp_add_standby_memory) runs whole memory blocks as runs of
+   * add_memory() calls; anything else, an empty range included, is passed to a single
+   * add_memory(), which answers as mm/memory_hotplug.c does: register_memory_resource() ->
+   * mhp_range_allowed() (v5.11..v7.1) refuses start == end with the pr_warn and -E2BIG. The
+   * hot-add step never asks for 0 bytes (the scenario parser refuses a zero size), so called
+   * directly: s390 v6.18, 0 bytes at 16 GiB; mappable range [0, max(ident_map_size 4 GiB,
+   * MAX_DCSS_ADDR 512 GiB) - 1] = [0x0-0x7fffffffff].
+   */
+  it('s390x v6.18: 0 bytes: add_memory()\'s -E2BIG and pr_warn', () => {
+    const k = setup_machine(`
+arch: s390x
+kernel: v6.18
+nodes:
+  - { id: 0, memory: [ { start: 0, size: 4G } ] }
+`).k;
+    const from = k.s.log.length;
+    expect(sclp_add_standby_memory(k, 0, 16 * 2 ** 30, 0)).toBe(E2BIG);
+    expect(logFrom(k, from)).toEqual([[4, 'mm/memory_hotplug.c:mhp_range_allowed',
+      'Hotplug memory [0x400000000-0x400000000] exceeds maximum addressable range [0x0-0x7fffffffff]\n']]);
   });
 });
