@@ -418,3 +418,36 @@ nodes:
       'Hotplug memory [0x400000000-0x400000000] exceeds maximum addressable range [0x0-0x7fffffffff]\n']]);
   });
 });
+
+describe('s390 standby memory before v6.9: no MHP_MEMMAP_ON_MEMORY', () => {
+  /*
+   * drivers/s390/char/sclp_cmd.c add_memory_merged() (v5.6..v6.8) calls add_memory(0, start,
+   * size, MHP_NONE): the memmap goes to RAM whatever memory_hotplug.memmap_on_memory says.
+   * v6.9..v6.18 (sclp_mem.c) pass MHP_MEMMAP_ON_MEMORY when the CPU has EDAT-1. A profile file
+   * gives v6.18 (where s390 supports memmap_on_memory) the v5.6 sclp: with EDAT-1 and
+   * memory_hotplug.memmap_on_memory=1, two 128 MiB standby blocks at 16 GiB (blocks 128, 129)
+   * are added with no self-hosted pages; the built-in v6.18 hosts each block's 128M / 4K x 64 B
+   * = 2 MiB = 512 pages of memmap in the block itself.
+   */
+  const yaml = (kernel: string) => `
+arch: s390x
+kernel: ${kernel}
+config: { edat1: true }
+cmdline: "memory_hotplug.memmap_on_memory=1"
+nodes:
+  - { id: 0, memory: [ { start: 0, size: 4G } ] }
+steps:
+  - boot
+  - hot-add: { node: 0, start: 16G, size: 256M }
+`;
+  it('s390x (profile file: v6.18 + s390Standby v5.6): the memmap in RAM; v6.18: in the blocks', () => {
+    registerProfile(parseProfileFile('p.yaml', 'id: v6.18-sclp-v5.6\nbase: v6.18\nswitches:\n  s390Standby: v5.6\n'));
+    const blocks = (kernel: string) => {
+      const r = run(yaml(kernel));
+      expect(stepOf(r, 2)).toMatchObject({ ok: true, errno: null });
+      return [...r.machine.k.s.blocks.overlaps(120, 140)].map((s) => [s.start, s.end, s.v.vmemmapPages]);
+    };
+    expect(blocks('v6.18-sclp-v5.6')).toEqual([[128, 130, 0]]);
+    expect(blocks('v6.18')).toEqual([[128, 130, 512]]);
+  });
+});
