@@ -451,3 +451,61 @@ steps:
     expect(blocks('v6.18')).toEqual([[128, 130, 512]]);
   });
 });
+
+describe('register_memory_resource() inside a pmem region split by System RAM', () => {
+  /*
+   * kernel/resource.c __request_region_locked() (v5.6..v7.1): a request wholly inside a
+   * non-busy resource (the e820 "Persistent Memory" range, no namespace claimed) becomes its
+   * child; one that sticks out of it conflicts (-EBUSY, register_memory_resource(): -EEXIST and
+   * the pr_debug "Unable to reserve System RAM region: %016llx->%016llx"). Children do not split
+   * their parent: pmem0 = [16G, 17G) stays one resource whatever RAM nests in it.
+   * x86 v6.18, 128 MiB blocks, memory left offline (no memhp_default_state):
+   *   2: [16.5G, 16.75G) inside pmem0: added;
+   *   3: [16G, 16.25G) inside pmem0 (below that RAM): added;
+   *   4: [16.75G, 17G) inside pmem0 (above it): added;
+   *   5: [17.75G, 18.25G) starts below pmem1 = [18G, 19G): -EEXIST, though [16G, 19G) would
+   *      hold it (pmem0 and pmem1 are two resources).
+   */
+  it('x86 v6.18: RAM below and above nested RAM is inside the region; a range across two regions is not', () => {
+    const r = run(`${x86('v6.18')}devices:
+  - { name: pmem0, type: nvdimm, node: 0, start: 16G, size: 1G }
+  - { name: pmem1, type: nvdimm, node: 0, start: 18G, size: 1G }
+steps:
+  - boot
+  - hot-add: { node: 0, start: 0x420000000, size: 256M }
+  - hot-add: { node: 0, start: 16G, size: 256M }
+  - hot-add: { node: 0, start: 0x430000000, size: 256M }
+  - hot-add: { node: 0, start: 0x470000000, size: 512M }
+`);
+    expect([2, 3, 4, 5].map((i) => stepOf(r, i).errno)).toEqual([null, null, null, 'EEXIST']);
+    expect(stepOf(r, 5).dmesg.map((m) => [m.level, m.site, m.text])).toEqual([
+      [7, 'kernel/resource.c:register_memory_resource', 'Unable to reserve System RAM region: 0000000470000000->0000000490000000\n'],
+    ]);
+  });
+
+  /*
+   * MODEL BUG (fixed): hot-remove freed the pmem region's part under the RAM. try_remove_memory()
+   * -> kernel/resource.c release_mem_region_adjustable() (6.1.20, 7.1.5) descends into the
+   * non-busy parent and frees only the busy System RAM child; pmem0 stays [16G, 17G). So after
+   * adding and removing [16G, 16.25G), [16G, 16.5G) is again wholly inside pmem0: added (the
+   * model used to answer -EEXIST, the range sticking out of what was left of pmem0). And
+   * [16.75G, 17.25G) still sticks out of pmem0's end: -EEXIST.
+   */
+  it('x86 v6.18: after hot-remove of RAM nested in pmem0, pmem0 is whole again', () => {
+    const r = run(`${x86('v6.18')}devices:
+  - { name: pmem0, type: nvdimm, node: 0, start: 16G, size: 1G }
+steps:
+  - boot
+  - hot-add: { node: 0, start: 16G, size: 256M }
+  - hot-remove: { start: 16G, size: 256M }
+  - hot-add: { node: 0, start: 16G, size: 512M }
+  - hot-add: { node: 0, start: 0x430000000, size: 512M }
+`);
+    expect([2, 3, 4, 5].map((i) => stepOf(r, i).errno)).toEqual([null, null, null, 'EEXIST']);
+    const k = r.machine.k;
+    expect([...k.s.iomem].filter((x) => x.start >= 16 * 2 ** 30).map((x) => [x.start, x.end, x.v.kind, x.v.owner])).toEqual([
+      [16 * 2 ** 30, 16.5 * 2 ** 30, 'System RAM', 'hotplug'],
+      [16.5 * 2 ** 30, 17 * 2 ** 30, 'Persistent Memory', 'pmem0'],
+    ]);
+  });
+});
