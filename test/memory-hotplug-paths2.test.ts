@@ -484,6 +484,46 @@ steps:
   });
 
   /*
+   * Boot RAM that the firmware lists inside a pmem range (the model keeps both; init.ts) splits
+   * pmem0's resource in the model's flat map too. Once that RAM is offlined and removed,
+   * [16.25G, 16.75G) lies inside pmem0 = [16G, 17G) (kernel/resource.c: inside the non-busy
+   * resource, no busy child there any more): the hot-add nests in it and succeeds, though it
+   * overlaps only pmem0's part above the hole.
+   */
+  it('x86 v6.18: a range across the hole boot RAM left inside pmem0 is inside pmem0', () => {
+    const r = run(`
+arch: x86_64
+kernel: v6.18
+nodes:
+  - { id: 0, memory: [ { start: 0, size: 4G }, { start: 0x410000000, size: 256M } ] }
+devices: [ { name: pmem0, type: nvdimm, node: 0, start: 16G, size: 1G } ]
+steps:
+  - boot
+  - offline: { start: 0x410000000, size: 256M }
+  - hot-remove: { start: 0x410000000, size: 256M }
+  - hot-add: { node: 0, start: 0x410000000, size: 512M }
+`);
+    expect([2, 3, 4].map((i) => stepOf(r, i).errno)).toEqual([null, null, null]);
+    expect([...r.machine.k.s.blocks.overlaps(130, 134)].map((s) => [s.start, s.end, s.v.early])).toEqual([[130, 134, false]]);
+  });
+
+  /*
+   * The extent of pmem0 is its own: a device may be named like anything else in the map (here
+   * "hotplug"), and hot-added System RAM elsewhere (at 20 GiB) is no part of it. [16.75G,
+   * 17.25G) sticks out of the region [16G, 17G): -EEXIST.
+   */
+  it('x86 v6.18: a region named "hotplug" does not reach over hot-added RAM', () => {
+    const r = run(`${x86('v6.18')}devices:
+  - { name: hotplug, type: nvdimm, node: 0, start: 16G, size: 1G }
+steps:
+  - boot
+  - hot-add: { node: 0, start: 20G, size: 256M }
+  - hot-add: { node: 0, start: 0x430000000, size: 512M }
+`);
+    expect([2, 3].map((i) => stepOf(r, i).errno)).toEqual([null, 'EEXIST']);
+  });
+
+  /*
    * MODEL BUG (fixed): hot-remove freed the pmem region's part under the RAM. try_remove_memory()
    * -> kernel/resource.c release_mem_region_adjustable() (6.1.20, 7.1.5) descends into the
    * non-busy parent and frees only the busy System RAM child; pmem0 stays [16G, 17G). So after
