@@ -6,7 +6,7 @@
  * Each expectation is derived by hand in its comment from the kernel's rules.
  */
 import { describe, expect, it } from 'vitest';
-import { __add_pages, add_memory, sclp_add_standby_memory } from '../src/kernel/memory_hotplug.js';
+import { __add_pages, add_memory, memmapOnMemoryRefusal, sclp_add_standby_memory } from '../src/kernel/memory_hotplug.js';
 import { E2BIG, EINVAL, type Kernel } from '../src/kernel/state.js';
 import { parseProfileFile, registerProfile } from '../src/index.js';
 import { run, setup_machine, stepOf } from './helpers.js';
@@ -547,5 +547,80 @@ steps:
       [16 * 2 ** 30, 16.5 * 2 ** 30, 'System RAM', 'hotplug'],
       [16.5 * 2 ** 30, 17 * 2 ** 30, 'Persistent Memory', 'pmem0'],
     ]);
+  });
+});
+
+describe('check_hotplug_memory_range(): a range that is not whole memory blocks', () => {
+  /*
+   * mm/memory_hotplug.c check_hotplug_memory_range() (v5.6..v7.1): !size or start / size not
+   * aligned to memory_block_size_bytes() -> pr_err("Block size [%#lx] unaligned hotplug
+   * range: start %#llx, size %#llx", ...) (no newline in the format) and -EINVAL. x86 v6.18,
+   * 4 GiB of RAM: 128 MiB blocks; 64 MiB at 16 GiB.
+   */
+  it('x86 v6.18 hot-add of 64 MiB: the pr_err, -EINVAL', () => {
+    const r = run(`${x86('v6.18')}steps:
+  - boot
+  - hot-add: { node: 0, start: 16G, size: 64M }
+`);
+    expect(stepOf(r, 2)).toMatchObject({ ok: false, errno: 'EINVAL' });
+    expect(stepOf(r, 2).dmesg.map((m) => [m.level, m.site, m.text])).toEqual([[3, 'mm/memory_hotplug.c:check_hotplug_memory_range',
+      'Block size [0x8000000] unaligned hotplug range: start 0x400000000, size 0x4000000']]);
+  });
+});
+
+describe('mhp_supports_memmap_on_memory(): more refusals, in the kernel\'s order', () => {
+  const M = 2 ** 20;
+  const box = (arch: string, kernel: string, extra: string, start = '0') => setup_machine(`
+arch: ${arch}
+kernel: ${kernel}
+${extra}
+nodes:
+  - { id: 0, memory: [ { start: ${start}, size: 4G } ] }
+`).k;
+  /*
+   * Without ARCH_MHP_MEMMAP_ON_MEMORY_ENABLE there is no MHP_MEMMAP_ON_MEMORY: s390 selects it
+   * from v6.9 (arch/s390/Kconfig), so v6.6 refuses even with the parameter set.
+   */
+  it('s390x v6.6: the arch does not offer it', () => {
+    const k = box('s390x', 'v6.6', 'cmdline: "memory_hotplug.memmap_on_memory=1"');
+    expect(memmapOnMemoryRefusal(k, k.boot.memoryBlockSize)).toBe('s390x does not select ARCH_MHP_MEMMAP_ON_MEMORY_ENABLE in v6.6 (v6.9)');
+  });
+
+  /*
+   * v5.15 mhp_supports_memmap_on_memory(): memmap_on_memory && !hugetlb_free_vmemmap_enabled
+   * && ... (the two were exclusive until v5.16). 5.15 frees HugeTLB vmemmap only on x86_64
+   * (ARCH_WANT_HUGETLB_PAGE_FREE_VMEMMAP): with both parameters x86 refuses; arm64 4K (128 MiB
+   * block, 2 MiB = PMD_SIZE of memmap, 126 MiB left, a multiple of the 2 MiB pageblock) is
+   * supported.
+   */
+  it('v5.15 with hugetlb_free_vmemmap=on: x86_64 refuses, arm64 (no HVO in 5.15) does not', () => {
+    const cmd = 'cmdline: "memory_hotplug.memmap_on_memory=1 hugetlb_free_vmemmap=on"';
+    expect(memmapOnMemoryRefusal(box('x86_64', 'v5.15', cmd), 128 * M)).toBe('hugetlb_free_vmemmap is on (this version allows only one of the two)');
+    expect(memmapOnMemoryRefusal(box('arm64', 'v5.15', cmd, '1G'), 128 * M)).toBe(null);
+  });
+
+  /* v6.1 (the v5.13 rule): size == memory_block_size_bytes(); 256 MiB is two 128 MiB blocks. */
+  it('x86 v6.1: a two-block request', () => {
+    const k = box('x86_64', 'v6.1', 'cmdline: "memory_hotplug.memmap_on_memory=1"');
+    expect(memmapOnMemoryRefusal(k, 256 * M)).toBe('the request is 2 memory blocks; this version supports exactly one (128 MiB)');
+  });
+
+  /*
+   * v6.18 mhp_supports_memmap_on_memory(): pageblock_aligned(memory_block_memmap_on_memory_pages())
+   * next, then memmap_pages != the block's pages, then arch_supports_memmap_on_memory()
+   * (default: IS_ALIGNED(memory_block_memmap_size(), PMD_SIZE)). arm64 16K: 128 MiB blocks
+   * (SECTION_SIZE_BITS 27), memmap 128M / 16K x 64 B = 512 KiB = 32 pages; pageblock = PMD =
+   * 32 MiB = 2048 pages: not a multiple. With =force, memory_block_memmap_on_memory_pages() is
+   * pageblock_align(32) = 2048 pages (of 8192): on to the arch check, 512 KiB not a multiple of
+   * 32 MiB. arm64 64K: 512 MiB blocks (SECTION_SIZE_BITS 29) of 8192 pages, memmap 512 KiB =
+   * 8 pages, pageblock 8192 pages: =force pads it to the whole block.
+   */
+  it('arm64 v6.18 16K and 64K: pageblock, whole block, PMD', () => {
+    const a16 = (mode: string) => box('arm64', 'v6.18', `config: { pageSize: 16K }\ncmdline: "memory_hotplug.memmap_on_memory=${mode}"`, '1G');
+    expect(memmapOnMemoryRefusal(a16('1'), 128 * M)).toBe('the block\'s memmap is 32 page(s), not a multiple of a pageblock (2048 pages); memory_hotplug.memmap_on_memory=force pads it to whole pageblocks');
+    expect(memmapOnMemoryRefusal(a16('force'), 128 * M)).toBe('the block\'s memmap (512 KiB) is not PMD-aligned (arch_supports_memmap_on_memory: 32 MiB)');
+    const k = box('arm64', 'v6.18', 'config: { pageSize: 64K }\ncmdline: "memory_hotplug.memmap_on_memory=force"', '1G');
+    expect(k.boot.memoryBlockSize).toBe(512 * M);
+    expect(memmapOnMemoryRefusal(k, 512 * M)).toBe('the memmap would fill the whole block (force padding to a pageblock as large as the block)');
   });
 });
