@@ -624,3 +624,58 @@ nodes:
     expect(memmapOnMemoryRefusal(k, 512 * M)).toBe('the memmap would fill the whole block (force padding to a pageblock as large as the block)');
   });
 });
+
+describe('create_altmaps_and_memory_blocks(): what a failure removes and what it leaves', () => {
+  /*
+   * mm/memory_hotplug.c create_altmaps_and_memory_blocks() (v6.8..v7.1): per memory block an
+   * altmap and arch_add_memory(); on a failure the altmap is kfree()d and "out:" calls
+   * remove_memory_blocks_and_altmaps(start, cur_start - start): only the blocks of this request
+   * before the failing one. x86 v6.18, memmap_on_memory=1, 128 MiB blocks, one 2 MiB PMD of
+   * memmap per block from its own altmap. Step 2 adds blocks 132..134 (altmap allocations
+   * 1..3). Step 3 asks for blocks 128..131: 128 and 129 take allocations 4 and 5, block 130's
+   * (allocation 6) fails: -ENOMEM, x86 add_pages()' WARN_ON_ONCE; 128 and 129 are removed;
+   * blocks 132..134 of step 2 stay, self-hosted (512 pages each).
+   */
+  it('x86 v6.18: the blocks of an earlier hot-add above the request stay', () => {
+    const r = run(`${x86('v6.18', 'cmdline: "memory_hotplug.memmap_on_memory=1"\nfaults: [ { alloc: altmap, nth: 6 } ]')}steps:
+  - boot
+  - hot-add: { node: 0, start: 0x420000000, size: 384M }
+  - hot-add: { node: 0, start: 16G, size: 512M }
+`);
+    expect([stepOf(r, 2).errno, stepOf(r, 3).errno]).toEqual([null, 'ENOMEM']);
+    const k = r.machine.k;
+    expect([...k.s.blocks.overlaps(120, 140)].map((s) => [s.start, s.end, s.v.state, s.v.vmemmapPages])).toEqual([[132, 135, 'offline', 512]]);
+    expect([k.s.sections.coverage(128, 132), k.s.sections.coverage(132, 135)]).toEqual([0, 3]);
+    expect(k.s.anomalies).toEqual([]);
+  });
+
+  /*
+   * x86 with 64 GiB of boot RAM: probe_memory_block_size() picks 2 GiB blocks (16 sections).
+   * Each block's memmap, 2G / 4K x 64 B = 32 MiB, is 16 PMDs from its own altmap, one per
+   * section. Hot-add of 4 GiB at 128 GiB (blocks 64, 65): allocation 19 fails, block 65's third
+   * section. __add_pages() stops there with no rollback: block 65's first two sections stay
+   * populated; block 64 (done) is removed; the altmap is freed. What is left is block 65's
+   * [0x2080000000, 0x2100000000) with 2 sections = 128 sub-sections (2 MiB) in it.
+   */
+  it('x86 v6.18, 2 GiB blocks: the failing block\'s first sections are left behind', () => {
+    const r = run(`
+arch: x86_64
+kernel: v6.18
+cmdline: "memory_hotplug.memmap_on_memory=1"
+faults: [ { alloc: altmap, nth: 19 } ]
+nodes:
+  - { id: 0, memory: [ { start: 0, size: 64G } ] }
+steps:
+  - boot
+  - hot-add: { node: 0, start: 128G, size: 4G }
+`);
+    const k = r.machine.k;
+    expect(k.boot.memoryBlockSize).toBe(2 ** 31);
+    expect(stepOf(r, 2)).toMatchObject({ ok: false, errno: 'ENOMEM' });
+    expect([...k.s.blocks.overlaps(64, 66)]).toEqual([]);
+    expect([k.s.sections.coverage(1024, 1040), k.s.sections.coverage(1040, 1056)]).toEqual([0, 2]);
+    expect([...k.s.altmaps.keys()]).toEqual([]);
+    expect(k.s.anomalies.map((a) => [a.step, a.site, a.text])).toEqual([[2, 'mm/memory_hotplug.c:create_altmaps_and_memory_blocks',
+      'arch_add_memory() failed and nothing undoes it: 128 sub-sections (2 sections) of [0x2080000000, 0x2100000000) stay populated with their memmap, owned by nothing']]);
+  });
+});
