@@ -679,3 +679,32 @@ steps:
       'arch_add_memory() failed and nothing undoes it: 128 sub-sections (2 sections) of [0x2080000000, 0x2100000000) stay populated with their memmap, owned by nothing']]);
   });
 });
+
+describe('add_memory_resource(): a failure removes the range from memblock again', () => {
+  /*
+   * mm/memory_hotplug.c add_memory_resource() (v5.9..v7.1): memblock_add_node() only with
+   * CONFIG_ARCH_KEEP_MEMBLOCK (arm64), and on the "error:" path memblock_remove(start, size).
+   * arm64 4K v6.18: hot-add of 128 MiB at 16 GiB whose vmemmap PMD and base-page fallback are
+   * both refused (injected): -ENOMEM, and memblock.memory holds only the boot RAM
+   * [1G, 5G) again. Without the faults the block stays in memblock.
+   */
+  const yaml = (faults: string) => `
+arch: arm64
+kernel: v6.18
+${faults}
+nodes:
+  - { id: 0, memory: [ { start: 1G, size: 4G } ] }
+steps:
+  - boot
+  - hot-add: { node: 0, start: 16G, size: 128M }
+`;
+  it('arm64 v6.18: -ENOMEM leaves memblock as it was; a successful add keeps the range', () => {
+    const G = 2 ** 30;
+    const bad = run(yaml('faults: [ { alloc: buddy, nth: 1 }, { alloc: buddy, nth: 2 } ]'));
+    expect(stepOf(bad, 2).errno).toBe('ENOMEM');
+    expect([...bad.machine.k.s.memblockMemory].map((m) => [m.start, m.end])).toEqual([[G, 5 * G]]);
+    const good = run(yaml(''));
+    expect(stepOf(good, 2).errno).toBe(null);
+    expect([...good.machine.k.s.memblockMemory].map((m) => [m.start, m.end])).toEqual([[G, 5 * G], [16 * G, 16 * G + 2 ** 27]]);
+  });
+});
