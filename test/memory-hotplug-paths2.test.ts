@@ -708,3 +708,32 @@ steps:
     expect([...good.machine.k.s.memblockMemory].map((m) => [m.start, m.end])).toEqual([[G, 5 * G], [16 * G, 16 * G + 2 ** 27]]);
   });
 });
+
+describe('v6.6 memmap_on_memory: one altmap for the one block, unwound by add_memory_resource()', () => {
+  /*
+   * mm/memory_hotplug.c add_memory_resource() (v6.6, v6.7): with MHP_MEMMAP_ON_MEMORY and
+   * mhp_supports_memmap_on_memory(size) (size == one block) it sets up params.altmap itself and
+   * calls arch_add_memory(); a failure goes to error_free / error in add_memory_resource()
+   * (create_altmaps_and_memory_blocks() arrived in v6.8). x86, 64 GiB of boot RAM: 2 GiB blocks,
+   * 32 MiB of memmap each = 16 PMDs, one per section. Altmap allocation 3 fails: the block's
+   * third section; its first two stay populated (__add_pages() has no rollback), reported at
+   * add_memory_resource: [128G, 130G) = [0x2000000000, 0x2080000000), 2 sections = 128
+   * sub-sections.
+   */
+  it('x86 v6.6, 2 GiB block: the failure is add_memory_resource()\'s', () => {
+    const r = run(`
+arch: x86_64
+kernel: v6.6
+cmdline: "memory_hotplug.memmap_on_memory=1"
+faults: [ { alloc: altmap, nth: 3 } ]
+nodes:
+  - { id: 0, memory: [ { start: 0, size: 64G } ] }
+steps:
+  - boot
+  - hot-add: { node: 0, start: 128G, size: 2G }
+`);
+    expect(stepOf(r, 2)).toMatchObject({ ok: false, errno: 'ENOMEM' });
+    expect(r.machine.k.s.anomalies.map((a) => [a.step, a.site, a.text])).toEqual([[2, 'mm/memory_hotplug.c:add_memory_resource',
+      'arch_add_memory() failed and nothing undoes it: 128 sub-sections (2 sections) of [0x2000000000, 0x2080000000) stay populated with their memmap, owned by nothing']]);
+  });
+});
