@@ -737,3 +737,50 @@ steps:
       'arch_add_memory() failed and nothing undoes it: 128 sub-sections (2 sections) of [0x2000000000, 0x2080000000) stay populated with their memmap, owned by nothing']]);
   });
 });
+
+describe('add_memory_resource(): which requests get an altmap, and the resource names', () => {
+  /*
+   * v6.6 add_memory_resource(): an altmap only when the caller passes MHP_MEMMAP_ON_MEMORY and
+   * mhp_supports_memmap_on_memory(size). x86 v6.6, memory_hotplug.memmap_on_memory=1:
+   *   - ACPI (acpi_memory_enable_device(), v6.6: always asks) hot-adds block 128 (16 GiB):
+   *     self-hosted, 128M / 4K x 64 B = 2 MiB = 512 pages; resource "System RAM";
+   *   - dax kmem (drivers/dax/kmem.c v6.6: add_memory_driver_managed(..., "System RAM (kmem)",
+   *     MHP_NID_IS_MGID), no memmap_on_memory attribute before v6.8) over a 256 MiB --map=mem
+   *     devdax namespace at 8 GiB: the range rounded inward to blocks is block 65 only, one
+   *     block as v6.6 needs, yet no flag: memmap in RAM (0 self-hosted pages); daxctl onlines
+   *     it movable. Its resource "System RAM (kmem)" nests in pmem0's "Persistent Memory".
+   */
+  it('x86 v6.6: ACPI asks for memmap_on_memory, dax kmem does not', () => {
+    const r = run(`${x86('v6.6', 'cmdline: "memory_hotplug.memmap_on_memory=1"')}devices:
+  - { name: pmem0, type: nvdimm, node: 0, start: 8G, size: 256M }
+steps:
+  - boot
+  - hot-add: { node: 0, start: 16G, size: 128M }
+  - create-namespace: { device: pmem0, mode: devdax, map: mem }
+  - reconfigure-device: { device: pmem0, mode: system-ram }
+`);
+    expect([2, 3, 4].map((i) => stepOf(r, i).errno)).toEqual([null, null, null]);
+    const k = r.machine.k;
+    expect([...k.s.blocks].filter((s) => !s.v.early).map((s) => [s.start, s.end, s.v.state, s.v.zone, s.v.vmemmapPages])).toEqual([
+      [65, 66, 'online', 'Movable', 0], [128, 129, 'offline', null, 512],
+    ]);
+    expect([...k.s.iomem].filter((x) => x.start >= 8 * 2 ** 30).map((x) => [x.start / 2 ** 20, x.end / 2 ** 20, x.v.name, x.v.kind, x.v.owner])).toEqual([
+      [8192, 8320, 'Persistent Memory', 'Persistent Memory', 'pmem0'],
+      [8320, 8448, 'System RAM (kmem)', 'System RAM', 'hotplug'],
+      [16384, 16512, 'System RAM', 'System RAM', 'hotplug'],
+    ]);
+  });
+
+  /*
+   * A kernel without memmap_on_memory (profile memmapOnMemory 'none', <= v5.10) has no altmap
+   * code in add_memory_resource() at all: a profile policy that calls the request supported
+   * cannot give it one. x86 v6.18 with the profile switched to 'none' and such a policy,
+   * add_memory() of block 128 with the flag: added, memmap in RAM.
+   */
+  it('memmapOnMemory none: a supporting policy does not make a self-hosted block', () => {
+    const k = setup_machine(x86('v6.18')).k;
+    k.profile = { ...k.profile, memmapOnMemory: 'none', policies: { memmap_on_memory: () => null } };
+    expect(add_memory(k, 0, 16 * 2 ** 30, 128 * 2 ** 20, { memmapOnMemory: true })).toBe(0);
+    expect([...k.s.blocks.overlaps(128, 129)].map((s) => [s.start, s.end, s.v.vmemmapPages])).toEqual([[128, 129, 0]]);
+  });
+});
