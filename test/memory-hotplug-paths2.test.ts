@@ -835,6 +835,20 @@ describe('s390 standby memory: a run of blocks (add_memory_blocks) leaves what b
     }
   });
 
+  /*
+   * The point of the runs: 20 identical blocks (16 GiB, 20 x 128 MiB) are one
+   * add_memory_blocks() call and one section_activate() of 20 x 32,768 pfns in the trace,
+   * offline, onlined to ZONE_NORMAL (node 0 has plenty free) or movable, with or without
+   * memmap_on_memory; anything unusual() would split the run.
+   */
+  it('s390x v6.18: a clean run of 20 blocks is one section activation', () => {
+    for (const cmdline of ['', 'memhp_default_state=online', 'memory_hotplug.memmap_on_memory=1 memhp_default_state=online_movable']) {
+      const r = both(machine('v6.18', true, cmdline, [add(16 * G, 10 * 256 * M)]));
+      const act = r.machine.k.s.trace.filter((e) => e.t === 'section' && e.op === 'activate');
+      expect(act, cmdline).toEqual([{ t: 'section', op: 'activate', pfn: 16 * G / 4096, nr: 20 * 32768, nid: 0 }]);
+    }
+  });
+
   it('s390x v6.18: node 0 nearly full, onlined to the kernel zone block after block', () => {
     const o = machine('v6.18', false, 'memhp_default_state=online_kernel', [add(16 * G, 64 * 256 * M), add(48 * G, 32 * 256 * M)]);
     (o.nodes as { used?: number }[])[0]!.used = Math.floor(0.999 * 4 * G / 4096) * 4096;
