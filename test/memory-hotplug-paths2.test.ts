@@ -876,4 +876,105 @@ describe('s390 standby memory: a run of blocks (add_memory_blocks) leaves what b
     expect(r.results.slice(1).map((x) => x.errno)).toEqual([null, 'EEXIST']);
     expect(blocks(r, 100, 300)).toEqual([[128, 160, 0, 'offline', null, 512]]);
   });
+
+  it('s390x v6.18: a raw namespace (claimed, no memmap) in the middle of a standby range', () => {
+    // a raw namespace claims [20G, 21G) with no sections of its own: only
+    // register_memory_resource() stops the blocks there (-EEXIST at block 160)
+    const r = both(machine('v6.18', false, '', [
+      { 'create-namespace': { device: 'pmem0', mode: 'raw' } },
+      add(16 * G, 8 * G),
+    ], { devices: [{ name: 'pmem0', type: 'nvdimm', node: 0, start: 20 * G, size: G }] }));
+    expect(r.results.slice(1).map((x) => x.errno)).toEqual([null, 'EEXIST']);
+    expect(blocks(r, 100, 300)).toEqual([[128, 160, 0, 'offline', null, 0]]);
+  });
+
+  it('s390x v6.18 without EDAT-1: sclp asks for no memmap_on_memory even with the parameter on', () => {
+    // sclp_mem.c (v6.9..v6.18): MHP_MEMMAP_ON_MEMORY only when the CPU has EDAT-1
+    const r = both(machine('v6.18', false, 'memory_hotplug.memmap_on_memory=1', [add(16 * G, 10 * 256 * M)]));
+    expect(blocks(r, 100, 300)).toEqual([[128, 148, 0, 'offline', null, 0]]);
+  });
+
+  it('s390x (profile file: v6.18 + memmapOnMemory v6.6): each block its own altmap, as block-by-block calls', () => {
+    // v6.6's add_memory_resource() gives a one-block request its own altmap; a profile file puts
+    // that rule under v6.18's EDAT-1 sclp: every 128 MiB block hosts its 512 pages of memmap
+    registerProfile(parseProfileFile('p.yaml', 'id: v6.18-mom-v6.6\nbase: v6.18\nswitches:\n  memmapOnMemory: v6.6\n'));
+    const r = both(machine('v6.18-mom-v6.6', true, 'memory_hotplug.memmap_on_memory=1', [add(16 * G, 10 * 256 * M)]));
+    expect(blocks(r, 100, 300)).toEqual([[128, 148, 0, 'offline', null, 512]]);
+  });
+});
+
+describe('online_pages(): which function writes the struct pages, by release', () => {
+  /*
+   * Onlining a memory block initialises every struct page of it: move_pfn_range_to_zone() ->
+   * memmap_init_zone() in mm/page_alloc.c up to v5.10, memmap_init_range() from v5.11 (renamed),
+   * in mm/mm_init.c from v6.4. Robin Murphy's sketch (robin-arm64, 64K pages, v5.6 base) maps one
+   * 64 KiB page of memmap per 512 MiB PMD step: of a hot-added 1 GiB block (v5.6 base:
+   * SECTION_SIZE_BITS 30) at 16 GiB (pfns 0x40000..0x4ffff, memmap 16 pages) the first mapped
+   * page holds the struct pages of pfns 0x40000-0x403ff only. Onlined at once
+   * (memhp_default_state=online), the write to pfn 0x40400 oopses, at VMEMMAP_START
+   * 0xffffffdfffe00000 + (0x40400 - memstart pfn 0x4000) x 64 = 0xffffffe000d10000. Profile files
+   * give the sketch the later releases' zoneDeviceInit.
+   */
+  const sc = (kernel: string) => `
+arch: arm64
+kernel: ${kernel}
+config: { pageSize: 64K }
+cmdline: "memhp_default_state=online"
+nodes:
+  - { id: 0, memory: [ { start: 0x40000000, size: 4G } ] }
+steps:
+  - boot
+  - hot-add: { node: 0, start: 16G, size: 1G }
+`;
+  it.each([
+    ['robin-arm64', null, 'mm/page_alloc.c:memmap_init_zone'],
+    ['mhc-robin-zdi-v5.11', 'v5.11', 'mm/page_alloc.c:memmap_init_range'],
+    ['mhc-robin-zdi-v6.4', 'v6.4', 'mm/mm_init.c:memmap_init_range'],
+  ])('%s: onlining oopses in %s', (id, zdi, site) => {
+    if (zdi) registerProfile(parseProfileFile('p.yaml', `id: ${id}\ntitle: robin-arm64 with zoneDeviceInit ${zdi}\nbase: robin-arm64\nswitches:\n  zoneDeviceInit: ${zdi}\n`));
+    const r = run(sc(id));
+    expect(stepOf(r, 2).oops).toEqual({
+      step: 2, fn: site.split(':')[1], site, va: 'ffffffe000d10000', pfn: 0x40400, access: 'write',
+      what: 'online_pages() initialising the struct pages of the memory block',
+    });
+  });
+});
+
+describe('offline_pages() on arm64: holes, boot memory, the messages', () => {
+  /*
+   * arm64 4K v6.18: 128 MiB memory blocks. Boot RAM [1G, 1G + 64M) and [1G + 96M, 5G): block 8
+   * = [1G, 1.125G) has a hole. mm/memory_hotplug.c offline_pages() (v5.6..v7.1, c5e79ef561b0)
+   * counts System RAM with walk_system_ram_range() first: short -> "memory holes", -EINVAL,
+   * before memory_notify(MEM_GOING_OFFLINE); its pr_debug("memory offlining [mem
+   * %#010llx-%#010llx] failed due to %s\n"). Block 16 = [2G, 2.125G) has no hole: arch/arm64/mm/
+   * mmu.c prevent_bootmem_remove_notifier() (v5.11..v7.1) finds an early section:
+   * pr_warn("Boot memory [%lx %lx] offlining attempted\n", start, start + section size 128M) and
+   * NOTIFY_BAD: "failed due to notifier failure", -EPERM. Two hot-added blocks at 16 GiB, onlined
+   * movable and offlined: offline_pages()' pr_debug("Offlined Pages %ld\n", 32768) once per
+   * block (one message repeated twice).
+   */
+  it('arm64 v6.18: a boot block with a hole, a boot block without, two hot-added blocks', () => {
+    const r = run(`
+arch: arm64
+kernel: v6.18
+nodes:
+  - { id: 0, memory: [ { start: 1G, size: 64M }, { start: 0x46000000, size: 0xfa000000 } ] }
+steps:
+  - boot
+  - offline: { start: 1G, size: 128M }
+  - offline: { start: 2G, size: 128M }
+  - hot-add: { node: 0, start: 16G, size: 256M }
+  - online: { start: 16G, size: 256M, type: online_movable }
+  - offline: { start: 16G, size: 256M }
+`);
+    expect([2, 3, 4, 5, 6].map((i) => stepOf(r, i).errno)).toEqual(['EINVAL', 'EPERM', null, null, null]);
+    const d = (i: number) => stepOf(r, i).dmesg.map((m) => [m.level, m.site, m.text, m.run?.count ?? 1]);
+    expect(d(2)).toEqual([[7, 'mm/memory_hotplug.c:offline_pages', 'memory offlining [mem 0x40000000-0x47ffffff] failed due to memory holes\n', 1]]);
+    expect(d(3)).toEqual([
+      [4, 'arch/arm64/mm/mmu.c:prevent_bootmem_remove_notifier', 'Boot memory [80000000 88000000] offlining attempted\n', 1],
+      [7, 'mm/memory_hotplug.c:offline_pages', 'memory offlining [mem 0x80000000-0x87ffffff] failed due to notifier failure\n', 1],
+    ]);
+    expect(d(6)).toEqual([[7, 'mm/memory_hotplug.c:offline_pages', 'Offlined Pages 32768\n', 2]]);
+    expect([...r.machine.k.s.blocks.overlaps(8, 9), ...r.machine.k.s.blocks.overlaps(16, 17)].map((s) => s.v.state)).toEqual(['online', 'online']);
+  });
 });
