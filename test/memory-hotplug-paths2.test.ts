@@ -978,3 +978,91 @@ steps:
     expect([...r.machine.k.s.blocks.overlaps(8, 9), ...r.machine.k.s.blocks.overlaps(16, 17)].map((s) => s.v.state)).toEqual(['online', 'online']);
   });
 });
+
+describe('offline_pages() on x86: a kernel-zone block that cannot be isolated, holes, try_remove_memory()\'s BUG', () => {
+  /*
+   * x86 v6.18, memory_hotplug.memmap_on_memory=1, memhp_default_state=online_kernel, node 0
+   * with 4000 MiB of its 4 GiB in use. Hot-add of blocks 128, 129 (16 GiB): each hosts its 512
+   * pages of memmap (128M / 4K x 64 B), the other 32,256 go to ZONE_NORMAL. 40 HugeTLB 2 MiB
+   * pages (20,480 base pages) take most of that. Offlining both: offline_pages() per block
+   * (memory_block_offline(): the block minus its self-hosted pages); block 128 fits in what is
+   * free and goes ("Offlined Pages 32256", pr_debug since v6.6), block 129's pages cannot all be
+   * migrated away: start_isolate_page_range() / has_unmovable_pages() -> -EBUSY, pr_debug
+   * "memory offlining [mem %#010llx-%#010llx] failed due to failure to isolate range" for
+   * [16G + 128M + 2M (its first non-memmap page), 16G + 256M - 1] (the model marks the
+   * line approximate: which page fails and how is not modelled).
+   * Then hot-remove of 64 MiB: try_remove_memory(): BUG_ON(check_hotplug_memory_range()) - its
+   * pr_err first, then the BUG (reported as a level-0 approximate line).
+   */
+  it('x86 v6.18: EBUSY at the second block; the misaligned remove BUG', () => {
+    const r = run(`
+arch: x86_64
+kernel: v6.18
+cmdline: "memory_hotplug.memmap_on_memory=1 memhp_default_state=online_kernel"
+nodes:
+  - { id: 0, memory: [ { start: 0, size: 4G } ], used: 4000M }
+steps:
+  - boot
+  - hot-add: { node: 0, start: 16G, size: 256M }
+  - hugepages: { size: 2M, count: 40, node: 0 }
+  - offline: { start: 16G, size: 256M }
+  - hot-remove: { start: 16G, size: 64M }
+`);
+    expect([2, 3, 4, 5].map((i) => stepOf(r, i).errno)).toEqual([null, null, 'EBUSY', 'EINVAL']);
+    const d = (i: number) => stepOf(r, i).dmesg.map((m) => [m.level, m.site, m.text, m.approx ?? false]);
+    expect(d(4)).toEqual([
+      [7, 'mm/memory_hotplug.c:offline_pages', 'Offlined Pages 32256\n', false],
+      [7, 'mm/memory_hotplug.c:offline_pages', 'memory offlining [mem 0x408200000-0x40fffffff] failed due to failure to isolate range\n', true],
+    ]);
+    expect(d(5)).toEqual([
+      [3, 'mm/memory_hotplug.c:check_hotplug_memory_range', 'Block size [0x8000000] unaligned hotplug range: start 0x400000000, size 0x4000000', false],
+      [0, 'mm/memory_hotplug.c:try_remove_memory', 'kernel BUG at mm/memory_hotplug.c (try_remove_memory: BUG_ON(check_hotplug_memory_range))\n', true],
+    ]);
+    expect([...r.machine.k.s.blocks.overlaps(128, 130)].map((s) => [s.start, s.end, s.v.state])).toEqual([[128, 129, 'offline'], [129, 130, 'online']]);
+  });
+
+  /*
+   * Boot RAM [0, 2G + 64M) and [2G + 96M, 4G), 4000 MiB in use: block 16 = [2G, 2.125G) has a
+   * hole. Offlining blocks 15 and 16: block 15 has no hole but its pages cannot be isolated
+   * (too little free memory to migrate them): -EBUSY at block 15, before block 16's hole is
+   * looked at.
+   */
+  it('x86 v6.18: EBUSY before a later block\'s hole', () => {
+    const r = run(`
+arch: x86_64
+kernel: v6.18
+nodes:
+  - { id: 0, memory: [ { start: 0, size: 0x84000000 }, { start: 0x86000000, size: 0x7a000000 } ], used: 3900M }
+steps:
+  - boot
+  - offline: { start: 0x78000000, size: 256M }
+`);
+    expect(stepOf(r, 2).errno).toBe('EBUSY');
+    expect(stepOf(r, 2).dmesg.map((m) => [m.level, m.site, m.text])).toEqual([
+      [7, 'mm/memory_hotplug.c:offline_pages', 'memory offlining [mem 0x78000000-0x7fffffff] failed due to failure to isolate range\n'],
+    ]);
+  });
+
+  /*
+   * walk_system_ram_range() counts only System RAM: boot RAM [0, 2G + 64M) and pmem0's
+   * "Persistent Memory" [2G + 64M, 2G + 128M) share block 16; offlining it is "memory holes",
+   * -EINVAL, though no byte of the block is without a resource.
+   */
+  it('x86 v6.18: a block half RAM, half pmem region has a hole', () => {
+    const r = run(`
+arch: x86_64
+kernel: v6.18
+nodes:
+  - { id: 0, memory: [ { start: 0, size: 0x84000000 } ] }
+devices:
+  - { name: pmem0, type: nvdimm, node: 0, start: 0x84000000, size: 0x4000000 }
+steps:
+  - boot
+  - offline: { start: 2G, size: 128M }
+`);
+    expect(stepOf(r, 2).errno).toBe('EINVAL');
+    expect(stepOf(r, 2).dmesg.map((m) => [m.level, m.site, m.text])).toEqual([
+      [7, 'mm/memory_hotplug.c:offline_pages', 'memory offlining [mem 0x80000000-0x87ffffff] failed due to memory holes\n'],
+    ]);
+  });
+});
