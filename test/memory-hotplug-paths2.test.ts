@@ -6,7 +6,7 @@
  * Each expectation is derived by hand in its comment from the kernel's rules.
  */
 import { describe, expect, it } from 'vitest';
-import { __add_pages, add_memory, memmapOnMemoryRefusal, sclp_add_standby_memory } from '../src/kernel/memory_hotplug.js';
+import { __add_pages, add_memory, memmapOnMemoryRefusal, remove_memory, sclp_add_standby_memory } from '../src/kernel/memory_hotplug.js';
 import { E2BIG, EINVAL, type Kernel } from '../src/kernel/state.js';
 import { parseProfileFile, registerProfile } from '../src/index.js';
 import { renderJson, runScenario, type RunResult } from '../src/core.js';
@@ -1064,5 +1064,27 @@ steps:
     expect(stepOf(r, 2).dmesg.map((m) => [m.level, m.site, m.text])).toEqual([
       [7, 'mm/memory_hotplug.c:offline_pages', 'memory offlining [mem 0x80000000-0x87ffffff] failed due to memory holes\n'],
     ]);
+  });
+});
+
+describe('try_remove_memory(): memblock_remove() follows memblock_add_node()', () => {
+  /*
+   * MODEL BUG (fixed): v5.6 (read in 5.6.4) add_memory_resource() calls memblock_add_node()
+   * and try_remove_memory() memblock_free() + memblock_remove() on every arch; from v5.9 both
+   * only with CONFIG_ARCH_KEEP_MEMBLOCK. The model added the range to memblock on x86 v5.6 but
+   * removed it only on ARCH_KEEP_MEMBLOCK arches, so a removed block stayed in memblock.memory.
+   * x86 v5.6: hot-add of block 128 (16 GiB, 128 MiB) puts it in memblock next to the boot RAM
+   * [0, 4G); hot-remove takes it out again. x86 v6.18 never has it there.
+   */
+  it('x86 v5.6: the removed block leaves memblock; x86 v6.18 never adds it', () => {
+    const G = 2 ** 30;
+    for (const [kernel, during] of [['v5.6', [[0, 4 * G], [16 * G, 16 * G + 2 ** 27]]], ['v6.18', [[0, 4 * G]]]] as const) {
+      const k = setup_machine(x86(kernel)).k;
+      const mem = () => [...k.s.memblockMemory].map((m) => [m.start, m.end]);
+      expect(add_memory(k, 0, 16 * G, 2 ** 27)).toBe(0);
+      expect(mem(), kernel).toEqual(during);
+      expect(remove_memory(k, 16 * G, 2 ** 27)).toBe(0);
+      expect(mem(), kernel).toEqual([[0, 4 * G]]);
+    }
   });
 });

@@ -753,7 +753,9 @@ export function remove_memory(k: Kernel, start: number, size: number): number {
     }
   }
   k.s.blocks.clear(b0, b1);
-  if (k.arch.cfg.keepMemblock) k.s.memblockMemory.clear(start, start + size);
+  // memblock_remove(): in try_remove_memory() unconditionally up to v5.8 (read in 5.6.4), only
+  // with ARCH_KEEP_MEMBLOCK from v5.9 - the same rule as memblock_add_node() in add_memory()
+  if (k.arch.cfg.keepMemblock || k.profile.hotAddMemblockAlways) k.s.memblockMemory.clear(start, start + size);
   // kernel/resource.c release_mem_region_adjustable() (read in 6.1.20 and 7.1.5) descends into
   // a non-busy resource and frees only the busy System RAM child: the pmem region or Soft
   // Reserved range it nested in stays whole. (5.6.4 instead backs off at a parent without
