@@ -1088,3 +1088,52 @@ describe('try_remove_memory(): memblock_remove() follows memblock_add_node()', (
     }
   });
 });
+
+describe('try_remove_memory() with memmap_on_memory blocks', () => {
+  /*
+   * v6.18 try_remove_memory() -> memory_blocks_have_altmaps() (v6.8..v7.1): some but not all
+   * blocks of the range with an altmap -> WARN_ON_ONCE, -EINVAL. x86, memmap_on_memory=1: block
+   * 32 hot-added at 4 GiB hosts its memmap; boot block 31 (offlined first) does not. Removing
+   * [3.875G, 4.125G) twice: -EINVAL both times, one WARN.
+   */
+  it('x86 v6.18: a range with and without altmaps: WARN_ON_ONCE and -EINVAL', () => {
+    const r = run(`${x86('v6.18', 'cmdline: "memory_hotplug.memmap_on_memory=1"')}steps:
+  - boot
+  - hot-add: { node: 0, start: 4G, size: 128M }
+  - offline: { start: 0xf8000000, size: 128M }
+  - hot-remove: { start: 0xf8000000, size: 256M }
+  - hot-remove: { start: 0xf8000000, size: 256M }
+`);
+    expect([2, 3, 4, 5].map((i) => stepOf(r, i).errno)).toEqual([null, null, 'EINVAL', 'EINVAL']);
+    const site = 'mm/memory_hotplug.c:memory_blocks_have_altmaps';
+    expect(stepOf(r, 4).dmesg.map((m) => [m.level, m.site, m.text])).toEqual([
+      [4, site, '------------[ cut here ]------------\n'],
+      [4, site, 'WARNING: at mm/memory_hotplug.c memory_blocks_have_altmaps\n'],
+    ]);
+    expect(stepOf(r, 5).dmesg).toEqual([]);
+  });
+
+  /*
+   * v6.6 try_remove_memory(): a block with an altmap (test_has_altmap_cb) and size !=
+   * memory_block_size_bytes() -> pr_warn("Refuse to remove %#llx - %#llx,wrong granularity\n"),
+   * -EINVAL. Two one-block hot-adds at 16 GiB, each self-hosted, removed together: refused;
+   * removed one by one: each block's altmap gets all 512 pages back (alloc 0), so no "Altmap not
+   * fully unmapped" WARN.
+   */
+  it('x86 v6.6: two self-hosted blocks at once are refused; one by one they go without a WARN', () => {
+    const r = run(`${x86('v6.6', 'cmdline: "memory_hotplug.memmap_on_memory=1"')}steps:
+  - boot
+  - hot-add: { node: 0, start: 16G, size: 128M }
+  - hot-add: { node: 0, start: 0x408000000, size: 128M }
+  - hot-remove: { start: 16G, size: 256M }
+  - hot-remove: { start: 16G, size: 128M }
+  - hot-remove: { start: 0x408000000, size: 128M }
+`);
+    expect([2, 3, 4, 5, 6].map((i) => stepOf(r, i).errno)).toEqual([null, null, 'EINVAL', null, null]);
+    expect(stepOf(r, 4).dmesg.map((m) => [m.level, m.site, m.text])).toEqual([
+      [4, 'mm/memory_hotplug.c:try_remove_memory', 'Refuse to remove 0x400000000 - 0x410000000,wrong granularity\n'],
+    ]);
+    expect([5, 6].map((i) => stepOf(r, i).dmesg.filter((m) => m.level <= 4))).toEqual([[], []]);
+    expect(r.machine.k.s.sections.coverage(128, 130)).toBe(0);
+  });
+});
