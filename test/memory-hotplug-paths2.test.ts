@@ -850,9 +850,14 @@ describe('s390 standby memory: a run of blocks (add_memory_blocks) leaves what b
   });
 
   it('s390x v6.18: node 0 nearly full, onlined to the kernel zone block after block', () => {
-    const o = machine('v6.18', false, 'memhp_default_state=online_kernel', [add(16 * G, 64 * 256 * M), add(48 * G, 32 * 256 * M)]);
-    (o.nodes as { used?: number }[])[0]!.used = Math.floor(0.999 * 4 * G / 4096) * 4096;
-    both(o);
+    // block i's onlining gives node 0 free pages before block i + 1 allocates its memmap
+    for (const edat1 of [false, true]) {
+      for (const used of [0.97, 0.999, 0.99999]) {
+        const o = machine('v6.18', edat1, 'memhp_default_state=online', [add(16 * G, 64 * 256 * M), add(48 * G, 32 * 256 * M), add(80 * G, 16 * 256 * M, 1)]);
+        (o.nodes as { used?: number }[])[0]!.used = Math.floor(used * 4 * G / 4096) * 4096;
+        both(o);
+      }
+    }
   });
 
   it('s390x: runs that reach the end of the pluggable range (v5.10: vmem_add_mapping(); v6.18: mhp_range_allowed())', () => {
