@@ -16,7 +16,7 @@ import { interleaveRuns, KERN_DEBUG, pr_err, pr_warn, pr_warn_once, printk, WARN
 import { sparse_add_section, sparse_remove_section } from './sparse.js';
 import { vmem_altmap_offset, vmemmap_populate_print_last } from './sparse-vmemmap.js';
 import { memoryBlockMemmapPages, memoryBlockMemmapSize } from './params.js';
-import { E2BIG, EBUSY, EEXIST, EINVAL, EPERM, ERANGE, section_nr_to_pfn, type Kernel, type MemoryBlock, type PgmapGeom, type Zone } from './state.js';
+import { E2BIG, EBUSY, EEXIST, EINVAL, EPERM, ERANGE, section_nr_to_pfn, type Kernel, type MemoryBlock, type PgmapGeom, type Resource, type Zone } from './state.js';
 
 const FILE = 'mm/memory_hotplug.c';
 
@@ -283,6 +283,18 @@ function busyConflict(k: Kernel, start: number, end: number, inside?: string): b
   return false;
 }
 
+/**
+ * The busy System RAM resource register_memory_resource() requests for [start, start + size):
+ * when busyConflict() let it through a non-busy resource (a pmem region, Soft Reserved), it
+ * nests inside that one, which it only hides in the flat map (see remove_memory()).
+ */
+function ramResource(k: Kernel, start: number, size: number, flags: MhpFlags): Resource {
+  const p = k.s.iomem.segmentsOverlapping(start, start + size).find((r) => r.v.kind !== 'System RAM')?.v;
+  const res: Resource = { name: flags.resourceName ?? 'System RAM', kind: 'System RAM', owner: 'hotplug' };
+  if (p) res.parent = { name: p.name, kind: p.kind, owner: p.owner };
+  return res;
+}
+
 // ---------------------------------------------------------------------------------------
 // memmap_on_memory: the memmap of hot-added memory inside the memory itself
 
@@ -513,7 +525,7 @@ export function add_memory(k: Kernel, nid: number, start: number, size: number, 
     const vm = altmap === null ? 0 : v === 'v5.13' ? alloc : memoryBlockMemmapPages(k);
     k.s.blocks.set(b0, b1, { nid, state: 'offline', zone: null, early: false, vmemmapPages: vm, altmapAlloc: alloc });
   }
-  k.s.iomem.set(start, start + size, { name: flags.resourceName ?? 'System RAM', kind: 'System RAM', owner: 'hotplug' });
+  k.s.iomem.set(start, start + size, ramResource(k, start, size, flags));
   const t = k.cmdline.onlineType;
   if (t !== 'offline') online_blocks(k, start, size, t);
   return 0;
@@ -555,7 +567,7 @@ function add_memory_blocks(k: Kernel, nid: number, start: number, n: number, fla
       k.s.blocks.set(b0, b1, { nid, state: 'offline', zone: null, early: false, vmemmapPages: 0, altmapAlloc: 0 });
     }
     // the blocks' resources are adjacent with equal payloads: one range either way
-    k.s.iomem.set(start, start + size, { name: flags.resourceName ?? 'System RAM', kind: 'System RAM', owner: 'hotplug' });
+    k.s.iomem.set(start, start + size, ramResource(k, start, size, flags));
     const t = k.cmdline.onlineType;
     if (t !== 'offline') {
       // Block by block, onlining block i to a kernel zone gives its node free pages before
@@ -741,8 +753,17 @@ export function remove_memory(k: Kernel, start: number, size: number): number {
     }
   }
   k.s.blocks.clear(b0, b1);
-  if (k.arch.cfg.keepMemblock || k.profile.hotAddMemblockAlways) k.s.memblockMemory.clear(start, start + size); // memblock_remove(): unconditional up to v5.7, ARCH_KEEP_MEMBLOCK only from v5.8 (try_remove_memory())
+  // memblock_remove(): in try_remove_memory() unconditionally up to v5.7 (read in 5.6.4 and
+  // 5.7.14), only with ARCH_KEEP_MEMBLOCK from v5.8 (5.8.1) - the same rule as
+  // memblock_add_node() in add_memory()
+  if (k.arch.cfg.keepMemblock || k.profile.hotAddMemblockAlways) k.s.memblockMemory.clear(start, start + size);
+  // kernel/resource.c release_mem_region_adjustable() (read in 6.1.20 and 7.1.5) descends into
+  // a non-busy resource and frees only the busy System RAM child: the pmem region or Soft
+  // Reserved range it nested in stays whole. (5.6.4 instead backs off at a parent without
+  // IORESOURCE_SYSRAM and leaves the System RAM child in place: not modelled.)
+  const nested = k.s.iomem.overlaps(start, start + size).filter((r) => r.v.parent);
   k.s.iomem.clear(start, start + size);
+  for (const r of nested) k.s.iomem.set(Math.max(r.start, start), Math.min(r.end, start + size), r.v.parent!);
   return 0;
 }
 

@@ -139,6 +139,8 @@ export interface Resource {
   name: string;
   kind: 'System RAM' | 'Persistent Memory' | 'namespace' | 'Soft Reserved';
   owner: string;
+  /** Hot-added System RAM requested inside a non-busy resource (a pmem region, Soft Reserved): that resource, which outlives it. */
+  parent?: Resource;
 }
 
 /**
@@ -443,7 +445,7 @@ export class KState {
   /** pgmap xarray: pfn -> pgmap id. */
   pgmaps = new IntervalMap<string>(plainPayload());
   /** iomem_resource children, keyed by physical address. */
-  iomem = new IntervalMap<Resource>(plainPayload((a, b) => a.name === b.name && a.owner === b.owner && a.kind === b.kind));
+  iomem = new IntervalMap<Resource>(plainPayload((a, b) => a.name === b.name && a.owner === b.owner && a.kind === b.kind && a.parent?.owner === b.parent?.owner));
   /** Busy children of iomem resources (claimed namespaces), keyed by physical address. */
   claims = new IntervalMap<Resource>(plainPayload((a, b) => a.name === b.name && a.owner === b.owner && a.kind === b.kind));
   /** Memory block devices keyed by block id. */

@@ -899,7 +899,8 @@ export class Reference {
       this.removePages(start / this.P, size / this.P, alt?.id ?? null);
       if (alt) this.altmaps.delete(alt.id);
     }
-    if (this.a.cfg.keepMemblock) {
+    // memblock_remove() on every arch up to v5.8 (5.6.4), with ARCH_KEEP_MEMBLOCK from v5.9
+    if (this.a.cfg.keepMemblock || this.p.hotAddMemblockAlways) {
       const out: typeof this.mem = [];
       for (const m of this.mem) {
         if (m.end <= start || m.start >= start + size) { out.push(m); continue; }
