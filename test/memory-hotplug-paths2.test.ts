@@ -1075,7 +1075,7 @@ steps:
 describe('try_remove_memory(): memblock_remove() follows memblock_add_node()', () => {
   /*
    * MODEL BUG (fixed): v5.6 (read in 5.6.4) add_memory_resource() calls memblock_add_node()
-   * and try_remove_memory() memblock_free() + memblock_remove() on every arch; from v5.9 both
+   * and try_remove_memory() memblock_free() + memblock_remove() on every arch; from v5.8 (5.8.1) both
    * only with CONFIG_ARCH_KEEP_MEMBLOCK. The model added the range to memblock on x86 v5.6 but
    * removed it only on ARCH_KEEP_MEMBLOCK arches, so a removed block stayed in memblock.memory.
    * x86 v5.6: hot-add of block 128 (16 GiB, 128 MiB) puts it in memblock next to the boot RAM

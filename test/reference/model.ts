@@ -899,7 +899,7 @@ export class Reference {
       this.removePages(start / this.P, size / this.P, alt?.id ?? null);
       if (alt) this.altmaps.delete(alt.id);
     }
-    // memblock_remove() on every arch up to v5.8 (5.6.4), with ARCH_KEEP_MEMBLOCK from v5.9
+    // memblock_remove() on every arch up to v5.7 (5.6.4, 5.7.14), with ARCH_KEEP_MEMBLOCK from v5.8 (5.8.1)
     if (this.a.cfg.keepMemblock || this.p.hotAddMemblockAlways) {
       const out: typeof this.mem = [];
       for (const m of this.mem) {
