@@ -133,6 +133,13 @@ describe('memmap_init_zone_device(): pr_debug("%s initialised %lu pages in %ums"
     const m = stepOf(r, 2).dmesg.filter((x) => x.text.startsWith('memmap_init_zone_device'));
     expect(m).toEqual([{ level: 7, text: 'memmap_init_zone_device initialised 1031680 pages in ?ms\n', site: 'mm/mm_init.c:memmap_init_zone_device', step: 2, approx: true }]);
   });
+
+  /* The same line before v6.4, when the function lived in mm/page_alloc.c (read in 6.1.20). */
+  it('v6.1: printed from mm/page_alloc.c', () => {
+    const r = run(x86('v6.1', '  - { name: pmem0, type: nvdimm, node: 0, start: 64G, size: 4G }', '  - create-namespace: { device: pmem0 }'));
+    const m = stepOf(r, 2).dmesg.filter((x) => x.text.startsWith('memmap_init_zone_device'));
+    expect(m.map((x) => x.site)).toEqual(['mm/page_alloc.c:memmap_init_zone_device']);
+  });
 });
 
 describe('the struct-page accesses named per release (the predicted oops)', () => {

@@ -79,12 +79,13 @@ function pagemap_range(k: Kernel, pgmap: DevPagemap, nid: number, spfn: number, 
   }
   // move_pfn_range_to_zone(ZONE_DEVICE, ...) and memmap_init_zone_device(): no model state, but
   // they write struct pages, which oopses where one is not mapped (kernel/fault.ts).
-  // memmap_init_zone_device() (mm/mm_init.c): pr_debug("%s initialised %lu pages in %ums\n",
-  // __func__, nr_pages, ...) where nr_pages counts pfns from pfn_first(); the time is unknown
+  // memmap_init_zone_device() (mm/page_alloc.c, mm/mm_init.c from v6.4): pr_debug("%s initialised
+  // %lu pages in %ums\n", __func__, nr_pages, ...) where nr_pages counts pfns from pfn_first();
+  // the time is unknown
   const a = pgmap.altmap ? k.s.altmaps.get(pgmap.altmap)! : null;
   const first = spfn + (a ? a.reserve + a.free : 0);
   initZoneDevicePages(k, pgmap, spfn, epfn + 1, a);
-  printk(k, k.profile.memmapInitZoneDeviceLevel, 'mm/mm_init.c:memmap_init_zone_device', '%s initialised %lu pages in %ums\n', ['memmap_init_zone_device', epfn + 1 - first, '?'], { approx: true });
+  printk(k, k.profile.memmapInitZoneDeviceLevel, `${initFile(k)}:memmap_init_zone_device`, '%s initialised %lu pages in %ums\n', ['memmap_init_zone_device', epfn + 1 - first, '?'], { approx: true });
   return 0;
 }
 
@@ -99,9 +100,12 @@ function pagemap_range(k: Kernel, pgmap: DevPagemap, nid: number, spfn: number, 
  * With DEBUG_VM, sparse_add_section()'s page_init_poison() memsets the whole range first (the
  * same first unmapped byte, a different function); DEBUG_VM is not modelled.
  */
+/** Where the memmap initialisation code lives: mm/page_alloc.c, mm/mm_init.c from v6.4. */
+const initFile = (k: Kernel) => (k.profile.zoneDeviceInit === 'v6.4' ? 'mm/mm_init.c' : 'mm/page_alloc.c');
+
 function initZoneDevicePages(k: Kernel, pgmap: DevPagemap, spfn: number, epfn: number, a: { base_pfn: number; reserve: number; free: number } | null): void {
   const v = k.profile.zoneDeviceInit;
-  const file = v === 'v6.4' ? 'mm/mm_init.c' : 'mm/page_alloc.c';
+  const file = initFile(k);
   const range = v === 'v5.9' ? 'memmap_init_zone' : 'memmap_init_range';
   const dev = v === 'v5.17' || v === 'v6.4' ? '__init_zone_device_page' : 'memmap_init_zone_device';
   let first = spfn;
