@@ -316,6 +316,25 @@ describe('offline_blocks(): which blocks may be offlined at all', () => {
   });
 
   /*
+   * An `offline` step over several blocks writes "offline" to each block's state in address
+   * order (drivers/base/memory.c memory_block_offline() per block, v5.6..v7.1): blocks 128 and
+   * 129 hot-added at 16 GiB, only 128 onlined. Block 128 goes offline ("Offlined Pages 32768",
+   * pr_debug from v5.10) before block 129, already offline, refuses with -EINVAL: the step
+   * fails, block 128 stays offline and its 32,768 pages leave node 0's free and managed counts.
+   */
+  it('x86 v6.18: the blocks before a refused one are offline already', () => {
+    const k = setup_machine(box('x86_64', 'v6.18')).k;
+    expect(acpi_memory_enable_device(k, 0, 16 * G, 256 * M)).toBe(0);
+    expect(online_blocks(k, 16 * G, 128 * M, 'online')).toBe(0);
+    const n = k.s.nodes[0]!;
+    const [free, managed, from] = [n.free, n.managed, k.s.log.length];
+    expect(offline_blocks(k, 16 * G, 256 * M)).toBe(EINVAL);
+    expect(blocks(k, 120, 140)).toEqual([[128, 130, 'offline', null]]);
+    expect([free - n.free, managed - n.managed]).toEqual([32768, 32768]);
+    expect(logFrom(k, from).map((l) => l[2])).toEqual(['Offlined Pages 32768\n']);
+  });
+
+  /*
    * x86 v5.6 (MEMORY_HOTREMOVE on x86, no arm64 rule applies): a hot-added, onlined block
    * offlines; v5.6 prints pr_info (6) "Offlined Pages 32768".
    */

@@ -632,8 +632,9 @@ export function online_blocks(k: Kernel, start: number, size: number, type: stri
 }
 
 /**
- * Offline every online block of [start, start + size) (memory_block_offline ->
- * offline_pages of the block minus its self-hosted vmemmap pages). arm64 boot memory is
+ * Offline every block of [start, start + size), in address order (memory_block_offline ->
+ * offline_pages of the block minus its self-hosted vmemmap pages), stopping at the first
+ * refusal: a block that is not online (-EINVAL). arm64 boot memory is
  * refused by prevent_bootmem_remove_notifier (-EPERM). A kernel-zone block is refused with
  * -EBUSY when the model's kernel allocations on that node no longer fit in the remaining
  * free memory (unmovable pages must have landed there).
@@ -642,6 +643,8 @@ export function offline_blocks(k: Kernel, start: number, size: number): number {
   const [b0, b1] = blockRange(k, start, size);
   const bs = k.boot.memoryBlockSize;
   const pages = bs / k.c.PAGE_SIZE;
+  // block by block in address order, as memory_block_offline() per block device: the blocks
+  // before one that is refused are offline already (drivers/base/memory.c, v5.6..v7.1)
   for (const s of k.s.blocks.overlaps(b0, b1)) {
     if (s.v.state !== 'online') return EINVAL;
     if (k.arch.cfg.arch === 'arm64' && !k.profile.arm64HotRemove) return EINVAL; // offline_pages() stub without MEMORY_HOTREMOVE
@@ -652,8 +655,6 @@ export function offline_blocks(k: Kernel, start: number, size: number): number {
       printk(k, KERN_DEBUG, FILE + ':offline_pages', 'memory offlining [mem %#010llx-%#010llx] failed due to %s\n', [BigInt(s.start * bs), BigInt(s.start * bs + bs - 1), 'notifier failure']); // its own block (offline_pages() of memory_block_offline(), v5.7..v7.1), not the request
       return EPERM;
     }
-  }
-  for (const s of k.s.blocks.overlaps(b0, b1)) {
     const nr = pages - s.v.vmemmapPages;
     // offline_pages() (v5.6+, commit c5e79ef561b0): walk_system_ram_range() must count every
     // page of the block as System RAM, else -EINVAL "memory holes" before anything else is

@@ -856,14 +856,12 @@ export class Reference {
   offline(start: number, size: number): number {
     const ids = this.blockIds(start, size).filter((b) => this.blocks.has(b));
     const pages = this.bs / this.P;
+    // one block at a time, in address order: those before a refused block stay offline
     for (const b of ids) {
       const blk = this.blocks.get(b)!;
       if (blk.state !== 'online') return EINVAL;
       if (this.a.cfg.arch === 'arm64' && !this.p.arm64HotRemove) return EINVAL;
       if (this.a.cfg.arch === 'arm64' && blk.early && this.p.arm64BootmemNotifier !== 'none') return EPERM;
-    }
-    for (const b of ids) {
-      const blk = this.blocks.get(b)!;
       const nr = pages - blk.nrVmemmap;
       if (blk.zone === 'Normal') {
         if (this.nodes[blk.nid]!.free < nr) return EBUSY;
