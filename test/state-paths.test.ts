@@ -36,6 +36,7 @@ import {
   rebuildAltPfns,
   section_nr,
   section_nr_to_pfn,
+  stepAnomalies,
   strerror,
   type Backing,
   type Kernel,
@@ -557,5 +558,34 @@ describe('Consts derived from the arch', () => {
     expect(deriveConsts(a)).toBe(c);
     expect(c.PAGE_SIZE).toBe(4096);
     expect(Object.isFrozen(c)).toBe(true);
+  });
+});
+
+describe('stepAnomalies', () => {
+  /*
+   * The report's per-step findings: the current step's anomalies in order, a run of spans that
+   * share the site and the key and meet end to start merged into one (text from the merged
+   * start, end and pages). The step-1 anomaly is not this step's; a span of another key, of
+   * another site, or one that does not start where the run ends starts a new entry.
+   */
+  it('merges only spans of one site and key that meet', () => {
+    const text = (start: number, end: number, pages: number) => `[${start}, ${end}) ${pages}`;
+    const span = (start: number, end: number, key = 'a', pages = 1) => ({ key, start, end, pages, text });
+    const k = { step: 2, s: { anomalies: [
+      { step: 1, site: 's', text: 'old', span: span(0, 10) },
+      { step: 2, site: 's', text: 'x', span: span(10, 20) },
+      { step: 2, site: 's', text: 'x', span: span(20, 30, 'a', 2) },
+      { step: 2, site: 's', text: 'x', span: span(30, 40, 'b') },
+      { step: 2, site: 't', text: 'x', span: span(40, 50, 'b') },
+      { step: 2, site: 't', text: 'x', span: span(60, 70, 'b') },
+      { step: 2, site: 't', text: 'plain' },
+    ] } } as unknown as Kernel;
+    expect(stepAnomalies(k)).toEqual([
+      { site: 's', text: '[10, 30) 3' },
+      { site: 's', text: '[30, 40) 1' },
+      { site: 't', text: '[40, 50) 1' },
+      { site: 't', text: '[60, 70) 1' },
+      { site: 't', text: 'plain' },
+    ]);
   });
 });
