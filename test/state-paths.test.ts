@@ -320,6 +320,21 @@ describe('KState payloads', () => {
 });
 
 describe('checkpoint / commit / rollback', () => {
+  /* An altmap's per-block `self` geometry (memmap_on_memory) survives a rollback; one without it gets no such key. */
+  it('rollback keeps an altmap\'s self geometry, and adds none', () => {
+    const s = new KState(P, { pgd: 0, p4d: 0, pud: 0, pmd: 0, pte: M2 });
+    const geo = { stride: 32768, slice: 512, blocks: 4, node: 1 };
+    s.altmaps.set('m', { id: 'm', base_pfn: 0, end_pfn: 131071, reserve: 0, free: 512, align: 0, alloc: 0, owner: 'o', device: 'd', self: geo });
+    s.altmaps.set('n', { id: 'n', base_pfn: 0, end_pfn: 64, reserve: 0, free: 64, align: 0, alloc: 0, owner: 'o', device: 'd' });
+    const cp = s.checkpoint();
+    s.altmaps.get('m')!.alloc = 9;
+    s.altmaps.get('n')!.alloc = 9;
+    s.rollback(cp);
+    expect(s.altmaps.get('m')).toMatchObject({ alloc: 0, self: geo });
+    expect(s.altmaps.get('n')!.alloc).toBe(0);
+    expect('self' in s.altmaps.get('n')!).toBe(false);
+  });
+
   it('rollback restores the small fields, the ledger sums and the maps', () => {
     const s = new KState(P, { pgd: 0, p4d: 0, pud: 0, pmd: 0, pte: M2 });
     s.nodes = [{ online: true, free: 100, managed: 200 }];
