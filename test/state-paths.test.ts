@@ -319,6 +319,17 @@ describe('KState payloads', () => {
   });
 });
 
+describe('iomem', () => {
+  /* Hot-added System RAM in two pmem regions that meet: the two RAM resources stay apart, each remembering its own region. */
+  it('does not merge System RAM nested in different regions', () => {
+    const s = new KState(P, { pgd: 0, p4d: 0, pud: 0, pmd: 0, pte: M2 });
+    const ram = (parent: string) => ({ name: 'System RAM', kind: 'System RAM' as const, owner: 'hotplug', parent: { name: parent, kind: 'Persistent Memory' as const, owner: parent } });
+    s.iomem.set(0, 2 * M2, ram('pmem0'));
+    s.iomem.set(2 * M2, 4 * M2, ram('pmem1'));
+    expect(s.iomem.overlaps(0, 4 * M2).map((r) => [r.start, r.end, r.v.parent!.owner])).toEqual([[0, 2 * M2, 'pmem0'], [2 * M2, 4 * M2, 'pmem1']]);
+  });
+});
+
 describe('checkpoint / commit / rollback', () => {
   /* An altmap's per-block `self` geometry (memmap_on_memory) survives a rollback; one without it gets no such key. */
   it('rollback keeps an altmap\'s self geometry, and adds none', () => {
