@@ -8,6 +8,11 @@
  * pass is only a candidate survivor (other test files may kill it).
  *
  *   node scripts/mutate-quick.mjs src/kernel/printk.ts test/printk.test.ts [more tests] [--lines 10-80] [--timeout 120]
+ *   node scripts/mutate-quick.mjs src/kernels/switches.ts test/compare-why.test.ts --ignored-in reports/mutation/kernels.json
+ *
+ * --ignored-in takes a Stryker JSON report and tests only the file's mutants that run left out
+ * (status Ignored: with `--ignoreStatic`, the static mutants, which Stryker would run against
+ * the whole suite each).
  *
  * Prints one line per survivor (file:line:col, 1-based, mutator, replacement) and the counts;
  * progress on stderr. A test run longer than --timeout seconds (a mutant that loops) is killed
@@ -25,6 +30,8 @@ const at = args.indexOf('--lines');
 const tat = args.indexOf('--timeout');
 const timeoutMs = tat >= 0 ? Number(args.splice(tat, 2)[1]) * 1000 : 120_000;
 const [lo, hi] = at >= 0 ? args.splice(at, 2)[1].split('-').map(Number) : [1, Infinity];
+const iat = args.indexOf('--ignored-in');
+const report = iat >= 0 ? args.splice(iat, 2)[1] : undefined;
 const [file, ...tests] = args;
 if (!file || tests.length === 0) {
   process.stderr.write('usage: node scripts/mutate-quick.mjs <source file> <test file>... [--lines A-B]\n');
@@ -40,7 +47,20 @@ const vitest = resolve('node_modules/vitest/vitest.mjs');
 const original = readFileSync(file, 'utf8');
 const quiet = { debug() {}, info() {}, warn() {}, error() {}, trace() {}, fatal() {}, isDebugEnabled: () => false, isInfoEnabled: () => false, isWarnEnabled: () => false, isErrorEnabled: () => false, isTraceEnabled: () => false, isFatalEnabled: () => false };
 const { mutants } = await new Instrumenter(quiet).instrument([{ name: file, content: original, mutate: true }], { plugins: null, excludedMutations: [], ignorers: [] });
-const chosen = mutants.filter((m) => m.location.start.line + 1 >= lo && m.location.start.line + 1 <= hi);
+// the report's locations are 1-based lines and columns, the instrumenter's 0-based
+const key = (line, column, name, replacement) => `${line}:${column}:${name}:${replacement}`;
+const ignored = report === undefined ? undefined : new Set(
+  (JSON.parse(readFileSync(report, 'utf8')).files[file]?.mutants ?? [])
+    .filter((m) => m.status === 'Ignored')
+    .map((m) => key(m.location.start.line, m.location.start.column, m.mutatorName, m.replacement)),
+);
+const chosen = mutants.filter((m) =>
+  m.location.start.line + 1 >= lo && m.location.start.line + 1 <= hi &&
+  (ignored === undefined || ignored.has(key(m.location.start.line + 1, m.location.start.column + 1, m.mutatorName, m.replacement))));
+if (ignored !== undefined && chosen.length !== ignored.size) {
+  process.stderr.write(`mutate-quick: ${report} lists ${ignored.size} ignored mutants of ${file}, ${chosen.length} found in today's file (changed since the run?)\n`);
+  process.exit(2);
+}
 
 // offsets of line starts, to turn a location into a string index
 const lineStart = [0];

@@ -77,7 +77,7 @@ steps: [ boot, { create-namespace: { device: pmem0, mode: fsdax, map: dev } } ]
   it.each([
     ['no default export', undefined, /default export is an object/],
     ['an unknown policy', { id: 'x1', base: 'v6.18', policies: { vmemmap_populat: () => 0 } }, /policies\.vmemmap_populat: unknown policy "vmemmap_populat" \(did you mean "vmemmap_populate"\?\)/],
-    ['a policy of the wrong type', { id: 'x2', base: 'v6.18', policies: { hugepages: () => 0 } }, /policies\.hugepages: must be a object, not function/],
+    ['a policy of the wrong type', { id: 'x2', base: 'v6.18', policies: { hugepages: () => 0 } }, /policies\.hugepages: must be an object, not function/],
     ['a bad switch value', { id: 'x3', base: 'v6.18', switches: { hvo: 'v9' } }, /switches\.hvo: "v9" is not a value of hvo/],
   ])('%s: one line naming the module', (_, exported, rule) => {
     expect(() => profileFromModule('p.mjs', exported)).toThrow(ProfileError);

@@ -14,8 +14,7 @@
  * (src/arch/types.ts PolicyOverrides; docs/model-a-patch.md). Both are validated the same way:
  * every problem is one line naming the file, the key and the values allowed.
  */
-import { LineCounter, parseDocument } from 'yaml';
-import { Locator, didYouMean, pathString } from '../scenario/parse.js';
+import { Locator, didYouMean, parseYaml, pathString } from '../scenario/parse.js';
 import { PROFILES } from './index.js';
 import { SWITCHES, SWITCH_KEYS, type SwitchKey } from './switches.js';
 import type { KernelProfile } from './types.js';
@@ -41,14 +40,14 @@ function profileFrom(file: string, raw: unknown, fail: Fail, known: readonly Ker
   const allowed = [...KEYS, ...extraKeys];
   for (const k of Object.keys(o)) if (!allowed.includes(k)) fail([], `unknown key "${k}"${didYouMean(k, allowed)}; allowed: ${allowed.join(', ')}`, k);
   for (const k of ['id', 'base'] as const) {
-    if (typeof o[k] !== 'string' || !o[k]) fail(o[k] === undefined ? [] : [k], o[k] === undefined ? `missing required key "${k}"` : `${k} must be a non-empty string`);
+    if (typeof o[k] !== 'string' || !o[k]) fail(o[k] === undefined ? [] : [k], o[k] === undefined ? `missing required key "${k}"` : 'must be a non-empty string');
   }
   const id = o.id as string;
   if (known.some((p) => p.id === id)) fail(['id'], `"${id}" is a built-in profile: give yours another id`);
   const base = known.find((p) => p.id === o.base);
   if (!base) fail(['base'], `unknown base profile "${String(o.base)}"${didYouMean(String(o.base), known.map((p) => p.id))}; \`vmemlab kernels\` lists them`);
   const sw = (o.switches ?? {}) as Record<string, unknown>;
-  if (typeof sw !== 'object' || Array.isArray(sw)) fail(['switches'], 'switches is a map of switch: value');
+  if (typeof sw !== 'object' || Array.isArray(sw)) fail(['switches'], 'must be a map of switch: value');
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(sw)) {
     if (!(SWITCH_KEYS as string[]).includes(k)) fail(['switches'], `unknown switch "${k}"${didYouMean(k, SWITCH_KEYS)}; \`vmemlab kernels --switches\` lists them`, k);
@@ -71,14 +70,8 @@ function profileFrom(file: string, raw: unknown, fail: Fail, known: readonly Ker
 }
 
 export function parseProfileFile(file: string, text: string, known: readonly KernelProfile[] = PROFILES): KernelProfile {
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  const { doc, lc } = parseYaml(file, text);
   const L: Locator = new Locator(file, doc, lc);
-  if (doc.errors.length) {
-    const e = doc.errors[0]!;
-    const p = e.linePos?.[0] ?? lc.linePos(e.pos[0]);
-    L.fail([], `YAML syntax: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')} (line ${p.line})`);
-  }
   return profileFrom(file, doc.toJS(), (path, rule, key) => L.fail(path, rule, key), known);
 }
 
@@ -93,7 +86,7 @@ export function profileFromModule(file: string, exported: unknown, known: readon
   for (const [k, v] of Object.entries(policies as object)) {
     const want = POLICY_KEYS[k as keyof PolicyOverrides];
     if (!want) fail(['policies'], `unknown policy "${k}"${didYouMean(k, Object.keys(POLICY_KEYS))}; policies: ${Object.keys(POLICY_KEYS).join(', ')}`, k);
-    if (typeof v !== want) fail(['policies', k], `must be a ${want}, not ${typeof v}`);
+    if (typeof v !== want) fail(['policies', k], `must be ${want === 'object' ? 'an' : 'a'} ${want}, not ${typeof v}`);
   }
   const names = Object.keys(policies as object);
   return { ...p, policies: policies as PolicyOverrides, provenance: `${p.provenance}; policies replaced: ${names.join(', ')}` };

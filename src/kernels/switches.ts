@@ -475,12 +475,15 @@ export function switchListing(profiles: readonly KernelProfile[]): SwitchListing
   });
 }
 
+/** A switch value as a YAML/JSON double-quoted string: what a profile file must say to pick it. */
+const quoted = (value: string) => JSON.stringify(value);
+
 export function renderSwitchListing(l: SwitchListing[]): string {
   const out: string[] = [];
   for (const s of l) {
     out.push(`${s.key}  (${s.site})`);
     out.push(`  ${s.what}`);
-    for (const v of s.values) out.push(`  ${JSON.stringify(v.value).replace(/\\n/g, '\\\\n')}: ${v.meaning}${v.profiles.length ? ` [${v.profiles.join(', ')}]` : ''}`);
+    for (const v of s.values) out.push(`  ${quoted(v.value)}: ${v.meaning}${v.profiles.length ? ` [${v.profiles.join(', ')}]` : ''}`);
   }
   return out.join('\n') + '\n';
 }
@@ -512,8 +515,8 @@ export function renderProfileDiff(d: ProfileDiff): string {
   for (const p of d.policies) out.push(`policy ${p.name}: ${d.a} ${p.a}, ${d.b} ${p.b}`);
   for (const s of d.switches) {
     out.push('', `${s.key}  (${s.site}): ${s.what}`);
-    out.push(`  ${d.a}: ${JSON.stringify(s.a.value).replace(/\\n/g, '\\\\n')}  ${s.a.meaning}`);
-    out.push(`  ${d.b}: ${JSON.stringify(s.b.value).replace(/\\n/g, '\\\\n')}  ${s.b.meaning}`);
+    out.push(`  ${d.a}: ${quoted(s.a.value)}  ${s.a.meaning}`);
+    out.push(`  ${d.b}: ${quoted(s.b.value)}  ${s.b.meaning}`);
   }
   return out.join('\n') + '\n';
 }

@@ -160,6 +160,22 @@ function depth(v: unknown, d = 0): number {
 }
 
 /** Parse and validate a scenario from bytes (YAML or JSON; JSON is parsed as YAML 1.2). */
+/**
+ * One YAML document with its line counter; a syntax error (duplicate keys included) is a
+ * ScenarioError at the error's own line and column. Scenario and profile files share it.
+ */
+export function parseYaml(file: string, text: string): { doc: Document; lc: LineCounter } {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    const p = e.linePos?.[0] ?? lc.linePos(e.pos[0]);
+    const msg = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    throw new ScenarioError(file, p.line, p.col, '', `YAML syntax: ${msg}`);
+  }
+  return { doc, lc };
+}
+
 export function parseScenario(file: string, bytes: Uint8Array | string, opts: { chunked?: boolean } = {}): Scenario {
   if (typeof bytes !== 'string' && bytes.length > MAX_BYTES) throw new ScenarioError(file, 1, 1, '', `file is larger than ${MAX_BYTES / 1024 / 1024} MiB`);
   let text: string;
@@ -186,14 +202,7 @@ export function parseScenario(file: string, bytes: Uint8Array | string, opts: { 
     const sc = parseChunked(file, text);
     if (sc) return sc;
   }
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0]!;
-    const p = e.linePos?.[0] ?? lc.linePos(e.pos[0]);
-    const msg = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-    throw new ScenarioError(file, p.line, p.col, '', `YAML syntax: ${msg}`);
-  }
+  const { doc, lc } = parseYaml(file, text);
   // a map key must be a plain value: the yaml library would stringify a collection key (and
   // warn on stderr); the scenario format has none
   visit(doc, {
