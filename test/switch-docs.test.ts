@@ -82,3 +82,13 @@ describe('switch documentation', () => {
     expect(checked.none).toBeGreaterThanOrEqual(1);
   });
 });
+
+describe('profile documentation', () => {
+  it('every profile has a unique id, a title and a provenance (what `vmemlab kernels` lists)', () => {
+    expect(new Set(PROFILES.map((p) => p.id)).size).toBe(PROFILES.length);
+    for (const p of PROFILES) {
+      expect(p.title.length, `${p.id}.title`).toBeGreaterThan(10);
+      expect(p.provenance, `${p.id}.provenance`).toMatch(p.kind === 'release' ? /\d+\.\d+/ : /LKML/);
+    }
+  });
+});
