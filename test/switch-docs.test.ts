@@ -87,8 +87,8 @@ describe('profile documentation', () => {
   it('every profile has a unique id, a title and a provenance (what `vmemlab kernels` lists)', () => {
     expect(new Set(PROFILES.map((p) => p.id)).size).toBe(PROFILES.length);
     for (const p of PROFILES) {
-      expect(p.title.length, `${p.id}.title`).toBeGreaterThan(10);
-      expect(p.provenance, `${p.id}.provenance`).toMatch(p.kind === 'release' ? /\d+\.\d+/ : /LKML/);
+      expect(p.title, `${p.id}.title`).toMatch(/^(Linux|Proposal: ).{4}/);
+      expect(p.provenance, `${p.id}.provenance`).toMatch(p.kind === 'release' ? /read in .*\d+\.\d+/ : /^LKML, /);
     }
   });
 });
