@@ -6,13 +6,13 @@
  */
 import { resolveArch, type ArchConfig } from '../arch/index.js';
 import { findProfile } from '../kernels/index.js';
-import { memremap_compat_align, nd_pfn_default_alignment, nd_pfn_init, nd_info_block_reserve } from '../kernel/nvdimm/pfn_devs.js';
+import { memremap_compat_align, nd_pfn_default_alignment } from '../kernel/nvdimm/pfn_devs.js';
 import { memmapOnMemoryRefusal } from '../kernel/memory_hotplug.js';
 import { archHugePageSizes, hvoSupported, optimizablePages } from '../kernel/hugetlb.js';
 import { GiB, MiB, alignUp, isPow2, lx } from '../util/bits.js';
 import { commas, fmtSize } from '../util/units.js';
 import {
-  AnswerError, RAM_BASE, buildScenario, checkMachine, configOf, diffRecord, kernelOf, runObserved, sz, tableDelta, total,
+  AnswerError, RAM_BASE, buildScenario, checkMachine, configOf, kernelOf, runObserved, sz, total,
   type BuiltScenario, type MachineOpts, type ObservedRun,
 } from './machine.js';
 
@@ -109,7 +109,6 @@ function answerNamespace(q: NamespaceQuestion, size: number): NamespaceAnswer {
   const run = runObserved(built.scenario);
   const m = run.machine;
   const k = m.k;
-  const P = k.c.PAGE_SIZE;
   const r = run.results[1]!;
   const region = m.regions.get('pmem0')!;
   const ns = region.namespaces[0];
@@ -470,7 +469,6 @@ export function sizeHvo(q: HvoQuestion): HvoAnswer {
   const run = runObserved(built.scenario);
   const k = run.machine.k;
   const i = q.boot ? 0 : 1;
-  const r = run.results[i]!;
   const P = k.c.PAGE_SIZE;
   const hv = k.s.hvo;
   const h = hv.hstates.find((x) => x.size === q.hugePage);

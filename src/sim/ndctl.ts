@@ -284,15 +284,6 @@ export function createNamespace(k: Kernel, r: Region, a: CreateArgs): NdctlResul
   return { errno: 0, messages: [], namespace: ns };
 }
 
-function unitOf(n: number): number {
-  for (const u of [2 ** 40, 2 ** 30, 2 ** 20, 2 ** 10]) if (n % u === 0) return u;
-  return 1;
-}
-
-function suffixOf(u: number): string {
-  return u === 2 ** 40 ? 'T' : u === 2 ** 30 ? 'G' : u === 2 ** 20 ? 'M' : u === 2 ** 10 ? 'K' : '';
-}
-
 /** Give an altmap a new id, in the altmap table and in every leaf it backs. */
 export function renameAltmap(k: Kernel, from: string, to: string): void {
   const a = k.s.altmaps.get(from);
