@@ -136,3 +136,40 @@ describe('daxctl reconfigure-device --mode=devdax', () => {
     expect(r.report.invariants.violations).toEqual([]);
   });
 });
+
+describe('daxctl reconfigure-device: every refusal and message, as daxctl prints it', () => {
+  const NS = '  - create-namespace: { device: pmem0, mode: devdax, map: mem }\n';
+  it('memhp_default_state=online_movable auto-onlines too: refused without -f', () => {
+    const r = run(box('v6.18', PMEM, NS + '  - reconfigure-device: { device: pmem0, mode: system-ram }', 'memhp_default_state=online_movable'));
+    expect([stepOf(r, 3).errno, stepOf(r, 3).messages]).toEqual(['EBUSY', ['dax0.0: error: kernel policy will auto-online memory, aborting', 'error reconfiguring devices: Device or resource busy', 'reconfigured 0 devices']]);
+  });
+
+  it('memmap_on_memory: no attribute before v6.8; not available without the parameter; busy once kmem holds the device', () => {
+    const ask = '  - reconfigure-device: { device: pmem0, mode: system-ram, memmapOnMemory: true }';
+    const old = run(box('v6.6', PMEM, NS + ask));
+    expect([stepOf(old, 3).errno, stepOf(old, 3).messages]).toEqual(['ENOENT', ['/sys/bus/dax/devices/dax0.0/memmap_on_memory: No such file or directory (the attribute is newer than this kernel)']]);
+    const off = run(box('v6.18', PMEM, NS + ask));
+    expect([stepOf(off, 3).errno, stepOf(off, 3).messages]).toEqual(['EOPNOTSUPP', ['writing memmap_on_memory: Operation not supported']]);
+    expect(stepOf(off, 3).dmesg.map((d) => d.text)).toEqual(['dax dax0.0: memmap_on_memory is not available\n']);
+    const busy = run(box('v6.18', PMEM, NS + '  - reconfigure-device: { device: pmem0, mode: system-ram, online: none }\n' + ask, 'memory_hotplug.memmap_on_memory=1'));
+    expect([stepOf(busy, 3).messages, stepOf(busy, 4).errno, stepOf(busy, 4).messages]).toEqual([['reconfigured 1 device'], 'EBUSY', ['writing memmap_on_memory: Device or resource busy']]);
+  });
+
+  it('a device already in system-ram mode says so and counts as reconfigured', () => {
+    const again = '  - reconfigure-device: { device: pmem0, mode: system-ram, online: none }\n';
+    const r = run(box('v6.18', PMEM, NS + again + again));
+    expect([stepOf(r, 4).ok, stepOf(r, 4).messages]).toEqual([true, ['dax0.0 was already in system-ram mode', 'reconfigured 1 device']]);
+  });
+
+  it('a pmem dax device does not default to memmap_on_memory (only CXL does): its memmap comes from RAM', () => {
+    const r = run(box('v6.18', PMEM, NS + '  - reconfigure-device: { device: pmem0, mode: system-ram }', 'memory_hotplug.memmap_on_memory=1'));
+    expect(r.report.memmapBacking.self).toEqual({});
+    expect(r.report.memory.blocks.filter((b) => !b.boot)).toEqual([{ first: 65, count: 31, nid: 0, state: 'online', zone: 'Movable', boot: false, vmemmapPages: 0 }]);
+  });
+
+  it('5.15 (no device-dax vmemmap dedup): hmem bound to device_dax has a whole memmap, from node 0 RAM', () => {
+    const r = run(box('v5.15', HMEM, ''));
+    expect(r.report.memmapBacking.dedup).toEqual({});
+    expect(r.report.memmapBacking.ram).toEqual({ 0: 64 * M + 64 * M });
+  });
+});
