@@ -58,6 +58,29 @@ describe('ndctl create-namespace (v81)', () => {
   });
 });
 
+describe('ndctl create-namespace (v81): option and size checks', () => {
+  it('--align must be a power of two of at least a page: the usage follows (exit 129)', () => {
+    const r = run(box(LABELLED, `  - create-namespace: { device: pmem0, mode: fsdax, align: 3M }
+  - create-namespace: { device: pmem0, mode: fsdax, align: 2K }`));
+    for (const i of [2, 3]) expect(stepOf(r, i)).toMatchObject({ ok: false, errno: 'EINVAL', messages: ['  Error: align must be a power-of-2 greater than 4096', ' usage: ndctl create-namespace [<options>]'] });
+  });
+
+  it('a region below 16 MiB: a defaulted size on a labelled region finds no space; on a label-less one it is too small', () => {
+    const small = (labels: boolean) => `  - { name: pmem0, type: nvdimm, node: 0, start: 8G, size: 8M, labels: ${labels} }`;
+    const labelled = run(box(small(true), '  - create-namespace: { device: pmem0, mode: fsdax }'));
+    expect(stepOf(labelled, 2)).toMatchObject({ ok: false, errno: 'ENOSPC', messages: ['failed to create namespace: No space left on device'] });
+    const bare = run(box(small(false), '  - create-namespace: { device: pmem0, mode: devdax }'));
+    expect(stepOf(bare, 2)).toMatchObject({ ok: false, errno: 'EINVAL', messages: ["  Error: '--size=' must be >= 16MiB for 'devdax' mode", 'failed to reconfigure namespace: Invalid argument'] });
+  });
+
+  it('the kernel refuses a namespace start off memremap_compat_align(): nd_pfn_init\'s line under the pfn device, then ndctl\'s', () => {
+    const dev = '  - { name: pmem0, type: nvdimm, node: 0, start: 0x200100000, size: 1G, labels: false }';
+    const r = run(box(dev, '  - create-namespace: { device: pmem0, mode: fsdax, map: dev }'));
+    expect(stepOf(r, 2).messages).toEqual(['libndctl: ndctl_pfn_enable: pfn0.0: failed to enable', '  Error: namespace0.0: failed to enable', 'failed to reconfigure namespace: No such device or address']);
+    expect(stepOf(r, 2).dmesg.map((d) => d.text)).toEqual(['nd_pmem pfn0.0: namespace0.0: start 0x0000000200100000 misaligned to 0x200000\n', 'nd_pmem pfn0.0: probe with driver nd_pmem failed with error -22\n']);
+  });
+});
+
 describe('ndctl destroy-namespace (v81)', () => {
   it('says what it destroyed; without -f an enabled namespace is refused', () => {
     const r = run(box(LABELLED, `  - create-namespace: { device: pmem0, mode: fsdax, size: 1G }

@@ -299,7 +299,7 @@ export function renameAltmap(k: Kernel, from: string, to: string): void {
  * ndctl destroy-namespace [-f]: an enabled namespace needs -f (namespace_prep_reconfig); then
  * disable (memunmap_pages for fsdax/devdax) and free the extent; "destroyed 1 namespace".
  */
-export function destroyNamespace(k: Kernel, r: Region, name?: string, force = true): NdctlResult {
+export function destroyNamespace(k: Kernel, r: Region, name: string | undefined, force: boolean): NdctlResult {
   const ns = name ? r.namespaces.find((n) => n.name === name) : r.namespaces[r.namespaces.length - 1];
   // A label-less region always has its namespaceR.0 (raw when nothing claims it: the model
   // lists no namespace then). ndctl's namespace_destroy() disables it and, for a label-less
