@@ -137,6 +137,11 @@ describe('profile modules: every rule, one whole line', () => {
     expect(thrown(() => profileFromModule('m.js', exported))).toBe(message);
   });
 
+  it('every policy with its own type is taken', () => {
+    const policies = { vmemmap_populate: () => 0, hugepages: {}, vmemmap_free: {}, memmap_on_memory: () => 0, vmemmap_alloc_block_buf: () => 0 };
+    expect(Object.keys(profileFromModule('m.js', { id: 'all', base: 'v6.18', policies }).policies!)).toEqual(Object.keys(policies));
+  });
+
   it('the provenance lists every policy replaced; without policies the profile has none', () => {
     const p = profileFromModule('m.js', { id: 'x', base: 'v6.18', policies: { vmemmap_populate: () => 0, memmap_on_memory: () => 0 } });
     expect(p.provenance).toBe('profile m.js: v6.18; policies replaced: vmemmap_populate, memmap_on_memory');
