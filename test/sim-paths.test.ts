@@ -111,6 +111,78 @@ describe('expect: every failed expectation is one line naming the step and both 
   });
 });
 
+describe('expect: each field that differs is its own line, with both values', () => {
+  it('altmap, namespace, memmap backing, blocks and hugetlb; the newest altmap and namespace unless one is named', () => {
+    const r = run(`
+arch: x86_64
+kernel: v6.12
+cmdline: hugetlb_free_vmemmap=on memory_hotplug.memmap_on_memory=1
+nodes:
+  - { id: 0, memory: [ { start: 0, size: 4G } ] }
+  - { id: 1, memory: [ { start: 4G, size: 4G } ] }
+devices:
+  - { name: pmem0, type: nvdimm, node: 0, start: 16G, size: 4G }
+steps:
+  - boot
+  - expect: { step: 1, altmap: { alloc: 1 }, namespace: { size: 1 } }
+  - create-namespace: { device: pmem0, mode: fsdax, map: dev, size: 1G }
+  - create-namespace: { device: pmem0, mode: fsdax, map: dev, size: 1G }
+  - hot-add: { node: 1, start: 32G, size: 256M }
+  - hugepages: { size: 2M, count: 16, node: 1 }
+  - expect: { step: 6, altmap: { alloc: 1, align: 1, free: 1, reserve: 1 }, namespace: { size: 1, dataOffset: 1 }, memmapBacking: { ram: { 0: 1, 9: 1 }, altmap: { namespace0.0: 1 }, self: { 1: 1 }, dedup: { x: 1 } }, blocks: { online: 1, offline: 1, selfHosting: 1, vmemmapPages: 1 }, hugetlb: { vmemmapFreed: { 1: 1 }, memTotalGain: { 1: 1 }, pages: { 2097152: 1 } } }
+  - expect: { step: 6, altmap: { namespace: namespace0.0, alloc: 1 }, namespace: { name: namespace0.0, size: 1 } }
+  - expect: { step: 6, altmap: { namespace: nope }, namespace: { name: nope } }
+  - expect: { step: 6, altmap: { alloc: 4096, align: 510, free: 4606, reserve: 2 }, namespace: { size: 1054867456, dataOffset: 18874368 }, blocks: { online: 64, offline: 2, selfHosting: 2, vmemmapPages: 512 }, hugetlb: { vmemmapFreed: { 1: 458752 }, memTotalGain: { 1: 524288 }, pages: { 2097152: 16 } } }
+`);
+    expect(stepOf(r, 2).failedExpectations).toEqual(['altmap: none exists', 'namespace: none exists']);
+    // 1 GiB fsdax --map=dev (x86, 2 MiB align): 4096 memmap pages from the altmap, 510 pages of
+    // alignment padding, 2 reserved (the 8 KiB info block); 256 MiB hot-added with
+    // memmap_on_memory: 2 self-hosting blocks, 512 vmemmap pages each; 16 x 2 MiB huge pages
+    // free 7 vmemmap pages each (448 KiB in all) and, as boot pages, raise MemTotal by 8 each
+    expect(stepOf(r, 7).failedExpectations).toEqual([
+      'altmap namespace0.1: alloc is 4096, expected 1',
+      'altmap namespace0.1: align is 510, expected 1',
+      'altmap namespace0.1: free is 4606, expected 1',
+      'altmap namespace0.1: reserve is 2, expected 1',
+      'namespace0.1: size is 1054867456, expected 1',
+      'namespace0.1: dataOffset is 18874368, expected 1',
+      'memmapBacking.ram.0 is 67108864, expected 1',
+      'memmapBacking.ram.9 is 0, expected 1',
+      'memmapBacking.altmap.namespace0.0 is 16777216, expected 1',
+      'memmapBacking.self.1 is 4194304, expected 1',
+      'memmapBacking.dedup.x is 0, expected 1',
+      'blocks.online is 64, expected 1',
+      'blocks.offline is 2, expected 1',
+      'blocks.selfHosting is 2, expected 1',
+      'blocks.vmemmapPages is 512, expected 1',
+      'hugetlb.vmemmapFreed.1 is 458752, expected 1',
+      'hugetlb.memTotalGain.1 is 524288, expected 1',
+      'hugetlb.pages.2097152 is 16, expected 1',
+    ]);
+    expect(stepOf(r, 8).failedExpectations).toEqual(['altmap namespace0.0: alloc is 4096, expected 1', 'namespace0.0: size is 1054867456, expected 1']);
+    expect(stepOf(r, 9).failedExpectations).toEqual(['altmap: none exists', 'namespace: none exists']);
+    expect(stepOf(r, 10).failedExpectations).toEqual([]);
+  });
+
+  it('a MemTotal gain the model knows only as a range (restored vmemmap is buddy memory) is never an exact match', () => {
+    const r = run(`
+arch: x86_64
+kernel: v6.12
+cmdline: hugetlb_free_vmemmap=on
+nodes:
+  - { id: 0, memory: [ { start: 0, size: 4G } ] }
+  - { id: 1, memory: [ { start: 4G, size: 4G } ] }
+steps:
+  - boot
+  - hugepages: { size: 2M, count: 16, node: 1 }
+  - hugepages: { size: 2M, count: 8, node: 1 }
+  - hugepages: { size: 2M, count: 16, node: 1 }
+  - expect: { step: 4, hugetlb: { memTotalGain: { 1: 524288 } } }
+`);
+    expect(stepOf(r, 5).failedExpectations).toEqual(['hugetlb.memTotalGain.1 is a range, 524288..786432, expected exactly 524288']);
+  });
+});
+
 describe('front-end paths', () => {
   it('reconfigure-device names a namespace: an fsdax one has no dax device', () => {
     const r = run(PMEM(`  - create-namespace: { device: pmem0, mode: devdax, map: mem, size: 1G }
