@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { checkExpect } from '../src/sim/expect.js';
-import { stepOutcome, type StepResult } from '../src/sim/machine.js';
+import { oopsLine, stepOutcome, type StepResult } from '../src/sim/machine.js';
 import { run, stepOf } from './helpers.js';
 
 const PMEM = (steps: string, extra = '') => `
@@ -77,6 +77,14 @@ describe('step outcomes, in the words run, compare and explain share', () => {
     expect(stepOutcome({ ...base, ok: false })).toBe('FAILED');
     expect(stepOutcome({ ...base, ok: false, oops: { fn: 'memunmap_pages' } as StepResult['oops'] })).toBe('predicted kernel oops in memunmap_pages');
     expect(stepOutcome({ ...base, ok: false, notRun: 'not run: the kernel oopsed at step 1', oops: { fn: 'x' } as StepResult['oops'] })).toBe('not run: the kernel oopsed at step 1');
+  });
+});
+
+describe('oopsLine: the access, the pfn and the address of the unmapped struct page', () => {
+  it('a write and a read', () => {
+    const o = { step: 3, fn: '__init_zone_device_page', site: 'mm/mm_init.c:__init_zone_device_page', va: 'fffffdffc0310000', pfn: 0xc400, access: 'write' as const, what: 'memmap_init_zone_device() initialising the struct page' };
+    expect(oopsLine(o)).toBe('predicted kernel oops: __init_zone_device_page wrote the struct page of pfn 0xc400 at 0xfffffdffc0310000, which is not mapped (memmap_init_zone_device() initialising the struct page)');
+    expect(oopsLine({ ...o, fn: 'memunmap_pages', access: 'read', what: 'x' })).toBe('predicted kernel oops: memunmap_pages read the struct page of pfn 0xc400 at 0xfffffdffc0310000, which is not mapped (x)');
   });
 });
 
