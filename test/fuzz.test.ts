@@ -85,6 +85,14 @@ describe('vmemlab fuzz', () => {
     expect(r.failures.map((f) => f.what)).toEqual([]);
   }, 120_000);
 
+  it('progress after every machine: events and counts grow to the result (what the CLI progress bar shows)', () => {
+    const seen: { events: number; total: number; machines: number; violations: number; findings: number; oopses: number }[] = [];
+    const r = fuzz({ seed: 5, events: 400, onProgress: (p) => seen.push(p) });
+    expect(seen.length).toBe(r.machines);
+    expect(seen.every((p, i) => p.total === 400 && p.machines === i + 1 && (i === 0 || p.events >= seen[i - 1]!.events))).toBe(true);
+    expect(seen.at(-1)).toEqual({ events: r.events, total: 400, machines: r.machines, violations: r.violations, findings: r.findings, oopses: r.oopses });
+  }, 120_000);
+
   it('deterministic: the same seed gives the same result', () => {
     const a = fuzz({ seed: 99, events: 800 });
     const b = fuzz({ seed: 99, events: 800 });
