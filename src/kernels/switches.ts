@@ -505,7 +505,8 @@ export function diffProfiles(a: KernelProfile, b: KernelProfile): ProfileDiff {
     a: a.id,
     b: b.id,
     switches: switchDiff(a, b).map((key) => ({ key, site: SWITCHES[key].site, what: SWITCHES[key].what, a: v(a, key), b: v(b, key) })),
-    policies: names.map((name) => ({ name, a: state(a, name), b: state(b, name) })).filter((x) => x.a !== x.b || x.a === 'replaced'),
+    // every name is replaced in a or b (two replacements cannot be compared: both are listed)
+    policies: names.map((name) => ({ name, a: state(a, name), b: state(b, name) })),
   };
 }
 
