@@ -159,7 +159,6 @@ function depth(v: unknown, d = 0): number {
   return d;
 }
 
-/** Parse and validate a scenario from bytes (YAML or JSON; JSON is parsed as YAML 1.2). */
 /**
  * One YAML document with its line counter; a syntax error (duplicate keys included) is a
  * ScenarioError at the error's own line and column. Scenario and profile files share it.
@@ -176,6 +175,7 @@ export function parseYaml(file: string, text: string): { doc: Document; lc: Line
   return { doc, lc };
 }
 
+/** Parse and validate a scenario from bytes (YAML or JSON; JSON is parsed as YAML 1.2). */
 export function parseScenario(file: string, bytes: Uint8Array | string, opts: { chunked?: boolean } = {}): Scenario {
   if (typeof bytes !== 'string' && bytes.length > MAX_BYTES) throw new ScenarioError(file, 1, 1, '', `file is larger than ${MAX_BYTES / 1024 / 1024} MiB`);
   let text: string;
