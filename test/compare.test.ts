@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { compare, matrix, parseScenario, PROFILES, renderMatrix } from '../src/index.js';
+import { compare, matrix, parseScenario, PROFILES, renderMatrix, runScenario } from '../src/index.js';
 
 const ex = (f: string) => parseScenario(f, readFileSync(new URL(`../examples/${f}`, import.meta.url)));
 
@@ -51,6 +51,22 @@ describe('compare', () => {
     const c = compare(sc, ['v6.6', 'v6.18']);
     expect(c.invalid['v6.6']).toContain('52 needs 64K pages before v6.9');
     expect(c.steps[0]!.rows[0]!.values).toEqual({ 'v6.18': 'ok' });
+  });
+});
+
+describe('the proposals sit on v5.6 plus the arm64 hot-remove series (v14, thread section 2)', () => {
+  it('an arm64 namespace destroyed gives its memmap back (v5.6 alone has an empty vmemmap_free())', () => {
+    const yaml = (kernel: string, destroy: boolean) => `arch: arm64
+kernel: ${kernel}
+nodes: [ { id: 0, memory: [ { start: 0x40000000, size: 4G } ] } ]
+devices: [ { name: pmem0, type: nvdimm, node: 0, start: 0x1000000000, size: 4G } ]
+steps: [ boot, { create-namespace: { device: pmem0, mode: fsdax, map: mem } }${destroy ? ', { destroy-namespace: { device: pmem0 } }' : ''} ]
+`;
+    // 4 GiB of boot RAM and 4 GiB of pmem: 64 MiB of struct pages each, the pmem's from RAM (map=mem)
+    for (const k of ['seed-v2', 'seed-v2-fallback', 'robin-arm64']) {
+      expect(runScenario(parseScenario('hr.yaml', yaml(k, false))).report.memmapBacking.ram, k).toEqual({ 0: 128 * 2 ** 20 });
+      expect(runScenario(parseScenario('hr.yaml', yaml(k, true))).report.memmapBacking.ram, k).toEqual({ 0: 64 * 2 ** 20 });
+    }
   });
 });
 
