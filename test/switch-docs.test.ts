@@ -43,10 +43,12 @@ describe('switch documentation', () => {
     for (const k of SWITCH_KEYS) {
       for (const [value, meaning] of Object.entries(SWITCHES[k].values)) {
         const has = (p: (typeof releases)[number]) => String(p[k]) === value;
-        // "(v5.9, 56993b4e147e)", "(v6.6)": the release named first in parentheses has it
-        const first = /\(v(\d+\.\d+)[,) ]/.exec(meaning);
+        // "(v5.9, 56993b4e147e)", "(v6.6)", "(v5.8+)": the release named first in parentheses
+        // has it, or if no profile models that release, the first one after it
+        const first = /\(v(\d+\.\d+)[,)+ ]/.exec(meaning);
         if (first && !/\.\./.test(meaning.slice(first.index, first.index + 16))) {
-          const p = releases.find((r) => r.id === `v${first[1]}`);
+          const from = parse(first[1]!);
+          const p = releases.find((r) => r.id === `v${first[1]}`) ?? releases.find((r) => cmp(version(r.id), from) > 0);
           if (p) checked.first++;
           if (p && !has(p)) problems.push(`${k}=${value}: "${meaning}" but ${p.id} has ${String(p[k])}`);
         }

@@ -292,7 +292,7 @@ export const SWITCHES: Record<SwitchKey, SwitchDoc> = {
     what: 'how riscv64 maps the vmemmap, and whether it honours an altmap',
     values: {
       basepages: 'vmemmap_populate_basepages(start, end, node, NULL): base pages from RAM (up to v6.6)',
-      'hugepages-noaltmap': 'vmemmap_populate_hugepages(start, end, node, NULL): PMD blocks from RAM (v6.8)',
+      'hugepages-noaltmap': 'vmemmap_populate_hugepages(start, end, node, NULL): PMD blocks from RAM (v6.8..v6.10; no profile has it)',
       hugepages: 'vmemmap_populate_hugepages(start, end, node, altmap): PMD blocks, from the altmap when given (v6.11)',
     },
   },
