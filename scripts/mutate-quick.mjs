@@ -12,7 +12,8 @@
  *
  * --ignored-in takes a Stryker JSON report and tests only the file's mutants that run left out
  * (status Ignored: with `--ignoreStatic`, the static mutants, which Stryker would run against
- * the whole suite each).
+ * the whole suite each). --again takes this script's own earlier output and tests only the
+ * survivors it lists (by line, column and mutator), e.g. after new tests were written.
  *
  * Prints one line per survivor (file:line:col, 1-based, mutator, replacement) and the counts;
  * progress on stderr. A test run longer than --timeout seconds (a mutant that loops) is killed
@@ -32,6 +33,8 @@ const timeoutMs = tat >= 0 ? Number(args.splice(tat, 2)[1]) * 1000 : 120_000;
 const [lo, hi] = at >= 0 ? args.splice(at, 2)[1].split('-').map(Number) : [1, Infinity];
 const iat = args.indexOf('--ignored-in');
 const report = iat >= 0 ? args.splice(iat, 2)[1] : undefined;
+const aat = args.indexOf('--again');
+const again = aat >= 0 ? args.splice(aat, 2)[1] : undefined;
 const [file, ...tests] = args;
 if (!file || tests.length === 0) {
   process.stderr.write('usage: node scripts/mutate-quick.mjs <source file> <test file>... [--lines A-B]\n');
@@ -54,9 +57,14 @@ const ignored = report === undefined ? undefined : new Set(
     .filter((m) => m.status === 'Ignored')
     .map((m) => key(m.location.start.line, m.location.start.column, m.mutatorName, m.replacement)),
 );
+// "src/x.ts:12:5  Mutator  -> replacement" lines of an earlier run's output
+const listed = again === undefined ? undefined : new Set(
+  readFileSync(again, 'utf8').split('\n').map((l) => /^(\S+):(\d+):(\d+)\s+(\w+)/.exec(l)).filter((x) => x && x[1] === file).map((x) => `${x[2]}:${x[3]}:${x[4]}`),
+);
 const chosen = mutants.filter((m) =>
   m.location.start.line + 1 >= lo && m.location.start.line + 1 <= hi &&
-  (ignored === undefined || ignored.has(key(m.location.start.line + 1, m.location.start.column + 1, m.mutatorName, m.replacement))));
+  (ignored === undefined || ignored.has(key(m.location.start.line + 1, m.location.start.column + 1, m.mutatorName, m.replacement))) &&
+  (listed === undefined || listed.has(`${m.location.start.line + 1}:${m.location.start.column + 1}:${m.mutatorName}`)));
 if (ignored !== undefined && chosen.length !== ignored.size) {
   process.stderr.write(`mutate-quick: ${report} lists ${ignored.size} ignored mutants of ${file}, ${chosen.length} found in today's file (changed since the run?)\n`);
   process.exit(2);
