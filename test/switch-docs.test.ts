@@ -2,8 +2,9 @@
  * src/kernels/switches.ts documents every behaviour switch: the kernel site, what it decides,
  * and each value's release or commit. The release profiles (src/kernels/releases.ts, v6.18.ts)
  * are written separately, from the same reading of the source. Here each side checks the other:
- * a value documented as "(v5.9 ...)" is v5.9's value, one documented "up to v6.5" is used by no
- * later release, and one documented "(v6.6..v6.18)" by every release in that range.
+ * a value documented as "(v5.9 ...)" is v5.9's value (or, for a release no profile models, the
+ * next profile's), one documented "up to v6.12" is v6.12's and no later release's, one
+ * documented "(v6.6..v6.18)" every release's in that range, and "no profile has it" none's.
  */
 import { describe, expect, it } from 'vitest';
 import { PROFILES } from '../src/kernels/index.js';
@@ -37,7 +38,7 @@ describe('switch documentation', () => {
     }
   });
 
-  it('"(vX.Y" names a release that has the value; "up to vX.Y" / "<= vX.Y" none after it; "vA..vB" every one between', () => {
+  it('"(vX.Y" names a release that has the value; "up to vX.Y" / "<= vX.Y" vX.Y and none after it; "vA..vB" every one between', () => {
     const problems: string[] = [];
     const checked = { first: 0, upTo: 0, range: 0, none: 0 };
     for (const k of SWITCH_KEYS) {
@@ -56,6 +57,9 @@ describe('switch documentation', () => {
         for (const m of meaning.matchAll(/(?:up to|<=) v(\d+\.\d+)/g)) {
           const last = parse(m[1]!);
           checked.upTo++;
+          // ... and vX.Y itself, if a profile models it, has it
+          const at = releases.find((r) => r.id === `v${m[1]}`);
+          if (at && !has(at)) problems.push(`${k}=${value}: "${meaning}" but ${at.id} has ${String(at[k])}`);
           for (const p of releases) if (has(p) && cmp(version(p.id), last) > 0) problems.push(`${k}=${value}: "${meaning}" but ${p.id} has it`);
         }
         // "v6.6..v6.18": every release in the range has it ("..v6.12.9": a stable point
