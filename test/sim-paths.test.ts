@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { checkExpect } from '../src/sim/expect.js';
-import { oopsLine, stepOutcome, type StepResult } from '../src/sim/machine.js';
-import { run, stepOf } from './helpers.js';
+import { createMachine, oopsLine, runStep, stepOutcome, type StepResult } from '../src/sim/machine.js';
+import { run, scenario, stepOf } from './helpers.js';
 
 const PMEM = (steps: string, extra = '') => `
 arch: x86_64
@@ -66,6 +66,74 @@ describe('step labels (run, compare, explain and --trace head each step with one
   - reconfigure-device: { device: pmem0, mode: system-ram, memmapOnMemory: true }
 `));
     expect(stepOf(r, 3).label).toBe('reconfigure-device pmem0 system-ram memmap_on_memory=1 online=movable');
+  });
+});
+
+describe('what a step reports', () => {
+  it('a raw namespace has no map; reconfigure without memmap_on_memory or -f; destroy by name finds that namespace\'s dax device', () => {
+    const r = run(`
+arch: x86_64
+kernel: v6.12
+cmdline: memhp_default_state=offline
+nodes: [ { id: 0, memory: [ { start: 0, size: 4G } ] } ]
+devices:
+  - { name: pmem0, type: nvdimm, node: 0, start: 16G, size: 4G, labels: true }
+steps:
+  - boot
+  - create-namespace: { device: pmem0, mode: raw, size: 1G }
+  - create-namespace: { device: pmem0, mode: devdax, map: mem, size: 1G }
+  - create-namespace: { device: pmem0, mode: devdax, map: mem, size: 1G }
+  - reconfigure-device: { device: pmem0, namespace: namespace0.1, mode: system-ram }
+  - destroy-namespace: { device: pmem0, namespace: namespace0.1 }
+  - destroy-namespace: { device: pmem0, namespace: namespace0.2 }
+`);
+    expect(stepOf(r, 2).messages).toEqual(['namespace0.0: raw size 1073741824 (1 GiB), dev pmem0']);
+    expect(stepOf(r, 5).label).toBe('reconfigure-device pmem0 namespace0.1 system-ram online=movable');
+    // namespace0.1's dax device is system RAM, online: ndctl refuses it (not the last namespace's)
+    expect([stepOf(r, 6).errno, stepOf(r, 6).messages]).toEqual(['EBUSY', ['error destroying namespaces: Device or resource busy', 'destroyed 0 namespaces']]);
+    expect([stepOf(r, 7).ok, stepOf(r, 7).messages]).toEqual([true, ['destroyed 1 namespace']]);
+  });
+
+  it('an expect step reads results: it finds no kernel bug of its own (the one it checks stays the step\'s)', () => {
+    const r = run(`
+arch: arm64
+kernel: seed-v2-fallback
+config: { pageSize: 64K }
+nodes: [ { id: 0, memory: [ { start: 0x40000000, size: 8G } ] } ]
+devices: [ { name: pmem0, type: nvdimm, node: 0, start: 0x1000000000, size: 4G } ]
+steps: [ boot, { create-namespace: { device: pmem0, mode: fsdax, map: dev } }, { expect: { step: 2, kernelBugs: 2 } } ]
+`);
+    expect(stepOf(r, 2).kernelBugs.map((b) => b.invariant)).toEqual(['altmap-accounting', 'kernel-anomaly']);
+    expect([stepOf(r, 3).kernelBugs, stepOf(r, 3).violations, stepOf(r, 3).failedExpectations]).toEqual([[], [], []]);
+    expect(r.report.kernelBugs.findings).toHaveLength(2);
+  });
+
+  it('in a step that oopsed, the unmapped struct pages the checks find are the oops\'s (a predicted kernel bug), not a violation', () => {
+    const r = run(`
+arch: arm64
+kernel: v6.12
+cmdline: memhp_default_state=offline
+config: { pageSize: 64K, vaBits: 48 }
+nodes:
+  - id: 0
+    memory: [ { start: 0x4000000, size: 0x4000000 }, { start: 0x40000000, size: 0x80000000 } ]
+devices:
+  - { name: pmem0, type: nvdimm, node: 0, start: 0xc0000000, size: 256M, labels: true }
+steps:
+  - boot
+  - create-namespace: { device: pmem0, mode: fsdax, map: dev, size: 48M, align: 64K }
+  - create-namespace: { device: pmem0, mode: fsdax, map: dev, size: 32M, align: 64K }
+`);
+    expect(stepOf(r, 3).oops!.fn).toBe('__init_zone_device_page');
+    expect([stepOf(r, 3).violations, stepOf(r, 3).kernelBugs.map((b) => b.invariant)]).toEqual([[], ['memmap-coverage']]);
+  });
+
+  it('a machine is neither paranoid nor lean unless asked (lean runs, for fuzz, skip the labels)', () => {
+    const sc = scenario('arch: x86_64\nnodes: [ { id: 0, memory: [ { start: 0, size: 4G } ] } ]\nsteps: [ boot ]\n');
+    expect([createMachine(sc).paranoid, createMachine(sc).lean]).toEqual([false, false]);
+    const m = createMachine(sc, { lean: true, paranoid: true });
+    expect([m.paranoid, m.lean]).toEqual([true, true]);
+    expect(runStep(m, sc.steps[0]!, []).label).toBe('');
   });
 });
 
