@@ -356,3 +356,16 @@ describe('shrinking a pool: which node gives back first', () => {
     }
   });
 });
+
+describe('HVO on arm64 per release (ARCH_WANT_HUGETLB_PAGE_OPTIMIZE_VMEMMAP)', () => {
+  it('only 6.1.0-rc7 selects it: 5.15 (x86_64 only), 6.1.y and 6.6 free nothing; rc7 frees 7 pages per 2 MiB page', () => {
+    const freed = (k: string) => run(`
+arch: arm64
+kernel: ${k}
+cmdline: hugetlb_free_vmemmap=on
+nodes: [ { id: 0, memory: [ { start: 0x40000000, size: 4G } ] } ]
+steps: [ boot, { hugepages: { size: 2M, count: 16 } } ]
+`).machine.k.s.hvo.freed[0];
+    expect(['v5.15', 'v6.1', 'v6.1.y', 'v6.6'].map(freed)).toEqual([0, 16 * 7, 0, 0]);
+  });
+});

@@ -61,6 +61,10 @@ describe('switch documentation', () => {
           const at = releases.find((r) => r.id === `v${m[1]}`);
           if (at && !has(at)) problems.push(`${k}=${value}: "${meaning}" but ${at.id} has ${String(at[k])}`);
           for (const p of releases) if (has(p) && cmp(version(p.id), last) > 0) problems.push(`${k}=${value}: "${meaning}" but ${p.id} has it`);
+          // ... and, when no other value of the switch is documented "up to" an earlier release
+          // (a stage before this one), every release up to it has it
+          const earlier = Object.values(SWITCHES[k].values).some((o) => o !== meaning && [...o.matchAll(/(?:up to|<=) v(\d+\.\d+)/g)].some((x) => cmp(parse(x[1]!), last) < 0));
+          if (!earlier) for (const p of releases) if (!has(p) && cmp(version(p.id), last) <= 0) problems.push(`${k}=${value}: "${meaning}" but ${p.id} has ${String(p[k])}`);
         }
         // "v6.6..v6.18": every release in the range has it ("..v6.12.9": a stable point
         // release ends it, so the v6.12 profile, a later 6.12.y, is not in it)
