@@ -259,6 +259,30 @@ steps:
   });
 });
 
+describe('expect over results made by hand (states no scenario reaches: a vmemmap-lab violation, an oops)', () => {
+  const r = run('arch: x86_64\nnodes: [ { id: 0, memory: [ { start: 0, size: 4G } ] } ]\nsteps: [ boot ]\n');
+  const v = { invariant: 'counters', step: 1, range: '-', fn: 'test', detail: 'made by hand' };
+  const res = (index: number, extra: Partial<StepResult> = {}): StepResult => ({ index, kind: 'hot-add', label: '', ok: true, errno: null, messages: [], dmesg: [], violations: [], kernelBugs: [], oops: null, notRun: null, trace: { from: 0, to: 0 }, ...extra });
+  const ex = (args: Record<string, unknown>, results: StepResult[]) => checkExpect(r.machine, { kind: 'expect', args, index: 9, line: 1 }, results);
+
+  it('violations and kernel bugs are summed over the steps up to the one named, not after it', () => {
+    const results = [res(1, { violations: [v] }), res(2, { violations: [v, v], kernelBugs: [v] }), res(3, { violations: [v], kernelBugs: [v, v] })];
+    expect(ex({ step: 2, violations: 3, kernelBugs: 1 }, results)).toEqual([]);
+    expect(ex({ step: 2, violations: 0, kernelBugs: 0 }, results)).toEqual(['invariant violations up to step 2: 3, expected 0', 'predicted kernel bugs up to step 2: 1, expected 0']);
+  });
+
+  it('oops: present but not expected, in another function, and a step that did not run', () => {
+    const oops = { step: 2, fn: 'memunmap_pages', site: 'mm/memremap.c:memunmap_pages', va: '0', pfn: 0, access: 'read' as const, what: 'x' };
+    const results = [res(1), res(2, { ok: false, oops }), res(3, { ok: false, notRun: 'not run: the kernel oopsed at step 2' })];
+    expect(ex({ step: 2, oops: false }, results)).toEqual(['step 2: predicted kernel oops in memunmap_pages, expected no oops']);
+    expect(ex({ step: 2, oops: '__init_zone_device_page' }, results)).toEqual(['step 2: predicted kernel oops in memunmap_pages, expected an oops in __init_zone_device_page']);
+    expect(ex({ step: 2, oops: true }, results)).toEqual([]);
+    expect(ex({ step: 2, oops: 'memunmap_pages' }, results)).toEqual([]);
+    expect(ex({ step: 3, oops: true }, results)).toEqual(['step 3: not run: the kernel oopsed at step 2, expected an oops']);
+    expect(ex({ step: 1, oops: false }, results)).toEqual([]);
+  });
+});
+
 describe('front-end paths', () => {
   it('reconfigure-device names a namespace: an fsdax one has no dax device', () => {
     const r = run(PMEM(`  - create-namespace: { device: pmem0, mode: devdax, map: mem, size: 1G }
