@@ -208,7 +208,7 @@ steps:
   - expect: { step: 6, altmap: { alloc: 1, align: 1, free: 1, reserve: 1 }, namespace: { size: 1, dataOffset: 1 }, memmapBacking: { ram: { 0: 1, 9: 1 }, altmap: { namespace0.0: 1 }, self: { 1: 1 }, dedup: { x: 1 } }, blocks: { online: 1, offline: 1, selfHosting: 1, vmemmapPages: 1 }, hugetlb: { vmemmapFreed: { 1: 1 }, memTotalGain: { 1: 1 }, pages: { 2097152: 1 } } }
   - expect: { step: 6, altmap: { namespace: namespace0.0, alloc: 1 }, namespace: { name: namespace0.0, size: 1 } }
   - expect: { step: 6, altmap: { namespace: nope }, namespace: { name: nope } }
-  - expect: { step: 6, altmap: { alloc: 4096, align: 510, free: 4606, reserve: 2 }, namespace: { size: 1054867456, dataOffset: 18874368 }, blocks: { online: 64, offline: 2, selfHosting: 2, vmemmapPages: 512 }, hugetlb: { vmemmapFreed: { 1: 458752 }, memTotalGain: { 1: 524288 }, pages: { 2097152: 16 } } }
+  - expect: { step: 6, altmap: { alloc: 4096, align: 510, free: 4606, reserve: 2 }, namespace: { dataOffset: 18874368 }, memmapBacking: { ram: { 0: 67108864 }, self: { 1: 4194304 } }, blocks: { online: 64, offline: 2, selfHosting: 2, vmemmapPages: 512 }, hugetlb: { vmemmapFreed: { 1: 458752 }, memTotalGain: { 1: 524288 }, pages: { 2097152: 16 } } }
 `);
     expect(stepOf(r, 2).failedExpectations).toEqual(['altmap: none exists', 'namespace: none exists']);
     // 1 GiB fsdax --map=dev (x86, 2 MiB align): 4096 memmap pages from the altmap, 510 pages of
