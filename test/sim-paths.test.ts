@@ -137,6 +137,33 @@ steps:
   });
 });
 
+describe('steps a kernel without MEMORY_HOTPLUG has no path for (riscv64 before v6.11)', () => {
+  it('each is refused with the reason, and nothing runs', () => {
+    const r = run(`
+arch: riscv64
+kernel: v6.6
+nodes: [ { id: 0, memory: [ { start: 0x80000000, size: 4G } ] } ]
+devices: [ { name: hbm0, type: hmem, node: 0, start: 0x400000000, size: 1G } ]
+steps:
+  - boot
+  - hot-add: { node: 0, start: 0x800000000, size: 128M }
+  - online: { start: 0x800000000, size: 128M }
+  - offline: { start: 0x800000000, size: 128M }
+  - hot-remove: { start: 0x800000000, size: 128M }
+  - reconfigure-device: { device: hbm0, mode: system-ram }
+`);
+    const why = 'refused: riscv64 has no memory hot-plug in v6.6 (ARCH_ENABLE_MEMORY_HOTPLUG arrived in v6.11): ';
+    expect(r.results.slice(1).map((x) => [x.ok, x.errno, x.messages])).toEqual([
+      [false, null, [why + 'no driver can add memory']],
+      [false, null, [why + 'there are no memory block devices']],
+      [false, null, [why + 'there are no memory block devices']],
+      [false, null, [why + 'there are no memory block devices']],
+      [false, null, [why + 'there is no kmem driver (DEV_DAX_KMEM depends on MEMORY_HOTPLUG)']],
+    ]);
+    expect(r.report.memory.blocks.filter((b) => !b.boot)).toEqual([]);
+  });
+});
+
 describe('step outcomes, in the words run, compare and explain share', () => {
   const base: StepResult = { index: 2, kind: 'hot-add', label: '', ok: true, errno: null, messages: [], dmesg: [], violations: [], kernelBugs: [], oops: null, notRun: null, trace: { from: 0, to: 0 } };
   it('ok, FAILED with and without an errno, an oops, not run', () => {
