@@ -56,3 +56,21 @@ steps:
   - boot
 ${steps}
 `;
+
+/**
+ * The real 6.12.118 arm64 64K guest of the conformance notes (section 10): RAM 2 GiB at 1 GiB
+ * plus the EFI flash at 64 MiB, a labelled 256 MiB NVDIMM region at 3 GiB; `steps` follow boot.
+ */
+export const arm64Guest64K = (steps: string, kernel = 'v6.12') => `
+arch: arm64
+kernel: ${kernel}
+cmdline: memhp_default_state=offline
+config: { pageSize: 64K, vaBits: 48 }
+nodes:
+  - id: 0
+    memory: [ { start: 0x4000000, size: 0x4000000 }, { start: 0x40000000, size: 0x80000000 } ]
+devices:
+  - { name: pmem0, type: nvdimm, node: 0, start: 0xc0000000, size: 256M, labels: true }
+steps:
+  - boot
+${steps}`;

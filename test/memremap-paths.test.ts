@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { memremap_pages, memunmap_pages, type DevPagemap } from '../src/kernel/memremap.js';
 import { ENOMEM, ENXIO } from '../src/kernel/state.js';
 import { parseProfileFile, registerProfile } from '../src/index.js';
-import { run, setup_machine, stepOf } from './helpers.js';
+import { arm64Guest64K, run, setup_machine, stepOf } from './helpers.js';
 
 const G = 2 ** 30;
 const M = 2 ** 20;
@@ -190,23 +190,11 @@ steps:
     ['v5.15', 'mm/memremap.c:memunmap_pages', 'ffffffc00030c808', "memunmap_pages() dropping the references of pmem0.1's pages (put_page)"],
     ['v6.1', 'mm/memremap.c:pageunmap_range', 'ffffffc00030c800', "memunmap_pages() reading the zone of pmem0.1's first page (pageunmap_range: page_zone(first_page))"],
   ])('%s: the read in memunmap_pages', (kernel, site, va, what) => {
-    const r = run(`
-arch: arm64
-kernel: ${kernel}
-cmdline: memhp_default_state=offline
-config: { pageSize: 64K, vaBits: 48 }
-nodes:
-  - id: 0
-    memory: [ { start: 0x4000000, size: 0x4000000 }, { start: 0x40000000, size: 0x80000000 } ]
-devices:
-  - { name: pmem0, type: nvdimm, node: 0, start: 0xc0000000, size: 256M, labels: true }
-steps:
-  - boot
-  - create-namespace: { device: pmem0, mode: fsdax, map: dev, size: 48M, align: 64K }
+    const r = run(arm64Guest64K(`  - create-namespace: { device: pmem0, mode: fsdax, map: dev, size: 48M, align: 64K }
   - create-namespace: { device: pmem0, mode: fsdax, map: dev, size: 16M, align: 64K }
   - destroy-namespace: { device: pmem0, namespace: namespace0.0 }
   - destroy-namespace: { device: pmem0, namespace: namespace0.1 }
-`);
+`, kernel));
     expect(stepOf(r, 5).oops).toEqual({ step: 5, fn: 'memunmap_pages', site, va, pfn: 0xc320, access: 'read', what });
   });
 });
@@ -269,25 +257,13 @@ describe('memunmap_pages(): the altmap check after a destroy', () => {
    * all reserved pages") in memunmap_pages() fires at the first destroy and is silent at the second.
    */
   it('WARN_ONCE from memunmap_pages: printed at the first destroy only', () => {
-    const r = run(`
-arch: arm64
-kernel: v6.12
-cmdline: memhp_default_state=offline
-config: { pageSize: 64K, vaBits: 48 }
-nodes:
-  - id: 0
-    memory: [ { start: 0x4000000, size: 0x4000000 }, { start: 0x40000000, size: 0x80000000 } ]
-devices:
-  - { name: pmem0, type: nvdimm, node: 0, start: 0xc0000000, size: 256M, labels: true }
-steps:
-  - boot
-  - create-namespace: { device: pmem0, mode: fsdax, map: dev, size: 48M, align: 64K }
+    const r = run(arm64Guest64K(`  - create-namespace: { device: pmem0, mode: fsdax, map: dev, size: 48M, align: 64K }
   - create-namespace: { device: pmem0, mode: fsdax, map: dev, size: 16M, align: 64K }
   - create-namespace: { device: pmem0, mode: fsdax, map: dev, size: 48M, align: 64K }
   - create-namespace: { device: pmem0, mode: fsdax, map: dev, size: 16M, align: 64K }
   - destroy-namespace: { device: pmem0, namespace: namespace0.1 }
   - destroy-namespace: { device: pmem0, namespace: namespace0.3 }
-`);
+`));
     expect(r.results.map((x) => x.ok)).toEqual([true, true, true, true, true, true, true]);
     const texts = (i: number) => stepOf(r, i).dmesg.map((m) => [m.site, m.text]);
     expect(texts(6)).toEqual(expect.arrayContaining([

@@ -21,23 +21,11 @@ import { compare, explainScenario, renderText, runExitCode } from '../src/index.
 import { runCase } from '../src/sim/fuzz.js';
 import { createMachine, runStep, type StepResult } from '../src/sim/machine.js';
 import { pfnToOff } from '../src/kernel/state.js';
-import { run, scenario, stepOf } from './helpers.js';
+import { arm64Guest64K, run, scenario, stepOf } from './helpers.js';
 import { parse as parseYaml } from 'yaml';
 
-const guest = (steps: string, kernel = 'v6.12') => `
-arch: arm64
-kernel: ${kernel}
-cmdline: memhp_default_state=offline
-config: { pageSize: 64K, vaBits: 48 }
-nodes:
-  - id: 0
-    memory: [ { start: 0x4000000, size: 0x4000000 }, { start: 0x40000000, size: 0x80000000 } ]
-devices:
-  - { name: pmem0, type: nvdimm, node: 0, start: 0xc0000000, size: 256M, labels: true }
-steps:
-  - boot
-  - create-namespace: { device: pmem0, mode: fsdax, map: dev, size: 48M, align: 64K }
-${steps}`;
+const guest = (steps: string, kernel = 'v6.12') => arm64Guest64K(`  - create-namespace: { device: pmem0, mode: fsdax, map: dev, size: 48M, align: 64K }
+${steps}`, kernel);
 
 const create32 = guest(`  - create-namespace: { device: pmem0, mode: fsdax, map: dev, size: 32M, align: 64K }
   - destroy-namespace: { device: pmem0, namespace: namespace0.0 }

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkExpect } from '../src/sim/expect.js';
 import { createMachine, oopsLine, runStep, stepOutcome, type StepResult } from '../src/sim/machine.js';
-import { run, scenario, stepOf } from './helpers.js';
+import { arm64Guest64K, run, scenario, stepOf } from './helpers.js';
 
 const PMEM = (steps: string, extra = '') => `
 arch: x86_64
@@ -109,21 +109,9 @@ steps: [ boot, { create-namespace: { device: pmem0, mode: fsdax, map: dev } }, {
   });
 
   it('in a step that oopsed, the unmapped struct pages the checks find are the oops\'s (a predicted kernel bug), not a violation', () => {
-    const r = run(`
-arch: arm64
-kernel: v6.12
-cmdline: memhp_default_state=offline
-config: { pageSize: 64K, vaBits: 48 }
-nodes:
-  - id: 0
-    memory: [ { start: 0x4000000, size: 0x4000000 }, { start: 0x40000000, size: 0x80000000 } ]
-devices:
-  - { name: pmem0, type: nvdimm, node: 0, start: 0xc0000000, size: 256M, labels: true }
-steps:
-  - boot
-  - create-namespace: { device: pmem0, mode: fsdax, map: dev, size: 48M, align: 64K }
+    const r = run(arm64Guest64K(`  - create-namespace: { device: pmem0, mode: fsdax, map: dev, size: 48M, align: 64K }
   - create-namespace: { device: pmem0, mode: fsdax, map: dev, size: 32M, align: 64K }
-`);
+`));
     expect(stepOf(r, 3).oops!.fn).toBe('__init_zone_device_page');
     expect([stepOf(r, 3).violations, stepOf(r, 3).kernelBugs.map((b) => b.invariant)]).toEqual([[], ['memmap-coverage']]);
   });
