@@ -287,29 +287,6 @@ steps:
 });
 
 /*
- * s390x v5.6 (CONFIG_NUMA with NUMA_EMU exists; arch/s390/mm/vmem.c @ 5.6.4), no EDAT-1: its own
- * vmemmap_populate() walk takes every 4 KiB page from vmemmap_alloc_block(PAGE_SIZE, node) (the
- * sparse buffer is not used: <= v6.8 no vmemmap_alloc_block_buf) -> __earlyonly_bootmem_alloc()
- * -> memblock_alloc_try_nid_raw(size, align, __pa(MAX_DMA_ADDRESS) = 2 GiB, ..., node), not
- * exact: first node `node` above 2 GiB, then any node above 2 GiB, only then below the goal.
- * Node 1 holds [0, 2 GiB): none of it above the goal, so its 32 MiB of memmap comes from node 0's
- * [2 GiB, 4 GiB). The walk never calls vmemmap_verify(): no "potential offnode page_structs".
- */
-it('s390x v5.6: memmap of a node below 2 GiB comes from a node above the memblock goal, without an offnode warning', () => {
-  const r = run(`
-arch: s390x
-kernel: v5.6
-config: { edat1: false }
-nodes: [ { id: 0, memory: [ { start: 2G, size: 2G } ] }, { id: 1, memory: [ { start: 0, size: 2G } ] } ]
-steps: [ boot ]
-`);
-  expect(r.results.map((x) => x.ok)).toEqual([true]);
-  // 2 x 2 GiB / 4 KiB x 64 B
-  expect(r.report.memmapBacking.ram).toEqual({ 0: 64 * M });
-  expect(r.report.dmesg.filter((l) => l.includes('offnode'))).toEqual([]);
-});
-
-/*
  * x86_64 v6.18: the vmemmap's page tables at boot come from vmemmap_alloc_block_zero(PAGE_SIZE,
  * node) -> __earlyonly_bootmem_alloc(node, ..., __pa(MAX_DMA_ADDRESS) = 16 MiB) ->
  * memblock_alloc_try_nid_raw(), not exact (mm/sparse-vmemmap.c, mm/memblock.c): node `node`
@@ -327,20 +304,4 @@ steps: [ boot ]
   // node 1: 16 MiB -> 256 KiB of memmap, one 2 MiB PMD block from its own buffer
   expect(r.report.memmapBacking.ram[1]).toBe(2 * M);
   expect(r.report.pageTablePages).toEqual({ byNode: { 0: 2 }, pud: 1, pmd: 1, pte: 0 });
-});
-
-/*
- * The same nodes on s390x v6.18: vmemmap_alloc_block_buf(PMD_SIZE, NUMA_NO_NODE, altmap)
- * (arch/s390/mm/vmem.c modify_pmd_table, v6.9+) takes the 1 MiB frames from the sparse buffer
- * that sparse_init_nid() allocated on the node being initialised (memblock_alloc_exact_nid_raw):
- * each node's memmap on its own node.
- */
-it('s390x v6.18: each node\'s memmap from its own sparse buffer', () => {
-  const r = run(`
-arch: s390x
-kernel: v6.18
-nodes: [ { id: 0, memory: [ { start: 2G, size: 2G } ] }, { id: 1, memory: [ { start: 0, size: 2G } ] } ]
-steps: [ boot ]
-`);
-  expect(r.report.memmapBacking.ram).toEqual({ 0: 32 * M, 1: 32 * M });
 });

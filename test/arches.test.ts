@@ -379,20 +379,23 @@ describe('powerpc64 Book3S-64 (arch/powerpc, v6.6+)', () => {
   });
 
   it('hash 4K with 4K blocks: a second sub-section added to a live section counts as populated (vmemmap_populated) and stays unmapped: a predicted oops', () => {
-    // hmem0 makes section 0x1000000000's memmap valid (SECTION_HAS_MEM_MAP); hmem1's sub-section
-    // bit is set before its populate, so each 4 KiB block of its 32 KiB of memmap starts in a
-    // valid sub-section: skipped; memmap_init_zone_device() then writes pfn 0x1000200's struct page
-    const r = run(ppc({ config: '{ mmu: hash, pageSize: 4K, hash16M: false }', devices: '{ name: hmem0, type: hmem, node: 0, start: 0x1000000000, size: 2M }, { name: hmem1, type: hmem, node: 0, start: 0x1000200000, size: 2M }', steps: `
-  - reconfigure-device: { device: hmem0, mode: devdax }
-  - reconfigure-device: { device: hmem1, mode: devdax }
-` }));
+    // two label-less 16 MiB regions at 64 GiB + 8 MiB and + 24 MiB, devdax --map=mem: pmem0's
+    // namespace makes section 64 GiB + 16 MiB's memmap valid (SECTION_HAS_MEM_MAP) for its
+    // first half; pmem1's sub-section bits of the second half are set before its populate, so
+    // each 4 KiB block of its memmap starts in a valid sub-section: skipped;
+    // memmap_init_zone_device() then writes pfn 0x1001800's struct page, at
+    // 0xc0003f0000000000 + 0x1001800 x 64
+    const devices = '{ name: pmem0, type: nvdimm, node: 0, start: 0x1000800000, size: 16M, labels: false }, { name: pmem1, type: nvdimm, node: 0, start: 0x1001800000, size: 16M, labels: false }';
+    const steps = `
+  - create-namespace: { device: pmem0, mode: devdax, map: mem }
+  - create-namespace: { device: pmem1, mode: devdax, map: mem }
+`;
+    const r = run(ppc({ config: '{ mmu: hash, pageSize: 4K, hash16M: false }', devices, steps }));
     expect(stepOf(r, 2).ok).toBe(true);
-    expect(r.report.kernelBugs.crashed).toMatchObject({ fn: '__init_zone_device_page', pfn: 0x1000200 });
-    // with 16M blocks the first sub-section's populate mapped the whole section's memmap: no oops
-    const big = run(ppc({ config: '{ mmu: hash, pageSize: 4K }', devices: '{ name: hmem0, type: hmem, node: 0, start: 0x1000000000, size: 2M }, { name: hmem1, type: hmem, node: 0, start: 0x1000200000, size: 2M }', steps: `
-  - reconfigure-device: { device: hmem0, mode: devdax }
-  - reconfigure-device: { device: hmem1, mode: devdax }
-` }));
+    expect(r.report.kernelBugs.crashed).toMatchObject({ step: 3, fn: '__init_zone_device_page', pfn: 0x1001800, va: '0xc0003f0040060000' });
+    // with 16M blocks the first namespace's populate mapped the whole section's memmap: no oops
+    const big = run(ppc({ config: '{ mmu: hash, pageSize: 4K }', devices, steps }));
+    expect(big.results.map((x) => x.ok)).toEqual([true, true, true]);
     expect(big.report.kernelBugs.crashed).toBeNull();
   });
 

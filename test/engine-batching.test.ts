@@ -125,7 +125,7 @@ describe('no result depends on how the range engine batches', () => {
     { kernel: 'v7.1', seed: 71724678, machine: 0, what: 's390x without EDAT-1: 2 KiB boot page tables taken a page each one at a time, two to a page in a batch (now two to a page both ways: memblock packs them)' },
     { kernel: 'v7.1', seed: 7, machine: 1, what: 'powerpc64 radix 64K: "radix-mmu: PAGE_SIZE vmemmap mapping" and altmap_alloc_block_buf pr_debug lines in two groups (now page by page)' },
     { kernel: 'v6.6', seed: 5, machine: 1, what: 'loongarch64 16K: the PMD-level offnode warning named a PMD\'s part of a batch of section calls (now one call\'s part of the PMD)' },
-    { kernel: 'v7.1', seed: 1485929218, machine: 2, what: 'powerpc64 hash 64K: a batch of section calls printed all its "vmemmap_populate" lines before any block\'s altmap and "allocated at" lines (now each call\'s line, then the blocks it populates)' },
+    { kernel: 'v7.1', seed: 83, machine: 2, what: 'powerpc64 hash 64K: a batch of section calls printed all its "vmemmap_populate" lines before any block\'s altmap and "allocated at" lines (now each call\'s line, then the blocks it populates)' },
     { kernel: 'v5.6', seed: 67, machine: 3, what: 'powerpc64 hash 4K (<= v5.9: a vmemmap_list failure WARNs per block): the blocks of a batch before the WARNs logged their altmap lines, then their "allocated at" lines (now block by block, the WARNs in place)' },
     { kernel: 'v7.1', seed: 45, machine: 3, what: 'powerpc64 radix 4K: "radix-mmu: PMD_SIZE vmemmap mapping" and altmap_alloc_block_buf pr_debug lines in two groups (now PMD by PMD)' },
     { kernel: 'seed-v2-fallback', seed: 59, machine: 3, what: 'x86_64: the free path\'s "RAM-backed memmap charged to the altmap" finding, one for a batch of PMD blocks and one per block one at a time (now one per run of such blocks both ways)' },
@@ -141,7 +141,7 @@ describe('no result depends on how the range engine batches', () => {
   }
   // fuzz's lean machines (Kernel.lazyText) put powerpc's call lines in order only when read
   it('powerpc hash: a lean machine\'s log, read, is the one a normal run prints', () => {
-    const o = machines(1485929218, 'v7.1', 3)[2]!;
+    const o = machines(83, 'v7.1', 3)[2]!;
     const lines = (lean: boolean) => {
       const sc = scenarioFromObject('batching.json', o, { complete: true });
       const m = createMachine(sc, { lean });

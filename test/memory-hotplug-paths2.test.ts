@@ -812,26 +812,26 @@ describe('s390 standby memory: a run of blocks (add_memory_blocks) leaves what b
   };
   const machine = (kernel: string, edat1: boolean, cmdline: string, steps: unknown[], more: Record<string, unknown> = {}) => ({
     arch: 's390x', kernel, config: { edat1 }, cmdline, faults: [],
-    nodes: [{ id: 0, memory: [{ start: 0, size: 4 * G }] }, { id: 1, memory: [{ start: 4 * G, size: 2 * G }] }],
+    nodes: [{ id: 0, memory: [{ start: 0, size: 6 * G }] }], // s390x has one NUMA node
     devices: [], steps: ['boot', ...steps], ...more,
   });
-  const add = (start: number, size: number, node = 0) => ({ 'hot-add': { node, start, size } });
+  const add = (start: number, size: number) => ({ 'hot-add': { node: 0, start, size } });
   const blocks = (r: RunResult, lo: number, hi: number) => [...r.machine.k.s.blocks.overlaps(lo, hi)].map((s) => [s.start, s.end, s.v.nid, s.v.state, s.v.zone, s.v.vmemmapPages]);
 
   it('s390x v6.18: long hot-adds, memmap_on_memory, online to kernel and movable zones, busy overlaps', () => {
     for (const [edat1, cmdline] of [[true, 'memory_hotplug.memmap_on_memory=1 memhp_default_state=online'], [false, 'memhp_default_state=online_movable'], [true, '']] as const) {
       const r = both(machine('v6.18', edat1, cmdline, [
         add(16 * G, 10 * 256 * M),
-        add(32 * G, 9 * 256 * M, 1),
+        add(32 * G, 9 * 256 * M),
         add(16 * G + 9 * 256 * M, 4 * 256 * M), // its first block is busy: -EEXIST, nothing added
         add(16 * G - 3 * 256 * M, 4 * 256 * M), // the blocks before the busy one are added
       ]));
       expect(r.results.slice(1).map((x) => x.errno)).toEqual([null, null, 'EEXIST', 'EEXIST']);
-      // 16 GiB = block 128; 10 x 256 MiB = 20 blocks; 32 GiB = block 256, 18 blocks on node 1;
+      // 16 GiB = block 128; 10 x 256 MiB = 20 blocks; 32 GiB = block 256, 18 blocks;
       // the last request adds blocks 122..127 before meeting block 128
       const mom = edat1 && cmdline !== '' ? 512 : 0; // 128M / 4K x 64 B = 2 MiB = 512 pages in each block
       const st = cmdline === '' ? ['offline', null] : cmdline.includes('movable') ? ['online', 'Movable'] : ['online', 'Normal'];
-      expect(blocks(r, 100, 300)).toEqual([[122, 148, 0, ...st, mom], [256, 274, 1, ...st, mom]]);
+      expect(blocks(r, 100, 300)).toEqual([[122, 148, 0, ...st, mom], [256, 274, 0, ...st, mom]]);
     }
   });
 
@@ -849,12 +849,12 @@ describe('s390 standby memory: a run of blocks (add_memory_blocks) leaves what b
     }
   });
 
-  it('s390x v6.18: node 0 nearly full, onlined to the kernel zone block after block', () => {
-    // block i's onlining gives node 0 free pages before block i + 1 allocates its memmap
+  it('s390x v6.18: RAM nearly full, onlined to the kernel zone block after block', () => {
+    // block i's onlining gives the node free pages before block i + 1 allocates its memmap
     for (const edat1 of [false, true]) {
       for (const used of [0.97, 0.999, 0.99999]) {
-        const o = machine('v6.18', edat1, 'memhp_default_state=online', [add(16 * G, 64 * 256 * M), add(48 * G, 32 * 256 * M), add(80 * G, 16 * 256 * M, 1)]);
-        (o.nodes as { used?: number }[])[0]!.used = Math.floor(used * 4 * G / 4096) * 4096;
+        const o = machine('v6.18', edat1, 'memhp_default_state=online', [add(16 * G, 64 * 256 * M), add(48 * G, 32 * 256 * M), add(80 * G, 16 * 256 * M)]);
+        (o.nodes as { used?: number }[])[0]!.used = Math.floor(used * 6 * G / 4096) * 4096;
         both(o);
       }
     }

@@ -191,6 +191,23 @@ describe('s390x: memory the 3-level layout cannot hold', () => {
   });
 });
 
+describe('s390x has one NUMA node (arch/s390/kernel/numa.c numa_setup(), v5.7+)', () => {
+  // numa_setup() makes node 0 the only possible and online node and spans all of memory with it;
+  // v5.6's arch/s390/numa/ did the same unless booted with numa=emu (striped nodes, not modelled)
+  const msg = 's390x has one NUMA node, node 0: numa_setup() puts all memory on it (numa=emu on v5.6 is not modelled)';
+  it.each(['v5.6', 'v6.18'])('%s: a second node is refused where it is written', (kernel) => {
+    expect(() => run(`arch: s390x\nkernel: ${kernel}\nnodes: [ { id: 0, memory: [ { start: 0, size: 2G } ] }, { id: 1, memory: [ { start: 2G, size: 2G } ] } ]\n`))
+      .toThrow(`test.yaml:3:63: nodes[1].id: ${msg}`);
+  });
+  it('a single node must be node 0', () => {
+    expect(() => run('arch: s390x\nnodes:\n  - { id: 1, memory: [ { start: 0, size: 2G } ] }\n')).toThrow(`test.yaml:3:11: nodes[0].id: ${msg}`);
+    expect(run('arch: s390x\nnodes:\n  - { id: 0, memory: [ { start: 0, size: 2G }, { start: 4G, size: 2G } ] }\n').report.memory.nodes).toHaveProperty('0');
+  });
+  it('other arches keep their nodes', () => {
+    expect(Object.keys(run('arch: riscv64\nnodes: [ { id: 0, memory: [ { start: 2G, size: 2G } ] }, { id: 1, memory: [ { start: 4G, size: 2G } ] } ]\n').report.memory.nodes)).toEqual(['0', '1']);
+  });
+});
+
 describe('s390x memory block size (arch/s390/mm/init.c memory_block_size_bytes)', () => {
   it('max(MIN_MEMORY_BLOCK_SIZE, sclp.rzm); not a power of two: the boot panics in memory_dev_init()', () => {
     const withRzm = (rzm: number, kernel = 'v6.12') => run(s390({ kernel }).replace('config: { edat1: true }', `config: { edat1: true, rzm: ${rzm} }`));

@@ -131,14 +131,14 @@ describe('steps a kernel without MEMORY_HOTPLUG has no path for (riscv64 before 
 arch: riscv64
 kernel: v6.6
 nodes: [ { id: 0, memory: [ { start: 0x80000000, size: 4G } ] } ]
-devices: [ { name: hbm0, type: hmem, node: 0, start: 0x400000000, size: 1G } ]
+devices: [ { name: cxl0, type: cxl, node: 0, start: 0x400000000, size: 1G } ]
 steps:
   - boot
   - hot-add: { node: 0, start: 0x800000000, size: 128M }
   - online: { start: 0x800000000, size: 128M }
   - offline: { start: 0x800000000, size: 128M }
   - hot-remove: { start: 0x800000000, size: 128M }
-  - reconfigure-device: { device: hbm0, mode: system-ram }
+  - reconfigure-device: { device: cxl0, mode: system-ram }
 `);
     const why = 'refused: riscv64 has no memory hot-plug in v6.6 (ARCH_ENABLE_MEMORY_HOTPLUG arrived in v6.11): ';
     expect(r.results.slice(1).map((x) => [x.ok, x.errno, x.messages])).toEqual([

@@ -631,30 +631,6 @@ steps:
       ['mm/sparse-vmemmap.c:vmemmap_verify', '[c00c000004000000-c00c000004003fff] potential offnode page_structs\n'],
     ]);
   });
-
-  /*
-   * s390 has no vmemmap_verify() in its vmemmap_populate() (arch/s390/mm/vmem.c): without EDAT-1
-   * (4 KiB pages under page tables, the path that verifies every page elsewhere) a devdax
-   * --map=mem namespace on memoryless node 1 takes its memmap from node 0 RAM (48 MiB: 1 GiB
-   * / 4 KiB x 64 B = 16 MiB of struct pages, plus the boot memmap's 32 MiB) without a warning.
-   */
-  it('s390: no offnode warning', () => {
-    const r = run(`
-arch: s390x
-config: { edat1: false }
-kernel: v6.18
-nodes:
-  - { id: 0, memory: [ { start: 0, size: 2G } ] }
-  - { id: 1, memory: [] }
-devices: [ { name: pmem0, type: nvdimm, node: 1, start: 16G, size: 1G } ]
-steps:
-  - boot
-  - create-namespace: { device: pmem0, mode: devdax, map: mem }
-`);
-    expect(stepOf(r, 2).ok).toBe(true);
-    expect(r.report.memmapBacking.ram).toEqual({ 0: 48 * 2 ** 20 });
-    expect(r.machine.k.s.log.filter((m) => m.text.includes('offnode'))).toEqual([]);
-  });
 });
 
 describe('s390 segment tables: one allocator request each', () => {

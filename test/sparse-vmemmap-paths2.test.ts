@@ -389,37 +389,6 @@ steps:
   });
 });
 
-describe('s390 with a profile that takes a PMD holding a page table as populated', () => {
-  /*
-   * s390's modify_pagetable() never calls vmemmap_verify() (arch/s390/mm/vmem.c @ v6.18), whatever
-   * the hugepages variant a profile module gives it. Here vmemmap_check_pmd() accepts any entry
-   * (checkPmd: any), the frame of pmem0's memmap failed (buddy #1, injected) and got a page table
-   * from node 0, and pmem1 on node 1 has its memmap in the same frame: the entry is skipped, and
-   * nothing says "potential offnode page_structs".
-   */
-  it('no offnode warning for the page-table entry', () => {
-    registerProfile(profileFromModule('s390-any.mjs', { id: 'svm2-s390-check-any', base: 'v6.18', policies: { hugepages: { checkPmd: 'any' } } }));
-    const r = run(`
-arch: s390x
-config: { edat1: true }
-kernel: svm2-s390-check-any
-nodes:
-  - { id: 0, memory: [ { start: 0, size: 2G } ] }
-  - { id: 1, memory: [ { start: 2G, size: 2G } ] }
-devices:
-  - { name: pmem0, type: nvdimm, node: 0, start: 16G, size: 32M }
-  - { name: pmem1, type: nvdimm, node: 1, start: 0x402000000, size: 32M }
-faults: [ { alloc: buddy, nth: 1 } ]
-steps:
-  - boot
-  - create-namespace: { device: pmem0, mode: devdax, map: mem }
-  - create-namespace: { device: pmem1, mode: devdax, map: mem }
-`);
-    expect(traceOf(renderTrace(r), 2)).toContain('table alloc: 1 pte table for 0x37210000000-0x37210100000 (node 0, buddy)');
-    expect(offnode(r.machine.k)).toEqual([]);
-  });
-});
-
 describe('vmemmap_populate_compound_pages() over runs of sections', () => {
   /*
    * x86_64 v6.18, 16 GiB on node 0 (256 MiB of boot memmap) and a memoryless node 1 holding a

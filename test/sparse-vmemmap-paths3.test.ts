@@ -149,27 +149,30 @@ describe('hash vmemmap_list before v5.10: the WARNs and the block\'s own line', 
 
 describe('hash vmemmap_populated(): a second sub-section of a live section', () => {
   /*
-   * v6.1, hash 4K: two 2 MiB hmem ranges in one section, each a dax device whose
-   * memremap_pages() adds one sub-section (512 pfns: 32 KiB of memmap = 8 blocks). mm/sparse.c
-   * section_activate() @ 6.1.20 sets the sub-section's bit (fill_subsection_map) before
-   * populate_section_memmap(); the section already has SECTION_HAS_MEM_MAP from hmem0, so
-   * pfn_valid() (include/linux/mmzone.h: valid section, then the sub-section bit) is true for
-   * hmem1's pfns before their memmap exists, and init_64.c vmemmap_populated(start, 4 KiB) -
-   * from the sub-section holding start's struct page - says populated for each of hmem1's 8
-   * blocks: __vmemmap_populate() skips them and they stay unmapped. hmem1 (pfn 0x1000200) has
-   * its memmap at 0xc0003f0000000000 + 0x1000200 x 64 = 0xc0003f0040008000.
+   * v6.1, hash 4K: two label-less 16 MiB pmem regions at 64 GiB + 8 MiB and + 24 MiB, each a
+   * devdax --map=mem namespace; section 64 GiB + 16 MiB (pfn 0x1001000, 4096 pfns, 256 KiB of
+   * memmap = 64 blocks) holds the second half of the first and the first half of the second.
+   * mm/sparse.c section_activate() @ 6.1.20 sets the sub-sections' bits (fill_subsection_map)
+   * before populate_section_memmap(); the section already has SECTION_HAS_MEM_MAP from
+   * pmem0's namespace, so pfn_valid() (include/linux/mmzone.h: valid section, then the
+   * sub-section bit) is true for pmem1's pfns there before their memmap exists, and init_64.c
+   * vmemmap_populated(start, 4 KiB) - from the sub-section holding start's struct page - says
+   * populated for each of those 32 blocks: __vmemmap_populate() skips them and they stay
+   * unmapped. pfn 0x1001800's struct page is at 0xc0003f0000000000 + 0x1001800 x 64 =
+   * 0xc0003f0040060000.
    */
   it('its blocks count as populated and stay unmapped: one note', () => {
     const r = run(ppc({
       kernel: 'v6.1', config: HASH4K,
-      devices: '{ name: hmem0, type: hmem, node: 0, start: 0x1000000000, size: 2M }, { name: hmem1, type: hmem, node: 0, start: 0x1000200000, size: 2M }',
+      devices: '{ name: pmem0, type: nvdimm, node: 0, start: 0x1000800000, size: 16M, labels: false }, { name: pmem1, type: nvdimm, node: 0, start: 0x1001800000, size: 16M, labels: false }',
+      steps: '  - create-namespace: { device: pmem0, mode: devdax, map: mem }\n  - create-namespace: { device: pmem1, mode: devdax, map: mem }\n',
     }));
-    expect(notesOf(r, 1).filter((l) => l.includes('vmemmap_populated'))).toEqual([
-      'note: arch/powerpc/mm/init_64.c:vmemmap_populated: c0003f0040008000.. counts as populated (a valid sub-section\'s memmap is there) but is not mapped',
+    expect(notesOf(r, 3).filter((l) => l.includes('vmemmap_populated'))).toEqual([
+      'note: arch/powerpc/mm/init_64.c:vmemmap_populated: c0003f0040060000.. counts as populated (a valid sub-section\'s memmap is there) but is not mapped',
     ]);
     const k = r.machine.k;
-    const off = pfnToOff(k, 0x1000000);
-    expect([k.s.leaves.coverage(off, off + 32 * K), k.s.leaves.coverage(off + 32 * K, off + 64 * K)]).toEqual([32 * K, 0]);
+    const off = pfnToOff(k, 0x1001000);
+    expect([k.s.leaves.coverage(off, off + 128 * K), k.s.leaves.coverage(off + 128 * K, off + 256 * K)]).toEqual([128 * K, 0]);
   });
 });
 

@@ -165,12 +165,14 @@ steps:
 
 describe('powerpc hash __vmemmap_free(): pr_debug per call and the unmapped blocks', () => {
   /*
-   * hash 4K: a 16 MiB memmap block describes 1 GiB of pfns. hmem0 (64 GiB), hmem1 and hmem2
-   * (65 GiB and 65 GiB + 2 MiB) and hmem3 (66 GiB) are mapped by three adjacent RAM blocks at
-   * vmemmap offsets 0x40000000, 0x41000000, 0x42000000 (64 GiB / 4 KiB x 64). Unbinding hmem2
-   * removes one sub-section: __vmemmap_free() over the block at 0x41000000, which still holds
-   * hmem1's valid sub-section (vmemmap_populated()): kept. No interior block exists between the
-   * two edges (one block): nothing is unmapped, nothing freed. (kmem then refuses 2 MiB.)
+   * hash 4K: a 16 MiB memmap block describes 1 GiB of pfns. Four label-less 16 MiB pmem regions,
+   * each a devdax --map=mem namespace: pmem0 (64 GiB), pmem1 and pmem2 (65 GiB and 65 GiB +
+   * 16 MiB) and pmem3 (66 GiB) are mapped by three adjacent RAM blocks at vmemmap offsets
+   * 0x40000000, 0x41000000, 0x42000000 (64 GiB / 4 KiB x 64). Destroying pmem2's namespace
+   * removes one section (pfn 0x1041000, memmap [0x41040000, 0x41080000)): __vmemmap_free() over
+   * the block at 0x41000000, which still holds pmem1's valid section (vmemmap_populated()):
+   * kept. No interior block exists between the two edges (one block): nothing is unmapped,
+   * nothing freed.
    */
   it('a one-block removal whose block stays populated unmaps nothing', () => {
     const r = run(`
@@ -180,22 +182,22 @@ config: { mmu: hash, pageSize: 4K }
 nodes:
   - { id: 0, memory: [ { start: 0, size: 2G } ] }
 devices:
-  - { name: hmem0, type: hmem, node: 0, start: 0x1000000000, size: 2M }
-  - { name: hmem1, type: hmem, node: 0, start: 0x1040000000, size: 2M }
-  - { name: hmem2, type: hmem, node: 0, start: 0x1040200000, size: 2M }
-  - { name: hmem3, type: hmem, node: 0, start: 0x1080000000, size: 2M }
+  - { name: pmem0, type: nvdimm, node: 0, start: 0x1000000000, size: 16M, labels: false }
+  - { name: pmem1, type: nvdimm, node: 0, start: 0x1040000000, size: 16M, labels: false }
+  - { name: pmem2, type: nvdimm, node: 0, start: 0x1041000000, size: 16M, labels: false }
+  - { name: pmem3, type: nvdimm, node: 0, start: 0x1080000000, size: 16M, labels: false }
 steps:
   - boot
-  - reconfigure-device: { device: hmem0, mode: devdax }
-  - reconfigure-device: { device: hmem1, mode: devdax }
-  - reconfigure-device: { device: hmem2, mode: devdax }
-  - reconfigure-device: { device: hmem3, mode: devdax }
-  - reconfigure-device: { device: hmem2, mode: system-ram, online: none }
+  - create-namespace: { device: pmem0, mode: devdax, map: mem }
+  - create-namespace: { device: pmem1, mode: devdax, map: mem }
+  - create-namespace: { device: pmem2, mode: devdax, map: mem }
+  - create-namespace: { device: pmem3, mode: devdax, map: mem }
+  - destroy-namespace: { device: pmem2 }
 `);
-    expect(r.results.map((x) => x.ok)).toEqual([true, true, true, true, true, false]);
+    expect(r.results.map((x) => x.ok)).toEqual([true, true, true, true, true, true]);
     const k = r.machine.k;
     const t = stepOf(r, 6).trace;
-    expect(stepOf(r, 6).dmesg.filter((m) => m.site === 'arch/powerpc/mm/init_64.c:__vmemmap_free').map((m) => m.text)).toEqual(['vmemmap_free c0003f0041000000...c0003f0041010000\n']);
+    expect(stepOf(r, 6).dmesg.filter((m) => m.site === 'arch/powerpc/mm/init_64.c:__vmemmap_free').map((m) => m.text)).toEqual(['vmemmap_free c0003f0041000000...c0003f0041080000\n']);
     expect(k.s.trace.slice(t.from, t.to).filter((e) => e.t === 'unmap')).toEqual([]);
     expect(k.s.leaves.overlaps(0x40000000, 0x43000000).reduce((n, s) => n + s.end - s.start, 0)).toBe(3 * 16 * M);
     expect(r.report.invariants.violations).toEqual([]);
@@ -238,9 +240,11 @@ steps:
    * __remove_pages() calls vmemmap_free() once per section (and once for a sub-section range),
    * and __vmemmap_free() prints pr_debug("vmemmap_free %lx...%lx\n", start aligned down to the
    * block, end).
-   *  - hmem0 (2 MiB at 64 GiB, pfn 0x1000000): unbinding device_dax removes one sub-section,
-   *    memmap 512 x 64 B = 32 KiB at 0xc0003f0000000000 + 0x1000000 x 64 = 0xc0003f0040000000:
-   *    one line ...0040000000...0040008000 (kmem then refuses a range smaller than a block).
+   *  - a label-less 16 MiB region at 64 GiB + 8 MiB (pfn 0x1000800), a devdax --map=mem
+   *    namespace: destroying it removes the second half of section 64 GiB and the first half of
+   *    section 64 GiB + 16 MiB, one call each: memmap ends 0x1001000 x 64 = 0x40040000 and
+   *    0x1001800 x 64 = 0x40060000, both lines from the block at 0xc0003f0040000000; no other
+   *    valid sub-section is left in the block, so it is unmapped (16 MiB of RAM).
    *  - a 1 GiB fsdax --map=mem namespace at 128 GiB (pfn 0x2000000, memmap at
    *    0xc0003f0080000000): 64 sections, 64 lines; the i-th ends at +(i+1) x 256 KiB, all start at
    *    the block. Its memmap block (RAM, 16 MiB) is unmapped at the destroy: one unmap event.
@@ -252,18 +256,22 @@ kernel: v6.12
 config: { mmu: hash, pageSize: 4K }
 nodes:
   - { id: 0, memory: [ { start: 0, size: 2G } ] }
-devices: [ { name: hmem0, type: hmem, node: 0, start: 0x1000000000, size: 2M }, { name: pmem0, type: nvdimm, node: 0, start: 0x2000000000, size: 1G } ]
+devices: [ { name: pmem1, type: nvdimm, node: 0, start: 0x1000800000, size: 16M, labels: false }, { name: pmem0, type: nvdimm, node: 0, start: 0x2000000000, size: 1G } ]
 steps:
   - boot
-  - reconfigure-device: { device: hmem0, mode: devdax }
-  - reconfigure-device: { device: hmem0, mode: system-ram, online: none }
+  - create-namespace: { device: pmem1, mode: devdax, map: mem }
+  - destroy-namespace: { device: pmem1 }
   - create-namespace: { device: pmem0, mode: fsdax, map: mem }
   - destroy-namespace: { device: pmem0 }
 `);
-    expect(r.results.map((x) => x.ok)).toEqual([true, true, false, true, true]);
+    expect(r.results.map((x) => x.ok)).toEqual([true, true, true, true, true]);
     const lines = (i: number) => stepOf(r, i).dmesg.filter((m) => m.site === 'arch/powerpc/mm/init_64.c:__vmemmap_free');
-    const sub = lines(3);
-    expect(sub.map((m) => [m.level, m.text, m.run])).toEqual([[7, 'vmemmap_free c0003f0040000000...c0003f0040008000\n', undefined]]);
+    expect(lines(3).map((m) => [m.level, m.text, m.run])).toEqual([
+      [7, 'vmemmap_free c0003f0040000000...c0003f0040040000\n', undefined],
+      [7, 'vmemmap_free c0003f0040000000...c0003f0040060000\n', undefined],
+    ]);
+    const t3 = stepOf(r, 3).trace;
+    expect(r.machine.k.s.trace.slice(t3.from, t3.to).filter((e) => e.t === 'unmap')).toEqual([{ t: 'unmap', level: 'pmd', va: 0x40000000, size: 16 * M, b: expect.objectContaining({ kind: 'ram', node: 0 }) }]);
     const ns = lines(5);
     expect(ns).toHaveLength(1);
     expect(ns[0]!.text).toBe('vmemmap_free c0003f0080000000...c0003f0080040000\n');

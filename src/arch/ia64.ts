@@ -56,6 +56,8 @@ export function ia64Config(ps: Ia64PageSize, levels: number, p: KernelProfile): 
       memmapOnMemory: 'ia64 does not select ARCH_MHP_MEMMAP_ON_MEMORY_ENABLE',
       hvo: 'ia64 has no HugeTLB vmemmap optimisation',
       daxVmemmapOpt: 'ia64 does not select ARCH_WANT_OPTIMIZE_DAX_VMEMMAP',
+      // drivers/firmware/efi/Kconfig: EFI_SOFT_RESERVE depends on EFI_STUB, which ia64 never has
+      softReserved: 'ia64 has no EFI soft-reserved memory (dax_hmem needs EFI_SOFT_RESERVE, which needs EFI_STUB: ia64 boots through elilo)',
     },
     hugePageSizes: [2 ** hpageShift],
     preallocateTopTables: false,

@@ -70,6 +70,10 @@ export function ppcConfig(o: PpcOptions, p: KernelProfile): ArchConfig {
   const lacks: ArchConfig['lacks'] = {
     // no ARCH_WANT_OPTIMIZE_HUGETLB_VMEMMAP in any powerpc Kconfig
     hvo: 'powerpc64 does not select ARCH_WANT_OPTIMIZE_HUGETLB_VMEMMAP (no HugeTLB vmemmap optimisation)',
+    // drivers/firmware/efi/Kconfig EFI_SOFT_RESERVE depends on EFI_STUB, which only x86, arm,
+    // arm64, riscv and loongarch have; CXL_ACPI depends on ACPI, which powerpc never supports
+    softReserved: 'powerpc64 has no EFI soft-reserved memory (dax_hmem needs EFI_SOFT_RESERVE, which needs EFI_STUB: x86, arm64, riscv64 and loongarch64 only)',
+    cxl: 'powerpc64 has no CXL memory (CXL regions come from the ACPI CEDT, and powerpc has no ACPI)',
   };
   // radix_pgtable.c vmemmap_can_optimize(): false unless radix_enabled() (v6.6+)
   if (!radix) lacks.daxVmemmapOpt = 'powerpc64 hash: vmemmap_can_optimize() is false without the radix MMU (arch/powerpc/mm/book3s64/radix_pgtable.c)';

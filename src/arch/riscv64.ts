@@ -83,6 +83,10 @@ export function riscvConfig(mode: RiscvMode, p: KernelProfile): ArchConfig {
         zoneDevice: `riscv64 has no ZONE_DEVICE in ${p.id} (ARCH_HAS_PTE_DEVMAP arrived in v6.11)`,
         memmapOnMemory: `riscv64 has no memmap_on_memory in ${p.id} (ARCH_MHP_MEMMAP_ON_MEMORY_ENABLE arrived in v6.11)`,
         daxVmemmapOpt: `riscv64 does not select ARCH_WANT_OPTIMIZE_DAX_VMEMMAP in ${p.id} (v6.11)`,
+        // drivers/acpi/numa/Kconfig: ACPI_NUMA for X86 || ARM64 || LOONGARCH (read in 6.1,
+        // 6.8, 6.9), every arch but x86 in 6.11; ACPI_HMAT depends on it, EFI_SOFT_RESERVE on
+        // ACPI_HMAT (keyed to the v6.11 hot-plug switch: no profile lies between)
+        softReserved: `riscv64 has no EFI soft-reserved memory in ${p.id} (dax_hmem needs EFI_SOFT_RESERVE -> ACPI_HMAT -> ACPI_NUMA, which riscv64 does not have up to v6.9)`,
       }),
       ...(p.riscvHvo ? {} : { hvo: `riscv64 does not select ARCH_WANT_OPTIMIZE_HUGETLB_VMEMMAP in ${p.id} (v6.3)` }),
     },

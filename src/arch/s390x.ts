@@ -136,6 +136,9 @@ export function s390Config(edat1: boolean, p: KernelProfile, rzm = 1): ArchConfi
       ...(gen === 'v6.9' ? {} : { memmapOnMemory: `s390x does not select ARCH_MHP_MEMMAP_ON_MEMORY_ENABLE in ${p.id} (v6.9)` }),
       ...(p.s390Hvo ? {} : { hvo: `s390x does not select ARCH_WANT_OPTIMIZE_HUGETLB_VMEMMAP in ${p.id} (v6.6..v6.17; dropped in v6.18)` }),
       daxVmemmapOpt: 's390x does not select ARCH_WANT_OPTIMIZE_DAX_VMEMMAP',
+      // no ACPI and no EFI: DEV_DAX_HMEM depends on EFI_SOFT_RESERVE, CXL_ACPI on ACPI
+      softReserved: 's390x has no EFI soft-reserved memory (dax_hmem needs EFI_SOFT_RESERVE)',
+      cxl: 's390x has no CXL memory (CXL regions come from ACPI CEDT)',
       ...(p.s390HotRemove ? {} : { hotRemove: `nothing removes memory on s390x in ${p.id}: sclp adds standby memory but never removes it, and virtio-mem supports s390 from v6.13` }),
     },
     // arch_hugetlb_valid_size(): PMD_SIZE with EDAT-1 (PUD_SIZE needs EDAT-2, not modelled)

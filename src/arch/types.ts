@@ -9,7 +9,8 @@ export type ArchName = 'x86_64' | 'arm64' | 'riscv64' | 'loongarch64' | 'ia64' |
 export const ARCH_NAMES: readonly ArchName[] = ['x86_64', 'arm64', 'riscv64', 'loongarch64', 'ia64', 'powerpc64', 's390x'];
 
 /** Kernel features an arch may not offer in a given release (its Kconfig selects). */
-export type ArchFeature = 'hotplug' | 'hotRemove' | 'zoneDevice' | 'memmapOnMemory' | 'hvo' | 'daxVmemmapOpt';
+/** softReserved: EFI soft-reserved memory for dax_hmem; cxl: CXL RAM regions (from the ACPI CEDT) for dax_cxl. */
+export type ArchFeature = 'hotplug' | 'hotRemove' | 'zoneDevice' | 'memmapOnMemory' | 'hvo' | 'daxVmemmapOpt' | 'softReserved' | 'cxl';
 
 /** Page-table levels, kernel names. pgd is always the top (pre-existing) table. */
 export type PtLevel = 'pgd' | 'p4d' | 'pud' | 'pmd' | 'pte';

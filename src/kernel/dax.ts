@@ -12,8 +12,8 @@ import { fmtSizeKernel } from '../util/units.js';
 import { add_memory, remove_memory } from './memory_hotplug.js';
 import { memremap_pages, memunmap_pages, type DevPagemap } from './memremap.js';
 import { probeFailure } from './driver_core.js';
-import { KERN_INFO, KERN_WARNING, printk, pr_err } from './printk.js';
-import { EINVAL, type Kernel } from './state.js';
+import { KERN_INFO, KERN_WARNING, printk, pr_err, WARN } from './printk.js';
+import { EINVAL, ENXIO, type Kernel } from './state.js';
 
 /** A struct dev_dax with its one range (the model's dax devices have a single range). */
 export interface DevDax {
@@ -47,9 +47,16 @@ export interface DevDax {
   owner: string;
 }
 
-/** device_dax probe: memremap_pages() of the device's pgmap. */
+/**
+ * device_dax probe: devm_memremap_pages() of the device's pgmap. Without ZONE_DEVICE that is
+ * include/linux/memremap.h's stub (v5.6..v7.1): WARN_ON_ONCE(1) and -ENXIO, which
+ * really_probe() only pr_debug()s (a dax_hmem/dax_cxl device on riscv64 or loongarch64 before
+ * v6.11 whose device_dax binds).
+ */
 export function dev_dax_probe(k: Kernel, dd: DevDax, pgmap: DevPagemap): number {
-  const err = memremap_pages(k, pgmap, dd.node);
+  const noZoneDevice = k.arch.cfg.lacks.zoneDevice !== undefined;
+  if (noZoneDevice) WARN(k, true, 'include/linux/memremap.h:devm_memremap_pages', null, [], true);
+  const err = noZoneDevice ? ENXIO : memremap_pages(k, pgmap, dd.node);
   if (err !== 0) {
     const msg = probeFailure(k.profile, 'device_dax', dd.name, err);
     if (msg) printk(k, msg.level, msg.site, msg.fmt, msg.args);

@@ -43,7 +43,9 @@ export function probeSoftReserved(k: Kernel, d: { name: string; type: 'hmem' | '
     memmapOnMemory: d.type === 'cxl' && k.profile.daxMemmapOnMemory,
     driver: null, pgmap: null, staticPgmap: null, kmemRanges: [], leaked: [], source: d.type, owner: d.name,
   };
-  if (k.profile.hmemKmemDefault) dev_dax_kmem_probe(k, dd);
+  // IORESOURCE_DAX_KMEM (v6.6 switch) asks for kmem; without DEV_DAX_KMEM (it depends on
+  // MEMORY_HOTPLUG) drivers/dax/bus.c dax_match_type() lets device_dax bind instead
+  if (k.profile.hmemKmemDefault && k.arch.cfg.lacks.hotplug === undefined) dev_dax_kmem_probe(k, dd);
   else dev_dax_probe(k, dd, devicePgmap(k, dd));
   return dd;
 }

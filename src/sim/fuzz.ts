@@ -16,7 +16,7 @@
 import { scenarioFromObject, type Scenario } from '../scenario/parse.js';
 import { arm64VaBits, type Arm64PageSize } from '../arch/arm64.js';
 import { riscvModes } from '../arch/riscv64.js';
-import { withArchCache } from '../arch/index.js';
+import { resolveArch, withArchCache } from '../arch/index.js';
 import { ARCH_NAMES, type ArchName } from '../arch/types.js';
 import { DEFAULT_KERNEL, findProfile, type KernelProfile } from '../kernels/index.js';
 import { createMachine, runStep, type StepResult } from './machine.js';
@@ -122,7 +122,8 @@ export function randomScenario(rnd: () => number, o: { arch?: string; kernel?: s
   // s390x: at most ~1.2 TiB, well inside its 3-level layout (more is refused: 4-level not modelled)
   const scale = pick(arch === 's390x' ? [2 * M, 2 * M, 64 * M, 256 * M] : [2 * M, 2 * M, 64 * M, G]);
   let cur = arch === 'arm64' ? G : arch === 'riscv64' ? 2 * G : 0;
-  const nNodes = int(1, 4);
+  // s390x: one node (numa_setup(), arch/s390/kernel/numa.c; the scenario parser refuses more)
+  const nNodes = arch === 's390x' ? 1 : int(1, 4);
   const nodes = Array.from({ length: nNodes }, (_, id) => {
     const memory = Array.from({ length: int(1, 2) }, () => {
       cur += int(0, 4) * 64 * M;
@@ -135,8 +136,11 @@ export function randomScenario(rnd: () => number, o: { arch?: string; kernel?: s
     return { id, memory, used };
   });
   cur = Math.ceil(cur / G) * G + 4 * G;
+  // hmem and cxl devices only where the arch has them (src/arch lacks.softReserved, .cxl)
+  const lacks = resolveArch(arch as ArchName, config, prof).cfg.lacks;
+  const types = ['nvdimm', 'nvdimm', 'nvdimm', ...(lacks.softReserved ? [] : ['hmem']), ...(lacks.cxl ? [] : ['cxl'])];
   const devices = Array.from({ length: int(0, 3) }, (_, i) => {
-    const type = arch === 's390x' ? 'nvdimm' : pick(['nvdimm', 'nvdimm', 'nvdimm', 'hmem', 'cxl']);
+    const type = pick(types);
     const d: Record<string, unknown> & { name: string; type: string; start: number; size: number } = { name: `${type === 'nvdimm' ? 'pmem' : type}${i}`, type, node: int(0, nNodes - 1), start: cur + pick([0, 0, 0, 2 * M, 16 * M]), size: int(1, 200) * 16 * M };
     if (type === 'nvdimm') d.labels = rnd() < 0.9;
     cur = Math.ceil((d.start + d.size) / G) * G + G;

@@ -972,6 +972,8 @@ export class Reference {
   // ---------------- dax devices, kmem
   dax = new Map<string, { name: string; start: number; end: number; node: number; align: number; mom: boolean; driver: string | null; pg: { start: number; end: number; shift: number; altmap: string | null } | null; kmem: { start: number; end: number }[]; inside: { start: number; end: number } | null }>();
   daxPgmapAdd(dd: NonNullable<ReturnType<Reference['dax']['get']>>): number {
+    // no ZONE_DEVICE: devm_memremap_pages() is a stub that fails with -ENXIO
+    if (this.a.cfg.lacks.zoneDevice) return ENXIO;
     const pg = dd.pg!;
     const spfn = Math.floor(pg.start / this.P);
     const epfn = Math.floor(pg.end / this.P);
@@ -1007,7 +1009,8 @@ export class Reference {
       const shift = this.PMD > this.P && this.p.daxVmemmapDedup !== 'none' ? Math.round(Math.log2(this.PMD / this.P)) : 0;
       const dd = { name: `dax${i}.0`, start: d.start, end: d.start + d.size, node: d.node, align: this.PMD, mom: d.type === 'cxl' && this.p.daxMemmapOnMemory, driver: null as string | null, pg: null as { start: number; end: number; shift: number; altmap: string | null } | null, kmem: [] as { start: number; end: number }[], inside: null };
       this.dax.set(d.name, dd);
-      if (this.p.hmemKmemDefault) this.kmemProbe(dd);
+      // kmem only where DEV_DAX_KMEM can be built (MEMORY_HOTPLUG); else device_dax binds
+      if (this.p.hmemKmemDefault && !this.a.cfg.lacks.hotplug) this.kmemProbe(dd);
       else {
         dd.pg = { start: d.start, end: d.start + d.size - 1, shift, altmap: null };
         if (this.daxPgmapAdd(dd) === 0) dd.driver = 'device_dax';
