@@ -140,7 +140,7 @@ export function randomScenario(rnd: () => number, o: { arch?: string; kernel?: s
   const lacks = resolveArch(arch as ArchName, config, prof).cfg.lacks;
   const types = ['nvdimm', 'nvdimm', 'nvdimm', ...(lacks.softReserved ? [] : ['hmem']), ...(lacks.cxl ? [] : ['cxl'])];
   const devices = Array.from({ length: int(0, 3) }, (_, i) => {
-    const type = pick(types);
+    const type = arch === 's390x' ? 'nvdimm' : pick(types); // s390x: no pick, as before (seeds keep their machines)
     const d: Record<string, unknown> & { name: string; type: string; start: number; size: number } = { name: `${type === 'nvdimm' ? 'pmem' : type}${i}`, type, node: int(0, nNodes - 1), start: cur + pick([0, 0, 0, 2 * M, 16 * M]), size: int(1, 200) * 16 * M };
     if (type === 'nvdimm') d.labels = rnd() < 0.9;
     cur = Math.ceil((d.start + d.size) / G) * G + G;
