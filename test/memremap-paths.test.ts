@@ -199,6 +199,39 @@ steps:
   });
 });
 
+describe('move_pfn_range_to_zone() over an altmap whose first memmap block is not mapped', () => {
+  /*
+   * powerpc hash 4K with 4K vmemmap blocks (v6.12): two label-less 16 MiB regions at 64 GiB +
+   * 8 MiB and + 24 MiB. pmem0's devdax --map=mem namespace makes section 64 GiB + 16 MiB's memmap
+   * valid; pmem1's fsdax --map=dev sub-sections there count as populated (vmemmap_populated(),
+   * arch/powerpc/mm/init_64.c) and stay unmapped. memremap_pages() -> move_pfn_range_to_zone()
+   * starts at the altmap's base_pfn 0x1001800 plus its reserve (2 pfns: the 8 KiB info block),
+   * so the first write is to pfn 0x1001802's struct page, at 0xc0003f0000000000 + 0x1001802 x 64
+   * (mm/memremap.c pagemap_range(), mm/mm_init.c memmap_init_range() @ v6.12: the altmap pfns
+   * from base_pfn + reserve, then memmap_init_zone_device() from base_pfn + reserve + free).
+   */
+  it('the first write is to the struct page of base_pfn + reserve', () => {
+    const r = run(`
+arch: powerpc64
+kernel: v6.12
+config: { mmu: hash, pageSize: 4K, hash16M: false }
+nodes: [ { id: 0, memory: [ { start: 0, size: 2G } ] } ]
+devices:
+  - { name: pmem0, type: nvdimm, node: 0, start: 0x1000800000, size: 16M, labels: false }
+  - { name: pmem1, type: nvdimm, node: 0, start: 0x1001800000, size: 16M, labels: false }
+steps:
+  - boot
+  - create-namespace: { device: pmem0, mode: devdax, map: mem }
+  - create-namespace: { device: pmem1, mode: fsdax, map: dev }
+`);
+    expect(r.report.altmaps[0]).toMatchObject({ base_pfn: 0x1001800, reserve: 2, free: 510 });
+    expect(stepOf(r, 3).oops).toEqual({
+      step: 3, fn: 'memmap_init_range', site: 'mm/mm_init.c:memmap_init_range', va: 'c0003f0040060080', pfn: 0x1001802, access: 'write',
+      what: "move_pfn_range_to_zone() initialising the struct pages of pmem1's altmap pfns",
+    });
+  });
+});
+
 describe('the pgmap xarray: "Conflicting mapping in same section"', () => {
   /*
    * pagemap_range() first looks up get_dev_pagemap() of the range's first and last pfn; a live
