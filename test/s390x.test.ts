@@ -191,6 +191,31 @@ describe('s390x: memory the 3-level layout cannot hold', () => {
   });
 });
 
+describe('s390x v5.6: a failed vmemmap_populate() is not rolled back', () => {
+  /*
+   * arch/s390/mm/vmem.c vmemmap_populate() @ 5.6.4 walks the range itself: a 1 MiB frame it
+   * cannot get is -ENOMEM at once, with the frames before it left mapped (remove_pagetable()
+   * rollback arrived with modify_pagetable() in v5.9), and section_activate()'s
+   * section_deactivate() -> vmemmap_free() cannot take them back: it is empty in v5.6. A 256 MiB
+   * standby block at 16 GiB has 4 MiB of memmap = 4 frames; the third buddy request fails
+   * (injected): frames 1 and 2 stay, on top of the boot memmap's 32 (2 GiB / 4 KiB x 64 B).
+   */
+  it('the frames mapped before the failure stay', () => {
+    const r = run(`arch: s390x
+kernel: v5.6
+config: { edat1: true }
+nodes: [ { id: 0, memory: [ { start: 0, size: 2G } ] } ]
+faults: [ { alloc: buddy, nth: 3 } ]
+steps:
+  - boot
+  - hot-add: { node: 0, start: 16G, size: 256M }
+`);
+    expect(r.results.map((x) => [x.ok, x.errno])).toEqual([[true, null], [false, 'ENOMEM']]);
+    expect(r.report.vmemmap.mappings).toEqual({ pte: 0, pmd: 34, pud: 0 });
+    expect(r.report.steps[1]!.delta.memmapBacking.ram).toEqual({ 0: 2 * 2 ** 20 });
+  });
+});
+
 describe('s390x has one NUMA node (arch/s390/kernel/numa.c numa_setup(), v5.7+)', () => {
   // numa_setup() makes node 0 the only possible and online node and spans all of memory with it;
   // v5.6's arch/s390/numa/ did the same unless booted with numa=emu (striped nodes, not modelled)
