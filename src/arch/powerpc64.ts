@@ -259,6 +259,14 @@ export function ppcPolicy(a: ArchConfig, p: KernelProfile): ArchPolicy {
       const vm = Math.log2(hashVmemmapBlock(a, bootRam));
       return [{ level: 7, site: 'arch/powerpc/mm/book3s64/hash_utils.c:htab_init_page_sizes', text: `Page orders: linear mapping = ${linear}, virtual = ${ps}, io = ${ps}, vmemmap = ${vm}\n`, approx: ps === 16 }];
     },
+    // early_init_devtree() (arch/powerpc/kernel/prom.c): memblock_enforce_memory_limit() of the
+    // boot RAM aligned down to 16 MiB (v6.11+; a page before, which drops nothing), then on 4K
+    // hash memblock_cap_memory_range(0, 1 << H_MAX_PHYSMEM_BITS = 64 TiB) (v5.10.7..v7.1.5; the
+    // v5.6 layout's MAX_PHYSMEM_BITS is 46 already)
+    bootMemoryCap: (_base: number, total: number) => [
+      ...(p.ppcMemoryLimit16M ? [{ kind: 'limit' as const, bytes: Math.floor(total / (16 * MiB)) * 16 * MiB, site: 'arch/powerpc/kernel/prom.c:early_init_devtree (memblock_enforce_memory_limit)', why: 'lies past the boot RAM aligned down to 16 MiB (the memory limit)' }] : []),
+      ...(a.config.mmu === 'hash' && a.PAGE_SIZE === 4096 ? [{ kind: 'range' as const, start: 0, end: 2 ** 46, site: 'arch/powerpc/kernel/prom.c:early_init_devtree (memblock_cap_memory_range)', why: 'is above the 64 TiB a 4K hash kernel reaches (H_MAX_PHYSMEM_BITS 46)' }] : []),
+    ],
     // not overridden: the generic [0, (1 << MAX_PHYSMEM_BITS) - 1]
     mappableRange: () => ({ start: 0, end: 2 ** a.MAX_PHYSMEM_BITS - 1 }),
     populateSite: radix && p.ppcRadixPopulate === 'radix' ? 'arch/powerpc/mm/book3s64/radix_pgtable.c:radix__vmemmap_populate' : 'arch/powerpc/mm/init_64.c:__vmemmap_populate',

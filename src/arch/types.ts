@@ -217,6 +217,9 @@ export interface HugepagesVariant {
   checkPmd: 'leaf' | 'any';
 }
 
+/** One boot-RAM cap of ArchPolicy.bootMemoryCap. */
+export type BootMemoryCap = ({ kind: 'limit'; bytes: number } | { kind: 'range'; start: number; end: number }) & { site: string; warn?: string; why?: string };
+
 export interface ArchPolicy {
   vmemmap_populate: VmemmapPopulate;
   hugepages: HugepagesVariant;
@@ -249,11 +252,13 @@ export interface ArchPolicy {
    */
   oopsLines(o: { va: string; fn: string; access: 'read' | 'write' }): { level: number; text: string; approx?: boolean }[];
   /**
-   * Boot RAM the arch drops before sparse_init() because its linear map cannot reach it:
-   * 'limit' keeps the first `bytes` of RAM (memblock_enforce_memory_limit), 'range' keeps
-   * [start, end) (memblock_cap_memory_range). Absent: the model keeps all boot RAM.
+   * Boot RAM the arch drops before sparse_init() (its linear map cannot reach it, or an early
+   * memory limit): 'limit' keeps the first `bytes` of RAM (memblock_enforce_memory_limit),
+   * 'range' keeps [start, end) (memblock_cap_memory_range); several caps apply in order.
+   * `why` words the drop for the step's note (default: beyond the linear map). Absent: the
+   * model keeps all boot RAM.
    */
-  bootMemoryCap?: (physRamBase: number) => ({ kind: 'limit'; bytes: number } | { kind: 'range'; start: number; end: number }) & { site: string; warn?: string };
+  bootMemoryCap?: (physRamBase: number, totalRam: number) => BootMemoryCap | BootMemoryCap[];
 }
 
 /**

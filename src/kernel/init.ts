@@ -32,32 +32,38 @@ export function defaultReserved(k: Kernel, lowestRam: number): { start: number; 
 }
 
 /**
- * The arch's cap on boot RAM (riscv setup_bootmem()): the node ranges with what the linear map
- * cannot reach removed, and what was removed.
+ * The arch's caps on boot RAM (riscv setup_bootmem(), arm64_memblock_init(), powerpc
+ * early_init_devtree(), s390 setup_memory_end()), in order: the node ranges with what they
+ * remove taken out, and what was removed.
  */
 function capBootMemory(k: Kernel, nodes: FirmwareMap['nodes']): FirmwareMap['nodes'] {
   const capOf = k.arch.policy.bootMemoryCap;
   if (!capOf) return nodes;
-  const all = nodes.flatMap((n) => n.memory.map((m) => ({ nid: n.id, start: m.start, end: m.start + m.size }))).sort((a, b) => a.start - b.start);
+  let all = nodes.flatMap((n) => n.memory.map((m) => ({ nid: n.id, start: m.start, end: m.start + m.size }))).sort((a, b) => a.start - b.start);
   if (all.length === 0) return nodes;
-  const cap = capOf(Math.floor(all[0]!.start / k.c.PMD_SIZE) * k.c.PMD_SIZE);
-  let budget = cap.kind === 'limit' ? cap.bytes : Infinity;
+  const total = all.reduce((t, r) => t + r.end - r.start, 0);
+  const got = capOf(Math.floor(all[0]!.start / k.c.PMD_SIZE) * k.c.PMD_SIZE, total);
+  const dropped: { start: number; end: number; site: string; why?: string }[] = [];
+  for (const cap of Array.isArray(got) ? got : [got]) {
+    let budget = cap.kind === 'limit' ? cap.bytes : Infinity;
+    const kept: typeof all = [];
+    const before = dropped.length;
+    for (const r of all) {
+      // memblock_enforce_memory_limit(): the first `bytes` of RAM in address order;
+      // memblock_cap_memory_range(): only what lies inside [start, end)
+      let a = r.start;
+      let b = r.end;
+      if (cap.kind === 'range') { a = Math.max(a, cap.start); b = Math.min(b, cap.end); } else { b = Math.min(b, a + budget); budget -= Math.max(0, b - a); }
+      if (b > a) kept.push({ nid: r.nid, start: a, end: b });
+      if (a > r.start) dropped.push({ start: r.start, end: Math.min(a, r.end), site: cap.site, why: cap.why });
+      if (b < r.end) dropped.push({ start: Math.max(b, r.start), end: r.end, site: cap.site, why: cap.why });
+    }
+    all = kept;
+    if (dropped.length > before && cap.warn) printk(k, KERN_WARNING, cap.site.split(' ')[0]!, '%s', [cap.warn]);
+  }
+  if (dropped.length) k.boot.dropped = dropped;
   const keep = new Map<number, { start: number; size: number }[]>();
-  const dropped: { start: number; end: number; site: string }[] = [];
-  for (const r of all) {
-    // memblock_enforce_memory_limit(): the first `bytes` of RAM in address order;
-    // memblock_cap_memory_range(): only what lies inside [start, end)
-    let a = r.start;
-    let b = r.end;
-    if (cap.kind === 'range') { a = Math.max(a, cap.start); b = Math.min(b, cap.end); } else { b = Math.min(b, a + budget); budget -= Math.max(0, b - a); }
-    if (b > a) (keep.get(r.nid) ?? keep.set(r.nid, []).get(r.nid)!).push({ start: a, size: b - a });
-    if (a > r.start) dropped.push({ start: r.start, end: Math.min(a, r.end), site: cap.site });
-    if (b < r.end) dropped.push({ start: Math.max(b, r.start), end: r.end, site: cap.site });
-  }
-  if (dropped.length) {
-    k.boot.dropped = dropped;
-    if (cap.warn) printk(k, KERN_WARNING, cap.site.split(' ')[0]!, '%s', [cap.warn]);
-  }
+  for (const r of all) (keep.get(r.nid) ?? keep.set(r.nid, []).get(r.nid)!).push({ start: r.start, size: r.end - r.start });
   return nodes.map((n) => ({ ...n, memory: keep.get(n.id) ?? [] }));
 }
 

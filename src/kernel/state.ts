@@ -743,8 +743,8 @@ export interface Kernel {
   /** The share of the current optimistic run an allocator said it could serve (engine.ts shortOf); 1 = no hint. */
   abortAt: number;
   /** Boot facts. */
-  /** dropped: boot RAM the arch's linear map cannot reach, removed before sparse_init() (bootMemoryCap). */
-  boot: { done: boolean; maxPfn: number; memoryBlockSize: number; memstart: number; dropped?: { start: number; end: number; site: string }[]; bootRam?: number };
+  /** dropped: boot RAM the arch removes before sparse_init() (bootMemoryCap): out of the linear map's reach, or past a memory limit. */
+  boot: { done: boolean; maxPfn: number; memoryBlockSize: number; memstart: number; dropped?: { start: number; end: number; site: string; why?: string }[]; bootRam?: number };
   /** Kernel command line switches the model understands. */
   cmdline: KernelCmdline;
   /** Current scenario step (stamped on messages). */

@@ -60,6 +60,7 @@ export const v6_6: KernelProfile = {
   s390Populate: 'v5.9', // modify_pagetable() without the altmap until v6.9
   s390PteFullPage: false, // 2 KiB page-table fragments until v6.8
   s390Standby: 'v5.6', // add_memory(.., MHP_NONE)
+  ppcMemoryLimit16M: false, // prom.c: the limit is ALIGN(.., PAGE_SIZE) (6.6.9; 6.8, 6.9.0 too)
 };
 
 export const v6_1: KernelProfile = {

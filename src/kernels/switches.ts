@@ -341,6 +341,11 @@ export const SWITCHES: Record<SwitchKey, SwitchDoc> = {
     what: 'where powerpc64 pageblock_order comes from',
     values: { false: 'MAX_ORDER - 1 (12 on 4K, 8 on 64K): HPAGE_SHIFT is set later, by the hugetlbpage_init() arch_initcall (<= v5.15)', true: 'HPAGE_SHIFT - PAGE_SHIFT: radix 2 MiB (9 / 5), hash 16 MiB (12 / 8); hugetlbpage_init_defaultsize() runs in mmu_early_init_devtree() (v6.1)' },
   },
+  ppcMemoryLimit16M: {
+    site: 'arch/powerpc/kernel/prom.c:early_init_devtree',
+    what: 'the memory limit powerpc64 enforces on boot RAM (memblock_enforce_memory_limit)',
+    values: { false: 'the RAM size aligned up to a page: nothing dropped (up to v6.9)', true: 'the RAM size aligned down to 16 MiB: RAM past the last whole 16 MiB is dropped (v6.11)' },
+  },
   ppcLayout: {
     site: 'arch/powerpc/include/asm/book3s/64/{hash-4k.h,mmu.h,pgtable.h}',
     what: 'the powerpc64 4K-page kernel\'s hash vmemmap region and MAX_PHYSMEM_BITS',

@@ -209,6 +209,13 @@ export interface KernelProfile {
    */
   ppcPageblockFromHpage: boolean;
   /**
+   * powerpc64 early_init_devtree() (arch/powerpc/kernel/prom.c): the memory limit it enforces
+   * is the boot RAM aligned down to 16 MiB (true: 6.11.11, 6.12, 6.18.2, 7.1.5) or to a page
+   * (false: 5.6.4 .. 6.9.0), so RAM past the last whole 16 MiB is dropped from v6.11 (v6.10 not
+   * read).
+   */
+  ppcMemoryLimit16M: boolean;
+  /**
    * powerpc64 4K-page layout: 'v5.6' hash 4K REGION_SHIFT 44, H_KERN_VIRT_START 0xc000100000000000
    * (vmemmap at 0xc000300000000000) and MAX_PHYSMEM_BITS 46 for every 4K kernel (book3s/64/mmu.h,
    * hash-4k.h <= v5.9); 'v5.10' REGION_SHIFT 40 (vmemmap 0xc0003f0000000000) and

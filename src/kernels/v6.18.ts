@@ -79,6 +79,7 @@ export const v6_18: KernelProfile = {
   ppcRadixPopulate: 'radix',
   ppcBlockProbe: 'v6.6',
   ppcCrossEnd: 'v6.4',
+  ppcMemoryLimit16M: true, // prom.c early_init_devtree(): ALIGN_DOWN(memory_limit ?: memblock_phys_mem_size(), SZ_16M)
   ppcPageblockFromHpage: true, // hugetlbpage_init_defaultsize() in mmu_early_init_devtree()
   ppcLayout: 'v5.10',
   ppcListAllocFail: 'enomem',

@@ -200,7 +200,7 @@ function dispatch(m: Machine, st: ScenarioStep, r: StepResult, results: StepResu
   switch (st.kind) {
     case 'boot':
       boot(k, { nodes: m.scenario.nodes, devices: m.scenario.devices, reserved: m.scenario.reserved });
-      for (const d of k.boot.dropped ?? []) r.messages.push(`note: RAM [${'0x' + d.start.toString(16)}-${'0x' + (d.end - 1).toString(16)}] is beyond what the linear map reaches and is dropped at boot (${d.site})`);
+      for (const d of k.boot.dropped ?? []) r.messages.push(`note: RAM [${'0x' + d.start.toString(16)}-${'0x' + (d.end - 1).toString(16)}] ${d.why ?? 'is beyond what the linear map reaches'} and is dropped at boot (${d.site})`);
       // device initcalls: dax_hmem / dax_cxl give soft-reserved memory its dax device
       m.scenario.devices.forEach((d, i) => {
         if (d.type === 'nvdimm') return;
