@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { resolveArch } from '../src/arch/index.js';
 import { findProfile, registerProfile } from '../src/kernels/index.js';
-import { run, stepOf } from './helpers.js';
+import { ppcSharedSection, run, stepOf } from './helpers.js';
 
 const G = 2 ** 30;
 const M = 2 ** 20;
@@ -379,22 +379,17 @@ describe('powerpc64 Book3S-64 (arch/powerpc, v6.6+)', () => {
   });
 
   it('hash 4K with 4K blocks: a second sub-section added to a live section counts as populated (vmemmap_populated) and stays unmapped: a predicted oops', () => {
-    // two label-less 16 MiB regions at 64 GiB + 8 MiB and + 24 MiB, devdax --map=mem: pmem0's
+    // PPC_SHARED_SECTION_REGIONS (test/helpers.ts), devdax --map=mem both: pmem0's
     // namespace makes section 64 GiB + 16 MiB's memmap valid (SECTION_HAS_MEM_MAP) for its
     // first half; pmem1's sub-section bits of the second half are set before its populate, so
     // each 4 KiB block of its memmap starts in a valid sub-section: skipped;
     // memmap_init_zone_device() then writes pfn 0x1001800's struct page, at
     // 0xc0003f0000000000 + 0x1001800 x 64
-    const devices = '{ name: pmem0, type: nvdimm, node: 0, start: 0x1000800000, size: 16M, labels: false }, { name: pmem1, type: nvdimm, node: 0, start: 0x1001800000, size: 16M, labels: false }';
-    const steps = `
-  - create-namespace: { device: pmem0, mode: devdax, map: mem }
-  - create-namespace: { device: pmem1, mode: devdax, map: mem }
-`;
-    const r = run(ppc({ config: '{ mmu: hash, pageSize: 4K, hash16M: false }', devices, steps }));
+    const r = run(ppcSharedSection({ kernel: 'v6.12', config: '{ mmu: hash, pageSize: 4K, hash16M: false }' }));
     expect(stepOf(r, 2).ok).toBe(true);
     expect(r.report.kernelBugs.crashed).toMatchObject({ step: 3, fn: '__init_zone_device_page', pfn: 0x1001800, va: '0xc0003f0040060000' });
     // with 16M blocks the first namespace's populate mapped the whole section's memmap: no oops
-    const big = run(ppc({ config: '{ mmu: hash, pageSize: 4K }', devices, steps }));
+    const big = run(ppcSharedSection({ kernel: 'v6.12', config: '{ mmu: hash, pageSize: 4K }' }));
     expect(big.results.map((x) => x.ok)).toEqual([true, true, true]);
     expect(big.report.kernelBugs.crashed).toBeNull();
   });

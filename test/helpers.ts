@@ -74,3 +74,23 @@ devices:
 steps:
   - boot
 ${steps}`;
+
+/**
+ * Two label-less 16 MiB NVDIMM regions, pmem0 at 64 GiB + 8 MiB and pmem1 at 64 GiB + 24 MiB:
+ * on powerpc64 (16 MiB sections) they share section 64 GiB + 16 MiB, pmem0's namespace taking
+ * its first half and pmem1's its second. As a YAML flow list for `devices:`.
+ */
+export const PPC_SHARED_SECTION_REGIONS = '[ { name: pmem0, type: nvdimm, node: 0, start: 0x1000800000, size: 16M, labels: false }, { name: pmem1, type: nvdimm, node: 0, start: 0x1001800000, size: 16M, labels: false } ]';
+
+/** A powerpc64 machine of `config` with 2 GiB of RAM, PPC_SHARED_SECTION_REGIONS, and pmem0's then pmem1's namespace. */
+export const ppcSharedSection = (o: { kernel: string; config: string; mode1?: string; map1?: string }) => `
+arch: powerpc64
+kernel: ${o.kernel}
+config: ${o.config}
+nodes: [ { id: 0, memory: [ { start: 0, size: 2G } ] } ]
+devices: ${PPC_SHARED_SECTION_REGIONS}
+steps:
+  - boot
+  - create-namespace: { device: pmem0, mode: devdax, map: mem }
+  - create-namespace: { device: pmem1, mode: ${o.mode1 ?? 'devdax'}, map: ${o.map1 ?? 'mem'} }
+`;

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { memremap_pages, memunmap_pages, type DevPagemap } from '../src/kernel/memremap.js';
 import { ENOMEM, ENXIO } from '../src/kernel/state.js';
 import { parseProfileFile, registerProfile } from '../src/index.js';
-import { arm64Guest64K, run, setup_machine, stepOf } from './helpers.js';
+import { arm64Guest64K, ppcSharedSection, run, setup_machine, stepOf } from './helpers.js';
 
 const G = 2 ** 30;
 const M = 2 ** 20;
@@ -211,19 +211,7 @@ describe('move_pfn_range_to_zone() over an altmap whose first memmap block is no
    * from base_pfn + reserve, then memmap_init_zone_device() from base_pfn + reserve + free).
    */
   it('the first write is to the struct page of base_pfn + reserve', () => {
-    const r = run(`
-arch: powerpc64
-kernel: v6.12
-config: { mmu: hash, pageSize: 4K, hash16M: false }
-nodes: [ { id: 0, memory: [ { start: 0, size: 2G } ] } ]
-devices:
-  - { name: pmem0, type: nvdimm, node: 0, start: 0x1000800000, size: 16M, labels: false }
-  - { name: pmem1, type: nvdimm, node: 0, start: 0x1001800000, size: 16M, labels: false }
-steps:
-  - boot
-  - create-namespace: { device: pmem0, mode: devdax, map: mem }
-  - create-namespace: { device: pmem1, mode: fsdax, map: dev }
-`);
+    const r = run(ppcSharedSection({ kernel: 'v6.12', config: '{ mmu: hash, pageSize: 4K, hash16M: false }', mode1: 'fsdax', map1: 'dev' }));
     expect(r.report.altmaps[0]).toMatchObject({ base_pfn: 0x1001800, reserve: 2, free: 510 });
     expect(stepOf(r, 3).oops).toEqual({
       step: 3, fn: 'memmap_init_range', site: 'mm/mm_init.c:memmap_init_range', va: 'c0003f0040060080', pfn: 0x1001802, access: 'write',

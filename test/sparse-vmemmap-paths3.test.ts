@@ -10,7 +10,7 @@ import { renderTrace } from '../src/index.js';
 import { renderMessage } from '../src/kernel/printk.js';
 import { withoutBatching } from '../src/kernel/engine.js';
 import { pfnToOff } from '../src/kernel/state.js';
-import { run, stepOf } from './helpers.js';
+import { ppcSharedSection, run, stepOf } from './helpers.js';
 
 const K = 1024;
 const M = 2 ** 20;
@@ -149,7 +149,8 @@ describe('hash vmemmap_list before v5.10: the WARNs and the block\'s own line', 
 
 describe('hash vmemmap_populated(): a second sub-section of a live section', () => {
   /*
-   * v6.1, hash 4K: two label-less 16 MiB pmem regions at 64 GiB + 8 MiB and + 24 MiB, each a
+   * v6.1, hash 4K: PPC_SHARED_SECTION_REGIONS (test/helpers.ts), two label-less 16 MiB pmem
+   * regions at 64 GiB + 8 MiB and + 24 MiB, each a
    * devdax --map=mem namespace; section 64 GiB + 16 MiB (pfn 0x1001000, 4096 pfns, 256 KiB of
    * memmap = 64 blocks) holds the second half of the first and the first half of the second.
    * mm/sparse.c section_activate() @ 6.1.20 sets the sub-sections' bits (fill_subsection_map)
@@ -162,11 +163,7 @@ describe('hash vmemmap_populated(): a second sub-section of a live section', () 
    * 0xc0003f0040060000.
    */
   it('its blocks count as populated and stay unmapped: one note', () => {
-    const r = run(ppc({
-      kernel: 'v6.1', config: HASH4K,
-      devices: '{ name: pmem0, type: nvdimm, node: 0, start: 0x1000800000, size: 16M, labels: false }, { name: pmem1, type: nvdimm, node: 0, start: 0x1001800000, size: 16M, labels: false }',
-      steps: '  - create-namespace: { device: pmem0, mode: devdax, map: mem }\n  - create-namespace: { device: pmem1, mode: devdax, map: mem }\n',
-    }));
+    const r = run(ppcSharedSection({ kernel: 'v6.1', config: HASH4K }));
     expect(notesOf(r, 3).filter((l) => l.includes('vmemmap_populated'))).toEqual([
       'note: arch/powerpc/mm/init_64.c:vmemmap_populated: c0003f0040060000.. counts as populated (a valid sub-section\'s memmap is there) but is not mapped',
     ]);
