@@ -185,3 +185,52 @@ describe('fuzz in batches (--jobs)', () => {
     expect(out(2)).toEqual(one);
   }, 120_000);
 });
+
+describe('fuzz(): one reproducer per kind of finding and per faulting access', () => {
+  // Stand-in case results (FuzzOptions.runCase): the dedup keys of FuzzRun.add() are what is
+  // tested, so each machine "finds" what the list says; shrinking runs the real model, which
+  // does not reproduce these, so the reproducer is the machine itself.
+  const v = (invariant: string, detail: string, fn = 'mm/sparse-vmemmap.c:vmemmap_populate') => ({ invariant, step: 1, range: 'va 0x0-0x1', fn, detail });
+  const stub = (outcomes: { finding?: ReturnType<typeof v>; oops?: ReturnType<typeof v> }[]) => {
+    let i = 0;
+    return () => {
+      const o = outcomes[i++ % outcomes.length]!;
+      return { events: 2, violation: null, finding: o.finding ?? null, oops: o.oops ?? null, findingAt: 0 };
+    };
+  };
+  const run = (outcomes: Parameters<typeof stub>[0]) => fuzz({ seed: 5, events: outcomes.length * 2, stepsPerMachine: 1, arch: 'x86_64', runCase: stub(outcomes) });
+
+  it('findings that differ only in addresses, pfns and counts are one kind', () => {
+    const r = run([
+      { finding: v('kernel-anomaly', 'RAM-backed memmap at 0xffffea0000200000..0xffffea0000400000 was charged to altmap namespace0.0 and its 512 RAM pages were never freed') },
+      { finding: v('kernel-anomaly', 'RAM-backed memmap at ffffea0040000000..ffffea0040200000 was charged to altmap namespace0.0 and its 1024 RAM pages were never freed') },
+      { finding: v('kernel-anomaly', 'Altmap not fully unmapped') },
+      { finding: v('counters', 'Altmap not fully unmapped') },
+    ]);
+    expect(r.findings).toBe(4);
+    expect(r.oopses).toBe(0);
+    expect(r.findingCases.map((c) => c.what)).toEqual([
+      'kernel-anomaly: RAM-backed memmap at 0xffffea0000200000..0xffffea0000400000 was charged to altmap namespace0.0 and its 512 RAM pages were never freed',
+      'kernel-anomaly: Altmap not fully unmapped',
+      'counters: Altmap not fully unmapped',
+    ]);
+    expect(r.findingCases.map((c) => c.invariant)).toEqual(['kernel-anomaly', 'kernel-anomaly', 'counters']);
+  });
+
+  it('an oops is one reproducer per function and faulting site, whatever the device', () => {
+    const oops = (fn: string, site: string, dev: string) => v('kernel-oops', `${fn} wrote the struct page of pfn 0x1001800 in ${site} (${dev})`, fn);
+    const r = run([
+      { oops: oops('__init_zone_device_page', 'mm/mm_init.c:__init_zone_device_page', 'dax0.0') },
+      { oops: oops('__init_zone_device_page', 'mm/mm_init.c:__init_zone_device_page', 'dax1.0') },
+      { oops: oops('memunmap_pages', 'mm/memremap.c:memunmap_pages', 'dax0.0') },
+      { oops: oops('memunmap_pages', 'mm/memremap.c:pageunmap_range', 'dax0.0') },
+    ]);
+    expect(r.oopses).toBe(4);
+    expect(r.findings).toBe(4);
+    expect(r.findingCases.map((c) => [c.invariant, c.what.split(' (')[0]])).toEqual([
+      ['kernel-oops', 'kernel-oops: __init_zone_device_page wrote the struct page of pfn 0x1001800 in mm/mm_init.c:__init_zone_device_page'],
+      ['kernel-oops', 'kernel-oops: memunmap_pages wrote the struct page of pfn 0x1001800 in mm/memremap.c:memunmap_pages'],
+      ['kernel-oops', 'kernel-oops: memunmap_pages wrote the struct page of pfn 0x1001800 in mm/memremap.c:pageunmap_range'],
+    ]);
+  });
+});
