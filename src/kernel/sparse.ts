@@ -229,6 +229,8 @@ export function section_deactivate(k: Kernel, pfn: number, nr: number, altmap: s
   // The mem_section and its usage exist from section_activate() on, before the section is
   // marked present, so a failed populate can be rolled back here.
   const ms = sectionAt(k, nrSec) ?? { nid: -1, early: false, memmap: false };
+  // clear_subsection_map() (v5.7+; v5.6 WARNs in section_deactivate() itself, which the model
+  // does not name: only a hand-built state gets here, test/guards-by-hand.test.ts)
   if (k.s.subsections.coverage(p0, p1) !== p1 - p0) {
     unusual(k, 'section already deactivated');
     WARN(k, true, FILE + ':clear_subsection_map', 'section already deactivated (%#lx + %ld)\n', [pfn, nr]);
