@@ -5,12 +5,13 @@
  * over a PMD that already holds a PTE table with an altmap, and a PMD block of an altmap found
  * again by vmemmap_populate_hugepages() (staleAltmapFrames()). Each pins what the model does
  * there, so that a change to the guard is seen (docs/testing.md, src/kernel's "left").
- * mm/sparse.c: a sub-section deactivated twice.
+ * device-dax compound pages (vmemmap_populate_compound_pages()) reusing a page that is not a
+ * compound tail page, or a section holding a head. mm/sparse.c: a sub-section deactivated twice.
  */
 import { describe, expect, it } from 'vitest';
-import { ppc_basepages_fallback, vmemmap_populate_basepages, vmemmap_populate_hugepages } from '../src/kernel/sparse-vmemmap.js';
+import { __populate_section_memmap, ppc_basepages_fallback, vmemmap_populate_basepages, vmemmap_populate_hugepages } from '../src/kernel/sparse-vmemmap.js';
 import { section_deactivate } from '../src/kernel/sparse.js';
-import { pfnToOff, type Kernel } from '../src/kernel/state.js';
+import { ENOMEM, pfnToOff, type Kernel } from '../src/kernel/state.js';
 import { setup_machine } from './helpers.js';
 
 const x86 = (kernel: string) => `
@@ -157,5 +158,58 @@ describe('section_deactivate() over sub-sections already clear', () => {
     ]);
     expect(k.s.trace.length).toBe(traced);
     expect([...k.s.sections]).toEqual(sections);
+  });
+});
+
+describe('vmemmap_populate_compound_pages(): reusing the page before a section', () => {
+  /*
+   * x86 v6.18, device-dax with 1 GiB compound pages (nr 262144 > PAGES_PER_SUBSECTION 512): a
+   * section call that starts inside a compound page (reuse_compound_section()) maps every PTE
+   * of its memmap to the page behind the PTE before it (compound_section_tail_page()), which
+   * sequential population makes the previous section's tail page. Called by hand out of order:
+   */
+  const pgmap = (rangeStartPfn: number) => ({ id: 'dax0.0', nr: 262144, rangeStartPfn });
+  const S = 0x8000; // pfns a section
+  const at = (k: Kernel, pfn: number) => k.s.leaves.get(pfnToOff(k, pfn));
+
+  it('nothing before it: an anomaly, -ENOMEM, nothing mapped', () => {
+    const { k } = setup_machine(x86('v6.18'));
+    const base = 0x1000000; // 64 GiB
+    const anomalies = k.s.anomalies.length;
+    expect(__populate_section_memmap(k, base + S, S, 0, null, 1, pgmap(base))).toBe(ENOMEM);
+    expect(k.s.anomalies.slice(anomalies).map((a) => [a.site, a.text])).toEqual([
+      ['mm/sparse-vmemmap.c:vmemmap_populate_compound_pages', 'device-dax compound pages at ffffea0040200000 reuse the page behind the PTE before them, which maps nothing, not a compound tail page: compound_section_tail_page() does not check; the model stops with -ENOMEM'],
+    ]);
+    expect(at(k, base + S)).toBeUndefined();
+  });
+
+  it('a base page of RAM before it: the same, naming what is there', () => {
+    const { k } = setup_machine(x86('v6.18'));
+    const base = 0x1000000;
+    const off = pfnToOff(k, base + S);
+    expect(vmemmap_populate_basepages(k, off - k.c.PAGE_SIZE, off, 0, null)).toBe(0);
+    const anomalies = k.s.anomalies.length;
+    expect(__populate_section_memmap(k, base + S, S, 0, null, 1, pgmap(base))).toBe(ENOMEM);
+    expect(k.s.anomalies.slice(anomalies).map((a) => a.text)).toEqual([
+      'device-dax compound pages at ffffea0040200000 reuse the page behind the PTE before them, which maps a PTE of ram memmap, not a compound tail page: compound_section_tail_page() does not check; the model stops with -ENOMEM',
+    ]);
+    expect(at(k, base + S)).toBeUndefined();
+  });
+
+  /*
+   * A range starting 2 MiB into a section (pfn 0x1000200): compound page 1's head, pfn
+   * 0x1040200, lies inside the section call [0x1040000, 0x1048000), which starts inside compound
+   * page 0 and so reuses: the kernel maps that whole memmap, the head's struct page included,
+   * to compound page 0's tail page. The model maps it as one alias (period 0) of the page before.
+   * (nd_pfn aligns a device-dax range to its compound size, so no namespace builds this.)
+   */
+  it('a head inside a reused section: the whole section aliases the previous tail page', () => {
+    const { k } = setup_machine(x86('v6.18'));
+    const start = 0x1000200;
+    expect(__populate_section_memmap(k, start, 0x1008000 - start, 0, null, 1, pgmap(start))).toBe(0);
+    for (let sec = 0x1008000; sec <= 0x1040000; sec += S) expect(__populate_section_memmap(k, sec, S, 0, null, 1, pgmap(start))).toBe(0);
+    const prev = k.s.leaves.get(pfnToOff(k, 0x1040000) - k.c.PAGE_SIZE)!;
+    expect(prev.b).toMatchObject({ kind: 'compound', pgmap: 'dax0.0', period: 262144 * 64 / 4096 });
+    for (const pfn of [0x1040000, 0x1040200, 0x1047fff]) expect(at(k, pfn)?.b).toEqual({ ...prev.b, period: 0 });
   });
 });

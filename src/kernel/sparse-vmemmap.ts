@@ -765,7 +765,16 @@ function vmemmap_populate_compound_pages(k: Kernel, startPfn: number, start: num
       // compound_section_tail_page(): the page behind the PTE of a - PAGE_SIZE, or -ENOMEM
       const prev = k.s.leaves.get(alignDown(a, P) - P);
       if (!prev || prev.level !== 'pte' || prev.b.kind !== 'compound') {
+        // No scenario gets here (a range's first call is never a reuse, its sections populate
+        // in order and each maps all its PTEs). The kernel does not check: pte_offset_kernel()
+        // is address arithmetic, so it would map every PTE to whatever page the one before
+        // holds. The model cannot name that page: it says so and stops with -ENOMEM.
         unusual(k, 'no previous compound page');
+        const site = FILE + ':vmemmap_populate_compound_pages';
+        const held = !prev ? 'nothing' : `a ${prev.level.toUpperCase()} of ${prev.b.kind} memmap`;
+        const text = `device-dax compound pages at ${lx(offToVa(k, a))} reuse the page behind the PTE before them, which maps ${held}, not a compound tail page: compound_section_tail_page() does not check; the model stops with -ENOMEM`;
+        k.s.anomalies.push({ step: k.step, site, text });
+        k.s.trace.push({ t: 'note', text: `${site}: ${text}` });
         return ENOMEM;
       }
       // under the previous pattern [a, b) holds no head, or it is one alias all the same
