@@ -180,6 +180,7 @@ describe('vmemmap_populate_compound_pages(): reusing the page before a section',
     expect(k.s.anomalies.slice(anomalies).map((a) => [a.site, a.text])).toEqual([
       ['mm/sparse-vmemmap.c:vmemmap_populate_compound_pages', 'device-dax compound pages at ffffea0040200000 reuse the page behind the PTE before them, which maps nothing, not a compound tail page: compound_section_tail_page() does not check; the model stops with -ENOMEM'],
     ]);
+    expect(k.s.trace.at(-1)).toEqual({ t: 'note', text: `${k.s.anomalies.at(-1)!.site}: ${k.s.anomalies.at(-1)!.text}` });
     expect(at(k, base + S)).toBeUndefined();
   });
 
