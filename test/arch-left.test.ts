@@ -305,3 +305,38 @@ steps: [ boot ]
   expect(r.report.memmapBacking.ram[1]).toBe(2 * M);
   expect(r.report.pageTablePages).toEqual({ byNode: { 0: 2 }, pud: 1, pmd: 1, pte: 0 });
 });
+
+describe("arm64 under Robin Murphy's sketch (robin-arm64): one call at a time", () => {
+  /*
+   * The sketch's arm64 vmemmap_populate() for 16K/64K pages walks [start, end) of one
+   * __populate_section_memmap() call: per PMD step, the tables, then one base page. A run of
+   * section calls is modelled call by call (its loop restarts at every call's start), so the
+   * kernel's order is kept: a PTE table is allocated when the walk first enters its PMD, and
+   * pages are mapped in address order. 16K pages: 1 GiB sections (4 MiB of memmap each), 32 MiB
+   * PMDs. 24 GiB hot-added at 64 GiB: 24 calls over 96 MiB of memmap from vmemmap + 0xfa00000,
+   * so 4 PMDs (4 PTE tables) and 27 pages: one at each call's start, and one more where a call
+   * crosses into the next PMD (3 do). Calls of the run walked as one range would map the later
+   * PMDs' pages first.
+   */
+  it('16K pages, 24 GiB hot-added: tables and pages in address order', () => {
+    const r = run(`
+arch: arm64
+kernel: robin-arm64
+config: { pageSize: 16K }
+nodes:
+  - { id: 0, memory: [ { start: 1G, size: 8G } ] }
+steps:
+  - boot
+  - hot-add: { node: 0, start: 64G, size: 24G }
+`);
+    const s = stepOf(r, 2);
+    expect(s.ok).toBe(true);
+    const ev = r.machine.k.s.trace.slice(s.trace.from, s.trace.to).flatMap((e) => (e.t === 'map' || e.t === 'table' ? [{ t: e.t, va: e.va }] : []));
+    const tables = ev.filter((e) => e.t === 'table');
+    expect(tables.length).toBe(4);
+    expect(ev.filter((e) => e.t === 'map').length).toBe(27);
+    // in address order, a PMD's table before its first page
+    const sorted = [...ev].sort((x, y) => (x.va === y.va ? (x.t === 'table' ? -1 : 1) : x.va < y.va ? -1 : 1));
+    expect(ev).toEqual(sorted);
+  });
+});
