@@ -12,6 +12,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ARCH_INFO, ARCH_NAMES } from '../src/arch/index.js';
+import { renderTrace } from '../src/index.js';
 import { memmapOnMemoryRefusal } from '../src/kernel/memory_hotplug.js';
 import { run, setup_machine, stepOf } from './helpers.js';
 
@@ -338,5 +339,52 @@ steps:
     // in address order, a PMD's table before its first page
     const sorted = [...ev].sort((x, y) => (x.va === y.va ? (x.t === 'table' ? -1 : 1) : x.va < y.va ? -1 : 1));
     expect(ev).toEqual(sorted);
+  });
+});
+
+describe('arm64 vmemmap_free(): unmap_hotplug_pte_range() steps from the unaligned start', () => {
+  /*
+   * arch/arm64/mm/mmu.c @ v6.12: unmap_hotplug_pte_range() walks addr += PAGE_SIZE from the
+   * range's start, which on 64K pages can sit inside a memmap page (a 2 MiB sub-section's
+   * memmap is 2 KiB). Three label-less regions at 3 GiB: pmem0 48 MiB (memmap +0x0-0xbfff of
+   * the 64 KiB page at vmemmap + 0x200000), pmem1 32 MiB (+0xc000-0x13fff: the end of that
+   * page and the start of the next) and pmem2 16 MiB (+0x14000-0x17fff). Created in the order
+   * pmem0, pmem2, pmem1, every page pmem1 needs is there already. Destroying pmem1 visits one
+   * page only (0xc000, then 0x1c000 is past the end): the first page goes while pmem0 lives
+   * (a predicted kernel bug), the second stays for pmem2, whose destroy then frees it. A walk
+   * over every page the range touches would take pmem2's page too.
+   */
+  it('v6.12 64K: a range over two memmap pages unmaps the first only', () => {
+    const r = run(`
+arch: arm64
+kernel: v6.12
+config: { pageSize: 64K, vaBits: 48 }
+nodes:
+  - { id: 0, memory: [ { start: 0x40000000, size: 0x80000000 } ] }
+devices:
+  - { name: pmem0, type: nvdimm, node: 0, start: 0xc0000000, size: 48M }
+  - { name: pmem1, type: nvdimm, node: 0, start: 0xc3000000, size: 32M }
+  - { name: pmem2, type: nvdimm, node: 0, start: 0xc5000000, size: 16M }
+steps:
+  - boot
+  - create-namespace: { device: pmem0, mode: fsdax, map: mem, align: 64K }
+  - create-namespace: { device: pmem2, mode: fsdax, map: mem, align: 64K }
+  - create-namespace: { device: pmem1, mode: fsdax, map: mem, align: 64K }
+  - destroy-namespace: { device: pmem1 }
+  - destroy-namespace: { device: pmem2 }
+`);
+    const t = renderTrace(r);
+    const traceOf = (n: number) => t.split(/^# step /m).find((b) => b.startsWith(`${n}:`))!.split('\n').slice(1).filter(Boolean);
+    expect(traceOf(4).filter((l) => l.startsWith('map'))).toEqual([]);
+    expect(traceOf(5)).toEqual([
+      'unmap pte: 0xffffffdfc0200000-0xffffffdfc0210000 (64 KiB), was node 0 RAM (buddy)',
+      'section deactivate: pfn 0xc300, 512 pages, node 0',
+    ]);
+    expect(stepOf(r, 5).kernelBugs.map((b) => [b.invariant, b.range])).toEqual([['memmap-coverage', 'va 0xffffffdfc0200000-0xffffffdfc020bfff']]);
+    expect(stepOf(r, 6)).toMatchObject({ ok: true, oops: null });
+    expect(traceOf(6)).toEqual([
+      'unmap pte: 0xffffffdfc0210000-0xffffffdfc0220000 (64 KiB), was node 0 RAM (buddy)',
+      'section deactivate: pfn 0xc500, 256 pages, node 0',
+    ]);
   });
 });
