@@ -14,6 +14,9 @@ import { describe, expect, it } from 'vitest';
 import { ARCH_INFO, ARCH_NAMES } from '../src/arch/index.js';
 import { renderTrace } from '../src/index.js';
 import { memmapOnMemoryRefusal } from '../src/kernel/memory_hotplug.js';
+import { __populate_section_memmap } from '../src/kernel/sparse-vmemmap.js';
+import { pfnToOff } from '../src/kernel/state.js';
+import { vmemmap_free } from '../src/kernel/vmemmap-free.js';
 import { run, setup_machine, stepOf } from './helpers.js';
 
 const M = 2 ** 20;
@@ -386,5 +389,36 @@ steps:
       'unmap pte: 0xffffffdfc0210000-0xffffffdfc0220000 (64 KiB), was node 0 RAM (buddy)',
       'section deactivate: pfn 0xc500, 256 pages, node 0',
     ]);
+  });
+});
+
+describe('powerpc64 free paths: the site of a free-path anomaly', () => {
+  /*
+   * Memmap of [64 GiB, 66 GiB) (64K pages: 32768 pfns, 2 MiB of struct pages) populated from an
+   * altmap made by hand over [64 GiB, 128 GiB), then freed with no altmap: its pages would go to
+   * the page allocator as RAM, which the model reports as a kernel anomaly at the arch's free
+   * function. Radix <= v6.5 (vmemmap_list, 2 MiB blocks: 32 pages), hash (16 MiB blocks: 256
+   * pages), radix v6.6+ (remove_pagetable(): 32 base pages). No scenario frees an altmap's
+   * block without its altmap, so these sites are read only here.
+   */
+  it.each([
+    ['v6.1', 'radix', 'arch/powerpc/mm/init_64.c:vmemmap_free', 32],
+    ['v6.12', 'hash', 'arch/powerpc/mm/init_64.c:__vmemmap_free', 256],
+    ['v6.12', 'radix', 'arch/powerpc/mm/book3s64/radix_pgtable.c:remove_pagetable', 32],
+  ])('%s %s: %s', (kernel, mmu, site, pages) => {
+    const { k } = setup_machine(`
+arch: powerpc64
+kernel: ${kernel}
+config: { mmu: ${mmu}, pageSize: 64K }
+nodes:
+  - { id: 0, memory: [ { start: 0, size: 2G } ] }
+`);
+    const pfn = 0x100000;
+    k.s.altmaps.set('t', { id: 't', base_pfn: pfn, end_pfn: pfn + 2 ** 20 - 1, reserve: 0, free: 2 ** 20, align: 0, alloc: 0, owner: 't', device: 't' });
+    expect(__populate_section_memmap(k, pfn, 32768, 0, 't')).toBe(0);
+    expect(k.s.altmaps.get('t')!.alloc).toBe(pages);
+    const from = k.s.anomalies.length;
+    vmemmap_free(k, pfnToOff(k, pfn), pfnToOff(k, pfn + 32768), null);
+    expect(k.s.anomalies.slice(from).map((a) => [a.site, a.text])).toEqual([[site, `${pages} page(s) of altmap t backing c00c000004000000 were freed to the page allocator as RAM`]]);
   });
 });
