@@ -308,6 +308,57 @@ reserved: [ { start: 0, size: 1M }, { start: 4G, size: 1G }, { start: 8G, size: 
   });
 });
 
+describe('runs of vmemmap blocks below the goal (memblock_alloc_internal(): the retry without min_addr)', () => {
+  /*
+   * mm/memblock.c memblock_alloc_internal() @ v6.18: when nothing fits above min_addr (x86:
+   * __pa(MAX_DMA_ADDRESS) = 16M) on the node or on any node, memblock_alloc_range_nid() runs
+   * again from 0: the requested node first, then NUMA_NO_NODE, each top-down. Below, every byte
+   * above 16M is reserved, so a run of sections' memmap blocks meets those two tiers.
+   *
+   * Node 1 owns sections 0 (pfn 0 is its) and 2-4: its 8 MiB sparse buffer does not fit in its
+   * free [0, 2M) + [4M, 8M), so each section's 2 MiB block is allocated alone. Its two page
+   * tables (PUD, PMD) take [8M - 8K, 8M), so section 0's block is [4M, 6M). Sections 2-4: node 1
+   * first, [0, 2M); then node 1 holds no aligned block and any node gives node 0's [14M, 16M)
+   * and [12M, 14M). memmap: node 0 4 MiB, node 1 4 MiB; free: node 0 [2M, 4M) + [8M, 12M) =
+   * 1536 pages, node 1 [6M, 8M - 8K) = 510.
+   */
+  it('the requested node first', () => {
+    const r = run(`
+arch: x86_64
+kernel: v6.18
+nodes:
+  - { id: 0, memory: [ { start: 2M, size: 2M }, { start: 8M, size: 8M } ] }
+  - { id: 1, memory: [ { start: 0, size: 2M }, { start: 4M, size: 4M }, { start: 256M, size: 384M } ] }
+reserved: [ { start: 256M, size: 384M } ]
+`);
+    expect(r.report.memmapBacking.ram).toEqual({ 0: 4 * MiB, 1: 4 * MiB });
+    expect(r.report.memory.nodes).toEqual({ 0: { managedPages: 1536, freePages: 1536 }, 1: { managedPages: 510, freePages: 510 } });
+    expect(r.report.pageTablePages.byNode).toEqual({ 1: 2 });
+  });
+
+  /*
+   * Three nodes: node 0 owns sections 0 and 2-4 with free memory only in [0, 2M), where its two
+   * page tables go ([2M - 8K, 2M)); node 1 is [2M, 8M), node 2 [8M, 16M), neither with a section
+   * of its own. Every block of node 0 then comes from NUMA_NO_NODE below the goal, top-down:
+   * node 2's [14M, 16M) for section 0, [8M, 14M) for sections 2-4; node 1, lower, keeps all of
+   * its 1536 pages.
+   */
+  it('then any node, the highest free memory first', () => {
+    const r = run(`
+arch: x86_64
+kernel: v6.18
+nodes:
+  - { id: 0, memory: [ { start: 0, size: 2M }, { start: 256M, size: 384M } ] }
+  - { id: 1, memory: [ { start: 2M, size: 6M } ] }
+  - { id: 2, memory: [ { start: 8M, size: 8M } ] }
+reserved: [ { start: 256M, size: 384M } ]
+`);
+    expect(r.report.memmapBacking.ram).toEqual({ 2: 8 * MiB });
+    expect(r.report.memory.nodes).toEqual({ 0: { managedPages: 510, freePages: 510 }, 1: { managedPages: 1536, freePages: 1536 }, 2: { managedPages: 0, freePages: 0 } });
+    expect(r.report.pageTablePages.byNode).toEqual({ 0: 2 });
+  });
+});
+
 describe('runs of vmemmap blocks: free fragments that hold no aligned block', () => {
   /*
    * memblock_find_in_range_node() only returns a block that is wholly free and aligned: a free
