@@ -264,6 +264,28 @@ describe('radix memmap_on_memory (v6.8+ create_altmaps_and_memory_blocks)', () =
   });
 });
 
+describe('radix memmap_on_memory: a hot-add that continues a PMD of memmap and starts the next', () => {
+  /*
+   * The same machine. A 2 MiB PMD of memmap describes 32768 pfns, 8 LMBs: 1792 MiB at 64 GiB
+   * (LMBs 0-6 of that 2 GiB) leaves the PMD holding a PTE table; 1 GiB after it is LMB 7, the
+   * last of that PMD (its 4 pages under the existing table), and LMBs 8-10 at the start of the
+   * next PMD (altmap_cross_boundary(PMD_SIZE): base pages under a new PTE table). Each LMB's
+   * pages describe only that LMB, so each comes from that LMB's own altmap (its first 4 pfns):
+   * no memmap in RAM. The model runs the four LMBs as one run first; each must keep its own
+   * altmap bounds (altmapBounds()), not the run's first LMB's.
+   */
+  it('eleven blocks in two hot-adds: every memmap page from its own block', () => {
+    const r = run(ppc({
+      kernel: 'v6.12', config: RADIX64, cmdline: 'memory_hotplug.memmap_on_memory=force',
+      steps: '  - hot-add: { node: 0, start: 0x1000000000, size: 1792M }\n  - hot-add: { node: 0, start: 0x1070000000, size: 1G }\n',
+    }));
+    expect(stepOf(r, 3).ok).toBe(true);
+    expect(r.report.memmapBacking.self).toEqual({ 0: 11 * 4 * 64 * K });
+    expect(r.report.steps[2]!.delta.memmapBacking).toMatchObject({ ram: {}, self: { 0: 4 * 4 * 64 * K } });
+    expect(notesOf(r, 3)).toEqual([`note: ${RADIX}:radix__vmemmap_populate: altmap_cross_boundary(PMD_SIZE) with an altmap: base pages`]);
+  });
+});
+
 describe('vmemmap_populated() when freeing, with boot memory further up', () => {
   /*
    * init_64.c vmemmap_populated(addr, size) @ v6.12/v6.18: from the sub-section holding addr's
