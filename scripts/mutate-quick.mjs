@@ -87,14 +87,17 @@ try {
     const a = offset(m.location.start);
     const b = offset(m.location.end);
     writeFileSync(file, original.slice(0, a) + m.replacement + original.slice(b));
-    // a mutant that loops for ever is stopped and counted as killed, as Stryker counts a timeout
-    // vitest itself, not through npx: the timeout's SIGKILL must reach the process that loops
-    const r = spawnSync(process.execPath, [vitest, 'run', '--bail=1', ...tests], { encoding: 'utf8', env: { ...process.env, CI: 'true' }, timeout: timeoutMs, killSignal: 'SIGKILL' });
+    // A mutant that loops for ever is stopped and counted as killed, as Stryker counts a timeout.
+    // The loop runs in a vitest worker, a child of the vitest process: coreutils timeout(1)
+    // signals its whole process group (TERM, then KILL 5 s later), so no looping worker is left
+    // behind to slow the next mutants down (killing vitest alone orphaned them).
+    const r = spawnSync('timeout', ['--kill-after=5', String(Math.ceil(timeoutMs / 1000)), process.execPath, vitest, 'run', '--bail=1', ...tests], { encoding: 'utf8', env: { ...process.env, CI: 'true' } });
     const ok = r.status === 0;
+    const timeout = r.status === 124 || r.status === 137 || r.signal !== null;
     if (ok) survived.push(m);
-    else if (r.error) timedOut++;
+    else if (timeout) timedOut++;
     else killed++;
-    process.stderr.write(`${++done}/${chosen.length} ${file}:${m.location.start.line + 1}:${m.location.start.column + 1} ${m.mutatorName}: ${ok ? 'survived' : r.error ? 'timeout' : 'killed'}\n`);
+    process.stderr.write(`${++done}/${chosen.length} ${file}:${m.location.start.line + 1}:${m.location.start.column + 1} ${m.mutatorName}: ${ok ? 'survived' : timeout ? 'timeout' : 'killed'}\n`);
   }
 } finally {
   restore();
