@@ -102,5 +102,10 @@ try {
 } finally {
   restore();
 }
-for (const m of survived) process.stdout.write(`${file}:${m.location.start.line + 1}:${m.location.start.column + 1}  ${m.mutatorName}  -> ${m.replacement.replace(/\s+/g, ' ').slice(0, 100)}\n`);
+// the original text too: two mutants can share a position and a mutator (`a && b` -> true and
+// `a` -> true both start at a)
+for (const m of survived) {
+  const was = original.slice(offset(m.location.start), offset(m.location.end)).replace(/\s+/g, ' ').slice(0, 60);
+  process.stdout.write(`${file}:${m.location.start.line + 1}:${m.location.start.column + 1}  ${m.mutatorName}  ${was} -> ${m.replacement.replace(/\s+/g, ' ').slice(0, 100)}\n`);
+}
 process.stdout.write(`${chosen.length} mutants: ${killed} killed by ${tests.join(', ')}, ${timedOut} timed out (killed), ${survived.length} not\n`);
