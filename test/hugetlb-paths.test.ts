@@ -103,6 +103,30 @@ describe('boot pools (hugetlb_hstate_alloc_pages)', () => {
   });
 
   /*
+   * A node-specific request that is met prints nothing (the warning is for got < count only).
+   * Then hugepages_setup() (mm/hugetlb.c @ v6.18) over two parameters, two nodes: the 1 GiB one
+   * is good; the 2 MiB one reaches node 2, which is not online (node ids 0 and 1): it prints
+   * the rest of the string from that pair on ("2:1,1:5": the pairs before it are stepped over
+   * by their own text, "0:12," and "1:3,", two-digit counts included) and
+   * hugepages_clear_pages_in_node() zeroes the 2 MiB counts it had (12 and 3); the 1 GiB page
+   * on node 1 stays. Eleven nodes: a valid two-digit node id ("10:2,") is stepped over alike.
+   */
+  it('hugepages=0:2 met: no warning', () => {
+    const { k } = setup_machine(box('v6.18', 'hugepages=0:2', '', { nodes: twoNodes() }));
+    expect(sitesOf(k, 'failed')).toEqual([]);
+    expect(pool(k, 2 * M).pages).toEqual([2, 0]);
+  });
+
+  it('an invalid node after others: the rest printed, that parameter dropped, the other kept', () => {
+    const { k } = setup_machine(box('v6.18', 'hugepagesz=1G hugepages=1:1 hugepagesz=2M hugepages=0:12,1:3,2:1,1:5', '', { nodes: twoNodes() }));
+    expect(sitesOf(k, 'Invalid')).toEqual([['mm/hugetlb.c:hugepages_setup', 'HugeTLB: Invalid hugepages parameter 2:1,1:5\n']]);
+    expect([pool(k, G).pages, pool(k, 2 * M).pages]).toEqual([[0, 1], [0, 0]]);
+    const eleven = Array.from({ length: 11 }, (_, i) => `  - { id: ${i}, memory: [ { start: ${i}G, size: 1G } ] }`).join('\n');
+    const { k: k2 } = setup_machine(box('v6.18', 'hugepages=10:2,0:1,11:1', '', { nodes: eleven }));
+    expect(sitesOf(k2, 'Invalid').map(([, t]) => t)).toEqual(['HugeTLB: Invalid hugepages parameter 11:1\n']);
+  });
+
+  /*
    * v6.6 hugetlb_hstate_alloc_pages(), non-gigantic: alloc_pool_huge_page() over
    * node_states[N_MEMORY], round robin from the first node with memory. A memoryless node 0 is
    * not in that mask: 4 pages go 1, 2, 1, 2.
@@ -200,6 +224,7 @@ describe('hugepagesz= / default_hugepagesz=', () => {
     expect(lines('hugepagesz=2M hugepages=0')).toEqual([warn]);
     expect(lines('default_hugepagesz=2M')).toEqual([warn]);
     expect(lines('default_hugepagesz=4M')).toEqual(['HugeTLB: unsupported default_hugepagesz=4M\n']);
+    expect(sitesOf(setup_machine(box('v6.12', 'default_hugepagesz=4M', '', { config: 'config: { pse: false }' })).k, 'unsupported')[0]![0]).toBe('mm/hugetlb.c:default_hugepagesz_setup');
     expect(lines('hugepagesz=abc hugepages=1')).toEqual(['HugeTLB: unsupported hugepagesz=abc\n']);
   });
 });
