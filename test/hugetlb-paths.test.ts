@@ -329,6 +329,19 @@ describe('7.1: the shared tail page (vmemmap_get_tail)', () => {
     set_max_huge_pages(k, 2 * M, 1, null);
     expect([k.s.hvo.freed, [...k.s.hvo.sharedTails]]).toEqual([[6], ['0:2097152']]);
   });
+
+  /* No free page left on the folio's node: vmemmap_get_tail() (mm/hugetlb_vmemmap.c @ 7.1.5)
+   * asks alloc_pages_node(node, GFP_KERNEL | __GFP_ZERO, 0), without __GFP_THISNODE, so the
+   * zonelist's next node gives the tail page and the folio is optimised: node 0 gives back 7,
+   * node 1 holds the tail page. (Fixed: the model left every folio of such a node unoptimised.) */
+  it('no free page on the node: the tail page comes from the next node', () => {
+    const { k } = setup_machine(box('v7.1', 'hugetlb_free_vmemmap=on', '', { nodes: twoNodes() }));
+    k.s.nodes[0]!.free = 512;
+    const free1 = k.s.nodes[1]!.free;
+    expect(set_max_huge_pages(k, 2 * M, 1, 0)).toMatchObject({ errno: 0, pages: 1 });
+    expect([pool(k, 2 * M).optimized, [...k.s.hvo.sharedTails], k.s.hvo.freed]).toEqual([[1, 0], ['0:2097152'], [7, -1]]);
+    expect([k.s.nodes[0]!.free, k.s.nodes[1]!.free]).toEqual([7, free1 - 1]);
+  });
 });
 
 describe('pre-HVO (hugetlb_vmemmap_init_early, 6.18+) is x86_64 only', () => {

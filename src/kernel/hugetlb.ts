@@ -144,11 +144,18 @@ function optimize(k: Kernel, h: Hstate, node: number, count: number, preinit = f
   if (k.profile.hvo === 'v7.1') {
     const key = `${node}:${h.size}`;
     while (count > 0 && !k.s.hvo.sharedTails.has(key)) {
-      const got = k.s.nodes[node]!.free >= 1 && buddy_alloc(k, 1, node, 1) !== null;
-      if (got) {
+      // vmemmap_get_tail() (mm/hugetlb_vmemmap.c @ 7.1.5): alloc_pages_node(node, GFP_KERNEL |
+      // __GFP_ZERO, 0), no __GFP_THISNODE: the zonelist's next node when the folio's has none
+      const from = buddy_alloc(k, 1, node, 1);
+      if (from === node) {
         k.s.hvo.sharedTails.add(key);
         buddy_free(k, node, 1); // counted in optimizeFolios' net
         optimizeFolios(k, h, node, 1, preinit, 1);
+      } else if (from !== null) {
+        k.s.hvo.sharedTails.add(key);
+        k.s.hvo.freed[from] = (k.s.hvo.freed[from] ?? 0) - 1;
+        k.s.memmapRamPages[from] = (k.s.memmapRamPages[from] ?? 0) + 1;
+        optimizeFolios(k, h, node, 1, preinit, 0);
       }
       count--;
     }

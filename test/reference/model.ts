@@ -719,8 +719,18 @@ export class Reference {
     if (!per) return false;
     let net = per;
     if (this.p.hvo === 'v7.1' && !this.tails.has(`${nd}:${size}`)) {
-      // no shared tail page, no optimisation of this folio (7.1 __hugetlb_vmemmap_optimize_folio)
-      if (this.nodes[nd]!.free >= 1 && !this.fault('buddy')) { this.tails.add(`${nd}:${size}`); net -= 1; } else return false;
+      // no shared tail page, no optimisation of this folio (7.1 __hugetlb_vmemmap_optimize_folio);
+      // vmemmap_get_tail() has no __GFP_THISNODE: the first node of the zonelist with a page
+      if (this.fault('buddy')) return false;
+      const from = this.zonelist(nd).find((i) => this.nodes[i]!.free >= 1);
+      if (from === undefined) return false;
+      this.tails.add(`${nd}:${size}`);
+      if (from === nd) net -= 1;
+      else {
+        this.nodes[from]!.free -= 1;
+        this.memmapRam[from] += 1;
+        this.hvoFreed[from] = (this.hvoFreed[from] ?? 0) - 1;
+      }
     }
     this.hvoFreed[nd] = (this.hvoFreed[nd] ?? 0) + net;
     this.memmapRam[nd] -= net;
