@@ -17,7 +17,7 @@ import { IntervalSet } from '../util/interval.js';
 import { interleaveRuns, KERN_DEBUG, KERN_WARNING, printk, pr_err_once, pr_warn_once, WARN } from './printk.js';
 import { sparse_buffer_alloc } from './sparse.js';
 import { vmemmap_free } from './vmemmap-free.js';
-import { compoundUnique, ENOMEM, injectFault, offToPfn, offToVa, pfnToOff, selfHostedPfn, type Backing, type PgmapGeom, type Kernel, type Message, type TableOwner, type VmemAltmap } from './state.js';
+import { compoundUnique, ENOMEM, injectFault, kernelAnomaly, offToPfn, offToVa, pfnToOff, selfHostedPfn, type Backing, type PgmapGeom, type Kernel, type Message, type TableOwner, type VmemAltmap } from './state.js';
 
 const FILE = 'mm/sparse-vmemmap.c';
 const LOCAL_DISTANCE = 10;
@@ -282,8 +282,7 @@ function builtinAllocBlockBuf(k: Kernel, size: number, node: number, altmap: str
     const head = `as posted (thread section 4) it charges altmap ${altmap} for every block and maps RAM instead`;
     if (pfn !== null && !k.s.anomalies.some((x) => x.step === k.step && x.site === site && x.text.startsWith(head))) {
       const text = `${head} (from pfn 0x${lx(BigInt(pfn))}, ${size / k.c.PAGE_SIZE} pfn(s) a block): the altmap's alloc counts pages that no mapping uses`;
-      k.s.anomalies.push({ step: k.step, site, text });
-      k.s.trace.push({ t: 'note', text: `${site}: ${text}` });
+      kernelAnomaly(k, site, text);
     }
   } else if (altmap) {
     // v5.9+ (56993b4e147e): the altmap is the only source; in v5.6 x86 made the same choice itself
@@ -682,8 +681,7 @@ export function __populate_section_memmap(k: Kernel, pfnIn: number, nrIn: number
     // address", v6.13, aligns vmemmap_start_pfn to a section). The kernel maps them there anyway.
     const site = FILE + ':__populate_section_memmap';
     const text = `the struct pages of pfns ${lx(BigInt(pfn))}..${lx(BigInt(pfn + nr_pages - 1))} (${lx(offToVa(k, start))}-${lx(offToVa(k, end) - 1n)}) fall outside the vmemmap region [${lx(k.arch.cfg.VMEMMAP_START)}-${lx(k.arch.cfg.VMEMMAP_END - 1n)}]: the kernel maps them there anyway`;
-    k.s.anomalies.push({ step: k.step, site, text });
-    k.s.trace.push({ t: 'note', text: `${site}: ${text}` });
+    kernelAnomaly(k, site, text);
   }
   if (vmemmap_can_optimize(k, altmap, pgmap)) return vmemmap_populate_compound_pages(k, pfn, start, end, nid, pgmap!, (end - start) / nsec);
   // a batch of whole-section calls: the PMD-level vmemmap_verify() sees each call's part of a PMD
@@ -749,8 +747,7 @@ function vmemmap_populate_compound_pages(k: Kernel, startPfn: number, start: num
     unusual(k, 'compound pages over a PMD leaf');
     const site = FILE + ':vmemmap_populate_compound_pages';
     const text = `device-dax compound pages at ${lx(offToVa(k, a))} fall in a PMD block mapping: vmemmap_pte_populate() walks the block's struct pages as if they were a PTE table`;
-    k.s.anomalies.push({ step: k.step, site, text });
-    k.s.trace.push({ t: 'note', text: `${site}: ${text}` });
+    kernelAnomaly(k, site, text);
     return true;
   };
   return runSteps(k, start, end, callBytes, (a, b) => {
@@ -768,13 +765,13 @@ function vmemmap_populate_compound_pages(k: Kernel, startPfn: number, start: num
         // No scenario gets here (a range's first call is never a reuse, its sections populate
         // in order and each maps all its PTEs). The kernel does not check: pte_offset_kernel()
         // is address arithmetic, so it would map every PTE to whatever page the one before
-        // holds. The model cannot name that page: it says so and stops with -ENOMEM.
+        // holds. The model cannot name that page: it says so and stops with -ENOMEM
+        // (mm/sparse-vmemmap.c vmemmap_populate_compound_pages() @ v6.1..v7.1).
         unusual(k, 'no previous compound page');
         const site = FILE + ':vmemmap_populate_compound_pages';
         const held = !prev ? 'nothing' : `a ${prev.level.toUpperCase()} of ${prev.b.kind} memmap`;
         const text = `device-dax compound pages at ${lx(offToVa(k, a))} reuse the page behind the PTE before them, which maps ${held}, not a compound tail page: compound_section_tail_page() does not check; the model stops with -ENOMEM`;
-        k.s.anomalies.push({ step: k.step, site, text });
-        k.s.trace.push({ t: 'note', text: `${site}: ${text}` });
+        kernelAnomaly(k, site, text);
         return ENOMEM;
       }
       // under the previous pattern [a, b) holds no head, or it is one alias all the same

@@ -772,6 +772,12 @@ export function injectFault(k: Kernel, kind: FaultKind, count: number): boolean 
   return hit;
 }
 
+/** A kernel anomaly of the current step (what the modelled kernel does wrong), also a note in the trace. */
+export function kernelAnomaly(k: Kernel, site: string, text: string): void {
+  k.s.anomalies.push({ step: k.step, site, text });
+  k.s.trace.push({ t: 'note', text: `${site}: ${text}` });
+}
+
 /** pfn -> vmemmap offset of its struct page. */
 export function pfnToOff(k: Kernel, pfn: number): number {
   return k.c.startOff + (pfn - k.vmemmapPfnBase) * k.c.STRUCT_PAGE;

@@ -16,13 +16,8 @@ import { alignDown, alignUp, lx } from '../util/bits.js';
 import { IntervalSet } from '../util/interval.js';
 import { buddy_free } from './page_alloc.js';
 import { ppc_vmemmap_populated, vmem_altmap_free, vmemmap_list_free } from './sparse-vmemmap.js';
-import { compoundUnique, offToVa, tablePagesEach, type Backing, type Kernel } from './state.js';
+import { compoundUnique, kernelAnomaly as anomaly, offToVa, tablePagesEach, type Backing, type Kernel } from './state.js';
 import { KERN_DEBUG, printk, WARN } from './printk.js';
-
-function anomaly(k: Kernel, site: string, text: string): void {
-  k.s.anomalies.push({ step: k.step, site, text });
-  k.s.trace.push({ t: 'note', text: `${site}: ${text}` });
-}
 
 /** Give back `pages` pages of memmap backing, the way the arch's free path does. */
 function freeBacking(k: Kernel, b: Backing, pages: number, altmap: string | null, level: 'pte' | 'pmd', va: number): void {
