@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { resolveArch } from '../src/arch/index.js';
 import { findProfile } from '../src/kernels/index.js';
-import { logLines, run } from './helpers.js';
+import { logLines, run, stepOf } from './helpers.js';
 
 const M = 2 ** 20;
 const prof = (id: string) => findProfile(id)!;
@@ -87,6 +87,60 @@ describe('powerpc64 before v6.1: vmemmap_list and radix removal', () => {
     expect(logLines(r)).toContain('vmemap list allocation failed');
     expect(warns(r)).not.toContain('arch/powerpc/mm/init_64.c:vmemmap_list_alloc');
     expect(r.machine.k.s.ppcList).toMatchObject({ entries: 8192, pages: 49 });
+  });
+
+  /*
+   * The range added again. vmemmap_populated() (init_64.c @ 5.6.4) asks only pfn_valid() of the
+   * sub-sections whose memmap is in a block: block 139 (left mapped without an entry, its
+   * sub-sections gone) is not populated for it, so vmemmap_populate() allocates it again (buddy,
+   * its entry from the free list) and vmemmap_create_mapping() maps it over the old mapping:
+   * hash's htab_bolt_mapping() inserts a second bolted HPTE beside the first without looking
+   * (book3s64/hash_utils.c @ 5.6.4). The old page is lost for good: 8192 boot + 1024 + 1 pages
+   * held, 9216 mapped; after the last removal 8192 + 1 held, 8192 mapped.
+   * Entries: the first add used the 138 left, failed block 139's page, then took
+   * ceil(885 / 170) = 6 pages for blocks 140..1024 (6 x 170 - 885 = 135 left); its removal put
+   * 1023 on the free list (block 139 has none); the second add takes those 1023 and 1 of the 135.
+   */
+  it('v5.6: adding the range again maps block 139 again (a second bolted HPTE); the old page is lost', () => {
+    const r = run(scenario('v5.6') + `  - hot-add: { node: 0, start: 0x80000000, size: 256M }
+  - hot-remove: { start: 0x80000000, size: 256M }
+`);
+    expect(r.results.map((x) => x.ok)).toEqual([true, true, true, true, true]);
+    expect(stepOf(r, 4).kernelBugs.map((b) => [b.invariant, b.fn, b.detail])).toEqual([
+      ['ram-accounting', 'arch/powerpc/mm/init_64.c:vmemmap_free', '9217 RAM pages are held for memmap but 9216 are mapped (leaked)'],
+      ['kernel-anomaly', 'arch/powerpc/mm/book3s64/hash_utils.c:htab_bolt_mapping', 'the vmemmap block c00030000208a000..c00030000208b000 is mapped but no sub-section of its memmap is valid, so __vmemmap_populate() maps it again: a second bolted HPTE for each address, beside the one still there (two valid entries match it), and the block that one maps is lost'],
+    ]);
+    expect(stepOf(r, 5).kernelBugs.map((b) => b.detail)).toEqual(['8193 RAM pages are held for memmap but 8192 are mapped (leaked)']);
+    // the block has an entry now: the last removal frees it (no vmemmap_list_free WARN)
+    expect(warns(r)).toEqual(['arch/powerpc/mm/init_64.c:vmemmap_list_alloc', 'arch/powerpc/mm/init_64.c:vmemmap_list_populate', 'arch/powerpc/mm/init_64.c:vmemmap_list_free']);
+    expect(r.machine.k.s.ppcList).toMatchObject({ entries: 8192, freed: 1024, left: 134, pages: 55, orphans: [] });
+    expect(r.report.memmapBacking.ram).toEqual({ 0: 32 * M });
+  });
+
+  /*
+   * radix 4K (v5.6: mmu_vmemmap_psize 2M, PMD leaves; a 4 KiB list page holds 170 entries). Boot
+   * 2 GiB: 32 MiB of memmap = 16 blocks, 1 list page, 154 entries left. A 20 GiB hot-add at 2 GiB
+   * is 320 MiB of memmap = 160 blocks in the boot PMD table: blocks 1..154 take the left entries
+   * (buddy #1..#154 their memory), block 155's memory is #155 and its list page #156, which
+   * fails: the block at 0xc00c000000000000 + 32 MiB + 154 x 2 MiB = 0xc00c000015400000 stays
+   * mapped without an entry. Added again, radix__vmemmap_create_mapping() -> __map_kernel_page()
+   * overwrites its PMD: 512 pages lost (8192 + 160 x 512 + 512 = 90624 held, 90112 mapped).
+   */
+  it('v5.6 radix 4K: adding the range again overwrites the PMD of the entry-less block; its 512 pages are lost', () => {
+    const r = run(ppc({ kernel: 'v5.6', config: '{ mmu: radix, pageSize: 4K }', faults: '[ { alloc: buddy, nth: 156 } ]', steps: `
+  - hot-add: { node: 0, start: 0x80000000, size: 20G }
+  - hot-remove: { start: 0x80000000, size: 20G }
+  - hot-add: { node: 0, start: 0x80000000, size: 20G }
+  - hot-remove: { start: 0x80000000, size: 20G }
+` }));
+    expect(r.results.map((x) => x.ok)).toEqual([true, true, true, true, true]);
+    expect(stepOf(r, 3).kernelBugs.map((b) => [b.invariant, b.range])).toEqual([['memmap-coverage', 'va 0xc00c000015400000-0xc00c0000155fffff']]);
+    expect(stepOf(r, 4).kernelBugs.map((b) => [b.fn, b.detail])).toEqual([
+      ['arch/powerpc/mm/init_64.c:vmemmap_free', '90624 RAM pages are held for memmap but 90112 are mapped (leaked)'],
+      ['arch/powerpc/mm/book3s64/radix_pgtable.c:radix__vmemmap_create_mapping', 'the vmemmap block c00c000015400000..c00c000015600000 is mapped but no sub-section of its memmap is valid, so __vmemmap_populate() maps it again: the PMD is overwritten and the block it pointed to is lost'],
+    ]);
+    expect(stepOf(r, 5).kernelBugs.map((b) => b.detail)).toEqual(['8704 RAM pages are held for memmap but 8192 are mapped (leaked)']);
+    expect(r.machine.k.s.ppcList).toMatchObject({ entries: 16, freed: 160, orphans: [] });
   });
 
   it('radix 64K: v5.6 remove_pagetable() keeps an emptied PUD table, v5.9 frees it (free_pud_table)', () => {

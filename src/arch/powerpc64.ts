@@ -236,7 +236,8 @@ export function ppcPolicy(a: ArchConfig, p: KernelProfile): ArchPolicy {
           floorCeiling: false,
           partialPmd: 'if-unpopulated',
           partialPte: 'if-unpopulated',
-          site: 'arch/powerpc/mm/init_64.c:__vmemmap_free',
+          // hash's half of vmemmap_free() became __vmemmap_free() in v6.6 (init_64.c @ 6.6.9)
+          site: p.ppcRadixPopulate === 'list' ? 'arch/powerpc/mm/init_64.c:vmemmap_free' : 'arch/powerpc/mm/init_64.c:__vmemmap_free',
           pteWalk: 'page',
           pteAltmap: true,
           blocks: true,

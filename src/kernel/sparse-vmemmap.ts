@@ -1068,11 +1068,13 @@ export function ppc_list_blocks(k: Kernel, start: number, end: number, node: num
   const logFrom = k.s.log.length;
   const groups: BlockLines[] = [];
   const rc = runSteps(k, A, B, bs, (a, b) => {
-    // vmemmap_populated(): a block some valid sub-section's memmap lies in is skipped, mapped or
-    // not (a second sub-section added to a live section is valid before its populate runs: with
-    // blocks smaller than its memmap they stay unmapped); mapped blocks are valid ones' anyway
+    // vmemmap_populated() (init_64.c @ 5.6.4 .. 7.1.5) asks only pfn_valid() of the sub-sections
+    // whose memmap lies in the block: such a block is skipped, mapped or not (a second sub-section
+    // added to a live section is valid before its populate runs: with blocks smaller than its
+    // memmap they stay unmapped), and a block mapped with none valid is populated again
+    // (ppc_list_gap(): one a <= v5.9 vmemmap_list failure left mapped without an entry)
     const skip = populatedBlocks(k, a, b, bs);
-    const todo = k.s.leaves.gaps(a, b).flatMap((g) => skip.gaps(g.start, g.end));
+    const todo = skip.gaps(a, b);
     for (const g of k.s.leaves.gaps(a, b)) if (skip.coverage(g.start, g.end) > 0) ops_note(k, `${PPC_INIT}:vmemmap_populated: ${lx(offToVa(k, g.start))}.. counts as populated (a valid sub-section's memmap is there) but is not mapped`);
     for (const g of todo) {
       const gFrom = k.s.log.length;
@@ -1263,6 +1265,9 @@ function kernelOrder(gs: BlockLines[], c: CallGrid, site: string, step: number):
 
 /** One run of blocks __vmemmap_populate() finds unpopulated: each from the altmap or RAM, its vmemmap_list entry, its mapping. */
 function ppc_list_gap(k: Kernel, g: { start: number; end: number }, node: number, altmap: string | null, bs: number, tables: boolean, level: LeafLevel): number {
+  // a block already mapped, with no valid sub-section: mapped again (remapped(), block by block)
+  const stale = k.s.leaves.coverage(g.start, g.end) > 0;
+  if (stale) unusual(k, 'ppc: a mapped block populated again');
   if (tables && populate_tables(k, g.start, g.end, node, level) !== 0) return ENOMEM;
   const n = (g.end - g.start) / bs;
   let bk: Backing | null = null;
@@ -1304,6 +1309,7 @@ function ppc_list_gap(k: Kernel, g: { start: number; end: number }, node: number
     printk(k, KERN_DEBUG, PPC_INIT + ':vmemmap_list_populate', 'vmemap list allocation failed\n', []);
     return ENOMEM;
   }
+  if (stale) remapped(k, g, tables);
   mapLeaves(k, g.start, g.end, level, bk);
   const va = (i: number) => offToVa(k, g.start + i * bs);
   // %p: a hashed pointer (altmap or RAM alike), which the model cannot know
@@ -1312,6 +1318,26 @@ function ppc_list_gap(k: Kernel, g: { start: number; end: number }, node: number
     run: { count: n, nth: (i) => `      * ${lx(va(i)).padStart(16, '0')}..${lx(va(i + 1)).padStart(16, '0')} allocated at (unknown)\n` },
   });
   return 0;
+}
+
+/**
+ * __vmemmap_populate() maps a block that is mapped already (vmemmap_populated() saw no valid
+ * sub-section in it: a block a <= v5.9 vmemmap_list failure left mapped without an entry, which
+ * vmemmap_free() could not find). vmemmap_create_mapping() does not look first: on hash,
+ * htab_bolt_mapping() (book3s64/hash_utils.c @ 5.6.4, 5.9.1) inserts a bolted HPTE for each
+ * address beside the one already there, so two valid entries match it; on radix,
+ * radix__vmemmap_create_mapping() -> __map_kernel_page() (book3s64/radix_pgtable.c) overwrites
+ * the PMD. The block mapped before is lost for good: its pages stay allocated (ram- or
+ * altmap-accounting, a predicted kernel bug with this anomaly). The block has an entry now.
+ */
+function remapped(k: Kernel, g: { start: number; end: number }, radix: boolean): void {
+  const range = `${lx(offToVa(k, g.start))}..${lx(offToVa(k, g.end))}`;
+  if (radix) kernelAnomaly(k, 'arch/powerpc/mm/book3s64/radix_pgtable.c:radix__vmemmap_create_mapping', `the vmemmap block ${range} is mapped but no sub-section of its memmap is valid, so __vmemmap_populate() maps it again: the PMD is overwritten and the block it pointed to is lost`);
+  else kernelAnomaly(k, 'arch/powerpc/mm/book3s64/hash_utils.c:htab_bolt_mapping', `the vmemmap block ${range} is mapped but no sub-section of its memmap is valid, so __vmemmap_populate() maps it again: a second bolted HPTE for each address, beside the one still there (two valid entries match it), and the block that one maps is lost`);
+  k.s.ppcList.orphans = k.s.ppcList.orphans.flatMap((o) => (o.end <= g.start || o.start >= g.end ? [o] : [
+    ...(o.start < g.start ? [{ start: o.start, end: g.start }] : []),
+    ...(o.end > g.end ? [{ start: g.end, end: o.end }] : []),
+  ]));
 }
 
 /** vmemmap_list_alloc() x n: free-list entries first, then slots of pages from vmemmap_alloc_block(PAGE_SIZE). */

@@ -200,9 +200,10 @@ function freeEmptyTables(k: Kernel, start: number, end: number): void {
 }
 
 /**
- * powerpc hash __vmemmap_free() (arch/powerpc/mm/init_64.c @ v6.6..v7.1): start aligned down to
- * the block size; per block, kept while vmemmap_populated() (a valid sub-section's memmap is
- * in it), else vmemmap_list_free() (no entry: skipped), the memory back to the altmap when its
+ * powerpc hash __vmemmap_free() (arch/powerpc/mm/init_64.c @ v6.6..v7.1; vmemmap_free() before,
+ * which radix <= v6.5 shares): start aligned down to the block size; per block, kept while
+ * vmemmap_populated() (a valid sub-section's memmap is in it), else vmemmap_list_free() (no
+ * entry: skipped), the memory back to the altmap when its
  * pfn is in [base_pfn, base_pfn + reserve + free), else to the page allocator / as reserved
  * pages, then hash__vmemmap_remove_mapping() of the bolted HPTEs.
  */
@@ -217,7 +218,7 @@ function freeListBlocks(k: Kernel, start: number, end: number, altmap: string | 
   const calls = (end - start) % sec === 0 && (end - start) > sec ? (end - start) / sec : 1;
   const cb = (end - start) / calls;
   const freeLine = (i: number) => `vmemmap_free ${lx(offToVa(k, alignDown(start + i * cb, bs)))}...${lx(offToVa(k, start + (i + 1) * cb))}\n`;
-  printk(k, KERN_DEBUG, 'arch/powerpc/mm/init_64.c:__vmemmap_free', '%s', [freeLine(0)], { run: { count: calls, nth: freeLine } });
+  printk(k, KERN_DEBUG, k.arch.policy.free.site, '%s', [freeLine(0)], { run: { count: calls, nth: freeLine } });
   // interior blocks describe only the removed pfns; the two edge blocks are checked
   const free = (x0: number, x1: number): void => {
     if (x1 <= x0) return;
