@@ -118,6 +118,30 @@ describe('powerpc64 before v6.1: vmemmap_list and radix removal', () => {
   });
 
   /*
+   * Two entry-less blocks, one added again. 512 MiB at 2 GiB (2048 blocks), the list pages
+   * failing for block 139 (#140, as above) and block 1160: for a block b > 139 the buddy
+   * allocations before its memory are b - 1 blocks, the failed page and the list pages taken
+   * at blocks 140, 310, ..., 990 (170 blocks each), so block 1160's memory is #1167 and its
+   * new list page #1168. Block 1160 (0xc000300002000000 + 1159 x 4 KiB = 0xc000300002487000)
+   * is in the second 256 MiB memory block. Adding only the first 256 MiB again maps block
+   * 139 again; block 1160 stays as it was, entry-less.
+   */
+  it('v5.6: only the entry-less block of the range added again gets an entry', () => {
+    const r = run(ppc({ kernel: 'v5.6', config: '{ mmu: hash, pageSize: 4K, hash16M: false }', faults: '[ { alloc: buddy, nth: 140 }, { alloc: buddy, nth: 1168 } ]', steps: `
+  - hot-add: { node: 0, start: 0x80000000, size: 512M }
+  - hot-remove: { start: 0x80000000, size: 512M }
+  - hot-add: { node: 0, start: 0x80000000, size: 256M }
+  - hot-remove: { start: 0x80000000, size: 256M }
+` }));
+    expect(r.results.map((x) => x.ok)).toEqual([true, true, true, true, true]);
+    expect(stepOf(r, 3).kernelBugs.map((b) => b.range)).toEqual(['va 0xc00030000208a000-0xc00030000208afff', 'va 0xc000300002487000-0xc000300002487fff']);
+    expect(stepOf(r, 4).kernelBugs.filter((b) => b.invariant === 'kernel-anomaly').map((b) => b.detail.slice(0, 55))).toEqual(['the vmemmap block c00030000208a000..c00030000208b000 is']);
+    // block 1160 (memmap offset 0x2487000) is still without an entry; block 139's removal WARNs no more
+    expect(r.machine.k.s.ppcList.orphans).toEqual([{ start: 0x2487000, end: 0x2488000 }]);
+    expect(warns(r).filter((w) => w.endsWith('vmemmap_list_free'))).toHaveLength(2);
+  });
+
+  /*
    * radix 4K (v5.6: mmu_vmemmap_psize 2M, PMD leaves; a 4 KiB list page holds 170 entries). Boot
    * 2 GiB: 32 MiB of memmap = 16 blocks, 1 list page, 154 entries left. A 20 GiB hot-add at 2 GiB
    * is 320 MiB of memmap = 160 blocks in the boot PMD table: blocks 1..154 take the left entries

@@ -125,7 +125,8 @@ describe('hash vmemmap_list before v5.10: the WARNs and the block\'s own line', 
    * the block's pr_debug("      * %016lx..%016lx allocated at %p\n") as for any block. Block
    * 139 (as above, buddy #140 fails) is at the v5.6 hash 4K vmemmap 0xc000300000000000 +
    * 0x80000 x 64 + 138 x 4 KiB = 0xc00030000208a000: its line comes right after the two
-   * WARNINGs, from __vmemmap_populate's site, and %p prints as "(unknown)".
+   * WARNINGs, from vmemmap_populate()'s site (__vmemmap_populate() only from v6.6), and %p
+   * prints as "(unknown)".
    */
   it('the WARNINGs, then block 139\'s line', () => {
     const r = run(ppc({ kernel: 'v5.6', config: HASH4K, faults: '[ { alloc: buddy, nth: 140 } ]', steps: '  - hot-add: { node: 0, start: 0x80000000, size: 256M }\n' }));
@@ -138,7 +139,7 @@ describe('hash vmemmap_list before v5.10: the WARNs and the block\'s own line', 
       ['arch/powerpc/mm/init_64.c:vmemmap_list_alloc', 'WARNING: at arch/powerpc/mm/init_64.c vmemmap_list_alloc'],
       ['arch/powerpc/mm/init_64.c:vmemmap_list_populate', '------------[ cut here ]------------'],
       ['arch/powerpc/mm/init_64.c:vmemmap_list_populate', 'WARNING: at arch/powerpc/mm/init_64.c vmemmap_list_populate'],
-      ['arch/powerpc/mm/init_64.c:__vmemmap_populate', '      * c00030000208a000..c00030000208b000 allocated at (unknown)'],
+      ['arch/powerpc/mm/init_64.c:vmemmap_populate', '      * c00030000208a000..c00030000208b000 allocated at (unknown)'],
     ]);
     // every block's line ends in the pointer the model cannot know, the first of each run too
     const lines = log.flatMap((m) => renderMessage(m, 1e6)).filter((l) => l.includes(' allocated at '));
@@ -514,13 +515,13 @@ describe('hash before v5.10: an altmap block that fails, in a block whose list e
     const w = log.findIndex((m) => m.text.startsWith('altmap block allocation failed'));
     // (the list page's vmemmap_alloc_block() failure is the boot's first: its warn_alloc())
     expect(log.slice(w, w + 7).map((m) => [m.site, renderMessage(m, 1e6)[0]])).toEqual([
-      ['arch/powerpc/mm/init_64.c:__vmemmap_populate', 'altmap block allocation failed, falling back to system memory'],
+      ['arch/powerpc/mm/init_64.c:vmemmap_populate', 'altmap block allocation failed, falling back to system memory'],
       ['mm/sparse-vmemmap.c:vmemmap_alloc_block', '<comm>: vmemmap alloc failure: order:0, mode:0x4cc0(GFP_KERNEL|__GFP_RETRY_MAYFAIL), nodemask=(null)'],
       ['arch/powerpc/mm/init_64.c:vmemmap_list_alloc', '------------[ cut here ]------------'],
       ['arch/powerpc/mm/init_64.c:vmemmap_list_alloc', 'WARNING: at arch/powerpc/mm/init_64.c vmemmap_list_alloc'],
       ['arch/powerpc/mm/init_64.c:vmemmap_list_populate', '------------[ cut here ]------------'],
       ['arch/powerpc/mm/init_64.c:vmemmap_list_populate', 'WARNING: at arch/powerpc/mm/init_64.c vmemmap_list_populate'],
-      ['arch/powerpc/mm/init_64.c:__vmemmap_populate', '      * c00030004008a000..c00030004008b000 allocated at (unknown)'],
+      ['arch/powerpc/mm/init_64.c:vmemmap_populate', '      * c00030004008a000..c00030004008b000 allocated at (unknown)'],
     ]);
   });
 });

@@ -270,7 +270,8 @@ export function ppcPolicy(a: ArchConfig, p: KernelProfile): ArchPolicy {
     ],
     // not overridden: the generic [0, (1 << MAX_PHYSMEM_BITS) - 1]
     mappableRange: () => ({ start: 0, end: 2 ** a.MAX_PHYSMEM_BITS - 1 }),
-    populateSite: radix && p.ppcRadixPopulate === 'radix' ? 'arch/powerpc/mm/book3s64/radix_pgtable.c:radix__vmemmap_populate' : 'arch/powerpc/mm/init_64.c:__vmemmap_populate',
+    // init_64.c's vmemmap_populate() became __vmemmap_populate() (hash) in v6.6 (6.6.9)
+    populateSite: radix && p.ppcRadixPopulate === 'radix' ? 'arch/powerpc/mm/book3s64/radix_pgtable.c:radix__vmemmap_populate' : `arch/powerpc/mm/init_64.c:${p.ppcRadixPopulate === 'list' ? 'vmemmap_populate' : '__vmemmap_populate'}`,
     // arch/powerpc/mm/fault.c bad_kernel_fault() / __bad_page_fault(): "BUG: Unable to handle
     // kernel data access on read/write at 0x%lx", then "Faulting instruction address: 0x%lx",
     // die("Kernel access of bad area") -> "Oops: Kernel access of bad area, sig: 11 [#1]"

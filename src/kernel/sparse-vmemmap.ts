@@ -844,6 +844,8 @@ export type { PtLevel };
 // @ v6.6..v7.1): the policies in src/arch/powerpc64.ts decide, these do the work as range runs.
 
 const PPC_INIT = 'arch/powerpc/mm/init_64.c';
+/** The list path's populate function: vmemmap_populate() <= v6.5, __vmemmap_populate() (hash) from v6.6 (init_64.c @ 6.6.9). */
+const ppcPopulateSite = (k: Kernel) => `${PPC_INIT}:${k.profile.ppcRadixPopulate === 'list' ? 'vmemmap_populate' : '__vmemmap_populate'}`;
 const PPC_RADIX = 'arch/powerpc/mm/book3s64/radix_pgtable.c';
 
 /** The per-block bounds of an altmap at `pfn` (a memmap_on_memory object stands for one altmap per block). */
@@ -1110,7 +1112,7 @@ interface BlockLines {
  * or calls.
  */
 function placeCallLines(k: Kernel, logFrom: number, groups: BlockLines[], c: CallGrid): void {
-  const site = PPC_INIT + ':__vmemmap_populate';
+  const site = ppcPopulateSite(k);
   // only what this call logged and kept (a batch the engine rolled back logged lines no longer in the log)
   const kept = k.s.log.slice(logFrom);
   const live = new Set(kept);
@@ -1285,7 +1287,7 @@ function ppc_list_gap(k: Kernel, g: { start: number; end: number }, node: number
       if (!bk) {
         unusual(k, 'altmap block failed: RAM fallback');
         const fell = 'altmap block allocation failed, falling back to system memory';
-        printk(k, KERN_DEBUG, PPC_INIT + ':__vmemmap_populate', fell, [], { run: { count: n, nth: () => fell } });
+        printk(k, KERN_DEBUG, ppcPopulateSite(k), fell, [], { run: { count: n, nth: () => fell } });
       }
     }
   }
@@ -1313,7 +1315,7 @@ function ppc_list_gap(k: Kernel, g: { start: number; end: number }, node: number
   mapLeaves(k, g.start, g.end, level, bk);
   const va = (i: number) => offToVa(k, g.start + i * bs);
   // %p: a hashed pointer (altmap or RAM alike), which the model cannot know
-  printk(k, KERN_DEBUG, PPC_INIT + ':__vmemmap_populate', '      * %016lx..%016lx allocated at %p\n', [va(0), va(1), '(unknown)'], {
+  printk(k, KERN_DEBUG, ppcPopulateSite(k), '      * %016lx..%016lx allocated at %p\n', [va(0), va(1), '(unknown)'], {
     approx: true,
     run: { count: n, nth: (i) => `      * ${lx(va(i)).padStart(16, '0')}..${lx(va(i + 1)).padStart(16, '0')} allocated at (unknown)\n` },
   });
@@ -1334,10 +1336,8 @@ function remapped(k: Kernel, g: { start: number; end: number }, radix: boolean):
   const range = `${lx(offToVa(k, g.start))}..${lx(offToVa(k, g.end))}`;
   if (radix) kernelAnomaly(k, 'arch/powerpc/mm/book3s64/radix_pgtable.c:radix__vmemmap_create_mapping', `the vmemmap block ${range} is mapped but no sub-section of its memmap is valid, so __vmemmap_populate() maps it again: the PMD is overwritten and the block it pointed to is lost`);
   else kernelAnomaly(k, 'arch/powerpc/mm/book3s64/hash_utils.c:htab_bolt_mapping', `the vmemmap block ${range} is mapped but no sub-section of its memmap is valid, so __vmemmap_populate() maps it again: a second bolted HPTE for each address, beside the one still there (two valid entries match it), and the block that one maps is lost`);
-  k.s.ppcList.orphans = k.s.ppcList.orphans.flatMap((o) => (o.end <= g.start || o.start >= g.end ? [o] : [
-    ...(o.start < g.start ? [{ start: o.start, end: g.start }] : []),
-    ...(o.end > g.end ? [{ start: g.end, end: o.end }] : []),
-  ]));
+  // one block here and in the list (each met alone: unusual() stops an optimistic run)
+  k.s.ppcList.orphans = k.s.ppcList.orphans.filter((o) => o.end <= g.start || o.start >= g.end);
 }
 
 /** vmemmap_list_alloc() x n: free-list entries first, then slots of pages from vmemmap_alloc_block(PAGE_SIZE). */
