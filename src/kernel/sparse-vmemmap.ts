@@ -1336,8 +1336,8 @@ function remapped(k: Kernel, g: { start: number; end: number }, radix: boolean):
   const range = `${lx(offToVa(k, g.start))}..${lx(offToVa(k, g.end))}`;
   if (radix) kernelAnomaly(k, 'arch/powerpc/mm/book3s64/radix_pgtable.c:radix__vmemmap_create_mapping', `the vmemmap block ${range} is mapped but no sub-section of its memmap is valid, so __vmemmap_populate() maps it again: the PMD is overwritten and the block it pointed to is lost`);
   else kernelAnomaly(k, 'arch/powerpc/mm/book3s64/hash_utils.c:htab_bolt_mapping', `the vmemmap block ${range} is mapped but no sub-section of its memmap is valid, so __vmemmap_populate() maps it again: a second bolted HPTE for each address, beside the one still there (two valid entries match it), and the block that one maps is lost`);
-  // one block here and in the list (each met alone: unusual() stops an optimistic run)
-  k.s.ppcList.orphans = k.s.ppcList.orphans.filter((o) => o.end <= g.start || o.start >= g.end);
+  // g is one block here, as each entry in the list (each met alone: unusual() stops an optimistic run)
+  k.s.ppcList.orphans = k.s.ppcList.orphans.filter((o) => o.start !== g.start);
 }
 
 /** vmemmap_list_alloc() x n: free-list entries first, then slots of pages from vmemmap_alloc_block(PAGE_SIZE). */
