@@ -108,7 +108,7 @@ describe('powerpc64 before v6.1: vmemmap_list and radix removal', () => {
     expect(r.results.map((x) => x.ok)).toEqual([true, true, true, true, true]);
     expect(stepOf(r, 4).kernelBugs.map((b) => [b.invariant, b.fn, b.detail])).toEqual([
       ['ram-accounting', 'arch/powerpc/mm/init_64.c:vmemmap_free', '9217 RAM pages are held for memmap but 9216 are mapped (leaked)'],
-      ['kernel-anomaly', 'arch/powerpc/mm/book3s64/hash_utils.c:htab_bolt_mapping', 'the vmemmap block c00030000208a000..c00030000208b000 is mapped but no sub-section of its memmap is valid, so __vmemmap_populate() maps it again: a second bolted HPTE for each address, beside the one still there (two valid entries match it), and the block that one maps is lost'],
+      ['kernel-anomaly', 'arch/powerpc/mm/book3s64/hash_utils.c:htab_bolt_mapping', 'the vmemmap block c00030000208a000..c00030000208b000 is mapped but no sub-section of its memmap is valid, so vmemmap_populate() maps it again: a second bolted HPTE for each address, beside the one still there (two valid entries match it), and the block that one maps is lost'],
     ]);
     expect(stepOf(r, 5).kernelBugs.map((b) => b.detail)).toEqual(['8193 RAM pages are held for memmap but 8192 are mapped (leaked)']);
     // the block has an entry now: the last removal frees it (no vmemmap_list_free WARN)
@@ -161,7 +161,7 @@ describe('powerpc64 before v6.1: vmemmap_list and radix removal', () => {
     expect(stepOf(r, 3).kernelBugs.map((b) => [b.invariant, b.range])).toEqual([['memmap-coverage', 'va 0xc00c000015400000-0xc00c0000155fffff']]);
     expect(stepOf(r, 4).kernelBugs.map((b) => [b.fn, b.detail])).toEqual([
       ['arch/powerpc/mm/init_64.c:vmemmap_free', '90624 RAM pages are held for memmap but 90112 are mapped (leaked)'],
-      ['arch/powerpc/mm/book3s64/radix_pgtable.c:radix__vmemmap_create_mapping', 'the vmemmap block c00c000015400000..c00c000015600000 is mapped but no sub-section of its memmap is valid, so __vmemmap_populate() maps it again: the PMD is overwritten and the block it pointed to is lost'],
+      ['arch/powerpc/mm/book3s64/radix_pgtable.c:radix__vmemmap_create_mapping', 'the vmemmap block c00c000015400000..c00c000015600000 is mapped but no sub-section of its memmap is valid, so vmemmap_populate() maps it again: the PMD is overwritten and the block it pointed to is lost'],
     ]);
     expect(stepOf(r, 5).kernelBugs.map((b) => b.detail)).toEqual(['8704 RAM pages are held for memmap but 8192 are mapped (leaked)']);
     expect(r.machine.k.s.ppcList).toMatchObject({ entries: 16, freed: 160, orphans: [] });

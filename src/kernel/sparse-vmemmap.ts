@@ -1323,19 +1323,20 @@ function ppc_list_gap(k: Kernel, g: { start: number; end: number }, node: number
 }
 
 /**
- * __vmemmap_populate() maps a block that is mapped already (vmemmap_populated() saw no valid
- * sub-section in it: a block a <= v5.9 vmemmap_list failure left mapped without an entry, which
- * vmemmap_free() could not find). vmemmap_create_mapping() does not look first: on hash,
- * htab_bolt_mapping() (book3s64/hash_utils.c @ 5.6.4, 5.9.1) inserts a bolted HPTE for each
+ * vmemmap_populate() (init_64.c) maps a block that is mapped already (vmemmap_populated() saw
+ * no valid sub-section in it: a block a <= v5.9 vmemmap_list failure left mapped without an
+ * entry, which vmemmap_free() could not find). vmemmap_create_mapping() does not look first:
+ * on hash, htab_bolt_mapping() (book3s64/hash_utils.c @ 5.6.4) inserts a bolted HPTE for each
  * address beside the one already there, so two valid entries match it; on radix,
- * radix__vmemmap_create_mapping() -> __map_kernel_page() (book3s64/radix_pgtable.c) overwrites
- * the PMD. The block mapped before is lost for good: its pages stay allocated (ram- or
- * altmap-accounting, a predicted kernel bug with this anomaly). The block has an entry now.
+ * radix__vmemmap_create_mapping() -> __map_kernel_page() (book3s64/radix_pgtable.c @ 5.6.4)
+ * overwrites the PMD. The block mapped before is lost for good: its pages stay allocated (ram-
+ * or altmap-accounting, a predicted kernel bug with this anomaly). The block has an entry now.
  */
 function remapped(k: Kernel, g: { start: number; end: number }, radix: boolean): void {
   const range = `${lx(offToVa(k, g.start))}..${lx(offToVa(k, g.end))}`;
-  if (radix) kernelAnomaly(k, 'arch/powerpc/mm/book3s64/radix_pgtable.c:radix__vmemmap_create_mapping', `the vmemmap block ${range} is mapped but no sub-section of its memmap is valid, so __vmemmap_populate() maps it again: the PMD is overwritten and the block it pointed to is lost`);
-  else kernelAnomaly(k, 'arch/powerpc/mm/book3s64/hash_utils.c:htab_bolt_mapping', `the vmemmap block ${range} is mapped but no sub-section of its memmap is valid, so __vmemmap_populate() maps it again: a second bolted HPTE for each address, beside the one still there (two valid entries match it), and the block that one maps is lost`);
+  const again = `the vmemmap block ${range} is mapped but no sub-section of its memmap is valid, so ${ppcPopulateSite(k).split(':')[1]}() maps it again`;
+  if (radix) kernelAnomaly(k, 'arch/powerpc/mm/book3s64/radix_pgtable.c:radix__vmemmap_create_mapping', `${again}: the PMD is overwritten and the block it pointed to is lost`);
+  else kernelAnomaly(k, 'arch/powerpc/mm/book3s64/hash_utils.c:htab_bolt_mapping', `${again}: a second bolted HPTE for each address, beside the one still there (two valid entries match it), and the block that one maps is lost`);
   // g is one block here, as each entry in the list (each met alone: unusual() stops an optimistic run)
   k.s.ppcList.orphans = k.s.ppcList.orphans.filter((o) => o.start !== g.start);
 }

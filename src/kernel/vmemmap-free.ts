@@ -203,9 +203,9 @@ function freeEmptyTables(k: Kernel, start: number, end: number): void {
  * powerpc hash __vmemmap_free() (arch/powerpc/mm/init_64.c @ v6.6..v7.1; vmemmap_free() before,
  * which radix <= v6.5 shares): start aligned down to the block size; per block, kept while
  * vmemmap_populated() (a valid sub-section's memmap is in it), else vmemmap_list_free() (no
- * entry: skipped), the memory back to the altmap when its
- * pfn is in [base_pfn, base_pfn + reserve + free), else to the page allocator / as reserved
- * pages, then hash__vmemmap_remove_mapping() of the bolted HPTEs.
+ * entry: skipped), the memory back to the altmap when its pfn is in [base_pfn, base_pfn +
+ * reserve + free), else to the page allocator / as reserved pages, then
+ * hash__vmemmap_remove_mapping() of the bolted HPTEs.
  */
 function freeListBlocks(k: Kernel, start: number, end: number, altmap: string | null): void {
   const bs = k.s.ppcList.blockSize || k.c.PAGE_SIZE;
