@@ -145,11 +145,14 @@ function optimize(k: Kernel, h: Hstate, node: number, count: number, preinit = f
     const key = `${node}:${h.size}`;
     while (count > 0 && !k.s.hvo.sharedTails.has(key)) {
       // vmemmap_get_tail() (mm/hugetlb_vmemmap.c @ 7.1.5): alloc_pages_node(node, GFP_KERNEL |
-      // __GFP_ZERO, 0), no __GFP_THISNODE: the zonelist's next node when the folio's has none
-      const from = buddy_alloc(k, 1, node, 1);
+      // __GFP_ZERO, 0), no __GFP_THISNODE: the zonelist's next node when the folio's has none.
+      // Pre-HVO (boot gigantic pages at sparse_init): mm/sparse-vmemmap.c's vmemmap_get_tail()
+      // (7.1.5) takes it with vmemmap_alloc_block_zero(PAGE_SIZE, node), memblock on the node,
+      // before the buddy allocator or the RAM the scenario says is in use exist (as the PTE tables)
+      const from = preinit ? node : buddy_alloc(k, 1, node, 1);
       if (from === node) {
         k.s.hvo.sharedTails.add(key);
-        buddy_free(k, node, 1); // counted in optimizeFolios' net
+        if (!preinit) buddy_free(k, node, 1); // counted in optimizeFolios' net
         optimizeFolios(k, h, node, 1, preinit, 1);
       } else if (from !== null) {
         k.s.hvo.sharedTails.add(key);

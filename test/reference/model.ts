@@ -700,7 +700,7 @@ export class Reference {
     let buddyLeft = this.hvoBuddy[nd] ?? 0;
     for (let i = 0; i < count; i++) {
       const hadTail = this.tails.has(`${nd}:${size}`);
-      if (!this.hvoOptimize(size, nd)) return;
+      if (!this.hvoOptimize(size, nd, preinit)) return;
       const tail = preinit && !hadTail && this.tails.has(`${nd}:${size}`) ? 1 : 0;
       const unmapped = preinit ? this.hvoPerFolio(size) - (vmPages * this.P) / this.PMD - tail : this.hvoPerFolio(size) + (newHead ? 1 : 0);
       const fromBuddy = Math.min(unmapped, buddyLeft);
@@ -713,7 +713,7 @@ export class Reference {
   }
   hvoGain: { min: number; max: number }[] = [];
   hvoBuddy: number[] = [];
-  hvoOptimize(size: number, nd: number): boolean {
+  hvoOptimize(size: number, nd: number, preinit = false): boolean {
     if (!this.hvo) return false;
     const per = this.hvoPerFolio(size);
     if (!per) return false;
@@ -721,8 +721,9 @@ export class Reference {
     if (this.p.hvo === 'v7.1' && !this.tails.has(`${nd}:${size}`)) {
       // no shared tail page, no optimisation of this folio (7.1 __hugetlb_vmemmap_optimize_folio);
       // vmemmap_get_tail() has no __GFP_THISNODE: the first node of the zonelist with a page
-      if (this.fault('buddy')) return false;
-      const from = this.zonelist(nd).find((i) => this.nodes[i]!.free >= 1);
+      // pre-HVO (boot gigantic pages at sparse_init): memblock on the folio's node, no buddy yet
+      if (!preinit && this.fault('buddy')) return false;
+      const from = preinit ? nd : this.zonelist(nd).find((i) => this.nodes[i]!.free >= 1);
       if (from === undefined) return false;
       this.tails.add(`${nd}:${size}`);
       if (from === nd) net -= 1;
