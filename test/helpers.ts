@@ -82,6 +82,24 @@ ${steps}`;
  */
 export const PPC_SHARED_SECTION_REGIONS = '[ { name: pmem0, type: nvdimm, node: 0, start: 0x1000800000, size: 16M, labels: false }, { name: pmem1, type: nvdimm, node: 0, start: 0x1001800000, size: 16M, labels: false } ]';
 
+/**
+ * A powerpc64 machine with 2 GiB of RAM at 0 on node 0 (radix 64K unless `config` says
+ * otherwise), more `nodes` lines, `devices` (flow-list items), and the steps after boot.
+ */
+export const ppcBox = (o: { kernel: string; config?: string; devices?: string; faults?: string; nodes?: string; cmdline?: string; steps?: string }) => `
+arch: powerpc64
+kernel: ${o.kernel}
+config: ${o.config ?? '{ mmu: radix, pageSize: 64K }'}
+${o.cmdline ? `cmdline: ${o.cmdline}` : ''}
+${o.faults ? `faults: ${o.faults}` : ''}
+nodes:
+  - { id: 0, memory: [ { start: 0, size: 2G } ] }
+${o.nodes ?? ''}
+devices: [ ${o.devices ?? ''} ]
+steps:
+  - boot
+${o.steps ?? ''}`;
+
 /** A powerpc64 machine of `config` with 2 GiB of RAM, PPC_SHARED_SECTION_REGIONS, and pmem0's then pmem1's namespace. */
 export const ppcSharedSection = (o: { kernel: string; config: string; mode1?: string; map1?: string }) => `
 arch: powerpc64

@@ -16,22 +16,9 @@ import { sparse_add_section } from '../src/kernel/sparse.js';
 import { pfnToOff } from '../src/kernel/state.js';
 import { dmesgLines } from '../src/report/dmesg.js';
 import { createMachine, runStep, type StepResult } from '../src/sim/machine.js';
-import { run, scenario, setup_machine } from './helpers.js';
+import { ppcBox as ppc, run, scenario, setup_machine } from './helpers.js';
 
 const MARK = '    # vmemlab: a value here is unknown to the model';
-
-/** A powerpc64 machine with 2 GiB of RAM on node 0, then the steps after boot. */
-const ppc = (o: { kernel: string; config: string; faults?: string; devices?: string; steps?: string }) => `
-arch: powerpc64
-kernel: ${o.kernel}
-config: ${o.config}
-${o.faults ? `faults: ${o.faults}` : ''}
-nodes:
-  - { id: 0, memory: [ { start: 0, size: 2G } ] }
-devices: [ ${o.devices ?? ''} ]
-steps:
-  - boot
-${o.steps ?? ''}`;
 
 const HASH64K = '{ mmu: hash, pageSize: 64K, hash16M: false }';
 const HASH4K = '{ mmu: hash, pageSize: 4K, hash16M: false }';
@@ -84,7 +71,7 @@ describe('a batch of section calls, in kernel order', () => {
    */
   it('a block already populated in the middle of the range: its calls print only their lines', () => {
     const { k } = setup_machine(ppc({ kernel: 'v6.12', config: HASH64K }));
-    expect(sparse_add_section(k, 0, 0x10400, 256)).toBe(0);
+    expect(sparse_add_section(k, 0, 0x10400, 256, null)).toBe(0);
     const a = pfnToOff(k, 0x10000);
     const bs = 0x10000;
     expect(k.s.leaves.coverage(a + bs, a + 2 * bs)).toBe(bs);

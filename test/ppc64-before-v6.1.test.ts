@@ -6,21 +6,10 @@
 import { describe, expect, it } from 'vitest';
 import { resolveArch } from '../src/arch/index.js';
 import { findProfile } from '../src/kernels/index.js';
-import { logLines, run, stepOf } from './helpers.js';
+import { logLines, ppcBox as ppc, run, stepOf } from './helpers.js';
 
 const M = 2 ** 20;
 const prof = (id: string) => findProfile(id)!;
-const ppc = (o: { kernel: string; config?: string; devices?: string; faults?: string; steps: string }) => `
-arch: powerpc64
-kernel: ${o.kernel}
-config: ${o.config ?? '{ mmu: radix, pageSize: 64K }'}
-${o.faults ? `faults: ${o.faults}` : ''}
-nodes:
-  - { id: 0, memory: [ { start: 0, size: 2G } ] }
-devices: [ ${o.devices ?? ''} ]
-steps:
-  - boot
-${o.steps}`;
 
 describe('powerpc64 before v6.1: constants', () => {
   // hash 4K VMEMMAP_START = H_KERN_VIRT_START + 2 areas (vmalloc, I/O; book3s/64/hash.h):

@@ -10,7 +10,7 @@ import { renderTrace } from '../src/index.js';
 import { renderMessage } from '../src/kernel/printk.js';
 import { withoutBatching } from '../src/kernel/engine.js';
 import { pfnToOff } from '../src/kernel/state.js';
-import { ppcSharedSection, run, stepOf } from './helpers.js';
+import { ppcBox as ppc, ppcSharedSection, run, stepOf } from './helpers.js';
 
 const K = 1024;
 const M = 2 ** 20;
@@ -20,20 +20,6 @@ const traceOf = (text: string, n: number) => text.split(/^# step /m).find((b) =>
 const notesOf = (r: ReturnType<typeof run>, n: number) => traceOf(renderTrace(r), n).filter((l) => l.startsWith('note:'));
 const freePages = (r: ReturnType<typeof run>, node = 0) => r.report.memory.nodes[node]!.freePages;
 
-/** A powerpc64 machine with 2 GiB of RAM on node 0 and the steps after boot. */
-const ppc = (o: { kernel: string; config: string; devices?: string; faults?: string; nodes?: string; cmdline?: string; steps?: string }) => `
-arch: powerpc64
-kernel: ${o.kernel}
-config: ${o.config}
-${o.cmdline ? `cmdline: ${o.cmdline}` : ''}
-${o.faults ? `faults: ${o.faults}` : ''}
-nodes:
-  - { id: 0, memory: [ { start: 0, size: 2G } ] }
-${o.nodes ?? ''}
-devices: [ ${o.devices ?? ''} ]
-steps:
-  - boot
-${o.steps ?? ''}`;
 
 const HASH4K = '{ mmu: hash, pageSize: 4K, hash16M: false }';
 
