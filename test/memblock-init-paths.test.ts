@@ -6,6 +6,7 @@
  * boot gigantic pages, the node fallback of vmemmap blocks above and below __pa(MAX_DMA_ADDRESS),
  * and early_pfn_to_nid() for a hot-added self-hosted memmap.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { boot } from '../src/kernel/init.js';
 import { createMachine } from '../src/sim/machine.js';
@@ -264,6 +265,28 @@ reserved: [ { start: 0, size: 2M }, { start: 8M, size: 12M }, { start: 24M, size
     expect(r.report.memmapBacking.ram).toEqual({ 0: 2 * MiB, 1: 78 * MiB });
     expect(r.report.memory.nodes[0]).toEqual({ managedPages: 2046, freePages: 2046 });
     expect(r.report.pageTablePages.byNode).toEqual({ 0: 2 });
+  });
+});
+
+describe('a call whose PMDs meet a new table past the first: table and blocks in the kernel\'s order', () => {
+  /*
+   * test/regressions/arm64-39bit-table-after-first-block.yaml, boot only (found by the property
+   * test). seed-v2-fallback is v5.6 on arm64: 1 GiB sections, 16 MiB of memmap each, arm64's own
+   * PMD loop (vmemmap_pud_populate() - the PMD table when missing - then
+   * vmemmap_alloc_block_buf(PMD_SIZE), PMD by PMD). Node 0 is [1408M, 1474M); the model's boot
+   * reservation takes its first 64 MiB, leaving [1472M, 1474M) free, so its 16 MiB sparse buffer
+   * fails. Its section (pfn 0x40000) has its memmap at 0xfffffffeffe00000: the first PMD lies in
+   * the GB below 0xffffffff00000000, whose PMD table is the fixmap's (static); the other 7 need
+   * a new one. In the kernel's order the first block takes node 0's 2 MiB, then the table finds
+   * node 0 full and comes from node 1 (top-down: its last page below 2586M), and blocks 2-8 from
+   * node 1 too: node 0 holds 2 MiB of memmap and has no page left. (The model allocated the
+   * table first: it took a page of node 0's 2 MiB and every block went to node 1.)
+   */
+  it('arm64 39-bit: the first block before the new PMD table', () => {
+    const r = run(readFileSync('test/regressions/arm64-39bit-table-after-first-block.yaml', 'utf8').replace(/^steps:[\s\S]*/m, 'steps: [ boot ]\n'));
+    expect(r.report.memmapBacking.ram).toEqual({ 0: 2 * MiB, 1: 30 * MiB });
+    expect(r.report.pageTablePages.byNode).toEqual({ 1: 1 });
+    expect(r.report.memory.nodes[0]).toEqual({ managedPages: 0, freePages: 0 });
   });
 });
 

@@ -499,7 +499,7 @@ export function vmemmap_populate_hugepages(k: Kernel, start: number, end: number
   const PMD = k.c.PMD_SIZE;
   const v = k.arch.policy.hugepages;
   return runSteps(k, start, end, PMD, (a, b) => {
-    for (const r of pmdRuns(k, a, b)) {
+    for (const r of pmdRuns(k, a, b).flatMap((x) => (x.state === 'none' ? atNewTables(k, x, 'pmd') : [x]))) {
       const A = alignDown(r.start, PMD);
       const B = alignUp(r.end, PMD);
       if (r.state === 'none') {
@@ -543,6 +543,26 @@ export function vmemmap_populate_hugepages(k: Kernel, start: number, end: number
 }
 
 const HUGE = 'vmemmap_populate_hugepages';
+
+/**
+ * vmemmap_populate_hugepages() goes PMD by PMD: the tables a PMD is missing
+ * (vmemmap_p?d_populate), then its block. A run of PMDs that meets a missing table past its
+ * first PMD goes in pieces, each starting at such a table, so that tables and blocks take
+ * memory in the kernel's order: memblock places top-down and falls back to another node when
+ * one is full, and a node's last free pages go to whichever asks first.
+ */
+function atNewTables<R extends { start: number; end: number }>(k: Kernel, r: R, entryLevel: LeafLevel): R[] {
+  const cuts = new Set<number>();
+  for (const kind of tableKindsFor(k, entryLevel)) {
+    const span = k.c.tableSpan[kind];
+    for (const g of missingTables(k, kind, r.start, r.end)) {
+      for (let x = Math.max(g.start, alignUp(r.start + 1, span)); x < Math.min(g.end, r.end); x += span) cuts.add(x);
+    }
+  }
+  if (cuts.size === 0) return [r];
+  const at = [r.start, ...[...cuts].sort((x, y) => x - y), r.end];
+  return at.slice(1).map((e, i) => ({ ...r, start: at[i]!, end: e }));
+}
 
 /**
  * A PMD block kept from an earlier life of the same altmap (a partly used block that another
