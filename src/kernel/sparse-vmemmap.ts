@@ -552,15 +552,14 @@ const HUGE = 'vmemmap_populate_hugepages';
  * one is full, and a node's last free pages go to whichever asks first.
  */
 function atNewTables<R extends { start: number; end: number }>(k: Kernel, r: R, entryLevel: LeafLevel): R[] {
-  const cuts = new Set<number>();
-  for (const kind of tableKindsFor(k, entryLevel)) {
-    const span = k.c.tableSpan[kind];
-    for (const g of missingTables(k, kind, r.start, r.end)) {
-      for (let x = Math.max(g.start, alignUp(r.start + 1, span)); x < Math.min(g.end, r.end); x += span) cuts.add(x);
-    }
-  }
-  if (cuts.size === 0) return [r];
-  const at = [r.start, ...[...cuts].sort((x, y) => x - y), r.end];
+  // the last kind holds the entries: a table missing at any level above leaves it missing too
+  const kinds = tableKindsFor(k, entryLevel);
+  const kind = kinds[kinds.length - 1]!;
+  const span = k.c.tableSpan[kind];
+  const at = [r.start];
+  for (const g of missingTables(k, kind, r.start, r.end)) for (let x = g.start; x < g.end; x += span) if (x > r.start && x < r.end) at.push(x);
+  if (at.length === 1) return [r];
+  at.push(r.end);
   return at.slice(1).map((e, i) => ({ ...r, start: at[i]!, end: e }));
 }
 
