@@ -557,7 +557,8 @@ function atNewTables<R extends { start: number; end: number }>(k: Kernel, r: R, 
   const kind = kinds[kinds.length - 1]!;
   const span = k.c.tableSpan[kind];
   const at = [r.start];
-  for (const g of missingTables(k, kind, r.start, r.end)) for (let x = g.start; x < g.end; x += span) if (x > r.start && x < r.end) at.push(x);
+  // (the gaps end by alignUp(r.end, span): every span start in them is below r.end)
+  for (const g of missingTables(k, kind, r.start, r.end)) for (let x = g.start; x < g.end; x += span) if (x > r.start) at.push(x);
   if (at.length === 1) return [r];
   at.push(r.end);
   return at.slice(1).map((e, i) => ({ ...r, start: at[i]!, end: e }));
