@@ -549,7 +549,8 @@ const HUGE = 'vmemmap_populate_hugepages';
  * (vmemmap_p?d_populate), then its block. A run of PMDs that meets a missing table past its
  * first PMD goes in pieces, each starting at such a table, so that tables and blocks take
  * memory in the kernel's order: memblock places top-down and falls back to another node when
- * one is full, and a node's last free pages go to whichever asks first.
+ * one is full, and a node's last free pages go to whichever asks first. (Not yet applied to
+ * vmemmap_populate_basepages(), whose runs still take all their PTE tables first.)
  */
 function atNewTables<R extends { start: number; end: number }>(k: Kernel, r: R, entryLevel: LeafLevel): R[] {
   // the last kind holds the entries: a table missing at any level above leaves it missing too
