@@ -323,12 +323,13 @@ describe('7.1: the shared tail page (vmemmap_get_tail)', () => {
   });
 
   /* One free page left on the node once the pool has grown is enough for the tail page:
-   * net 7 - 1 = 6 pages given back. */
+   * net 7 - 1 = 6 pages given back: the node's one page left after the folio goes to the tail,
+   * the 7 vmemmap pages come back, so it ends with 7 free pages. */
   it('one free page is enough for the tail page', () => {
     const { k } = setup_machine(box('v7.1', 'hugetlb_free_vmemmap=on'));
     k.s.nodes[0]!.free = 512 + 1;
     set_max_huge_pages(k, 2 * M, 1, null);
-    expect([k.s.hvo.freed, [...k.s.hvo.sharedTails]]).toEqual([[6], ['0:2097152']]);
+    expect([k.s.hvo.freed, [...k.s.hvo.sharedTails], k.s.nodes[0]!.free]).toEqual([[6], ['0:2097152'], 7]);
   });
 
   /* No free page left on the folio's node: vmemmap_get_tail() (mm/hugetlb_vmemmap.c @ 7.1.5)
@@ -364,6 +365,8 @@ describe('pre-HVO (hugetlb_vmemmap_init_early, 6.18+) is x86_64 only', () => {
     // its boot step alone
     const r = run(readFileSync('test/regressions/x86-v7.1-preinit-tail-from-memblock.yaml', 'utf8').replace(/^steps:[\s\S]*/m, 'steps: [ boot ]\n'));
     expect(r.machine.k.s.hvo.freed).toEqual([0, 4094, 0]);
+    // node 1's buddy had no page once booted: only those 4094 (no buddy page went to the tail)
+    expect(r.report.memory.nodes[1]!.freePages).toBe(4094);
     expect([...r.machine.k.s.hvo.sharedTails]).toEqual([`1:${G}`]);
     expect(r.report.hugetlb.memTotalGain).toEqual({ 1: { min: 4086 * 4 * KiB, max: 4086 * 4 * KiB } });
   });
